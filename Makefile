@@ -1,0 +1,31 @@
+# Two contracts with a fresh machine: `make run` and `make test` need nothing but Python >= 3.11 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint templates sample bench clean
+
+$(BIN)/bloc-score: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(BIN)/bloc-score  ## score the shipped sample: input/ -> output/
+	$(BIN)/bloc-score run
+
+test: $(BIN)/bloc-score  ## the whole test suite, then ruff
+	$(BIN)/python -m pytest
+	$(BIN)/ruff check .
+
+templates: $(BIN)/bloc-score  ## blank templates for every unit -> output/templates/
+	$(BIN)/bloc-score templates --out output/templates
+
+sample: $(BIN)/bloc-score  ## regenerate the nine sample submissions in input/
+	$(BIN)/python scripts/make_sample_input.py
+
+bench: $(BIN)/bloc-score  ## speed and memory figures (see README)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) output/*.xlsx output/*.json output/previous output/templates .pytest_cache

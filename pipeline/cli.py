@@ -1,0 +1,154 @@
+"""The `bloc-score` command: parse options, call one library function, render, set the exit code.
+
+Exit codes: 0 complete ranking · 1 ranking written but provisional (or `check` found errors) ·
+2 nothing scored (bad rules file, missing or empty input folder, usage error) · 3 internal error (a bug).
+Heavy modules are imported inside the commands so `--help` and `--version` answer at once.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline import __version__
+from pipeline.errors import BlocScoreError
+
+EXIT_OK, EXIT_PROVISIONAL, EXIT_NOTHING_SCORED, EXIT_INTERNAL = 0, 1, 2, 3
+DEFAULT_RULES_FOLDER = Path("schemas")
+
+LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+                           help="Language of messages and labels (default: the rules file's).")
+
+
+def rules_option(required: bool = False) -> Any:
+    return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
+                        required=required,
+                        help="The year's rules file (default: the only .yaml file in schemas/).")
+
+
+class _Group(click.Group):
+    """Renders every user-facing error once, here; a traceback only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BlocScoreError as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            click.echo(error.message, err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as error:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Internal error ({type(error).__name__}: {error}). "
+                       "Run again with --debug and report what it prints.", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="bloc-score")
+@click.option("--debug", is_flag=True, help="Show tracebacks (for reporting bugs).")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Validate, score and rank the Excel self-assessments of an emulation bloc's units.
+
+    \b
+    Workflow: bloc-score templates → send one to each unit → collect the
+    filled files in input/ → bloc-score run → open output/ranking-<year>.xlsx
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _load(rules_path: Path | None, lang: str | None):
+    from pipeline.labels import text
+    from pipeline.rules import find_rules_file, load_rules
+
+    if rules_path is None:
+        rules_path = find_rules_file(DEFAULT_RULES_FOLDER)
+        if rules_path is None:
+            found = sorted(p.name for p in DEFAULT_RULES_FOLDER.glob("*.y*ml")) if DEFAULT_RULES_FOLDER.is_dir() else []
+            listing = f" ({', '.join(found)})" if found else ""
+            raise BlocScoreError(text(lang or "vi", "report.no_rules", folder=str(DEFAULT_RULES_FOLDER),
+                                      found=listing))
+    return load_rules(rules_path, lang=lang)
+
+
+@main.command()
+@rules_option()
+@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("input"), show_default=True,
+              help="Folder holding the units' filled templates.")
+@click.option("--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
+              show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
+@LANG_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary, no progress lines.")
+def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool) -> None:
+    """Score and rank every submission in the input folder; write the workbook and the JSON."""
+    from pipeline.console import render_run
+    from pipeline.run import run as run_pipeline
+    from pipeline.write import write_outputs
+
+    rules = _load(rules_path, lang)
+    show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if show_progress:
+            click.echo(message, err=True)
+
+    result = run_pipeline(rules, input_dir, lang=lang, progress=progress)
+    write_outputs(result, output_dir)
+    click.echo(render_run(result))
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@rules_option()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("output/templates"), show_default=True, help="Folder for the templates.")
+@LANG_OPTION
+def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
+    """Write one self-assessment template per unit, ready to e-mail."""
+    from pipeline.labels import text
+    from pipeline.template import write_templates
+
+    rules = _load(rules_path, lang)
+    written = write_templates(rules, out_dir, lang=lang)
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo(text(lang or rules.language, "report.templates_written", count=len(written), folder=str(out_dir)))
+
+
+@main.command()
+@click.argument("rules_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@LANG_OPTION
+def rules(rules_file: Path | None, lang: str | None) -> None:
+    """Check a rules file and print a readable summary of it."""
+    from pipeline.console import render_rules
+
+    loaded = _load(rules_file, lang)
+    click.echo(render_rules(loaded, lang or loaded.language))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@rules_option()
+@LANG_OPTION
+def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) -> None:
+    """Check single submissions against the rules, without ranking; exit 1 if any has errors."""
+    from pipeline.console import render_check
+    from pipeline.issues import has_errors
+    from pipeline.run import check_files
+
+    loaded = _load(rules_path, lang)
+    issues = check_files(loaded, list(files))
+    click.echo(render_check(issues, [f.name for f in files], lang or loaded.language))
+    sys.exit(EXIT_PROVISIONAL if has_errors(issues) else EXIT_OK)

@@ -1,0 +1,138 @@
+"""What the terminal shows: the ranking table, the issues grouped by file, a rules summary."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from pipeline.issues import Issue
+from pipeline.labels import format_number, text
+from pipeline.rank import award_label
+from pipeline.rules import Rules
+from pipeline.run import RunResult
+
+MAX_LINES_PER_FILE = 12  # the workbook's Issues sheet has them all; the terminal stays readable
+
+
+def _width(value: str) -> int:
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in value)
+
+
+def _pad(value: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _width(value))
+    return gap + value if right else value + gap
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: set[int] = frozenset()) -> str:
+    """A plain aligned table: no box-drawing characters, so it survives any Windows console."""
+    rows = [list(r) for r in rows]
+    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(headers)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(r)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def render_issues(issues: list[Issue], lang: str) -> str:
+    """Issues grouped by file (then the ones about no file), errors first, capped per file."""
+    if not issues:
+        return text(lang, "report.no_issues")
+    groups: dict[str, list[Issue]] = defaultdict(list)
+    for issue in issues:
+        groups[issue.file or ""].append(issue)
+    lines: list[str] = []
+    for file, group in groups.items():
+        errors = sum(i.severity == "error" for i in group)
+        warnings = sum(i.severity == "warning" for i in group)
+        units = sorted({i.unit for i in group if i.unit})
+        heading = file or "—"
+        if file and units:
+            heading += f" ({', '.join(units)})"
+        counts = [f"{errors} {text(lang, 'report.errors')}"] if errors else []
+        counts += [f"{warnings} {text(lang, 'report.warnings')}"] if warnings else []
+        lines.append(f"{heading}: {', '.join(counts)}" if counts else heading)
+        for issue in group[:MAX_LINES_PER_FILE]:
+            mark = {"error": "x", "warning": "!", "info": "·"}[issue.severity]
+            lines.append(f"  {mark} [{issue.code}] {issue.message(lang)}")
+        if len(group) > MAX_LINES_PER_FILE:
+            lines.append(f"  … +{len(group) - MAX_LINES_PER_FILE}")
+    return "\n".join(lines)
+
+
+def render_run(result: RunResult) -> str:
+    rules, lang = result.rules, result.lang
+    parts = [text(lang, "report.title", year=rules.year), rules.bloc, ""]
+    rows = []
+    for placed in result.ranked:
+        unit = rules.unit(placed.unit_code)
+        award = rules.award(placed.award) if placed.award else None
+        label = award_label(award) if award else ""
+        rows.append([
+            str(placed.rank), placed.unit_code, unit.name if unit else "",
+            format_number(placed.score.total, lang, rules.decimals), placed.classification or "",
+            label if isinstance(label, str) else text(lang, label.key),
+        ])
+    if rows:
+        headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
+        parts.append(table(headers, rows, right={0, 3}))
+    unranked = [u for u in rules.units if result.status[u.code] != "scored"]
+    if unranked:
+        parts += ["", text(lang, "workbook.unranked") + ":"]
+        parts += [f"  {u.code:<8} {u.name} — {text(lang, 'status.' + result.status[u.code])}" for u in unranked]
+    parts += ["", render_issues(result.issues, lang), ""]
+    errors = sum(i.severity == "error" for i in result.issues)
+    warnings = sum(i.severity == "warning" for i in result.issues)
+    files = len({i.file for i in result.issues if i.file and i.severity != "info"})
+    parts.append(text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files))
+    for path in result.outputs:
+        parts.append(text(lang, "report.written", path=str(path)))
+    for path in result.kept_previous:
+        parts.append(text(lang, "report.previous_kept", name=path.name.split("-2")[0], path=str(path)))
+    if result.provisional:
+        counts = {s: sum(1 for v in result.status.values() if v == s) for s in ("missing", "invalid")}
+        parts.append(text(lang, "report.provisional", **counts))
+    else:
+        parts.append(text(lang, "report.complete", count=len(result.ranked)))
+    return "\n".join(parts)
+
+
+def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
+    if not any(i.severity in ("error", "warning") for i in issues):
+        return "\n".join(text(lang, "report.check_ok", file=f) for f in files)
+    return render_issues(issues, lang)
+
+
+def render_rules(rules: Rules, lang: str) -> str:
+    def n(value) -> str:
+        return format_number(value, lang)
+
+    lines = [
+        text(lang, "report.rules_ok", file=rules.source),
+        "",
+        f"{rules.bloc} — {rules.year} (revision {rules.revision}, fingerprint {rules.fingerprint})",
+        f"language: {rules.language} · decimals: {rules.decimals} · header: {rules.header}",
+        "",
+        f"units ({len(rules.units)}): " + ", ".join(f"{u.code} ({u.name})" for u in rules.units),
+        "",
+    ]
+    rows = []
+    for section in rules.sections:
+        rows.append([section.code, section.title[:60], str(len(section.criteria)), n(section.max), n(section.weight)])
+    lines.append(table(["section", "title", "criteria", "max", "weight"], rows, right={2, 3, 4}))
+    lines.append(f"{'':4}base max: {n(rules.base_max)}")
+    for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
+        if bucket.criteria:
+            cap = n(bucket.cap) if bucket.cap is not None else "none"
+            items = ", ".join(f"{c.code} ≤ {n(c.max)}" + (f" (disqualifies: {', '.join(c.disqualifies)})"
+                                                          if c.disqualifies else "") for c in bucket.criteria)
+            lines.append(f"{name}: cap {cap}; {items}")
+    if rules.tie_breakers:
+        lines.append("tie-breakers: " + ", ".join(rules.tie_breakers))
+    if rules.classification:
+        lines.append("classification: " + "; ".join(f"≥ {n(t.min)} {t.label}" for t in rules.classification))
+    for award in rules.awards:
+        label = award_label(award)
+        shown = label if isinstance(label, str) else text(lang, label.key)
+        lines.append(f"award {award.key} ({shown}): {award.count} unit(s), total ≥ {n(award.min_score)}")
+    return "\n".join(lines)

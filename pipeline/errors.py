@@ -1,0 +1,51 @@
+"""The one hierarchy of problems that stop a command; the CLI renders them, nothing else does.
+
+Problems *inside* submissions are not exceptions: they are collected as `Issue` rows (see issues.py)
+so one run reports all of them. These exceptions are for what makes a whole command impossible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BlocScoreError(Exception):
+    """A problem the user can fix; `message` is already in the user's language."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RuleProblem:
+    """One mistake in a rules file, located by line and by path (`sections[0].criteria[2].max`)."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def render(self, source: str) -> str:
+        # `file:line` is what editors and terminals recognise, and needs no translation.
+        where = f"{source}:{self.line}" if self.line else source
+        return f"{where} ({self.path}): {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class RulesError(BlocScoreError):
+    """The rules file cannot be used; carries every problem found, not just the first."""
+
+    def __init__(self, source: str, problems: list[RuleProblem], heading: str) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        lines = [heading] + [f"  - {p.render(source)}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class InputFolderError(BlocScoreError):
+    """The input folder is missing, empty or holds nothing that can be read."""
+
+
+class OutputError(BlocScoreError):
+    """An output file cannot be written (open in Excel, read-only folder, disk full)."""

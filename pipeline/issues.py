@@ -1,0 +1,146 @@
+"""Problems found in the submissions: one row each, with a stable code, a place and a message.
+
+Data problems never raise: every stage appends `Issue`s and goes on, so one run reports them all.
+The same list feeds the terminal, the workbook's Issues sheet and the JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pipeline.labels import text
+
+Severity = Literal["error", "warning", "info"]
+
+# Every issue code and its severity, in one place. An error keeps the unit out of the ranking;
+# a warning is shown but the unit is scored; info is for the record (a skipped lock file, say).
+SEVERITY: dict[str, Severity] = {
+    # the input folder
+    "stray-file": "info",
+    "not-a-spreadsheet": "info",
+    "not-a-file": "error",
+    # reading a file
+    "empty-file": "error",
+    "not-excel": "error",
+    "corrupt-file": "error",
+    "password-protected": "error",
+    "file-too-large": "error",
+    "zip-bomb": "error",
+    "xml-entities": "error",
+    "too-many-rows": "error",
+    "legacy-format": "warning",
+    # which template the file was made from
+    "not-a-template": "error",
+    "template-identity-missing": "warning",
+    "wrong-bloc": "error",
+    "wrong-year": "error",
+    "old-template": "error",
+    "sheet-renamed": "warning",
+    "unit-code-missing": "error",
+    "unit-code-unknown": "error",
+    "unit-code-altered": "error",
+    # rows of the criteria table
+    "criterion-missing": "error",
+    "criterion-duplicate": "error",
+    "criterion-unknown": "error",
+    "row-unknown": "warning",
+    "rows-moved": "warning",
+    "rows-reordered": "warning",
+    "max-altered": "warning",
+    # score and evidence cells
+    "score-missing": "error",
+    "not-a-number": "error",
+    "ambiguous-number": "error",
+    "number-as-text": "warning",
+    "score-negative": "error",
+    "score-above-max": "error",
+    "score-off-step": "error",
+    "na-not-allowed": "error",
+    "evidence-missing": "error",
+    "section-all-na": "error",
+    "legacy-encoding": "warning",
+    # units and files together
+    "duplicate-copy": "warning",
+    "duplicate-unit": "error",
+    "unit-missing": "error",
+    # awards
+    "award-tie": "warning",
+    "award-disqualified": "warning",
+    "award-unfilled": "info",
+}
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located as precisely as it can be: file, sheet, Excel cell, unit, criterion."""
+
+    code: str
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    unit: str | None = None
+    criterion: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.code not in SEVERITY:
+            raise ValueError(f"unknown issue code {self.code!r}")
+
+    @property
+    def severity(self) -> Severity:
+        return SEVERITY[self.code]
+
+    def message(self, lang: str) -> str:
+        return text(
+            lang, f"issue.{self.code}", file=self.file or "", sheet=self.sheet or "", cell=self.cell or "",
+            unit=self.unit or "", criterion=self.criterion or "", **self.params,
+        )
+
+    def to_dict(self, lang: str) -> dict[str, Any]:
+        return {
+            "severity": self.severity, "code": self.code, "file": self.file, "sheet": self.sheet,
+            "cell": self.cell, "unit": self.unit, "criterion": self.criterion, "message": self.message(lang),
+        }
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Grouped by file, then errors before warnings, then in reading order of the cells."""
+
+    def key(issue: Issue) -> tuple:
+        return (
+            issue.file is None, issue.file or "", issue.unit or "", SEVERITY_ORDER[issue.severity],
+            _cell_order(issue.cell), issue.code,
+        )
+
+    return sorted(issues, key=key)
+
+
+def _cell_order(cell: str | None) -> tuple[int, str]:
+    if not cell:
+        return (0, "")
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    return (int(digits) if digits else 0, letters)
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    return any(i.severity == "error" for i in issues)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: the column as Excel shows it."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_address(row: int, column: int) -> str:
+    """0-based row and column to `D14`."""
+    return f"{column_letter(column)}{row + 1}"

@@ -1,0 +1,79 @@
+"""Every text a user sees, looked up by key in one catalogue per language (locales/<lang>.yaml)."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True)
+class Label:
+    """A parameter that is itself a catalogue text, so an issue can be rendered later in any language."""
+
+    key: str
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """The flat key → text table of one language."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}")
+    text = resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    return _flatten(yaml.safe_load(text))
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        full = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{full}."))
+        else:
+            flat[full] = str(value)
+    return flat
+
+
+def placeholders(template: str) -> set[str]:
+    """The `{name}` fields a text expects, so tests can hold the two languages to the same ones."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+def format_number(value: Decimal | Fraction | float | int, lang: str, decimals: int | None = None) -> str:
+    """A number as a reader of `lang` writes it: `95,5` in Vietnamese, `95.5` in English.
+
+    Thousands are not grouped: in a score, `1.000` would read as one thousand to some and one to others.
+    """
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if decimals is not None:
+        from pipeline.numbers import round_half_away
+
+        number = round_half_away(number, decimals)
+    text = format(number.normalize(), "f") if decimals is None else format(number, "f")
+    if text in ("-0", "-0.0"):
+        text = text[1:]
+    return text.replace(".", ",") if lang == "vi" else text
+
+
+def text(lang: str, key: str, /, **params: Any) -> str:
+    """The text for `key` in `lang`, with numbers written the way that language writes them."""
+    template = catalogue(lang)[key]
+    return template.format(**{name: _shown(value, lang) for name, value in params.items()})
+
+
+def _shown(value: Any, lang: str) -> Any:
+    if isinstance(value, Label):
+        return text(lang, value.key)
+    if isinstance(value, Decimal | Fraction | float) and not isinstance(value, bool):
+        return format_number(value, lang)
+    return value

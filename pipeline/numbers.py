@@ -1,0 +1,103 @@
+"""Exact numbers: reading scores the way Vietnamese offices type them, and rounding the way Excel does."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from enum import Enum
+from fractions import Fraction
+
+# Text a unit may type for "does not apply" (không áp dụng / không phát sinh); compared after casefold.
+NOT_APPLICABLE_TOKENS = frozenset(
+    {"n/a", "na", "n.a", "n.a.", "kad", "k/a", "kps", "không áp dụng", "không phát sinh"}
+)
+
+
+class Parsed(Enum):
+    """How a cell's content was understood."""
+
+    NUMBER = "number"  # a real number cell
+    TEXT_NUMBER = "text-number"  # a number typed as text, e.g. "8,5"
+    BLANK = "blank"
+    NOT_APPLICABLE = "na"
+    AMBIGUOUS = "ambiguous"  # "1.000": one thousand or one?
+    INVALID = "invalid"  # anything else: a note, a date, TRUE
+
+
+_PLAIN = re.compile(r"^[+-]?\d+$")
+_ONE_SEPARATOR = re.compile(r"^([+-]?\d+)([.,])(\d+)$")
+_BOTH_SEPARATORS = re.compile(r"^[+-]?\d{1,3}(?:([.,])\d{3})+([.,])\d+$")
+
+
+def parse_score(raw: object) -> tuple[Parsed, Decimal | None]:
+    """Understand one score cell as calamine returns it (float, int, str, bool, date or '')."""
+    if raw is None or raw == "":
+        return Parsed.BLANK, None
+    if isinstance(raw, bool):
+        return Parsed.INVALID, None
+    if isinstance(raw, int):
+        return Parsed.NUMBER, Decimal(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return Parsed.INVALID, None
+        # repr gives the shortest decimal that round-trips: the number the person typed, not its binary twin.
+        return Parsed.NUMBER, Decimal(repr(raw))
+    if not isinstance(raw, str):
+        return Parsed.INVALID, None
+    from pipeline.text import clean
+
+    value = clean(raw).replace(" ", "")
+    if not value:
+        return Parsed.BLANK, None
+    if value.casefold() in NOT_APPLICABLE_TOKENS or clean(raw).casefold() in NOT_APPLICABLE_TOKENS:
+        return Parsed.NOT_APPLICABLE, None
+    return _parse_number_text(value)
+
+
+def _parse_number_text(value: str) -> tuple[Parsed, Decimal | None]:
+    if _PLAIN.match(value):
+        return Parsed.TEXT_NUMBER, Decimal(value)
+    match = _ONE_SEPARATOR.match(value)
+    if match:
+        whole, _separator, fraction = match.groups()
+        # "1.000" or "2,500": a thousands separator in one convention, a decimal point in the other.
+        # A leading zero ("0,125") rules out thousands, so only that case is safe to read.
+        if len(fraction) == 3 and whole.lstrip("+-") not in ("0", ""):
+            return Parsed.AMBIGUOUS, None
+        return Parsed.TEXT_NUMBER, Decimal(f"{whole}.{fraction}")
+    match = _BOTH_SEPARATORS.match(value)
+    if match and match.group(1) != match.group(2):
+        thousands, decimal_mark = match.groups()
+        try:
+            return Parsed.TEXT_NUMBER, Decimal(value.replace(thousands, "").replace(decimal_mark, "."))
+        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+            return Parsed.INVALID, None
+    return Parsed.INVALID, None
+
+
+def parse_decimal_text(text: str) -> Decimal | None:
+    """A number written in a rules file or a template cell; None when it is not one."""
+    try:
+        number = Decimal(text.strip().replace("_", ""))
+    except (InvalidOperation, AttributeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
+    """Round once, half away from zero, as Excel's ROUND does: 19.825 → 19.83, −0.125 → −0.13."""
+    if isinstance(value, Fraction):
+        quantum = Fraction(1, 10**decimals)
+        steps = abs(value) / quantum
+        whole = int(steps)
+        if steps - whole >= Fraction(1, 2):
+            whole += 1
+        result = Decimal(whole) / Decimal(10**decimals)
+        result = -result if value < 0 else result
+        return result.quantize(Decimal(1).scaleb(-decimals))
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def to_fraction(value: Decimal | int) -> Fraction:
+    """Decimals enter exact arithmetic without passing through a binary float."""
+    return Fraction(value)

@@ -1,0 +1,418 @@
+"""Reading: from the files in the input folder to raw criterion rows, without trusting anything in them.
+
+Each file is read once into memory (its SHA-256 is taken from those very bytes), recognised by its content
+rather than its name, checked against zip bombs and XML entity tricks, then handed to python-calamine.
+Problems become `Issue`s; nothing here raises for a bad file, and no input is ever written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import unicodedata
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import python_calamine
+
+from pipeline.issues import Issue, cell_address
+from pipeline.labels import LANGUAGES, text
+from pipeline.template import IDENTITY_SHEET, TEMPLATE_FORMAT
+from pipeline.text import clean, fold, normalise_code
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+
+# Safety limits, documented in the README. A filled template is ~15 KB and ~50 rows.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200  # real workbooks compress 5–30×; bombs, thousands of times
+MAX_ROWS = 5_000
+MAX_HEADER_SEARCH_ROWS = 40
+MAX_MEMBERS = 10_000
+# Files worth reading in parallel: below this, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
+_COLUMN_KEYS = ("code", "criterion", "max", "self", "appraised", "evidence")
+
+
+class SheetRow(NamedTuple):
+    """One row of the criteria table whose code cell is not empty, cells as calamine returns them."""
+
+    row: int  # 0-based sheet row
+    code: str
+    title: str
+    max: Any
+    self_score: Any
+    appraised: Any
+    evidence: Any
+
+
+@dataclass
+class Submission:
+    """Everything read from one file; `rows` is empty when the file could not be read."""
+
+    file: str  # path relative to the input folder, NFC, with / separators
+    sha256: str = ""
+    size: int = 0
+    modified: float = 0.0
+    format: str | None = None  # xlsx, xlsm, xls, ods
+    identity: dict[str, str] = field(default_factory=dict)  # from the template's identity sheet
+    sheet: str | None = None
+    unit_code: str | None = None  # as written in the visible unit-code cell
+    unit_code_cell: str | None = None
+    header_row: int | None = None  # 0-based
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[SheetRow] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def readable(self) -> bool:
+        return self.header_row is not None
+
+    def issue(self, code: str, **kwargs: Any) -> None:
+        self.issues.append(Issue(code, file=self.file, **kwargs))
+
+
+def display_name(path: Path, root: Path) -> str:
+    """The name shown to users: relative, forward slashes, NFC (macOS hands out NFD names)."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    return unicodedata.normalize("NFC", relative.as_posix())
+
+
+def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
+    """The spreadsheet files directly inside `folder`, and an info line for everything skipped."""
+    files: list[Path] = []
+    issues: list[Issue] = []
+    for entry in sorted(folder.iterdir(), key=lambda p: unicodedata.normalize("NFC", p.name)):
+        name = display_name(entry, folder)
+        lower = unicodedata.normalize("NFC", entry.name).casefold()
+        stray = _stray_kind(lower)
+        if stray:
+            issues.append(Issue("stray-file", file=name, params={"what": stray}))
+        elif entry.is_dir():
+            if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
+                issues.append(Issue("not-a-file", file=name))
+            else:
+                issues.append(Issue("stray-file", file=name, params={"what": "folder"}))
+        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
+            files.append(entry)
+        else:
+            issues.append(Issue("not-a-spreadsheet", file=name))
+    return files, issues
+
+
+def _stray_kind(lower_name: str) -> str | None:
+    if lower_name.startswith("~$"):
+        return "Excel lock file (~$…)"
+    if lower_name.startswith(".~lock."):
+        return "LibreOffice lock file (.~lock…#)"
+    if lower_name.startswith("._"):
+        return "macOS metadata (._…)"
+    if lower_name in _STRAY_NAMES:
+        return _STRAY_NAMES[lower_name]
+    if lower_name.startswith("."):
+        return "hidden file"
+    return None
+
+
+def read_submissions(paths: Iterable[Path], root: Path, *, workers: int | None = None) -> list[Submission]:
+    """Read every file; in parallel worker processes when there are many."""
+    paths = list(paths)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
+    if workers <= 1:
+        return [read_submission(p, root) for p in paths]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(read_submission, paths, [root] * len(paths), chunksize=16))
+
+
+def read_submission(path: Path, root: Path) -> Submission:
+    """Read one file; never raises for what the file contains."""
+    submission = Submission(display_name(path, root))
+    try:
+        stat = path.stat()
+    except OSError as error:
+        submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
+        return submission
+    submission.size = stat.st_size
+    submission.modified = stat.st_mtime
+    if stat.st_size == 0:
+        submission.issue("empty-file")
+        return submission
+    if stat.st_size > MAX_FILE_BYTES:
+        submission.issue("file-too-large", params={"size_mb": _mb(stat.st_size), "limit_mb": _mb(MAX_FILE_BYTES)})
+        submission.sha256 = _hash_file(path)
+        return submission
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
+        return submission
+    submission.sha256 = hashlib.sha256(data).hexdigest()
+    read_workbook(submission, data)
+    return submission
+
+
+def read_workbook(submission: Submission, data: bytes) -> None:
+    """Fill `submission` from the bytes of a workbook (a file today, an e-mail attachment tomorrow)."""
+    kind = _sniff(submission, data)
+    if kind is None:
+        return
+    submission.format = kind
+    if kind in ("xls", "ods"):
+        submission.issue("legacy-format", params={"format": f".{kind}"})
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        submission.issue("password-protected")
+        return
+    except Exception as error:  # calamine raises several unrelated types for damaged files
+        submission.issue("corrupt-file", params={"detail": _short(error)})
+        return
+    try:
+        _read_book(submission, book)
+    except Exception as error:  # a damaged sheet part surfaces only when the sheet is read
+        submission.issue("corrupt-file", params={"detail": _short(error)})
+    finally:
+        book.close()
+
+
+# --------------------------------------------------------------------------------- recognising the file
+
+def _sniff(submission: Submission, data: bytes) -> str | None:
+    """The workbook format from the content, or None after recording why it cannot be read."""
+    if data.startswith(b"PK"):
+        return _sniff_zip(submission, data)
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            submission.issue("password-protected")
+            return None
+        if "WordDocument".encode("utf-16-le") in data:
+            submission.issue("not-excel", params={"kind": "Word (.doc)"})
+            return None
+        return "xls"
+    head = data[:512].lstrip().lower()
+    if head.startswith(b"%pdf"):
+        kind = "PDF"
+    elif head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+        kind = "HTML/XML"
+    elif all(32 <= b < 127 or b in (9, 10, 13) for b in data[:256]):
+        kind = "text"
+    else:
+        kind = "?"
+    submission.issue("not-excel", params={"kind": kind})
+    return None
+
+
+def _sniff_zip(submission: Submission, data: bytes) -> str | None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as error:
+        submission.issue("corrupt-file", params={"detail": _short(error)})
+        return None
+    with archive:
+        names = {m.filename for m in members}
+        if len(members) > MAX_MEMBERS or _expands_too_far(members):
+            submission.issue("zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
+            return None
+        if "xl/workbook.xml" in names:
+            kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+        elif "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
+            kind = "ods"
+        elif "xl/workbook.bin" in names:
+            submission.issue("not-excel", params={"kind": "Excel binary (.xlsb)"})
+            return None
+        else:
+            what = "Word (.docx)" if "word/document.xml" in names else "ZIP"
+            submission.issue("not-excel", params={"kind": what})
+            return None
+        try:
+            if _declares_entities(archive, members):
+                submission.issue("xml-entities")
+                return None
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
+            # zlib.error is not an OSError; RuntimeError covers encrypted members.
+            submission.issue("corrupt-file", params={"detail": _short(error)})
+            return None
+        except Exception as error:  # zlib.error and friends from a truncated member
+            submission.issue("corrupt-file", params={"detail": _short(error)})
+            return None
+    return kind
+
+
+def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return True
+    return any(
+        m.file_size > 1024 * 1024 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
+        for m in members
+    )
+
+
+def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> bool:
+    """True when an XML part declares a DTD: the door to "billion laughs" and external entities.
+
+    Excel, LibreOffice and WPS never write one, so refusing the file loses nothing real. The prolog sits
+    at the start of a part, so a few kilobytes of each are enough.
+    """
+    for member in members:
+        if member.filename.endswith((".xml", ".rels", ".vml")):
+            with archive.open(member) as part:
+                head = part.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------------- reading the sheets
+
+def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook) -> None:
+    names = list(book.sheet_names)
+    if IDENTITY_SHEET in names:
+        submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
+    expected = submission.identity.get("sheet")
+    candidates = [expected] if expected in names else []
+    candidates += [n for n in names if n not in candidates and n != IDENTITY_SHEET]
+    for name in candidates:
+        sheet = book.get_sheet_by_name(name)
+        if sheet.height > MAX_ROWS:
+            submission.issue("too-many-rows", sheet=name, params={"rows": sheet.height, "limit": MAX_ROWS})
+            continue
+        cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+        header = _find_header(cells)
+        if header is None:
+            continue
+        submission.sheet = name
+        if expected and name != expected:
+            submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
+        _read_table(submission, cells, *header)
+        return
+    if not any(i.code == "too-many-rows" for i in submission.issues):
+        columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
+        submission.issue("not-a-template", params={"columns": columns})
+
+
+def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
+    identity: dict[str, str] = {}
+    for row in sheet.to_python(skip_empty_area=False, nrows=100):
+        if len(row) >= 2 and isinstance(row[0], str) and row[0]:
+            value = row[1]
+            identity[row[0].strip()] = clean(value if isinstance(value, str) else _plain(value))
+    if identity.get("format") != TEMPLATE_FORMAT:
+        return {}
+    return identity
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _header_labels() -> dict[str, set[str]]:
+    return {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in _COLUMN_KEYS}
+
+
+_HEADER_LABELS: dict[str, set[str]] | None = None
+
+
+def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    """The header row of the criteria table and its columns, found by label in either language."""
+    global _HEADER_LABELS
+    if _HEADER_LABELS is None:
+        _HEADER_LABELS = _header_labels()
+    for row_index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for column, value in enumerate(row):
+            if isinstance(value, str) and value:
+                folded = fold(value)
+                for key, labels in _HEADER_LABELS.items():
+                    if folded in labels and key not in columns:
+                        columns[key] = column
+        if "code" in columns and "self" in columns:
+            return row_index, columns
+    return None
+
+
+def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int]) -> None:
+    submission.header_row = header_row
+    submission.columns = columns
+    _read_unit_code(submission, cells, header_row)
+
+    def get(row: list[Any], key: str) -> Any:
+        column = columns.get(key)
+        return row[column] if column is not None and column < len(row) else ""
+
+    for row_index in range(header_row + 1, len(cells)):
+        row = cells[row_index]
+        code = normalise_code(get(row, "code"))
+        if code:
+            title = get(row, "criterion")
+            submission.rows.append(SheetRow(
+                row_index, code, clean(title) if isinstance(title, str) else _plain(title),
+                get(row, "max"), get(row, "self"), get(row, "appraised"), get(row, "evidence"),
+            ))
+
+
+def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: int) -> None:
+    address = submission.identity.get("unit_code_cell")
+    if address:
+        row, column = _parse_address(address)
+        if row is not None and row < len(cells) and column < len(cells[row]):
+            submission.unit_code_cell = address
+            submission.unit_code = normalise_code(cells[row][column]) or None
+            return
+    # No identity sheet: look for the "Unit code:" label above the table and take the cell after it.
+    labels = {fold(text(lang, "template.unit_code")).rstrip(":").strip() for lang in LANGUAGES}
+    for row_index in range(min(header_row, len(cells))):
+        row = cells[row_index]
+        for column, value in enumerate(row):
+            if isinstance(value, str) and fold(value).rstrip(":").strip() in labels:
+                for right in range(column + 1, len(row)):
+                    if row[right] not in ("", None):
+                        submission.unit_code_cell = cell_address(row_index, right)
+                        submission.unit_code = normalise_code(row[right]) or None
+                        return
+                submission.unit_code_cell = cell_address(row_index, column + 1)
+                return
+
+
+def _parse_address(address: str) -> tuple[int | None, int]:
+    letters = address.rstrip("0123456789").upper()
+    digits = address[len(letters):]
+    if not letters or not digits.isdigit():
+        return None, 0
+    column = 0
+    for letter in letters:
+        column = column * 26 + (ord(letter) - 64)
+    return int(digits) - 1, column - 1
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+
+
+def _short(error: BaseException) -> str:
+    message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return message[:160]

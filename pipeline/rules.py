@@ -1,0 +1,521 @@
+"""A bloc's rules for one year — units, criteria, maxima, weights, caps, thresholds, awards — loaded from YAML.
+
+The rules file is the single source of truth for a bloc-year. Loading checks the whole file and reports
+every mistake with its line, so the secretary fixes them all in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from pipeline.errors import RuleProblem, RulesError
+from pipeline.labels import LANGUAGES, text
+from pipeline.text import clean, normalise_code
+
+Kind = Literal["base", "bonus", "deduction"]
+BONUS = "bonus"
+DEDUCTIONS = "deductions"
+HEADERS = ("party", "state")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    code: str
+    title: str
+    max: Decimal
+    kind: Kind
+    group: str  # the section code, or "bonus" / "deductions"
+    step: Decimal | None = None
+    na_allowed: bool = False
+    evidence_required: bool = False
+    disqualifies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: str
+    weight: Decimal
+    criteria: tuple[Criterion, ...]
+
+    @property
+    def max(self) -> Decimal:
+        return sum((c.max for c in self.criteria), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """The bonus or the deduction items, with an optional cap on their sum."""
+
+    title: str
+    cap: Decimal | None
+    criteria: tuple[Criterion, ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Threshold:
+    min: Decimal
+    label: str
+
+
+@dataclass(frozen=True)
+class Award:
+    key: str  # "flag", "merit" or a bloc's own
+    count: int
+    min_score: Decimal
+    label: str | None = None  # shown instead of the built-in label
+
+
+@dataclass(frozen=True)
+class Rules:
+    bloc: str
+    year: int
+    language: str
+    decimals: int
+    units: tuple[Unit, ...]
+    sections: tuple[Section, ...]
+    bonus: Bucket
+    deductions: Bucket
+    tie_breakers: tuple[str, ...]
+    classification: tuple[Threshold, ...]
+    awards: tuple[Award, ...]
+    issuer: str
+    header: str  # "party" or "state": which national header tops official documents
+    place: str
+    revision: int
+    basis: str
+    source: str = ""
+    fingerprint: str = field(default="", compare=False)
+
+    @property
+    def base_max(self) -> Decimal:
+        return sum((s.max for s in self.sections), Decimal(0))
+
+    def criteria(self) -> Iterator[Criterion]:
+        """Every criterion in template order: sections, then bonus, then deductions."""
+        for section in self.sections:
+            yield from section.criteria
+        yield from self.bonus.criteria
+        yield from self.deductions.criteria
+
+    def unit(self, code: str) -> Unit | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    def section(self, code: str) -> Section | None:
+        return next((s for s in self.sections if s.code == code), None)
+
+    def award(self, key: str) -> Award | None:
+        return next((a for a in self.awards if a.key == key), None)
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+_TOP_KEYS = {
+    "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
+    "classification", "awards", "issuer", "header", "place", "revision", "basis",
+}
+_REQUIRED_TOP = ("bloc", "year", "units", "sections")
+_CRITERION_KEYS = {"code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies"}
+
+
+class _Node:
+    """A YAML value with the line it starts on, so every problem can point at its place."""
+
+    __slots__ = ("duplicates", "line", "value")
+
+    def __init__(self, value: Any, line: int, duplicates: list[tuple[str, int]] | None = None) -> None:
+        self.value = value
+        self.line = line
+        self.duplicates = duplicates or []  # keys a mapping repeats, which YAML would silently merge
+
+
+def _compose(source_text: str) -> _Node | None:
+    loader = yaml.SafeLoader(source_text)
+    try:
+        root = loader.get_single_node()
+        return None if root is None else _convert(loader, root)
+    finally:
+        loader.dispose()
+
+
+def _convert(loader: yaml.SafeLoader, node: yaml.Node) -> _Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        mapping: dict[str, _Node] = {}
+        duplicates: list[tuple[str, int]] = []
+        for key_node, value_node in node.value:
+            key = str(loader.construct_object(key_node))
+            if key in mapping:
+                duplicates.append((key, key_node.start_mark.line + 1))
+            mapping[key] = _convert(loader, value_node)
+        return _Node(mapping, line, duplicates)
+    if isinstance(node, yaml.SequenceNode):
+        return _Node([_convert(loader, item) for item in node.value], line)
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        # Keep the digits as written: 0.6 must stay six tenths, not the binary float next to it.
+        try:
+            return _Node(Decimal(node.value.replace("_", "")), line)
+        except ArithmeticError:
+            return _Node(node.value, line)
+    return _Node(loader.construct_object(node), line)
+
+
+class _Checker:
+    """Walks the composed YAML, building dataclasses and collecting every problem on the way."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.problems: list[RuleProblem] = []
+
+    def problem(self, path: str, node: _Node | None, message_key: str, /, **params: Any) -> None:
+        self.problems.append(
+            RuleProblem(path, node.line if node else None, text(self.lang, f"rules.{message_key}", **params))
+        )
+
+    def mapping(self, node: _Node, path: str, allowed: set[str], required: tuple[str, ...]) -> dict:
+        if not isinstance(node.value, dict):
+            self.problem(path, node, "not_a_mapping")
+            return {}
+        for key, line in node.duplicates:
+            self.problem(f"{path}.{key}" if path else key, _Node(None, line), "duplicate_key", key=key)
+        for key, child in node.value.items():
+            if key not in allowed:
+                self.problem(
+                    f"{path}.{key}" if path else key, child, "unknown_key", key=key,
+                    allowed=", ".join(sorted(allowed)),
+                )
+        for key in required:
+            if key not in node.value:
+                self.problem(path, node, "missing_key", key=key)
+        return node.value
+
+    def sequence(self, node: _Node | None, path: str, *, required: bool = True) -> list[_Node]:
+        if node is None:
+            return []
+        if not isinstance(node.value, list):
+            self.problem(path, node, "not_a_list")
+            return []
+        if required and not node.value:
+            self.problem(path, node, "empty_list")
+        return node.value
+
+    def string(self, node: _Node | None, path: str, *, required: bool = True, default: str = "") -> str:
+        if node is None or node.value is None or node.value == "":
+            if required:
+                self.problem(path, node, "missing_text")
+            return default
+        if isinstance(node.value, dict | list):
+            self.problem(path, node, "not_text")
+            return default
+        value = node.value
+        if isinstance(value, Decimal):
+            value = format(value, "f")
+        return clean(str(value))
+
+    def number(
+        self, node: _Node | None, path: str, *, default: Decimal | None = None, positive: bool = False,
+        minimum: Decimal | None = None,
+    ) -> Decimal | None:
+        if node is None:
+            return default
+        if not isinstance(node.value, Decimal) or isinstance(node.value, bool):
+            self.problem(path, node, "not_a_number", value=node.value)
+            return default
+        value: Decimal = node.value
+        if positive and value <= 0:
+            self.problem(path, node, "not_positive", value=value)
+        elif minimum is not None and value < minimum:
+            self.problem(path, node, "below_minimum", value=value, minimum=minimum)
+        return value
+
+    def integer(self, node: _Node | None, path: str, *, default: int, low: int, high: int) -> int:
+        if node is None:
+            return default
+        value = node.value
+        if not isinstance(value, Decimal) or value != value.to_integral_value() or not low <= value <= high:
+            self.problem(path, node, "integer_range", value=value, low=low, high=high)
+            return default
+        return int(value)
+
+    def boolean(self, node: _Node | None, path: str) -> bool:
+        if node is None:
+            return False
+        if not isinstance(node.value, bool):
+            self.problem(path, node, "not_boolean", value=node.value)
+            return False
+        return node.value
+
+
+def load_rules(path: str | Path, *, lang: str | None = None) -> Rules:
+    """Read and check a rules file; raise `RulesError` listing every problem found."""
+    path = Path(path)
+    message_lang = lang or "vi"
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise RulesError(str(path), [RuleProblem("", None, reason)],
+                         text(message_lang, "rules.cannot_read", file=str(path))) from error
+    return parse_rules(raw, source=str(path), lang=lang)
+
+
+def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None = None) -> Rules:
+    """Check the text of a rules file and build `Rules`; `lang` overrides the file's language for messages."""
+    message_lang = lang or "vi"
+    heading = text(message_lang, "rules.heading", file=source)
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise RulesError(source, [RuleProblem("", None, text(message_lang, "rules.not_utf8"))], heading) \
+                from error
+    try:
+        root = _compose(raw)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        detail = getattr(error, "problem", None) or str(error)
+        problem = RuleProblem("", mark.line + 1 if mark else None,
+                              text(message_lang, "rules.yaml_syntax", detail=detail))
+        raise RulesError(source, [problem], heading) from error
+    if root is None or not isinstance(root.value, dict):
+        raise RulesError(source, [RuleProblem("", None, text(message_lang, "rules.empty"))], heading)
+
+    declared = root.value.get("language")
+    if lang is None and declared is not None and declared.value in LANGUAGES:
+        message_lang = declared.value
+        heading = text(message_lang, "rules.heading", file=source)
+    check = _Checker(message_lang)
+    rules = _build(check, root, source)
+    if check.problems:
+        raise RulesError(source, sorted(check.problems, key=lambda p: p.line or 0), heading)
+    assert rules is not None
+    return rules
+
+
+def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
+    top = check.mapping(root, "", _TOP_KEYS, _REQUIRED_TOP)
+    bloc = check.string(top.get("bloc"), "bloc")
+    year = check.integer(top.get("year"), "year", default=0, low=2000, high=2100) if "year" in top else 0
+    language = check.string(top.get("language"), "language", required=False, default="vi")
+    if language not in LANGUAGES:
+        check.problem("language", top.get("language"), "bad_choice", value=language, choices=", ".join(LANGUAGES))
+        language = "vi"
+    decimals = check.integer(top.get("decimals"), "decimals", default=2, low=0, high=6)
+    header = check.string(top.get("header"), "header", required=False, default="party")
+    if header not in HEADERS:
+        check.problem("header", top.get("header"), "bad_choice", value=header, choices=", ".join(HEADERS))
+
+    seen_codes: dict[str, str] = {}
+
+    def claim(code: str, path: str, node: _Node | None) -> None:
+        if code in seen_codes:
+            check.problem(path, node, "duplicate_code", code=code, first=seen_codes[code])
+        else:
+            seen_codes[code] = path
+
+    units = _units(check, top.get("units"))
+    awards = _awards(check, top.get("awards"))
+    award_keys = {a.key for a in awards}
+    sections = _sections(check, top.get("sections"), claim, award_keys)
+    bonus = _bucket(check, top.get("bonus"), BONUS, claim, award_keys)
+    deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys)
+    tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
+    classification = _classification(check, top.get("classification"))
+    revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
+
+    rules = Rules(
+        bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
+        bonus=bonus, deductions=deductions, tie_breakers=tie_breakers, classification=classification,
+        awards=awards,
+        issuer=check.string(top.get("issuer"), "issuer", required=False, default=bloc),
+        header=header,
+        place=check.string(top.get("place"), "place", required=False),
+        revision=revision,
+        basis=check.string(top.get("basis"), "basis", required=False),
+        source=source,
+    )
+    return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
+
+
+def _code(check: _Checker, node: _Node | None, path: str) -> str:
+    if node is None or node.value in (None, ""):
+        check.problem(path, node, "missing_text")
+        return ""
+    value = node.value
+    if isinstance(value, Decimal):
+        # `code: 1.10` would silently become 1.1; codes are labels, so they must be quoted text.
+        check.problem(path, node, "code_not_text", value=format(value, "f"))
+        return format(value, "f")
+    return normalise_code(str(value))
+
+
+def _units(check: _Checker, node: _Node | None) -> tuple[Unit, ...]:
+    units: list[Unit] = []
+    seen: set[str] = set()
+    for i, item in enumerate(check.sequence(node, "units")):
+        path = f"units[{i}]"
+        fields = check.mapping(item, path, {"code", "name"}, ("code", "name"))
+        code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
+        name = check.string(fields.get("name"), f"{path}.name") if "name" in fields else ""
+        if code and code in seen:
+            check.problem(f"{path}.code", fields.get("code"), "duplicate_unit", code=code)
+        seen.add(code)
+        units.append(Unit(code, name))
+    return tuple(units)
+
+
+def _criterion(
+    check: _Checker, node: _Node, path: str, kind: Kind, group: str, claim: Any, award_keys: set[str]
+) -> Criterion:
+    # N/A exists only for base criteria (a blank bonus or deduction already means 0), and only a deduction
+    # can cost a unit its eligibility for an award.
+    allowed = {
+        "base": _CRITERION_KEYS - {"disqualifies"},
+        "bonus": _CRITERION_KEYS - {"na_allowed", "disqualifies"},
+        "deduction": _CRITERION_KEYS - {"na_allowed"},
+    }[kind]
+    fields = check.mapping(node, path, allowed, ("code", "title", "max"))
+    code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
+    if code:
+        claim(code, f"{path}.code", fields.get("code"))
+    title = check.string(fields.get("title"), f"{path}.title") if "title" in fields else ""
+    maximum = check.number(fields.get("max"), f"{path}.max", positive=True) or Decimal(0)
+    step = check.number(fields.get("step"), f"{path}.step", positive=True)
+    if step is not None and step > 0 and maximum > 0 and maximum % step != 0:
+        check.problem(f"{path}.step", fields.get("step"), "step_divides_max", step=step, max=maximum)
+    disqualifies: list[str] = []
+    for j, item in enumerate(check.sequence(fields.get("disqualifies"), f"{path}.disqualifies", required=False)):
+        key = check.string(item, f"{path}.disqualifies[{j}]")
+        if key and key not in award_keys:
+            check.problem(f"{path}.disqualifies[{j}]", item, "unknown_award", key=key,
+                          known=", ".join(sorted(award_keys)) or "—")
+        disqualifies.append(key)
+    return Criterion(
+        code=code, title=title, max=maximum, kind=kind, group=group, step=step,
+        na_allowed=check.boolean(fields.get("na_allowed"), f"{path}.na_allowed"),
+        evidence_required=check.boolean(fields.get("evidence_required"), f"{path}.evidence_required"),
+        disqualifies=tuple(disqualifies),
+    )
+
+
+def _sections(check: _Checker, node: _Node | None, claim: Any, award_keys: set[str]) -> tuple[Section, ...]:
+    sections: list[Section] = []
+    for i, item in enumerate(check.sequence(node, "sections")):
+        path = f"sections[{i}]"
+        fields = check.mapping(item, path, {"code", "title", "weight", "criteria"}, ("code", "title", "criteria"))
+        code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
+        if code:
+            claim(code, f"{path}.code", fields.get("code"))
+        title = check.string(fields.get("title"), f"{path}.title") if "title" in fields else ""
+        weight = check.number(fields.get("weight"), f"{path}.weight", default=Decimal(1), positive=True)
+        criteria = tuple(
+            _criterion(check, c, f"{path}.criteria[{j}]", "base", code, claim, award_keys)
+            for j, c in enumerate(check.sequence(fields.get("criteria"), f"{path}.criteria"))
+        )
+        sections.append(Section(code, title, weight or Decimal(1), criteria))
+    return tuple(sections)
+
+
+def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_keys: set[str]) -> Bucket:
+    if node is None:
+        return Bucket("", None, ())
+    fields = check.mapping(node, name, {"title", "cap", "criteria"}, ("criteria",))
+    kind: Kind = "bonus" if name == BONUS else "deduction"
+    criteria = tuple(
+        _criterion(check, c, f"{name}.criteria[{j}]", kind, name, claim, award_keys)
+        for j, c in enumerate(check.sequence(fields.get("criteria"), f"{name}.criteria"))
+    )
+    cap = check.number(fields.get("cap"), f"{name}.cap", minimum=Decimal(0))
+    return Bucket(check.string(fields.get("title"), f"{name}.title", required=False), cap, criteria)
+
+
+def _tie_breakers(check: _Checker, node: _Node | None, section_codes: set[str]) -> tuple[str, ...]:
+    breakers: list[str] = []
+    for i, item in enumerate(check.sequence(node, "tie_breakers", required=False)):
+        value = check.string(item, f"tie_breakers[{i}]")
+        known = value in (BONUS, DEDUCTIONS) or (
+            value.startswith("section:") and normalise_code(value.split(":", 1)[1]) in section_codes
+        )
+        if not known:
+            choices = ", ".join([*(f"section:{c}" for c in sorted(section_codes)), DEDUCTIONS, BONUS])
+            check.problem(f"tie_breakers[{i}]", item, "unknown_tie_breaker", value=value, choices=choices)
+            continue
+        if value.startswith("section:"):
+            value = "section:" + normalise_code(value.split(":", 1)[1])
+        breakers.append(value)
+    return tuple(breakers)
+
+
+def _classification(check: _Checker, node: _Node | None) -> tuple[Threshold, ...]:
+    thresholds: list[Threshold] = []
+    for i, item in enumerate(check.sequence(node, "classification", required=False)):
+        path = f"classification[{i}]"
+        fields = check.mapping(item, path, {"min", "label"}, ("min", "label"))
+        minimum = check.number(fields.get("min"), f"{path}.min", minimum=Decimal(0))
+        label = check.string(fields.get("label"), f"{path}.label") if "label" in fields else ""
+        if minimum is not None and thresholds and minimum >= thresholds[-1].min:
+            check.problem(f"{path}.min", fields.get("min"), "thresholds_not_descending",
+                          value=minimum, previous=thresholds[-1].min)
+        if minimum is not None:
+            thresholds.append(Threshold(minimum, label))
+    return tuple(thresholds)
+
+
+def _awards(check: _Checker, node: _Node | None) -> tuple[Award, ...]:
+    if node is None:
+        return ()
+    if not isinstance(node.value, dict):
+        check.problem("awards", node, "not_a_mapping")
+        return ()
+    awards: list[Award] = []
+    for key, item in check.mapping(node, "awards", set(node.value), ()).items():
+        path = f"awards.{key}"
+        fields = check.mapping(item, path, {"count", "min_score", "label"}, ("count",))
+        count = check.integer(fields.get("count"), f"{path}.count", default=1, low=1, high=1000)
+        min_score = check.number(fields.get("min_score"), f"{path}.min_score", default=Decimal(0),
+                                 minimum=Decimal(0))
+        label = check.string(fields.get("label"), f"{path}.label", required=False) or None
+        if label is None and key not in ("flag", "merit"):
+            check.problem(f"{path}.label", item, "award_needs_label", key=key)
+        awards.append(Award(key, count, min_score or Decimal(0), label))
+    return tuple(awards)
+
+
+def fingerprint(rules: Rules) -> str:
+    """A short hash of everything that changes how a template is filled in or scored.
+
+    Titles are left out on purpose: rewording a criterion does not make last month's template wrong.
+    """
+
+    def criteria(items: tuple[Criterion, ...]) -> list[list[str | bool]]:
+        return [[c.code, str(c.max), str(c.step or ""), c.na_allowed] for c in items]
+
+    shape = {
+        "bloc": rules.bloc,
+        "year": rules.year,
+        "sections": [[s.code, str(s.weight), criteria(s.criteria)] for s in rules.sections],
+        "bonus": [str(rules.bonus.cap or ""), criteria(rules.bonus.criteria)],
+        "deductions": [str(rules.deductions.cap or ""), criteria(rules.deductions.criteria)],
+    }
+    canonical = json.dumps(shape, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def find_rules_file(folder: Path = Path("schemas")) -> Path | None:
+    """The rules file to use when none is named: the only one in `folder`, else None."""
+    candidates = sorted(p for p in folder.glob("*.y*ml") if p.is_file()) if folder.is_dir() else []
+    return candidates[0] if len(candidates) == 1 else None

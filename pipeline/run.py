@@ -1,0 +1,103 @@
+"""The whole job in one call: read → validate → score → rank, then write; returns what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.errors import InputFolderError
+from pipeline.issues import Issue, sort_issues
+from pipeline.labels import text
+from pipeline.rank import RankedUnit, rank_units
+from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
+from pipeline.rules import Rules
+from pipeline.score import UnitScore, final_values, score_units
+from pipeline.validate import Validation, validate
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunResult:
+    """Everything a run found and decided; the writers and the CLI only read it."""
+
+    rules: Rules
+    lang: str
+    validation: Validation
+    ranked: list[RankedUnit]
+    issues: list[Issue]
+    status: dict[str, str]  # unit code → scored, invalid, missing
+    started_at: datetime
+    tool_version: str = __version__
+    outputs: list[Path] = field(default_factory=list)
+    kept_previous: list[Path] = field(default_factory=list)
+
+    @property
+    def provisional(self) -> bool:
+        """A ranking that misses a unit, or ranks around an invalid one, is not final."""
+        return any(state != "scored" for state in self.status.values())
+
+    @property
+    def scored(self) -> list[UnitScore]:
+        return [r.score for r in self.ranked]
+
+    @property
+    def exit_code(self) -> int:
+        if not self.ranked:
+            return 2
+        return 1 if self.provisional else 0
+
+    @property
+    def submissions(self) -> list[Submission]:
+        return self.validation.submissions
+
+    def unit_file(self, unit_code: str) -> Submission | None:
+        return self.validation.used.get(unit_code)
+
+
+def run(
+    rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
+    workers: int | None = None,
+) -> RunResult:
+    """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`)."""
+    lang = lang or rules.language
+    say = progress or (lambda _message: None)
+    started_at = datetime.now().astimezone()
+    folder = Path(input_dir)
+    if not folder.is_dir():
+        raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
+    paths, folder_issues = discover(folder)
+    if not paths and not any(i.severity == "error" for i in folder_issues):
+        raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
+
+    say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
+    submissions = read_submissions(paths, folder, workers=workers)
+    validation = validate(rules, submissions, folder_issues)
+    status = validation.unit_status(rules)
+
+    say(text(lang, "report.scoring"))
+    valid = [code for code, state in status.items() if state == "valid"]
+    entries = validation.entries
+    final = final_values(entries[entries["unit_code"].isin(valid)]) if not entries.empty else entries
+    scores = score_units(rules, final) if valid else []
+    ranked, award_issues = rank_units(rules, scores)
+    status = {code: ("scored" if state == "valid" else state) for code, state in status.items()}
+    return RunResult(
+        rules=rules, lang=lang, validation=validation, ranked=ranked,
+        issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
+    )
+
+
+def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
+    """Validate single submissions (a unit checking its file before sending): no ranking, no missing units."""
+    submissions, folder_issues = [], []
+    for path in paths:
+        if path.is_dir():
+            folder_issues.append(Issue("not-a-file", file=display_name(path, path.parent)))
+        else:
+            submissions.append(read_submission(path, path.parent))
+    validation = validate(rules, submissions, folder_issues, expect_every_unit=False)
+    return sort_issues(validation.issues)

@@ -1,0 +1,137 @@
+"""Scoring: from each unit's final criterion values to exact section scores, base, bonus, deductions, total.
+
+Arithmetic is exact (Fraction): weights such as 0.6 and N/A rescaling such as 50/35 never pass through
+binary floats. The total is rounded once, at the end, half away from zero, as Excel's ROUND does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from pipeline.numbers import round_half_away
+from pipeline.rules import Bucket, Rules
+
+# Who may set a criterion's final value, strongest first: an appraisal overrides the self-score.
+# Later scorers (the provincial board, cross-scoring by peers) slot in here without touching the rest.
+SCORER_PRECEDENCE: tuple[str, ...] = ("appraised", "self")
+
+NOT_APPLICABLE = None  # a final value of None means the criterion does not apply to the unit
+
+
+@dataclass(frozen=True)
+class SectionScore:
+    code: str
+    score: Fraction  # weight × points × max ÷ applicable_max
+    points: Fraction  # the sum of the applicable criteria's final values
+    applicable_max: Decimal
+    max: Decimal
+    weight: Decimal
+    not_applicable: tuple[str, ...]  # criterion codes marked N/A
+
+    @property
+    def rescaled(self) -> bool:
+        return self.applicable_max != self.max
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    unit_code: str
+    sections: tuple[SectionScore, ...]
+    base: Fraction
+    bonus_entered: Fraction
+    bonus: Fraction  # after the cap
+    deductions_entered: Fraction
+    deductions: Fraction  # after the cap, as positive points
+    total_exact: Fraction
+    total: Decimal  # rounded once to the rules' decimals
+    disqualified_from: tuple[str, ...]  # award keys this unit cannot receive
+    disqualified_by: tuple[str, ...]  # the deduction criteria that caused it
+
+    def section(self, code: str) -> SectionScore:
+        return next(s for s in self.sections if s.code == code)
+
+
+class SectionNotApplicable(ValueError):
+    """Every criterion of a section is N/A: there is nothing to rescale from. Validation reports it first."""
+
+
+def _sum(values: Mapping[str, Decimal | None], bucket: Bucket) -> Fraction:
+    return sum((Fraction(values.get(c.code) or 0) for c in bucket.criteria), Fraction(0))
+
+
+def _capped(entered: Fraction, cap: Decimal | None) -> Fraction:
+    return entered if cap is None else min(entered, Fraction(cap))
+
+
+def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None]) -> UnitScore:
+    """Score one unit from its final values (criterion code → value, None for N/A).
+
+    A bonus or deduction absent from `values` counts as 0; a base criterion must be present.
+    """
+    sections: list[SectionScore] = []
+    for section in rules.sections:
+        points = Fraction(0)
+        applicable_max = Decimal(0)
+        not_applicable: list[str] = []
+        for criterion in section.criteria:
+            value = values[criterion.code]
+            if value is NOT_APPLICABLE:
+                not_applicable.append(criterion.code)
+                continue
+            points += Fraction(value)
+            applicable_max += criterion.max
+        if applicable_max == 0:
+            raise SectionNotApplicable(f"{unit_code}: every criterion of section {section.code} is N/A")
+        # N/A never penalises a unit: the applicable criteria are scaled up to the section's full max.
+        score = Fraction(section.weight) * points * Fraction(section.max) / Fraction(applicable_max)
+        sections.append(SectionScore(section.code, score, points, applicable_max, section.max, section.weight,
+                                     tuple(not_applicable)))
+
+    base = sum((s.score for s in sections), Fraction(0))
+    bonus_entered = _sum(values, rules.bonus)
+    deductions_entered = _sum(values, rules.deductions)
+    bonus = _capped(bonus_entered, rules.bonus.cap)
+    deductions = _capped(deductions_entered, rules.deductions.cap)
+    total_exact = base + bonus - deductions
+
+    disqualifying = [c for c in rules.deductions.criteria if c.disqualifies and (values.get(c.code) or 0) > 0]
+    disqualified_from = tuple(dict.fromkeys(key for c in disqualifying for key in c.disqualifies))
+    return UnitScore(
+        unit_code=unit_code, sections=tuple(sections), base=base,
+        bonus_entered=bonus_entered, bonus=bonus,
+        deductions_entered=deductions_entered, deductions=deductions,
+        total_exact=total_exact, total=round_half_away(total_exact, rules.decimals),
+        disqualified_from=disqualified_from, disqualified_by=tuple(c.code for c in disqualifying),
+    )
+
+
+def final_values(entries: pd.DataFrame) -> pd.DataFrame:
+    """One row per (unit, criterion): the value of the strongest scorer who entered one.
+
+    `entries` is long: unit_code, criterion_code, scorer, value (Decimal or None), is_na, is_blank.
+    Returns unit_code, criterion_code, scorer (who decided), value (Decimal, or None for N/A).
+    """
+    entered = entries.loc[~entries["is_blank"], ["unit_code", "criterion_code", "scorer", "value", "is_na"]]
+    strength = {scorer: rank for rank, scorer in enumerate(SCORER_PRECEDENCE)}
+    entered = entered.assign(_strength=entered["scorer"].map(strength)).sort_values(
+        ["unit_code", "criterion_code", "_strength"], kind="stable"
+    )
+    final = entered.drop_duplicates(["unit_code", "criterion_code"], keep="first")
+    values = final["value"].where(~final["is_na"].astype(bool), None)
+    return final.assign(value=values)[["unit_code", "criterion_code", "scorer", "value"]].reset_index(drop=True)
+
+
+def score_units(rules: Rules, final: pd.DataFrame) -> list[UnitScore]:
+    """Score every unit present in `final` (the output of `final_values`), in unit order of the rules."""
+    by_unit: dict[str, dict[str, Decimal | None]] = {}
+    for unit_code, criterion_code, value in zip(
+        final["unit_code"], final["criterion_code"], final["value"], strict=True
+    ):
+        by_unit.setdefault(unit_code, {})[criterion_code] = value
+    order = {u.code: i for i, u in enumerate(rules.units)}
+    return [score_unit(rules, code, by_unit[code]) for code in sorted(by_unit, key=lambda c: order.get(c, 1 << 30))]

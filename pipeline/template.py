@@ -1,0 +1,420 @@
+"""The self-assessment template each unit fills in: one protected, validated .xlsx per unit.
+
+The template carries its identity (bloc, year, unit, fingerprint of the criteria table) on a hidden sheet
+that the reader checks, and formulas that compute what the pipeline computes, so a unit sees its own
+total before sending. Formulas are only a convenience for the unit: the pipeline never reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from pipeline.labels import format_number, text
+from pipeline.rules import Bucket, Criterion, Rules, Unit
+from pipeline.score import score_unit
+from pipeline.text import slug
+
+TEMPLATE_FORMAT = "bloc-score-template"
+TEMPLATE_VERSION = 1
+IDENTITY_SHEET = "bloc-score"  # very hidden; holds key/value rows the reader trusts
+
+# Columns of the criteria table, 0-based. The reader finds them by their header labels, not by position.
+CODE, TITLE, MAX, SELF, APPRAISED, EVIDENCE = range(6)
+# Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
+# handle differently: the final value per row, and the max that counts as applicable (0 when N/A).
+FINAL, FINAL_APPLICABLE, SELF_APPLICABLE = 6, 7, 8
+HEADER_ROW = 5
+FIRST_BODY_ROW = HEADER_ROW + 1
+UNIT_CODE_CELL = "D4"
+FONT = "Times New Roman"
+WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
+LINE_HEIGHT = 16.5  # points per line of 12-pt Times New Roman
+
+
+@dataclass(frozen=True)
+class FilledValue:
+    """What a unit (and the bloc, for `appraised`) wrote on one criterion row."""
+
+    self_score: Decimal | str | None = None  # a number, "N/A", or anything a person might type
+    appraised: Decimal | str | None = None
+    evidence: str = ""
+
+
+@dataclass
+class Layout:
+    """Where everything lands, in 0-based rows; the writer and the tests share it."""
+
+    criterion_rows: dict[str, int] = field(default_factory=dict)
+    group_rows: dict[str, int] = field(default_factory=dict)  # section codes, "bonus", "deductions"
+    base_row: int = 0
+    total_row: int = 0
+    last_row: int = 0
+
+
+def template_filename(rules: Rules, unit: Unit) -> str:
+    """`2024_VPTU_Van-phong-Tinh-uy.xlsx`: sorts by year, names the unit the way a person recognises it."""
+    return f"{rules.year}_{unit.code}_{slug(unit.name)}.xlsx"
+
+
+def plan_layout(rules: Rules) -> Layout:
+    layout = Layout()
+    row = FIRST_BODY_ROW
+    for section in rules.sections:
+        layout.group_rows[section.code] = row
+        row += 1
+        for criterion in section.criteria:
+            layout.criterion_rows[criterion.code] = row
+            row += 1
+    for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
+        if bucket.criteria:
+            layout.group_rows[name] = row
+            row += 1
+            for criterion in bucket.criteria:
+                layout.criterion_rows[criterion.code] = row
+                row += 1
+    layout.base_row = row
+    layout.total_row = row + 1
+    layout.last_row = row + 1
+    return layout
+
+
+class _Formats:
+    """Every cell format, created once per workbook (xlsxwriter's advice, and ours)."""
+
+    def __init__(self, book: xlsxwriter.Workbook, decimals: int) -> None:
+        base = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "text_wrap": True}
+        number = "0" if decimals == 0 else "0." + "#" * decimals
+
+        def add(**extra: object) -> xlsxwriter.format.Format:
+            return book.add_format({**base, **extra})
+
+        self.plain = add()
+        self.bold = add(bold=True)
+        self.centre_bold = add(bold=True, align="center")
+        self.centre_italic = add(italic=True, align="center")
+        self.title = add(bold=True, align="center", font_size=14)
+        self.note = add(italic=True, font_size=11)
+        self.identity = add(bold=True, font_color="#1F3864")
+        self.header = add(bold=True, align="center", border=1, bg_color="#D9E1F2")
+        self.group_code = add(bold=True, align="center", border=1, bg_color="#F2F2F2")
+        self.group_title = add(bold=True, border=1, bg_color="#F2F2F2")
+        self.group_number = add(bold=True, border=1, bg_color="#F2F2F2", num_format=number, align="center")
+        self.code = add(border=1, align="center")
+        self.cell = add(border=1)
+        self.max = add(border=1, align="center", num_format=number)
+        self.entry = add(border=1, align="center", num_format=number, locked=False, bg_color="#FFF9E6")
+        self.evidence = add(border=1, locked=False, bg_color="#FFF9E6", font_size=11)
+        self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
+        self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
+        self.helper = add(num_format="General")
+
+
+def write_template(
+    rules: Rules, unit: Unit, path: str | Path, *, lang: str | None = None,
+    filled: Mapping[str, FilledValue] | None = None,
+) -> Path:
+    """Write the template of one unit to `path`; `filled` pre-enters values (sample and test data)."""
+    lang = lang or rules.language
+    path = Path(path)
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    # A fixed creation date keeps regenerated samples identical from one run to the next.
+    book.set_properties({"title": text(lang, "template.title", year=rules.year), "author": rules.bloc,
+                         "created": _FIXED_DATE})
+    fmt = _Formats(book, rules.decimals)
+    sheet_name = text(lang, "template.sheet")
+    sheet = book.add_worksheet(sheet_name)
+    layout = plan_layout(rules)
+    filled = filled or {}
+
+    _write_heading(sheet, fmt, rules, unit, lang)
+    _write_body(sheet, fmt, rules, layout, lang, filled)
+    _write_signatures(sheet, fmt, layout, lang)
+    _set_up_sheet(sheet, rules, layout)
+    _write_identity(book, rules, unit, lang, sheet_name)
+    book.close()
+    return path
+
+
+def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = None) -> list[Path]:
+    """One blank template per unit of the rules, into `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_template(rules, unit, out / template_filename(rules, unit), lang=lang) for unit in rules.units]
+
+
+# ------------------------------------------------------------------------------------------- internals
+
+_FIXED_DATE = datetime(2000, 1, 1)
+
+
+def _write_heading(sheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str) -> None:
+    header_key = "template.header_party" if rules.header == "party" else "template.header_state"
+    sheet.merge_range(0, CODE, 0, TITLE, rules.issuer.upper(), fmt.centre_bold)
+    sheet.merge_range(0, MAX, 0, EVIDENCE, text(lang, header_key), fmt.centre_bold)
+    sheet.merge_range(1, CODE, 1, TITLE, rules.bloc, fmt.centre_italic)
+    place = text(lang, "template.place_date", place=rules.place or "…", year=rules.year)
+    sheet.merge_range(1, MAX, 1, EVIDENCE, place, fmt.centre_italic)
+    sheet.merge_range(2, CODE, 2, EVIDENCE, text(lang, "template.title", year=rules.year).upper(), fmt.title)
+    sheet.write_string(3, CODE, text(lang, "template.unit"), fmt.bold)
+    sheet.write_string(3, TITLE, unit.name, fmt.identity)
+    sheet.write_string(3, MAX, text(lang, "template.unit_code"), fmt.bold)
+    sheet.write_string(UNIT_CODE_CELL, unit.code, fmt.identity)
+    instructions = text(lang, "template.instructions")
+    sheet.merge_range(4, CODE, 4, EVIDENCE, instructions, fmt.note)
+    fit_row(sheet, 4, {CODE: instructions}, width={CODE: sum(WIDTHS.values()) * 1.1})
+    if rules.header == "state":
+        sheet.set_row(0, 2 * LINE_HEIGHT + 3)
+    for column, key in enumerate(("code", "criterion", "max", "self", "appraised", "evidence")):
+        sheet.write_string(HEADER_ROW, column, text(lang, f"column.{key}"), fmt.header)
+    sheet.set_row(HEADER_ROW, 36)
+
+
+def fit_row(sheet, row: int, texts: Mapping[int, str], *, width: Mapping[int, float] = WIDTHS,
+            line_height: float = LINE_HEIGHT) -> None:
+    """Give a row the height its wrapped text needs.
+
+    Neither Excel nor LibreOffice grows a row on opening a file it did not lay out itself, so a long
+    Vietnamese criterion would print cut off. A column holds about one 12-pt character per width unit.
+    """
+    lines = 1
+    for column, value in texts.items():
+        per_line = max(1.0, width[column] * 1.25)
+        needed = sum(max(1, -(-len(part) // int(per_line))) for part in (value or "").split("\n"))
+        lines = max(lines, needed)
+    sheet.set_row(row, lines * line_height + 3)
+
+
+def _cell(row: int, column: int) -> str:
+    return xl_rowcol_to_cell(row, column)
+
+
+def _span(rows: list[int], column: int) -> str:
+    # Criteria of one group are contiguous, so a range is both shorter and sturdier than a list.
+    return f"{_cell(rows[0], column)}:{_cell(rows[-1], column)}"
+
+
+def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
+                filled: Mapping[str, FilledValue]) -> None:
+    cached_self, cached_final = _cached_scores(rules, filled)
+    for section in rules.sections:
+        row = layout.group_rows[section.code]
+        rows = [layout.criterion_rows[c.code] for c in section.criteria]
+        sheet.write_string(row, CODE, section.code, fmt.group_code)
+        sheet.write_string(row, TITLE, section.title, fmt.group_title)
+        sheet.write_number(row, MAX, float(section.max), fmt.group_number)
+        weight = "" if section.weight == 1 else f"{section.weight}*"
+        for column, values, applicable, cached in (
+            (SELF, SELF, SELF_APPLICABLE, cached_self), (APPRAISED, FINAL, FINAL_APPLICABLE, cached_final)
+        ):
+            formula = (f"=IF(SUM({_span(rows, applicable)})=0,0,{weight}SUM({_span(rows, values)})"
+                       f"*{section.max}/SUM({_span(rows, applicable)}))")
+            sheet.write_formula(row, column, formula, fmt.group_number, cached.get(section.code, 0))
+        note = text(lang, "template.weight_note", weight=format_number(section.weight, lang)) \
+            if section.weight != 1 else ""
+        sheet.write_string(row, EVIDENCE, note, fmt.group_title)
+        fit_row(sheet, row, {TITLE: section.title})
+        for criterion in section.criteria:
+            _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
+                             filled.get(criterion.code))
+
+    for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
+        if not bucket.criteria:
+            continue
+        _write_bucket(sheet, fmt, rules, name, bucket, layout, lang, filled, cached_self, cached_final)
+
+    sections = [layout.group_rows[s.code] for s in rules.sections]
+    sheet.write_string(layout.base_row, CODE, "", fmt.total_title)
+    sheet.write_string(layout.base_row, TITLE, text(lang, "template.base_total"), fmt.total_title)
+    sheet.write_number(layout.base_row, MAX, float(rules.base_max), fmt.total_number)
+    for column, cached in ((SELF, cached_self), (APPRAISED, cached_final)):
+        cells = ",".join(_cell(r, column) for r in sections)
+        sheet.write_formula(layout.base_row, column, f"=SUM({cells})", fmt.total_number, cached.get("base", 0))
+    sheet.write_string(layout.base_row, EVIDENCE, "", fmt.total_title)
+
+    row = layout.total_row
+    sheet.write_string(row, CODE, "", fmt.total_title)
+    sheet.write_string(row, TITLE, text(lang, "template.total"), fmt.total_title)
+    sheet.write_string(row, MAX, "", fmt.total_title)
+    for column, cached in ((SELF, cached_self), (APPRAISED, cached_final)):
+        terms = _cell(layout.base_row, column)
+        if "bonus" in layout.group_rows:
+            terms += f"+{_cell(layout.group_rows['bonus'], column)}"
+        if "deductions" in layout.group_rows:
+            terms += f"-{_cell(layout.group_rows['deductions'], column)}"
+        sheet.write_formula(row, column, f"=ROUND({terms},{rules.decimals})", fmt.total_number,
+                            cached.get("total", 0))
+    sheet.write_string(row, EVIDENCE, "", fmt.total_title)
+
+
+def _write_bucket(sheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout, lang: str,
+                  filled: Mapping[str, FilledValue], cached_self: dict, cached_final: dict) -> None:
+    row = layout.group_rows[name]
+    rows = [layout.criterion_rows[c.code] for c in bucket.criteria]
+    title = bucket.title or text(lang, f"template.{name}")
+    if bucket.cap is not None:
+        title = f"{title} ({text(lang, 'template.cap', cap=bucket.cap)})"
+    sheet.write_string(row, CODE, "", fmt.group_code)
+    sheet.write_string(row, TITLE, title, fmt.group_title)
+    if bucket.cap is not None:
+        sheet.write_number(row, MAX, float(bucket.cap), fmt.group_number)
+    else:
+        sheet.write_string(row, MAX, "", fmt.group_number)
+    for column, values, cached in ((SELF, SELF, cached_self), (APPRAISED, FINAL, cached_final)):
+        total = f"SUM({_span(rows, values)})"
+        formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
+        sheet.write_formula(row, column, formula, fmt.group_number, cached.get(name, 0))
+    sheet.write_string(row, EVIDENCE, "", fmt.group_title)
+    fit_row(sheet, row, {TITLE: title})
+    for criterion in bucket.criteria:
+        _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
+                         filled.get(criterion.code))
+
+
+def _write_criterion(sheet, fmt: _Formats, rules: Rules, criterion: Criterion, row: int, lang: str,
+                     value: FilledValue | None) -> None:
+    sheet.write_string(row, CODE, criterion.code, fmt.code)
+    sheet.write_string(row, TITLE, criterion.title, fmt.cell)
+    sheet.write_number(row, MAX, float(criterion.max), fmt.max)
+    value = value or FilledValue()
+    _write_entry(sheet, row, SELF, value.self_score, fmt.entry)
+    _write_entry(sheet, row, APPRAISED, value.appraised, fmt.entry)
+    sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
+    fit_row(sheet, row, {TITLE: criterion.title, EVIDENCE: value.evidence})
+
+    self_cell, appraised_cell, final_cell = _cell(row, SELF), _cell(row, APPRAISED), _cell(row, FINAL)
+    sheet.write_formula(row, FINAL, f'=IF({appraised_cell}="",{self_cell},{appraised_cell})', fmt.helper)
+    if criterion.kind == "base":
+        max_cell = _cell(row, MAX)
+        sheet.write_formula(row, FINAL_APPLICABLE, f"=IF(ISNUMBER({final_cell}),{max_cell},0)", fmt.helper)
+        sheet.write_formula(row, SELF_APPLICABLE,
+                            f'=IF(ISNUMBER({self_cell}),{max_cell},IF({self_cell}="",{max_cell},0))', fmt.helper)
+    for column in (SELF, APPRAISED):
+        sheet.data_validation(row, column, row, column, _validation(criterion, _cell(row, column), lang))
+
+
+def _write_entry(sheet, row: int, column: int, value: Decimal | str | None, cell_format) -> None:
+    if value is None or value == "":
+        sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, Decimal | int | float):
+        sheet.write_number(row, column, float(value), cell_format)
+    else:
+        sheet.write_string(row, column, str(value), cell_format)
+
+
+def validation_formula(criterion: Criterion, cell: str) -> str:
+    """The data-validation rule of one score cell: a number in [0, max], on the step, or N/A if allowed."""
+    conditions = [f"ISNUMBER({cell})", f"{cell}>=0", f"{cell}<={criterion.max}"]
+    if criterion.step is not None:
+        # Tolerance instead of MOD: MOD(0.3, 0.1) is not 0 in binary floating point.
+        conditions.append(f"ABS({cell}/{criterion.step}-ROUND({cell}/{criterion.step},0))<0.000001")
+    rule = f"AND({','.join(conditions)})"
+    if criterion.na_allowed:
+        rule = f'OR({rule},UPPER(TRIM({cell}))="N/A")'
+    return "=" + rule
+
+
+def _validation(criterion: Criterion, cell: str, lang: str) -> dict:
+    key = "na" if criterion.na_allowed else "plain"
+    params = {"max": criterion.max, "step": criterion.step or Decimal(0)}
+    step_key = "_step" if criterion.step is not None else ""
+    return {
+        "validate": "custom",
+        "value": validation_formula(criterion, cell),
+        "ignore_blank": True,
+        "input_title": text(lang, "template.input_title", code=criterion.code)[:32],
+        "input_message": text(lang, f"template.input_{key}{step_key}", **params)[:255],
+        "error_title": text(lang, "template.error_title")[:32],
+        "error_message": text(lang, f"template.input_{key}{step_key}", **params)[:255],
+        "error_type": "stop",
+    }
+
+
+def _write_signatures(sheet, fmt: _Formats, layout: Layout, lang: str) -> None:
+    # Signatures start in the title column: the code column below the table stays empty for the reader.
+    row = layout.last_row + 2
+    sheet.write_string(row, TITLE, text(lang, "template.signed_by_compiler"), fmt.centre_bold)
+    sheet.merge_range(row, MAX, row, EVIDENCE, text(lang, "template.signed_by_head"), fmt.centre_bold)
+    sheet.write_string(row + 1, TITLE, text(lang, "template.sign_hint"), fmt.centre_italic)
+    sheet.merge_range(row + 1, MAX, row + 1, EVIDENCE, text(lang, "template.sign_hint"), fmt.centre_italic)
+
+
+def _set_up_sheet(sheet, rules: Rules, layout: Layout) -> None:
+    for column, width in WIDTHS.items():
+        sheet.set_column(column, column, width)
+    sheet.set_column(FINAL, SELF_APPLICABLE, None, None, {"hidden": True})
+    sheet.freeze_panes(FIRST_BODY_ROW, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
+    sheet.print_area(0, CODE, layout.last_row + 4, EVIDENCE)
+    sheet.set_footer("&C&P / &N")
+    # No password: the lock only guards labels and formulas against slips, it is not a secret.
+    sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                       "select_unlocked_cells": True})
+    sheet.activate()
+
+
+def _write_identity(book, rules: Rules, unit: Unit, lang: str, sheet_name: str) -> None:
+    sheet = book.add_worksheet(IDENTITY_SHEET)
+    rows = template_identity(rules, unit, lang, sheet_name)
+    for row, (key, value) in enumerate(rows.items()):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.very_hidden()
+
+
+def template_identity(rules: Rules, unit: Unit, lang: str, sheet_name: str) -> dict[str, str]:
+    """The key/value rows of the identity sheet; every value is text so no client reformats it."""
+    return {
+        "format": TEMPLATE_FORMAT,
+        "template_version": str(TEMPLATE_VERSION),
+        "bloc": rules.bloc,
+        "year": str(rules.year),
+        "revision": str(rules.revision),
+        "fingerprint": rules.fingerprint,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "language": lang,
+        "sheet": sheet_name,
+        "unit_code_cell": UNIT_CODE_CELL,
+        "header_row": str(HEADER_ROW + 1),
+    }
+
+
+def _cached_scores(rules: Rules, filled: Mapping[str, FilledValue]) -> tuple[dict, dict]:
+    """Formula results stored in the file, for viewers that show them without recalculating.
+
+    Excel and LibreOffice recalculate on opening; a mail preview or a quick-look viewer does not.
+    """
+    if not filled:
+        return {}, {}
+
+    def as_value(criterion: Criterion, entered: Decimal | str | None) -> Decimal | None:
+        if isinstance(entered, Decimal | int | float):
+            return Decimal(str(entered))
+        if criterion.kind == "base" and isinstance(entered, str) and entered.strip():
+            return None  # text in a base row: N/A, as the template's own formulas treat it
+        return Decimal(0)
+
+    def results(pick) -> dict:
+        values = {c.code: as_value(c, pick(filled.get(c.code) or FilledValue())) for c in rules.criteria()}
+        try:
+            scored = score_unit(rules, "", values)
+        except (ValueError, KeyError):
+            return {}
+        out: dict[str, float] = {s.code: float(s.score) for s in scored.sections}
+        out.update(base=float(scored.base), bonus=float(scored.bonus), deductions=float(scored.deductions),
+                   total=float(scored.total))
+        return out
+
+    return (results(lambda e: e.self_score),
+            results(lambda e: e.appraised if e.appraised not in (None, "") else e.self_score))

@@ -1,0 +1,450 @@
+"""Validation: which file speaks for which unit, and whether each of its cells obeys the rules.
+
+Workbook-level checks (template identity, unit code, duplicates, rows added or moved) run per file;
+cell-level checks run as one pandera schema over every submission of the run at once, lazily, so every
+failure is collected and mapped back to its Excel cell.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.issues import Issue, cell_address, has_errors
+from pipeline.labels import Label
+from pipeline.numbers import Parsed, parse_score
+from pipeline.read import SheetRow, Submission
+from pipeline.rules import Criterion, Rules
+from pipeline.score import final_values
+from pipeline.template import plan_layout, template_filename
+from pipeline.text import clean, fold, legacy_encoding
+
+SCORERS = ("self", "appraised")  # the score columns of today's template, in the long table's `scorer`
+
+
+@dataclass
+class Validation:
+    """What validation decided: the issues, the file used for each unit, and the checked entries."""
+
+    issues: list[Issue]
+    submissions: list[Submission]  # every file read, in input order
+    used: dict[str, Submission]  # unit code → the one file that speaks for it
+    entries: pd.DataFrame  # long table, one row per (unit, criterion, scorer) of the used files
+    file_units: dict[str, str] = field(default_factory=dict)  # file → unit code, where known
+
+    def unit_status(self, rules: Rules) -> dict[str, str]:
+        """unit code → 'valid', 'invalid' or 'missing'."""
+        erroneous = {i.unit for i in self.issues if i.severity == "error" and i.unit}
+        status = {}
+        for unit in rules.units:
+            if unit.code not in self.used and unit.code not in erroneous:
+                status[unit.code] = "missing"
+            elif unit.code in erroneous:
+                status[unit.code] = "invalid"
+            else:
+                status[unit.code] = "valid"
+        return status
+
+
+def validate(
+    rules: Rules, submissions: list[Submission], folder_issues: Iterable[Issue] = (), *,
+    expect_every_unit: bool = True,
+) -> Validation:
+    """Check every submission against the rules, collecting every problem.
+
+    `expect_every_unit` reports units with no file; checking a single file turns it off.
+    """
+    issues: list[Issue] = list(folder_issues)
+    file_units: dict[str, str] = {}
+    claims: dict[str, list[Submission]] = defaultdict(list)
+    for submission in submissions:
+        unit_code = _identify(rules, submission)
+        if unit_code:
+            file_units[submission.file] = unit_code
+            claims[unit_code].append(submission)
+
+    used, duplicate_issues = _one_file_per_unit(claims)
+    issues += duplicate_issues
+    # Attach each file's own problems to the unit it speaks for, so the unit is marked invalid.
+    for submission in submissions:
+        unit_code = file_units.get(submission.file)
+        issues += [_with_unit(i, unit_code) for i in submission.issues]
+
+    rows = []
+    for unit_code, submission in used.items():
+        if submission.readable:
+            rows += _check_rows(rules, unit_code, submission, issues)
+    entries = _entries(rules, rows)
+    issues += check_entries(entries)
+    issues += _check_sections(rules, entries)
+    issues += _check_text(entries)
+    for unit in rules.units if expect_every_unit else ():
+        if unit.code not in claims:
+            issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
+    return Validation(_unique(issues), submissions, used, entries, file_units)
+
+
+# --------------------------------------------------------------------------------------- which unit
+
+def _identify(rules: Rules, submission: Submission) -> str | None:
+    """The unit a file speaks for, recording identity problems on the submission."""
+    identity = submission.identity
+    if not submission.readable:
+        return _unit_from_name(rules, submission.file)
+    if not identity:
+        submission.issue("template-identity-missing", sheet=submission.sheet)
+    else:
+        _check_template(rules, submission)
+
+    code = submission.unit_code
+    cell = submission.unit_code_cell or identity.get("unit_code_cell")
+    claimed = identity.get("unit_code")
+    known = ", ".join(u.code for u in rules.units)
+    if not code:
+        submission.issue("unit-code-missing", sheet=submission.sheet, cell=cell)
+        guess = claimed if claimed and rules.unit(claimed) else _unit_from_name(rules, submission.file)
+        return guess
+    if claimed and code != claimed:
+        submission.issue("unit-code-altered", sheet=submission.sheet, cell=cell,
+                         params={"found": code, "expected": claimed})
+        return claimed if rules.unit(claimed) else None
+    if rules.unit(code) is None:
+        submission.issue("unit-code-unknown", sheet=submission.sheet, cell=cell,
+                         params={"found": code, "known": known})
+        return None
+    return code
+
+
+def _check_template(rules: Rules, submission: Submission) -> None:
+    identity = submission.identity
+    unit = rules.unit(identity.get("unit_code", "")) or rules.unit(submission.unit_code or "")
+    template = template_filename(rules, unit) if unit else f"{rules.year}_<…>.xlsx"
+    if fold(identity.get("bloc", "")) != fold(rules.bloc):
+        submission.issue("wrong-bloc", params={"found": identity.get("bloc", "?"), "expected": rules.bloc,
+                                               "template": template})
+    elif identity.get("year") != str(rules.year):
+        submission.issue("wrong-year", params={"found": identity.get("year", "?"), "expected": rules.year,
+                                               "template": template})
+    elif identity.get("fingerprint") != rules.fingerprint:
+        submission.issue("old-template", params={
+            "year": rules.year, "found": identity.get("revision", "?"),
+            "found_fingerprint": identity.get("fingerprint", "?"), "expected": rules.revision,
+            "expected_fingerprint": rules.fingerprint, "template": template,
+        })
+
+
+def _unit_from_name(rules: Rules, file: str) -> str | None:
+    """The unit a file name points to, when exactly one does (`BangChamDiem_2024_VPTU.xlsx`)."""
+    folded = fold(file)
+    tokens = set(folded.replace("-", " ").replace("_", " ").replace(".", " ").split())
+    hits = {u.code for u in rules.units if fold(u.code) in tokens or fold(u.name) in folded}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def _one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Submission], list[Issue]]:
+    used: dict[str, Submission] = {}
+    issues: list[Issue] = []
+    for unit_code, files in claims.items():
+        distinct: dict[str, Submission] = {}
+        for submission in sorted(files, key=lambda s: s.file):
+            first = distinct.get(submission.sha256) if submission.sha256 else None
+            if first is not None:
+                # The same attachment saved twice is harmless: use it once, say so.
+                issues.append(Issue("duplicate-copy", file=submission.file, unit=unit_code,
+                                    params={"other": first.file}))
+            else:
+                distinct[submission.sha256 or submission.file] = submission
+        if len(distinct) == 1:
+            used[unit_code] = next(iter(distinct.values()))
+            continue
+        # Different contents for one unit: never pick one silently.
+        chosen = list(distinct.values())
+        for submission in chosen[1:]:
+            issues.append(Issue("duplicate-unit", file=chosen[0].file, unit=unit_code,
+                                params={"other": submission.file}))
+    return used, issues
+
+
+def _with_unit(issue: Issue, unit_code: str | None) -> Issue:
+    if unit_code is None or issue.unit:
+        return issue
+    return Issue(issue.code, issue.file, issue.sheet, issue.cell, unit_code, issue.criterion, issue.params)
+
+
+# --------------------------------------------------------------------------------------------- rows
+
+def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: list[Issue]) -> list[dict]:
+    """Match rows to criteria by code, report what is missing, doubled, unknown or moved."""
+    criteria = {c.code: c for c in rules.criteria()}
+    group_codes = {s.code for s in rules.sections}
+    place = {"file": submission.file, "sheet": submission.sheet, "unit": unit_code}
+    by_code: dict[str, list[SheetRow]] = defaultdict(list)
+    for row in submission.rows:
+        if row.code in criteria:
+            by_code[row.code].append(row)
+        elif row.code not in group_codes:
+            has_score = any(_entered(v) for v in (row.self_score, row.appraised))
+            if not has_score and not _looks_like_code(row.code):
+                continue  # a note or a signature line under the table, not a criterion
+            issues.append(Issue("criterion-unknown" if has_score else "row-unknown",
+                                cell=cell_address(row.row, submission.columns["code"]), criterion=row.code,
+                                params={"row": row.row + 1}, **place))
+    for code, found in by_code.items():
+        if len(found) > 1:
+            issues.append(Issue("criterion-duplicate", criterion=code,
+                                cell=cell_address(found[1].row, submission.columns["code"]),
+                                params={"rows": ", ".join(str(r.row + 1) for r in found)}, **place))
+    for criterion in criteria.values():
+        if criterion.code not in by_code:
+            issues.append(Issue("criterion-missing", criterion=criterion.code,
+                                params={"title": criterion.title}, **place))
+    _check_positions(rules, submission, by_code, place, issues)
+
+    records = []
+    columns = submission.columns
+    for code, found in by_code.items():
+        if len(found) != 1:
+            continue
+        row, criterion = found[0], criteria[code]
+        max_found = parse_score(row.max)[1]
+        if "max" in columns and max_found is not None and max_found != criterion.max:
+            issues.append(Issue("max-altered", criterion=code, cell=cell_address(row.row, columns["max"]),
+                                params={"found": max_found, "expected": criterion.max}, **place))
+        evidence = row.evidence if isinstance(row.evidence, str) else ("" if row.evidence in ("", None) else
+                                                                        str(row.evidence))
+        for scorer, raw in (("self", row.self_score), ("appraised", row.appraised)):
+            if scorer not in columns:
+                continue
+            records.append({
+                "file": submission.file, "sheet": submission.sheet, "unit_code": unit_code,
+                "criterion_code": code, "scorer": scorer, "raw": raw,
+                "cell": cell_address(row.row, columns[scorer]),
+                "evidence": clean(evidence),
+                "evidence_cell": cell_address(row.row, columns["evidence"]) if "evidence" in columns else None,
+            })
+    return records
+
+
+def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, list[SheetRow]],
+                     place: dict[str, Any], issues: list[Issue]) -> None:
+    order = [c.code for c in rules.criteria()]
+    found_order = [row.code for row in submission.rows if row.code in by_code]
+    found_order = list(dict.fromkeys(found_order))
+    expected_order = [code for code in order if code in by_code]
+    if found_order != expected_order:
+        # Everything before the first mismatch is in place, so the code found there came up early.
+        early = next(code for code, want in zip(found_order, expected_order, strict=True) if code != want)
+        issues.append(Issue("rows-reordered", criterion=early, **place))
+        return
+    if not submission.identity:
+        return
+    layout = plan_layout(rules)
+    header_shift = (submission.header_row or 0) - int(submission.identity.get("header_row", "6")) + 1
+    moved = [
+        (code, rows[0].row, layout.criterion_rows[code] + header_shift)
+        for code, rows in by_code.items()
+        if rows[0].row != layout.criterion_rows[code] + header_shift
+    ]
+    if moved:
+        code, found, expected = min(moved, key=lambda m: m[1])
+        more = f" (+{len(moved) - 1})" if len(moved) > 1 else ""
+        issues.append(Issue("rows-moved", criterion=code,
+                            params={"found": found + 1, "expected": expected + 1, "more": more}, **place))
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value) <= 12 and " " not in value
+
+
+def _entered(value: Any) -> bool:
+    return not (value is None or (isinstance(value, str) and not clean(value)))
+
+
+# ------------------------------------------------------------------------------------------ entries
+
+ENTRY_COLUMNS = [
+    "file", "sheet", "unit_code", "criterion_code", "scorer", "raw", "cell", "evidence", "evidence_cell",
+    "kind", "group", "max", "step", "na_allowed", "evidence_required", "parsed", "value", "number",
+    "is_blank", "is_na",
+]
+
+
+def _entries(rules: Rules, records: list[dict]) -> pd.DataFrame:
+    """The long table of every score cell: parsed, with the rule of its criterion beside it."""
+    frame = pd.DataFrame.from_records(records, columns=ENTRY_COLUMNS[:9])
+    criteria = pd.DataFrame.from_records(
+        [_criterion_record(c) for c in rules.criteria()],
+        columns=["criterion_code", "kind", "group", "max", "step", "na_allowed", "evidence_required"],
+    )
+    frame = frame.merge(criteria, on="criterion_code", how="left", validate="many_to_one")
+    parsed = [parse_score(raw) for raw in frame["raw"]]
+    frame["parsed"] = pd.Series([p[0].value for p in parsed], index=frame.index, dtype=object)
+    frame["value"] = pd.Series([p[1] for p in parsed], index=frame.index, dtype=object)
+    frame["number"] = pd.Series([float(p[1]) if p[1] is not None else np.nan for p in parsed],
+                                index=frame.index, dtype="float64")
+    frame["is_blank"] = frame["parsed"].eq(Parsed.BLANK.value).astype(bool)
+    frame["is_na"] = frame["parsed"].eq(Parsed.NOT_APPLICABLE.value).astype(bool)
+    for column in ("file", "sheet", "unit_code", "criterion_code", "scorer", "cell", "evidence", "kind",
+                   "group", "parsed"):
+        frame[column] = frame[column].astype(object)
+    return frame[ENTRY_COLUMNS].reset_index(drop=True)
+
+
+def _criterion_record(criterion: Criterion) -> dict[str, Any]:
+    return {
+        "criterion_code": criterion.code, "kind": criterion.kind, "group": criterion.group,
+        "max": float(criterion.max), "step": float(criterion.step) if criterion.step else np.nan,
+        "na_allowed": criterion.na_allowed, "evidence_required": criterion.evidence_required,
+    }
+
+
+def _rule(code: str, predicate) -> pa.Check:
+    """A check named by its issue code; the predicate is True where the row is *wrong*."""
+    return pa.Check(lambda frame: ~predicate(frame), name=code, element_wise=False)
+
+
+def _off_step(frame: pd.DataFrame) -> pd.Series:
+    ratio = frame["number"] / frame["step"]
+    # Typed scores have a few decimals; 1e-9 absorbs only the float noise of the division.
+    return (ratio - ratio.round()).abs().gt(1e-9) & frame["step"].notna() & frame["number"].notna()
+
+
+ENTRY_SCHEMA = pa.DataFrameSchema(
+    columns={
+        "unit_code": pa.Column(object),
+        "criterion_code": pa.Column(object),
+        "scorer": pa.Column(object, pa.Check.isin(SCORERS)),
+        "cell": pa.Column(object),
+        "kind": pa.Column(object, pa.Check.isin(["base", "bonus", "deduction"])),
+        "max": pa.Column(float, pa.Check.gt(0)),
+        "number": pa.Column(float, nullable=True),
+        "is_blank": pa.Column(bool),
+        "is_na": pa.Column(bool),
+    },
+    checks=[
+        _rule("score-missing", lambda f: f["is_blank"] & f["kind"].eq("base") & f["scorer"].eq("self")),
+        _rule("not-a-number", lambda f: f["parsed"].eq(Parsed.INVALID.value)),
+        _rule("ambiguous-number", lambda f: f["parsed"].eq(Parsed.AMBIGUOUS.value)),
+        _rule("number-as-text", lambda f: f["parsed"].eq(Parsed.TEXT_NUMBER.value)),
+        _rule("score-negative", lambda f: f["number"].lt(0)),
+        _rule("score-above-max", lambda f: f["number"].gt(f["max"])),
+        _rule("score-off-step", _off_step),
+        _rule("na-not-allowed", lambda f: f["is_na"] & ~(f["na_allowed"].astype(bool) & f["kind"].eq("base"))),
+        _rule("evidence-missing", lambda f: f["evidence_required"].astype(bool) & f["number"].gt(0)
+              & f["evidence"].eq("")),
+    ],
+    unique=["file", "criterion_code", "scorer"],
+    strict=False,
+    name="entries",
+)
+
+
+def check_entries(entries: pd.DataFrame) -> list[Issue]:
+    """Run the cell-level schema over every submission at once and turn each failure into an issue."""
+    if entries.empty:
+        return []
+    try:
+        ENTRY_SCHEMA.validate(entries, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+    else:
+        return []
+    failures = failures[failures["index"].notna()].drop_duplicates(["check", "index"])
+    issues = []
+    for check, index in zip(failures["check"], failures["index"], strict=True):
+        if check in _BUILDERS:
+            issues.append(_BUILDERS[check](entries.loc[int(index)]))
+    return issues
+
+
+def _score_issue(code: str, *, at_evidence: bool = False):
+    def build(row: pd.Series) -> Issue:
+        raw = row["raw"]
+        value = row["value"] if row["value"] is not None else (clean(raw) if isinstance(raw, str) else raw)
+        params: dict[str, Any] = {
+            "value": value, "max": Decimal(str(row["max"])), "scorer": Label(f"scorer.{row['scorer']}"),
+            "step": Decimal(str(row["step"])) if pd.notna(row["step"]) else "",
+        }
+        if code == "score-missing":
+            params["na_hint"] = Label("hint.or_na") if row["na_allowed"] else ""
+        if code == "na-not-allowed":
+            params["where"] = Label("hint.na_bucket") if row["kind"] != "base" else ""
+        if code == "number-as-text":
+            params["value"], params["number"] = clean(str(raw)), row["value"]
+        if code == "ambiguous-number":
+            digits = clean(str(raw)).replace(" ", "")
+            params["value"] = digits
+            params["as_thousands"] = digits.replace(".", "").replace(",", "")
+            params["as_decimal"] = Decimal(digits.replace(",", "."))
+        if code == "not-a-number":
+            params["value"] = clean(str(raw)) if not isinstance(raw, str) else clean(raw)
+        cell = row["evidence_cell"] if at_evidence and row["evidence_cell"] else row["cell"]
+        return Issue(code, file=row["file"], sheet=row["sheet"], cell=cell, unit=row["unit_code"],
+                     criterion=row["criterion_code"], params=params)
+
+    return build
+
+
+_BUILDERS = {
+    code: _score_issue(code, at_evidence=code == "evidence-missing")
+    for code in ("score-missing", "not-a-number", "ambiguous-number", "number-as-text", "score-negative",
+                 "score-above-max", "score-off-step", "na-not-allowed", "evidence-missing")
+}
+
+
+def _check_sections(rules: Rules, entries: pd.DataFrame) -> list[Issue]:
+    """A section where every criterion ends up N/A cannot be rescaled."""
+    if entries.empty:
+        return []
+    final = final_values(entries).merge(entries[["unit_code", "criterion_code", "group", "kind", "file", "sheet"]]
+                                        .drop_duplicates(["unit_code", "criterion_code"]),
+                                        on=["unit_code", "criterion_code"])
+    base = final[final["kind"].eq("base")]
+    issues = []
+    for (unit_code, group), part in base.groupby(["unit_code", "group"], sort=False):
+        section = rules.section(group)
+        if section and len(part) == len(section.criteria) and part["value"].isna().all():
+            issues.append(Issue("section-all-na", file=part["file"].iloc[0], sheet=part["sheet"].iloc[0],
+                                unit=unit_code, params={"section": group}))
+    return issues
+
+
+def _check_text(entries: pd.DataFrame) -> list[Issue]:
+    """Evidence typed with an old Vietnamese font reads as gibberish to everyone else."""
+    issues = []
+    notes = entries[entries["scorer"].eq("self") & entries["evidence"].ne("")]
+    for row in notes.itertuples(index=False):
+        encoding = legacy_encoding(row.evidence)
+        if encoding:
+            sample = row.evidence if len(row.evidence) <= 40 else row.evidence[:40] + "…"
+            issues.append(Issue("legacy-encoding", file=row.file, sheet=row.sheet, cell=row.evidence_cell,
+                                unit=row.unit_code, criterion=row.criterion_code,
+                                params={"sample": sample, "encoding": encoding.upper(), "converted": ""}))
+    return issues
+
+
+def _unique(issues: list[Issue]) -> list[Issue]:
+    """One issue per code and place: an empty evidence cell is one problem even if two scores need it."""
+    seen: set[tuple] = set()
+    unique = []
+    for issue in issues:
+        key = (issue.code, issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion,
+               tuple(sorted((k, str(v)) for k, v in issue.params.items())) if issue.cell is None else ())
+        if key not in seen:
+            seen.add(key)
+            unique.append(issue)
+    return unique
+
+
+def valid_units(rules: Rules, validation: Validation) -> list[str]:
+    return [code for code, status in validation.unit_status(rules).items() if status == "valid"]
+
+
+__all__ = ["Validation", "check_entries", "has_errors", "valid_units", "validate"]

@@ -1,0 +1,169 @@
+"""Writing the outputs: the JSON contract and the workbook, atomically, never losing an earlier output."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import OutputError
+from pipeline.labels import text
+from pipeline.numbers import round_half_away
+from pipeline.run import RunResult
+
+PREVIOUS_FOLDER = "previous"
+SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
+
+
+def output_names(year: int) -> tuple[str, str]:
+    return f"ranking-{year}.xlsx", f"results-{year}.json"
+
+
+def results_dict(result: RunResult) -> dict[str, Any]:
+    """The JSON contract (README › Output files); every number equals the workbook's."""
+    rules, lang = result.rules, result.lang
+    ranked = {r.unit_code: r for r in result.ranked}
+    units = []
+    for unit in rules.units:
+        entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code]}
+        submission = result.unit_file(unit.code)
+        entry["file"] = submission.file if submission else None
+        placed = ranked.get(unit.code)
+        if placed:
+            score = placed.score
+            entry.update(
+                total=rounded(score.total_exact, rules.decimals),
+                base=rounded(score.base, rules.decimals),
+                bonus=rounded(score.bonus, rules.decimals),
+                deductions=rounded(score.deductions, rules.decimals),
+                sections={s.code: rounded(s.score, SECTION_DECIMALS) for s in score.sections},
+                rank=placed.rank, classification=placed.classification, award=placed.award,
+                total_exact=str(score.total_exact),
+                disqualified_from=list(score.disqualified_from),
+            )
+        else:
+            entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
+                         classification=None, award=None)
+        units.append(entry)
+    inputs = [
+        {"file": s.file, "sha256": s.sha256, "size": s.size,
+         "modified": datetime.fromtimestamp(s.modified).astimezone().isoformat(timespec="seconds")
+         if s.modified else None,
+         "unit": result.validation.file_units.get(s.file)}
+        for s in result.submissions
+    ]
+    return {
+        "bloc": rules.bloc,
+        "year": rules.year,
+        "provisional": result.provisional,
+        "language": lang,
+        "decimals": rules.decimals,
+        "generated_at": result.started_at.isoformat(timespec="seconds"),
+        "tool_version": result.tool_version,
+        "rules": {"file": rules.source, "fingerprint": rules.fingerprint, "revision": rules.revision},
+        "units": units,
+        "issues": [i.to_dict(lang) for i in result.issues],
+        "inputs": inputs,
+    }
+
+
+def rounded(value: Fraction | Decimal, decimals: int) -> float:
+    """A JSON number rounded half away from zero; float() of a short decimal prints back the same digits."""
+    return float(round_half_away(value, decimals))
+
+
+def write_outputs(result: RunResult, output_dir: str | Path) -> list[Path]:
+    """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`."""
+    from pipeline.workbook import write_workbook
+
+    out = Path(output_dir)
+    lang = result.lang
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(text(lang, "report.output_failed", path=str(out), reason=_reason(error))) from error
+    workbook_name, json_name = output_names(result.rules.year)
+    targets = [out / workbook_name, out / json_name]
+    for target in targets:
+        _refuse_if_open(target, lang)
+
+    def json_writer(path: Path) -> None:
+        payload = json.dumps(results_dict(result), ensure_ascii=False, indent=2)
+        path.write_text(payload + "\n", encoding="utf-8")
+
+    writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path), json_writer]
+    staged: list[Path] = []
+    try:
+        for target, writer in zip(targets, writers, strict=True):
+            staged.append(_stage(target, writer, lang))
+        for target in targets:
+            kept = keep_previous(target, lang)
+            if kept:
+                result.kept_previous.append(kept)
+        for temporary, target in zip(staged, targets, strict=True):
+            _replace(temporary, target, lang)
+    finally:
+        for temporary in staged:
+            temporary.unlink(missing_ok=True)
+    result.outputs = targets
+    return targets
+
+
+def _stage(target: Path, writer: Callable[[Path], None], lang: str) -> Path:
+    """Write into a temporary file beside the target, so a crash never leaves half a workbook."""
+    handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        writer(temporary)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(text(lang, "report.output_failed", path=str(target), reason=_reason(error))) from error
+    return temporary
+
+
+def keep_previous(target: Path, lang: str) -> Path | None:
+    """Move an earlier output to previous/<name>-<its time>.<ext> instead of overwriting it."""
+    if not target.exists():
+        return None
+    stamp = datetime.fromtimestamp(target.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    folder = target.parent / PREVIOUS_FOLDER
+    kept = folder / f"{target.stem}-{stamp}{target.suffix}"
+    counter = 1
+    while kept.exists():
+        counter += 1
+        kept = folder / f"{target.stem}-{stamp}-{counter}{target.suffix}"
+    try:
+        folder.mkdir(exist_ok=True)
+        os.replace(target, kept)
+    except PermissionError as error:
+        raise OutputError(text(lang, "report.output_locked", path=str(target), lock=_reason(error))) from error
+    except OSError as error:
+        raise OutputError(text(lang, "report.output_failed", path=str(target), reason=_reason(error))) from error
+    return kept
+
+
+def _replace(temporary: Path, target: Path, lang: str) -> None:
+    try:
+        os.replace(temporary, target)
+    except PermissionError as error:  # Windows: the file is open in Excel
+        raise OutputError(text(lang, "report.output_locked", path=str(target), lock=_reason(error))) from error
+    except OSError as error:
+        raise OutputError(text(lang, "report.output_failed", path=str(target), reason=_reason(error))) from error
+
+
+def _refuse_if_open(target: Path, lang: str) -> None:
+    """Excel and LibreOffice leave a lock file beside a workbook they have open."""
+    for lock in (target.parent / f"~${target.name}", target.parent / f".~lock.{target.name}#"):
+        if lock.exists():
+            raise OutputError(text(lang, "report.output_locked", path=str(target), lock=lock.name))
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

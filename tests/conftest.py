@@ -1,0 +1,138 @@
+"""Shared fixtures: rules built from small dicts, templates filled in code, LibreOffice when present."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.rules import Rules, load_rules, parse_rules
+from pipeline.template import FilledValue, template_filename, write_template
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
+
+# A small bloc: enough to exercise every rule, small enough to reason about by hand.
+SMALL_RULES: dict[str, Any] = {
+    "bloc": "Khối thi đua thử nghiệm",
+    "year": 2024,
+    "language": "en",
+    "decimals": 2,
+    "units": [{"code": "A", "name": "Đơn vị A"}, {"code": "B", "name": "Đơn vị B"},
+              {"code": "C", "name": "Đơn vị C"}, {"code": "D", "name": "Đơn vị D"}],
+    "sections": [
+        {"code": "I", "title": "Nhiệm vụ chính trị", "criteria": [
+            {"code": "1.1", "title": "Chương trình công tác", "max": 20, "step": 0.5, "evidence_required": True},
+            {"code": "1.2", "title": "Nhiệm vụ đột xuất", "max": 10, "na_allowed": True},
+        ]},
+        {"code": "II", "title": "Xây dựng Đảng", "criteria": [
+            {"code": "2.1", "title": "Tổ chức đảng", "max": 10, "step": 0.25},
+            {"code": "2.2", "title": "Đoàn thể", "max": 10, "na_allowed": True},
+        ]},
+    ],
+    "bonus": {"cap": 3, "criteria": [{"code": "B1", "title": "Khen thưởng", "max": 2},
+                                      {"code": "B2", "title": "Sáng kiến", "max": 2}]},
+    "deductions": {"cap": 4, "criteria": [{"code": "D1", "title": "Chậm báo cáo", "max": 3, "step": 0.5},
+                                           {"code": "D2", "title": "Kỷ luật", "max": 5, "disqualifies": ["flag"]}]},
+    "tie_breakers": ["section:I", "deductions", "bonus"],
+    "classification": [{"min": 45, "label": "Excellent"}, {"min": 40, "label": "Good"},
+                       {"min": 0, "label": "Fair"}],
+    "awards": {"flag": {"count": 1, "min_score": 45}, "merit": {"count": 1, "min_score": 40}},
+}
+
+
+def rules_from(data: Mapping[str, Any] | None = None, **changes: Any) -> Rules:
+    """Rules from a dict (SMALL_RULES by default), going through the real YAML loader."""
+    merged = copy.deepcopy(dict(data or SMALL_RULES))
+    merged.update(changes)
+    return parse_rules(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), source="test-rules.yaml")
+
+
+@pytest.fixture
+def small_rules() -> Rules:
+    return rules_from()
+
+
+@pytest.fixture(scope="session")
+def sample_rules() -> Rules:
+    return load_rules(SAMPLE_RULES)
+
+
+def values(**scores: Any) -> dict[str, FilledValue]:
+    """values(**{"1.1": 18, "1.2": "N/A"}) → filled self-scores; a tuple is (self, appraised[, evidence])."""
+    filled = {}
+    for code, value in scores.items():
+        if isinstance(value, tuple):
+            self_score, appraised, *rest = value
+            filled[code] = FilledValue(_number(self_score), _number(appraised), rest[0] if rest else "")
+        else:
+            filled[code] = FilledValue(_number(value), None, "evidence" if value not in (None, "") else "")
+    return filled
+
+
+def _number(value: Any) -> Any:
+    return Decimal(str(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
+
+
+FULL_SMALL = {"1.1": 18, "1.2": 9, "2.1": 9.5, "2.2": 8}
+
+
+@pytest.fixture
+def write_filled(tmp_path: Path) -> Callable[..., Path]:
+    """Write a unit's filled template into tmp_path/input and return its path."""
+
+    def write(rules: Rules, unit_code: str, filled: Mapping[str, FilledValue], *, name: str | None = None,
+              folder: Path | None = None) -> Path:
+        unit = rules.unit(unit_code)
+        assert unit is not None
+        target = (folder or tmp_path / "input")
+        target.mkdir(parents=True, exist_ok=True)
+        return write_template(rules, unit, target / (name or template_filename(rules, unit)), filled=filled)
+
+    return write
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+needs_libreoffice = pytest.mark.skipif(
+    soffice() is None,
+    reason="LibreOffice (soffice) is not installed; .ci/run installs libreoffice-calc-nogui so CI runs this",
+)
+
+
+def libreoffice_convert(source: Path, target_format: str, out_dir: Path, profile: Path) -> Path:
+    """Convert like a unit's PC re-saving the file, recalculating every formula on load."""
+    profile.mkdir(parents=True, exist_ok=True)
+    user = profile / "user"
+    user.mkdir(exist_ok=True)
+    # Recalculate on load always (0): a file written by a library has no cached results LO would trust.
+    (user / "registrymodifications.xcu").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>\n'
+        '<item oor:path="/org.openoffice.Office.Calc/Formula/Load">'
+        '<prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>\n'
+        '</oor:items>\n', encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [soffice(), f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless", "--norestore",
+               "--convert-to", target_format, "--outdir", str(out_dir), str(source)]
+    subprocess.run(command, check=True, capture_output=True, timeout=180)
+    produced = out_dir / f"{source.stem}.{target_format.split(':')[0]}"
+    assert produced.exists(), f"LibreOffice did not produce {produced}"
+    return produced
+
+
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lo-profile")

@@ -1,0 +1,80 @@
+"""Reading scores as Vietnamese offices type them, and rounding as Excel does."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from pipeline.labels import format_number
+from pipeline.numbers import Parsed, parse_score, round_half_away
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "value"),
+    [
+        (8.5, Parsed.NUMBER, "8.5"),
+        (20, Parsed.NUMBER, "20"),
+        (0.1, Parsed.NUMBER, "0.1"),  # the decimal typed, not 0.1000000000000000055…
+        ("8,5", Parsed.TEXT_NUMBER, "8.5"),
+        (" 8.5 ", Parsed.TEXT_NUMBER, "8.5"),
+        ("8,50", Parsed.TEXT_NUMBER, "8.50"),
+        ("\u00a08,75\u200b", Parsed.TEXT_NUMBER, "8.75"),
+        ("0,125", Parsed.TEXT_NUMBER, "0.125"),  # a leading zero rules out thousands
+        ("12", Parsed.TEXT_NUMBER, "12"),
+        ("1.000", Parsed.AMBIGUOUS, None),
+        ("2,500", Parsed.AMBIGUOUS, None),
+        ("1.000,5", Parsed.TEXT_NUMBER, "1000.5"),
+        ("N/A", Parsed.NOT_APPLICABLE, None),
+        ("n/a", Parsed.NOT_APPLICABLE, None),
+        ("Không áp dụng", Parsed.NOT_APPLICABLE, None),
+        ("KHÔNG PHÁT SINH", Parsed.NOT_APPLICABLE, None),
+        ("", Parsed.BLANK, None),
+        ("   ", Parsed.BLANK, None),
+        (None, Parsed.BLANK, None),
+        ("đã trừ 0,5 do chậm BC", Parsed.INVALID, None),
+        (True, Parsed.INVALID, None),
+        (float("nan"), Parsed.INVALID, None),
+        ("8..5", Parsed.INVALID, None),
+    ],
+)
+def test_parse_score(raw, kind, value):
+    parsed, number = parse_score(raw)
+    assert parsed is kind
+    assert number == (Decimal(value) if value is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (Decimal("19.825"), 2, "19.83"),  # never 19.82 (banker's rounding or binary floats)
+        (Fraction(19825, 1000), 2, "19.83"),
+        (Decimal("19.824999"), 2, "19.82"),
+        (Decimal("-0.125"), 2, "-0.13"),  # half away from zero, as Excel's ROUND
+        (Fraction(-1, 8), 2, "-0.13"),
+        (Fraction(2, 3), 2, "0.67"),
+        (Fraction(1, 3), 0, "0"),
+        (Decimal("2.5"), 0, "3"),
+        (Decimal("0.5"), 0, "1"),
+        (Fraction(100, 3), 4, "33.3333"),
+    ],
+)
+def test_round_half_away_from_zero(value, decimals, expected):
+    assert round_half_away(value, decimals) == Decimal(expected)
+    assert str(round_half_away(value, decimals)) == expected
+
+
+def test_float_rounding_would_be_wrong():
+    # The reason for exact arithmetic: the binary float nearest 19.825 lies below it.
+    assert round(19.825, 2) == 19.82
+    assert round_half_away(Decimal("19.825"), 2) == Decimal("19.83")
+
+
+@pytest.mark.parametrize(("value", "lang", "decimals", "shown"), [
+    (Decimal("95.5"), "vi", None, "95,5"),
+    (Decimal("95.5"), "en", None, "95.5"),
+    (Decimal("95.25"), "vi", 2, "95,25"),
+    (Fraction(1, 3), "en", 2, "0.33"),
+    (Decimal("1000"), "vi", None, "1000"),
+])
+def test_format_number(value, lang, decimals, shown):
+    assert format_number(value, lang, decimals) == shown
