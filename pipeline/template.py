@@ -309,15 +309,17 @@ def _write_entry(sheet, row: int, column: int, value: Decimal | str | None, cell
 
 
 def validation_formula(criterion: Criterion, cell: str) -> str:
-    """The data-validation rule of one score cell: a number in [0, max], on the step, or N/A if allowed."""
-    conditions = [f"ISNUMBER({cell})", f"{cell}>=0", f"{cell}<={criterion.max}"]
+    """The data-validation rule of one score cell: a number in [0, max], on the step, or N/A if allowed.
+
+    The number tests sit behind IF(ISNUMBER(…)): AND() does not short-circuit, and `"N/A"/0.5` is an
+    error that would make Excel and LibreOffice refuse an N/A the rules allow.
+    """
+    conditions = [f"{cell}>=0", f"{cell}<={criterion.max}"]
     if criterion.step is not None:
         # Tolerance instead of MOD: MOD(0.3, 0.1) is not 0 in binary floating point.
         conditions.append(f"ABS({cell}/{criterion.step}-ROUND({cell}/{criterion.step},0))<0.000001")
-    rule = f"AND({','.join(conditions)})"
-    if criterion.na_allowed:
-        rule = f'OR({rule},UPPER(TRIM({cell}))="N/A")'
-    return "=" + rule
+    otherwise = f'UPPER(TRIM({cell}))="N/A"' if criterion.na_allowed else "FALSE"
+    return f"=IF(ISNUMBER({cell}),AND({','.join(conditions)}),{otherwise})"
 
 
 def _validation(criterion: Criterion, cell: str, lang: str) -> dict:

@@ -40,13 +40,14 @@ class Validation:
     file_units: dict[str, str] = field(default_factory=dict)  # file → unit code, where known
 
     def unit_status(self, rules: Rules) -> dict[str, str]:
-        """unit code → 'valid', 'invalid' or 'missing'."""
+        """unit code → 'valid', 'invalid' (a file with errors, or two files) or 'missing' (no file at all)."""
         erroneous = {i.unit for i in self.issues if i.severity == "error" and i.unit}
+        claimed = set(self.file_units.values())
         status = {}
         for unit in rules.units:
-            if unit.code not in self.used and unit.code not in erroneous:
+            if unit.code not in claimed:
                 status[unit.code] = "missing"
-            elif unit.code in erroneous:
+            elif unit.code in erroneous or unit.code not in self.used:
                 status[unit.code] = "invalid"
             else:
                 status[unit.code] = "valid"

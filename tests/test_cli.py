@@ -1,0 +1,188 @@
+"""The command line, driven in-process: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from tests.conftest import ROOT, SAMPLE_RULES, SMALL_RULES, rules_from, values
+from tests.test_rules import BROKEN
+
+SAMPLE_INPUT = ROOT / "input"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def sample_input(tmp_path) -> Path:
+    folder = tmp_path / "input"
+    shutil.copytree(SAMPLE_INPUT, folder)
+    return folder
+
+
+def run_sample(input_dir: Path, output_dir: Path, *extra: str):
+    return invoke("run", "--rules", SAMPLE_RULES, "--input", input_dir, "--output", output_dir, *extra)
+
+
+def test_every_command_has_help():
+    for command in ["run", "templates", "rules", "check"]:
+        result = invoke(command, "--help")
+        assert result.exit_code == 0
+        assert main.commands[command].help, command
+    assert "Workflow" in invoke("--help").output
+
+
+def test_version():
+    assert invoke("--version").output.startswith("bloc-score, version ")
+
+
+def test_python_dash_m():
+    done = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0
+    assert "bloc-score" in done.stdout
+
+
+def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
+    output = tmp_path / "output"
+    result = run_sample(sample_input, output)
+    assert result.exit_code == 0, result.output
+    assert "Văn phòng Tỉnh ủy" in result.stdout
+    assert "Đã chấm đủ 9 đơn vị." in result.stdout
+    assert (output / "ranking-2024.xlsx").is_file()
+    data = json.loads((output / "results-2024.json").read_text(encoding="utf-8"))
+    assert data["provisional"] is False
+    assert [u["rank"] for u in data["units"] if u["rank"] == 1] == [1]
+    assert {u["status"] for u in data["units"]} == {"scored"}
+    assert len(data["inputs"]) == 9
+
+
+def test_json_contract(sample_input, tmp_path):
+    run_sample(sample_input, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
+    assert {"bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
+    unit = data["units"][0]
+    assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
+            "classification", "award"} <= set(unit)
+    assert isinstance(unit["total"], float)
+    assert round(unit["total"], 2) == unit["total"]  # rounded to the rules' decimals
+    assert set(unit["sections"]) == {"I", "II", "III", "IV", "V"}
+    assert unit["award"] in ("flag", "merit", None)
+    for entry in data["inputs"]:
+        assert set(entry) >= {"file", "sha256", "unit"}
+        assert len(entry["sha256"]) == 64
+    for issue in data["issues"]:
+        assert set(issue) >= {"severity", "code", "file", "sheet", "cell", "unit", "criterion", "message"}
+
+
+def test_section_scores_in_json_keep_six_decimals(tmp_path, write_filled):
+    rules_file = tmp_path / "rules.yaml"
+    import yaml
+
+    rules_file.write_text(yaml.safe_dump(SMALL_RULES, allow_unicode=True), encoding="utf-8")
+    rules = rules_from()
+    write_filled(rules, "A", values(**{"1.1": 17.5, "1.2": "N/A", "2.1": 9.25, "2.2": 7}))
+    result = invoke("run", "--rules", rules_file, "--input", tmp_path / "input", "--output", tmp_path / "out")
+    assert result.exit_code == 1  # B, C and D sent nothing
+    data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
+    a = next(u for u in data["units"] if u["code"] == "A")
+    assert a["sections"]["I"] == 26.25  # 17.5 × 30/20
+    assert a["total"] == 42.5
+
+
+def test_a_missing_unit_makes_the_run_provisional(sample_input, tmp_path):
+    next(sample_input.glob("2024_BQT_*.xlsx")).unlink()
+    result = run_sample(sample_input, tmp_path / "out")
+    assert result.exit_code == 1
+    assert "KẾT QUẢ TẠM THỜI" in result.stdout
+    data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
+    assert data["provisional"] is True
+    bqt = next(u for u in data["units"] if u["code"] == "BQT")
+    assert bqt["status"] == "missing"
+    assert bqt["rank"] is None and bqt["award"] is None
+    assert any(i["code"] == "unit-missing" and i["unit"] == "BQT" for i in data["issues"])
+
+
+def test_empty_input_folder_exits_2(tmp_path):
+    (tmp_path / "input").mkdir()
+    result = run_sample(tmp_path / "input", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "không có tệp bảng tính nào" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_input_folder_exits_2(tmp_path):
+    result = run_sample(tmp_path / "nowhere", tmp_path / "out", "--lang", "en")
+    assert result.exit_code == 2
+    assert "The input folder" in result.stderr and "does not exist" in result.stderr
+
+
+def test_broken_rules_file_lists_every_problem_and_exits_2(tmp_path):
+    rules_file = tmp_path / "broken.yaml"
+    rules_file.write_text(BROKEN, encoding="utf-8")
+    result = invoke("rules", rules_file, "--lang", "en")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n  - ") >= 15
+    assert "broken.yaml:15 (sections[0].criteria[1].step)" in result.stderr
+    assert "Traceback" not in result.output
+    result = invoke("run", "--rules", rules_file, "--input", tmp_path, "--output", tmp_path / "o")
+    assert result.exit_code == 2
+
+
+def test_rules_summary():
+    result = invoke("rules", SAMPLE_RULES)
+    assert result.exit_code == 0
+    for fragment in ("hợp lệ", "Khối thi đua các cơ quan Đảng tỉnh Quảng Trị", "VPTU", "100"):
+        assert fragment in result.stdout
+
+
+def test_templates_command(tmp_path):
+    result = invoke("templates", "--rules", SAMPLE_RULES, "--out", tmp_path / "t")
+    assert result.exit_code == 0
+    assert len(list((tmp_path / "t").glob("2024_*.xlsx"))) == 9
+    assert "Đã ghi 9 mẫu" in result.stdout
+
+
+def test_check_a_good_file():
+    result = invoke("check", next(SAMPLE_INPUT.glob("2024_VPTU_*.xlsx")), "--rules", SAMPLE_RULES)
+    assert result.exit_code == 0
+    assert "không có vấn đề" in result.stdout
+
+
+def test_check_a_bad_file(tmp_path, write_filled, sample_rules):
+    path = write_filled(sample_rules, "BDVTU", values(**{"1.1": 25}))
+    result = invoke("check", path, "--rules", SAMPLE_RULES, "--lang", "en")
+    assert result.exit_code == 1
+    assert "D8: the self-score of criterion 1.1 is 25, above its max of 20" in result.stdout
+    assert "no self-score for criterion 1.2" in result.stdout
+    assert "unit-missing" not in result.stdout  # checking one file does not expect the others
+
+
+def test_output_open_in_excel_is_refused_clearly(sample_input, tmp_path):
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "~$ranking-2024.xlsx").write_bytes(b"lock")
+    result = run_sample(sample_input, output, "--lang", "en")
+    assert result.exit_code == 2
+    assert "ranking-2024.xlsx is open in another program" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_earlier_outputs_are_kept(sample_input, tmp_path):
+    output = tmp_path / "out"
+    run_sample(sample_input, output)
+    first = (output / "results-2024.json").read_bytes()
+    result = run_sample(sample_input, output)
+    kept = sorted((output / "previous").iterdir(), key=lambda p: p.suffix)
+    assert [p.suffix for p in kept] == [".json", ".xlsx"]
+    assert kept[0].read_bytes() == first
+    assert "được giữ lại" in result.stdout

@@ -1,0 +1,46 @@
+"""The shipped sample: in sync with its generator, and realistic enough to show a real ranking."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import python_calamine
+
+from pipeline.run import run
+from pipeline.synthetic import write_submissions
+from tests.conftest import ROOT
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_sample_input", ROOT / "scripts" / "make_sample_input.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cells(path):
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+
+
+def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
+    generator = _generator()
+    fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
+    shipped = sorted((ROOT / "input").glob("*.xlsx"))
+    assert sorted(p.name for p in fresh) == [p.name for p in shipped]
+    for path in fresh:
+        assert _cells(path) == _cells(ROOT / "input" / path.name), f"run `make sample`: {path.name} is stale"
+
+
+def test_sample_shows_a_real_ranking(sample_rules):
+    result = run(sample_rules, ROOT / "input", workers=1)
+    assert result.exit_code == 0
+    assert len(result.ranked) == 9
+    assert [r.award for r in result.ranked].count("flag") == 1
+    assert [r.award for r in result.ranked].count("merit") == 2
+    assert len({r.score.total for r in result.ranked}) > 5  # varied scores
+    entries = result.validation.entries
+    assert entries["is_na"].sum() >= 2  # some criteria do not apply
+    appraised = entries[(entries["scorer"] == "appraised") & ~entries["is_blank"]]
+    assert len(appraised) == 1  # one appraisal adjustment
+    assert not [i for i in result.issues if i.severity == "error"]

@@ -1,0 +1,202 @@
+"""The unit template: identity, protection, data validation, formulas, and a LibreOffice round trip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+
+from pipeline.read import read_submission
+from pipeline.run import run
+from pipeline.score import score_unit
+from pipeline.template import (
+    APPRAISED,
+    EVIDENCE,
+    IDENTITY_SHEET,
+    SELF,
+    plan_layout,
+    template_filename,
+    validation_formula,
+    write_template,
+    write_templates,
+)
+from pipeline.validate import validate
+from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, values
+
+
+def test_one_template_per_unit_named_for_people(sample_rules, tmp_path):
+    paths = write_templates(sample_rules, tmp_path)
+    assert len(paths) == 9
+    assert tmp_path / "2024_VPTU_Van-phong-Tinh-uy.xlsx" in paths
+    assert tmp_path / "2024_TCT_Truong-Chinh-tri-Le-Duan.xlsx" in paths
+    assert template_filename(sample_rules, sample_rules.units[6]) == \
+        "2024_DUK_Dang-uy-Khoi-cac-co-quan-va-doanh-nghiep-tinh.xlsx"
+
+
+@pytest.fixture
+def template(sample_rules, tmp_path) -> Path:
+    return write_template(sample_rules, sample_rules.unit("BQT"), tmp_path / "t.xlsx")
+
+
+def test_identity_is_carried_on_a_very_hidden_sheet(sample_rules, template):
+    book = openpyxl.load_workbook(template)
+    assert book.sheetnames == ["Tự chấm điểm", IDENTITY_SHEET]
+    identity_sheet = book[IDENTITY_SHEET]
+    assert identity_sheet.sheet_state == "veryHidden"
+    identity = {row[0]: row[1] for row in identity_sheet.iter_rows(values_only=True)}
+    assert identity["bloc"] == sample_rules.bloc
+    assert identity["year"] == "2024"
+    assert identity["unit_code"] == "BQT"
+    assert identity["fingerprint"] == sample_rules.fingerprint
+    sheet = book["Tự chấm điểm"]
+    assert sheet["D4"].value == "BQT"  # the visible unit code, prefilled
+    assert sheet["B4"].value == "Báo Quảng Trị"
+    assert "NĂM 2024" in sheet["A3"].value
+
+
+def test_only_score_and_evidence_cells_can_be_edited(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    assert sheet.protection.sheet is True
+    assert not sheet.protection.password  # no password to fill it in
+    layout = plan_layout(sample_rules)
+    for code, row in layout.criterion_rows.items():
+        for column in (SELF, APPRAISED, EVIDENCE):
+            assert sheet.cell(row + 1, column + 1).protection.locked is False, (code, column)
+        for column in (0, 1, 2):  # code, criterion, max
+            assert sheet.cell(row + 1, column + 1).protection.locked is not False
+    for row in layout.group_rows.values():
+        assert sheet.cell(row + 1, SELF + 1).protection.locked is not False  # subtotal formulas
+    assert sheet.cell(layout.total_row + 1, SELF + 1).protection.locked is not False
+
+
+def test_each_score_cell_has_data_validation_naming_the_max(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    rules_by_cell = {}
+    for validation in sheet.data_validations.dataValidation:
+        for cell_range in validation.sqref.ranges:
+            rules_by_cell[cell_range.coord] = validation
+    layout = plan_layout(sample_rules)
+    for criterion in sample_rules.criteria():
+        row = layout.criterion_rows[criterion.code] + 1
+        for column in ("D", "E"):
+            validation = rules_by_cell[f"{column}{row}"]
+            assert validation.type == "custom"
+            assert validation.errorStyle in (None, "stop")  # absent means stop
+            assert validation.showErrorMessage and validation.showInputMessage
+            assert f"{column}{row}<={criterion.max}" in validation.formula1
+            assert f"0 đến {criterion.max}" in validation.prompt
+            assert ("N/A" in validation.formula1) == criterion.na_allowed
+
+
+def test_formulas_compute_sections_and_totals(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    layout = plan_layout(sample_rules)
+    first_row = layout.group_rows["I"] + 1
+    formula = sheet.cell(first_row, APPRAISED + 1).value
+    assert formula.startswith("=IF(SUM(H") and "*50/SUM(H" in formula
+    bonus = sheet.cell(layout.group_rows["bonus"] + 1, APPRAISED + 1).value
+    assert bonus.startswith("=MIN(5,SUM(G")
+    total = sheet.cell(layout.total_row + 1, SELF + 1).value
+    assert total.startswith("=ROUND(") and total.endswith(",2)")
+
+
+def test_print_setup_looks_like_an_official_form(template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9  # A4
+    assert sheet.freeze_panes == "A7"
+    assert sheet.print_title_rows == "$6:$6"
+    assert sheet["B8"].font.name == "Times New Roman"
+    assert sheet["B8"].alignment.wrap_text
+
+
+def test_english_template(small_rules, tmp_path):
+    path = write_template(small_rules, small_rules.unit("A"), tmp_path / "a.xlsx", lang="en")
+    sheet = openpyxl.load_workbook(path)["Self-assessment"]
+    assert [sheet.cell(6, c).value for c in range(1, 7)] == [
+        "Code", "Criterion", "Max points", "Self-score", "Appraised score", "Evidence / notes"]
+
+
+def test_filled_template_reads_back(small_rules, write_filled, tmp_path):
+    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "1.2": ("N/A", 8, "ghi chú")}, B1=1))
+    submission = read_submission(path, path.parent)
+    assert submission.identity["unit_code"] == "A"
+    rows = {r.code: r for r in submission.rows}
+    assert rows["1.1"].self_score == 18
+    assert rows["1.2"].self_score == "N/A" and rows["1.2"].appraised == 8
+    assert rows["1.2"].evidence == "ghi chú"
+    validation = validate(small_rules, [submission], expect_every_unit=False)
+    assert [i.code for i in validation.issues if i.severity == "error"] == []
+
+
+# ----------------------------------------------------------------------------------- LibreOffice
+
+def _calamine_cells(path: Path, sheet: str) -> list[list]:
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+@needs_libreoffice
+def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
+        sample_rules, write_filled, tmp_path, lo_profile):
+    filled = values(**{"1.1": 19.5, "1.2": "N/A", "1.3": (14, 13.5, "Báo cáo số 5"), "2.1": 4.75, "2.2": 4,
+                       "2.3": 3, "2.4": 2.5, "3.1": 4, "3.2": 3, "3.3": 2.75, "4.1": 4, "4.2": 3.5, "4.3": 3,
+                       "4.4": 4, "5.1": 4, "5.2": 3, "5.3": "N/A", "B1": 3, "B2": 2, "B3": 1, "D1": 1})
+    original = write_filled(sample_rules, "BQT", filled)
+    resaved = libreoffice_convert(original, "xlsx", tmp_path / "resaved", lo_profile)
+
+    # The pipeline reads the same scores from the re-saved file ...
+    result_original = run(sample_rules, original.parent, workers=1)
+    result_resaved = run(sample_rules, resaved.parent, workers=1)
+    mine = result_original.ranked[0].score
+    theirs = result_resaved.ranked[0].score
+    assert theirs.total_exact == mine.total_exact
+    assert [s.score for s in theirs.sections] == [s.score for s in mine.sections]
+    assert not [i for i in result_resaved.issues if i.severity == "error" and i.code != "unit-missing"]
+
+    # ... and LibreOffice's own recalculation of the template formulas gives the pipeline's total.
+    layout = plan_layout(sample_rules)
+    cells = _calamine_cells(resaved, "Tự chấm điểm")
+    assert Decimal(str(cells[layout.total_row][APPRAISED])) == mine.total
+    for section in sample_rules.sections:
+        shown = cells[layout.group_rows[section.code]][APPRAISED]
+        assert abs(Decimal(str(shown)) - Decimal(float(mine.section(section.code).score))) < Decimal("1e-9")
+    # The self-score column totals the unit's own claim, before the bloc's appraisal of criterion 1.3.
+    claimed = {code: (None if v.self_score == "N/A" else v.self_score) for code, v in filled.items()}
+    assert Decimal(str(cells[layout.total_row][SELF])) == score_unit(sample_rules, "BQT", claimed).total
+
+
+VALIDATION_CASES = [
+    ("1.1", 20, True),
+    ("1.1", 21, False),  # above the max
+    ("1.1", -1, False),
+    ("1.1", 19.5, True),
+    ("1.1", 19.3, False),  # off the 0.5 step
+    ("1.2", "N/A", True),  # N/A allowed here
+    ("1.2", "n/a", True),
+    ("1.1", "N/A", False),  # ... and not here
+    ("1.1", "mười", False),
+    ("2.1", 4.75, True),
+    ("2.1", 5.25, False),
+    ("D3", 1, True),
+]
+
+
+@needs_libreoffice
+def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_profile):
+    """LibreOffice itself evaluates each criterion's validation rule on entered values, all in one file."""
+    template = write_template(sample_rules, sample_rules.unit("VPTU"), tmp_path / "t.xlsx")
+    criteria = {c.code: c for c in sample_rules.criteria()}
+    book = openpyxl.load_workbook(template)
+    sheet = book["Tự chấm điểm"]
+    for row, (code, entered, _) in enumerate(VALIDATION_CASES, start=100):
+        sheet[f"M{row}"] = entered
+        sheet[f"K{row}"] = validation_formula(criteria[code], f"M{row}")
+    book.save(template)
+    converted = libreoffice_convert(template, "xlsx", tmp_path / "out", lo_profile)
+    cells = _calamine_cells(converted, "Tự chấm điểm")
+    verdicts = [(code, entered, cells[row - 1][10]) for row, (code, entered, _) in enumerate(VALIDATION_CASES, 100)]
+    assert verdicts == [(code, entered, accepted) for code, entered, accepted in VALIDATION_CASES]
