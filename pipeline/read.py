@@ -206,9 +206,9 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
     if head.startswith(b"%pdf"):
         kind = "PDF"
     elif head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
-        kind = "HTML/XML"
-    elif all(32 <= b < 127 or b in (9, 10, 13) for b in data[:256]):
-        kind = "text"
+        kind = "HTML/XML"  # web systems often export "Excel" files that are really HTML tables
+    elif b"\0" not in data[:1024] and data[:1024].decode("utf-8", errors="replace").count("\ufffd") <= 1:
+        kind = "text"  # a CSV or a text file renamed .xlsx
     else:
         kind = "?"
     submission.issue("not-excel", params={"kind": kind})

@@ -114,7 +114,7 @@ def final_values(entries: pd.DataFrame) -> pd.DataFrame:
     """One row per (unit, criterion): the value of the strongest scorer who entered one.
 
     `entries` is long: unit_code, criterion_code, scorer, value (Decimal or None), is_na, is_blank.
-    Returns unit_code, criterion_code, scorer (who decided), value (Decimal, or None for N/A).
+    Returns unit_code, criterion_code, scorer (who decided), value (Decimal, or None for N/A), is_na.
     """
     entered = entries.loc[~entries["is_blank"], ["unit_code", "criterion_code", "scorer", "value", "is_na"]]
     strength = {scorer: rank for rank, scorer in enumerate(SCORER_PRECEDENCE)}
@@ -123,7 +123,8 @@ def final_values(entries: pd.DataFrame) -> pd.DataFrame:
     )
     final = entered.drop_duplicates(["unit_code", "criterion_code"], keep="first")
     values = final["value"].where(~final["is_na"].astype(bool), None)
-    return final.assign(value=values)[["unit_code", "criterion_code", "scorer", "value"]].reset_index(drop=True)
+    columns = ["unit_code", "criterion_code", "scorer", "value", "is_na"]
+    return final.assign(value=values)[columns].reset_index(drop=True)
 
 
 def score_units(rules: Rules, final: pd.DataFrame) -> list[UnitScore]:

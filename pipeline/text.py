@@ -46,21 +46,25 @@ def normalise_code(raw: object) -> str:
     return ""
 
 
-# Latin-1 letters and signs that Vietnamese spelling never uses. Text typed with the old TCVN3 (.VnTime)
-# or VNI fonts shows up in Unicode as a run of them: TCVN3 `B¶o Th¾ng` is `Bảo Thắng`.
+# Text typed with the old Vietnamese fonts shows up in Unicode as Latin-1 gibberish. TCVN3 (.VnTime) puts
+# whole letters on Latin-1 signs: `B¶o Th¾ng` is `Bảo Thắng`. VNI writes a base letter followed by a tone or
+# hat sign: `chaøo` is `chào`, `coâng` is `công`, `ñ` is `đ`.
 _VIETNAMESE_LATIN1 = set("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúý")
-_SUSPECT = {chr(c) for c in range(0xA1, 0x100)} - _VIETNAMESE_LATIN1 - {"×", "÷", "°", "±", "²", "³", "½", "«", "»"}
+_VNI_SIGNS = set("øûïäëöüåæñÑØÛÏÄËÖÜÅÆ")
+_TCVN3_SIGNS = {chr(c) for c in range(0xA1, 0x100)} - _VIETNAMESE_LATIN1 - _VNI_SIGNS - set("×÷°±²³")
 _VIETNAMESE_ONLY = re.compile("[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]")
-# VNI writes a base letter followed by a tone or hat sign drawn from Latin-1: `chaøo`, `Vieät`.
-_VNI_PAIR = re.compile("[A-Za-z][øùûõïäëöüåæ]")
+# Vowel pairs Vietnamese never writes but VNI does: `oâ` (ô), `aù` (á), `eä` (ệ).
+_VNI_PAIRS = re.compile("[aeoAEO][âêôÂÊÔ]|[aeiouyâêôAEIOUYÂÊÔ][ùøûõïäë]")
 
 
 def legacy_encoding(value: str) -> str | None:
     """'tcvn3' or 'vni' when the text looks typed in an old Vietnamese font, else None."""
     if not value or _VIETNAMESE_ONLY.search(value):
         return None
-    suspects = sum(ch in _SUSPECT for ch in value)
-    if suspects < 2:
-        return None
-    vni_pairs = len(_VNI_PAIR.findall(value))
-    return "vni" if vni_pairs * 2 >= suspects else "tcvn3"
+    vni = sum(ch in _VNI_SIGNS for ch in value) + len(_VNI_PAIRS.findall(value))
+    tcvn3 = sum(ch in _TCVN3_SIGNS for ch in value)
+    if vni >= 2 and vni >= tcvn3:
+        return "vni"
+    if tcvn3 >= 2:
+        return "tcvn3"
+    return None

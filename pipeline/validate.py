@@ -411,7 +411,7 @@ def _check_sections(rules: Rules, entries: pd.DataFrame) -> list[Issue]:
     issues = []
     for (unit_code, group), part in base.groupby(["unit_code", "group"], sort=False):
         section = rules.section(group)
-        if section and len(part) == len(section.criteria) and part["value"].isna().all():
+        if section and len(part) == len(section.criteria) and part["is_na"].astype(bool).all():
             issues.append(Issue("section-all-na", file=part["file"].iloc[0], sheet=part["sheet"].iloc[0],
                                 unit=unit_code, params={"section": group}))
     return issues

@@ -1,0 +1,159 @@
+"""Broken and hostile inputs, built in code: what units, mail clients and attackers really produce."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import xlsxwriter
+
+from pipeline.rules import Rules
+from pipeline.template import IDENTITY_SHEET, FilledValue, plan_layout, write_template
+
+
+def edit(path: Path, changes: Mapping[str, Any], *, target: Path | None = None, sheet: str | None = None) -> Path:
+    """Change cells the way a person does in Excel (openpyxl keeps validation and protection).
+
+    Text starting with "=" stays text, as when typed after an apostrophe: a formula saved by openpyxl
+    would carry no result, which is not what a unit's Excel sends.
+    """
+    book = openpyxl.load_workbook(path)
+    ws = book[sheet] if sheet else book.worksheets[0]
+    for address, value in changes.items():
+        ws[address] = value
+        if isinstance(value, str) and value.startswith("="):
+            ws[address].data_type = "s"
+    target = target or path
+    book.save(target)
+    return target
+
+
+def criterion_row(rules: Rules, code: str) -> int:
+    """The 1-based Excel row of a criterion in a fresh template."""
+    return plan_layout(rules).criterion_rows[code] + 1
+
+
+def insert_rows(path: Path, before_row: int, count: int = 1) -> None:
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].insert_rows(before_row, count)
+    book.save(path)
+
+
+def delete_row(path: Path, row: int) -> None:
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].delete_rows(row, 1)
+    book.save(path)
+
+
+def swap_rows(path: Path, first: int, second: int, columns: int = 6) -> None:
+    book = openpyxl.load_workbook(path)
+    ws = book.worksheets[0]
+    for column in range(1, columns + 1):
+        a, b = ws.cell(first, column), ws.cell(second, column)
+        a.value, b.value = b.value, a.value
+    book.save(path)
+
+
+def drop_identity(path: Path) -> None:
+    """A unit copies the table into a fresh workbook: no identity sheet any more."""
+    book = openpyxl.load_workbook(path)
+    del book[IDENTITY_SHEET]
+    book.save(path)
+
+
+def rename_sheet(path: Path, name: str) -> None:
+    book = openpyxl.load_workbook(path)
+    book.worksheets[0].title = name
+    book.save(path)
+
+
+def template_for(rules: Rules, unit_code: str, path: Path, filled: Mapping[str, FilledValue]) -> Path:
+    unit = rules.unit(unit_code)
+    assert unit is not None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_template(rules, unit, path, filled=filled)
+
+
+def zip_bomb(path: Path, expanded_mb: int = 300) -> Path:
+    """A valid-looking .xlsx whose sheet part expands to hundreds of MB of zeros."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            block = b"\0" * (1 << 20)
+            for _ in range(expanded_mb):
+                part.write(block)
+    return path
+
+
+def billion_laughs(source: Path, path: Path) -> Path:
+    """A real workbook whose shared strings declare nested entities ("billion laughs")."""
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol%s;" % ("" if i == 1 else i - 1)) * 10}">' for i in range(1, 10))
+    evil = (f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+            "<si><t>&lol9;</t></si></sst>")
+    return _replace_part(source, path, "xl/sharedStrings.xml", evil.encode())
+
+
+def external_entity(source: Path, path: Path) -> Path:
+    """XXE: a part that asks the parser to read a file from the secretary's disk."""
+    evil = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&x;</t></si></sst>')
+    return _replace_part(source, path, "xl/sharedStrings.xml", evil.encode())
+
+
+def broken_sheet_xml(source: Path, path: Path) -> Path:
+    """A zip that opens but whose sheet XML is cut off mid-tag."""
+    with zipfile.ZipFile(source) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    return _replace_part(source, path, "xl/worksheets/sheet1.xml", sheet[: len(sheet) // 2])
+
+
+def _replace_part(source: Path, path: Path, name: str, content: bytes) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            copy.writestr(item, content if item.filename == name else original.read(item.filename))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def encrypted(source: Path, path: Path, password: str = "matkhau") -> Path:
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    with source.open("rb") as plain, path.open("wb") as out:
+        OOXMLFile(plain).encrypt(password, out)
+    return path
+
+
+def huge_sheet(path: Path, rows: int = 100_000) -> Path:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Tự chấm điểm")
+    sheet.write_row(0, 0, ["Mã", "Tiêu chí", "Điểm tối đa", "Điểm tự chấm"])
+    for row in range(1, rows):
+        sheet.write_row(row, 0, [f"{row}", "x", 1, 1])
+    book.close()
+    return path
+
+
+def docx_like(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    return path
+
+
+def as_macro_workbook(source: Path, path: Path) -> Path:
+    """What Excel writes for .xlsm: the same parts plus a VBA project."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            copy.writestr(item, original.read(item.filename))
+        copy.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not a real VBA project")
+    path.write_bytes(buffer.getvalue())
+    return path
