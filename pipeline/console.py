@@ -103,36 +103,49 @@ def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
     return render_issues(issues, lang)
 
 
+def tie_breaker_text(breaker: str, lang: str) -> str:
+    """`section:I` → "section I higher", in words a leader reads."""
+    if breaker.startswith("section:"):
+        return text(lang, "summary.breaker_section", code=breaker.split(":", 1)[1])
+    return text(lang, f"summary.breaker_{breaker}")
+
+
 def render_rules(rules: Rules, lang: str) -> str:
     def n(value) -> str:
         return format_number(value, lang)
 
+    def t(name: str, /, **params) -> str:
+        return text(lang, f"summary.{name}", **params)
+
     lines = [
         text(lang, "report.rules_ok", file=rules.source),
         "",
-        f"{rules.bloc} — {rules.year} (revision {rules.revision}, fingerprint {rules.fingerprint})",
-        f"language: {rules.language} · decimals: {rules.decimals} · header: {rules.header}",
+        t("identity", bloc=rules.bloc, year=rules.year, revision=rules.revision, fingerprint=rules.fingerprint),
+        t("settings", language=rules.language, decimals=rules.decimals, header=rules.header),
         "",
-        f"units ({len(rules.units)}): " + ", ".join(f"{u.code} ({u.name})" for u in rules.units),
+        t("units", count=len(rules.units)) + ": " + ", ".join(f"{u.code} ({u.name})" for u in rules.units),
         "",
     ]
-    rows = []
-    for section in rules.sections:
-        rows.append([section.code, section.title[:60], str(len(section.criteria)), n(section.max), n(section.weight)])
-    lines.append(table(["section", "title", "criteria", "max", "weight"], rows, right={2, 3, 4}))
-    lines.append(f"{'':4}base max: {n(rules.base_max)}")
+    rows = [[s.code, s.title if len(s.title) <= 60 else s.title[:59] + "…", str(len(s.criteria)), n(s.max),
+             n(s.weight)] for s in rules.sections]
+    headers = [t(key) for key in ("section", "title", "criteria", "max", "weight")]
+    lines.append(table(headers, rows, right={2, 3, 4}))
+    lines.append(t("base_max", max=n(rules.base_max)))
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:
-            cap = n(bucket.cap) if bucket.cap is not None else "none"
-            items = ", ".join(f"{c.code} ≤ {n(c.max)}" + (f" (disqualifies: {', '.join(c.disqualifies)})"
-                                                          if c.disqualifies else "") for c in bucket.criteria)
-            lines.append(f"{name}: cap {cap}; {items}")
+            items = ", ".join(
+                f"{c.code} ≤ {n(c.max)}" + (f" ({t('disqualifies', awards=', '.join(c.disqualifies))})"
+                                            if c.disqualifies else "")
+                for c in bucket.criteria)
+            cap = n(bucket.cap) if bucket.cap is not None else t("no_cap")
+            lines.append(t("bucket", name=text(lang, f"report.{name}"), cap=cap, items=items))
     if rules.tie_breakers:
-        lines.append("tie-breakers: " + ", ".join(rules.tie_breakers))
+        lines.append(t("tie_breakers", breakers=", ".join(tie_breaker_text(b, lang) for b in rules.tie_breakers)))
     if rules.classification:
-        lines.append("classification: " + "; ".join(f"≥ {n(t.min)} {t.label}" for t in rules.classification))
+        thresholds = "; ".join(f"≥ {n(c.min)} {c.label}" for c in rules.classification)
+        lines.append(t("classification", thresholds=thresholds))
     for award in rules.awards:
         label = award_label(award)
         shown = label if isinstance(label, str) else text(lang, label.key)
-        lines.append(f"award {award.key} ({shown}): {award.count} unit(s), total ≥ {n(award.min_score)}")
+        lines.append(t("award", label=shown, key=award.key, count=award.count, min_score=n(award.min_score)))
     return "\n".join(lines)

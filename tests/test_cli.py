@@ -186,3 +186,27 @@ def test_earlier_outputs_are_kept(sample_input, tmp_path):
     assert [p.suffix for p in kept] == [".json", ".xlsx"]
     assert kept[0].read_bytes() == first
     assert "được giữ lại" in result.stdout
+
+
+def test_debug_shows_the_traceback_of_a_user_error(tmp_path):
+    rules_file = tmp_path / "broken.yaml"
+    rules_file.write_text("bloc: [", encoding="utf-8")
+    plain = invoke("rules", rules_file)
+    assert plain.exit_code == 2 and "Traceback" not in plain.output
+    debug = CliRunner().invoke(main, ["--debug", "rules", str(rules_file)])
+    assert debug.exit_code == 2
+    assert "Traceback" in debug.stderr and "RulesError" in debug.stderr
+
+
+def test_usage_error_exits_2():
+    result = CliRunner().invoke(main, ["run", "--lang", "fr"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--lang'" in result.output
+
+
+def test_english_labels(sample_input, tmp_path):
+    result = run_sample(sample_input, tmp_path / "out", "--lang", "en")
+    assert result.exit_code == 0
+    assert "Consolidated emulation scores, 2024" in result.stdout
+    assert "Emulation flag" in result.stdout
+    assert "98.50" in result.stdout  # English decimal point

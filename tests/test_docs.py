@@ -1,0 +1,31 @@
+"""The README stays true: every issue code, command and exit code it should mention, it does."""
+
+from pipeline.cli import main
+from pipeline.issues import SEVERITY
+from pipeline.labels import LANGUAGES, catalogue, placeholders
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_issue_code():
+    missing = [code for code in SEVERITY if f"`{code}`" not in README]
+    assert not missing
+
+
+def test_readme_documents_every_command_and_the_two_set_up_commands():
+    for command in main.commands:
+        assert f"bloc-score {command}" in README
+    assert "make run" in README and "make test" in README
+
+
+def test_every_issue_code_has_a_message_in_every_language():
+    for lang in LANGUAGES:
+        texts = catalogue(lang)
+        assert not [code for code in SEVERITY if f"issue.{code}" not in texts], lang
+
+
+def test_languages_have_the_same_keys_and_placeholders():
+    english, vietnamese = catalogue("en"), catalogue("vi")
+    assert set(english) == set(vietnamese)
+    assert [k for k in english if placeholders(english[k]) != placeholders(vietnamese[k])] == []
