@@ -20,6 +20,7 @@ class Label:
     """A parameter that is itself a catalogue text, so an issue can be rendered later in any language."""
 
     key: str
+    params: tuple[tuple[str, Any], ...] = ()
 
 
 @cache
@@ -73,7 +74,7 @@ def text(lang: str, key: str, /, **params: Any) -> str:
 
 def _shown(value: Any, lang: str) -> Any:
     if isinstance(value, Label):
-        return text(lang, value.key)
+        return text(lang, value.key, **dict(value.params))
     if isinstance(value, Decimal | Fraction | float) and not isinstance(value, bool):
         return format_number(value, lang)
     return value

@@ -57,6 +57,34 @@ _VIETNAMESE_ONLY = re.compile("[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169
 _VNI_PAIRS = re.compile("[aeoAEO][âêôÂÊÔ]|[aeiouyâêôAEIOUYÂÊÔ][ùøûõïäë]")
 
 
+# TCVN 5712:1993 (VN3), the code page behind the .VnTime fonts, for bytes 0xA1–0xFF; taken from the
+# standard as glibc's iconv implements it (TCVN5712-1), not from a web table: those disagree.
+_TCVN3_TABLE = (
+    "\u0102\u00c2\u00ca\u00d4\u01a0\u01af\u0110\u0103\u00e2\u00ea\u00f4\u01a1\u01b0\u0111\u1eb0\u0300"
+    "\u0309\u0303\u0301\u0323\u00e0\u1ea3\u00e3\u00e1\u1ea1\u1eb2\u1eb1\u1eb3\u1eb5\u1eaf\u1eb4\u1eae"
+    "\u1ea6\u1ea8\u1eaa\u1ea4\u1ec0\u1eb7\u1ea7\u1ea9\u1eab\u1ea5\u1ead\u00e8\u1ec2\u1ebb\u1ebd\u00e9"
+    "\u1eb9\u1ec1\u1ec3\u1ec5\u1ebf\u1ec7\u00ec\u1ec9\u1ec4\u1ebe\u1ed2\u0129\u00ed\u1ecb\u00f2\u1ed4"
+    "\u1ecf\u00f5\u00f3\u1ecd\u1ed3\u1ed5\u1ed7\u1ed1\u1ed9\u1edd\u1edf\u1ee1\u1edb\u1ee3\u00f9\u1ed6"
+    "\u1ee7\u0169\u00fa\u1ee5\u1eeb\u1eed\u1eef\u1ee9\u1ef1\u1ef3\u1ef7\u1ef9\u00fd\u1ef5\u1ed0"
+)
+_FROM_TCVN3 = {0xA1 + i: ch for i, ch in enumerate(_TCVN3_TABLE)}
+_TO_TCVN3 = {ord(ch): chr(0xA1 + i) for i, ch in enumerate(_TCVN3_TABLE) if len(ch) == 1}
+
+
+def from_tcvn3(value: str) -> str:
+    """Text typed with a .VnTime font, as Excel shows it in Unicode, back to Vietnamese: `B¶o` → `Bảo`.
+
+    The capitals with tone marks lived in a separate font (.VnTimeH) on the same codes, so they come back
+    in lower case: the text is readable, not restored letter for letter.
+    """
+    return unicodedata.normalize("NFC", value.translate(_FROM_TCVN3))
+
+
+def to_tcvn3(value: str) -> str:
+    """The inverse of `from_tcvn3`, for round-trip tests and for making test data."""
+    return unicodedata.normalize("NFC", value).translate(_TO_TCVN3)
+
+
 def legacy_encoding(value: str) -> str | None:
     """'tcvn3' or 'vni' when the text looks typed in an old Vietnamese font, else None."""
     if not value or _VIETNAMESE_ONLY.search(value):

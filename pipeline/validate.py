@@ -24,7 +24,7 @@ from pipeline.read import SheetRow, Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import final_values
 from pipeline.template import plan_layout, template_filename
-from pipeline.text import clean, fold, legacy_encoding
+from pipeline.text import clean, fold, from_tcvn3, legacy_encoding
 
 SCORERS = ("self", "appraised")  # the score columns of today's template, in the long table's `scorer`
 
@@ -424,11 +424,18 @@ def _check_text(entries: pd.DataFrame) -> list[Issue]:
     for row in notes.itertuples(index=False):
         encoding = legacy_encoding(row.evidence)
         if encoding:
-            sample = row.evidence if len(row.evidence) <= 40 else row.evidence[:40] + "…"
+            sample = _shorten(row.evidence)
+            # TCVN3 maps letter for letter, so the reader can be told what the unit meant; VNI is not converted.
+            converted = Label("hint.converted", (("text", _shorten(from_tcvn3(row.evidence))),)) \
+                if encoding == "tcvn3" else ""
             issues.append(Issue("legacy-encoding", file=row.file, sheet=row.sheet, cell=row.evidence_cell,
                                 unit=row.unit_code, criterion=row.criterion_code,
-                                params={"sample": sample, "encoding": encoding.upper(), "converted": ""}))
+                                params={"sample": sample, "encoding": encoding.upper(), "converted": converted}))
     return issues
+
+
+def _shorten(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def _unique(issues: list[Issue]) -> list[Issue]:

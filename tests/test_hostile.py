@@ -464,6 +464,8 @@ def test_evidence_in_a_legacy_vietnamese_font(folder, text, encoding):
     result = _cell_case(folder, {"F8": text})
     issue = one(result, "legacy-encoding")
     assert issue.cell == "F8" and issue.params["encoding"] == encoding and issue.severity == "warning"
+    if encoding == "TCVN3":
+        assert "Báo cáo số 12 về công tác thi đua" in issue.message("en")
 
 
 def test_evidence_in_nfd_is_normalised(folder):

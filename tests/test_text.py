@@ -52,3 +52,26 @@ def test_normalise_code(raw, code):
 ])
 def test_legacy_encoding(value, encoding):
     assert legacy_encoding(value) == encoding
+
+
+VIETNAMESE_LOWER = "aàảãáạăằẳẵắặâầẩẫấậbcdđeèẻẽéẹêềểễếệghiìỉĩíịklmnoòỏõóọôồổỗốộơờởỡớợpqrstuùủũúụưừửữứựvxyỳỷỹýỵ"
+
+
+def test_tcvn3_round_trip_of_every_vietnamese_letter():
+    from pipeline.text import from_tcvn3, to_tcvn3
+
+    assert from_tcvn3(to_tcvn3(VIETNAMESE_LOWER)) == VIETNAMESE_LOWER
+    # every letter with a mark really went through the table (nothing left as Unicode Vietnamese)
+    assert all(ord(ch) < 0x100 for ch in to_tcvn3(VIETNAMESE_LOWER))
+
+
+@pytest.mark.parametrize(("legacy", "unicode"), [
+    ("B¶o Th¾ng", "Bảo Thắng"),
+    ("B¸o c¸o tæng kÕt c«ng t¸c n¨m 2024", "Báo cáo tổng kết công tác năm 2024"),
+    ("§¶ng ñy Khèi", "Đảng ủy Khối"),
+])
+def test_from_tcvn3(legacy, unicode):
+    from pipeline.text import from_tcvn3
+
+    assert from_tcvn3(legacy) == unicode
+    assert legacy_encoding(legacy) == "tcvn3"
