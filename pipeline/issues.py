@@ -30,6 +30,7 @@ SEVERITY: dict[str, Severity] = {
     "zip-bomb": "error",
     "xml-entities": "error",
     "too-many-rows": "error",
+    "too-many-columns": "error",
     "legacy-format": "warning",
     # which template the file was made from
     "not-a-template": "error",

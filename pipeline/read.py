@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import unicodedata
 import zipfile
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200  # real workbooks compress 5–30×; bombs, thousands of times
 MAX_ROWS = 5_000
+MAX_COLUMNS = 200
 MAX_HEADER_SEARCH_ROWS = 40
 MAX_MEMBERS = 10_000
 # Files worth reading in parallel: below this, starting worker processes costs more than it saves.
@@ -242,14 +244,84 @@ def _sniff_zip(submission: Submission, data: bytes) -> str | None:
             if _declares_entities(archive, members):
                 submission.issue("xml-entities")
                 return None
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as error:
-            # zlib.error is not an OSError; RuntimeError covers encrypted members.
+            extent = _ods_extent(archive) if kind == "ods" else _xlsx_extent(archive, members)
+        except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
             submission.issue("corrupt-file", params={"detail": _short(error)})
             return None
-        except Exception as error:  # zlib.error and friends from a truncated member
-            submission.issue("corrupt-file", params={"detail": _short(error)})
-            return None
+    rows, columns = extent
+    if rows > MAX_ROWS:
+        submission.issue("too-many-rows", params={"rows": rows, "limit": MAX_ROWS})
+        return None
+    if columns > MAX_COLUMNS:
+        submission.issue("too-many-columns", params={"columns": columns, "limit": MAX_COLUMNS})
+        return None
     return kind
+
+
+_CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ROW_REFERENCE = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,7})\"")
+
+
+def _xlsx_extent(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tuple[int, int]:
+    """The rows and columns the largest sheet spans, from its XML, before any reader allocates them.
+
+    calamine builds a dense grid from the first to the last cell: two cells at A1 and XFD5000 would cost it
+    two gigabytes. Cells without a reference follow the previous one, so counting them bounds the rest.
+    """
+    rows = columns = 0
+    for member in members:
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        part = archive.read(member)
+        unreferenced = part.count(b"<c>") + part.count(b"<c/>")
+        for letters, digits in _CELL_REFERENCE.findall(part):
+            column = 0
+            for letter in letters:
+                column = column * 26 + letter - 64
+            columns = max(columns, column)
+            rows = max(rows, int(digits))
+        for digits in _ROW_REFERENCE.findall(part):
+            rows = max(rows, int(digits))
+        rows = max(rows, part.count(b"<row"))
+        columns = max(columns, unreferenced)
+    return rows, columns
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+
+
+def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
+    """Rows and columns up to the last non-empty cell of any sheet of an .ods file.
+
+    LibreOffice pads every row with thousands of repeated empty cells, which readers skip; only repeats
+    that come before content make a reader allocate them.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    rows = columns = row_index = column_index = 0
+    row_has_content = False
+    with archive.open("content.xml") as stream:
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag
+            if tag == f"{_ODS_TABLE}table" and event == "start":
+                row_index = 0
+            elif tag == f"{_ODS_TABLE}table-row" and event == "start":
+                column_index, row_has_content = 0, False
+            elif tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell") and event == "end":
+                repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                if len(element) or element.attrib.keys() - {f"{_ODS_TABLE}number-columns-repeated",
+                                                             f"{_ODS_TABLE}style-name"}:
+                    columns = max(columns, column_index + repeat)
+                    row_has_content = True
+                column_index += repeat
+                element.clear()
+            elif tag == f"{_ODS_TABLE}table-row" and event == "end":
+                repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+                row_index += repeat
+                if row_has_content:
+                    rows = max(rows, row_index)
+                element.clear()
+    return rows, columns
 
 
 def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:

@@ -157,3 +157,31 @@ def as_macro_workbook(source: Path, path: Path) -> Path:
         copy.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 not a real VBA project")
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def sparse_sheet(path: Path, row: int = 4000, column: int = 16000) -> Path:
+    """Two cells far apart: tiny on disk, a grid of 64 million cells for a naive reader."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Tự chấm điểm")
+    sheet.write_row(0, 0, ["Mã", "Tiêu chí", "Điểm tối đa", "Điểm tự chấm"])
+    sheet.write(row, column, "x")
+    book.close()
+    return path
+
+
+def sparse_ods(path: Path, repeat: int = 16000) -> Path:
+    """The same trick in OpenDocument: a run of repeated empty cells before a value."""
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:table="{table}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Sheet1"><table:table-row>'
+        f'<table:table-cell table:number-columns-repeated="{repeat}"/>'
+        '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    return path

@@ -195,7 +195,22 @@ def test_sheet_with_a_hundred_thousand_rows(folder):
     result = go(folder)
     issue = one(result, "too-many-rows")
     assert issue.file == "A.xlsx" and issue.params["rows"] == 100_000
+    assert "100000 rows" in issue.message("en")
     assert_others_scored(result)
+
+
+def test_sparse_sheet_is_refused_before_any_reader_allocates_it(folder):
+    builders.sparse_sheet(folder / "A.xlsx")
+    result = go(folder)
+    issue = one(result, "too-many-columns")
+    assert issue.params["columns"] == 16001
+    assert_others_scored(result)
+
+
+def test_sparse_opendocument_sheet(folder):
+    builders.sparse_ods(folder / "A.ods")
+    issue = one(go(folder), "too-many-columns")
+    assert issue.file == "A.ods" and issue.params["columns"] == 16001
 
 
 def test_file_name_in_nfd(folder):
