@@ -69,7 +69,11 @@ def run(
     folder = Path(input_dir)
     if not folder.is_dir():
         raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
-    paths, folder_issues = discover(folder)
+    try:
+        paths, folder_issues = discover(folder)
+    except OSError as error:
+        raise InputFolderError(text(lang, "report.input_unreadable", folder=str(folder),
+                                    reason=error.strerror or str(error))) from error
     if not paths and not any(i.severity == "error" for i in folder_issues):
         raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -210,3 +211,30 @@ def test_english_labels(sample_input, tmp_path):
     assert "Consolidated emulation scores, 2024" in result.stdout
     assert "Emulation flag" in result.stdout
     assert "98.50" in result.stdout  # English decimal point
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any folder; needs POSIX permissions")
+def test_unreadable_input_folder_exits_2(tmp_path):
+    folder = tmp_path / "input"
+    folder.mkdir()
+    folder.chmod(0)
+    try:
+        result = run_sample(folder, tmp_path / "out", "--lang", "en")
+    finally:
+        folder.chmod(0o755)
+    assert result.exit_code == 2
+    assert "Cannot list the input folder" in result.stderr
+
+
+def test_unreadable_input_folder_message(tmp_path, monkeypatch):
+    """The same path as above for machines where the test runs as root: listing fails with an OSError."""
+    import pipeline.run as run_module
+
+    def refuse(_folder):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(run_module, "discover", refuse)
+    (tmp_path / "input").mkdir()
+    result = run_sample(tmp_path / "input", tmp_path / "out", "--lang", "en")
+    assert result.exit_code == 2
+    assert "Cannot list the input folder" in result.stderr and "Permission denied" in result.stderr
