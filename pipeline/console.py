@@ -87,8 +87,8 @@ def render_run(result: RunResult) -> str:
     parts.append(text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files))
     for path in result.outputs:
         parts.append(text(lang, "report.written", path=str(path)))
-    for path in result.kept_previous:
-        parts.append(text(lang, "report.previous_kept", name=path.name.split("-2")[0], path=str(path)))
+    for name, path in result.kept_previous.items():
+        parts.append(text(lang, "report.previous_kept", name=name, path=str(path)))
     if result.provisional:
         counts = {s: sum(1 for v in result.status.values() if v == s) for s in ("missing", "invalid")}
         parts.append(text(lang, "report.provisional", **counts))

@@ -33,7 +33,7 @@ class RunResult:
     started_at: datetime
     tool_version: str = __version__
     outputs: list[Path] = field(default_factory=list)
-    kept_previous: list[Path] = field(default_factory=list)
+    kept_previous: dict[str, Path] = field(default_factory=dict)  # output name → where the earlier one went
 
     @property
     def provisional(self) -> bool:

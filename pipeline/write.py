@@ -105,7 +105,7 @@ def write_outputs(result: RunResult, output_dir: str | Path) -> list[Path]:
         for target in targets:
             kept = keep_previous(target, lang)
             if kept:
-                result.kept_previous.append(kept)
+                result.kept_previous[target.name] = kept
         for temporary, target in zip(staged, targets, strict=True):
             _replace(temporary, target, lang)
     finally:
