@@ -200,3 +200,28 @@ def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_pr
     cells = _calamine_cells(converted, "Tự chấm điểm")
     verdicts = [(code, entered, cells[row - 1][10]) for row, (code, entered, _) in enumerate(VALIDATION_CASES, 100)]
     assert verdicts == [(code, entered, accepted) for code, entered, accepted in VALIDATION_CASES]
+
+
+@needs_libreoffice
+def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, tmp_path, lo_profile):
+    """The unit's real path: the blank template from `templates`, typed into, saved by Calc."""
+    from tests import builders
+
+    blank = write_templates(small_rules, tmp_path / "sent")[0]
+    typed = {"D8": 17.5, "F8": "Báo cáo số 12", "D9": "N/A", "D11": 9.25, "D12": 8, "D14": 1.5, "D17": 0.5,
+             "E11": 9}
+    builders.edit(blank, typed)
+    resaved = libreoffice_convert(blank, "xlsx", tmp_path / "input", lo_profile)
+    submission = read_submission(resaved, resaved.parent)
+    rows = {r.code: r for r in submission.rows}
+    assert (rows["1.1"].self_score, rows["1.1"].evidence) == (17.5, "Báo cáo số 12")
+    assert rows["1.2"].self_score == "N/A"
+    assert (rows["2.1"].self_score, rows["2.1"].appraised) == (9.25, 9)
+    assert rows["B1"].self_score == 1.5 and rows["D1"].self_score == 0.5
+    result = run(small_rules, resaved.parent, workers=1)
+    score = next(r for r in result.ranked if r.unit_code == "A").score
+    assert score.section("I").score == Decimal("17.5") * 30 / 20
+    assert score.section("II").points == 9 + 8  # the appraisal replaced 9.25
+    cells = _calamine_cells(resaved, submission.sheet)
+    layout = plan_layout(small_rules)
+    assert Decimal(str(cells[layout.total_row][APPRAISED])) == score.total  # Calc agrees with the pipeline
