@@ -827,11 +827,10 @@ class _WorkbookWriter:
         chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 10}})
         chart.set_legend({"position": "right", "font": {"name": FONT, "size": 9}})
         chart.set_chartarea({"border": {"none": True}})
+        # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it.
         rows = 3 + len(sections) * 2
-        chart.set_size({"width": 620, "height": rows * 20})
+        chart.set_size({"width": sum(_pixels(w) for w in self.UNIT_WIDTHS[1:6]), "height": rows * 20})
         sheet.insert_chart(row, 1, chart, {"object_position": 2})
-        for spare in range(row, row + rows):
-            sheet.set_row(spare, 20)
         return row + rows + 1
 
     def _section_note(self, got: SectionScore) -> str:
