@@ -545,3 +545,13 @@ def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
     assert details.auto_filter.ref is not None
     rows = list(details.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2 * len(list(written.result.rules.criteria()))
+
+
+def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path):
+    written = write_run(rules_from(), tmp_path, {"A": values(**{**FULL_SMALL, "1.1": 25})})
+    assert written.result.ranked == []
+    assert ranking_rows(written) == []
+    start = header_row(written.ranking, written.t("report.unit_code"))
+    listed = [row[0] for row in written.ranking.iter_rows(min_row=start + 1, max_row=start + 4, values_only=True)]
+    assert listed == ["A", "B", "C", "D"]
+    assert chart_xml(written.path) == []  # no bars to draw
