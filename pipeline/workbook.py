@@ -53,7 +53,7 @@ CHARS_PER_WIDTH = 1.3
 LINE_SPACING = 1.375
 BASE_SIZE = 12
 
-# Where each sheet's columns are, so the writer, the row heights and the tests agree.
+# The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
 
 
