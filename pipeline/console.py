@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
-from pipeline.rank import award_label
+from pipeline.rank import award_label, tie_breakers_in_words
 from pipeline.rules import Rules
 from pipeline.run import RunResult
 
@@ -103,13 +103,6 @@ def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
     return render_issues(issues, lang)
 
 
-def tie_breaker_text(breaker: str, lang: str) -> str:
-    """`section:I` → "section I higher", in words a leader reads."""
-    if breaker.startswith("section:"):
-        return text(lang, "summary.breaker_section", code=breaker.split(":", 1)[1])
-    return text(lang, f"summary.breaker_{breaker}")
-
-
 def render_rules(rules: Rules, lang: str) -> str:
     def n(value) -> str:
         return format_number(value, lang)
@@ -140,7 +133,7 @@ def render_rules(rules: Rules, lang: str) -> str:
             cap = n(bucket.cap) if bucket.cap is not None else t("no_cap")
             lines.append(t("bucket", name=text(lang, f"report.{name}"), cap=cap, items=items))
     if rules.tie_breakers:
-        lines.append(t("tie_breakers", breakers=", ".join(tie_breaker_text(b, lang) for b in rules.tie_breakers)))
+        lines.append(t("tie_breakers", breakers=tie_breakers_in_words(rules, lang)))
     if rules.classification:
         thresholds = "; ".join(f"≥ {n(c.min)} {c.label}" for c in rules.classification)
         lines.append(t("classification", thresholds=thresholds))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from pipeline.issues import Issue
-from pipeline.labels import Label
+from pipeline.labels import Label, text
 from pipeline.rules import BONUS, DEDUCTIONS, Award, Rules
 from pipeline.score import UnitScore
 
@@ -42,6 +42,17 @@ def _order_key(rules: Rules, score: UnitScore) -> tuple:
         else:
             key.append(-score.section(breaker.split(":", 1)[1]).score)
     return tuple(key)
+
+
+def tie_breakers_in_words(rules: Rules, lang: str) -> str:
+    """`section:I, deductions` → "section I higher, fewer deductions", as a leader reads it."""
+    words = []
+    for breaker in rules.tie_breakers:
+        if breaker.startswith("section:"):
+            words.append(text(lang, "summary.breaker_section", code=breaker.split(":", 1)[1]))
+        else:
+            words.append(text(lang, f"summary.breaker_{breaker}"))
+    return ", ".join(words)
 
 
 def classify(rules: Rules, score: UnitScore) -> str | None:

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.labels import format_number, text
 from pipeline.numbers import round_half_away
-from pipeline.rank import RankedUnit, award_label
+from pipeline.rank import RankedUnit, award_label, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Rules
 from pipeline.run import RunResult
 from pipeline.score import SectionScore, UnitScore
@@ -342,17 +342,6 @@ class _WorkbookWriter:
         bucket = self.rules.bonus if bucket_name == BONUS else self.rules.deductions
         return bucket.cap if bucket.cap is not None else sum((c.max for c in bucket.criteria), Decimal(0))
 
-    def tie_breakers_in_words(self) -> str:
-        words = []
-        for breaker in self.rules.tie_breakers:
-            if breaker == DEDUCTIONS:
-                words.append(self.t("workbook.tie_deductions"))
-            elif breaker == BONUS:
-                words.append(self.t("workbook.tie_bonus"))
-            else:
-                words.append(self.t("workbook.tie_section", section=breaker.split(":", 1)[1]))
-        return ", ".join(words)
-
     # ------------------------------------------------------------------------------------- ranking
 
     def ranking(self) -> None:
@@ -515,7 +504,7 @@ class _WorkbookWriter:
             lines.append(self.t("workbook.legend_award", award=award_label(award), count=award.count,
                                 min_score=award.min_score))
         if rules.tie_breakers:
-            lines.append(self.t("workbook.legend_ties", breakers=self.tie_breakers_in_words()))
+            lines.append(self.t("workbook.legend_ties", breakers=tie_breakers_in_words(self.rules, self.lang)))
         for line in lines:
             sheet.merge_range(row, 0, row, self.columns.last, line, fmt.note())
             self.fit(sheet, row, [(line, width)], size=11)
@@ -1079,7 +1068,7 @@ class _WorkbookWriter:
             self.fit(sheet, row, [(rule, self.AUDIT_WIDTHS[1])])
             row += 1
         if rules.tie_breakers:
-            ties = self.tie_breakers_in_words()
+            ties = tie_breakers_in_words(self.rules, self.lang)
             sheet.write_string(row + 1, 0, self.t("workbook.audit_ties"), fmt.text(bold=True, bg_color=GROUP_FILL))
             sheet.merge_range(row + 1, 1, row + 1, len(self.AUDIT_WIDTHS) - 1, ties, fmt.text())
             row += 2

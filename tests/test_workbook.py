@@ -288,7 +288,7 @@ def test_legend_names_tie_breakers_in_words(small):
     shown = [str(c.value) for c in small.ranking["A"] if c.value]
     line = next(s for s in shown if s.startswith("Equal totals"))
     assert "section:" not in line
-    assert "the higher score in section I, the fewer deductions, the more bonus points" in line
+    assert "section I higher, fewer deductions, more bonus" in line
 
 
 def test_title_block_party_and_state(small, tmp_path):
@@ -508,7 +508,7 @@ def test_audit_states_the_rules_in_force(small):
     for threshold in rules.classification:
         assert threshold.label in shown
     assert any(str(s).startswith("Emulation flag: up to 1 unit(s)") and "D2" in str(s) for s in shown)
-    assert small.t("workbook.tie_deductions") in " ".join(map(str, shown))
+    assert small.t("summary.breaker_deductions") in " ".join(map(str, shown))
     for criterion in rules.criteria():
         assert criterion.title in shown
 
