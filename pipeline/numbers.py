@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from fractions import Fraction
@@ -52,6 +53,34 @@ def parse_score(raw: object) -> tuple[Parsed, Decimal | None]:
     if value.casefold() in NOT_APPLICABLE_TOKENS or clean(raw).casefold() in NOT_APPLICABLE_TOKENS:
         return Parsed.NOT_APPLICABLE, None
     return _parse_number_text(value)
+
+
+def parse_scores(raws: Iterable[object]) -> tuple[list[str], list[Decimal | None], list[float]]:
+    """`parse_score` over a column of cells: how each was understood, its value, and that value as a float.
+
+    A province's submissions repeat the same few dozen contents (2.25, 3, "", "N/A"), so each distinct
+    one is parsed once. The key carries the type, so True, 1 and 1.0 stay apart; a float zero is never
+    shared, so -0.0 keeps its sign.
+    """
+    seen: dict[tuple[type, object], tuple[str, Decimal | None, float]] = {}
+    kinds: list[str] = []
+    values: list[Decimal | None] = []
+    numbers: list[float] = []
+    for raw in raws:
+        key = (type(raw), raw)
+        try:
+            parsed = seen.get(key)
+        except TypeError:  # an unhashable cell: parse it on its own
+            key, parsed = None, None
+        if parsed is None:
+            kind, value = parse_score(raw)
+            parsed = (kind.value, value, float(value) if value is not None else float("nan"))
+            if key is not None and not (isinstance(raw, float) and raw == 0):
+                seen[key] = parsed
+        kinds.append(parsed[0])
+        values.append(parsed[1])
+        numbers.append(parsed[2])
+    return kinds, values, numbers
 
 
 def _parse_number_text(value: str) -> tuple[Parsed, Decimal | None]:

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -113,7 +114,13 @@ class Rules:
         yield from self.deductions.criteria
 
     def unit(self, code: str) -> Unit | None:
-        return next((u for u in self.units if u.code == code), None)
+        return self._units_by_code.get(code)
+
+    @cached_property
+    def _units_by_code(self) -> dict[str, Unit]:
+        # A province has thousands of units and every submission looks its unit up: a scan each time
+        # made validation grow with the square of the number of units.
+        return {u.code: u for u in reversed(self.units)}  # the first of a code wins, as the scan did
 
     def section(self, code: str) -> Section | None:
         return next((s for s in self.sections if s.code == code), None)
