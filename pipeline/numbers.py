@@ -116,10 +116,10 @@ def parse_decimal_text(text: str) -> Decimal | None:
 def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
     """Round once, half away from zero, as Excel's ROUND does: 19.825 → 19.83, −0.125 → −0.13."""
     if isinstance(value, Fraction):
-        quantum = Fraction(1, 10**decimals)
-        steps = abs(value) / quantum
-        whole = int(steps)
-        if steps - whole >= Fraction(1, 2):
+        # Integer arithmetic on numerator and denominator: the same steps as abs(value) × 10^decimals in
+        # Fractions, without building one per step (the workbook and the JSON round every figure).
+        whole, remainder = divmod(abs(value.numerator) * 10**decimals, value.denominator)
+        if 2 * remainder >= value.denominator:
             whole += 1
         result = Decimal(whole) / Decimal(10**decimals)
         result = -result if value < 0 else result

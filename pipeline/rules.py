@@ -47,8 +47,8 @@ class Section:
     weight: Decimal
     criteria: tuple[Criterion, ...]
 
-    @property
-    def max(self) -> Decimal:
+    @cached_property
+    def max(self) -> Decimal:  # cached: scoring asks for it twice per unit and section
         return sum((c.max for c in self.criteria), Decimal(0))
 
 

@@ -104,3 +104,19 @@ def test_parse_scores_agrees_with_parse_score(cells):
     kinds, values, _ = parse_scores(cells)
     assert [(k, str(v)) for k, v in zip(kinds, values, strict=True)] == \
         [(p.value, str(v)) for p, v in map(parse_score, cells)]
+
+
+def _round_with_fractions(value: Fraction, decimals: int) -> Decimal:
+    """The original step-by-step Fraction rounding, kept as the reference for the integer version."""
+    steps = abs(value) / Fraction(1, 10**decimals)
+    whole = int(steps)
+    if steps - whole >= Fraction(1, 2):
+        whole += 1
+    result = Decimal(whole) / Decimal(10**decimals)
+    result = -result if value < 0 else result
+    return result.quantize(Decimal(1).scaleb(-decimals))
+
+
+@given(st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**9), st.integers(0, 6))
+def test_round_half_away_matches_the_fraction_steps(value, decimals):
+    assert str(round_half_away(value, decimals)) == str(_round_with_fractions(value, decimals))
