@@ -341,8 +341,11 @@ class _WorkbookWriter:
 
     def _entry_lookup(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(unit, criterion) → its self, appraised and final values as they were read and decided."""
+        if getattr(self, "_lookup", None) is not None:  # the matrix and the unit sheets share one
+            return self._lookup
         entries = self.result.validation.entries
         lookup: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lookup = lookup
         if entries.empty:
             return lookup
         for unit_code, code, scorer, value, is_na, is_blank, raw in zip(
@@ -500,18 +503,23 @@ class _WorkbookWriter:
             sheet.write_string(0, column, self.t(key), fmt.header())
         lookup = self._entry_lookup()
         plain = fmt.get(num_format="General")
+        criteria = [(c.code, float(c.max)) for c in self.rules.criteria()]
         row = 1
+        # A province writes tens of thousands of rows here, so only cells that hold something are written:
+        # the sheet has no borders, and an empty cell with a format looks exactly like no cell.
         for unit in self.rules.units:
             if unit.code not in self.result.validation.used:
                 continue
-            for criterion in self.rules.criteria():
-                entry = lookup.get((unit.code, criterion.code), {})
+            for code, maximum in criteria:
+                entry = lookup.get((unit.code, code), {})
                 sheet.write_string(row, 0, unit.code)
-                sheet.write_string(row, 1, criterion.code)
-                sheet.write_number(row, 2, float(criterion.max))
+                sheet.write_string(row, 1, code)
+                sheet.write_number(row, 2, maximum)
                 for column, scorer in ((3, "self"), (4, "appraised"), (5, "final")):
-                    self._write_value(sheet, row, column, entry.get(scorer), plain, plain)
-                sheet.write_string(row, 6, self._evidence(unit.code, criterion.code))
+                    value = entry.get(scorer)
+                    if value is not None and value != "":
+                        self._write_value(sheet, row, column, value, plain, plain)
+                sheet.write_string(row, 6, self._evidence(unit.code, code))
                 row += 1
         sheet.autofilter(0, 0, max(row - 1, 0), len(labels) - 1)
         sheet.freeze_panes(1, 0)
