@@ -14,7 +14,7 @@ import struct
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,15 +130,26 @@ def _stray_kind(lower_name: str) -> str | None:
     return None
 
 
-def read_submissions(paths: Iterable[Path], root: Path, *, workers: int | None = None) -> list[Submission]:
-    """Read every file; in parallel worker processes when there are many."""
+def read_submissions(paths: Iterable[Path], root: Path, *, workers: int | None = None,
+                     on_read: Callable[[int], None] | None = None) -> list[Submission]:
+    """Read every file; in parallel worker processes when there are many. `on_read(done)` follows along."""
     paths = list(paths)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
     if workers <= 1:
-        return [read_submission(p, root) for p in paths]
+        results = (read_submission(p, root) for p in paths)
+        return _counted(results, on_read)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(read_submission, paths, [root] * len(paths), chunksize=16))
+        return _counted(pool.map(read_submission, paths, [root] * len(paths), chunksize=16), on_read)
+
+
+def _counted(submissions: Iterable[Submission], on_read: Callable[[int], None] | None) -> list[Submission]:
+    read: list[Submission] = []
+    for submission in submissions:
+        read.append(submission)
+        if on_read is not None:
+            on_read(len(read))
+    return read
 
 
 def read_submission(path: Path, root: Path) -> Submission:

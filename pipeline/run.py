@@ -18,6 +18,9 @@ from pipeline.score import UnitScore, final_values, score_units
 from pipeline.validate import Validation, validate
 
 Progress = Callable[[str], None]
+# (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
+# units written into the workbook (matrix, then sheets), "save" is the workbook going to disk (0/1, 1/1).
+Tick = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -60,7 +63,7 @@ class RunResult:
 
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
-    workers: int | None = None,
+    workers: int | None = None, tick: Tick | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`)."""
     lang = lang or rules.language
@@ -74,7 +77,8 @@ def run(
         raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
 
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
-    submissions = read_submissions(paths, folder, workers=workers)
+    on_read = (lambda done: tick("read", done, len(paths))) if tick else None
+    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read)
     validation = validate(rules, submissions, folder_issues)
     status = validation.unit_status(rules)
 

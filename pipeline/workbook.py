@@ -20,7 +20,7 @@ from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.rank import RankedUnit, award_label
 from pipeline.rules import Rules
-from pipeline.run import RunResult
+from pipeline.run import RunResult, Tick
 from pipeline.template import FONT
 from pipeline.write import SECTION_DECIMALS, rounded
 
@@ -57,8 +57,8 @@ class _Formats:
         return self.get(border=1, bold=True, align="center", text_wrap=True, bg_color="#D9E1F2", **extra)
 
 
-def write_workbook(result: RunResult, path: str | Path) -> Path:
-    """Write the ranking workbook of `result` to `path`."""
+def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = None) -> Path:
+    """Write the ranking workbook of `result` to `path`; `tick` follows along (pipeline.run.Tick)."""
     path = Path(path)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                            "strings_to_urls": False})
@@ -67,13 +67,18 @@ def write_workbook(result: RunResult, path: str | Path) -> Path:
                          "comments": f"bloc-score {result.tool_version}"})
     fmt = _Formats(book, rules.decimals)
     writer = _WorkbookWriter(book, fmt, result)
+    writer.tick = tick
     writer.ranking()
     writer.chart()
     writer.matrix()
     writer.unit_sheets()
     writer.issues()
     writer.audit()
+    if tick:
+        tick("save", 0, 1)
     book.close()
+    if tick:
+        tick("save", 1, 1)
     return path
 
 
@@ -86,6 +91,14 @@ class _WorkbookWriter:
         self.lang = result.lang
         self.ranking_rows: dict[str, int] = {}
         self.ranking_sheet = ""
+        self.tick: Tick | None = None
+        self.units_written = 0
+
+    def advance(self) -> None:
+        """One unit's rows written: in the matrix, then in its own sheet or the Details table."""
+        if self.tick is not None:
+            self.units_written += 1
+            self.tick("write", self.units_written, 2 * len(self.result.validation.used))
 
     def t(self, key: str, **params: Any) -> str:
         return text(self.lang, key, **params)
@@ -332,6 +345,7 @@ class _WorkbookWriter:
                     self._write_value(sheet, row + offset_row, 3 + offset, value,
                                       changed if highlight else plain, not_applicable)
             row += 3
+            self.advance()
         sheet.freeze_panes(max_row + 1, 3)
         sheet.set_landscape()
         sheet.set_paper(9)
@@ -383,6 +397,7 @@ class _WorkbookWriter:
         ranked = {r.unit_code: r for r in self.result.ranked}
         for unit in units:
             self._unit_sheet(unit.code, unit.name, lookup, ranked.get(unit.code))
+            self.advance()
 
     def _unit_sheet(self, code: str, name: str, lookup: dict, placed: RankedUnit | None) -> None:
         rules, fmt, result = self.rules, self.fmt, self.result
@@ -521,6 +536,7 @@ class _WorkbookWriter:
                         self._write_value(sheet, row, column, value, plain, plain)
                 sheet.write_string(row, 6, self._evidence(unit.code, code))
                 row += 1
+            self.advance()
         sheet.autofilter(0, 0, max(row - 1, 0), len(labels) - 1)
         sheet.freeze_panes(1, 0)
         sheet.set_column(0, 1, 10)
