@@ -7,6 +7,8 @@ Heavy modules are imported inside the commands so `--help` and `--version` answe
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 import traceback
 from pathlib import Path
@@ -151,6 +153,9 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         if bars:
             bars.close()
     click.echo(render_run(result))
+    # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
+    # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
+    atexit.register(gc.freeze)
     sys.exit(result.exit_code)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -100,8 +102,9 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path, tick=tick), json_writer]
     staged: list[Path] = []
     try:
-        for target, writer in zip(targets, writers, strict=True):
-            staged.append(_stage(target, writer, lang))
+        with paused_gc():
+            for target, writer in zip(targets, writers, strict=True):
+                staged.append(_stage(target, writer, lang))
         for target in targets:
             kept = keep_previous(target, lang)
             if kept:
@@ -113,6 +116,23 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
             temporary.unlink(missing_ok=True)
     result.outputs = targets
     return targets
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while the workbook is built.
+
+    xlsxwriter keeps a tuple per cell, half a million at 1,000 units, and the collector walked them all
+    every few thousand allocations: a fifth of writing the workbook (bench/run.py). They hold no cycles;
+    whatever cycles appear meanwhile are collected when the collector resumes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _stage(target: Path, writer: Callable[[Path], None], lang: str) -> Path:
