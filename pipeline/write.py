@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -17,7 +15,7 @@ from typing import Any
 from pipeline.errors import OutputError
 from pipeline.labels import text
 from pipeline.numbers import round_half_away
-from pipeline.run import RunResult, Tick
+from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
@@ -116,23 +114,6 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
             temporary.unlink(missing_ok=True)
     result.outputs = targets
     return targets
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while the workbook is built.
-
-    xlsxwriter keeps a tuple per cell, half a million at 1,000 units, and the collector walked them all
-    every few thousand allocations: a fifth of writing the workbook (bench/run.py). They hold no cycles;
-    whatever cycles appear meanwhile are collected when the collector resumes.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _stage(target: Path, writer: Callable[[Path], None], lang: str) -> Path:
