@@ -7,6 +7,8 @@ Heavy modules are imported inside the commands so `--help` and `--version` answe
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 import traceback
 from pathlib import Path
@@ -83,6 +85,45 @@ def _load(rules_path: Path | None, lang: str | None):
     return load_rules(rules_path, lang=lang)
 
 
+class _ProgressBars:
+    """Bars on stderr for reading and writing a large run, driven by the library's tick(stage, done, total)."""
+
+    MIN_ITEMS = 50  # below this both stages take a blink: a bar would only flicker
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.open: dict[str, Any] = {}
+        self.done: dict[str, int] = {}
+
+    def tick(self, stage: str, done: int, total: int) -> None:
+        from pipeline.labels import text
+
+        if stage == "save":  # the workbook going to disk: the writing bar is full, say why it pauses
+            if "write" in self.open and done < total:
+                self._finish("write")
+                click.echo(text(self.lang, "progress.saving"), err=True)
+            return
+        if total < self.MIN_ITEMS or (stage in self.done and stage not in self.open):
+            return
+        if stage not in self.open:
+            # A redraw per file would cost more than some files take to read: about a hundred redraws in all.
+            bar = click.progressbar(length=total, label=text(self.lang, f"progress.{stage}"), file=sys.stderr,
+                                    update_min_steps=max(1, total // 100))
+            self.open[stage] = bar.__enter__()
+            self.done[stage] = 0
+        self.open[stage].update(done - self.done[stage])
+        self.done[stage] = done
+        if stage == "read" and done >= total:  # the writing bar waits for the save
+            self._finish(stage)
+
+    def _finish(self, stage: str) -> None:
+        self.open.pop(stage).__exit__(None, None, None)
+
+    def close(self) -> None:
+        for stage in list(self.open):
+            self._finish(stage)
+
+
 @main.command()
 @rules_option()
 @click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("input"), show_default=True,
@@ -104,9 +145,17 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         if show_progress:
             click.echo(message, err=True)
 
-    result = run_pipeline(rules, input_dir, lang=lang, progress=progress)
-    write_outputs(result, output_dir)
+    bars = _ProgressBars(lang or rules.language) if show_progress else None
+    try:
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=bars and bars.tick)
+        write_outputs(result, output_dir, tick=bars and bars.tick)
+    finally:
+        if bars:
+            bars.close()
     click.echo(render_run(result))
+    # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
+    # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
+    atexit.register(gc.freeze)
     sys.exit(result.exit_code)
 
 

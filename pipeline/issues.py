@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from pipeline.labels import text
@@ -142,6 +143,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_address(row: int, column: int) -> str:
     """0-based row and column to `D14`."""
     return f"{column_letter(column)}{row + 1}"

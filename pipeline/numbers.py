@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from fractions import Fraction
@@ -54,6 +55,34 @@ def parse_score(raw: object) -> tuple[Parsed, Decimal | None]:
     return _parse_number_text(value)
 
 
+def parse_scores(raws: Iterable[object]) -> tuple[list[str], list[Decimal | None], list[float]]:
+    """`parse_score` over a column of cells: how each was understood, its value, and that value as a float.
+
+    A province's submissions repeat the same few dozen contents (2.25, 3, "", "N/A"), so each distinct
+    one is parsed once. The key carries the type, so True, 1 and 1.0 stay apart; a float zero is never
+    shared, so -0.0 keeps its sign.
+    """
+    seen: dict[tuple[type, object], tuple[str, Decimal | None, float]] = {}
+    kinds: list[str] = []
+    values: list[Decimal | None] = []
+    numbers: list[float] = []
+    for raw in raws:
+        key = (type(raw), raw)
+        try:
+            parsed = seen.get(key)
+        except TypeError:  # an unhashable cell: parse it on its own
+            key, parsed = None, None
+        if parsed is None:
+            kind, value = parse_score(raw)
+            parsed = (kind.value, value, float(value) if value is not None else float("nan"))
+            if key is not None and not (isinstance(raw, float) and raw == 0):
+                seen[key] = parsed
+        kinds.append(parsed[0])
+        values.append(parsed[1])
+        numbers.append(parsed[2])
+    return kinds, values, numbers
+
+
 def _parse_number_text(value: str) -> tuple[Parsed, Decimal | None]:
     if _PLAIN.match(value):
         return Parsed.TEXT_NUMBER, Decimal(value)
@@ -87,10 +116,10 @@ def parse_decimal_text(text: str) -> Decimal | None:
 def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
     """Round once, half away from zero, as Excel's ROUND does: 19.825 → 19.83, −0.125 → −0.13."""
     if isinstance(value, Fraction):
-        quantum = Fraction(1, 10**decimals)
-        steps = abs(value) / quantum
-        whole = int(steps)
-        if steps - whole >= Fraction(1, 2):
+        # Integer arithmetic on numerator and denominator: the same steps as abs(value) × 10^decimals in
+        # Fractions, without building one per step (the workbook and the JSON round every figure).
+        whole, remainder = divmod(abs(value.numerator) * 10**decimals, value.denominator)
+        if 2 * remainder >= value.denominator:
             whole += 1
         result = Decimal(whole) / Decimal(10**decimals)
         result = -result if value < 0 else result

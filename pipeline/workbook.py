@@ -24,7 +24,7 @@ from pipeline.labels import format_number, text
 from pipeline.numbers import round_half_away
 from pipeline.rank import RankedUnit, award_label, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Rules
-from pipeline.run import RunResult
+from pipeline.run import RunResult, Tick
 from pipeline.score import SectionScore, UnitScore
 from pipeline.template import FONT
 from pipeline.write import SECTION_DECIMALS, rounded
@@ -95,8 +95,8 @@ class RankingColumns:
         return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 24, 19]
 
 
-def write_workbook(result: RunResult, path: str | Path) -> Path:
-    """Write the ranking workbook of `result` to `path`."""
+def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = None) -> Path:
+    """Write the ranking workbook of `result` to `path`; `tick` follows along (pipeline.run.Tick)."""
     path = Path(path)
     # Text from submissions stays text: never a formula, a number or a link, whatever it starts with.
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
@@ -104,14 +104,18 @@ def write_workbook(result: RunResult, path: str | Path) -> Path:
     rules, lang = result.rules, result.lang
     book.set_properties({"title": text(lang, "report.title", year=rules.year), "author": rules.bloc,
                          "comments": f"bloc-score {result.tool_version}"})
-    writer = _WorkbookWriter(book, result)
+    writer = _WorkbookWriter(book, result, tick)
     writer.ranking()
     writer.chart()
     writer.matrix()
     writer.unit_sheets()
     writer.issues()
     writer.audit()
+    if tick:
+        tick("save", 0, 1)  # xlsxwriter says nothing while it saves, about half the writing time
     book.close()
+    if tick:
+        tick("save", 1, 1)
     return path
 
 
@@ -239,8 +243,10 @@ class _Entry:
 
 
 class _WorkbookWriter:
-    def __init__(self, book: xlsxwriter.Workbook, result: RunResult) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, result: RunResult, tick: Tick | None = None) -> None:
         self.book = book
+        self.tick = tick
+        self.units_written = 0
         self.result = result
         self.rules: Rules = result.rules
         self.lang = result.lang
@@ -251,6 +257,12 @@ class _WorkbookWriter:
         self.sheet_names: list[str] = []
 
     # ---------------------------------------------------------------------------------- shared bits
+
+    def advance(self) -> None:
+        """One unit's rows written: in the matrix, then in its own sheet or the Details table."""
+        if self.tick is not None:
+            self.units_written += 1
+            self.tick("write", self.units_written, 2 * len(self.result.validation.used))
 
     def t(self, key: str, **params: Any) -> str:
         return text(self.lang, key, **params)
@@ -674,6 +686,7 @@ class _WorkbookWriter:
                 for offset_row in range(3):
                     sheet.set_row(row + offset_row, row_height(-(-lines // 3)))
             row += 3
+            self.advance()
         sheet.freeze_panes(max_row + 1, first_criterion)
         self.print_setup(sheet, repeat=(header, max_row))
         sheet.hide_gridlines(2)
@@ -688,6 +701,7 @@ class _WorkbookWriter:
         averages = self._section_averages()
         for unit in units:
             self._unit_sheet(unit.code, unit.name, self.ranked.get(unit.code), averages)
+            self.advance()
 
     def _section_averages(self) -> dict[str, float]:
         """Each section's bloc average over the ranked units, as a share of the section's maximum."""
@@ -910,19 +924,25 @@ class _WorkbookWriter:
             sheet.write_string(0, column, self.t(key), fmt.header())
         number = fmt.get(num_format=fmt.score_format)
         plain = fmt.get()
+        criteria = [(c.code, float(c.max)) for c in self.rules.criteria()]
         row = 1
+        # A province writes tens of thousands of rows here, so only cells that hold something are written:
+        # the sheet has no borders, and an empty cell with a format looks exactly like no cell.
         for unit in self.rules.units:
             if unit.code not in self.result.validation.used:
                 continue
-            for criterion in self.rules.criteria():
-                entry = self.entries.get((unit.code, criterion.code), _Entry())
+            for code, maximum in criteria:
+                entry = self.entries.get((unit.code, code), _Entry())
                 sheet.write_string(row, 0, unit.code, plain)
-                sheet.write_string(row, 1, criterion.code, plain)
-                sheet.write_number(row, 2, float(criterion.max), number)
+                sheet.write_string(row, 1, code, plain)
+                sheet.write_number(row, 2, maximum, number)
                 for column, value in ((3, entry.self_value), (4, entry.appraised), (5, entry.final)):
-                    self.write_value(sheet, row, column, value, number, plain)
-                sheet.write_string(row, 6, entry.evidence, plain)
+                    if value is not None and value != "":
+                        self.write_value(sheet, row, column, value, number, plain)
+                if entry.evidence:
+                    sheet.write_string(row, 6, entry.evidence, plain)
                 row += 1
+            self.advance()
         sheet.autofilter(0, 0, max(row - 1, 1), len(labels) - 1)
         sheet.freeze_panes(1, 0)
         sheet.set_column(0, 1, 10)

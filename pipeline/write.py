@@ -15,7 +15,7 @@ from typing import Any
 from pipeline.errors import OutputError
 from pipeline.labels import text
 from pipeline.numbers import round_half_away
-from pipeline.run import RunResult
+from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
@@ -78,7 +78,7 @@ def rounded(value: Fraction | Decimal, decimals: int) -> float:
     return float(round_half_away(value, decimals))
 
 
-def write_outputs(result: RunResult, output_dir: str | Path) -> list[Path]:
+def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> list[Path]:
     """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`."""
     from pipeline.workbook import write_workbook
 
@@ -97,11 +97,12 @@ def write_outputs(result: RunResult, output_dir: str | Path) -> list[Path]:
         payload = json.dumps(results_dict(result), ensure_ascii=False, indent=2)
         path.write_text(payload + "\n", encoding="utf-8")
 
-    writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path), json_writer]
+    writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path, tick=tick), json_writer]
     staged: list[Path] = []
     try:
-        for target, writer in zip(targets, writers, strict=True):
-            staged.append(_stage(target, writer, lang))
+        with paused_gc():
+            for target, writer in zip(targets, writers, strict=True):
+                staged.append(_stage(target, writer, lang))
         for target in targets:
             kept = keep_previous(target, lang)
             if kept:

@@ -4,9 +4,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.labels import format_number
-from pipeline.numbers import Parsed, parse_score, round_half_away
+from pipeline.numbers import Parsed, parse_score, parse_scores, round_half_away
 
 
 @pytest.mark.parametrize(
@@ -78,3 +80,43 @@ def test_float_rounding_would_be_wrong():
 ])
 def test_format_number(value, lang, decimals, shown):
     assert format_number(value, lang, decimals) == shown
+
+
+# -------------------------------------------------------------------- the fast paths agree with the plain ones
+
+MIXED_CELLS = [8.5, 8.5, 20, 20.0, True, 1, 1.0, False, 0, 0.0, -0.0, float("nan"), "8,5", "8,5", " N/A ", "",
+               None, "1.000", "abc", 2.25, "2.25"]
+
+
+def test_parse_scores_is_parse_score_cell_by_cell():
+    kinds, values, numbers = parse_scores(MIXED_CELLS)
+    for raw, kind, value, number in zip(MIXED_CELLS, kinds, values, numbers, strict=True):
+        expected_kind, expected_value = parse_score(raw)
+        assert kind == expected_kind.value
+        # Same value and same digits: True is not 1, 20 is not 20.0, -0.0 keeps its sign.
+        assert str(value) == str(expected_value)
+        assert (number != number) if expected_value is None else number == float(expected_value)
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=False, width=32), st.integers(-5, 5), st.booleans(),
+                          st.sampled_from(["", "N/A", "8,5", "1.000", "x", " 2 "]), st.none()), max_size=40))
+def test_parse_scores_agrees_with_parse_score(cells):
+    kinds, values, _ = parse_scores(cells)
+    assert [(k, str(v)) for k, v in zip(kinds, values, strict=True)] == \
+        [(p.value, str(v)) for p, v in map(parse_score, cells)]
+
+
+def _round_with_fractions(value: Fraction, decimals: int) -> Decimal:
+    """The original step-by-step Fraction rounding, kept as the reference for the integer version."""
+    steps = abs(value) / Fraction(1, 10**decimals)
+    whole = int(steps)
+    if steps - whole >= Fraction(1, 2):
+        whole += 1
+    result = Decimal(whole) / Decimal(10**decimals)
+    result = -result if value < 0 else result
+    return result.quantize(Decimal(1).scaleb(-decimals))
+
+
+@given(st.fractions(min_value=-10**6, max_value=10**6, max_denominator=10**9), st.integers(0, 6))
+def test_round_half_away_matches_the_fraction_steps(value, decimals):
+    assert str(round_half_away(value, decimals)) == str(_round_with_fractions(value, decimals))

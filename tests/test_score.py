@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.score import SectionNotApplicable, final_values, score_unit
+from pipeline.score import SectionNotApplicable, exact_sum, final_values, score_unit
 from tests.conftest import rules_from
 
 D = Decimal
@@ -141,3 +141,15 @@ def test_invariants(a, b, c, d, b1, d1):
     assert score.bonus <= 3 and score.deductions <= 4
     assert score.total_exact == score.base + score.bonus - score.deductions
     assert abs(Fraction(score.total) - score.total_exact) <= Fraction(1, 200)
+
+
+@settings(deadline=None)
+@given(st.lists(st.one_of(st.decimals(allow_nan=False, allow_infinity=False), st.integers()), max_size=30))
+def test_exact_sum_is_the_fraction_sum(values):
+    """Decimal addition at unlimited precision loses nothing, even across far-apart exponents."""
+    assert exact_sum(values) == sum((Fraction(v) for v in values), Fraction(0))
+
+
+def test_exact_sum_takes_fractions_too():
+    assert exact_sum([D("0.1"), Fraction(1, 3)]) == Fraction(1, 10) + Fraction(1, 3)
+    assert exact_sum([D("1E+30"), D("1E-30"), D(-1) * D("1E+30")]) == Fraction(1, 10**30)

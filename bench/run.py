@@ -1,0 +1,369 @@
+"""Speed and memory of `bloc-score run` at province scale, beside a naive pipeline and the reading floor.
+
+    python bench/run.py                  # N = 10, 100, 1,000 submissions
+    python bench/run.py --big            # … and 10,000 (generating them takes ~8 minutes, once)
+    python bench/run.py --sizes 3 --repeat 1    # what tests/test_bench.py runs
+
+For each N it generates N filled submissions with the project's own template writer (about 60 criteria
+each, cached in bench/.cache/), then runs, each in a fresh Python process:
+
+* ours       `bloc-score run` end to end, as a user types it (start-up included);
+* stages     one `run()` + `write_outputs()` with every stage timed (bench/stages.py);
+* 1 process  the reading stage alone without worker processes, to show what they bring;
+* naive      what a data analyst would write: pandas + openpyxl, pandera per file, floats (bench/naive.py);
+* floor      python-calamine reading the same cells and nothing else (bench/floor.py).
+
+Times are wall-clock seconds, best of --repeat runs; peak memory is the largest resident set of the
+process or of any of its worker processes, as the kernel reports it (ru_maxrss). The table, the
+targets and a JSON copy (bench/results/) come at the end. Other work on the machine skews the figures:
+the header prints the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+if str(ROOT) not in sys.path:  # a fresh clone runs without installing the package first
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_SIZES = (10, 100, 1_000)
+BIG_SIZE = 10_000
+CRITERIA = 60
+GENERATION_CHUNK = 50  # submissions per task when generating in parallel
+
+STAGE_LABELS = {
+    "start_up": "start-up (imports, rules)",
+    "read": "read",
+    "read_one_process": "  read in one process",
+    "validate": "validate",
+    "score_rank": "score and rank",
+    "write_workbook": "write workbook",
+    "write_json": "write JSON",
+}
+
+
+@dataclass
+class Measurement:
+    seconds: float
+    peak_mb: float | None
+    output: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SizeResult:
+    n: int
+    ours: Measurement
+    stages: Measurement
+    read_one_process: Measurement
+    naive: Measurement
+    floor: Measurement
+
+    def rate(self, seconds: float) -> float:
+        return self.n / seconds if seconds > 0 else float("inf")
+
+    @property
+    def read_seconds(self) -> float:
+        return self.stages.output["read"]
+
+    @property
+    def floor_seconds(self) -> float:
+        return self.floor.output["seconds"]
+
+
+# ------------------------------------------------------------------------------------------- inputs
+
+def _generator_digest(rules_text: str) -> str:
+    """Changes when what the submissions hold could change, so a cached folder never goes stale.
+
+    That is the rules text and their fingerprint (what a template's identity carries), the template
+    writer, the synthetic filler and the texts printed in the template.
+    """
+    from pipeline.rules import parse_rules
+    from pipeline.template import TEMPLATE_VERSION
+
+    digest = hashlib.sha256(rules_text.encode("utf-8"))
+    digest.update(f"{parse_rules(rules_text).fingerprint}/{TEMPLATE_VERSION}".encode())
+    for part in ("template.py", "synthetic.py", "locales/vi.yaml", "locales/en.yaml"):
+        digest.update((ROOT / "pipeline" / part).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def _write_chunk(task: tuple[str, list[str], str]) -> int:
+    from pipeline.rules import parse_rules
+    from pipeline.synthetic import random_profiles, write_submissions
+
+    rules_text, codes, folder = task
+    rules = parse_rules(rules_text, source="rules.yaml")
+    profiles = random_profiles(rules)  # one seeded sequence over all units: chunks agree with a serial run
+    write_submissions(rules, {code: profiles[code] for code in codes}, folder)
+    return len(codes)
+
+
+def ensure_inputs(n: int, cache: Path, criteria: int = CRITERIA) -> tuple[Path, Path]:
+    """The rules file and the folder of N filled submissions, generated once and then reused."""
+    from pipeline.rules import parse_rules
+    from pipeline.synthetic import synthetic_rules_yaml
+
+    rules_text = synthetic_rules_yaml(n, criteria)
+    folder = cache / f"n{n}-c{criteria}-{_generator_digest(rules_text)}"
+    rules_path, input_dir = folder / "rules.yaml", folder / "input"
+    if (folder / "complete").exists():
+        return rules_path, input_dir
+    shutil.rmtree(folder, ignore_errors=True)
+    input_dir.mkdir(parents=True)
+    rules_path.write_text(rules_text, encoding="utf-8")
+    codes = [unit.code for unit in parse_rules(rules_text, source=str(rules_path)).units]
+    tasks = [(rules_text, codes[i:i + GENERATION_CHUNK], str(input_dir)) for i in range(0, n, GENERATION_CHUNK)]
+    say(f"generating {n:,} submissions in {folder} …")
+    clock = time.perf_counter()
+    if len(tasks) == 1:
+        _write_chunk(tasks[0])
+    else:
+        with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            list(pool.map(_write_chunk, tasks))
+    (folder / "complete").write_text(f"{time.perf_counter() - clock:.1f} s\n", encoding="utf-8")
+    return rules_path, input_dir
+
+
+# -------------------------------------------------------------------------------------- measuring
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def spawn(command: Sequence[str], *, allowed_exit: Sequence[int] = (0,)) -> Measurement:
+    """Run one command in a fresh process: its wall time, its peak memory and the JSON it printed."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as out, \
+            tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        clock = time.perf_counter()
+        process = subprocess.Popen(list(command), stdout=out, stderr=err, env=_child_env())
+        peak_mb = None
+        if hasattr(os, "wait4"):
+            # wait4 hands back the child's own rusage: ru_maxrss is the largest of it and its workers.
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+        else:  # pragma: no cover - Windows has no wait4
+            process.wait()
+        seconds = time.perf_counter() - clock
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if process.returncode not in allowed_exit:
+        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}:\n{stderr or stdout[-3000:]}")
+    last = stdout.strip().splitlines()[-1] if stdout.strip() else ""
+    output = json.loads(last) if last.startswith("{") else {}
+    return Measurement(seconds, peak_mb, output)
+
+
+def best_of(repeat: int, command: Sequence[str], **kwargs: Any) -> Measurement:
+    runs = [spawn(command, **kwargs) for _ in range(max(1, repeat))]
+    best = min(runs, key=lambda m: m.seconds)
+    peaks = [m.peak_mb for m in runs if m.peak_mb is not None]
+    best.peak_mb = max(peaks) if peaks else None
+    return best
+
+
+def bloc_score_command() -> list[str]:
+    script = Path(sys.executable).parent / "bloc-score"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline"]
+
+
+def measure_size(n: int, cache: Path, repeat: int) -> SizeResult:
+    rules_path, input_dir = ensure_inputs(n, cache)
+    python = sys.executable
+    say(f"measuring N = {n:,} …")
+    with tempfile.TemporaryDirectory(prefix="bench-out-", dir=cache) as scratch:
+        def fresh(name: str) -> str:
+            return str(Path(scratch) / f"{name}-{time.monotonic_ns()}")
+
+        # Every generated submission is valid, so anything but a complete ranking (exit 0) is a bug to see.
+        ours = best_of(repeat, [*bloc_score_command(), "run", "--rules", str(rules_path), "--input", str(input_dir),
+                                "--output", fresh("ours"), "--quiet"])
+        stages = best_of(repeat, [python, str(BENCH / "stages.py"), str(rules_path), str(input_dir), fresh("stages")])
+        one = best_of(repeat, [python, str(BENCH / "stages.py"), "--read-only", str(rules_path), str(input_dir),
+                               fresh("one"), "1"])
+        naive = best_of(repeat, [python, str(BENCH / "naive.py"), str(rules_path), str(input_dir), fresh("naive")])
+        floor = best_of(repeat, [python, str(BENCH / "floor.py"), str(input_dir)])
+    return SizeResult(n, ours, stages, one, naive, floor)
+
+
+def measure_help(repeat: int = 5) -> float:
+    return best_of(repeat, [*bloc_score_command(), "--help"]).seconds
+
+
+# -------------------------------------------------------------------------------------- reporting
+
+def _seconds(value: float) -> str:
+    return f"{value:.3f}" if value < 1 else f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(  # noqa: E731
+        c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(cells)).rstrip()
+    return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+
+
+def render(results: list[SizeResult], help_seconds: float | None) -> str:
+    parts = []
+    headers = ["N", "ours s", "ours/s", "naive s", "naive/s", "floor s", "floor/s", "ours÷naive",
+               "ours÷floor", "read÷floor", "peak MB"]
+    rows = []
+    for r in results:
+        rows.append([
+            f"{r.n:,}", _seconds(r.ours.seconds), _rate(r.rate(r.ours.seconds)),
+            _seconds(r.naive.seconds), _rate(r.rate(r.naive.seconds)),
+            _seconds(r.floor_seconds), _rate(r.rate(r.floor_seconds)),
+            f"{r.naive.seconds / r.ours.seconds:.1f}×", f"{r.floor_seconds / r.ours.seconds:.2f}×",
+            f"{r.floor_seconds / r.read_seconds:.2f}×",
+            f"{r.ours.peak_mb:.0f}" if r.ours.peak_mb is not None else "—",
+        ])
+    parts.append("Submissions per second (/s) and the ratios of those speeds:")
+    parts.append(_table(headers, rows))
+    parts.append("  ours = `bloc-score run` end to end; naive = pandas + openpyxl + pandera per file\n"
+                 "  (bench/naive.py); floor = python-calamine reading the same cells, nothing else;\n"
+                 "  read = our reading stage alone; a ratio is the first one's speed ÷ the second one's\n"
+                 "  (5.0× = five times as many per second).")
+
+    stage_rows = []
+    for key, label in STAGE_LABELS.items():
+        cells = [label]
+        for r in results:
+            value = r.read_one_process.output.get("read") if key == "read_one_process" else r.stages.output.get(key)
+            cells.append(_seconds(value) if value is not None else "—")
+        stage_rows.append(cells)
+    stage_rows.append(["end to end (CLI)", *(_seconds(r.ours.seconds) for r in results)])
+    parts.append("\nSeconds per stage (one in-process run; read uses worker processes above a few dozen files):")
+    parts.append(_table(["stage", *(f"N={r.n:,}" for r in results)], stage_rows))
+
+    growth = []
+    for small, large in itertools.pairwise(results):
+        factor = large.n / small.n
+        growth.append([f"{small.n:,} → {large.n:,} (×{factor:g})",
+                       *(f"×{getattr(large, name).seconds / getattr(small, name).seconds:.1f}"
+                         for name in ("ours", "naive")),
+                       f"×{large.floor_seconds / small.floor_seconds:.1f}"])
+    if growth:
+        parts.append("\nHow time grows with N:")
+        parts.append(_table(["N", "ours", "naive", "floor"], growth))
+
+    parts.append("\nTargets:")
+    parts += [f"  {mark:6}  {what:52} {value}" for mark, what, value in targets(results, help_seconds)]
+    return "\n".join(parts)
+
+
+def targets(results: list[SizeResult], help_seconds: float | None) -> list[tuple[str, str, str]]:
+    """(ok / MISSED / —, what, measured) for each target of issue 5."""
+    by_n = {r.n: r for r in results}
+    checks: list[tuple[str, str, str]] = []
+
+    def add(what: str, value: float | None, ok: bool, shown: str, missing: str = "not measured") -> None:
+        checks.append(("—", what, missing) if value is None else ("ok" if ok else "MISSED", what, shown))
+
+    at = by_n.get(1_000)
+    speedup = at.naive.seconds / at.ours.seconds if at else None
+    add("N=1,000 end to end ≥ 5× the naive pipeline's speed", speedup, bool(speedup and speedup >= 5),
+        f"{speedup:.1f}×" if speedup else "")
+    read_ratio = at.read_seconds / at.floor_seconds if at else None
+    add("N=1,000 reading within 2× of the calamine floor", read_ratio, bool(read_ratio and read_ratio <= 2),
+        f"read takes {read_ratio:.2f}× the floor's time" if read_ratio else "")
+    peak = at.ours.peak_mb if at else None
+    add("N=1,000 peak memory below 400 MB", peak, bool(peak and peak < 400), f"{peak:.0f} MB" if peak else "")
+    big = by_n.get(10_000)
+    growth = big.ours.seconds / at.ours.seconds if big and at else None
+    add("time grows ≤ 11× from N=1,000 to N=10,000", growth, bool(growth and growth <= 11),
+        f"×{growth:.1f}" if growth else "", "run with --big")
+    add("`bloc-score --help` under 0.3 s", help_seconds, bool(help_seconds is not None and help_seconds < 0.3),
+        f"{help_seconds:.3f} s" if help_seconds is not None else "")
+    return checks
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f"{pages * page_size / 2**30:.0f} GB"
+    except (ValueError, OSError, AttributeError):
+        memory = "?"
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (f"{os.cpu_count()} cores ({cpu}), {memory} RAM, load average {load}; "
+            f"Python {platform.python_version()} on {platform.system()}")
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------- main
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated numbers of submissions (default: %(default)s)")
+    parser.add_argument("--big", action="store_true", help=f"also measure N={BIG_SIZE:,}")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs per measurement, best kept (default: 3 up to N=100, then 1)")
+    parser.add_argument("--cache", type=Path, default=BENCH / ".cache", help="where generated inputs are kept")
+    parser.add_argument("--results", type=Path, default=BENCH / "results", help="where the JSON copy goes")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
+    if args.big and BIG_SIZE not in sizes:
+        sizes.append(BIG_SIZE)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    print(f"bloc-score benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M}: {machine()}")
+    print(f"Each submission: {CRITERIA} criteria (synthetic_rules_yaml), filled by the real template writer.\n",
+          flush=True)
+    results = []
+    for n in sizes:
+        repeat = args.repeat if args.repeat is not None else (3 if n <= 100 else 1)
+        results.append(measure_size(n, args.cache, repeat))
+    help_seconds = measure_help()
+    report = render(results, help_seconds)
+    print(report)
+    args.results.mkdir(parents=True, exist_ok=True)
+    saved = args.results / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
+    saved.write_text(json.dumps({"machine": machine(), "help_seconds": help_seconds,
+                                 "sizes": [asdict(r) for r in results]}, indent=2) + "\n", encoding="utf-8")
+    print(f"\nSaved: {saved}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The collector pauses during the heavy stages and always comes back as it was."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from pipeline.run import paused_gc, run
+from tests.conftest import FULL_SMALL, values
+
+
+def _failing_stage() -> None:
+    with paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError("a stage failed")
+
+
+def test_paused_then_restored_even_after_an_error():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        _failing_stage()
+    assert gc.isenabled()
+
+
+def test_a_disabled_collector_stays_disabled():
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_run_leaves_the_collector_on(small_rules, write_filled, tmp_path):
+    write_filled(small_rules, "A", values(**FULL_SMALL))
+    run(small_rules, tmp_path / "input")
+    assert gc.isenabled()
