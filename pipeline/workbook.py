@@ -29,8 +29,9 @@ from pipeline.score import SectionScore, UnitScore
 from pipeline.template import FONT
 from pipeline.write import SECTION_DECIMALS, rounded
 
-# Past this many units, one sheet per unit would make a workbook nobody scrolls through; the same
-# figures go into one filterable Details sheet instead.
+# Past this many units, one sheet per unit, and a units × criteria matrix thousands of rows long, make a
+# workbook nobody scrolls through (and a province waits for): the same figures go into one filterable
+# Details table instead, appraisal changes marked as in the matrix.
 MAX_UNIT_SHEETS = 200
 
 AWARD_FILLS = {"flag": "#FFE699", "merit": "#DDEBF7"}
@@ -107,7 +108,8 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
     writer = _WorkbookWriter(book, result, tick)
     writer.ranking()
     writer.chart()
-    writer.matrix()
+    if not writer.province_scale:
+        writer.matrix()
     writer.unit_sheets()
     writer.issues()
     writer.audit()
@@ -258,11 +260,16 @@ class _WorkbookWriter:
 
     # ---------------------------------------------------------------------------------- shared bits
 
+    @property
+    def province_scale(self) -> bool:
+        return len(self.result.validation.used) > MAX_UNIT_SHEETS
+
     def advance(self) -> None:
         """One unit's rows written: in the matrix, then in its own sheet or the Details table."""
         if self.tick is not None:
             self.units_written += 1
-            self.tick("write", self.units_written, 2 * len(self.result.validation.used))
+            passes = 1 if self.province_scale else 2  # Details alone, or the matrix then the unit sheets
+            self.tick("write", self.units_written, passes * len(self.result.validation.used))
 
     def t(self, key: str, **params: Any) -> str:
         return text(self.lang, key, **params)
@@ -663,24 +670,28 @@ class _WorkbookWriter:
         not_applicable = fmt.get(border=1, align="center", italic=True, font_color="#7F7F7F", font_size=10)
         scorers = (("self", self.t("column.self")), ("appraised", self.t("column.appraised")),
                    ("final", self.t("column.final")))
+        # (bold, marked) → format, looked up once: this loop writes units × criteria × 3 cells.
+        numbers = {(bold, marked): fmt.score(font_size=10, bold=bold, **({"bg_color": CHANGED_FILL} if marked else {}))
+                   for bold in (False, True) for marked in (False, True)}
+        labels = {bold: fmt.text(font_size=10, bold=bold) for bold in (False, True)}
+        unit_code_format, unit_name_format = fmt.text(align="center", bold=True), fmt.text()
         row = max_row + 1
         for unit in rules.units:
             if unit.code not in self.result.validation.used:
                 continue
-            sheet.merge_range(row, 0, row + 2, 0, unit.code, fmt.text(align="center", bold=True))
-            sheet.merge_range(row, 1, row + 2, 1, unit.name, fmt.text())
+            sheet.merge_range(row, 0, row + 2, 0, unit.code, unit_code_format)
+            sheet.merge_range(row, 1, row + 2, 1, unit.name, unit_name_format)
+            entries = [self.entries.get((unit.code, c.code), _Entry()) for c in criteria]
             for offset_row, (scorer, label) in enumerate(scorers):
                 final_row = scorer == "final"
-                sheet.write_string(row + offset_row, 2, label, fmt.text(font_size=10, bold=final_row))
-                for offset, criterion in enumerate(criteria):
-                    entry = self.entries.get((unit.code, criterion.code), _Entry())
-                    value = {"self": entry.self_value, "appraised": entry.appraised, "final": entry.final}[scorer]
+                sheet.write_string(row + offset_row, 2, label, labels[final_row])
+                for offset, entry in enumerate(entries):
+                    value = entry.self_value if scorer == "self" else (
+                        entry.appraised if scorer == "appraised" else entry.final)
                     # The appraisal's change is marked on the appraised and on the final figure.
                     marked = entry.changed and scorer != "self"
-                    number = fmt.score(font_size=10, bold=final_row,
-                                       **({"bg_color": CHANGED_FILL} if marked else {}))
-                    self.write_value(sheet, row + offset_row, first_criterion + offset, value, number,
-                                     not_applicable)
+                    self.write_value(sheet, row + offset_row, first_criterion + offset, value,
+                                     numbers[final_row, marked], not_applicable)
             lines = wrapped_lines(unit.name, widths[1])
             if lines > 3:  # three rows share the name; grow them only when it needs more
                 for offset_row in range(3):
@@ -695,7 +706,7 @@ class _WorkbookWriter:
 
     def unit_sheets(self) -> None:
         units = [u for u in self.rules.units if u.code in self.result.validation.used]
-        if len(units) > MAX_UNIT_SHEETS:
+        if self.province_scale:
             self._details_sheet()
             return
         averages = self._section_averages()
@@ -923,6 +934,7 @@ class _WorkbookWriter:
         for column, key in enumerate(labels):
             sheet.write_string(0, column, self.t(key), fmt.header())
         number = fmt.get(num_format=fmt.score_format)
+        changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)
         plain = fmt.get()
         criteria = [(c.code, float(c.max)) for c in self.rules.criteria()]
         row = 1
@@ -936,9 +948,11 @@ class _WorkbookWriter:
                 sheet.write_string(row, 0, unit.code, plain)
                 sheet.write_string(row, 1, code, plain)
                 sheet.write_number(row, 2, maximum, number)
-                for column, value in ((3, entry.self_value), (4, entry.appraised), (5, entry.final)):
+                marked = changed if entry.changed else number
+                for column, value, cell_format in ((3, entry.self_value, number), (4, entry.appraised, marked),
+                                                   (5, entry.final, marked)):
                     if value is not None and value != "":
-                        self.write_value(sheet, row, column, value, number, plain)
+                        self.write_value(sheet, row, column, value, cell_format, plain)
                 if entry.evidence:
                     sheet.write_string(row, 6, entry.evidence, plain)
                 row += 1

@@ -541,6 +541,7 @@ def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
     written = write_run(rules_from(), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)})
     names = written.book.sheetnames
     assert "A" not in names and text("en", "workbook.sheet_details") in names
+    assert text("en", "workbook.sheet_matrix") not in names  # the Details table holds the same figures
     details = written.sheet("details")
     assert details.auto_filter.ref is not None
     rows = list(details.iter_rows(min_row=2, values_only=True))
@@ -555,3 +556,15 @@ def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path)
     listed = [row[0] for row in written.ranking.iter_rows(min_row=start + 1, max_row=start + 4, values_only=True)]
     assert listed == ["A", "B", "C", "D"]
     assert chart_xml(written.path) == []  # no bars to draw
+
+
+def test_details_table_marks_the_appraisal_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook_module, "MAX_UNIT_SHEETS", 1)
+    changed = values(**{**FULL_SMALL, "1.1": (18, 16, "Báo cáo")})
+    written = write_run(rules_from(), tmp_path, {"A": changed, "B": values(**FULL_SMALL)})
+    details = written.sheet("details")
+    rows = {(r[0].value, r[1].value): r for r in details.iter_rows(min_row=2)}
+    a11 = rows[("A", "1.1")]
+    assert [c.value for c in a11[3:6]] == [18, 16, 16]
+    assert a11[5].fill.fgColor.rgb.endswith("FCE4D6") and a11[4].fill.fgColor.rgb.endswith("FCE4D6")
+    assert not rows[("B", "1.1")][5].fill.fgColor.rgb.endswith("FCE4D6")
