@@ -5,6 +5,7 @@ The oracle below judges each edited cell on its own, from the rules, without the
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from tests.conftest import FULL_SMALL, rules_from, values
 RULES = rules_from()
 CRITERIA = {c.code: c for c in RULES.criteria()}
 BASE_FOLDER = Path(tempfile.mkdtemp(prefix="bloc-score-fuzz-"))
+atexit.register(shutil.rmtree, BASE_FOLDER, ignore_errors=True)
 for _code in ("A", "B", "C", "D"):
     builders.template_for(RULES, _code, BASE_FOLDER / template_filename(RULES, RULES.unit(_code)),
                           values(**FULL_SMALL))
