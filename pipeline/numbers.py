@@ -104,15 +104,6 @@ def _parse_number_text(value: str) -> tuple[Parsed, Decimal | None]:
     return Parsed.INVALID, None
 
 
-def parse_decimal_text(text: str) -> Decimal | None:
-    """A number written in a rules file or a template cell; None when it is not one."""
-    try:
-        number = Decimal(text.strip().replace("_", ""))
-    except (InvalidOperation, AttributeError):
-        return None
-    return number if number.is_finite() else None
-
-
 def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
     """Round once, half away from zero, as Excel's ROUND does: 19.825 → 19.83, −0.125 → −0.13."""
     if isinstance(value, Fraction):
@@ -125,8 +116,3 @@ def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
         result = -result if value < 0 else result
         return result.quantize(Decimal(1).scaleb(-decimals))
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-
-
-def to_fraction(value: Decimal | int) -> Fraction:
-    """Decimals enter exact arithmetic without passing through a binary float."""
-    return Fraction(value)

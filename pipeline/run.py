@@ -16,7 +16,7 @@ from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
 from pipeline.rules import Rules
-from pipeline.score import UnitScore, final_values, score_units
+from pipeline.score import final_values, score_units
 from pipeline.validate import Validation, validate
 
 Progress = Callable[[str], None]
@@ -44,10 +44,6 @@ class RunResult:
     def provisional(self) -> bool:
         """A ranking that misses a unit, or ranks around an invalid one, is not final."""
         return any(state != "scored" for state in self.status.values())
-
-    @property
-    def scored(self) -> list[UnitScore]:
-        return [r.score for r in self.ranked]
 
     @property
     def exit_code(self) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.issues import Issue, cell_address, has_errors
+from pipeline.issues import Issue, cell_address
 from pipeline.labels import Label
 from pipeline.numbers import Parsed, parse_score, parse_scores
 from pipeline.read import SheetRow, Submission
@@ -466,10 +466,3 @@ def _unique(issues: list[Issue]) -> list[Issue]:
             seen.add(key)
             unique.append(issue)
     return unique
-
-
-def valid_units(rules: Rules, validation: Validation) -> list[str]:
-    return [code for code, status in validation.unit_status(rules).items() if status == "valid"]
-
-
-__all__ = ["Validation", "check_entries", "has_errors", "valid_units", "validate"]
