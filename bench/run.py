@@ -97,7 +97,7 @@ def _generator_digest(rules_text: str) -> str:
     writer, the synthetic filler and the texts printed in the template.
     """
     from pipeline.rules import parse_rules
-    from pipeline.template import TEMPLATE_VERSION
+    from pipeline.layout import TEMPLATE_VERSION
 
     digest = hashlib.sha256(rules_text.encode("utf-8"))
     digest.update(f"{parse_rules(rules_text).fingerprint}/{TEMPLATE_VERSION}".encode())

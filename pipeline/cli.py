@@ -1,7 +1,7 @@
 """The `bloc-score` command: parse options, call one library function, render, set the exit code.
 
-Exit codes: 0 complete ranking · 1 ranking written but provisional (or `check` found errors) ·
-2 nothing scored (bad rules file, missing or empty input folder, usage error) · 3 internal error (a bug).
+Exit codes are `errors.ExitCode`, the same for every command. Every command that writes files takes
+`--out DIR` (alias `--output`).
 Heavy modules are imported inside the commands so `--help` and `--version` answer at once.
 """
 
@@ -17,9 +17,8 @@ from typing import Any
 import click
 
 from pipeline import __version__
-from pipeline.errors import BlocScoreError
+from pipeline.errors import BlocScoreError, ExitCode
 
-EXIT_OK, EXIT_PROVISIONAL, EXIT_NOTHING_SCORED, EXIT_INTERNAL = 0, 1, 2, 3
 DEFAULT_RULES_FOLDER = Path("schemas")
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
@@ -53,7 +52,7 @@ class _Group(click.Group):
                 raise
             click.echo(f"Internal error ({type(error).__name__}: {error}). "
                        "Run again with --debug and report what it prints.", err=True)
-            ctx.exit(EXIT_INTERNAL)
+            ctx.exit(ExitCode.BUG)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,7 +127,7 @@ class _ProgressBars:
 @rules_option()
 @click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("input"), show_default=True,
               help="Folder holding the units' filled templates.")
-@click.option("--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
+@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
               show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, no progress lines.")
@@ -161,7 +160,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 
 @main.command()
 @rules_option()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output/templates"), show_default=True, help="Folder for the templates.")
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
@@ -200,4 +199,4 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     loaded = _load(rules_path, lang)
     issues = check_files(loaded, list(files))
     click.echo(render_check(issues, [f.name for f in files], lang or loaded.language))
-    sys.exit(EXIT_PROVISIONAL if has_errors(issues) else EXIT_OK)
+    sys.exit(ExitCode.PROBLEMS if has_errors(issues) else ExitCode.DONE)

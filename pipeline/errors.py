@@ -7,12 +7,22 @@ so one run reports all of them. These exceptions are for what makes a whole comm
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """What every command's exit status means, present and future (README › Exit codes)."""
+
+    DONE = 0  # the work is complete: a final ranking, a file with no errors, outputs written
+    PROBLEMS = 1  # done, but provisional or with problems found: read the report
+    USER_ERROR = 2  # nothing could be done as asked: bad rules, bad or unwritable folders, a missing tool
+    BUG = 3  # an internal error: run again with --debug and report what it prints
 
 
 class BlocScoreError(Exception):
     """A problem the user can fix; `message` is already in the user's language."""
 
-    exit_code = 2
+    exit_code = ExitCode.USER_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Literal
 
+from pipeline.cells import reading_order
 from pipeline.labels import text
 
 Severity = Literal["error", "warning", "info"]
@@ -115,35 +115,12 @@ def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     def key(issue: Issue) -> tuple:
         return (
             issue.file is None, issue.file or "", issue.unit or "", SEVERITY_ORDER[issue.severity],
-            _cell_order(issue.cell), issue.code,
+            reading_order(issue.cell), issue.code,
         )
 
     return sorted(issues, key=key)
 
 
-def _cell_order(cell: str | None) -> tuple[int, str]:
-    if not cell:
-        return (0, "")
-    letters = cell.rstrip("0123456789")
-    digits = cell[len(letters):]
-    return (int(digits) if digits else 0, letters)
-
-
 def has_errors(issues: Iterable[Issue]) -> bool:
     return any(i.severity == "error" for i in issues)
 
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA: the column as Excel shows it."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-@lru_cache(maxsize=1 << 16)
-def cell_address(row: int, column: int) -> str:
-    """0-based row and column to `D14`."""
-    return f"{column_letter(column)}{row + 1}"

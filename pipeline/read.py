@@ -23,9 +23,10 @@ from typing import Any, NamedTuple
 
 import python_calamine
 
-from pipeline.issues import Issue, cell_address
+from pipeline.cells import cell_address, parse_address
+from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
-from pipeline.template import IDENTITY_SHEET, TEMPLATE_FORMAT
+from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
 from pipeline.text import clean, fold, normalise_code
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -46,7 +47,6 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file heade
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
-_COLUMN_KEYS = ("code", "criterion", "max", "self", "appraised", "evidence")
 
 
 class SheetRow(NamedTuple):
@@ -439,7 +439,7 @@ def _plain(value: Any) -> str:
 
 
 def _header_labels() -> dict[str, set[str]]:
-    return {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in _COLUMN_KEYS}
+    return {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in COLUMN_KEYS}
 
 
 _HEADER_LABELS: dict[str, set[str]] | None = None
@@ -486,8 +486,9 @@ def _read_table(submission: Submission, cells: list[list[Any]], header_row: int,
 def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: int) -> None:
     address = submission.identity.get("unit_code_cell")
     if address:
-        row, column = _parse_address(address)
-        if row is not None and row < len(cells) and column < len(cells[row]):
+        parsed = parse_address(address)
+        if parsed is not None and parsed[0] < len(cells) and parsed[1] < len(cells[parsed[0]]):
+            row, column = parsed
             submission.unit_code_cell = address
             submission.unit_code = normalise_code(cells[row][column]) or None
             return
@@ -504,17 +505,6 @@ def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: 
                         return
                 submission.unit_code_cell = cell_address(row_index, column + 1)
                 return
-
-
-def _parse_address(address: str) -> tuple[int | None, int]:
-    letters = address.rstrip("0123456789").upper()
-    digits = address[len(letters):]
-    if not letters or not digits.isdigit():
-        return None, 0
-    column = 0
-    for letter in letters:
-        column = column * 26 + (ord(letter) - 64)
-    return int(digits) - 1, column - 1
 
 
 def _hash_file(path: Path) -> str:

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.errors import InputFolderError
+from pipeline.errors import ExitCode, InputFolderError
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
@@ -46,10 +46,10 @@ class RunResult:
         return any(state != "scored" for state in self.status.values())
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if not self.ranked:
-            return 2
-        return 1 if self.provisional else 0
+            return ExitCode.USER_ERROR
+        return ExitCode.PROBLEMS if self.provisional else ExitCode.DONE
 
     @property
     def submissions(self) -> list[Submission]:

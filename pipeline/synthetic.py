@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
+from pipeline.layout import template_filename
 from pipeline.rules import Criterion, Rules
-from pipeline.template import FilledValue, template_filename, write_template
+from pipeline.template import FilledValue, write_template
 
 EVIDENCE = (
     "Báo cáo số {n}-BC/{unit} ngày {d}/12/{year} tổng kết công tác năm",

@@ -8,7 +8,7 @@ total before sending. Formulas are only a convenience for the unit: the pipeline
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,22 +17,29 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.labels import format_number, text
+from pipeline.layout import (
+    APPRAISED,
+    CODE,
+    COLUMN_KEYS,
+    EVIDENCE,
+    FIRST_BODY_ROW,
+    HEADER_ROW,
+    IDENTITY_SHEET,
+    MAX,
+    SELF,
+    TITLE,
+    UNIT_CODE_CELL,
+    Layout,
+    plan_layout,
+    template_filename,
+    template_identity,
+)
 from pipeline.rules import Bucket, Criterion, Rules, Unit
 from pipeline.score import score_unit
-from pipeline.text import slug
 
-TEMPLATE_FORMAT = "bloc-score-template"
-TEMPLATE_VERSION = 1
-IDENTITY_SHEET = "bloc-score"  # very hidden; holds key/value rows the reader trusts
-
-# Columns of the criteria table, 0-based. The reader finds them by their header labels, not by position.
-CODE, TITLE, MAX, SELF, APPRAISED, EVIDENCE = range(6)
 # Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
 # handle differently: the final value per row, and the max that counts as applicable (0 when N/A).
 FINAL, FINAL_APPLICABLE, SELF_APPLICABLE = 6, 7, 8
-HEADER_ROW = 5
-FIRST_BODY_ROW = HEADER_ROW + 1
-UNIT_CODE_CELL = "D4"
 FONT = "Times New Roman"
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
 LINE_HEIGHT = 16.5  # points per line of 12-pt Times New Roman
@@ -45,44 +52,6 @@ class FilledValue:
     self_score: Decimal | str | None = None  # a number, "N/A", or anything a person might type
     appraised: Decimal | str | None = None
     evidence: str = ""
-
-
-@dataclass
-class Layout:
-    """Where everything lands, in 0-based rows; the writer and the tests share it."""
-
-    criterion_rows: dict[str, int] = field(default_factory=dict)
-    group_rows: dict[str, int] = field(default_factory=dict)  # section codes, "bonus", "deductions"
-    base_row: int = 0
-    total_row: int = 0
-    last_row: int = 0
-
-
-def template_filename(rules: Rules, unit: Unit) -> str:
-    """`2024_VPTU_Van-phong-Tinh-uy.xlsx`: sorts by year, names the unit the way a person recognises it."""
-    return f"{rules.year}_{unit.code}_{slug(unit.name)}.xlsx"
-
-
-def plan_layout(rules: Rules) -> Layout:
-    layout = Layout()
-    row = FIRST_BODY_ROW
-    for section in rules.sections:
-        layout.group_rows[section.code] = row
-        row += 1
-        for criterion in section.criteria:
-            layout.criterion_rows[criterion.code] = row
-            row += 1
-    for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
-        if bucket.criteria:
-            layout.group_rows[name] = row
-            row += 1
-            for criterion in bucket.criteria:
-                layout.criterion_rows[criterion.code] = row
-                row += 1
-    layout.base_row = row
-    layout.total_row = row + 1
-    layout.last_row = row + 1
-    return layout
 
 
 class _Formats:
@@ -171,7 +140,7 @@ def _write_heading(sheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str) ->
     fit_row(sheet, 4, {CODE: instructions}, width={CODE: sum(WIDTHS.values()) * 1.1})
     if rules.header == "state":
         sheet.set_row(0, 2 * LINE_HEIGHT + 3)
-    for column, key in enumerate(("code", "criterion", "max", "self", "appraised", "evidence")):
+    for column, key in enumerate(COLUMN_KEYS):
         sheet.write_string(HEADER_ROW, column, text(lang, f"column.{key}"), fmt.header)
     sheet.set_row(HEADER_ROW, 36)
 
@@ -372,24 +341,6 @@ def _write_identity(book, rules: Rules, unit: Unit, lang: str, sheet_name: str) 
         sheet.write_string(row, 0, key)
         sheet.write_string(row, 1, value)
     sheet.very_hidden()
-
-
-def template_identity(rules: Rules, unit: Unit, lang: str, sheet_name: str) -> dict[str, str]:
-    """The key/value rows of the identity sheet; every value is text so no client reformats it."""
-    return {
-        "format": TEMPLATE_FORMAT,
-        "template_version": str(TEMPLATE_VERSION),
-        "bloc": rules.bloc,
-        "year": str(rules.year),
-        "revision": str(rules.revision),
-        "fingerprint": rules.fingerprint,
-        "unit_code": unit.code,
-        "unit_name": unit.name,
-        "language": lang,
-        "sheet": sheet_name,
-        "unit_code_cell": UNIT_CODE_CELL,
-        "header_row": str(HEADER_ROW + 1),
-    }
 
 
 def _cached_scores(rules: Rules, filled: Mapping[str, FilledValue]) -> tuple[dict, dict]:

@@ -17,16 +17,15 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline.issues import Issue, cell_address
+from pipeline.cells import cell_address
+from pipeline.issues import Issue
 from pipeline.labels import Label
+from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, plan_layout, template_filename
 from pipeline.numbers import Parsed, parse_score, parse_scores
 from pipeline.read import SheetRow, Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import final_values
-from pipeline.template import plan_layout, template_filename
 from pipeline.text import clean, fold, from_tcvn3, legacy_encoding
-
-SCORERS = ("self", "appraised")  # the score columns of today's template, in the long table's `scorer`
 
 
 @dataclass
@@ -248,7 +247,7 @@ def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, li
     if not submission.identity:
         return
     layout = plan_layout(rules)
-    header_shift = (submission.header_row or 0) - int(submission.identity.get("header_row", "6")) + 1
+    header_shift = (submission.header_row or 0) - int(submission.identity.get("header_row", str(HEADER_ROW + 1))) + 1
     moved = [
         (code, rows[0].row, layout.criterion_rows[code] + header_shift)
         for code, rows in by_code.items()
@@ -323,7 +322,7 @@ ENTRY_SCHEMA = pa.DataFrameSchema(
     columns={
         "unit_code": pa.Column(object),
         "criterion_code": pa.Column(object),
-        "scorer": pa.Column(object, pa.Check.isin(SCORERS)),
+        "scorer": pa.Column(object, pa.Check.isin(SCORE_COLUMNS)),
         "cell": pa.Column(object),
         "kind": pa.Column(object, pa.Check.isin(["base", "bonus", "deduction"])),
         "max": pa.Column(float, pa.Check.gt(0)),

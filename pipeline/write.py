@@ -18,6 +18,8 @@ from pipeline.numbers import round_half_away
 from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
+# The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
+SCHEMA_VERSION = 1
 SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
 
 
@@ -59,6 +61,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         for s in result.submissions
     ]
     return {
+        "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
         "year": rules.year,
         "provisional": result.provisional,

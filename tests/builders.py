@@ -11,8 +11,9 @@ from typing import Any
 import openpyxl
 import xlsxwriter
 
+from pipeline.layout import IDENTITY_SHEET, plan_layout
 from pipeline.rules import Rules
-from pipeline.template import IDENTITY_SHEET, FilledValue, plan_layout, write_template
+from pipeline.template import FilledValue, write_template
 
 
 def edit(path: Path, changes: Mapping[str, Any], *, target: Path | None = None, sheet: str | None = None) -> Path:

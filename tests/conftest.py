@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.layout import template_filename
 from pipeline.rules import Rules, load_rules, parse_rules
-from pipeline.template import FilledValue, template_filename, write_template
+from pipeline.template import FilledValue, write_template
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"

@@ -15,8 +15,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.layout import template_filename
 from pipeline.run import run
-from pipeline.template import template_filename
 from tests import builders
 from tests.conftest import FULL_SMALL, rules_from, values
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.layout import template_filename
 from pipeline.read import MAX_FILE_BYTES
 from pipeline.run import RunResult, run
-from pipeline.template import template_filename
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, rules_from, values
 

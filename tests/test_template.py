@@ -9,20 +9,11 @@ import openpyxl
 import pytest
 import python_calamine
 
+from pipeline.layout import APPRAISED, EVIDENCE, IDENTITY_SHEET, SELF, plan_layout, template_filename
 from pipeline.read import read_submission
 from pipeline.run import run
 from pipeline.score import score_unit
-from pipeline.template import (
-    APPRAISED,
-    EVIDENCE,
-    IDENTITY_SHEET,
-    SELF,
-    plan_layout,
-    template_filename,
-    validation_formula,
-    write_template,
-    write_templates,
-)
+from pipeline.template import validation_formula, write_template, write_templates
 from pipeline.validate import validate
 from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, values
 

@@ -19,9 +19,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import workbook as workbook_module
 from pipeline.labels import text
+from pipeline.layout import template_filename
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
-from pipeline.template import FilledValue, template_filename, write_template
+from pipeline.template import FilledValue, write_template
 from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, wrapped_lines
 from pipeline.write import SECTION_DECIMALS, results_dict, rounded, write_outputs
 from tests.conftest import FULL_SMALL, ROOT, SMALL_RULES, rules_from, values

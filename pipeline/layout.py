@@ -1,0 +1,84 @@
+"""The template's layout contract: where the reader finds what the template writer put.
+
+Column keys, the header row, the unit-code cell, the identity sheet and its keys. The writer
+(template.py) and the reader (read.py, validate.py) both depend on this module; it imports no writer
+library, so reading never depends on how a template is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.rules import Rules, Unit
+from pipeline.text import slug
+
+TEMPLATE_FORMAT = "bloc-score-template"
+TEMPLATE_VERSION = 1
+IDENTITY_SHEET = "bloc-score"  # very hidden; holds key/value rows the reader trusts
+
+# The criteria table's columns, by key, in the template's order. The reader finds them by their header
+# labels (`column.<key>` in either language), not by position, so a unit may move them.
+COLUMN_KEYS: tuple[str, ...] = ("code", "criterion", "max", "self", "appraised", "evidence")
+CODE, TITLE, MAX, SELF, APPRAISED, EVIDENCE = range(len(COLUMN_KEYS))
+# The column of each scorer a unit's template holds, in the entries table's `scorer` values.
+SCORE_COLUMNS: tuple[str, ...] = ("self", "appraised")
+
+HEADER_ROW = 5  # 0-based: the table's header is Excel row 6
+FIRST_BODY_ROW = HEADER_ROW + 1
+UNIT_CODE_CELL = "D4"
+
+
+@dataclass
+class Layout:
+    """Where everything lands, in 0-based rows; the writer, the validator and the tests share it."""
+
+    criterion_rows: dict[str, int] = field(default_factory=dict)
+    group_rows: dict[str, int] = field(default_factory=dict)  # section codes, "bonus", "deductions"
+    base_row: int = 0
+    total_row: int = 0
+    last_row: int = 0
+
+
+def template_filename(rules: Rules, unit: Unit) -> str:
+    """`2024_VPTU_Van-phong-Tinh-uy.xlsx`: sorts by year, names the unit the way a person recognises it."""
+    return f"{rules.year}_{unit.code}_{slug(unit.name)}.xlsx"
+
+
+def plan_layout(rules: Rules) -> Layout:
+    layout = Layout()
+    row = FIRST_BODY_ROW
+    for section in rules.sections:
+        layout.group_rows[section.code] = row
+        row += 1
+        for criterion in section.criteria:
+            layout.criterion_rows[criterion.code] = row
+            row += 1
+    for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
+        if bucket.criteria:
+            layout.group_rows[name] = row
+            row += 1
+            for criterion in bucket.criteria:
+                layout.criterion_rows[criterion.code] = row
+                row += 1
+    layout.base_row = row
+    layout.total_row = row + 1
+    layout.last_row = row + 1
+    return layout
+
+
+def template_identity(rules: Rules, unit: Unit, lang: str, sheet_name: str) -> dict[str, str]:
+    """The key/value rows of the identity sheet; every value is text so no client reformats it."""
+    return {
+        "format": TEMPLATE_FORMAT,
+        "template_version": str(TEMPLATE_VERSION),
+        "bloc": rules.bloc,
+        "year": str(rules.year),
+        "revision": str(rules.revision),
+        "fingerprint": rules.fingerprint,
+        "unit_code": unit.code,
+        "unit_name": unit.name,
+        "language": lang,
+        "sheet": sheet_name,
+        "unit_code_cell": UNIT_CODE_CELL,
+        "header_row": str(HEADER_ROW + 1),
+    }
