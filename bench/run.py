@@ -96,8 +96,8 @@ def _generator_digest(rules_text: str) -> str:
     That is the rules text and their fingerprint (what a template's identity carries), the template
     writer, the synthetic filler and the texts printed in the template.
     """
-    from pipeline.rules import parse_rules
     from pipeline.layout import TEMPLATE_VERSION
+    from pipeline.rules import parse_rules
 
     digest = hashlib.sha256(rules_text.encode("utf-8"))
     digest.update(f"{parse_rules(rules_text).fingerprint}/{TEMPLATE_VERSION}".encode())

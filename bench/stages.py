@@ -32,7 +32,6 @@ SECONDS: dict[str, float] = defaultdict(float)
 STAGES = {
     (pipeline.run, "read_submissions"): "read",
     (pipeline.run, "validate"): "validate",
-    (pipeline.run, "final_values"): "score_rank",
     (pipeline.run, "score_units"): "score_rank",
     (pipeline.run, "rank_units"): "score_rank",
     (pipeline.workbook, "write_workbook"): "write_workbook",

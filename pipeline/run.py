@@ -16,7 +16,7 @@ from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
 from pipeline.rules import Rules
-from pipeline.score import final_values, score_units
+from pipeline.score import score_units
 from pipeline.validate import Validation, validate
 
 Progress = Callable[[str], None]
@@ -94,9 +94,8 @@ def _run(
 
     say(text(lang, "report.scoring"))
     valid = [code for code, state in status.items() if state == "valid"]
-    entries = validation.entries
-    final = final_values(entries[entries["unit_code"].isin(valid)]) if not entries.empty else entries
-    scores = score_units(rules, final) if valid else []
+    final = validation.final
+    scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
     status = {code: ("scored" if state == "valid" else state) for code, state in status.items()}
     return RunResult(

@@ -128,19 +128,24 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
 
 
 def final_values(entries: pd.DataFrame) -> pd.DataFrame:
-    """One row per (unit, criterion): the value of the strongest scorer who entered one.
+    """The one decision of which value counts: per (unit, criterion), the strongest scorer who entered one.
 
     `entries` is long: unit_code, criterion_code, scorer, value (Decimal or None), is_na, is_blank.
-    Returns unit_code, criterion_code, scorer (who decided), value (Decimal, or None for N/A), is_na.
+    Returns unit_code, criterion_code, scorer (who decided), value (Decimal, or None for N/A), is_na, and
+    `entry`, the index of the deciding row in `entries`, so a writer can show that very cell as read.
+    A criterion nobody entered has no row. Computed once per run (`Validation.final`); everything that
+    shows or scores a final value reads it from there.
     """
+    columns = ["unit_code", "criterion_code", "scorer", "value", "is_na", "entry"]
+    if entries.empty:
+        return pd.DataFrame(columns=columns)
     entered = entries.loc[~entries["is_blank"], ["unit_code", "criterion_code", "scorer", "value", "is_na"]]
     strength = {scorer: rank for rank, scorer in enumerate(SCORER_PRECEDENCE)}
-    entered = entered.assign(_strength=entered["scorer"].map(strength)).sort_values(
+    entered = entered.assign(_strength=entered["scorer"].map(strength), entry=entered.index).sort_values(
         ["unit_code", "criterion_code", "_strength"], kind="stable"
     )
     final = entered.drop_duplicates(["unit_code", "criterion_code"], keep="first")
     values = final["value"].where(~final["is_na"].astype(bool), None)
-    columns = ["unit_code", "criterion_code", "scorer", "value", "is_na"]
     return final.assign(value=values)[columns].reset_index(drop=True)
 
 

@@ -36,6 +36,7 @@ class Validation:
     submissions: list[Submission]  # every file read, in input order
     used: dict[str, Submission]  # unit code → the one file that speaks for it
     entries: pd.DataFrame  # long table, one row per (unit, criterion, scorer) of the used files
+    final: pd.DataFrame  # the value that counts per (unit, criterion): score.final_values(entries)
     file_units: dict[str, str] = field(default_factory=dict)  # file → unit code, where known
 
     def unit_status(self, rules: Rules) -> dict[str, str]:
@@ -82,13 +83,14 @@ def validate(
         if submission.readable:
             rows += _check_rows(rules, unit_code, submission, issues)
     entries = _entries(rules, rows)
+    final = final_values(entries)
     issues += check_entries(entries)
-    issues += _check_sections(rules, entries)
+    issues += _check_sections(rules, entries, final)
     issues += _check_text(entries)
     for unit in rules.units if expect_every_unit else ():
         if unit.code not in claims:
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
-    return Validation(_unique(issues), submissions, used, entries, file_units)
+    return Validation(_unique(issues), submissions, used, entries, final, file_units)
 
 
 # --------------------------------------------------------------------------------------- which unit
@@ -401,11 +403,11 @@ _BUILDERS = {
 }
 
 
-def _check_sections(rules: Rules, entries: pd.DataFrame) -> list[Issue]:
+def _check_sections(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -> list[Issue]:
     """A section where every criterion ends up N/A cannot be rescaled."""
     if entries.empty:
         return []
-    final = final_values(entries).merge(entries[["unit_code", "criterion_code", "group", "kind", "file", "sheet"]]
+    final = final.merge(entries[["unit_code", "criterion_code", "group", "kind", "file", "sheet"]]
                                         .drop_duplicates(["unit_code", "criterion_code"]),
                                         on=["unit_code", "criterion_code"])
     base = final[final["kind"].eq("base")]
