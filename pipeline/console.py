@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
-from pipeline.rank import award_label, tie_breakers_in_words
+from pipeline.rank import award_name, tie_breakers_in_words
 from pipeline.rules import Rules
 from pipeline.run import RunResult
 
@@ -66,12 +66,10 @@ def render_run(result: RunResult) -> str:
     rows = []
     for placed in result.ranked:
         unit = rules.unit(placed.unit_code)
-        award = rules.award(placed.award) if placed.award else None
-        label = award_label(award) if award else ""
         rows.append([
             str(placed.rank), placed.unit_code, unit.name if unit else "",
             format_number(placed.score.total, lang, rules.decimals), placed.classification or "",
-            label if isinstance(label, str) else text(lang, label.key),
+            award_name(rules, placed.award, lang),
         ])
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
@@ -138,7 +136,6 @@ def render_rules(rules: Rules, lang: str) -> str:
         thresholds = "; ".join(f"≥ {n(c.min)} {c.label}" for c in rules.classification)
         lines.append(t("classification", thresholds=thresholds))
     for award in rules.awards:
-        label = award_label(award)
-        shown = label if isinstance(label, str) else text(lang, label.key)
-        lines.append(t("award", label=shown, key=award.key, count=award.count, min_score=n(award.min_score)))
+        lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key, count=award.count,
+                       min_score=n(award.min_score)))
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from pipeline.issues import Issue
 from pipeline.labels import Label, text
-from pipeline.rules import BONUS, DEDUCTIONS, Award, Rules
+from pipeline.rules import Award, Rules
 from pipeline.score import UnitScore
 
 
@@ -32,15 +32,24 @@ def award_label(award: Award) -> Label | str:
     return award.label or Label(f"award.{award.key}")
 
 
-def _order_key(rules: Rules, score: UnitScore) -> tuple:
+def award_name(rules: Rules, key: str | None, lang: str) -> str:
+    """An award key as a reader sees it in `lang`; "" for no award, the key itself if the rules lack it."""
+    if not key:
+        return ""
+    award = rules.award(key)
+    label = award_label(award) if award else key
+    return label if isinstance(label, str) else text(lang, label.key)
+
+
+def _order_key(rules: Rules, score: UnitScore) -> tuple[Fraction, ...]:
     key: list[Fraction] = [-Fraction(score.total)]
     for breaker in rules.tie_breakers:
-        if breaker == DEDUCTIONS:
+        if breaker.kind == "deductions":
             key.append(score.deductions)  # fewer first
-        elif breaker == BONUS:
+        elif breaker.kind == "bonus":
             key.append(-score.bonus)
         else:
-            key.append(-score.section(breaker.split(":", 1)[1]).score)
+            key.append(-score.section(breaker.section).score)
     return tuple(key)
 
 
@@ -48,10 +57,10 @@ def tie_breakers_in_words(rules: Rules, lang: str) -> str:
     """`section:I, deductions` → "section I higher, fewer deductions", as a leader reads it."""
     words = []
     for breaker in rules.tie_breakers:
-        if breaker.startswith("section:"):
-            words.append(text(lang, "summary.breaker_section", code=breaker.split(":", 1)[1]))
+        if breaker.kind == "section":
+            words.append(text(lang, "summary.breaker_section", code=breaker.section))
         else:
-            words.append(text(lang, f"summary.breaker_{breaker}"))
+            words.append(text(lang, f"summary.breaker_{breaker.kind}"))
     return ", ".join(words)
 
 
@@ -61,8 +70,7 @@ def classify(rules: Rules, score: UnitScore) -> str | None:
 
 def rank_units(rules: Rules, scores: list[UnitScore]) -> tuple[list[RankedUnit], list[Issue]]:
     """Rank, classify and propose awards; returns the units best first and the award warnings."""
-    unit_order = {u.code: i for i, u in enumerate(rules.units)}
-    keyed = sorted(((_order_key(rules, s), unit_order.get(s.unit_code, 0), s) for s in scores),
+    keyed = sorted(((_order_key(rules, s), rules.unit_position(s.unit_code), s) for s in scores),
                    key=lambda item: (item[0], item[1]))
     ranks: list[int] = []
     for position, (key, _, _) in enumerate(keyed):

@@ -82,6 +82,20 @@ class Award:
 
 
 @dataclass(frozen=True)
+class TieBreaker:
+    """What decides between units with the same rounded total: a section's score, fewer deductions, more bonus.
+
+    Written in the rules file as `section:<code>`, `deductions` or `bonus`; `str()` gives that form back.
+    """
+
+    kind: Literal["section", "deductions", "bonus"]
+    section: str = ""  # the section's code, for kind "section"
+
+    def __str__(self) -> str:
+        return f"section:{self.section}" if self.kind == "section" else self.kind
+
+
+@dataclass(frozen=True)
 class Rules:
     bloc: str
     year: int
@@ -91,7 +105,7 @@ class Rules:
     sections: tuple[Section, ...]
     bonus: Bucket
     deductions: Bucket
-    tie_breakers: tuple[str, ...]
+    tie_breakers: tuple[TieBreaker, ...]
     classification: tuple[Threshold, ...]
     awards: tuple[Award, ...]
     issuer: str
@@ -121,6 +135,14 @@ class Rules:
         # A province has thousands of units and every submission looks its unit up: a scan each time
         # made validation grow with the square of the number of units.
         return {u.code: u for u in reversed(self.units)}  # the first of a code wins, as the scan did
+
+    def unit_position(self, code: str) -> int:
+        """Where a unit comes in the rules' order of units; an unknown code after every known one."""
+        return self._unit_positions.get(code, len(self.units))
+
+    @cached_property
+    def _unit_positions(self) -> dict[str, int]:
+        return {u.code: i for i, u in reversed(list(enumerate(self.units)))}
 
     def section(self, code: str) -> Section | None:
         return next((s for s in self.sections if s.code == code), None)
@@ -464,20 +486,20 @@ def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_ke
     return Bucket(check.string(fields.get("title"), f"{name}.title", required=False), cap, criteria)
 
 
-def _tie_breakers(check: _Checker, node: _Node | None, section_codes: set[str]) -> tuple[str, ...]:
-    breakers: list[str] = []
+def _tie_breakers(check: _Checker, node: _Node | None, section_codes: set[str]) -> tuple[TieBreaker, ...]:
+    breakers: list[TieBreaker] = []
     for i, item in enumerate(check.sequence(node, "tie_breakers", required=False)):
         value = check.string(item, f"tie_breakers[{i}]")
-        known = value in (BONUS, DEDUCTIONS) or (
-            value.startswith("section:") and normalise_code(value.split(":", 1)[1]) in section_codes
-        )
-        if not known:
+        kind, _, section = value.partition(":")
+        if value == BONUS:
+            breakers.append(TieBreaker("bonus"))
+        elif value == DEDUCTIONS:
+            breakers.append(TieBreaker("deductions"))
+        elif kind == "section" and normalise_code(section) in section_codes:
+            breakers.append(TieBreaker("section", normalise_code(section)))
+        else:
             choices = ", ".join([*(f"section:{c}" for c in sorted(section_codes)), DEDUCTIONS, BONUS])
             check.problem(f"tie_breakers[{i}]", item, "unknown_tie_breaker", value=value, choices=choices)
-            continue
-        if value.startswith("section:"):
-            value = "section:" + normalise_code(value.split(":", 1)[1])
-        breakers.append(value)
     return tuple(breakers)
 
 

@@ -156,5 +156,4 @@ def score_units(rules: Rules, final: pd.DataFrame) -> list[UnitScore]:
         final["unit_code"], final["criterion_code"], final["value"], strict=True
     ):
         by_unit.setdefault(unit_code, {})[criterion_code] = value
-    order = {u.code: i for i, u in enumerate(rules.units)}
-    return [score_unit(rules, code, by_unit[code]) for code in sorted(by_unit, key=lambda c: order.get(c, 1 << 30))]
+    return [score_unit(rules, code, by_unit[code]) for code in sorted(by_unit, key=rules.unit_position)]

@@ -17,7 +17,7 @@ def test_sample_rules_load(sample_rules):
     assert [s.code for s in sample_rules.sections] == ["I", "II", "III", "IV", "V"]
     assert sample_rules.bonus.cap == Decimal(5)
     assert sample_rules.deductions.criteria[-1].disqualifies == ("flag",)
-    assert sample_rules.tie_breakers == ("section:I", "deductions", "bonus")
+    assert [str(b) for b in sample_rules.tie_breakers] == ["section:I", "deductions", "bonus"]
 
 
 def test_weights_keep_their_decimal_digits():
