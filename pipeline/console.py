@@ -11,6 +11,7 @@ from pipeline.labels import format_number, text
 from pipeline.rank import award_name, tie_breakers_in_words
 from pipeline.rules import Rules
 from pipeline.run import RunResult
+from pipeline.validate import UnitStatus
 
 MAX_LINES_PER_FILE = 12  # the workbook's Issues sheet has them all; the terminal stays readable
 
@@ -74,7 +75,7 @@ def render_run(result: RunResult) -> str:
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
         parts.append(table(headers, rows, right={0, 3}))
-    unranked = [u for u in rules.units if result.status[u.code] != "scored"]
+    unranked = [u for u in rules.units if result.status[u.code] != UnitStatus.SCORED]
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
         parts += [f"  {u.code:<8} {u.name} — {text(lang, 'status.' + result.status[u.code])}" for u in unranked]
@@ -88,7 +89,8 @@ def render_run(result: RunResult) -> str:
     for name, path in result.kept_previous.items():
         parts.append(text(lang, "report.previous_kept", name=name, path=str(path)))
     if result.provisional:
-        counts = {s: sum(1 for v in result.status.values() if v == s) for s in ("missing", "invalid")}
+        counts = {s.value: sum(1 for v in result.status.values() if v == s)
+                  for s in (UnitStatus.MISSING, UnitStatus.INVALID)}
         parts.append(text(lang, "report.provisional", **counts))
     else:
         parts.append(text(lang, "report.complete", count=len(result.ranked)))

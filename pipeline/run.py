@@ -17,7 +17,7 @@ from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
 from pipeline.rules import Rules
 from pipeline.score import score_units
-from pipeline.validate import Validation, validate
+from pipeline.validate import UnitStatus, Validation, validate
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
@@ -34,7 +34,7 @@ class RunResult:
     validation: Validation
     ranked: list[RankedUnit]
     issues: list[Issue]
-    status: dict[str, str]  # unit code → scored, invalid, missing
+    status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
     outputs: list[Path] = field(default_factory=list)
@@ -43,7 +43,7 @@ class RunResult:
     @property
     def provisional(self) -> bool:
         """A ranking that misses a unit, or ranks around an invalid one, is not final."""
-        return any(state != "scored" for state in self.status.values())
+        return any(state != UnitStatus.SCORED for state in self.status.values())
 
     @property
     def exit_code(self) -> ExitCode:
@@ -93,11 +93,10 @@ def _run(
     status = validation.unit_status(rules)
 
     say(text(lang, "report.scoring"))
-    valid = [code for code, state in status.items() if state == "valid"]
+    valid = [code for code, state in status.items() if state == UnitStatus.SCORED]
     final = validation.final
     scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
-    status = {code: ("scored" if state == "valid" else state) for code, state in status.items()}
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,

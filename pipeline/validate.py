@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,14 @@ from pipeline.score import final_values
 from pipeline.text import clean, fold, from_tcvn3, legacy_encoding
 
 
+class UnitStatus(StrEnum):
+    """Where a unit of the rules stands in a run; the value is what the JSON and the labels (`status.*`) use."""
+
+    SCORED = "scored"  # exactly one file speaks for it, without errors: it is scored and ranked
+    INVALID = "invalid"  # it sent something, but with errors or in two different versions
+    MISSING = "missing"  # no file speaks for it
+
+
 @dataclass
 class Validation:
     """What validation decided: the issues, the file used for each unit, and the checked entries."""
@@ -39,18 +48,18 @@ class Validation:
     final: pd.DataFrame  # the value that counts per (unit, criterion): score.final_values(entries)
     file_units: dict[str, str] = field(default_factory=dict)  # file → unit code, where known
 
-    def unit_status(self, rules: Rules) -> dict[str, str]:
-        """unit code → 'valid', 'invalid' (a file with errors, or two files) or 'missing' (no file at all)."""
+    def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
+        """Every unit of the rules, in their order, with its status."""
         erroneous = {i.unit for i in self.issues if i.severity == "error" and i.unit}
         claimed = set(self.file_units.values())
         status = {}
         for unit in rules.units:
             if unit.code not in claimed:
-                status[unit.code] = "missing"
+                status[unit.code] = UnitStatus.MISSING
             elif unit.code in erroneous or unit.code not in self.used:
-                status[unit.code] = "invalid"
+                status[unit.code] = UnitStatus.INVALID
             else:
-                status[unit.code] = "valid"
+                status[unit.code] = UnitStatus.SCORED
         return status
 
 

@@ -33,7 +33,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     ranked = {r.unit_code: r for r in result.ranked}
     units = []
     for unit in rules.units:
-        entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code]}
+        entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code].value}
         submission = result.unit_file(unit.code)
         entry["file"] = submission.file if submission else None
         placed = ranked.get(unit.code)
