@@ -16,6 +16,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from pipeline import preview
 from pipeline.labels import format_number, text
 from pipeline.layout import (
     APPRAISED,
@@ -35,12 +36,14 @@ from pipeline.layout import (
     template_identity,
 )
 from pipeline.rules import Bucket, Criterion, Rules, Unit
-from pipeline.score import score_unit
 
 # Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
-# handle differently: the final value per row, and the max that counts as applicable (0 when N/A).
-FINAL, FINAL_APPLICABLE, SELF_APPLICABLE = 6, 7, 8
+# handle differently: the final value per row, the max that counts as applicable (0 when N/A) for the final
+# and the self-score columns, and the first cell so far that a spreadsheet cannot add up (preview.py).
+FINAL, FINAL_APPLICABLE, SELF_APPLICABLE, CHECK = 6, 7, 8, 9
 FONT = "Times New Roman"
+# The score columns of the template, by scorer (the entries table's `scorer` values).
+_SCORE_COLUMNS = {"self": SELF, "appraised": APPRAISED}
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
 LINE_HEIGHT = 16.5  # points per line of 12-pt Times New Roman
 
@@ -171,7 +174,10 @@ def _span(rows: list[int], column: int) -> str:
 
 def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
                 filled: Mapping[str, FilledValue]) -> None:
-    cached_self, cached_final = _cached_scores(rules, filled)
+    cached_self, cached_final = _cached_scores(rules, layout, filled)
+    marker = text(lang, "template.check_cell", cell="{cell}")
+    rows_in_order = [layout.criterion_rows[c.code] for c in rules.criteria()]
+    last_check = _cell(rows_in_order[-1], CHECK)
     for section in rules.sections:
         row = layout.group_rows[section.code]
         rows = [layout.criterion_rows[c.code] for c in section.criteria]
@@ -184,19 +190,20 @@ def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
         ):
             formula = (f"=IF(SUM({_span(rows, applicable)})=0,0,{weight}SUM({_span(rows, values)})"
                        f"*{section.max}/SUM({_span(rows, applicable)}))")
-            sheet.write_formula(row, column, formula, fmt.group_number, cached.get(section.code, 0))
+            sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, section.code))
         note = text(lang, "template.weight_note", weight=format_number(section.weight, lang)) \
             if section.weight != 1 else ""
         sheet.write_string(row, EVIDENCE, note, fmt.group_title)
         fit_row(sheet, row, {TITLE: section.title})
         for criterion in section.criteria:
             _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
-                             filled.get(criterion.code))
+                             filled.get(criterion.code), rows_in_order)
 
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if not bucket.criteria:
             continue
-        _write_bucket(sheet, fmt, rules, name, bucket, layout, lang, filled, cached_self, cached_final)
+        _write_bucket(sheet, fmt, rules, name, bucket, layout, lang, filled, cached_self, cached_final,
+                      rows_in_order)
 
     sections = [layout.group_rows[s.code] for s in rules.sections]
     sheet.write_string(layout.base_row, CODE, "", fmt.total_title)
@@ -204,7 +211,8 @@ def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
     sheet.write_number(layout.base_row, MAX, float(rules.base_max), fmt.total_number)
     for column, cached in ((SELF, cached_self), (APPRAISED, cached_final)):
         cells = ",".join(_cell(r, column) for r in sections)
-        sheet.write_formula(layout.base_row, column, f"=SUM({cells})", fmt.total_number, cached.get("base", 0))
+        formula = "=" + preview.marked(last_check, marker, f"SUM({cells})")
+        sheet.write_formula(layout.base_row, column, formula, fmt.total_number, _shown(cached, "base", marker))
     sheet.write_string(layout.base_row, EVIDENCE, "", fmt.total_title)
 
     row = layout.total_row
@@ -217,13 +225,23 @@ def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
             terms += f"+{_cell(layout.group_rows['bonus'], column)}"
         if "deductions" in layout.group_rows:
             terms += f"-{_cell(layout.group_rows['deductions'], column)}"
-        sheet.write_formula(row, column, f"=ROUND({terms},{rules.decimals})", fmt.total_number,
-                            cached.get("total", 0))
+        formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
+        sheet.write_formula(row, column, formula, fmt.total_number, _shown(cached, "total", marker))
     sheet.write_string(row, EVIDENCE, "", fmt.total_title)
 
 
+def _shown(cached: preview.Preview | None, key: str, marker: str | None = None) -> float | str:
+    """A formula's stored result: the pipeline's figure, or the marker where a total cannot be trusted."""
+    if cached is None:
+        return 0
+    if marker is not None and cached.unreadable:
+        return marker.replace("{cell}", cached.unreadable)
+    return cached.get(key)
+
+
 def _write_bucket(sheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout, lang: str,
-                  filled: Mapping[str, FilledValue], cached_self: dict, cached_final: dict) -> None:
+                  filled: Mapping[str, FilledValue], cached_self: preview.Preview | None,
+                  cached_final: preview.Preview | None, rows_in_order: list[int]) -> None:
     row = layout.group_rows[name]
     rows = [layout.criterion_rows[c.code] for c in bucket.criteria]
     title = bucket.title or text(lang, f"template.{name}")
@@ -238,16 +256,16 @@ def _write_bucket(sheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket,
     for column, values, cached in ((SELF, SELF, cached_self), (APPRAISED, FINAL, cached_final)):
         total = f"SUM({_span(rows, values)})"
         formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
-        sheet.write_formula(row, column, formula, fmt.group_number, cached.get(name, 0))
+        sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, name))
     sheet.write_string(row, EVIDENCE, "", fmt.group_title)
     fit_row(sheet, row, {TITLE: title})
     for criterion in bucket.criteria:
         _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
-                         filled.get(criterion.code))
+                         filled.get(criterion.code), rows_in_order)
 
 
 def _write_criterion(sheet, fmt: _Formats, rules: Rules, criterion: Criterion, row: int, lang: str,
-                     value: FilledValue | None) -> None:
+                     value: FilledValue | None, rows_in_order: list[int]) -> None:
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
     sheet.write_number(row, MAX, float(criterion.max), fmt.max)
@@ -257,13 +275,18 @@ def _write_criterion(sheet, fmt: _Formats, rules: Rules, criterion: Criterion, r
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
     fit_row(sheet, row, {TITLE: criterion.title, EVIDENCE: value.evidence})
 
-    self_cell, appraised_cell, final_cell = _cell(row, SELF), _cell(row, APPRAISED), _cell(row, FINAL)
-    sheet.write_formula(row, FINAL, f'=IF({appraised_cell}="",{self_cell},{appraised_cell})', fmt.helper)
+    score_cells = {scorer: _cell(row, column) for scorer, column in _SCORE_COLUMNS.items()}
+    sheet.write_formula(row, FINAL, "=" + preview.final_formula(score_cells), fmt.helper)
+    max_cell = _cell(row, MAX)
     if criterion.kind == "base":
-        max_cell = _cell(row, MAX)
-        sheet.write_formula(row, FINAL_APPLICABLE, f"=IF(ISNUMBER({final_cell}),{max_cell},0)", fmt.helper)
+        sheet.write_formula(row, FINAL_APPLICABLE,
+                            "=" + preview.applicable_formula(_cell(row, FINAL), max_cell), fmt.helper)
         sheet.write_formula(row, SELF_APPLICABLE,
-                            f'=IF(ISNUMBER({self_cell}),{max_cell},IF({self_cell}="",{max_cell},0))', fmt.helper)
+                            "=" + preview.applicable_formula(score_cells["self"], max_cell), fmt.helper)
+    position = rows_in_order.index(row)
+    previous = _cell(rows_in_order[position - 1], CHECK) if position else None
+    tests = [(address, preview.unreadable_test(address, criterion)) for address in score_cells.values()]
+    sheet.write_formula(row, CHECK, "=" + preview.check_formula(previous, tests), fmt.helper, "")
     for column in (SELF, APPRAISED):
         sheet.data_validation(row, column, row, column, _validation(criterion, _cell(row, column), lang))
 
@@ -319,7 +342,7 @@ def _write_signatures(sheet, fmt: _Formats, layout: Layout, lang: str) -> None:
 def _set_up_sheet(sheet, rules: Rules, layout: Layout) -> None:
     for column, width in WIDTHS.items():
         sheet.set_column(column, column, width)
-    sheet.set_column(FINAL, SELF_APPLICABLE, None, None, {"hidden": True})
+    sheet.set_column(FINAL, CHECK, None, None, {"hidden": True})
     sheet.freeze_panes(FIRST_BODY_ROW, 0)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
@@ -343,31 +366,30 @@ def _write_identity(book, rules: Rules, unit: Unit, lang: str, sheet_name: str) 
     sheet.very_hidden()
 
 
-def _cached_scores(rules: Rules, filled: Mapping[str, FilledValue]) -> tuple[dict, dict]:
+def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValue]
+                   ) -> tuple[preview.Preview | None, preview.Preview | None]:
     """Formula results stored in the file, for viewers that show them without recalculating.
 
     Excel and LibreOffice recalculate on opening; a mail preview or a quick-look viewer does not.
     """
     if not filled:
-        return {}, {}
+        return None, None
+    cells: dict[str, dict[str, object]] = {}
+    addresses: dict[str, dict[str, str]] = {}
+    for criterion in rules.criteria():
+        entered = filled.get(criterion.code) or FilledValue()
+        contents = {"self": entered.self_score, "appraised": entered.appraised}
+        row = layout.criterion_rows[criterion.code]
+        cells[criterion.code] = {s: _as_written(contents[s]) for s in _SCORE_COLUMNS}
+        addresses[criterion.code] = {s: _cell(row, column) for s, column in _SCORE_COLUMNS.items()}
+    return (preview.preview(rules, cells, addresses, ("self",)),
+            preview.preview(rules, cells, addresses, tuple(_SCORE_COLUMNS)))
 
-    def as_value(criterion: Criterion, entered: Decimal | str | None) -> Decimal | None:
-        if isinstance(entered, Decimal | int | float):
-            return Decimal(str(entered))
-        if criterion.kind == "base" and isinstance(entered, str) and entered.strip():
-            return None  # text in a base row: N/A, as the template's own formulas treat it
-        return Decimal(0)
 
-    def results(pick) -> dict:
-        values = {c.code: as_value(c, pick(filled.get(c.code) or FilledValue())) for c in rules.criteria()}
-        try:
-            scored = score_unit(rules, "", values)
-        except (ValueError, KeyError):
-            return {}
-        out: dict[str, float] = {s.code: float(s.score) for s in scored.sections}
-        out.update(base=float(scored.base), bonus=float(scored.bonus), deductions=float(scored.deductions),
-                   total=float(scored.total))
-        return out
-
-    return (results(lambda e: e.self_score),
-            results(lambda e: e.appraised if e.appraised not in (None, "") else e.self_score))
+def _as_written(value: Decimal | str | None) -> object:
+    """A filled value as a reader will find it in the cell `_write_entry` writes."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal | int | float):
+        return float(value)
+    return str(value)

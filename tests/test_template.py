@@ -91,7 +91,9 @@ def test_formulas_compute_sections_and_totals(sample_rules, template):
     bonus = sheet.cell(layout.group_rows["bonus"] + 1, APPRAISED + 1).value
     assert bonus.startswith("=MIN(5,SUM(G")
     total = sheet.cell(layout.total_row + 1, SELF + 1).value
-    assert total.startswith("=ROUND(") and total.endswith(",2)")
+    # The total is rounded as the rules say, unless a cell cannot be added up: then it names that cell.
+    assert total.startswith("=IF(J") and "ROUND(" in total and total.endswith(",2))")
+    assert '"Kiểm tra ô "&J' in total
 
 
 def test_print_setup_looks_like_an_official_form(template):
@@ -121,6 +123,23 @@ def test_filled_template_reads_back(small_rules, write_filled, tmp_path):
     assert rows["1.2"].evidence == "ghi chú"
     validation = validate(small_rules, [submission], expect_every_unit=False)
     assert [i.code for i in validation.issues if i.severity == "error"] == []
+
+
+def test_template_preview_names_a_cell_it_cannot_add_up(small_rules, write_filled):
+    """A number typed as text is read by the pipeline but not by a spreadsheet's SUM: no silent total."""
+    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "2.1": "8,5"}))
+    cells = _calamine_cells(path, "Self-assessment")
+    layout = plan_layout(small_rules)
+    row = layout.criterion_rows["2.1"] + 1
+    assert cells[layout.total_row][SELF] == f"Check cell D{row}"
+    assert cells[layout.base_row][APPRAISED] == f"Check cell D{row}"
+
+
+def test_template_preview_names_an_na_the_rules_refuse(small_rules, write_filled):
+    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "2.1": (9, "N/A")}))  # 2.1 has no N/A
+    cells = _calamine_cells(path, "Self-assessment")
+    layout = plan_layout(small_rules)
+    assert cells[layout.total_row][APPRAISED] == f"Check cell E{layout.criterion_rows['2.1'] + 1}"
 
 
 # ----------------------------------------------------------------------------------- LibreOffice
@@ -216,3 +235,40 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     cells = _calamine_cells(resaved, submission.sheet)
     layout = plan_layout(small_rules)
     assert Decimal(str(cells[layout.total_row][APPRAISED])) == score.total  # Calc agrees with the pipeline
+
+
+PREVIEW_CASES = {
+    "blanks": {"1.1": 18, "1.2": 9, "2.1": 9.5, "2.2": None, "B1": None, "D1": None},
+    "spaces": {"1.1": (18, " "), "1.2": (9, "\u00a0"), "2.1": 9.5, "2.2": 8, "B1": " ", "D1": (1, "  ")},
+    "not applicable": {"1.1": 18, "1.2": (9, "n/a"), "2.1": 9.5, "2.2": ("không áp dụng", 7), "B1": 1},
+    "all not applicable": {"1.1": 18, "1.2": "N/A", "2.1": 9.5, "2.2": ("KPS", " N/A ")},
+    "appraised": {"1.1": (18, 16.5), "1.2": (9, "N/A"), "2.1": 9.5, "2.2": 8, "B2": (2, 1), "D2": (0, 2)},
+}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@needs_libreoffice
+def test_calc_recalculated_preview_equals_the_pipeline(small_rules, tmp_path, lo_profile):
+    """Calc recalculates every template formula on load; its totals are the pipeline's, case by case."""
+    layout = plan_layout(small_rules)
+    for name, filled in PREVIEW_CASES.items():
+        folder = tmp_path / name.replace(" ", "-")
+        folder.mkdir()
+        original = write_template(small_rules, small_rules.unit("A"), folder / "a.xlsx",
+                                  filled=values(**filled))
+        resaved = libreoffice_convert(original, "xlsx", folder / "calc", lo_profile)
+        cells = _calamine_cells(resaved, "Self-assessment")
+        submission = read_submission(original, original.parent)
+        validation = validate(small_rules, [submission], expect_every_unit=False)
+        final = validation.final
+        decided = {c.code: Decimal(0) for c in small_rules.criteria()}
+        decided.update(zip(final["criterion_code"], final["value"], strict=True))
+        expected = score_unit(small_rules, "A", decided)
+        assert Decimal(str(cells[layout.total_row][APPRAISED])) == expected.total, name
+        for section in small_rules.sections:
+            shown = Decimal(str(cells[layout.group_rows[section.code]][APPRAISED]))
+            assert abs(shown - Decimal(float(expected.section(section.code).score))) < Decimal("1e-9"), name
+        # The stored results (for viewers that do not recalculate) are the same figures.
+        stored = _calamine_cells(original, "Self-assessment")
+        assert Decimal(str(stored[layout.total_row][APPRAISED])) == expected.total, name
