@@ -5,6 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
@@ -25,7 +27,7 @@ def _pad(value: str, width: int, right: bool = False) -> str:
     return gap + value if right else value + gap
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: set[int] = frozenset()) -> str:
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: frozenset[int] = frozenset()) -> str:
     """A plain aligned table: no box-drawing characters, so it survives any Windows console."""
     rows = [list(r) for r in rows]
     widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
@@ -74,7 +76,7 @@ def render_run(result: RunResult) -> str:
         ])
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
-        parts.append(table(headers, rows, right={0, 3}))
+        parts.append(table(headers, rows, right=frozenset({0, 3})))
     unranked = [u for u in rules.units if result.status[u.code] != UnitStatus.SCORED]
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
@@ -104,10 +106,10 @@ def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
 
 
 def render_rules(rules: Rules, lang: str) -> str:
-    def n(value) -> str:
+    def n(value: Decimal | int) -> str:
         return format_number(value, lang)
 
-    def t(name: str, /, **params) -> str:
+    def t(name: str, /, **params: Any) -> str:
         return text(lang, f"summary.{name}", **params)
 
     lines = [
@@ -122,7 +124,7 @@ def render_rules(rules: Rules, lang: str) -> str:
     rows = [[s.code, s.title if len(s.title) <= 60 else s.title[:59] + "…", str(len(s.criteria)), n(s.max),
              n(s.weight)] for s in rules.sections]
     headers = [t(key) for key in ("section", "title", "criteria", "max", "weight")]
-    lines.append(table(headers, rows, right={2, 3, 4}))
+    lines.append(table(headers, rows, right=frozenset({2, 3, 4})))
     lines.append(t("base_max", max=n(rules.base_max)))
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:

@@ -112,7 +112,7 @@ class Issue:
 def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
     """Grouped by file, then errors before warnings, then in reading order of the cells."""
 
-    def key(issue: Issue) -> tuple:
+    def key(issue: Issue) -> tuple[bool, str, str, int, tuple[int, int], str]:
         return (
             issue.file is None, issue.file or "", issue.unit or "", SEVERITY_ORDER[issue.severity],
             reading_order(issue.cell), issue.code,

@@ -67,9 +67,9 @@ def parse_scores(raws: Iterable[object]) -> tuple[list[str], list[Decimal | None
     values: list[Decimal | None] = []
     numbers: list[float] = []
     for raw in raws:
-        key = (type(raw), raw)
+        key: tuple[type, object] | None = (type(raw), raw)
         try:
-            parsed = seen.get(key)
+            parsed = seen.get(key) if key is not None else None
         except TypeError:  # an unhashable cell: parse it on its own
             key, parsed = None, None
         if parsed is None:

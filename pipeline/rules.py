@@ -229,7 +229,7 @@ class _Checker:
             RuleProblem(path, node.line if node else None, text(self.lang, f"rules.{message_key}", **params))
         )
 
-    def mapping(self, node: _Node, path: str, allowed: set[str], required: tuple[str, ...]) -> dict:
+    def mapping(self, node: _Node, path: str, allowed: set[str], required: tuple[str, ...]) -> dict[str, _Node]:
         if not isinstance(node.value, dict):
             self.problem(path, node, "not_a_mapping")
             return {}
@@ -275,7 +275,7 @@ class _Checker:
     ) -> Decimal | None:
         if node is None:
             return default
-        if not isinstance(node.value, Decimal) or isinstance(node.value, bool):
+        if not isinstance(node.value, Decimal):  # YAML's true/false arrive as bool, never as Decimal
             self.problem(path, node, "not_a_number", value=node.value)
             return default
         value: Decimal = node.value

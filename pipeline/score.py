@@ -6,7 +6,7 @@ binary floats. The total is rounded once, at the end, half away from zero, as Ex
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from fractions import Fraction
@@ -65,14 +65,13 @@ class SectionNotApplicable(ValueError):
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
-def exact_sum(values: list[Decimal | int | Fraction]) -> Fraction:
+def exact_sum(values: Sequence[Decimal | int | Fraction]) -> Fraction:
     """The exact sum of scores as a Fraction (decimal arithmetic when every value is a Decimal or an int)."""
     total = Decimal(0)
-    try:
-        for value in values:
-            total = _EXACT.add(total, value)
-    except TypeError:  # a Fraction (or float) from a caller: add them as fractions
-        return sum((Fraction(v) for v in values), Fraction(0))
+    for value in values:
+        if isinstance(value, Fraction):  # a Fraction from a caller: add them all as fractions
+            return sum((Fraction(v) for v in values), Fraction(0))
+        total = _EXACT.add(total, value)
     return Fraction(total)
 
 

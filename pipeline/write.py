@@ -100,7 +100,10 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         payload = json.dumps(results_dict(result), ensure_ascii=False, indent=2)
         path.write_text(payload + "\n", encoding="utf-8")
 
-    writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path, tick=tick), json_writer]
+    def workbook_writer(path: Path) -> None:
+        write_workbook(result, path, tick=tick)
+
+    writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
     staged: list[Path] = []
     try:
         with paused_gc():
