@@ -71,6 +71,7 @@ SEVERITY: dict[str, Severity] = {
     "award-tie": "warning",
     "award-disqualified": "warning",
     "award-unfilled": "info",
+    "award-no-places": "info",
 }
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

@@ -7,6 +7,7 @@ tie-breakers then compare exact values. Units still equal share a rank (1, 2, 2,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
 from pipeline.issues import Issue
@@ -21,6 +22,7 @@ class RankedUnit:
     rank: int
     classification: str | None
     award: str | None  # award key, or None
+    remarks: tuple[Label, ...] = ()  # why the unit got or missed a grade or an award, in any language
 
     @property
     def unit_code(self) -> str:
@@ -64,8 +66,38 @@ def tie_breakers_in_words(rules: Rules, lang: str) -> str:
     return ", ".join(words)
 
 
-def classify(rules: Rules, score: UnitScore) -> str | None:
-    return next((t.label for t in rules.classification if score.total >= t.min), None)
+def classify(rules: Rules, score: UnitScore) -> tuple[str | None, list[Label]]:
+    """The unit's grade and, when a condition kept it from a better one its total reaches, why."""
+    remarks: list[Label] = []
+    labels = [t.label for t in rules.classification]
+    ceiling = min((labels.index(grade) for _, grade in score.grade_capped_by), default=0)
+    for position, threshold in enumerate(rules.classification):
+        if score.total < threshold.min:
+            continue
+        if position < ceiling:
+            code, grade = next((c, g) for c, g in score.grade_capped_by if labels.index(g) == ceiling)
+            if not remarks:
+                remarks.append(Label("remark.grade_capped", (("grade", grade), ("criterion", code))))
+            continue
+        floor = threshold.min_criterion_share
+        if floor is not None and score.lowest_share is not None and score.lowest_share < floor:
+            remarks.append(Label("remark.grade_floor", (
+                ("grade", threshold.label), ("criterion", score.lowest_criterion or ""), ("share", _percent(floor)))))
+            continue
+        return threshold.label, remarks
+    return None, remarks
+
+
+def places(award: Award, units: int, eligible: int) -> int:
+    """How many units an award may go to: its count, the share of its base rounded down, the stricter of both.
+
+    20 % of 3 units is 0 places, of 10 is 2, of 11 is 2: a share never rounds up past what the rule allows.
+    """
+    limits = [award.count] if award.count is not None else []
+    if award.share is not None:
+        base = units if award.share_of == "units" else eligible
+        limits.append(int((award.share * base).to_integral_value(rounding=ROUND_FLOOR)))
+    return min(limits)
 
 
 def rank_units(rules: Rules, scores: list[UnitScore]) -> tuple[list[RankedUnit], list[Issue]]:
@@ -77,36 +109,67 @@ def rank_units(rules: Rules, scores: list[UnitScore]) -> tuple[list[RankedUnit],
         ranks.append(ranks[-1] if position and key == keyed[position - 1][0] else position + 1)
     ordered = [(rank, score) for rank, (_, _, score) in zip(ranks, keyed, strict=True)]
 
-    awarded, issues = _propose_awards(rules, ordered)
-    ranked = [
-        RankedUnit(score, rank, classify(rules, score), awarded.get(score.unit_code))
-        for rank, score in ordered
-    ]
+    awarded, remarks, issues = _propose_awards(rules, ordered)
+    ranked = []
+    for rank, score in ordered:
+        grade, grade_remarks = classify(rules, score)
+        ranked.append(RankedUnit(score, rank, grade, awarded.get(score.unit_code),
+                                 (*grade_remarks, *remarks.get(score.unit_code, []))))
     return ranked, issues
 
 
-def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]) -> tuple[dict[str, str], list[Issue]]:
+def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
+                    ) -> tuple[dict[str, str], dict[str, list[Label]], list[Issue]]:
     awarded: dict[str, str] = {}
+    remarks: dict[str, list[Label]] = {}
     issues: list[Issue] = []
     for award in rules.awards:
         label = award_label(award)
         reaching = [(r, s) for r, s in ordered if s.unit_code not in awarded and s.total >= award.min_score]
+        candidates = []
         for rank, score in reaching:
+            floor = award.min_criterion_share
             if award.key in score.disqualified_from:
                 issues.append(Issue("award-disqualified", unit=score.unit_code, params={
                     "rank": rank, "award": label, "criteria": ", ".join(score.disqualified_by)}))
-        candidates = [(r, s) for r, s in reaching if award.key not in s.disqualified_from]
-        chosen = candidates[: award.count]
-        if chosen and len(candidates) > award.count and candidates[award.count][0] == chosen[-1][0]:
+                remarks.setdefault(score.unit_code, []).append(Label("remark.award_disqualified", (
+                    ("award", label), ("criteria", ", ".join(score.disqualified_by)))))
+            elif floor is not None and score.lowest_share is not None and score.lowest_share < floor:
+                remarks.setdefault(score.unit_code, []).append(Label("remark.award_floor", (
+                    ("award", label), ("criterion", score.lowest_criterion or ""), ("share", _percent(floor)))))
+            else:
+                candidates.append((rank, score))
+        count = places(award, len(rules.units), len(candidates))
+        chosen = candidates[:count]
+        if chosen and len(candidates) > count and candidates[count][0] == chosen[-1][0]:
             # Units sharing a rank compete for the last place: propose them all; the bloc votes.
             last_rank = chosen[-1][0]
             tied = [s.unit_code for r, s in candidates if r == last_rank]
             chosen = [(r, s) for r, s in candidates if r <= last_rank]
             issues.append(Issue("award-tie", params={
-                "award": label, "units": ", ".join(tied), "rank": last_rank, "count": award.count}))
-        if len(chosen) < award.count:
+                "award": label, "units": ", ".join(tied), "rank": last_rank, "count": count}))
+            for code in tied:
+                remarks.setdefault(code, []).append(Label("remark.award_tie", (("award", label),)))
+        if count == 0 and candidates:
+            issues.append(Issue("award-no-places", params={
+                "award": label, "share": _percent(award.share or Decimal(0)),
+                "base": len(rules.units) if award.share_of == "units" else len(candidates)}))
+        elif len(chosen) < count:
             issues.append(Issue("award-unfilled", params={
-                "award": label, "found": len(chosen), "count": award.count, "min_score": award.min_score}))
+                "award": label, "found": len(chosen), "count": count, "min_score": award.min_score}))
         for _, score in chosen:
             awarded[score.unit_code] = award.key
-    return awarded, issues
+        for _, score in candidates[len(chosen):]:
+            if award.share is not None:  # a count alone explains itself; a share is worth spelling out
+                remarks.setdefault(score.unit_code, []).append(Label("remark.award_quota", (
+                    ("award", label), ("places", count))))
+    return awarded, remarks, issues
+
+
+def _percent(share: Decimal) -> str:
+    return f"{(share * 100).normalize():f} %"
+
+
+def remarks_text(placed: RankedUnit, lang: str) -> str:
+    """The Remarks cell of a ranked unit: its remarks as one sentence each, in `lang`."""
+    return "; ".join(text(lang, label.key, **dict(label.params)) for label in placed.remarks)

@@ -22,9 +22,13 @@ from pipeline.labels import LANGUAGES, text
 from pipeline.text import clean, normalise_code
 
 Kind = Literal["base", "bonus", "deduction"]
+NaPolicy = Literal["rescale", "full"]
+ShareOf = Literal["units", "eligible"]
 BONUS = "bonus"
 DEDUCTIONS = "deductions"
 HEADERS = ("party", "state")
+NA_POLICIES: tuple[NaPolicy, ...] = ("rescale", "full")
+SHARE_BASES: tuple[ShareOf, ...] = ("units", "eligible")
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,18 @@ class Criterion:
     step: Decimal | None = None
     na_allowed: bool = False
     evidence_required: bool = False
-    disqualifies: tuple[str, ...] = ()
+    disqualifies: tuple[str, ...] = ()  # award keys a unit with points here cannot receive
+    # The points of one occurrence: the unit types how many times it happened, points = count × this,
+    # at most `max` (bonus and deductions only).
+    per_occurrence: Decimal | None = None
+    na: NaPolicy = "rescale"  # what N/A does: rescale the section, or count the full max ("không phát sinh")
+    caps_grade: str | None = None  # a deduction here keeps the unit's grade at this label or below
+
+    def points(self, entered: Decimal) -> Decimal:
+        """The points an entered value is worth: itself, or count × per_occurrence capped at the max."""
+        if self.per_occurrence is None:
+            return entered
+        return min(entered * self.per_occurrence, self.max)
 
 
 @dataclass(frozen=True)
@@ -69,16 +84,22 @@ class Unit:
 
 @dataclass(frozen=True)
 class Threshold:
+    """A grade: its label, the total it needs and, optionally, a floor for every criterion."""
+
     min: Decimal
     label: str
+    min_criterion_share: Decimal | None = None  # every applicable base criterion ≥ this share of its max
 
 
 @dataclass(frozen=True)
 class Award:
     key: str  # "flag", "merit" or a bloc's own
-    count: int
+    count: int | None  # at most this many places (None: only the share limits them)
     min_score: Decimal
-    label: str | None = None  # shown instead of the built-in label
+    label: str | None = None  # the award's full title, shown instead of the built-in label
+    share: Decimal | None = None  # at most this share of the base, rounded down
+    share_of: ShareOf = "units"  # the base of the share: the bloc's units, or the units that qualify
+    min_criterion_share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +179,10 @@ _TOP_KEYS = {
     "classification", "awards", "issuer", "header", "place", "revision", "basis",
 }
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
-_CRITERION_KEYS = {"code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies"}
+_CRITERION_KEYS = {
+    "code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies", "per_occurrence", "na",
+    "caps_grade",
+}
 
 
 class _Node:
@@ -374,10 +398,11 @@ def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
     awards = _awards(check, top.get("awards"))
     award_keys = {a.key for a in awards}
     sections = _sections(check, top.get("sections"), claim, award_keys)
-    bonus = _bucket(check, top.get("bonus"), BONUS, claim, award_keys)
-    deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys)
-    tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
     classification = _classification(check, top.get("classification"))
+    grade_labels = tuple(t.label for t in classification)
+    bonus = _bucket(check, top.get("bonus"), BONUS, claim, award_keys, grade_labels)
+    deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys, grade_labels)
+    tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
     revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
 
     rules = Rules(
@@ -422,16 +447,19 @@ def _units(check: _Checker, node: _Node | None) -> tuple[Unit, ...]:
 
 
 def _criterion(
-    check: _Checker, node: _Node, path: str, kind: Kind, group: str, claim: Any, award_keys: set[str]
+    check: _Checker, node: _Node, path: str, kind: Kind, group: str, claim: Any, award_keys: set[str],
+    grade_labels: tuple[str, ...] = (), section_na: NaPolicy = "rescale",
 ) -> Criterion:
     # N/A exists only for base criteria (a blank bonus or deduction already means 0), and only a deduction
     # can cost a unit its eligibility for an award.
     allowed = {
-        "base": _CRITERION_KEYS - {"disqualifies"},
-        "bonus": _CRITERION_KEYS - {"na_allowed", "disqualifies"},
-        "deduction": _CRITERION_KEYS - {"na_allowed"},
+        "base": _CRITERION_KEYS - {"disqualifies", "per_occurrence", "caps_grade"},
+        "bonus": _CRITERION_KEYS - {"na_allowed", "disqualifies", "na", "caps_grade"},
+        "deduction": _CRITERION_KEYS - {"na_allowed", "na"},
     }[kind]
     fields = check.mapping(node, path, allowed, ("code", "title", "max"))
+    # A key this kind of criterion does not allow is reported once, as unknown, and otherwise ignored.
+    fields = {key: value for key, value in fields.items() if key in allowed}
     code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
     if code:
         claim(code, f"{path}.code", fields.get("code"))
@@ -447,39 +475,62 @@ def _criterion(
             check.problem(f"{path}.disqualifies[{j}]", item, "unknown_award", key=key,
                           known=", ".join(sorted(award_keys)) or "—")
         disqualifies.append(key)
+    per_occurrence = check.number(fields.get("per_occurrence"), f"{path}.per_occurrence", positive=True)
+    if per_occurrence is not None and step is not None:
+        # The cell holds a count of occurrences, always whole: a step would say something else.
+        check.problem(f"{path}.step", fields.get("step"), "step_with_per_occurrence")
+    na = _choice(check, fields.get("na"), f"{path}.na", NA_POLICIES, section_na)
+    caps_grade = check.string(fields.get("caps_grade"), f"{path}.caps_grade", required=False) or None
+    if caps_grade is not None and caps_grade not in grade_labels:
+        check.problem(f"{path}.caps_grade", fields.get("caps_grade"), "unknown_grade", value=caps_grade,
+                      known=", ".join(grade_labels) or "—")
     return Criterion(
         code=code, title=title, max=maximum, kind=kind, group=group, step=step,
         na_allowed=check.boolean(fields.get("na_allowed"), f"{path}.na_allowed"),
         evidence_required=check.boolean(fields.get("evidence_required"), f"{path}.evidence_required"),
-        disqualifies=tuple(disqualifies),
+        disqualifies=tuple(disqualifies), per_occurrence=per_occurrence, na=na, caps_grade=caps_grade,
     )
+
+
+def _choice(check: _Checker, node: _Node | None, path: str, choices: tuple[Any, ...], default: Any) -> Any:
+    if node is None:
+        return default
+    value = check.string(node, path)
+    if value not in choices:
+        check.problem(path, node, "bad_choice", value=value, choices=", ".join(choices))
+        return default
+    return value
 
 
 def _sections(check: _Checker, node: _Node | None, claim: Any, award_keys: set[str]) -> tuple[Section, ...]:
     sections: list[Section] = []
     for i, item in enumerate(check.sequence(node, "sections")):
         path = f"sections[{i}]"
-        fields = check.mapping(item, path, {"code", "title", "weight", "criteria"}, ("code", "title", "criteria"))
+        fields = check.mapping(item, path, {"code", "title", "weight", "criteria", "na"},
+                               ("code", "title", "criteria"))
+        section_na = _choice(check, fields.get("na"), f"{path}.na", NA_POLICIES, "rescale")
         code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
         if code:
             claim(code, f"{path}.code", fields.get("code"))
         title = check.string(fields.get("title"), f"{path}.title") if "title" in fields else ""
         weight = check.number(fields.get("weight"), f"{path}.weight", default=Decimal(1), positive=True)
         criteria = tuple(
-            _criterion(check, c, f"{path}.criteria[{j}]", "base", code, claim, award_keys)
+            _criterion(check, c, f"{path}.criteria[{j}]", "base", code, claim, award_keys,
+                       section_na=section_na)
             for j, c in enumerate(check.sequence(fields.get("criteria"), f"{path}.criteria"))
         )
         sections.append(Section(code, title, weight or Decimal(1), criteria))
     return tuple(sections)
 
 
-def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_keys: set[str]) -> Bucket:
+def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_keys: set[str],
+            grade_labels: tuple[str, ...]) -> Bucket:
     if node is None:
         return Bucket("", None, ())
     fields = check.mapping(node, name, {"title", "cap", "criteria"}, ("criteria",))
     kind: Kind = "bonus" if name == BONUS else "deduction"
     criteria = tuple(
-        _criterion(check, c, f"{name}.criteria[{j}]", kind, name, claim, award_keys)
+        _criterion(check, c, f"{name}.criteria[{j}]", kind, name, claim, award_keys, grade_labels)
         for j, c in enumerate(check.sequence(fields.get("criteria"), f"{name}.criteria"))
     )
     cap = check.number(fields.get("cap"), f"{name}.cap", minimum=Decimal(0))
@@ -507,14 +558,15 @@ def _classification(check: _Checker, node: _Node | None) -> tuple[Threshold, ...
     thresholds: list[Threshold] = []
     for i, item in enumerate(check.sequence(node, "classification", required=False)):
         path = f"classification[{i}]"
-        fields = check.mapping(item, path, {"min", "label"}, ("min", "label"))
+        fields = check.mapping(item, path, {"min", "label", "min_criterion_share"}, ("min", "label"))
         minimum = check.number(fields.get("min"), f"{path}.min", minimum=Decimal(0))
         label = check.string(fields.get("label"), f"{path}.label") if "label" in fields else ""
+        floor = _share(check, fields.get("min_criterion_share"), f"{path}.min_criterion_share")
         if minimum is not None and thresholds and minimum >= thresholds[-1].min:
             check.problem(f"{path}.min", fields.get("min"), "thresholds_not_descending",
                           value=minimum, previous=thresholds[-1].min)
         if minimum is not None:
-            thresholds.append(Threshold(minimum, label))
+            thresholds.append(Threshold(minimum, label, floor))
     return tuple(thresholds)
 
 
@@ -527,15 +579,31 @@ def _awards(check: _Checker, node: _Node | None) -> tuple[Award, ...]:
     awards: list[Award] = []
     for key, item in check.mapping(node, "awards", set(node.value), ()).items():
         path = f"awards.{key}"
-        fields = check.mapping(item, path, {"count", "min_score", "label"}, ("count",))
-        count = check.integer(fields.get("count"), f"{path}.count", default=1, low=1, high=1000)
+        fields = check.mapping(item, path, {"count", "share", "share_of", "min_score", "label",
+                                            "min_criterion_share"}, ())
+        if "count" not in fields and "share" not in fields:
+            check.problem(path, item, "award_needs_quota")
+        count = check.integer(fields.get("count"), f"{path}.count", default=1, low=1, high=1000) \
+            if "count" in fields else None
+        share = _share(check, fields.get("share"), f"{path}.share")
+        share_of = _choice(check, fields.get("share_of"), f"{path}.share_of", SHARE_BASES, "units")
         min_score = check.number(fields.get("min_score"), f"{path}.min_score", default=Decimal(0),
                                  minimum=Decimal(0))
         label = check.string(fields.get("label"), f"{path}.label", required=False) or None
         if label is None and key not in ("flag", "merit"):
             check.problem(f"{path}.label", item, "award_needs_label", key=key)
-        awards.append(Award(key, count, min_score or Decimal(0), label))
+        floor = _share(check, fields.get("min_criterion_share"), f"{path}.min_criterion_share")
+        awards.append(Award(key, count, min_score or Decimal(0), label, share, share_of, floor))
     return tuple(awards)
+
+
+def _share(check: _Checker, node: _Node | None, path: str) -> Decimal | None:
+    """A share written as a fraction of one (0.85 for 85 %), greater than 0 and at most 1."""
+    value = check.number(node, path)
+    if value is not None and not 0 < value <= 1:
+        check.problem(path, node, "share_range", value=value)
+        return None
+    return value
 
 
 def fingerprint(rules: Rules) -> str:
@@ -545,7 +613,9 @@ def fingerprint(rules: Rules) -> str:
     """
 
     def criteria(items: tuple[Criterion, ...]) -> list[list[str | bool]]:
-        return [[c.code, str(c.max), str(c.step or ""), c.na_allowed] for c in items]
+        # A per-occurrence item changes what the unit types (a count): old templates must be refused.
+        return [[c.code, str(c.max), str(c.step or ""), c.na_allowed, *([str(c.per_occurrence)]
+                 if c.per_occurrence is not None else [])] for c in items]
 
     shape = {
         "bloc": rules.bloc,

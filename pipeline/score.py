@@ -51,6 +51,10 @@ class UnitScore:
     total: Decimal  # rounded once to the rules' decimals
     disqualified_from: tuple[str, ...]  # award keys this unit cannot receive
     disqualified_by: tuple[str, ...]  # the deduction criteria that caused it
+    # The applicable base criterion furthest below its max, as a share of that max (None: all N/A).
+    lowest_share: Fraction | None = None
+    lowest_criterion: str | None = None
+    grade_capped_by: tuple[tuple[str, str], ...] = ()  # (deduction code, the best grade it allows)
 
     def section(self, code: str) -> SectionScore:
         return next(s for s in self.sections if s.code == code)
@@ -76,7 +80,8 @@ def exact_sum(values: Sequence[Decimal | int | Fraction]) -> Fraction:
 
 
 def _sum(values: Mapping[str, Decimal | None], bucket: Bucket) -> Fraction:
-    return exact_sum([values.get(c.code) or 0 for c in bucket.criteria])
+    # A per-occurrence item's value is a count: its points are count × value, capped at its max.
+    return exact_sum([c.points(values.get(c.code) or Decimal(0)) for c in bucket.criteria])
 
 
 def _capped(entered: Fraction, cap: Decimal | None) -> Fraction:
@@ -89,6 +94,7 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
     A bonus or deduction absent from `values` counts as 0; a base criterion must be present.
     """
     sections: list[SectionScore] = []
+    lowest: tuple[Fraction, str] | None = None
     for section in rules.sections:
         entered: list[Decimal] = []
         applicable_max = Decimal(0)
@@ -97,9 +103,15 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
             value = values[criterion.code]
             if value is NOT_APPLICABLE:
                 not_applicable.append(criterion.code)
+                if criterion.na == "full":  # "không phát sinh": the task did not arise, full points
+                    entered.append(criterion.max)
+                    applicable_max += criterion.max
                 continue
             entered.append(value)
             applicable_max += criterion.max
+            share = Fraction(value) / Fraction(criterion.max)
+            if lowest is None or share < lowest[0]:
+                lowest = (share, criterion.code)
         points = exact_sum(entered)
         if applicable_max == 0:
             raise SectionNotApplicable(f"{unit_code}: every criterion of section {section.code} is N/A")
@@ -115,7 +127,8 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
     deductions = _capped(deductions_entered, rules.deductions.cap)
     total_exact = base + bonus - deductions
 
-    disqualifying = [c for c in rules.deductions.criteria if c.disqualifies and (values.get(c.code) or 0) > 0]
+    incurred = [c for c in rules.deductions.criteria if (values.get(c.code) or 0) > 0]
+    disqualifying = [c for c in incurred if c.disqualifies]
     disqualified_from = tuple(dict.fromkeys(key for c in disqualifying for key in c.disqualifies))
     return UnitScore(
         unit_code=unit_code, sections=tuple(sections), base=base,
@@ -123,6 +136,8 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
         deductions_entered=deductions_entered, deductions=deductions,
         total_exact=total_exact, total=round_half_away(total_exact, rules.decimals),
         disqualified_from=disqualified_from, disqualified_by=tuple(c.code for c in disqualifying),
+        lowest_share=lowest[0] if lowest else None, lowest_criterion=lowest[1] if lowest else None,
+        grade_capped_by=tuple((c.code, c.caps_grade) for c in incurred if c.caps_grade),
     )
 
 

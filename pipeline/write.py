@@ -15,6 +15,7 @@ from typing import Any
 from pipeline.errors import OutputError
 from pipeline.labels import text
 from pipeline.numbers import round_half_away
+from pipeline.rank import remarks_text
 from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
@@ -46,12 +47,13 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 deductions=rounded(score.deductions, rules.decimals),
                 sections={s.code: rounded(s.score, SECTION_DECIMALS) for s in score.sections},
                 rank=placed.rank, classification=placed.classification, award=placed.award,
+                remarks=remarks_text(placed, lang) or None,
                 total_exact=str(score.total_exact),
                 disqualified_from=list(score.disqualified_from),
             )
         else:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
-                         classification=None, award=None)
+                         classification=None, award=None, remarks=None)
         units.append(entry)
     inputs = [
         {"file": s.file, "sha256": s.sha256, "size": s.size,
