@@ -10,8 +10,8 @@ from typing import Any
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
-from pipeline.rank import award_name, tie_breakers_in_words
-from pipeline.rules import Rules
+from pipeline.rank import award_name, percent, quota_in_words, tie_breakers_in_words
+from pipeline.rules import Criterion, Rules
 from pipeline.run import RunResult
 from pipeline.validate import UnitStatus
 
@@ -105,6 +105,19 @@ def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
     return render_issues(issues, lang)
 
 
+def _item(criterion: Criterion, lang: str) -> str:
+    """`D1 ≤ 3 (0,5/lần; không xét: flag)`: a bonus or deduction item as the summary lists it."""
+    notes = []
+    if criterion.per_occurrence is not None:
+        notes.append(text(lang, "summary.per_occurrence", points=criterion.per_occurrence))
+    if criterion.disqualifies:
+        notes.append(text(lang, "summary.disqualifies", awards=", ".join(criterion.disqualifies)))
+    if criterion.caps_grade:
+        notes.append(text(lang, "summary.caps_grade", grade=criterion.caps_grade))
+    shown = f"{criterion.code} ≤ {format_number(criterion.max, lang)}"
+    return f"{shown} ({'; '.join(notes)})" if notes else shown
+
+
 def render_rules(rules: Rules, lang: str) -> str:
     def n(value: Decimal | int) -> str:
         return format_number(value, lang)
@@ -128,18 +141,19 @@ def render_rules(rules: Rules, lang: str) -> str:
     lines.append(t("base_max", max=n(rules.base_max)))
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:
-            items = ", ".join(
-                f"{c.code} ≤ {n(c.max)}" + (f" ({t('disqualifies', awards=', '.join(c.disqualifies))})"
-                                            if c.disqualifies else "")
-                for c in bucket.criteria)
+            items = ", ".join(_item(c, lang) for c in bucket.criteria)
             cap = n(bucket.cap) if bucket.cap is not None else t("no_cap")
             lines.append(t("bucket", name=text(lang, f"report.{name}"), cap=cap, items=items))
     if rules.tie_breakers:
         lines.append(t("tie_breakers", breakers=tie_breakers_in_words(rules, lang)))
     if rules.classification:
-        thresholds = "; ".join(f"≥ {n(c.min)} {c.label}" for c in rules.classification)
+        thresholds = "; ".join(
+            f"≥ {n(c.min)} {c.label}" + (t("floor", share=percent(c.min_criterion_share))
+                                         if c.min_criterion_share else "")
+            for c in rules.classification)
         lines.append(t("classification", thresholds=thresholds))
     for award in rules.awards:
-        lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key, count=award.count,
-                       min_score=n(award.min_score)))
+        floor = t("floor", share=percent(award.min_criterion_share)) if award.min_criterion_share else ""
+        lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key,
+                       quota=quota_in_words(award, lang), min_score=n(award.min_score)) + floor)
     return "\n".join(lines)

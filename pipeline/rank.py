@@ -82,7 +82,7 @@ def classify(rules: Rules, score: UnitScore) -> tuple[str | None, list[Label]]:
         floor = threshold.min_criterion_share
         if floor is not None and score.lowest_share is not None and score.lowest_share < floor:
             remarks.append(Label("remark.grade_floor", (
-                ("grade", threshold.label), ("criterion", score.lowest_criterion or ""), ("share", _percent(floor)))))
+                ("grade", threshold.label), ("criterion", score.lowest_criterion or ""), ("share", percent(floor)))))
             continue
         return threshold.label, remarks
     return None, remarks
@@ -136,7 +136,7 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
                     ("award", label), ("criteria", ", ".join(score.disqualified_by)))))
             elif floor is not None and score.lowest_share is not None and score.lowest_share < floor:
                 remarks.setdefault(score.unit_code, []).append(Label("remark.award_floor", (
-                    ("award", label), ("criterion", score.lowest_criterion or ""), ("share", _percent(floor)))))
+                    ("award", label), ("criterion", score.lowest_criterion or ""), ("share", percent(floor)))))
             else:
                 candidates.append((rank, score))
         count = places(award, len(rules.units), len(candidates))
@@ -152,7 +152,7 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
                 remarks.setdefault(code, []).append(Label("remark.award_tie", (("award", label),)))
         if count == 0 and candidates:
             issues.append(Issue("award-no-places", params={
-                "award": label, "share": _percent(award.share or Decimal(0)),
+                "award": label, "share": percent(award.share or Decimal(0)),
                 "base": len(rules.units) if award.share_of == "units" else len(candidates)}))
         elif len(chosen) < count:
             issues.append(Issue("award-unfilled", params={
@@ -166,7 +166,16 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
     return awarded, remarks, issues
 
 
-def _percent(share: Decimal) -> str:
+def quota_in_words(award: Award, lang: str) -> str:
+    """"up to 1 unit(s) and 20 % of the bloc's units": an award's places as the rules file sets them."""
+    parts = [text(lang, "summary.quota_count", count=award.count)] if award.count is not None else []
+    if award.share is not None:
+        parts.append(text(lang, f"summary.quota_share_{award.share_of}", share=percent(award.share)))
+    return text(lang, "summary.and").join(parts)
+
+
+def percent(share: Decimal) -> str:
+    """0.85 → `85 %`, as the rules' shares are shown."""
     return f"{(share * 100).normalize():f} %"
 
 
