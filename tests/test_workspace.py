@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import date
 
 import pytest
@@ -101,7 +102,7 @@ def test_init_command_tells_the_next_steps(tmp_path, monkeypatch):
     result = invoke("init", "khoi", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [
-        "Working folder khoi made:", f"  khoi/schemas/rules-{date.today().year}.yaml",
+        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml",
         "Go into it before running the commands: cd khoi"]
     assert "bloc-score templates" in result.stdout and "bloc-score run" in result.stdout
 
@@ -148,6 +149,9 @@ def test_the_folders_own_note_is_skipped_silently(tmp_path):
 def test_the_repository_keeps_the_example_apart_from_the_secretarys_folders():
     assert example_rules() == SAMPLE_RULES
     assert EXAMPLE.is_relative_to(ROOT / "pipeline")  # package data: an installed command has it
-    for folder in ("input", "schemas"):
-        shipped = sorted(p.name for p in (ROOT / folder).iterdir())
-        assert shipped == ["README.txt"], f"{folder}/ must start empty: {shipped}"
+    # What a fresh clone holds (a secretary's own files in this checkout are git-ignored, and fine).
+    listed = subprocess.run(["git", "ls-files", "input", "schemas", "output"], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert sorted(listed.stdout.split()) == ["input/README.txt", "output/.gitkeep", "schemas/README.txt"]

@@ -29,7 +29,8 @@ def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | N
     target = folder or out_dir or Path(".")
     lang = lang or "vi"
     made = init_folder(target, example=example, lang=lang)
-    lines = [text(lang, "init.made", folder=str(target))]
+    # "." says nothing in a message: name the folder itself.
+    lines = [text(lang, "init.made", folder=str(target if target.parts else target.resolve()))]
     lines += [text(lang, "init.written", path=str(path)) for path in made.written]
     if os.path.abspath(target) != os.getcwd():
         lines.append(text(lang, "init.cd", folder=str(target)))
