@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The example bloc-year, shipped inside the package so an installed command has it too.
+EXAMPLE := pipeline/examples/quang-tri-2024
+EXAMPLE_RULES := $(EXAMPLE)/schemas/quang-tri-co-quan-dang-2024.yaml
 
 .PHONY: run test lint templates sample bench clean
 
@@ -11,17 +14,17 @@ $(BIN)/bloc-score: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-run: $(BIN)/bloc-score  ## score the shipped sample: input/ -> output/
-	$(BIN)/bloc-score run
+run: $(BIN)/bloc-score  ## score the example: $(EXAMPLE)/input/ -> output/
+	$(BIN)/bloc-score run --rules $(EXAMPLE_RULES) --input $(EXAMPLE)/input --out output
 
 test: $(BIN)/bloc-score  ## the whole test suite, then ruff
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
 
-templates: $(BIN)/bloc-score  ## blank templates for every unit -> output/templates/
-	$(BIN)/bloc-score templates --out output/templates
+templates: $(BIN)/bloc-score  ## blank templates for every unit of the example -> output/templates/
+	$(BIN)/bloc-score templates --rules $(EXAMPLE_RULES) --out output/templates
 
-sample: $(BIN)/bloc-score  ## regenerate the nine sample submissions in input/
+sample: $(BIN)/bloc-score  ## regenerate the nine submissions of the example in $(EXAMPLE)/input/
 	$(BIN)/python scripts/make_sample_input.py
 
 bench: $(BIN)/bloc-score  ## speed and memory figures (see README)

@@ -11,24 +11,30 @@ import atexit
 import gc
 import sys
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pipeline import __version__
+from pipeline.commands.init import init
 from pipeline.errors import BlocScoreError, ExitCode
+from pipeline.workspace import INPUT, OUTPUT
 
-DEFAULT_RULES_FOLDER = Path("schemas")
+if TYPE_CHECKING:
+    from pipeline.rules import Rules
+
+FC = TypeVar("FC", bound=Callable[..., Any])
 
 LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
                            help="Language of messages and labels (default: the rules file's).")
 
 
-def rules_option(required: bool = False) -> Any:
+def rules_option(required: bool = False) -> Callable[[FC], FC]:
     return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
                         required=required,
-                        help="The year's rules file (default: the only .yaml file in schemas/).")
+                        help="The year's rules file (default: chosen in schemas/; the output says which and why).")
 
 
 class _Group(click.Group):
@@ -63,25 +69,27 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Validate, score and rank the Excel self-assessments of an emulation bloc's units.
 
     \b
-    Workflow: bloc-score templates → send one to each unit → collect the
-    filled files in input/ → bloc-score run → open output/ranking-<year>.xlsx
+    Workflow: bloc-score init → edit the rules file in schemas/ →
+    bloc-score templates → send one to each unit → collect the filled
+    files in input/ → bloc-score run → open output/ranking-<year>.xlsx
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
 
 
-def _load(rules_path: Path | None, lang: str | None):
-    from pipeline.labels import text
-    from pipeline.rules import find_rules_file, load_rules
+main.add_command(init)
 
-    if rules_path is None:
-        rules_path = find_rules_file(DEFAULT_RULES_FOLDER)
-        if rules_path is None:
-            found = sorted(p.name for p in DEFAULT_RULES_FOLDER.glob("*.y*ml")) if DEFAULT_RULES_FOLDER.is_dir() else []
-            listing = f" ({', '.join(found)})" if found else ""
-            raise BlocScoreError(text(lang or "vi", "report.no_rules", folder=str(DEFAULT_RULES_FOLDER),
-                                      found=listing))
-    return load_rules(rules_path, lang=lang)
+
+def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path]) -> Rules:
+    """The rules to use (named, or chosen in schemas/ to match `submissions`), saying which and why."""
+    from pipeline.rules import load_rules
+    from pipeline.rules_choice import choose_rules_file
+    from pipeline.workspace import SCHEMAS
+
+    choice = choose_rules_file(rules_path, SCHEMAS, submissions, lang or "vi")
+    rules = load_rules(choice.path, lang=lang)
+    click.echo(choice.describe(lang or rules.language))
+    return rules
 
 
 class _ProgressBars:
@@ -125,9 +133,9 @@ class _ProgressBars:
 
 @main.command()
 @rules_option()
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=Path("input"), show_default=True,
+@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
               help="Folder holding the units' filled templates.")
-@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=Path("output"),
+@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
               show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, no progress lines.")
@@ -137,7 +145,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     from pipeline.run import run as run_pipeline
     from pipeline.write import write_outputs
 
-    rules = _load(rules_path, lang)
+    rules = _load(rules_path, lang, input_dir)
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(message: str) -> None:
@@ -146,8 +154,9 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 
     bars = _ProgressBars(lang or rules.language) if show_progress else None
     try:
-        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=bars and bars.tick)
-        write_outputs(result, output_dir, tick=bars and bars.tick)
+        tick = bars.tick if bars else None
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick)
+        write_outputs(result, output_dir, tick=tick)
     finally:
         if bars:
             bars.close()
@@ -161,14 +170,14 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 @main.command()
 @rules_option()
 @click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("output/templates"), show_default=True, help="Folder for the templates.")
+              default=OUTPUT / "templates", show_default=True, help="Folder for the templates.")
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
     """Write one self-assessment template per unit, ready to e-mail."""
     from pipeline.labels import text
     from pipeline.template import write_templates
 
-    rules = _load(rules_path, lang)
+    rules = _load(rules_path, lang, INPUT)
     written = write_templates(rules, out_dir, lang=lang)
     for path in written:
         click.echo(f"  {path}")
@@ -182,7 +191,7 @@ def rules(rules_file: Path | None, lang: str | None) -> None:
     """Check a rules file and print a readable summary of it."""
     from pipeline.console import render_rules
 
-    loaded = _load(rules_file, lang)
+    loaded = _load(rules_file, lang, INPUT)
     click.echo(render_rules(loaded, lang or loaded.language))
 
 
@@ -196,7 +205,7 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     from pipeline.issues import has_errors
     from pipeline.run import check_files
 
-    loaded = _load(rules_path, lang)
+    loaded = _load(rules_path, lang, list(files))
     issues = check_files(loaded, list(files))
     click.echo(render_check(issues, [f.name for f in files], lang or loaded.language))
     sys.exit(ExitCode.PROBLEMS if has_errors(issues) else ExitCode.DONE)

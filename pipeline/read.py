@@ -47,6 +47,8 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file heade
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
+# The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
+_FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 
 
 class SheetRow(NamedTuple):
@@ -103,6 +105,8 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
     for entry in sorted(folder.iterdir(), key=lambda p: unicodedata.normalize("NFC", p.name)):
         name = display_name(entry, folder)
         lower = unicodedata.normalize("NFC", entry.name).casefold()
+        if lower in _FOLDER_NOTES and entry.is_file():
+            continue
         stray = _stray_kind(lower)
         if stray:
             issues.append(Issue("stray-file", file=name, params={"what": stray}))

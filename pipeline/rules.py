@@ -626,9 +626,3 @@ def fingerprint(rules: Rules) -> str:
     }
     canonical = json.dumps(shape, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
-
-
-def find_rules_file(folder: Path = Path("schemas")) -> Path | None:
-    """The rules file to use when none is named: the only one in `folder`, else None."""
-    candidates = sorted(p for p in folder.glob("*.y*ml") if p.is_file()) if folder.is_dir() else []
-    return candidates[0] if len(candidates) == 1 else None

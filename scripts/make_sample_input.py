@@ -1,4 +1,7 @@
-"""Regenerate input/: the nine filled submissions of the sample bloc (Quảng Trị Party agencies, 2024).
+"""Regenerate the example's submissions: the nine filled files of the sample bloc (Quảng Trị Party agencies, 2024).
+
+They live in pipeline/examples/quang-tri-2024/input/, beside the example's rules file, inside the package so
+an installed `bloc-score init --example` has them too.
 
 Made with the project's own template writer, so they are exactly what units receive and send back.
 Run `make sample` after changing the sample rules file; tests/test_sample.py checks they are in sync.
@@ -15,8 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.synthetic import UnitProfile, write_submissions  # noqa: E402
+from pipeline.workspace import EXAMPLE  # noqa: E402
 
-RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
+RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 
 PROFILES = {
     "VPTU": UnitProfile(
@@ -40,7 +44,7 @@ PROFILES = {
 
 def main() -> None:
     rules = load_rules(RULES)
-    folder = ROOT / "input"
+    folder = EXAMPLE / "input"
     for old in folder.glob("*.xlsx"):
         old.unlink()
     for path in write_submissions(rules, PROFILES, folder):

@@ -1,6 +1,6 @@
 """Regenerate docs/ranking-sheet.png: the sample's Ranking sheet as it comes out of the printer.
 
-Scores the shipped sample (schemas/ + input/) into a temporary folder, has LibreOffice print the
+Scores the example bloc-year (pipeline/examples/quang-tri-2024/) into a temporary folder, has LibreOffice print the
 workbook to PDF, and renders page 1 — the Ranking sheet — with pdftoppm. Needs `soffice` and
 `pdftoppm` (poppler-utils) on PATH. Usage: .venv/bin/python scripts/render_ranking_png.py [--dpi 100]
 """
@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
+from pipeline.workspace import EXAMPLE, example_rules  # noqa: E402
 from pipeline.write import write_outputs  # noqa: E402
 
-RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 TARGET = ROOT / "docs" / "ranking-sheet.png"
 
 
@@ -53,7 +53,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        result = run(load_rules(RULES), ROOT / "input")
+        result = run(load_rules(example_rules()), EXAMPLE / "input")
         workbook, _ = write_outputs(result, work / "output")
         png = first_page_png(to_pdf(workbook, work), options.out, options.dpi)
     print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)

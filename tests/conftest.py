@@ -16,9 +16,12 @@ import yaml
 from pipeline.layout import template_filename
 from pipeline.rules import Rules, load_rules, parse_rules
 from pipeline.template import FilledValue, write_template
+from pipeline.workspace import EXAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
+# The example bloc-year shipped in the package (pipeline/examples/quang-tri-2024/).
+SAMPLE_RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
+SAMPLE_INPUT = EXAMPLE / "input"
 
 # A small bloc: enough to exercise every rule, small enough to reason about by hand.
 SMALL_RULES: dict[str, Any] = {

@@ -13,10 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import ROOT, SAMPLE_RULES, SMALL_RULES, rules_from, values
+from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, rules_from, values
 from tests.test_rules import BROKEN
-
-SAMPLE_INPUT = ROOT / "input"
 
 
 def invoke(*args: str):

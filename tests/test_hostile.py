@@ -534,10 +534,10 @@ def test_one_corrupted_sample_file_leaves_eight_ranked(tmp_path, sample_rules):
     from click.testing import CliRunner
 
     from pipeline.cli import main
-    from tests.conftest import ROOT, SAMPLE_RULES
+    from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
     inbox = tmp_path / "input"
-    shutil.copytree(ROOT / "input", inbox)
+    shutil.copytree(SAMPLE_INPUT, inbox)
     victim = next(inbox.glob("2024_BTGTU_*.xlsx"))
     victim.write_bytes(victim.read_bytes()[:3000])
     out = tmp_path / "out"

@@ -1,13 +1,12 @@
 """The rules file: loading, every mistake reported with its line, the fingerprint."""
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from pipeline.errors import RulesError
-from pipeline.rules import find_rules_file, load_rules, parse_rules
-from tests.conftest import SAMPLE_RULES, rules_from
+from pipeline.rules import load_rules, parse_rules
+from tests.conftest import rules_from
 
 
 def test_sample_rules_load(sample_rules):
@@ -145,12 +144,3 @@ def test_fingerprint_follows_scoring_not_wording(small_rules):
     changed_max = rules_from(bonus={"cap": 3, "criteria": [{"code": "B1", "title": "x", "max": 3}]})
     assert changed_max.fingerprint != small_rules.fingerprint
     assert rules_from(year=2025).fingerprint != small_rules.fingerprint
-
-
-def test_find_rules_file(tmp_path):
-    assert find_rules_file(tmp_path) is None
-    (tmp_path / "a.yaml").write_text("x: 1")
-    assert find_rules_file(tmp_path) == tmp_path / "a.yaml"
-    (tmp_path / "b.yml").write_text("x: 1")
-    assert find_rules_file(tmp_path) is None  # two candidates: the user must choose
-    assert find_rules_file(Path(SAMPLE_RULES).parent) == SAMPLE_RULES

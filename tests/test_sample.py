@@ -8,7 +8,7 @@ import python_calamine
 
 from pipeline.run import run
 from pipeline.synthetic import write_submissions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SAMPLE_INPUT
 
 
 def _generator():
@@ -26,14 +26,14 @@ def _cells(path):
 def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
     generator = _generator()
     fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
-    shipped = sorted((ROOT / "input").glob("*.xlsx"))
+    shipped = sorted(SAMPLE_INPUT.glob("*.xlsx"))
     assert sorted(p.name for p in fresh) == [p.name for p in shipped]
     for path in fresh:
-        assert _cells(path) == _cells(ROOT / "input" / path.name), f"run `make sample`: {path.name} is stale"
+        assert _cells(path) == _cells(SAMPLE_INPUT / path.name), f"run `make sample`: {path.name} is stale"
 
 
 def test_sample_shows_a_real_ranking(sample_rules):
-    result = run(sample_rules, ROOT / "input", workers=1)
+    result = run(sample_rules, SAMPLE_INPUT, workers=1)
     assert result.exit_code == 0
     assert len(result.ranked) == 9
     assert [r.award for r in result.ranked].count("flag") == 1

@@ -25,7 +25,7 @@ from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
 from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, wrapped_lines
 from pipeline.write import SECTION_DECIMALS, results_dict, rounded, write_outputs
-from tests.conftest import FULL_SMALL, ROOT, SMALL_RULES, rules_from, values
+from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
 INJECTIONS = {
@@ -102,7 +102,7 @@ def complete(tmp_path_factory: pytest.TempPathFactory) -> Written:
 @pytest.fixture(scope="module")
 def sample_written(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The shipped sample (nine units of a Party bloc), as `bloc-score run` writes it."""
-    result = run(sample_rules, ROOT / "input")
+    result = run(sample_rules, SAMPLE_INPUT)
     workbook_path, json_path = write_outputs(result, tmp_path_factory.mktemp("sample"))
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
                    workbook_path)

@@ -1,0 +1,157 @@
+"""The working folder: `bloc-score init`, the example kept apart from real files, an empty input/ explained."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.errors import BlocScoreError
+from pipeline.read import discover
+from pipeline.rules import load_rules, parse_rules
+from pipeline.workspace import EXAMPLE, example_files, example_rules, init_folder, starter_rules
+from tests.conftest import ROOT, SAMPLE_RULES
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_init_writes_a_valid_commented_rules_file_and_empty_folders(tmp_path, lang):
+    made = init_folder(tmp_path / "khoi", lang=lang, year=2025)
+    assert made.rules_file == tmp_path / "khoi" / "schemas" / "rules-2025.yaml"
+    assert made.written == [made.rules_file]
+    assert (tmp_path / "khoi" / "input").is_dir() and not any((tmp_path / "khoi" / "input").iterdir())
+    assert (tmp_path / "khoi" / "output").is_dir() and not any((tmp_path / "khoi" / "output").iterdir())
+    rules = load_rules(made.rules_file)
+    assert (rules.year, rules.language) == (2025, lang)
+    assert made.rules_file.read_text(encoding="utf-8").startswith("# ")  # commented for the secretary
+
+
+def test_the_starter_is_the_same_rules_in_both_languages():
+    vi, en = (parse_rules(starter_rules(lang, 2025), source=f"rules.{lang}.yaml") for lang in ("vi", "en"))
+    assert len(vi.units) == len(en.units)
+
+    def shape(rules):
+        criteria = [(c.code, c.max, c.step, c.na_allowed, c.evidence_required, c.disqualifies)
+                    for c in rules.criteria()]
+        awards = [(a.key, a.count, a.min_score) for a in rules.awards]
+        return criteria, rules.tie_breakers, [t.min for t in rules.classification], awards, rules.bonus.cap
+
+    assert shape(vi) == shape(en)
+
+
+def test_init_defaults_to_this_year(tmp_path):
+    made = init_folder(tmp_path, lang="en")
+    assert load_rules(made.rules_file).year == date.today().year
+
+
+def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
+    made = init_folder(tmp_path / "demo", example=True)
+    assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
+    copied = {p.relative_to(tmp_path / "demo") for p in made.written}
+    assert copied == set(example_files())
+    assert len([p for p in copied if p.parts[0] == "input"]) == 9
+    assert not (tmp_path / "demo" / "README.md").exists()  # the example's description stays where it is shipped
+    assert (tmp_path / "demo" / "output").is_dir()
+
+
+def test_init_never_replaces_a_file_and_writes_nothing(tmp_path):
+    (tmp_path / "schemas").mkdir()
+    own = tmp_path / "schemas" / "rules-2025.yaml"
+    own.write_text("bloc: mine\n", encoding="utf-8")
+    with pytest.raises(BlocScoreError) as raised:
+        init_folder(tmp_path, lang="en", year=2025)
+    assert f"{tmp_path} already holds schemas/rules-2025.yaml." in raised.value.message
+    assert "never replaces a file, so it wrote nothing" in raised.value.message
+    assert own.read_text(encoding="utf-8") == "bloc: mine\n"
+    assert not (tmp_path / "input").exists() and not (tmp_path / "output").exists()
+
+
+def test_init_in_a_folder_with_other_files_is_fine(tmp_path):
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "README.txt").write_text("note")
+    (tmp_path / "ghi-chu.docx").write_bytes(b"x")
+    made = init_folder(tmp_path, lang="vi", year=2025)
+    assert made.written == [tmp_path / "schemas" / "rules-2025.yaml"]
+
+
+def test_init_over_a_file_named_like_the_folder_is_refused(tmp_path):
+    (tmp_path / "khoi").write_text("not a folder")
+    with pytest.raises(BlocScoreError, match="khoi"):
+        init_folder(tmp_path / "khoi", lang="en", year=2025)
+
+
+def test_init_command_exits_2_when_it_would_replace_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "--example", "demo").exit_code == 0
+    again = invoke("init", "--example", "demo", "--lang", "en")
+    assert again.exit_code == 2
+    assert "demo already holds input/2024_BDVTU_Ban-Dan-van-Tinh-uy.xlsx" in again.stderr
+    assert "… (+5)" in again.stderr  # ten files: five named, the rest counted
+    assert "bloc-score init NEW-FOLDER" in again.stderr
+
+
+def test_init_command_tells_the_next_steps(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("init", "khoi", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:3] == [
+        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml",
+        "Go into it before running the commands: cd khoi"]
+    assert "bloc-score templates" in result.stdout and "bloc-score run" in result.stdout
+
+
+def test_init_folder_may_be_named_with_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "--out", "khoi").exit_code == 0
+    assert (tmp_path / "khoi" / "schemas").is_dir()
+    assert invoke("init", "a", "--out", "b").exit_code == 2
+
+
+def test_the_example_scores_in_an_init_made_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    invoke("init", "--example")
+    result = invoke("run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Tệp quy định: schemas/{SAMPLE_RULES.name} (tệp duy nhất trong schemas).")
+    data = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
+    assert data["rules"]["file"] == f"schemas/{SAMPLE_RULES.name}"
+    assert len(data["inputs"]) == 9
+
+
+def test_an_empty_input_folder_says_what_to_put_there_and_how_to_try_the_example(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    invoke("init")
+    (tmp_path / "input" / "README.txt").write_text("Đặt vào đây các tệp …", encoding="utf-8")
+    (tmp_path / "input" / ".gitkeep").write_text("")
+    result = invoke("run")
+    assert result.exit_code == 2
+    assert "không có tệp bảng tính nào" in result.stderr
+    assert "bloc-score templates" in result.stderr
+    assert "bloc-score init --example vi-du" in result.stderr
+    assert not (tmp_path / "output" / "results-2025.json").exists()
+
+
+def test_the_folders_own_note_is_skipped_silently(tmp_path):
+    for name in ("README.txt", "readme.md", ".gitkeep", "ghi chu.txt"):
+        (tmp_path / name).write_text("x")
+    files, issues = discover(tmp_path)
+    assert files == []
+    assert [(i.code, i.file) for i in issues] == [("not-a-spreadsheet", "ghi chu.txt")]
+
+
+def test_the_repository_keeps_the_example_apart_from_the_secretarys_folders():
+    assert example_rules() == SAMPLE_RULES
+    assert EXAMPLE.is_relative_to(ROOT / "pipeline")  # package data: an installed command has it
+    # What a fresh clone holds (a secretary's own files in this checkout are git-ignored, and fine).
+    listed = subprocess.run(["git", "ls-files", "input", "schemas", "output"], cwd=ROOT, capture_output=True,
+                            text=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert sorted(listed.stdout.split()) == ["input/README.txt", "output/.gitkeep", "schemas/README.txt"]
