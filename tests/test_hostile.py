@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.layout import template_filename
-from pipeline.read import MAX_FILE_BYTES
 from pipeline.run import RunResult, run
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, rules_from, values
@@ -185,9 +184,21 @@ def test_external_entity(folder):
 def test_fifty_megabyte_file(folder):
     with (folder / "A.xlsx").open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing on disk
-    issue = one(go(folder), "file-too-large")
-    assert issue.params["size_mb"] == "50"
-    assert MAX_FILE_BYTES < 50 * 1024 * 1024
+    result = go(folder)
+    issue = one(result, "file-too-large")
+    assert issue.file == "A.xlsx" and issue.unit == "A"
+    assert "A.xlsx is 50 MB, more than the 20 MB a submission may be" in issue.message("en")
+    assert result.status["A"] == "invalid"
+    assert_others_scored(result)
+
+
+@pytest.mark.parametrize(("size", "code"), [(20 * 1024 * 1024, "not-excel"), (20 * 1024 * 1024 + 1, "file-too-large")])
+def test_the_readme_limit_of_20_mb_is_the_one_applied(folder, size, code):
+    """At exactly 20 MB the file is opened (and found to hold zeros); one byte more and it is not."""
+    with (folder / "A.xlsx").open("wb") as handle:
+        handle.truncate(size)
+    result = go(folder)
+    assert [(i.code, i.file) for i in result.issues if i.unit == "A"] == [(code, "A.xlsx")]
 
 
 def test_sheet_with_a_hundred_thousand_rows(folder):
