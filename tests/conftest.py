@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -12,10 +13,17 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from pipeline.layout import template_filename
 from pipeline.rules import Rules, load_rules, parse_rules
 from pipeline.template import FilledValue, write_template
+
+# Property tests draw the same examples on every machine and every run, so a failure in CI is a failure here.
+# HYPOTHESIS_PROFILE=explore draws new ones when hunting for bugs; a failure prints its seed blob.
+settings.register_profile("repeatable", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_RULES = ROOT / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
