@@ -17,7 +17,7 @@ import pytest
 from pipeline.layout import template_filename
 from pipeline.run import RunResult, run
 from tests import builders
-from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, rules_from, values
+from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
 RULES = rules_from()
 GOOD = values(**FULL_SMALL)
@@ -505,7 +505,7 @@ def test_evidence_in_nfd_is_normalised(folder):
 
 # --------------------------------------------------------------------- real clients' files
 
-@needs_libreoffice
+@pytest.mark.libreoffice
 @pytest.mark.parametrize(("target", "fmt", "warned"), [
     ("xlsx", "xlsx", False), ("ods", "ods", True), ("xls", "xls", True),
 ])
