@@ -162,6 +162,7 @@ def test_signed_scan_beside_the_workbook(folder):
 
 # ------------------------------------------------------------------------------ hostile input
 
+@pytest.mark.slow
 def test_zip_bomb(folder):
     builders.zip_bomb(folder / "A.xlsx", expanded_mb=300)
     result = go(folder)
@@ -201,6 +202,7 @@ def test_the_readme_limit_of_20_mb_is_the_one_applied(folder, size, code):
     assert [(i.code, i.file) for i in result.issues if i.unit == "A"] == [(code, "A.xlsx")]
 
 
+@pytest.mark.slow
 def test_sheet_with_a_hundred_thousand_rows(folder):
     builders.huge_sheet(folder / "A.xlsx", rows=100_000)
     result = go(folder)
@@ -506,6 +508,7 @@ def test_evidence_in_nfd_is_normalised(folder):
 # --------------------------------------------------------------------- real clients' files
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 @pytest.mark.parametrize(("target", "fmt", "warned"), [
     ("xlsx", "xlsx", False), ("ods", "ods", True), ("xls", "xls", True),
 ])

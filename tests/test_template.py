@@ -131,6 +131,7 @@ def _calamine_cells(path: Path, sheet: str) -> list[list]:
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
         sample_rules, write_filled, tmp_path, lo_profile):
     filled = values(**{"1.1": 19.5, "1.2": "N/A", "1.3": (14, 13.5, "Báo cáo số 5"), "2.1": 4.75, "2.2": 4,
@@ -177,6 +178,7 @@ VALIDATION_CASES = [
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_profile):
     """LibreOffice itself evaluates each criterion's validation rule on entered values, all in one file."""
     template = write_template(sample_rules, sample_rules.unit("VPTU"), tmp_path / "t.xlsx")
@@ -194,6 +196,7 @@ def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_pr
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, tmp_path, lo_profile):
     """The unit's real path: the blank template from `templates`, typed into, saved by Calc."""
     from tests import builders
