@@ -61,6 +61,17 @@ def assert_others_scored(result: RunResult) -> None:
     assert {r.unit_code for r in result.ranked} >= {"B", "C", "D"}
 
 
+def unusable(result: RunResult, code: str, name: str = "A.xlsx"):
+    """What the secretary checks for a file that cannot be used: one error naming it, unit A listed as sent but
+    invalid (not missing), and the other units ranked all the same."""
+    issue = one(result, code)
+    assert (issue.severity, issue.file, issue.unit) == ("error", name, "A")
+    assert name in issue.message("en") and name in issue.message("vi")
+    assert result.status["A"] == "invalid"
+    assert_others_scored(result)
+    return issue
+
+
 # ------------------------------------------------------------------------------ the file itself
 
 @pytest.mark.parametrize(("content", "kind"), [
@@ -89,33 +100,28 @@ def test_unreadable_file_with_an_anonymous_name(folder):
 
 def test_word_document_renamed(folder):
     builders.docx_like(folder / "A.xlsx")
-    assert one(go(folder), "not-excel").params["kind"] == "Word (.docx)"
+    assert unusable(go(folder), "not-excel").params["kind"] == "Word (.docx)"
 
 
 def test_truncated_download(folder):
     whole = good_file(scratch(folder))
     (folder / "A.xlsx").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    issue = one(go(folder), "corrupt-file")
-    assert issue.file == "A.xlsx"
+    unusable(go(folder), "corrupt-file")
 
 
 def test_zip_with_garbage(folder):
     (folder / "A.xlsx").write_bytes(b"PK\x03\x04" + b"\x00garbage" * 100)
-    assert one(go(folder), "corrupt-file").file == "A.xlsx"
+    unusable(go(folder), "corrupt-file")
 
 
 def test_damaged_sheet_inside_a_good_zip(folder):
     builders.broken_sheet_xml(good_file(scratch(folder)), folder / "A.xlsx")
-    result = go(folder)
-    assert one(result, "corrupt-file").file == "A.xlsx"
-    assert_others_scored(result)
+    unusable(go(folder), "corrupt-file")
 
 
 def test_password_protected(folder):
     builders.encrypted(good_file(scratch(folder)), folder / "A.xlsx")
-    result = go(folder)
-    issue = one(result, "password-protected")
-    assert issue.file == "A.xlsx"
+    issue = unusable(go(folder), "password-protected")
     assert "remove the password" in issue.message("en")
 
 
@@ -129,13 +135,17 @@ def test_unreadable_file_is_reported_against_the_unit_its_name_names(folder):
 
 def test_empty_file(folder):
     (folder / "A.xlsx").write_bytes(b"")
-    assert one(go(folder), "empty-file").file == "A.xlsx"
+    unusable(go(folder), "empty-file")
 
 
 def test_folder_named_like_a_workbook(folder):
     (folder / "A.xlsx").mkdir()
     result = go(folder)
-    assert one(result, "not-a-file").file == "A.xlsx"
+    issue = one(result, "not-a-file")
+    assert (issue.severity, issue.file) == ("error", "A.xlsx")
+    assert "A.xlsx is a folder, not a file" in issue.message("en")
+    assert result.status["A"] == "missing"  # a folder is not something the unit sent
+    assert one(result, "unit-missing").unit == "A"
     assert_others_scored(result)
 
 
@@ -165,32 +175,24 @@ def test_signed_scan_beside_the_workbook(folder):
 @pytest.mark.slow
 def test_zip_bomb(folder):
     builders.zip_bomb(folder / "A.xlsx", expanded_mb=300)
-    result = go(folder)
-    assert one(result, "zip-bomb").file == "A.xlsx"
-    assert_others_scored(result)
+    unusable(go(folder), "zip-bomb")
 
 
 def test_billion_laughs(folder):
     builders.billion_laughs(good_file(scratch(folder)), folder / "A.xlsx")
-    result = go(folder)
-    assert one(result, "xml-entities").file == "A.xlsx"
-    assert_others_scored(result)
+    unusable(go(folder), "xml-entities")
 
 
 def test_external_entity(folder):
     builders.external_entity(good_file(scratch(folder)), folder / "A.xlsx")
-    assert one(go(folder), "xml-entities").file == "A.xlsx"
+    unusable(go(folder), "xml-entities")
 
 
 def test_fifty_megabyte_file(folder):
     with (folder / "A.xlsx").open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing on disk
-    result = go(folder)
-    issue = one(result, "file-too-large")
-    assert issue.file == "A.xlsx" and issue.unit == "A"
+    issue = unusable(go(folder), "file-too-large")
     assert "A.xlsx is 50 MB, more than the 20 MB a submission may be" in issue.message("en")
-    assert result.status["A"] == "invalid"
-    assert_others_scored(result)
 
 
 @pytest.mark.parametrize(("size", "code"), [(20 * 1024 * 1024, "not-excel"), (20 * 1024 * 1024 + 1, "file-too-large")])
@@ -289,7 +291,7 @@ def test_no_criteria_table(folder):
     book = openpyxl.Workbook()
     book.active["A1"] = "Báo cáo tổng kết năm 2024"
     book.save(folder / "A.xlsx")
-    assert one(go(folder), "not-a-template").file == "A.xlsx"
+    unusable(go(folder), "not-a-template")
 
 
 # ------------------------------------------------------------------------------- unit code
@@ -444,7 +446,8 @@ def test_cell_errors_are_located(folder, changes, code, cell):
     issue = one(result, code)
     assert (issue.file, issue.sheet, issue.cell, issue.unit) == ("A.xlsx", "Self-assessment", cell, "A")
     assert issue.severity == "error"
-    assert cell in issue.message("en") or code in ("score-missing",)
+    assert issue.message("en").startswith(f"{cell}: ")  # the secretary reads where first
+    assert f"criterion {issue.criterion}" in issue.message("en")
     assert result.status["A"] == "invalid"
     assert_others_scored(result)
 
