@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from fractions import Fraction
+from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -55,8 +56,10 @@ def test_the_main_help_lists_every_command_and_the_workflow():
     assert [c for c in main.commands if f"  {c} " not in result.output] == []
 
 
-def test_version():
-    assert invoke("--version").output.startswith("bloc-score, version ")
+def test_version_is_the_installed_package_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output == f"bloc-score, version {version('bloc-score')}\n"
 
 
 def test_python_dash_m():
@@ -200,9 +203,10 @@ def test_output_open_in_excel_is_refused_clearly(sample_input, tmp_path):
 
 def test_earlier_outputs_are_kept(sample_input, tmp_path):
     output = tmp_path / "out"
-    run_sample(sample_input, output)
+    assert run_sample(sample_input, output).exit_code == 0
     first = (output / "results-2024.json").read_bytes()
     result = run_sample(sample_input, output)
+    assert result.exit_code == 0
     kept = sorted((output / "previous").iterdir(), key=lambda p: p.suffix)
     assert [p.suffix for p in kept] == [".json", ".xlsx"]
     assert kept[0].read_bytes() == first
