@@ -25,6 +25,7 @@ def bench():
         del sys.modules[spec.name]
 
 
+@pytest.mark.slow
 def test_benchmark_prints_the_table(bench, tmp_path, capsys):
     code = bench.main(["--sizes", "3", "--repeat", "1", "--cache", str(tmp_path / "cache"),
                        "--results", str(tmp_path / "results")])

@@ -7,9 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
+from importlib.metadata import version
 from pathlib import Path
 
+import click
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import main
@@ -32,16 +36,28 @@ def run_sample(input_dir: Path, output_dir: Path, *extra: str):
     return invoke("run", "--rules", SAMPLE_RULES, "--input", input_dir, "--output", output_dir, *extra)
 
 
-def test_every_command_has_help():
-    for command in ["run", "templates", "rules", "check"]:
-        result = invoke(command, "--help")
-        assert result.exit_code == 0
-        assert main.commands[command].help, command
-    assert "Workflow" in invoke("--help").output
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help(command):
+    result = CliRunner().invoke(main, [command, "--help"], prog_name="bloc-score", catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.output.startswith(f"Usage: bloc-score {command} [OPTIONS]")
+    described = main.commands[command]
+    first_paragraph = " ".join((described.help or "").split("\n\n")[0].split())
+    assert first_paragraph and first_paragraph in " ".join(result.output.split())  # as click rewraps it
+    assert [o.name for o in described.params if isinstance(o, click.Option) and not o.help] == []
 
 
-def test_version():
-    assert invoke("--version").output.startswith("bloc-score, version ")
+def test_the_main_help_lists_every_command_and_the_workflow():
+    result = invoke("--help")
+    assert result.exit_code == 0
+    assert "Workflow" in result.output
+    assert [c for c in main.commands if f"  {c} " not in result.output] == []
+
+
+def test_version_is_the_installed_package_version():
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.output == f"bloc-score, version {version('bloc-score')}\n"
 
 
 def test_python_dash_m():
@@ -66,9 +82,11 @@ def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
 
 
 def test_json_contract(sample_input, tmp_path):
-    run_sample(sample_input, tmp_path / "out")
+    result = run_sample(sample_input, tmp_path / "out")
+    assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
-    assert {"bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
+    assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
+    assert data["schema_version"] == 1
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
             "classification", "award"} <= set(unit)
@@ -83,19 +101,24 @@ def test_json_contract(sample_input, tmp_path):
         assert set(issue) >= {"severity", "code", "file", "sheet", "cell", "unit", "criterion", "message"}
 
 
-def test_section_scores_in_json_keep_six_decimals(tmp_path, write_filled):
+def test_section_scores_in_json_keep_nine_decimals_and_totals_the_rules_decimals(tmp_path, write_filled):
+    # Section I rescales 26.5 applicable points of 30 to its 50: 44.1666…, which two decimals would hide.
+    data = {**SMALL_RULES, "sections": [
+        {"code": "I", "title": "Nhiệm vụ chính trị", "criteria": [
+            {"code": "1.1", "title": "a", "max": 15}, {"code": "1.2", "title": "b", "max": 20, "na_allowed": True},
+            {"code": "1.3", "title": "c", "max": 15, "step": 0.5}]},
+        SMALL_RULES["sections"][1]]}
     rules_file = tmp_path / "rules.yaml"
-    import yaml
-
-    rules_file.write_text(yaml.safe_dump(SMALL_RULES, allow_unicode=True), encoding="utf-8")
-    rules = rules_from()
-    write_filled(rules, "A", values(**{"1.1": 17.5, "1.2": "N/A", "2.1": 9.25, "2.2": 7}))
+    rules_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = rules_from(data)
+    write_filled(rules, "A", values(**{"1.1": 14, "1.2": "N/A", "1.3": 12.5, "2.1": 9.25, "2.2": 7}))
     result = invoke("run", "--rules", rules_file, "--input", tmp_path / "input", "--output", tmp_path / "out")
     assert result.exit_code == 1  # B, C and D sent nothing
-    data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
-    a = next(u for u in data["units"] if u["code"] == "A")
-    assert a["sections"]["I"] == 26.25  # 17.5 × 30/20
-    assert a["total"] == 42.5
+    results = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
+    a = next(u for u in results["units"] if u["code"] == "A")
+    assert a["sections"] == {"I": 44.166666667, "II": 16.25}  # 26.5 × 50/30; 9.25 + 7
+    assert a["total"] == 60.42  # 44.1666… + 16.25 rounded once, at the end
+    assert Fraction(a["total_exact"]) == Fraction(265, 6) + Fraction(65, 4)
 
 
 def test_a_missing_unit_makes_the_run_provisional(sample_input, tmp_path):
@@ -178,9 +201,10 @@ def test_output_open_in_excel_is_refused_clearly(sample_input, tmp_path):
 
 def test_earlier_outputs_are_kept(sample_input, tmp_path):
     output = tmp_path / "out"
-    run_sample(sample_input, output)
+    assert run_sample(sample_input, output).exit_code == 0
     first = (output / "results-2024.json").read_bytes()
     result = run_sample(sample_input, output)
+    assert result.exit_code == 0
     kept = sorted((output / "previous").iterdir(), key=lambda p: p.suffix)
     assert [p.suffix for p in kept] == [".json", ".xlsx"]
     assert kept[0].read_bytes() == first

@@ -1,6 +1,9 @@
 """The README stays true: every issue code, command and exit code it should mention, it does."""
 
+import re
+
 from pipeline.cli import main
+from pipeline.errors import ExitCode
 from pipeline.issues import SEVERITY
 from pipeline.labels import LANGUAGES, catalogue, placeholders
 from tests.conftest import ROOT
@@ -29,3 +32,22 @@ def test_languages_have_the_same_keys_and_placeholders():
     english, vietnamese = catalogue("en"), catalogue("vi")
     assert set(english) == set(vietnamese)
     assert [k for k in english if placeholders(english[k]) != placeholders(vietnamese[k])] == []
+
+
+def _readme_table(heading: str) -> list[list[str]]:
+    """The rows of the first table under a README heading, each a list of stripped cells."""
+    section = README.split(f"\n{heading}\n", 1)[1]
+    rows = []
+    for line in section.lstrip("\n").splitlines():
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
+    return rows[2:]  # after the header and its --- line
+
+
+def test_readme_exit_code_table_is_exit_code():
+    documented = {int(row[0]): row[1] for row in _readme_table("### Exit codes")}
+    assert sorted(documented) == sorted(code.value for code in ExitCode)
+    assert all(documented.values())
+    # The two a user must not confuse: a provisional ranking and a bug to report.
+    assert "provisional" in documented[ExitCode.PROBLEMS] and "bug" in documented[ExitCode.BUG]

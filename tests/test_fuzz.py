@@ -5,13 +5,13 @@ The oracle below judges each edited cell on its own, from the rules, without the
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import shutil
 import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,11 +22,16 @@ from tests.conftest import FULL_SMALL, rules_from, values
 
 RULES = rules_from()
 CRITERIA = {c.code: c for c in RULES.criteria()}
-BASE_FOLDER = Path(tempfile.mkdtemp(prefix="bloc-score-fuzz-"))
-atexit.register(shutil.rmtree, BASE_FOLDER, ignore_errors=True)
-for _code in ("A", "B", "C", "D"):
-    builders.template_for(RULES, _code, BASE_FOLDER / template_filename(RULES, RULES.unit(_code)),
-                          values(**FULL_SMALL))
+
+
+@pytest.fixture(scope="session")
+def good_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four valid submissions, built once; each example edits a copy of unit A's."""
+    folder = tmp_path_factory.mktemp("fuzz-good")
+    for code in ("A", "B", "C", "D"):
+        builders.template_for(RULES, code, folder / template_filename(RULES, RULES.unit(code)), values(**FULL_SMALL))
+    return folder
+
 
 # What a person might leave in a score cell, each with a verdict the oracle can reach on its own.
 cell_values = st.one_of(
@@ -82,12 +87,14 @@ def breaks_a_rule(cells: dict[tuple[str, str], object]) -> bool:
     return any(all(final_na[c.code] for c in section.criteria) for section in RULES.sections)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes=edits)
-def test_random_edits_never_crash_and_never_rank_a_broken_unit(changes):
-    with tempfile.TemporaryDirectory() as scratch:
+def test_random_edits_never_crash_and_never_rank_a_broken_unit(good_folder, changes):
+    # The same 60 examples on every run (the `repeatable` profile in conftest.py); a scratch copy for each.
+    with tempfile.TemporaryDirectory(dir=good_folder.parent) as scratch:
         folder = Path(scratch) / "input"
-        shutil.copytree(BASE_FOLDER, folder)
+        shutil.copytree(good_folder, folder)
         path = folder / template_filename(RULES, RULES.unit("A"))
         good = values(**FULL_SMALL)
         cells: dict[tuple[str, str], object] = {}

@@ -65,10 +65,18 @@ def test_round_half_away_from_zero(value, decimals, expected):
     assert str(round_half_away(value, decimals)) == expected
 
 
-def test_float_rounding_would_be_wrong():
-    # The reason for exact arithmetic: the binary float nearest 19.825 lies below it.
-    assert round(19.825, 2) == 19.82
-    assert round_half_away(Decimal("19.825"), 2) == Decimal("19.83")
+@pytest.mark.parametrize(("typed", "decimals", "shown"), [
+    (19.825, 2, "19.83"),  # Excel's ROUND shows 19.83; Python's round() of the float gives 19.82
+    (2.675, 2, "2.68"),
+    (1.005, 2, "1.01"),
+    (0.125, 2, "0.13"),
+    (2.5, 0, "3"),  # half away from zero, not to even
+])
+def test_a_score_read_from_a_cell_rounds_on_the_digits_typed(typed, decimals, shown):
+    # The cell holds the binary float nearest what was typed, which may lie just below the half.
+    kind, number = parse_score(typed)
+    assert kind is Parsed.NUMBER
+    assert str(round_half_away(number, decimals)) == shown
 
 
 @pytest.mark.parametrize(("value", "lang", "decimals", "shown"), [

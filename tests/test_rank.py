@@ -134,17 +134,26 @@ def test_shared_rank_for_the_last_place_proposes_all_and_warns(rules):
     assert "vote" in ties[0].message("en")
 
 
-def test_tie_below_the_last_place_is_not_a_contest(rules):
-    rules2 = rules_from(awards={"flag": {"count": 2, "min_score": 45}})
-    _, placed, issues = ranking(rules2, unit(rules2, "A", ii22=9), unit(rules2, "B", ii22=8),
-                                unit(rules2, "C", ii22=8))
-    assert placed["A"].award == "flag"
-    assert placed["B"].award == placed["C"].award == "flag"  # B and C tie for the 2nd and last place
-    assert [i.code for i in issues if i.code == "award-tie"] == ["award-tie"]
-    _, placed, issues = ranking(rules2, unit(rules2, "A", ii22=8), unit(rules2, "B", ii22=8),
-                                unit(rules2, "C", ii22=7))
-    assert placed["C"].award is None  # A and B share rank 1 and fill both places: no contest
-    assert not [i for i in issues if i.code == "award-tie"]
+TWO_FLAGS = {"flag": {"count": 2, "min_score": 45}}
+
+
+def test_a_tie_for_the_second_of_two_places_proposes_both_and_warns():
+    rules = rules_from(awards=TWO_FLAGS)
+    _, placed, issues = ranking(rules, unit(rules, "A", ii22=9), unit(rules, "B", ii22=8),
+                                unit(rules, "C", ii22=8))
+    assert placed["A"].award == placed["B"].award == placed["C"].award == "flag"
+    ties = [i for i in issues if i.code == "award-tie"]
+    assert [(t.params["units"], t.params["rank"], t.params["count"]) for t in ties] == [("B, C", 2, 2)]
+
+
+def test_a_tie_that_fills_the_places_exactly_is_not_a_contest():
+    rules = rules_from(awards=TWO_FLAGS)
+    ranks, placed, issues = ranking(rules, unit(rules, "A", ii22=8), unit(rules, "B", ii22=8),
+                                    unit(rules, "C", ii22=7))
+    assert ranks == [("A", 1), ("B", 1), ("C", 3)]
+    assert placed["A"].award == placed["B"].award == "flag"
+    assert placed["C"].award is None  # above its min score, but both places went to A and B
+    assert [i.code for i in issues if i.code == "award-tie"] == []
 
 
 def test_award_min_score_compares_the_rounded_total():

@@ -1,12 +1,14 @@
 """The rules file: loading, every mistake reported with its line, the fingerprint."""
 
+import copy
+import re
 from decimal import Decimal
 
 import pytest
 
 from pipeline.errors import RulesError
 from pipeline.rules import load_rules, parse_rules
-from tests.conftest import rules_from
+from tests.conftest import SMALL_RULES, rules_from
 
 
 def test_sample_rules_load(sample_rules):
@@ -133,14 +135,36 @@ def test_missing_file(tmp_path):
         load_rules(tmp_path / "nope.yaml", lang="en")
 
 
-def test_fingerprint_follows_scoring_not_wording(small_rules):
-    reworded = rules_from(bloc=small_rules.bloc)  # same
-    assert reworded.fingerprint == small_rules.fingerprint
-    data = rules_from().__dict__
-    assert len(data["fingerprint"]) == 12
-    changed_title = rules_from(sections=[
-        {**s, "title": s["title"] + " (sửa)"} for s in __import__("tests.conftest").conftest.SMALL_RULES["sections"]])
-    assert changed_title.fingerprint == small_rules.fingerprint
-    changed_max = rules_from(bonus={"cap": 3, "criteria": [{"code": "B1", "title": "x", "max": 3}]})
-    assert changed_max.fingerprint != small_rules.fingerprint
-    assert rules_from(year=2025).fingerprint != small_rules.fingerprint
+def _edited(edit) -> dict:
+    data = copy.deepcopy(SMALL_RULES)
+    edit(data)
+    return data
+
+
+def _first_criterion(data: dict) -> dict:
+    return data["sections"][0]["criteria"][0]
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: _first_criterion(d).update(title="Chương trình công tác (sửa lời)"),
+    lambda d: d["sections"][1].update(title="Công tác xây dựng Đảng"),
+    lambda d: d["units"][0].update(name="Đơn vị A (tên mới)"),
+    lambda d: d.update(language="vi"),
+    lambda d: d["classification"][0].update(label="Hoàn thành xuất sắc"),
+], ids=["criterion title", "section title", "unit name", "language", "classification label"])
+def test_rewording_keeps_the_fingerprint_so_sent_templates_stay_valid(small_rules, edit):
+    assert rules_from(_edited(edit)).fingerprint == small_rules.fingerprint
+
+
+@pytest.mark.parametrize("edit", [
+    lambda d: _first_criterion(d).update(max=25),
+    lambda d: _first_criterion(d).update(step=0.25),
+    lambda d: _first_criterion(d).update(na_allowed=True),
+    lambda d: d["sections"][0].update(weight=0.5),
+    lambda d: d["bonus"].update(cap=2),
+    lambda d: d.update(year=2025),
+], ids=["max", "step", "N/A allowed", "weight", "bonus cap", "year"])
+def test_a_scoring_change_changes_the_fingerprint(small_rules, edit):
+    changed = rules_from(_edited(edit)).fingerprint
+    assert changed != small_rules.fingerprint
+    assert re.fullmatch(r"[0-9a-f]{12}", changed)

@@ -45,16 +45,18 @@ def test_scoring_rules(small_rules, changes, section_I, section_II, base, bonus,
     assert str(score.total) == total  # rounded once, to the rules' decimals
 
 
-def test_weight_is_exact():
+def test_weighted_sections_equal_on_paper_are_equal_in_the_ranking():
     rules = rules_from(sections=[
         {"code": "I", "title": "t", "weight": 0.6, "criteria": [{"code": "1", "title": "t", "max": 10}]},
         {"code": "II", "title": "t", "weight": 0.7, "criteria": [{"code": "2", "title": "t", "max": 10}]},
     ], tie_breakers=[], bonus={"criteria": [{"code": "B1", "title": "b", "max": 1}]},
         deductions={"criteria": [{"code": "D1", "title": "d", "max": 1}]})
-    score = score_unit(rules, "A", {"1": D("0.1"), "2": D("0.2")})
-    # 0.6 × 0.1 + 0.7 × 0.2 = 0.2 exactly; in binary floats 0.6*0.1 + 0.7*0.2 = 0.19999999999999998
-    assert score.base == Fraction(1, 5)
-    assert 0.6 * 0.1 + 0.7 * 0.2 != 0.2
+    # Both are 0.2 by hand; binary floats would make A 0.19999999999999998 and B 0.2, and rank B first.
+    a = score_unit(rules, "A", {"1": D("0.1"), "2": D("0.2")})  # 0.6 × 0.1 + 0.7 × 0.2
+    b = score_unit(rules, "B", {"1": D("0.31"), "2": D("0.02")})  # 0.6 × 0.31 + 0.7 × 0.02
+    assert a.base == b.base == Fraction(1, 5)
+    assert a.total_exact == b.total_exact
+    assert str(a.total) == str(b.total) == "0.20"
 
 
 def test_total_rounds_half_away_from_zero_on_the_exact_value():

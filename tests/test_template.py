@@ -15,7 +15,7 @@ from pipeline.run import run
 from pipeline.score import score_unit
 from pipeline.template import validation_formula, write_template, write_templates
 from pipeline.validate import validate
-from tests.conftest import FULL_SMALL, libreoffice_convert, needs_libreoffice, values
+from tests.conftest import FULL_SMALL, libreoffice_convert, values
 
 
 def test_one_template_per_unit_named_for_people(sample_rules, tmp_path):
@@ -149,7 +149,8 @@ def _calamine_cells(path: Path, sheet: str) -> list[list]:
     return book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
 
 
-@needs_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
         sample_rules, write_filled, tmp_path, lo_profile):
     filled = values(**{"1.1": 19.5, "1.2": "N/A", "1.3": (14, 13.5, "Báo cáo số 5"), "2.1": 4.75, "2.2": 4,
@@ -195,7 +196,8 @@ VALIDATION_CASES = [
 ]
 
 
-@needs_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_profile):
     """LibreOffice itself evaluates each criterion's validation rule on entered values, all in one file."""
     template = write_template(sample_rules, sample_rules.unit("VPTU"), tmp_path / "t.xlsx")
@@ -212,7 +214,8 @@ def test_data_validation_refuses_a_score_above_max(sample_rules, tmp_path, lo_pr
     assert verdicts == [(code, entered, accepted) for code, entered, accepted in VALIDATION_CASES]
 
 
-@needs_libreoffice
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, tmp_path, lo_profile):
     """The unit's real path: the blank template from `templates`, typed into, saved by Calc."""
     from tests import builders
@@ -248,7 +251,6 @@ PREVIEW_CASES = {
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
-@needs_libreoffice
 def test_calc_recalculated_preview_equals_the_pipeline(small_rules, tmp_path, lo_profile):
     """Calc recalculates every template formula on load; its totals are the pipeline's, case by case."""
     layout = plan_layout(small_rules)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -433,8 +433,12 @@ def test_ranking_print_setup(small):
     assert int(sheet.page_setup.fitToHeight) == 0  # as many pages tall as a long bloc needs
     assert sheet.print_title_rows == f"${head}:${head}"
     assert sheet.oddFooter.center.text.endswith(small.t("workbook.page_footer", page="&P", pages="&N"))
-    assert sheet.print_area is not None
     assert sheet.freeze_panes == f"C{head + 1}"
+    # The printed page holds every column written and ends below the leader's signature line.
+    first_column, first_row, last_column, last_row = range_boundaries(sheet.print_area.split("!")[1])
+    assert (first_column, first_row, last_column) == (1, 1, sheet.max_column)
+    signatures = header_row(sheet, small.t("workbook.signed_by_secretary"))
+    assert last_row > signatures + 1  # the "(signature and full name)" line, and room to sign
 
 
 def test_frozen_headers_and_autofilter(small):
@@ -544,9 +548,9 @@ def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
     assert "A" not in names and text("en", "workbook.sheet_details") in names
     assert text("en", "workbook.sheet_matrix") not in names  # the Details table holds the same figures
     details = written.sheet("details")
-    assert details.auto_filter.ref is not None
     rows = list(details.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 2 * len(list(written.result.rules.criteria()))
+    assert details.auto_filter.ref == f"A1:{get_column_letter(details.max_column)}{len(rows) + 1}"  # every row
 
 
 def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from pipeline.labels import text
 from pipeline.run import run
 from pipeline.write import write_outputs
-from tests.conftest import SAMPLE_INPUT, libreoffice_convert, needs_libreoffice
+from tests.conftest import SAMPLE_INPUT, libreoffice_convert
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
@@ -33,7 +33,6 @@ def _squeeze(value: str) -> str:
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
-@needs_libreoffice
 @needs_poppler
 def test_the_sample_ranking_prints_on_one_a4_landscape_page(sample_rules, tmp_path, lo_profile):
     result = run(sample_rules, SAMPLE_INPUT)
