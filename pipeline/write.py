@@ -7,20 +7,17 @@ import os
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import OutputError
 from pipeline.labels import text
-from pipeline.numbers import round_half_away
+from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
 SCHEMA_VERSION = 1
-SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -76,11 +73,6 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def rounded(value: Fraction | Decimal, decimals: int) -> float:
-    """A JSON number rounded half away from zero; float() of a short decimal prints back the same digits."""
-    return float(round_half_away(value, decimals))
-
-
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> list[Path]:
     """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`."""
     from pipeline.workbook import write_workbook
@@ -100,7 +92,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         payload = json.dumps(results_dict(result), ensure_ascii=False, indent=2)
         path.write_text(payload + "\n", encoding="utf-8")
 
-    writers: list[Callable[[Path], None]] = [lambda path: write_workbook(result, path, tick=tick), json_writer]
+    writers: list[Callable[[Path], object]] = [lambda path: write_workbook(result, path, tick=tick), json_writer]
     staged: list[Path] = []
     try:
         with paused_gc():
@@ -119,7 +111,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     return targets
 
 
-def _stage(target: Path, writer: Callable[[Path], None], lang: str) -> Path:
+def _stage(target: Path, writer: Callable[[Path], object], lang: str) -> Path:
     """Write into a temporary file beside the target, so a crash never leaves half a workbook."""
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
     os.close(handle)

@@ -20,11 +20,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import workbook as workbook_module
 from pipeline.labels import text
 from pipeline.layout import template_filename
+from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
-from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, wrapped_lines
-from pipeline.write import SECTION_DECIMALS, results_dict, rounded, write_outputs
+from pipeline.workbook import RankingColumns, number_format, safe_sheet_name
+from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
+from pipeline.workbook.ranking import RULE_CHARACTER
+from pipeline.write import results_dict, write_outputs
+from pipeline.xlsx import wrapped_lines
 from tests.conftest import FULL_SMALL, ROOT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
@@ -272,7 +276,7 @@ def test_award_rows_are_highlighted(small):
     for offset, placed in enumerate(small.result.ranked):
         fill = sheet.cell(start + offset, 2).fill.fgColor.rgb
         if placed.award:
-            assert fill.endswith(workbook_module.AWARD_FILLS[placed.award].lstrip("#"))
+            assert fill.endswith(AWARD_FILLS[placed.award].lstrip("#"))
         else:
             assert fill in (None, "00000000")
 
@@ -302,7 +306,7 @@ def test_title_block_party_and_state(small, tmp_path):
     state = write_run(rules_from(header="state", language="vi", place="Quảng Trị"), tmp_path,
                       {"A": values(**FULL_SMALL)})
     rule = state.ranking["A2"].value
-    assert set(rule) == {workbook_module.RULE_CHARACTER}  # a short solid rule, not dashes
+    assert set(rule) == {RULE_CHARACTER}  # a short solid rule, not dashes
     header = " ".join(str(c.value) for c in state.ranking[1] if c.value)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
     date = next(str(c.value) for c in state.ranking[2][1:] if c.value)
@@ -332,7 +336,7 @@ def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
 
     self_cell, appraised, final = cell("A", 0, "1.1"), cell("A", 1, "1.1"), cell("A", 2, "1.1")
     assert (self_cell.value, appraised.value, final.value) == (18, 17, 17)
-    changed = workbook_module.CHANGED_FILL.lstrip("#")
+    changed = CHANGED_FILL.lstrip("#")
     assert appraised.fill.fgColor.rgb.endswith(changed) and final.fill.fgColor.rgb.endswith(changed)
     assert not (self_cell.fill.fgColor.rgb or "").endswith(changed)
     assert not (cell("A", 2, "2.1").fill.fgColor.rgb or "").endswith(changed)
