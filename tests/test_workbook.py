@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -24,11 +25,10 @@ from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
-from pipeline.workbook import RankingColumns, number_format, safe_sheet_name
+from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
 from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
 from pipeline.workbook.ranking import RULE_CHARACTER
 from pipeline.write import results_dict, write_outputs
-from pipeline.xlsx import wrapped_lines
 from tests.conftest import FULL_SMALL, ROOT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
@@ -470,20 +470,6 @@ def test_rows_grow_to_fit_long_unit_names(tmp_path):
     assert written.ranking.cell(start, 2).alignment.wrap_text
 
 
-@pytest.mark.parametrize(
-    ("value", "width", "lines"),
-    [
-        ("", 10, 1),
-        ("ngắn", 10, 1),
-        ("một hai ba bốn năm sáu bảy tám chín mười", 10, 4),  # wraps at spaces
-        ("dòng một\ndòng hai", 40, 2),  # explicit line breaks count
-        ("x" * 40, 10, 4),  # a long token (a file name, a hash) breaks anywhere
-    ],
-)
-def test_wrapped_lines(value, width, lines):
-    assert wrapped_lines(value, width) == lines
-
-
 # ------------------------------------------------------------------------------------------- audit
 
 def test_audit_records_rules_inputs_tool_and_time(small):
@@ -573,3 +559,33 @@ def test_details_table_marks_the_appraisal_changes(tmp_path, monkeypatch):
     assert [c.value for c in a11[3:6]] == [18, 16, 16]
     assert a11[5].fill.fgColor.rgb.endswith("FCE4D6") and a11[4].fill.fgColor.rgb.endswith("FCE4D6")
     assert not rows[("B", "1.1")][5].fill.fgColor.rgb.endswith("FCE4D6")
+
+
+# ------------------------------------------------------------------------------ reads the run's result
+
+def test_the_final_column_shows_the_runs_decision_never_its_own(small, tmp_path):
+    """The final figure is the cell Validation.final names: a writer that re-derived it would show 17 here."""
+    result = small.result
+    entries, final = result.validation.entries, result.validation.final
+    own = entries.index[(entries["unit_code"] == "A") & (entries["criterion_code"] == "1.1")
+                        & (entries["scorer"] == "self")][0]
+    row = (final["unit_code"] == "A") & (final["criterion_code"] == "1.1")
+    decided_otherwise = final.copy()
+    decided_otherwise.loc[row, ["scorer", "entry"]] = ["self", own]
+    changed = replace(result, validation=replace(result.validation, final=decided_otherwise))
+    sheet = load_workbook(write_workbook(changed, tmp_path / "w.xlsx"))["A"]
+    a11 = next(r for r in sheet.iter_rows() if r[0].value == "1.1")
+    assert [c.value for c in a11[3:6]] == [18, 17, 18]  # self, appraised as read; final as decided
+    assert not (a11[5].fill.fgColor.rgb or "").endswith(CHANGED_FILL.lstrip("#"))
+
+
+def test_writing_the_workbook_changes_nothing_in_the_result(small, tmp_path):
+    result = small.result
+    before = (result.validation.entries.copy(), result.validation.final.copy(), list(result.issues),
+              dict(result.status), list(result.ranked), dict(result.validation.used), list(result.outputs))
+    write_workbook(result, tmp_path / "again.xlsx")
+    entries, final, issues, status, ranked, used, outputs = before
+    pd.testing.assert_frame_equal(result.validation.entries, entries)
+    pd.testing.assert_frame_equal(result.validation.final, final)
+    assert (result.issues, result.status, result.ranked, result.validation.used, result.outputs) == \
+        (issues, status, ranked, used, outputs)
