@@ -94,14 +94,14 @@ def _generator_digest(rules_text: str) -> str:
     """Changes when what the submissions hold could change, so a cached folder never goes stale.
 
     That is the rules text and their fingerprint (what a template's identity carries), the template
-    writer, the synthetic filler and the texts printed in the template.
+    writer and its xlsx helpers, the synthetic filler and the texts printed in the template.
     """
     from pipeline.layout import TEMPLATE_VERSION
     from pipeline.rules import parse_rules
 
     digest = hashlib.sha256(rules_text.encode("utf-8"))
     digest.update(f"{parse_rules(rules_text).fingerprint}/{TEMPLATE_VERSION}".encode())
-    for part in ("template.py", "synthetic.py", "locales/vi.yaml", "locales/en.yaml"):
+    for part in ("template.py", "xlsx.py", "synthetic.py", "locales/vi.yaml", "locales/en.yaml"):
         digest.update((ROOT / "pipeline" / part).read_bytes())
     return digest.hexdigest()[:10]
 

@@ -116,3 +116,16 @@ def round_half_away(value: Decimal | Fraction, decimals: int) -> Decimal:
         result = -result if value < 0 else result
         return result.quantize(Decimal(1).scaleb(-decimals))
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+# Sections are shown (JSON, workbook) with more digits than totals: the JSON contract asks for at least 6,
+# enough to re-add the sections exactly to the cent.
+SECTION_DECIMALS = 9
+
+
+def rounded(value: Fraction | Decimal, decimals: int) -> float:
+    """A figure as the JSON and the workbook show it: rounded half away from zero, as a float.
+
+    float() of a short decimal prints back the same digits.
+    """
+    return float(round_half_away(value, decimals))

@@ -13,8 +13,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import xlsxwriter
+from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline import preview
 from pipeline.labels import format_number, text
@@ -36,16 +37,26 @@ from pipeline.layout import (
     template_identity,
 )
 from pipeline.rules import Bucket, Criterion, Rules, Unit
+from pipeline.xlsx import (
+    Formats,
+    at_size,
+    fit_row,
+    national_header,
+    new_workbook,
+    page_footer,
+    print_setup,
+    write_letterhead,
+    write_value,
+)
 
 # Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
 # handle differently: the final value per row, the max that counts as applicable (0 when N/A) for the final
 # and the self-score columns, and the first cell so far that a spreadsheet cannot add up (preview.py).
 FINAL, FINAL_APPLICABLE, SELF_APPLICABLE, CHECK = 6, 7, 8, 9
-FONT = "Times New Roman"
 # The score columns of the template, by scorer (the entries table's `scorer` values).
 _SCORE_COLUMNS = {"self": SELF, "appraised": APPRAISED}
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
-LINE_HEIGHT = 16.5  # points per line of 12-pt Times New Roman
+EVIDENCE_SIZE = 11
 
 
 @dataclass(frozen=True)
@@ -58,14 +69,12 @@ class FilledValue:
 
 
 class _Formats:
-    """Every cell format, created once per workbook (xlsxwriter's advice, and ours)."""
+    """The template's cell formats, by use; every one wraps its text."""
 
-    def __init__(self, book: xlsxwriter.Workbook, decimals: int) -> None:
-        base = {"font_name": FONT, "font_size": 12, "valign": "vcenter", "text_wrap": True}
+    def __init__(self, formats: Formats, decimals: int) -> None:
         number = "0" if decimals == 0 else "0." + "#" * decimals
-
-        def add(**extra: object) -> xlsxwriter.format.Format:
-            return book.add_format({**base, **extra})
+        self.formats = formats
+        add = formats.get
 
         self.plain = add()
         self.bold = add(bold=True)
@@ -82,7 +91,7 @@ class _Formats:
         self.cell = add(border=1)
         self.max = add(border=1, align="center", num_format=number)
         self.entry = add(border=1, align="center", num_format=number, locked=False, bg_color="#FFF9E6")
-        self.evidence = add(border=1, locked=False, bg_color="#FFF9E6", font_size=11)
+        self.evidence = add(border=1, locked=False, bg_color="#FFF9E6", font_size=EVIDENCE_SIZE)
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
         self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
         self.helper = add(num_format="General")
@@ -95,11 +104,10 @@ def write_template(
     """Write the template of one unit to `path`; `filled` pre-enters values (sample and test data)."""
     lang = lang or rules.language
     path = Path(path)
-    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
     # A fixed creation date keeps regenerated samples identical from one run to the next.
-    book.set_properties({"title": text(lang, "template.title", year=rules.year), "author": rules.bloc,
-                         "created": _FIXED_DATE})
-    fmt = _Formats(book, rules.decimals)
+    book = new_workbook(path, {"title": text(lang, "template.title", year=rules.year), "author": rules.bloc,
+                               "created": _FIXED_DATE})
+    fmt = _Formats(Formats(book, text_wrap=True), rules.decimals)
     sheet_name = text(lang, "template.sheet")
     sheet = book.add_worksheet(sheet_name)
     layout = plan_layout(rules)
@@ -108,7 +116,7 @@ def write_template(
     _write_heading(sheet, fmt, rules, unit, lang)
     _write_body(sheet, fmt, rules, layout, lang, filled)
     _write_signatures(sheet, fmt, layout, lang)
-    _set_up_sheet(sheet, rules, layout)
+    _set_up_sheet(sheet, layout, lang)
     _write_identity(book, rules, unit, lang, sheet_name)
     book.close()
     return path
@@ -126,45 +134,33 @@ def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = Non
 _FIXED_DATE = datetime(2000, 1, 1)
 
 
-def _write_heading(sheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str) -> None:
-    header_key = "template.header_party" if rules.header == "party" else "template.header_state"
-    sheet.merge_range(0, CODE, 0, TITLE, rules.issuer.upper(), fmt.centre_bold)
-    sheet.merge_range(0, MAX, 0, EVIDENCE, text(lang, header_key), fmt.centre_bold)
+def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str) -> None:
+    left, right = WIDTHS[CODE] + WIDTHS[TITLE], sum(WIDTHS.values()) - WIDTHS[CODE] - WIDTHS[TITLE]
+    write_letterhead(sheet, fmt.formats, issuer=rules.issuer.upper(), header=national_header(rules.header, lang),
+                     left=(CODE, TITLE), right=(MAX, EVIDENCE), widths=(left, right))
     sheet.merge_range(1, CODE, 1, TITLE, rules.bloc, fmt.centre_italic)
     place = text(lang, "template.place_date", place=rules.place or "…", year=rules.year)
     sheet.merge_range(1, MAX, 1, EVIDENCE, place, fmt.centre_italic)
-    sheet.merge_range(2, CODE, 2, EVIDENCE, text(lang, "template.title", year=rules.year).upper(), fmt.title)
+    fit_row(sheet, 1, [(rules.bloc, left), (place, right)])
+    title = text(lang, "template.title", year=rules.year).upper()
+    sheet.merge_range(2, CODE, 2, EVIDENCE, title, fmt.title)
+    fit_row(sheet, 2, [(title, sum(WIDTHS.values()))], size=14, bold=True)
     sheet.write_string(3, CODE, text(lang, "template.unit"), fmt.bold)
     sheet.write_string(3, TITLE, unit.name, fmt.identity)
     sheet.write_string(3, MAX, text(lang, "template.unit_code"), fmt.bold)
     sheet.write_string(UNIT_CODE_CELL, unit.code, fmt.identity)
     instructions = text(lang, "template.instructions")
     sheet.merge_range(4, CODE, 4, EVIDENCE, instructions, fmt.note)
-    fit_row(sheet, 4, {CODE: instructions}, width={CODE: sum(WIDTHS.values()) * 1.1})
-    if rules.header == "state":
-        sheet.set_row(0, 2 * LINE_HEIGHT + 3)
-    for column, key in enumerate(COLUMN_KEYS):
-        sheet.write_string(HEADER_ROW, column, text(lang, f"column.{key}"), fmt.header)
-    sheet.set_row(HEADER_ROW, 36)
-
-
-def fit_row(sheet, row: int, texts: Mapping[int, str], *, width: Mapping[int, float] = WIDTHS,
-            line_height: float = LINE_HEIGHT) -> None:
-    """Give a row the height its wrapped text needs.
-
-    Neither Excel nor LibreOffice grows a row on opening a file it did not lay out itself, so a long
-    Vietnamese criterion would print cut off. A column holds about one 12-pt character per width unit.
-    """
-    lines = 1
-    for column, value in texts.items():
-        per_line = max(1.0, width[column] * 1.25)
-        needed = sum(max(1, -(-len(part) // int(per_line))) for part in (value or "").split("\n"))
-        lines = max(lines, needed)
-    sheet.set_row(row, lines * line_height + 3)
+    fit_row(sheet, 4, [(instructions, sum(WIDTHS.values()))], size=11)
+    labels = [text(lang, f"column.{key}") for key in COLUMN_KEYS]
+    for column, label in enumerate(labels):
+        sheet.write_string(HEADER_ROW, column, label, fmt.header)
+    fit_row(sheet, HEADER_ROW, [(label, WIDTHS[column]) for column, label in enumerate(labels)], bold=True,
+            minimum=2)
 
 
 def _cell(row: int, column: int) -> str:
-    return xl_rowcol_to_cell(row, column)
+    return str(xl_rowcol_to_cell(row, column))
 
 
 def _span(rows: list[int], column: int) -> str:
@@ -172,7 +168,7 @@ def _span(rows: list[int], column: int) -> str:
     return f"{_cell(rows[0], column)}:{_cell(rows[-1], column)}"
 
 
-def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
+def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
                 filled: Mapping[str, FilledValue]) -> None:
     cached_self, cached_final = _cached_scores(rules, layout, filled)
     marker = text(lang, "template.check_cell", cell="{cell}")
@@ -194,7 +190,7 @@ def _write_body(sheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
         note = text(lang, "template.weight_note", weight=format_number(section.weight, lang)) \
             if section.weight != 1 else ""
         sheet.write_string(row, EVIDENCE, note, fmt.group_title)
-        fit_row(sheet, row, {TITLE: section.title})
+        fit_row(sheet, row, [(section.title, WIDTHS[TITLE])], bold=True)
         for criterion in section.criteria:
             _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
                              filled.get(criterion.code), rows_in_order)
@@ -239,8 +235,8 @@ def _shown(cached: preview.Preview | None, key: str, marker: str | None = None) 
     return cached.get(key)
 
 
-def _write_bucket(sheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout, lang: str,
-                  filled: Mapping[str, FilledValue], cached_self: preview.Preview | None,
+def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout,
+                  lang: str, filled: Mapping[str, FilledValue], cached_self: preview.Preview | None,
                   cached_final: preview.Preview | None, rows_in_order: list[int]) -> None:
     row = layout.group_rows[name]
     rows = [layout.criterion_rows[c.code] for c in bucket.criteria]
@@ -258,22 +254,23 @@ def _write_bucket(sheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket,
         formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
         sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, name))
     sheet.write_string(row, EVIDENCE, "", fmt.group_title)
-    fit_row(sheet, row, {TITLE: title})
+    fit_row(sheet, row, [(title, WIDTHS[TITLE])], bold=True)
     for criterion in bucket.criteria:
         _write_criterion(sheet, fmt, rules, criterion, layout.criterion_rows[criterion.code], lang,
                          filled.get(criterion.code), rows_in_order)
 
 
-def _write_criterion(sheet, fmt: _Formats, rules: Rules, criterion: Criterion, row: int, lang: str,
+def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: Criterion, row: int, lang: str,
                      value: FilledValue | None, rows_in_order: list[int]) -> None:
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
     sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     value = value or FilledValue()
-    _write_entry(sheet, row, SELF, value.self_score, fmt.entry)
-    _write_entry(sheet, row, APPRAISED, value.appraised, fmt.entry)
+    write_value(sheet, row, SELF, value.self_score, fmt.entry, fmt.entry)
+    write_value(sheet, row, APPRAISED, value.appraised, fmt.entry, fmt.entry)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
-    fit_row(sheet, row, {TITLE: criterion.title, EVIDENCE: value.evidence})
+    fit_row(sheet, row, [(criterion.title, WIDTHS[TITLE]),
+                         (value.evidence, at_size(WIDTHS[EVIDENCE], EVIDENCE_SIZE))])
 
     score_cells = {scorer: _cell(row, column) for scorer, column in _SCORE_COLUMNS.items()}
     sheet.write_formula(row, FINAL, "=" + preview.final_formula(score_cells), fmt.helper)
@@ -291,15 +288,6 @@ def _write_criterion(sheet, fmt: _Formats, rules: Rules, criterion: Criterion, r
         sheet.data_validation(row, column, row, column, _validation(criterion, _cell(row, column), lang))
 
 
-def _write_entry(sheet, row: int, column: int, value: Decimal | str | None, cell_format) -> None:
-    if value is None or value == "":
-        sheet.write_blank(row, column, None, cell_format)
-    elif isinstance(value, Decimal | int | float):
-        sheet.write_number(row, column, float(value), cell_format)
-    else:
-        sheet.write_string(row, column, str(value), cell_format)
-
-
 def validation_formula(criterion: Criterion, cell: str) -> str:
     """The data-validation rule of one score cell: a number in [0, max], on the step, or N/A if allowed.
 
@@ -314,7 +302,7 @@ def validation_formula(criterion: Criterion, cell: str) -> str:
     return f"=IF(ISNUMBER({cell}),AND({','.join(conditions)}),{otherwise})"
 
 
-def _validation(criterion: Criterion, cell: str, lang: str) -> dict:
+def _validation(criterion: Criterion, cell: str, lang: str) -> dict[str, object]:
     key = "na" if criterion.na_allowed else "plain"
     params = {"max": criterion.max, "step": criterion.step or Decimal(0)}
     step_key = "_step" if criterion.step is not None else ""
@@ -330,7 +318,7 @@ def _validation(criterion: Criterion, cell: str, lang: str) -> dict:
     }
 
 
-def _write_signatures(sheet, fmt: _Formats, layout: Layout, lang: str) -> None:
+def _write_signatures(sheet: Worksheet, fmt: _Formats, layout: Layout, lang: str) -> None:
     # Signatures start in the title column: the code column below the table stays empty for the reader.
     row = layout.last_row + 2
     sheet.write_string(row, TITLE, text(lang, "template.signed_by_compiler"), fmt.centre_bold)
@@ -339,25 +327,21 @@ def _write_signatures(sheet, fmt: _Formats, layout: Layout, lang: str) -> None:
     sheet.merge_range(row + 1, MAX, row + 1, EVIDENCE, text(lang, "template.sign_hint"), fmt.centre_italic)
 
 
-def _set_up_sheet(sheet, rules: Rules, layout: Layout) -> None:
+def _set_up_sheet(sheet: Worksheet, layout: Layout, lang: str) -> None:
     for column, width in WIDTHS.items():
         sheet.set_column(column, column, width)
     sheet.set_column(FINAL, CHECK, None, None, {"hidden": True})
     sheet.freeze_panes(FIRST_BODY_ROW, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
-    sheet.fit_to_pages(1, 0)
-    sheet.repeat_rows(HEADER_ROW)
+    print_setup(sheet, margins=(0.5, 0.4, 0.6, 0.6), repeat=(HEADER_ROW, HEADER_ROW),
+                footer=page_footer(text(lang, "workbook.page_footer", page="&P", pages="&N")))
     sheet.print_area(0, CODE, layout.last_row + 4, EVIDENCE)
-    sheet.set_footer("&C&P / &N")
     # No password: the lock only guards labels and formulas against slips, it is not a secret.
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})
     sheet.activate()
 
 
-def _write_identity(book, rules: Rules, unit: Unit, lang: str, sheet_name: str) -> None:
+def _write_identity(book: Workbook, rules: Rules, unit: Unit, lang: str, sheet_name: str) -> None:
     sheet = book.add_worksheet(IDENTITY_SHEET)
     rows = template_identity(rules, unit, lang, sheet_name)
     for row, (key, value) in enumerate(rows.items()):
@@ -387,7 +371,7 @@ def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValu
 
 
 def _as_written(value: Decimal | str | None) -> object:
-    """A filled value as a reader will find it in the cell `_write_entry` writes."""
+    """A filled value as a reader will find it in the cell `write_value` writes."""
     if value is None or value == "":
         return None
     if isinstance(value, Decimal | int | float):

@@ -7,21 +7,18 @@ import os
 import tempfile
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import OutputError
 from pipeline.labels import text
-from pipeline.numbers import round_half_away
+from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import remarks_text
 from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
 SCHEMA_VERSION = 1
-SECTION_DECIMALS = 9  # the JSON contract asks for at least 6: enough to re-add sections exactly to the cent
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -78,11 +75,6 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def rounded(value: Fraction | Decimal, decimals: int) -> float:
-    """A JSON number rounded half away from zero; float() of a short decimal prints back the same digits."""
-    return float(round_half_away(value, decimals))
-
-
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> list[Path]:
     """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`."""
     from pipeline.workbook import write_workbook
@@ -124,7 +116,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     return targets
 
 
-def _stage(target: Path, writer: Callable[[Path], None], lang: str) -> Path:
+def _stage(target: Path, writer: Callable[[Path], object], lang: str) -> Path:
     """Write into a temporary file beside the target, so a crash never leaves half a workbook."""
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
     os.close(handle)

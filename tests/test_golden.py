@@ -25,6 +25,7 @@ from tests.golden_dump import dump_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
+# An input's size, in the JSON and in the Audit sheet (the only cells formatted #,##0).
 
 
 def _sample_files() -> list[Path]:

@@ -9,13 +9,14 @@ import openpyxl
 import pytest
 import python_calamine
 
-from pipeline.layout import APPRAISED, EVIDENCE, IDENTITY_SHEET, SELF, plan_layout, template_filename
+from pipeline.layout import APPRAISED, EVIDENCE, IDENTITY_SHEET, SELF, TITLE, plan_layout, template_filename
 from pipeline.read import read_submission
 from pipeline.run import run
 from pipeline.score import score_unit
-from pipeline.template import validation_formula, write_template, write_templates
+from pipeline.template import EVIDENCE_SIZE, WIDTHS, FilledValue, validation_formula, write_template, write_templates
 from pipeline.validate import validate
-from tests.conftest import FULL_SMALL, libreoffice_convert, values
+from pipeline.xlsx import at_size, row_height, wrapped_lines
+from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
 
 def test_one_template_per_unit_named_for_people(sample_rules, tmp_path):
@@ -274,3 +275,38 @@ def test_calc_recalculated_preview_equals_the_pipeline(small_rules, tmp_path, lo
         # The stored results (for viewers that do not recalculate) are the same figures.
         stored = _calamine_cells(original, "Self-assessment")
         assert Decimal(str(stored[layout.total_row][APPRAISED])) == expected.total, name
+
+
+def test_rows_are_as_tall_as_their_wrapped_text(tmp_path):
+    """Neither Excel nor LibreOffice grows a row on opening, so a long title or note must not print cut off."""
+    long_title = "Thực hiện đầy đủ, kịp thời các nhiệm vụ được giao " * 4
+    rules = rules_from(sections=[{"code": "I", "title": "Nhiệm vụ", "criteria": [
+        {"code": "1.1", "title": long_title.strip(), "max": 10}, {"code": "1.2", "title": "Ngắn", "max": 10}]}])
+    note = "Báo cáo số 404-BC ngày 20/12/2024, kèm biên bản kiểm tra và ý kiến của Thường trực " * 3
+    path = write_template(rules, rules.unit("A"), tmp_path / "t.xlsx",
+                          filled={"1.1": FilledValue(Decimal(5), None, note.strip())})
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    rows = plan_layout(rules).criterion_rows
+    title_lines = wrapped_lines(long_title.strip(), WIDTHS[TITLE])
+    note_lines = wrapped_lines(note.strip(), at_size(WIDTHS[EVIDENCE], EVIDENCE_SIZE))
+    assert min(title_lines, note_lines) >= 3
+    assert sheet.row_dimensions[rows["1.1"] + 1].height == row_height(max(title_lines, note_lines))
+    assert sheet.row_dimensions[rows["1.2"] + 1].height == row_height(1)
+
+
+def test_a_score_typed_as_a_formula_stays_text(small_rules, tmp_path):
+    injected = '=HYPERLINK("http://example.invalid","x")'
+    path = write_template(small_rules, small_rules.unit("A"), tmp_path / "t.xlsx",
+                          filled={"1.1": FilledValue(injected, None, "")})
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    cell = sheet.cell(plan_layout(small_rules).criterion_rows["1.1"] + 1, SELF + 1)
+    assert (cell.value, cell.data_type) == (injected, "s")
+
+
+def test_prints_on_a4_landscape_one_page_wide_with_page_numbers(template):
+    sheet = openpyxl.load_workbook(template).worksheets[0]
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1 is the default, left out
+    assert sheet.print_title_rows == "$6:$6"  # the table's header on every page
+    assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text

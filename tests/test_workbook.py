@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -20,11 +21,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import workbook as workbook_module
 from pipeline.labels import text
 from pipeline.layout import template_filename
+from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
-from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, wrapped_lines
-from pipeline.write import SECTION_DECIMALS, results_dict, rounded, write_outputs
+from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
+from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
+from pipeline.workbook.ranking import RULE_CHARACTER
+from pipeline.write import results_dict, write_outputs
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
@@ -272,7 +276,7 @@ def test_award_rows_are_highlighted(small):
     for offset, placed in enumerate(small.result.ranked):
         fill = sheet.cell(start + offset, 2).fill.fgColor.rgb
         if placed.award:
-            assert fill.endswith(workbook_module.AWARD_FILLS[placed.award].lstrip("#"))
+            assert fill.endswith(AWARD_FILLS[placed.award].lstrip("#"))
         else:
             assert fill in (None, "00000000")
 
@@ -302,7 +306,7 @@ def test_title_block_party_and_state(small, tmp_path):
     state = write_run(rules_from(header="state", language="vi", place="Quảng Trị"), tmp_path,
                       {"A": values(**FULL_SMALL)})
     rule = state.ranking["A2"].value
-    assert set(rule) == {workbook_module.RULE_CHARACTER}  # a short solid rule, not dashes
+    assert set(rule) == {RULE_CHARACTER}  # a short solid rule, not dashes
     header = " ".join(str(c.value) for c in state.ranking[1] if c.value)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
     date = next(str(c.value) for c in state.ranking[2][1:] if c.value)
@@ -332,7 +336,7 @@ def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
 
     self_cell, appraised, final = cell("A", 0, "1.1"), cell("A", 1, "1.1"), cell("A", 2, "1.1")
     assert (self_cell.value, appraised.value, final.value) == (18, 17, 17)
-    changed = workbook_module.CHANGED_FILL.lstrip("#")
+    changed = CHANGED_FILL.lstrip("#")
     assert appraised.fill.fgColor.rgb.endswith(changed) and final.fill.fgColor.rgb.endswith(changed)
     assert not (self_cell.fill.fgColor.rgb or "").endswith(changed)
     assert not (cell("A", 2, "2.1").fill.fgColor.rgb or "").endswith(changed)
@@ -470,20 +474,6 @@ def test_rows_grow_to_fit_long_unit_names(tmp_path):
     assert written.ranking.cell(start, 2).alignment.wrap_text
 
 
-@pytest.mark.parametrize(
-    ("value", "width", "lines"),
-    [
-        ("", 10, 1),
-        ("ngắn", 10, 1),
-        ("một hai ba bốn năm sáu bảy tám chín mười", 10, 4),  # wraps at spaces
-        ("dòng một\ndòng hai", 40, 2),  # explicit line breaks count
-        ("x" * 40, 10, 4),  # a long token (a file name, a hash) breaks anywhere
-    ],
-)
-def test_wrapped_lines(value, width, lines):
-    assert wrapped_lines(value, width) == lines
-
-
 # ------------------------------------------------------------------------------------------- audit
 
 def test_audit_records_rules_inputs_tool_and_time(small):
@@ -573,3 +563,33 @@ def test_details_table_marks_the_appraisal_changes(tmp_path, monkeypatch):
     assert [c.value for c in a11[3:6]] == [18, 16, 16]
     assert a11[5].fill.fgColor.rgb.endswith("FCE4D6") and a11[4].fill.fgColor.rgb.endswith("FCE4D6")
     assert not rows[("B", "1.1")][5].fill.fgColor.rgb.endswith("FCE4D6")
+
+
+# ------------------------------------------------------------------------------ reads the run's result
+
+def test_the_final_column_shows_the_runs_decision_never_its_own(small, tmp_path):
+    """The final figure is the cell Validation.final names: a writer that re-derived it would show 17 here."""
+    result = small.result
+    entries, final = result.validation.entries, result.validation.final
+    own = entries.index[(entries["unit_code"] == "A") & (entries["criterion_code"] == "1.1")
+                        & (entries["scorer"] == "self")][0]
+    row = (final["unit_code"] == "A") & (final["criterion_code"] == "1.1")
+    decided_otherwise = final.copy()
+    decided_otherwise.loc[row, ["scorer", "entry"]] = ["self", own]
+    changed = replace(result, validation=replace(result.validation, final=decided_otherwise))
+    sheet = load_workbook(write_workbook(changed, tmp_path / "w.xlsx"))["A"]
+    a11 = next(r for r in sheet.iter_rows() if r[0].value == "1.1")
+    assert [c.value for c in a11[3:6]] == [18, 17, 18]  # self, appraised as read; final as decided
+    assert not (a11[5].fill.fgColor.rgb or "").endswith(CHANGED_FILL.lstrip("#"))
+
+
+def test_writing_the_workbook_changes_nothing_in_the_result(small, tmp_path):
+    result = small.result
+    before = (result.validation.entries.copy(), result.validation.final.copy(), list(result.issues),
+              dict(result.status), list(result.ranked), dict(result.validation.used), list(result.outputs))
+    write_workbook(result, tmp_path / "again.xlsx")
+    entries, final, issues, status, ranked, used, outputs = before
+    pd.testing.assert_frame_equal(result.validation.entries, entries)
+    pd.testing.assert_frame_equal(result.validation.final, final)
+    assert (result.issues, result.status, result.ranked, result.validation.used, result.outputs) == \
+        (issues, status, ranked, used, outputs)

@@ -1,0 +1,188 @@
+"""The Audit sheet: where the ranking comes from — the rules in force, every input file, the tool and the run."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.rank import award_label, tie_breakers_in_words
+from pipeline.rules import BONUS, DEDUCTIONS
+from pipeline.workbook.context import GROUP_FILL, Context
+from pipeline.xlsx import at_size, fit_row
+
+AUDIT_WIDTHS = (40, 56, 12, 12, 12, 16, 16)
+
+
+def _file_sha256(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "—"
+
+
+def write_audit(ctx: Context) -> None:
+    """Where the ranking comes from: the rules in force, every input file, the tool and the run."""
+    rules, fmt, result = ctx.rules, ctx.fmt, ctx.result
+    sheet = ctx.add_sheet(ctx.t("workbook.sheet_audit"))
+    widths = AUDIT_WIDTHS
+    last = len(widths) - 1
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    label = fmt.text(bold=True, valign="top", bg_color=GROUP_FILL)
+    value_text = fmt.text()
+    heading = fmt.get(bold=True, font_size=13)
+    sheet.merge_range(0, 0, 0, last, ctx.t("workbook.audit_title"), fmt.get(bold=True, font_size=14))
+    row = 2
+    # To the second, as the JSON has it; Excel dates carry no time zone, so it is the local time.
+    run_at = result.started_at.replace(tzinfo=None, microsecond=0)
+    date_format = fmt.get(border=1, align="left", num_format="yyyy-mm-dd hh:mm:ss")
+    facts: list[tuple[str, str | int | datetime]] = [
+        ("audit_bloc", rules.bloc), ("audit_year", rules.year), ("audit_rules_file", rules.source),
+        ("audit_rules_sha256", _file_sha256(rules.source)), ("audit_fingerprint", rules.fingerprint),
+        ("audit_revision", rules.revision), ("audit_basis", rules.basis or "—"),
+        ("audit_tool", f"bloc-score {result.tool_version}"), ("audit_run_at", run_at),
+        ("audit_provisional", ctx.t("workbook.answer_yes" if result.provisional else "workbook.answer_no")),
+        ("audit_language", ctx.lang), ("audit_decimals", rules.decimals),
+        ("audit_na_policy", ctx.t("workbook.audit_na_rescale")),
+    ]
+    width = sum(widths[1:])
+    for key, value in facts:
+        sheet.write_string(row, 0, ctx.t(f"workbook.{key}"), label)
+        if isinstance(value, datetime):
+            sheet.merge_range(row, 1, row, last, "", date_format)
+            sheet.write_datetime(row, 1, value, date_format)
+        elif isinstance(value, int):
+            sheet.merge_range(row, 1, row, last, "", fmt.integer(align="left"))
+            sheet.write_number(row, 1, value, fmt.integer(align="left"))
+        else:
+            sheet.merge_range(row, 1, row, last, value, value_text)
+            fit_row(sheet, row, [(str(value), width)])
+        row += 1
+
+    row = _audit_rules(ctx, sheet, row + 1, heading)
+    row = _audit_criteria(ctx, sheet, row + 1, heading)
+    row = _audit_inputs(ctx, sheet, row + 1, heading)
+    ctx.print_setup(sheet)
+    sheet.hide_gridlines(2)
+
+
+def _audit_table(ctx: Context, sheet: Worksheet, row: int, title: str, heading: Format, headers: list[str]) -> int:
+    sheet.write_string(row, 0, title, heading)
+    row += 1
+    for column, header in enumerate(headers):
+        sheet.write_string(row, column, header, ctx.fmt.header())
+    fit_row(sheet, row, list(zip(headers, AUDIT_WIDTHS, strict=False)), bold=True)
+    return row + 1
+
+
+def _audit_rules(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> int:
+    rules, fmt = ctx.rules, ctx.fmt
+    weight = fmt.get(border=1, align="center", num_format="General")
+    row = _audit_table(ctx, sheet, row, ctx.t("workbook.audit_rules"), heading, [
+        ctx.t("workbook.audit_group"), ctx.t("workbook.audit_title_col"), ctx.t("workbook.audit_max"),
+        ctx.t("workbook.audit_weight"), ctx.t("workbook.audit_cap")])
+    for section in rules.sections:
+        sheet.write_string(row, 0, section.code, fmt.text(align="center"))
+        sheet.write_string(row, 1, section.title, fmt.text())
+        sheet.write_number(row, 2, float(section.max), fmt.score())
+        sheet.write_number(row, 3, float(section.weight), weight)
+        sheet.write_string(row, 4, "", fmt.text())
+        fit_row(sheet, row, [(section.title, AUDIT_WIDTHS[1])])
+        row += 1
+    for name, bucket in ((BONUS, rules.bonus), (DEDUCTIONS, rules.deductions)):
+        if not bucket.criteria:
+            continue
+        sheet.write_string(row, 0, ctx.t(f"report.{name}"), fmt.text(align="center"))
+        sheet.write_string(row, 1, ", ".join(c.code for c in bucket.criteria), fmt.text())
+        sheet.write_number(row, 2, float(sum(c.max for c in bucket.criteria)), fmt.score())
+        sheet.write_string(row, 3, "", fmt.text())
+        if bucket.cap is not None:
+            sheet.write_number(row, 4, float(bucket.cap), fmt.score())
+        else:
+            sheet.write_string(row, 4, "—", fmt.text(align="center"))
+        row += 1
+
+    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.classification"), heading,
+                       [ctx.t("report.classification"), "", ctx.t("workbook.audit_from")])
+    for threshold in rules.classification:
+        sheet.merge_range(row, 0, row, 1, threshold.label, fmt.text())
+        sheet.write_number(row, 2, float(threshold.min), fmt.score())
+        row += 1
+
+    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.award"), heading, [
+        ctx.t("report.award"), ctx.t("workbook.audit_award_rule"), ctx.t("workbook.audit_count"),
+        ctx.t("workbook.audit_min_score")])
+    for award in rules.awards:
+        award_name = ctx.award_text(award.key)
+        rule = ctx.t("workbook.legend_award", award=award_label(award), count=award.count,
+                     min_score=award.min_score)
+        disqualifying = [c.code for c in rules.deductions.criteria if award.key in c.disqualifies]
+        if disqualifying:
+            rule += " " + ctx.t("workbook.audit_disqualified_by", criteria=", ".join(disqualifying))
+        sheet.write_string(row, 0, award_name, fmt.text())
+        sheet.write_string(row, 1, rule, fmt.text())
+        sheet.write_number(row, 2, award.count, fmt.integer())
+        sheet.write_number(row, 3, float(award.min_score), fmt.score())
+        fit_row(sheet, row, [(rule, AUDIT_WIDTHS[1])])
+        row += 1
+    if rules.tie_breakers:
+        ties = tie_breakers_in_words(rules, ctx.lang)
+        sheet.write_string(row + 1, 0, ctx.t("workbook.audit_ties"), fmt.text(bold=True, bg_color=GROUP_FILL))
+        sheet.merge_range(row + 1, 1, row + 1, len(AUDIT_WIDTHS) - 1, ties, fmt.text())
+        row += 2
+    return row
+
+
+def _audit_criteria(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> int:
+    rules, fmt = ctx.rules, ctx.fmt
+    row = _audit_table(ctx, sheet, row, ctx.t("workbook.audit_criteria"), heading, [
+        ctx.t("column.code"), ctx.t("column.criterion"), ctx.t("column.max"), ctx.t("workbook.audit_step"),
+        ctx.t("workbook.audit_na_allowed"), ctx.t("workbook.audit_evidence_required"),
+        ctx.t("workbook.audit_disqualifies")])
+    yes, no = ctx.t("workbook.answer_yes"), ctx.t("workbook.answer_no")
+    centred = fmt.text(align="center")
+    step_format = fmt.get(border=1, align="center", num_format="General")
+    for criterion in rules.criteria():
+        sheet.write_string(row, 0, criterion.code, centred)
+        sheet.write_string(row, 1, criterion.title, fmt.text(font_size=11))
+        sheet.write_number(row, 2, float(criterion.max), fmt.score())
+        if criterion.step is not None:
+            sheet.write_number(row, 3, float(criterion.step), step_format)
+        else:
+            sheet.write_string(row, 3, "—", centred)
+        sheet.write_string(row, 4, yes if criterion.na_allowed else no, centred)
+        sheet.write_string(row, 5, yes if criterion.evidence_required else no, centred)
+        sheet.write_string(row, 6, ", ".join(ctx.award_text(k) for k in criterion.disqualifies), centred)
+        fit_row(sheet, row, [(criterion.title, at_size(AUDIT_WIDTHS[1], 11))])
+        row += 1
+    return row
+
+
+def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> int:
+    result, fmt = ctx.result, ctx.fmt
+    row = _audit_table(ctx, sheet, row, ctx.t("workbook.audit_inputs"), heading, [
+        ctx.t("workbook.issue_file"), ctx.t("workbook.audit_sha256"), ctx.t("workbook.audit_size"),
+        ctx.t("workbook.issue_unit"), ctx.t("report.status"), ctx.t("workbook.audit_modified"), ""])
+    modified_format = fmt.get(border=1, align="center", num_format="yyyy-mm-dd hh:mm:ss")
+    for submission in result.submissions:
+        unit_code = result.validation.file_units.get(submission.file, "")
+        used = result.validation.used.get(unit_code) is submission
+        state = ctx.t(f"status.{result.status[unit_code]}") if unit_code and used else "—"
+        sheet.write_string(row, 0, submission.file, fmt.text(font_size=11))
+        sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=10))
+        sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))
+        sheet.write_string(row, 3, unit_code, fmt.text(align="center"))
+        sheet.write_string(row, 4, state, fmt.text(align="center"))
+        if submission.modified:
+            sheet.merge_range(row, 5, row, 6, "", modified_format)
+            modified = datetime.fromtimestamp(submission.modified).replace(microsecond=0)
+            sheet.write_datetime(row, 5, modified, modified_format)
+        else:
+            sheet.merge_range(row, 5, row, 6, "", fmt.text())
+        fit_row(sheet, row, [(submission.file, at_size(AUDIT_WIDTHS[0], 11))])
+        row += 1
+    return row

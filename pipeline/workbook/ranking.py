@@ -1,0 +1,230 @@
+"""The Ranking sheet, the one leadership prints and signs: title block, ranking table, unranked units, legend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
+from pipeline.labels import format_number
+from pipeline.numbers import SECTION_DECIMALS, rounded
+from pipeline.rank import RankedUnit, award_label, tie_breakers_in_words
+from pipeline.rules import BONUS, DEDUCTIONS, Unit
+from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
+from pipeline.xlsx import FONT, at_size, fit_row, national_header, write_letterhead
+
+# What official documents put under the issuing body: Party documents a star (Hướng dẫn 36-HD/VPTW),
+# State documents a short solid rule a third to a half as long as the name (Nghị định 30/2020/NĐ-CP).
+RULE_CHARACTER = "\u2500"
+
+# The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
+RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class RankingColumns:
+    """Column positions of the ranking table, which depend on the number of sections."""
+
+    sections: int
+
+    @property
+    def base(self) -> int:
+        return FIRST_SECTION_COLUMN + self.sections
+
+    @property
+    def bonus(self) -> int:
+        return self.base + 1
+
+    @property
+    def deductions(self) -> int:
+        return self.base + 2
+
+    @property
+    def total(self) -> int:
+        return self.base + 3
+
+    @property
+    def classification(self) -> int:
+        return self.base + 4
+
+    @property
+    def award(self) -> int:
+        return self.base + 5
+
+    @property
+    def last(self) -> int:
+        return self.award
+
+    @property
+    def split(self) -> int:
+        """The last column of the left half (issuer, secretary); the right half holds header and leader."""
+        return FIRST_SECTION_COLUMN + self.sections // 2
+
+    def widths(self) -> list[float]:
+        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 24, 19]
+
+
+def write_ranking(ctx: Context) -> None:
+    rules, fmt, result = ctx.rules, ctx.fmt, ctx.result
+    columns = RankingColumns(len(rules.sections))
+    sheet = ctx.add_sheet(ctx.t("workbook.sheet_ranking"))
+    widths = columns.widths()
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    full_width = sum(widths)
+
+    row = _title_block(ctx, sheet, columns)
+    if result.provisional:
+        counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
+        banner = ctx.t("report.provisional", **counts)
+        sheet.merge_range(row, 0, row, columns.last, banner,
+                          fmt.get(bold=True, font_size=13, font_color=ERROR_COLOUR, bg_color="#FFC7CE",
+                                  align="center", text_wrap=True, border=2))
+        fit_row(sheet, row, [(banner, full_width)], size=13, bold=True, minimum=2)
+        row += 2
+
+    header_row = row
+    section_headers = [ctx.t("workbook.header_max", label=s.code, max=s.max * s.weight) for s in rules.sections]
+    headers = [ctx.t("report.rank"), ctx.t("report.unit"), *section_headers,
+               ctx.t("workbook.header_max", label=ctx.t("report.base"), max=weighted_base_max(rules)),
+               ctx.t("workbook.header_cap", label=ctx.t("report.bonus"), cap=bucket_limit(rules, BONUS)),
+               ctx.t("workbook.header_cap", label=ctx.t("report.deductions"), cap=bucket_limit(rules, DEDUCTIONS)),
+               ctx.t("report.total"), ctx.t("report.classification"), ctx.t("report.award")]
+    for column, label in enumerate(headers):
+        sheet.write_string(header_row, column, label, fmt.header())
+    for offset, section in enumerate(rules.sections):
+        # Hovering a section code shows its title; the printed legend below names them too.
+        sheet.write_comment(header_row, FIRST_SECTION_COLUMN + offset,
+                            f"{section.code}. {section.title} ({format_number(section.max, ctx.lang)})",
+                            {"font_name": FONT, "x_scale": 2})
+    fit_row(sheet, header_row, list(zip(headers, widths, strict=True)), bold=True, minimum=2)
+
+    row = header_row + 1
+    for placed in result.ranked:
+        _ranking_row(ctx, sheet, row, placed, columns)
+        row += 1
+    if result.ranked:
+        # A light colour scale: the eye finds the leaders without the bars hiding the printed figures.
+        sheet.conditional_format(header_row + 1, columns.total, row - 1, columns.total,
+                                 {"type": "2_color_scale", "min_color": "#FFFFFF", "max_color": "#A9D08E"})
+    sheet.freeze_panes(header_row + 1, FIRST_SECTION_COLUMN)
+
+    unranked = [u for u in rules.units if result.status[u.code] != "scored"]
+    if unranked:
+        row = _unranked(ctx, sheet, row + 1, unranked, columns)
+    row = _legend(ctx, sheet, row + 1, columns)
+    last_row = _signatures(ctx, sheet, row + 1, columns)
+
+    ctx.print_setup(sheet, repeat=(header_row, header_row))
+    sheet.print_area(0, 0, last_row, columns.last)
+    sheet.hide_gridlines(2)
+    sheet.activate()
+
+
+def _title_block(ctx: Context, sheet: Worksheet, columns: RankingColumns) -> int:
+    rules, fmt, widths = ctx.rules, ctx.fmt, columns.widths()
+    split, last = columns.split, columns.last
+    issuer = rules.issuer.upper()
+    write_letterhead(sheet, fmt, issuer=issuer, header=national_header(rules.header, ctx.lang), left=(0, split),
+                     right=(split + 1, last), widths=(sum(widths[: split + 1]), sum(widths[split + 1:])))
+
+    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 3)
+    sheet.merge_range(1, 0, 1, split, mark, fmt.get(align="center", valign="top"))
+    sheet.merge_range(1, split + 1, 1, last, _place_date(ctx), fmt.get(italic=True, align="center"))
+
+    title = ctx.t("report.title", year=rules.year).upper()
+    sheet.merge_range(3, 0, 3, last, title, fmt.get(bold=True, font_size=14, align="center", text_wrap=True))
+    fit_row(sheet, 3, [(title, sum(widths))], size=14, bold=True)
+    sheet.merge_range(4, 0, 4, last, rules.bloc, fmt.get(italic=True, align="center", text_wrap=True))
+    fit_row(sheet, 4, [(rules.bloc, sum(widths))])
+    return 6
+
+
+def _place_date(ctx: Context) -> str:
+    when = ctx.result.started_at
+    months = ctx.t("workbook.month_names").split(",")
+    return ctx.t("workbook.place_date", place=ctx.rules.place or "…", day=when.day,
+                 month=months[when.month - 1].strip(), year=when.year)
+
+
+def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns) -> None:
+    fmt, widths = ctx.fmt, columns.widths()
+    fill = {"bg_color": AWARD_FILLS.get(placed.award or "", OTHER_AWARD_FILL)} if placed.award else {}
+    score = placed.score
+    name = ctx.unit_name(placed.unit_code)
+    sheet.write_number(row, RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill))
+    sheet.write_string(row, UNIT_COLUMN, name, fmt.text(**fill))
+    for offset, section in enumerate(score.sections):
+        sheet.write_number(row, FIRST_SECTION_COLUMN + offset, rounded(section.score, SECTION_DECIMALS),
+                           fmt.score(**fill))
+    sheet.write_number(row, columns.base, ctx.rounded(score.base), fmt.score(**fill))
+    sheet.write_number(row, columns.bonus, ctx.rounded(score.bonus), fmt.score(**fill))
+    sheet.write_number(row, columns.deductions, ctx.rounded(score.deductions), fmt.score(**fill))
+    sheet.write_number(row, columns.total, ctx.rounded(score.total_exact), fmt.score(bold=True, **fill))
+    classification = placed.classification or ""
+    sheet.write_string(row, columns.classification, classification, fmt.text(**fill))
+    award = ctx.award_text(placed.award)
+    sheet.write_string(row, columns.award, award, fmt.text(bold=bool(award), **fill))
+    fit_row(sheet, row, [(name, widths[UNIT_COLUMN]), (classification, widths[columns.classification]),
+                         (award, widths[columns.award])])
+
+
+def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], columns: RankingColumns) -> int:
+    """Missing and invalid units, below the ranking and outside it, each with its reason."""
+    fmt, result, widths = ctx.fmt, ctx.result, columns.widths()
+    status_last = FIRST_SECTION_COLUMN + max(1, len(ctx.rules.sections) // 2)
+    reason_width = sum(widths[status_last + 1:])
+    sheet.merge_range(row, 0, row, columns.last, ctx.t("workbook.unranked"), fmt.get(bold=True))
+    row += 1
+    sheet.write_string(row, RANK_COLUMN, ctx.t("report.unit_code"), fmt.header())
+    sheet.write_string(row, UNIT_COLUMN, ctx.t("report.unit"), fmt.header())
+    sheet.merge_range(row, FIRST_SECTION_COLUMN, row, status_last, ctx.t("report.status"), fmt.header())
+    sheet.merge_range(row, status_last + 1, row, columns.last, ctx.t("report.reason"), fmt.header())
+    for unit in units:
+        row += 1
+        reason = unranked_reason(result.issues, unit.code, ctx.lang)
+        sheet.write_string(row, RANK_COLUMN, unit.code, fmt.text(align="center"))
+        sheet.write_string(row, UNIT_COLUMN, unit.name, fmt.text())
+        sheet.merge_range(row, FIRST_SECTION_COLUMN, row, status_last, ctx.t(f"status.{result.status[unit.code]}"),
+                          fmt.text(align="center", font_color=ERROR_COLOUR))
+        sheet.merge_range(row, status_last + 1, row, columns.last, reason, fmt.text(font_size=11))
+        fit_row(sheet, row, [(reason, at_size(reason_width, 11)), (unit.name, widths[UNIT_COLUMN])])
+    return row + 1
+
+
+def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -> int:
+    rules, fmt = ctx.rules, ctx.fmt
+    width = sum(columns.widths())
+    sections = "; ".join(ctx.t("workbook.legend_section", code=s.code, title=s.title, max=s.max * s.weight)
+                         for s in rules.sections)
+    lines = [ctx.t("workbook.legend_sections", sections=sections),
+             ctx.t("workbook.legend_scores", decimals=rules.decimals)]
+    for award in rules.awards:
+        lines.append(ctx.t("workbook.legend_award", award=award_label(award), count=award.count,
+                           min_score=award.min_score))
+    if rules.tie_breakers:
+        lines.append(ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang)))
+    for line in lines:
+        sheet.merge_range(row, 0, row, columns.last, line, fmt.note())
+        fit_row(sheet, row, [(line, width)], size=11)
+        row += 1
+    return row
+
+
+def _signatures(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -> int:
+    """The compiler's and the bloc leader's signature blocks, with room to sign; returns the last row."""
+    fmt, widths = ctx.fmt, columns.widths()
+    split, last = columns.split, columns.last
+    bold = fmt.get(bold=True, align="center", text_wrap=True)
+    hint = fmt.get(italic=True, align="center")
+    secretary, leader = ctx.t("workbook.signed_by_secretary"), ctx.t("workbook.signed_by_leader")
+    sheet.merge_range(row, 0, row, split, secretary, bold)
+    sheet.merge_range(row, split + 1, row, last, leader, bold)
+    fit_row(sheet, row, [(secretary, sum(widths[: split + 1])), (leader, sum(widths[split + 1:]))], bold=True)
+    sheet.merge_range(row + 1, 0, row + 1, split, ctx.t("template.sign_hint"), hint)
+    sheet.merge_range(row + 1, split + 1, row + 1, last, ctx.t("template.sign_hint"), hint)
+    for blank in range(row + 2, row + 6):  # room for the signatures and the seal
+        sheet.set_row(blank, 20)
+    return row + 5
+

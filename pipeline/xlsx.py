@@ -1,0 +1,157 @@
+"""What every workbook this tool writes shares: font, format cache, row heights, print setup, safe values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.labels import text
+
+FONT = "Times New Roman"
+BASE_SIZE = 12
+A4 = 9  # xlsxwriter's paper code
+
+# Row heights. Neither Excel nor LibreOffice grows a row on opening a file it did not lay out itself, so
+# wrapped text needs its height set by the writer. A unit of column width holds about 1.3 characters of
+# 12-pt Times New Roman (measured on LibreOffice's PDF output); a line takes 1.375 × the font size.
+CHARS_PER_WIDTH = 1.3
+LINE_SPACING = 1.375
+
+
+def new_workbook(path: str | Path, properties: dict[str, Any]) -> xlsxwriter.Workbook:
+    """An empty workbook at `path` where text stays text: never a formula, a number or a link."""
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+                                           "strings_to_urls": False})
+    book.set_properties(properties)
+    return book
+
+
+class Formats:
+    """Every format of one workbook, created once and reused: a format per cell would bloat the file."""
+
+    def __init__(self, book: xlsxwriter.Workbook, **base: Any) -> None:
+        self.book = book
+        self.base = {"font_name": FONT, "font_size": BASE_SIZE, "valign": "vcenter", **base}
+        self._cache: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def get(self, **properties: Any) -> Format:
+        """The format of the base properties with `properties` over them."""
+        key = tuple(sorted(properties.items()))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.book.add_format({**self.base, **properties})
+        return found
+
+
+# ------------------------------------------------------------------------------------------ row heights
+
+def wrapped_lines(value: str, width: float, size: float = BASE_SIZE, bold: bool = False) -> int:
+    """How many lines `value` takes in a wrapping cell `width` units wide, wrapping at spaces like Excel."""
+    capacity = max(1, int(width * CHARS_PER_WIDTH * BASE_SIZE / size * (0.9 if bold else 1.0)))
+    total = 0
+    for paragraph in (value or "").split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            length = len(word)
+            if used and used + 1 + length > capacity:
+                lines, used = lines + 1, 0
+            if length > capacity:  # a file name or a hash breaks anywhere
+                lines += (used + length - 1) // capacity
+                used = (used + length) % capacity or capacity
+            else:
+                used = length if not used else used + 1 + length
+        total += lines
+    return total
+
+
+def row_height(lines: int, size: float = BASE_SIZE) -> float:
+    """The height in points of a row showing `lines` lines of `size`-point text."""
+    return lines * size * LINE_SPACING + 3
+
+
+def at_size(width: float, size: float) -> float:
+    """A column's width in units of BASE_SIZE text, for text of another `size` in a BASE_SIZE row."""
+    return width * BASE_SIZE / size
+
+
+def fit_row(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]], *, size: float = BASE_SIZE,
+            bold: bool = False, minimum: int = 1) -> None:
+    """Give `row` the height its tallest wrapped text needs; `cells` are (text, width it wraps in)."""
+    lines = max([minimum, *(wrapped_lines(value, width, size, bold) for value, width in cells)])
+    sheet.set_row(row, row_height(lines, size))
+
+
+# --------------------------------------------------------------------------------------------- values
+
+def write_value(sheet: Worksheet, row: int, column: int, value: object, number: Format, other: Format) -> None:
+    """A score as read: a number cell, text (N/A, or what a unit typed) as text, or an empty cell.
+
+    Text is written with write_string, so a unit's `=HYPERLINK(…)` stays the text it typed.
+    """
+    if value is None or value == "":
+        sheet.write_blank(row, column, None, number)
+    elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        sheet.write_number(row, column, float(value), number)
+    else:
+        sheet.write_string(row, column, str(value), other)
+
+
+# --------------------------------------------------------------------------------------------- layout
+
+def footer_text(value: str) -> str:
+    """Text for a header or footer, where "&" starts a control code: a literal one is written "&&"."""
+    return value.replace("&", "&&")
+
+
+def page_footer(pages: str, left: str = "") -> str:
+    """A footer with `pages` (holding &P and &N) centred and `left` on the left, in the workbook's font."""
+    font = f'&"{FONT},Regular"&10'
+    return (f"&L{font}{footer_text(left)}" if left else "") + f"&C{font}{pages}"
+
+
+def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] = (0.4, 0.4, 0.5, 0.6),
+                repeat: tuple[int, int] | None = None, footer: str = "", pages_tall: int = 0) -> None:
+    """A4 landscape, one page wide, centred; `repeat` rows on every page; margins left, right, top, bottom."""
+    left, right, top, bottom = margins
+    sheet.set_landscape()
+    sheet.set_paper(A4)
+    sheet.set_margins(left=left, right=right, top=top, bottom=bottom)
+    sheet.fit_to_pages(1, pages_tall)
+    sheet.center_horizontally()
+    if repeat is not None:
+        sheet.repeat_rows(*repeat)
+    if footer:
+        sheet.set_footer(footer)
+
+
+def write_letterhead(sheet: Worksheet, formats: Formats, *, issuer: str, header: str, left: tuple[int, int],
+                     right: tuple[int, int], widths: tuple[float, float], row: int = 0) -> None:
+    """The top of an official document: the issuing body on the left, the Party or State header on the right.
+
+    The header's last line is underlined, as the line under it on paper; the row is as tall as the longer side.
+    """
+    sheet.merge_range(row, left[0], row, left[1], issuer,
+                      formats.get(bold=True, align="center", valign="bottom", text_wrap=True))
+    lines = header.split("\n")
+    if len(lines) > 1:
+        right_format = formats.get(bold=True, align="center", valign="bottom", text_wrap=True)
+        sheet.merge_range(row, right[0], row, right[1], "", right_format)
+        sheet.write_rich_string(row, right[0], formats.get(bold=True), "\n".join(lines[:-1]) + "\n",
+                                formats.get(bold=True, underline=1), lines[-1], right_format)
+    else:
+        sheet.merge_range(row, right[0], row, right[1], lines[0],
+                          formats.get(bold=True, underline=1, align="center", valign="bottom", text_wrap=True))
+    needed = max(wrapped_lines(issuer, widths[0], bold=True),
+                 sum(wrapped_lines(line, widths[1], bold=True) for line in lines))
+    sheet.set_row(row, row_height(needed))
+
+
+def national_header(kind: str, lang: str) -> str:
+    """The header of a Party (`party`) or State (`state`) document, one line per text line."""
+    return text(lang, f"template.header_{kind}")
