@@ -43,7 +43,11 @@ def not_applicable_test(cell: str) -> str:
 def unreadable_test(cell: str, criterion: Criterion) -> str:
     """True where the cell holds something a spreadsheet cannot add up the way the pipeline will."""
     allowed_na = f",NOT({not_applicable_test(cell)})" if criterion.na_allowed and criterion.kind == "base" else ""
-    return f"AND(NOT(ISNUMBER({cell})),NOT({blank_test(cell)}){allowed_na})"
+    text_found = f"AND(NOT(ISNUMBER({cell})),NOT({blank_test(cell)}){allowed_na})"
+    if criterion.per_occurrence is None:
+        return text_found
+    # A count of occurrences must be whole: the pipeline refuses 2.5 times.
+    return f"OR({text_found},AND(ISNUMBER({cell}),{cell}<>INT({cell})))"
 
 
 def final_formula(cells: Mapping[str, str]) -> str:
@@ -62,6 +66,13 @@ def final_formula(cells: Mapping[str, str]) -> str:
 def applicable_formula(value: str, max_cell: str) -> str:
     """The max a base row contributes to its section's applicable max: 0 when its value is N/A."""
     return f"IF({not_applicable_test(value)},0,{max_cell})"
+
+
+def points_formula(value: str, criterion: Criterion) -> str:
+    """The points a bonus or deduction row adds: its number, or count × per_occurrence capped at its max."""
+    if criterion.per_occurrence is None:
+        return f"IF(ISNUMBER({value}),{value},0)"
+    return f"IF(ISNUMBER({value}),MIN({value}*{criterion.per_occurrence},{criterion.max}),0)"
 
 
 def check_formula(previous: str | None, cells: list[tuple[str, str]]) -> str:
@@ -116,8 +127,9 @@ def preview(rules: Rules, cells: Mapping[str, Mapping[str, object]], addresses: 
         for scorer, raw in cells.get(criterion.code, {}).items():
             kind, value = parse_score(raw)
             na_ok = criterion.na_allowed and criterion.kind == "base"
+            partial_count = criterion.per_occurrence is not None and value is not None and value % 1 != 0
             if unreadable is None and (kind not in (Parsed.NUMBER, Parsed.BLANK, Parsed.NOT_APPLICABLE)
-                                       or (kind is Parsed.NOT_APPLICABLE and not na_ok)):
+                                       or (kind is Parsed.NOT_APPLICABLE and not na_ok) or partial_count):
                 unreadable = addresses[criterion.code][scorer]
             if scorer in scorers:
                 if kind not in (Parsed.NUMBER, Parsed.NOT_APPLICABLE, Parsed.BLANK):

@@ -166,6 +166,14 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
     return awarded, remarks, issues
 
 
+def award_rule_in_words(rules: Rules, award: Award, lang: str) -> str:
+    """"Cờ thi đua: up to 1 unit(s), with a total of at least 95." — one award's rule, for legends."""
+    floor = text(lang, "summary.floor", share=percent(award.min_criterion_share)) \
+        if award.min_criterion_share else ""
+    return text(lang, "workbook.legend_award", award=award_name(rules, award.key, lang),
+                quota=quota_in_words(award, lang), min_score=award.min_score, floor=floor)
+
+
 def quota_in_words(award: Award, lang: str) -> str:
     """"up to 1 unit(s) and 20 % of the bloc's units": an award's places as the rules file sets them."""
     parts = [text(lang, "summary.quota_count", count=award.count)] if award.count is not None else []

@@ -53,6 +53,8 @@ from pipeline.xlsx import (
 # handle differently: the final value per row, the max that counts as applicable (0 when N/A) for the final
 # and the self-score columns, and the first cell so far that a spreadsheet cannot add up (preview.py).
 FINAL, FINAL_APPLICABLE, SELF_APPLICABLE, CHECK = 6, 7, 8, 9
+# On bonus and deduction rows the applicable-max columns hold the points instead (count × value, capped).
+FINAL_POINTS, SELF_POINTS = FINAL_APPLICABLE, SELF_APPLICABLE
 # The score columns of the template, by scorer (the entries table's `scorer` values).
 _SCORE_COLUMNS = {"self": SELF, "appraised": APPRAISED}
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
@@ -249,7 +251,7 @@ def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, buck
         sheet.write_number(row, MAX, float(bucket.cap), fmt.group_number)
     else:
         sheet.write_string(row, MAX, "", fmt.group_number)
-    for column, values, cached in ((SELF, SELF, cached_self), (APPRAISED, FINAL, cached_final)):
+    for column, values, cached in ((SELF, SELF_POINTS, cached_self), (APPRAISED, FINAL_POINTS, cached_final)):
         total = f"SUM({_span(rows, values)})"
         formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
         sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, name))
@@ -264,7 +266,11 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
                      value: FilledValue | None, rows_in_order: list[int]) -> None:
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
-    sheet.write_number(row, MAX, float(criterion.max), fmt.max)
+    if criterion.per_occurrence is not None:
+        sheet.write_string(row, MAX, text(lang, "template.per_occurrence", points=criterion.per_occurrence,
+                                          max=criterion.max), fmt.max)
+    else:
+        sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     value = value or FilledValue()
     write_value(sheet, row, SELF, value.self_score, fmt.entry, fmt.entry)
     write_value(sheet, row, APPRAISED, value.appraised, fmt.entry, fmt.entry)
@@ -280,6 +286,10 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
                             "=" + preview.applicable_formula(_cell(row, FINAL), max_cell), fmt.helper)
         sheet.write_formula(row, SELF_APPLICABLE,
                             "=" + preview.applicable_formula(score_cells["self"], max_cell), fmt.helper)
+    else:  # bonus and deduction rows hold their points in the same helper columns
+        sheet.write_formula(row, FINAL_POINTS, "=" + preview.points_formula(_cell(row, FINAL), criterion), fmt.helper)
+        sheet.write_formula(row, SELF_POINTS, "=" + preview.points_formula(score_cells["self"], criterion),
+                            fmt.helper)
     position = rows_in_order.index(row)
     previous = _cell(rows_in_order[position - 1], CHECK) if position else None
     tests = [(address, preview.unreadable_test(address, criterion)) for address in score_cells.values()]
@@ -294,17 +304,23 @@ def validation_formula(criterion: Criterion, cell: str) -> str:
     The number tests sit behind IF(ISNUMBER(…)): AND() does not short-circuit, and `"N/A"/0.5` is an
     error that would make Excel and LibreOffice refuse an N/A the rules allow.
     """
-    conditions = [f"{cell}>=0", f"{cell}<={criterion.max}"]
+    if criterion.per_occurrence is not None:
+        # A count of occurrences: any whole number; the points it yields are capped, not the count.
+        conditions = [f"{cell}>=0", f"{cell}=INT({cell})"]
+    else:
+        conditions = [f"{cell}>=0", f"{cell}<={criterion.max}"]
     if criterion.step is not None:
         # Tolerance instead of MOD: MOD(0.3, 0.1) is not 0 in binary floating point.
         conditions.append(f"ABS({cell}/{criterion.step}-ROUND({cell}/{criterion.step},0))<0.000001")
+    # Only the N/A the template asks for: Excel refuses a validation formula over 255 characters, and the
+    # other N/A words the pipeline accepts would not fit. The preview's formulas accept them all.
     otherwise = f'UPPER(TRIM({cell}))="N/A"' if criterion.na_allowed else "FALSE"
     return f"=IF(ISNUMBER({cell}),AND({','.join(conditions)}),{otherwise})"
 
 
 def _validation(criterion: Criterion, cell: str, lang: str) -> dict[str, object]:
-    key = "na" if criterion.na_allowed else "plain"
-    params = {"max": criterion.max, "step": criterion.step or Decimal(0)}
+    key = "na" if criterion.na_allowed else "count" if criterion.per_occurrence is not None else "plain"
+    params = {"max": criterion.max, "step": criterion.step or Decimal(0), "points": criterion.per_occurrence or 0}
     step_key = "_step" if criterion.step is not None else ""
     return {
         "validate": "custom",

@@ -81,6 +81,7 @@ def test_each_score_cell_has_data_validation_naming_the_max(sample_rules, templa
             assert f"{column}{row}<={criterion.max}" in validation.formula1
             assert f"0 đến {criterion.max}" in validation.prompt
             assert ("N/A" in validation.formula1) == criterion.na_allowed
+            assert len(validation.formula1) < 255  # Excel's limit for a validation formula
 
 
 def test_formulas_compute_sections_and_totals(sample_rules, template):
@@ -90,7 +91,7 @@ def test_formulas_compute_sections_and_totals(sample_rules, template):
     formula = sheet.cell(first_row, APPRAISED + 1).value
     assert formula.startswith("=IF(SUM(H") and "*50/SUM(H" in formula
     bonus = sheet.cell(layout.group_rows["bonus"] + 1, APPRAISED + 1).value
-    assert bonus.startswith("=MIN(5,SUM(G")
+    assert bonus.startswith("=MIN(5,SUM(H")  # the points of each row (count × value for per-occurrence items)
     total = sheet.cell(layout.total_row + 1, SELF + 1).value
     # The total is rounded as the rules say, unless a cell cannot be added up: then it names that cell.
     assert total.startswith("=IF(J") and "ROUND(" in total and total.endswith(",2))")
@@ -310,3 +311,48 @@ def test_prints_on_a4_landscape_one_page_wide_with_page_numbers(template):
     assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1 is the default, left out
     assert sheet.print_title_rows == "$6:$6"  # the table's header on every page
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+
+
+PER_OCCURRENCE = {"cap": 4, "criteria": [
+    {"code": "D1", "title": "Chậm báo cáo (trừ 0,5 điểm/lần)", "max": 2, "per_occurrence": 0.5},
+    {"code": "D2", "title": "Kỷ luật", "max": 5}]}
+
+
+def test_per_occurrence_row_takes_a_count_and_says_what_it_is_worth(tmp_path):
+    rules = rules_from(deductions=PER_OCCURRENCE)
+    path = write_template(rules, rules.unit("A"), tmp_path / "a.xlsx", lang="vi",
+                          filled=values(**{**FULL_SMALL, "D1": 3}))
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    layout = plan_layout(rules)
+    row = layout.criterion_rows["D1"] + 1
+    assert sheet.cell(row, 3).value == "0,5/lần, tối đa 2"
+    rules_by_cell = {r.coord: v for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
+    assert f"D{row}=INT(D{row})" in rules_by_cell[f"D{row}"].formula1
+    assert "mỗi lần 0,5 điểm" in rules_by_cell[f"D{row}"].prompt
+    cells = _calamine_cells(path, sheet.title)
+    assert cells[layout.group_rows["deductions"]][SELF] == 1.5  # 3 times × 0.5, stored for viewers
+    assert cells[layout.total_row][SELF] == 44.5 - 1.5
+
+
+def test_a_fraction_of_an_occurrence_is_a_cell_to_check(tmp_path):
+    rules = rules_from(deductions=PER_OCCURRENCE)
+    path = write_template(rules, rules.unit("A"), tmp_path / "a.xlsx", filled=values(**{**FULL_SMALL, "D1": 2.5}))
+    cells = _calamine_cells(path, "Self-assessment")
+    layout = plan_layout(rules)
+    assert cells[layout.total_row][SELF] == f"Check cell D{layout.criterion_rows['D1'] + 1}"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
+    rules = rules_from(deductions=PER_OCCURRENCE)
+    layout = plan_layout(rules)
+    for count, points in ((3, "1.5"), (4, "2"), (9, "2")):  # under, at and over the item's max of 2
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        original = write_template(rules, rules.unit("A"), folder / "a.xlsx",
+                                  filled=values(**{**FULL_SMALL, "D1": count}))
+        cells = _calamine_cells(libreoffice_convert(original, "xlsx", folder / "calc", lo_profile),
+                                "Self-assessment")
+        assert Decimal(str(cells[layout.group_rows["deductions"]][APPRAISED])) == Decimal(points)
+        assert Decimal(str(cells[layout.total_row][APPRAISED])) == Decimal("44.5") - Decimal(points)

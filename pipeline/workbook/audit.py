@@ -9,7 +9,7 @@ from pathlib import Path
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.rank import award_label, tie_breakers_in_words
+from pipeline.rank import award_name, award_rule_in_words, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS
 from pipeline.workbook.context import GROUP_FILL, Context
 from pipeline.xlsx import at_size, fit_row
@@ -117,15 +117,15 @@ def _audit_rules(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> i
         ctx.t("report.award"), ctx.t("workbook.audit_award_rule"), ctx.t("workbook.audit_count"),
         ctx.t("workbook.audit_min_score")])
     for award in rules.awards:
-        award_name = ctx.award_text(award.key)
-        rule = ctx.t("workbook.legend_award", award=award_label(award), count=award.count,
-                     min_score=award.min_score)
+        shown = award_name(rules, award.key, ctx.lang)
+        rule = award_rule_in_words(rules, award, ctx.lang)
         disqualifying = [c.code for c in rules.deductions.criteria if award.key in c.disqualifies]
         if disqualifying:
             rule += " " + ctx.t("workbook.audit_disqualified_by", criteria=", ".join(disqualifying))
-        sheet.write_string(row, 0, award_name, fmt.text())
+        sheet.write_string(row, 0, shown, fmt.text())
         sheet.write_string(row, 1, rule, fmt.text())
-        sheet.write_number(row, 2, award.count, fmt.integer())
+        if award.count is not None:  # a share alone is spelt out in the rule beside it
+            sheet.write_number(row, 2, award.count, fmt.integer())
         sheet.write_number(row, 3, float(award.min_score), fmt.score())
         fit_row(sheet, row, [(rule, AUDIT_WIDTHS[1])])
         row += 1
@@ -156,7 +156,7 @@ def _audit_criteria(ctx: Context, sheet: Worksheet, row: int, heading: Format) -
             sheet.write_string(row, 3, "—", centred)
         sheet.write_string(row, 4, yes if criterion.na_allowed else no, centred)
         sheet.write_string(row, 5, yes if criterion.evidence_required else no, centred)
-        sheet.write_string(row, 6, ", ".join(ctx.award_text(k) for k in criterion.disqualifies), centred)
+        sheet.write_string(row, 6, ", ".join(award_name(rules, k, ctx.lang) for k in criterion.disqualifies), centred)
         fit_row(sheet, row, [(criterion.title, at_size(AUDIT_WIDTHS[1], 11))])
         row += 1
     return row

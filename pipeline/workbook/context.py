@@ -14,7 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.labels import text
 from pipeline.numbers import rounded
-from pipeline.rank import RankedUnit, award_label
+from pipeline.rank import RankedUnit
 from pipeline.rules import Rules
 from pipeline.run import RunResult, Tick
 from pipeline.workbook.entries import Shown, shown_entries
@@ -136,13 +136,6 @@ class Context:
     def unit_name(self, code: str) -> str:
         unit = self.rules.unit(code)
         return unit.name if unit else code
-
-    def award_text(self, key: str | None) -> str:
-        if not key:
-            return ""
-        award = self.rules.award(key)
-        label = award_label(award) if award else key
-        return label if isinstance(label, str) else self.t(label.key)
 
     def print_setup(self, sheet: Worksheet, *, repeat: tuple[int, int] | None = None, footer_left: str = "",
                     pages_tall: int = 0) -> None:

@@ -9,7 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
 from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.rank import RankedUnit, award_label, tie_breakers_in_words
+from pipeline.rank import RankedUnit, award_name, award_rule_in_words, remarks_text, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
 from pipeline.xlsx import FONT, at_size, fit_row, national_header, write_letterhead
@@ -20,6 +20,9 @@ RULE_CHARACTER = "\u2500"
 
 # The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
+
+
+REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the table on one page width
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,12 @@ class RankingColumns:
         return self.base + 5
 
     @property
+    def remarks(self) -> int:
+        return self.base + 6
+
+    @property
     def last(self) -> int:
-        return self.award
+        return self.remarks
 
     @property
     def split(self) -> int:
@@ -62,7 +69,7 @@ class RankingColumns:
         return FIRST_SECTION_COLUMN + self.sections // 2
 
     def widths(self) -> list[float]:
-        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 24, 19]
+        return [7, 34, *([8.5] * self.sections), 10, 9, 9, 10, 22, 17, 26]
 
 
 def write_ranking(ctx: Context) -> None:
@@ -90,7 +97,8 @@ def write_ranking(ctx: Context) -> None:
                ctx.t("workbook.header_max", label=ctx.t("report.base"), max=weighted_base_max(rules)),
                ctx.t("workbook.header_cap", label=ctx.t("report.bonus"), cap=bucket_limit(rules, BONUS)),
                ctx.t("workbook.header_cap", label=ctx.t("report.deductions"), cap=bucket_limit(rules, DEDUCTIONS)),
-               ctx.t("report.total"), ctx.t("report.classification"), ctx.t("report.award")]
+               ctx.t("report.total"), ctx.t("report.classification"), ctx.t("report.award"),
+               ctx.t("report.remarks")]
     for column, label in enumerate(headers):
         sheet.write_string(header_row, column, label, fmt.header())
     for offset, section in enumerate(rules.sections):
@@ -164,10 +172,16 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     sheet.write_number(row, columns.total, ctx.rounded(score.total_exact), fmt.score(bold=True, **fill))
     classification = placed.classification or ""
     sheet.write_string(row, columns.classification, classification, fmt.text(**fill))
-    award = ctx.award_text(placed.award)
+    award = award_name(ctx.rules, placed.award, ctx.lang)
     sheet.write_string(row, columns.award, award, fmt.text(bold=bool(award), **fill))
+    remarks = remarks_text(placed, ctx.lang)
+    if remarks:
+        sheet.write_string(row, columns.remarks, remarks, fmt.text(font_size=REMARKS_SIZE, **fill))
+    else:
+        sheet.write_blank(row, columns.remarks, None, fmt.text(font_size=REMARKS_SIZE, **fill))
     fit_row(sheet, row, [(name, widths[UNIT_COLUMN]), (classification, widths[columns.classification]),
-                         (award, widths[columns.award])])
+                         (award, widths[columns.award]),
+                         (remarks, at_size(widths[columns.remarks], REMARKS_SIZE))])
 
 
 def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], columns: RankingColumns) -> int:
@@ -201,8 +215,7 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
     lines = [ctx.t("workbook.legend_sections", sections=sections),
              ctx.t("workbook.legend_scores", decimals=rules.decimals)]
     for award in rules.awards:
-        lines.append(ctx.t("workbook.legend_award", award=award_label(award), count=award.count,
-                           min_score=award.min_score))
+        lines.append(award_rule_in_words(rules, award, ctx.lang))
     if rules.tie_breakers:
         lines.append(ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang)))
     for line in lines:

@@ -9,7 +9,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.figures import bucket_limit, section_averages, section_share
 from pipeline.numbers import SECTION_DECIMALS, round_half_away, rounded
-from pipeline.rank import RankedUnit
+from pipeline.rank import RankedUnit, award_name
 from pipeline.rules import BONUS, DEDUCTIONS
 from pipeline.score import SectionScore, UnitScore
 from pipeline.workbook.context import (
@@ -120,7 +120,7 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
         row += 1
     facts: tuple[tuple[str, int | str], ...] = (
         (ctx.t("report.rank"), placed.rank), (ctx.t("report.classification"), placed.classification or ""),
-        (ctx.t("report.award"), ctx.award_text(placed.award) or "—"))
+        (ctx.t("report.award"), award_name(ctx.rules, placed.award, ctx.lang) or "—"))
     for label, fact in facts:
         sheet.merge_range(row, 0, row, 4, label, fmt.text(bold=True))
         if isinstance(fact, int):
