@@ -156,11 +156,11 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     try:
         tick = bars.tick if bars else None
         result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick)
-        write_outputs(result, output_dir, tick=tick)
+        written = write_outputs(result, output_dir, tick=tick)
     finally:
         if bars:
             bars.close()
-    click.echo(render_run(result))
+    click.echo(render_run(result, written))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)

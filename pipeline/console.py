@@ -14,6 +14,7 @@ from pipeline.rank import award_name, percent, quota_in_words, tie_breakers_in_w
 from pipeline.rules import Criterion, Rules
 from pipeline.run import RunResult
 from pipeline.validate import UnitStatus
+from pipeline.write import Written
 
 MAX_LINES_PER_FILE = 12  # the workbook's Issues sheet has them all; the terminal stays readable
 
@@ -63,7 +64,8 @@ def render_issues(issues: list[Issue], lang: str) -> str:
     return "\n".join(lines)
 
 
-def render_run(result: RunResult) -> str:
+def render_run(result: RunResult, written: Written | None = None) -> str:
+    """The terminal report of a run: the ranking, the unranked units, every issue, what was written."""
     rules, lang = result.rules, result.lang
     parts = [text(lang, "report.title", year=rules.year), rules.bloc, ""]
     rows = []
@@ -86,9 +88,9 @@ def render_run(result: RunResult) -> str:
     warnings = sum(i.severity == "warning" for i in result.issues)
     files = len({i.file for i in result.issues if i.file and i.severity != "info"})
     parts.append(text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files))
-    for path in result.outputs:
+    for path in written.paths if written else ():
         parts.append(text(lang, "report.written", path=str(path)))
-    for name, path in result.kept_previous.items():
+    for name, path in (written.kept_previous if written else {}).items():
         parts.append(text(lang, "report.previous_kept", name=name, path=str(path)))
     if result.provisional:
         counts = {s.value: sum(1 for v in result.status.values() if v == s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -37,8 +37,6 @@ class RunResult:
     status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
-    outputs: list[Path] = field(default_factory=list)
-    kept_previous: dict[str, Path] = field(default_factory=dict)  # output name → where the earlier one went
 
     @property
     def provisional(self) -> bool:

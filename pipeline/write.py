@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,24 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
-def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> list[Path]:
-    """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`."""
+@dataclass(frozen=True)
+class Written:
+    """What `write_outputs` wrote, and where the earlier outputs it replaced went."""
+
+    workbook: Path
+    results: Path
+    kept_previous: dict[str, Path] = field(default_factory=dict)  # output name → its earlier version
+
+    @property
+    def paths(self) -> tuple[Path, Path]:
+        return self.workbook, self.results
+
+
+def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
+    """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`.
+
+    The result is only read: what was written is returned, for the caller to report.
+    """
     from pipeline.workbook import write_workbook
 
     out = Path(output_dir)
@@ -99,6 +116,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
 
     writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
     staged: list[Path] = []
+    kept_previous: dict[str, Path] = {}
     try:
         with paused_gc():
             for target, writer in zip(targets, writers, strict=True):
@@ -106,14 +124,13 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         for target in targets:
             kept = keep_previous(target, lang)
             if kept:
-                result.kept_previous[target.name] = kept
+                kept_previous[target.name] = kept
         for temporary, target in zip(staged, targets, strict=True):
             _replace(temporary, target, lang)
     finally:
         for temporary in staged:
             temporary.unlink(missing_ok=True)
-    result.outputs = targets
-    return targets
+    return Written(targets[0], targets[1], kept_previous)
 
 
 def _stage(target: Path, writer: Callable[[Path], object], lang: str) -> Path:

@@ -54,7 +54,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         result = run(load_rules(example_rules()), EXAMPLE / "input")
-        workbook, _ = write_outputs(result, work / "output")
+        workbook = write_outputs(result, work / "output").workbook
         png = first_page_png(to_pdf(workbook, work), options.out, options.dpi)
     print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)
 

@@ -73,7 +73,7 @@ def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValu
     for unit_code, unit_values in filled.items():
         _fill(rules, folder / "input", unit_code, unit_values)
     result = run(rules, folder / "input", lang=lang)
-    workbook_path, json_path = write_outputs(result, folder / "output")
+    workbook_path, json_path = write_outputs(result, folder / "output").paths
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
                    workbook_path)
 
@@ -108,7 +108,7 @@ def complete(tmp_path_factory: pytest.TempPathFactory) -> Written:
 def sample_written(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The shipped sample (nine units of a Party bloc), as `bloc-score run` writes it."""
     result = run(sample_rules, SAMPLE_INPUT)
-    workbook_path, json_path = write_outputs(result, tmp_path_factory.mktemp("sample"))
+    workbook_path, json_path = write_outputs(result, tmp_path_factory.mktemp("sample")).paths
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
                    workbook_path)
 
@@ -515,7 +515,7 @@ def test_audit_shows_the_rules_files_sha256(tmp_path):
     rules = replace(rules_from(), source=str(rules_path))
     _fill(rules, tmp_path / "input", "A", values(**FULL_SMALL))
     result = run(rules, tmp_path / "input")
-    path, _ = write_outputs(result, tmp_path / "output")
+    path = write_outputs(result, tmp_path / "output").workbook
     audit = load_workbook(path)[text("en", "workbook.sheet_audit")]
     cells = {row[0]: row[1] for row in audit.iter_rows(values_only=True)}
     assert cells[text("en", "workbook.audit_rules_sha256")] == hashlib.sha256(rules_path.read_bytes()).hexdigest()
@@ -587,10 +587,9 @@ def test_the_final_column_shows_the_runs_decision_never_its_own(small, tmp_path)
 def test_writing_the_workbook_changes_nothing_in_the_result(small, tmp_path):
     result = small.result
     before = (result.validation.entries.copy(), result.validation.final.copy(), list(result.issues),
-              dict(result.status), list(result.ranked), dict(result.validation.used), list(result.outputs))
+              dict(result.status), list(result.ranked), dict(result.validation.used))
     write_workbook(result, tmp_path / "again.xlsx")
-    entries, final, issues, status, ranked, used, outputs = before
+    entries, final, issues, status, ranked, used = before
     pd.testing.assert_frame_equal(result.validation.entries, entries)
     pd.testing.assert_frame_equal(result.validation.final, final)
-    assert (result.issues, result.status, result.ranked, result.validation.used, result.outputs) == \
-        (issues, status, ranked, used, outputs)
+    assert (result.issues, result.status, result.ranked, result.validation.used) == (issues, status, ranked, used)

@@ -36,7 +36,7 @@ def _squeeze(value: str) -> str:
 @needs_poppler
 def test_the_sample_ranking_prints_on_one_a4_landscape_page(sample_rules, tmp_path, lo_profile):
     result = run(sample_rules, SAMPLE_INPUT)
-    workbook, _ = write_outputs(result, tmp_path / "output")
+    workbook = write_outputs(result, tmp_path / "output").workbook
     pdf = libreoffice_convert(workbook, "pdf", tmp_path / "pdf", lo_profile)
 
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "1", str(pdf)], check=True, capture_output=True,
