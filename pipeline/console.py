@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
-from pipeline.rank import award_name, percent, quota_in_words, tie_breakers_in_words
+from pipeline.rank import award_name, percent, quota_in_words, remarks_text, tie_breakers_in_words
 from pipeline.rules import Criterion, Rules
 from pipeline.run import RunResult
 from pipeline.validate import UnitStatus
@@ -79,6 +79,10 @@ def render_run(result: RunResult, written: Written | None = None) -> str:
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
         parts.append(table(headers, rows, right=frozenset({0, 3})))
+    remarks = [(placed.unit_code, remarks_text(placed, lang)) for placed in result.ranked]
+    if any(note for _, note in remarks):
+        parts += ["", text(lang, "report.remarks") + ":"]
+        parts += [f"  {code:<8} {note}" for code, note in remarks if note]
     unranked = [u for u in rules.units if result.status[u.code] != UnitStatus.SCORED]
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
@@ -107,13 +111,14 @@ def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
     return render_issues(issues, lang)
 
 
-def _item(criterion: Criterion, lang: str) -> str:
+def _item(rules: Rules, criterion: Criterion, lang: str) -> str:
     """`D1 ≤ 3 (0,5/lần; không xét: flag)`: a bonus or deduction item as the summary lists it."""
     notes = []
     if criterion.per_occurrence is not None:
         notes.append(text(lang, "summary.per_occurrence", points=criterion.per_occurrence))
     if criterion.disqualifies:
-        notes.append(text(lang, "summary.disqualifies", awards=", ".join(criterion.disqualifies)))
+        awards = ", ".join(award_name(rules, key, lang) for key in criterion.disqualifies)
+        notes.append(text(lang, "summary.disqualifies", awards=awards))
     if criterion.caps_grade:
         notes.append(text(lang, "summary.caps_grade", grade=criterion.caps_grade))
     shown = f"{criterion.code} ≤ {format_number(criterion.max, lang)}"
@@ -143,7 +148,7 @@ def render_rules(rules: Rules, lang: str) -> str:
     lines.append(t("base_max", max=n(rules.base_max)))
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:
-            items = ", ".join(_item(c, lang) for c in bucket.criteria)
+            items = ", ".join(_item(rules, c, lang) for c in bucket.criteria)
             cap = n(bucket.cap) if bucket.cap is not None else t("no_cap")
             lines.append(t("bucket", name=text(lang, f"report.{name}"), cap=cap, items=items))
     if rules.tie_breakers:

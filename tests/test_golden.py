@@ -56,7 +56,7 @@ def _problem_folder(rules, folder: Path) -> None:
     edit(target("UBKTTU"), {cell("E", "1.1"): 20})  # an appraised value in the unit's own file
     edit(target("DUK"), {cell("D", "2.3"): 2}, target=folder / "DUK_v2_sua.xlsx")  # two different versions
     edit(target("TCT"), {cell("D", "2.1"): "N/A", cell("F", "2.2"): "Tæ chøc tèt"})  # N/A not allowed; TCVN3
-    edit(target("BQT"), {cell("D", "D1"): 1.5, cell("F", "D1"): "Chậm báo cáo 3 lần"})  # a deduction
+    edit(target("BQT"), {cell("D", "D1"): 3, cell("F", "D1"): "Chậm báo cáo 3 lần"})  # a per-occurrence deduction
     (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
     (folder / "desktop.ini").write_text("[.ShellClassInfo]\n")
     (folder / "ghi chu.txt").write_text("nộp muộn\n")

@@ -78,8 +78,12 @@ def test_each_score_cell_has_data_validation_naming_the_max(sample_rules, templa
             assert validation.type == "custom"
             assert validation.errorStyle in (None, "stop")  # absent means stop
             assert validation.showErrorMessage and validation.showInputMessage
-            assert f"{column}{row}<={criterion.max}" in validation.formula1
-            assert f"0 đến {criterion.max}" in validation.prompt
+            if criterion.per_occurrence is None:
+                assert f"{column}{row}<={criterion.max}" in validation.formula1
+                assert f"0 đến {criterion.max}" in validation.prompt
+            else:  # a count of occurrences: whole, with no upper limit (its points are capped)
+                assert f"{column}{row}=INT({column}{row})" in validation.formula1
+                assert f"tối đa {criterion.max} điểm" in validation.prompt
             assert ("N/A" in validation.formula1) == criterion.na_allowed
             assert len(validation.formula1) < 255  # Excel's limit for a validation formula
 
