@@ -33,6 +33,7 @@ SEVERITY: dict[str, Severity] = {
     "too-many-rows": "error",
     "too-many-columns": "error",
     "legacy-format": "warning",
+    "second-table": "error",
     # which template the file was made from
     "not-a-template": "error",
     "template-identity-missing": "warning",
@@ -55,6 +56,10 @@ SEVERITY: dict[str, Severity] = {
     "score-missing": "error",
     "not-a-number": "error",
     "ambiguous-number": "error",
+    "cell-error": "error",
+    "formula-without-value": "error",
+    "score-percent": "error",
+    "score-date": "error",
     "number-as-text": "warning",
     "score-negative": "error",
     "score-above-max": "error",

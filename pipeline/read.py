@@ -27,6 +27,8 @@ from pipeline.cells import cell_address, parse_address
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
+from pipeline.numbers import Parsed, parse_score
+from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -190,7 +192,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind in ("xls", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = open_book(data, kind)
     except python_calamine.PasswordError:
         submission.issue("password-protected")
         return
@@ -198,7 +200,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
         submission.issue("corrupt-file", params={"detail": _short(error)})
         return
     try:
-        _read_book(submission, book)
+        _read_book(submission, book, data)
     except Exception as error:  # a damaged sheet part surfaces only when the sheet is read
         submission.issue("corrupt-file", params={"detail": _short(error)})
     finally:
@@ -395,7 +397,7 @@ def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo],
 
 # ---------------------------------------------------------------------------------- reading the sheets
 
-def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook) -> None:
+def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
@@ -405,20 +407,48 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook) -
     for name in candidates:
         sheet = book.get_sheet_by_name(name)
         if sheet.height > MAX_ROWS:
-            submission.issue("too-many-rows", sheet=name, params={"rows": sheet.height, "limit": MAX_ROWS})
+            if submission.sheet is None:
+                submission.issue("too-many-rows", sheet=name, params={"rows": sheet.height, "limit": MAX_ROWS})
             continue
         cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
         header = _find_header(cells)
         if header is None:
             continue
+        if submission.sheet is not None:
+            # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
+            _check_second_table(submission, name, _table_rows(cells, *header))
+            continue
         submission.sheet = name
         if expected and name != expected:
             submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
-        _read_table(submission, cells, *header)
-        return
-    if not any(i.code == "too-many-rows" for i in submission.issues):
+        _read_table(submission, cells, *header, overrides(data, submission.format or "", name))
+    if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})
+
+
+def _check_second_table(submission: Submission, sheet: str, rows: list[SheetRow]) -> None:
+    """Report a second copy of the criteria table whose scores differ from the one read.
+
+    A copy that agrees everywhere changes nothing; a sheet that shares few codes with the table is some
+    other table (a summary, last year's scores kept for reference) and is left alone.
+    """
+    first = {row.code: row for row in submission.rows}
+    common = [row for row in rows if row.code in first]
+    if not first or len(common) * 2 < len(first):
+        return
+    for row in common:
+        for key, mine, theirs in (("self", first[row.code].self_score, row.self_score),
+                                  ("appraised", first[row.code].appraised, row.appraised)):
+            if _score_key(mine) != _score_key(theirs) and key in submission.columns:
+                submission.issue("second-table", sheet=sheet, cell=cell_address(row.row, submission.columns[key]),
+                                 params={"first": submission.sheet})
+                return
+
+
+def _score_key(raw: Any) -> tuple[str, Any]:
+    kind, value = parse_score(raw)
+    return kind.value, value if value is not None else (raw if kind is Parsed.INVALID else None)
 
 
 def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
@@ -463,24 +493,38 @@ def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int]) -> None:
+def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int],
+                cell_overrides: Overrides | None = None) -> None:
     submission.header_row = header_row
     submission.columns = columns
     _read_unit_code(submission, cells, header_row)
+    submission.rows = _table_rows(cells, header_row, columns, cell_overrides or {})
 
-    def get(row: list[Any], key: str) -> Any:
+
+def _table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int],
+                cell_overrides: Overrides | None = None) -> list[SheetRow]:
+    """The rows of the criteria table under its header whose code cell is not empty."""
+    found = cell_overrides or {}
+
+    def get(row_index: int, key: str) -> Any:
         column = columns.get(key)
-        return row[column] if column is not None and column < len(row) else ""
-
-    for row_index in range(header_row + 1, len(cells)):
+        if column is None:
+            return ""
         row = cells[row_index]
-        code = normalise_code(get(row, "code"))
+        raw = row[column] if column < len(row) else ""
+        return apply_override(raw, found.get((row_index, column))) if found else raw
+
+    rows = []
+    for row_index in range(header_row + 1, len(cells)):
+        code = normalise_code(get(row_index, "code"))
         if code:
-            title = get(row, "criterion")
-            submission.rows.append(SheetRow(
+            title = get(row_index, "criterion")
+            rows.append(SheetRow(
                 row_index, code, clean(title) if isinstance(title, str) else _plain(title),
-                get(row, "max"), get(row, "self"), get(row, "appraised"), get(row, "evidence"),
+                get(row_index, "max"), get(row_index, "self"), get(row_index, "appraised"),
+                get(row_index, "evidence"),
             ))
+    return rows
 
 
 def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: int) -> None:

@@ -7,6 +7,7 @@ failure is collected and mapped back to its Excel cell.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pipeline.cells import cell_address
 from pipeline.issues import Issue
 from pipeline.labels import Label
 from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, plan_layout, template_filename
-from pipeline.numbers import Parsed, parse_score, parse_scores
+from pipeline.numbers import CellNote, Parsed, parse_score, parse_scores
 from pipeline.read import SheetRow, Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import final_values
@@ -336,6 +337,10 @@ ENTRY_SCHEMA = pa.DataFrameSchema(
         _rule("score-missing", lambda f: f["is_blank"] & f["kind"].eq("base") & f["scorer"].eq("self")),
         _rule("not-a-number", lambda f: f["parsed"].eq(Parsed.INVALID.value)),
         _rule("ambiguous-number", lambda f: f["parsed"].eq(Parsed.AMBIGUOUS.value)),
+        _rule("cell-error", lambda f: f["parsed"].eq(Parsed.ERROR.value)),
+        _rule("formula-without-value", lambda f: f["parsed"].eq(Parsed.FORMULA.value)),
+        _rule("score-percent", lambda f: f["parsed"].eq(Parsed.PERCENT.value)),
+        _rule("score-date", lambda f: f["parsed"].eq(Parsed.DATE.value)),
         _rule("number-as-text", lambda f: f["parsed"].eq(Parsed.TEXT_NUMBER.value)),
         _rule("score-negative", lambda f: f["number"].lt(0)),
         _rule("score-above-max", lambda f: f["number"].gt(f["max"])),
@@ -389,6 +394,8 @@ def _score_issue(code: str, *, at_evidence: bool = False):
             params["as_decimal"] = Decimal(digits.replace(",", "."))
         if code == "not-a-number":
             params["value"] = clean(str(raw)) if not isinstance(raw, str) else clean(raw)
+        if code in _SHOWN_CODES:
+            params["value"] = _shown(raw)
         cell = row["evidence_cell"] if at_evidence and row["evidence_cell"] else row["cell"]
         return Issue(code, file=row["file"], sheet=row["sheet"], cell=cell, unit=row["unit_code"],
                      criterion=row["criterion_code"], params=params)
@@ -396,10 +403,26 @@ def _score_issue(code: str, *, at_evidence: bool = False):
     return build
 
 
+# Cells whose content is not a number at all: the issue names what the cell holds, as the unit sees it.
+_SHOWN_CODES = ("cell-error", "formula-without-value", "score-percent", "score-date")
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, CellNote):
+        return raw.shown
+    if isinstance(raw, dt.datetime):
+        return raw.strftime("%d/%m/%Y %H:%M") if raw.time() != dt.time() else raw.strftime("%d/%m/%Y")
+    if isinstance(raw, dt.date):
+        return raw.strftime("%d/%m/%Y")
+    if isinstance(raw, dt.time):
+        return raw.strftime("%H:%M:%S")
+    return clean(str(raw))
+
+
 _BUILDERS = {
     code: _score_issue(code, at_evidence=code == "evidence-missing")
     for code in ("score-missing", "not-a-number", "ambiguous-number", "number-as-text", "score-negative",
-                 "score-above-max", "score-off-step", "na-not-allowed", "evidence-missing")
+                 "score-above-max", "score-off-step", "na-not-allowed", "evidence-missing", *_SHOWN_CODES)
 }
 
 

@@ -1,0 +1,394 @@
+"""What the cells of a sheet really hold where python-calamine shows something else, and opening what it refuses.
+
+python-calamine returns Excel error values and formulas saved without a result as empty cells, a
+percent-formatted 4,5% as 0.045, and (in .xls files whose custom number formats take ids that Excel
+reserves for East-Asian dates, as Gnumeric writes them) plain numbers as dates. A blank must never stand
+for a cell that was not blank, so the sheet holding the criteria table is read a second time, from the
+file's own XML (or, for .xls, with xlrd), for the few cells whose content the first reading hides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from posixpath import dirname, join, normpath
+from typing import Any
+
+import python_calamine
+
+from pipeline.numbers import CellNote, Parsed
+
+# What the reader puts in place of a cell's value: a note, or the number a misread "date" really is.
+Override = CellNote | float
+Overrides = dict[tuple[int, int], Override]
+
+# Error values as Excel shows them; LibreOffice shows its own as Err:502 and the like.
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+_LIBREOFFICE_ERROR = re.compile(r"^Err:\d{3}$")
+# Bounds of the grid an override may sit in: the reader's own limits, so no file makes this pass costlier.
+_MAX_ROWS = 5_000
+_MAX_COLUMNS = 200
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
+_NUMBER = "{urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
+_GNUMERIC = "{http://www.gnumeric.org/odf-extension/1.0}"
+
+
+# ------------------------------------------------------------------------------------- opening
+
+def open_book(data: bytes, kind: str) -> python_calamine.CalamineWorkbook:
+    """Open a workbook with python-calamine, working around what real spreadsheet programs write.
+
+    Gnumeric indents content.xml; calamine's ODS parser stops at the first whitespace between two cells
+    ("Cannot detect file format"). That whitespace means nothing in a table, so it is removed in memory
+    and the file opened again; only when that fails too does the first error stand.
+    """
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise
+    except Exception:
+        repaired = _ods_without_indentation(data) if kind == "ods" else None
+        if repaired is None:
+            raise
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(repaired))
+    except Exception:
+        pass
+    return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))  # raises the first error again
+
+
+# Whitespace before a table element's tag: between rows, between cells, around a table. Text inside a cell
+# (in <text:p>, where spaces count) is never followed directly by a table tag, so it is left alone.
+_TABLE_INDENTATION = re.compile(rb">[ \t\r\n]+(?=</?table:)")
+
+
+def _ods_without_indentation(data: bytes) -> bytes | None:
+    """The same .ods package with the layout whitespace between table elements removed, or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as source:
+            members = source.infolist()
+            content = source.read("content.xml")
+            compact = _TABLE_INDENTATION.sub(b">", content)
+            if compact == content:
+                return None
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+                for member in members:
+                    body = compact if member.filename == "content.xml" else source.read(member)
+                    # The mimetype member stays first and stored, as ODF requires.
+                    method = zipfile.ZIP_STORED if member.filename == "mimetype" else zipfile.ZIP_DEFLATED
+                    copy.writestr(member.filename, body, compress_type=method)
+            return buffer.getvalue()
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, RuntimeError):
+        return None
+
+
+# ------------------------------------------------------------------------------- what cells hold
+
+def overrides(data: bytes, kind: str, sheet: str) -> Overrides:
+    """(row, column) → what the cell holds, for the cells of `sheet` whose content calamine hides.
+
+    Error values and formulas without a result become a `CellNote`; so do numbers shown as percentages,
+    and, in .xls, numbers xlrd knows to be dates. A float is the number an .xls cell holds where its
+    number format has no date token. Anything this second reading cannot parse leaves the first reading
+    as it was: it may add what calamine hid, never make a readable file unreadable.
+    """
+    try:
+        if kind in ("xlsx", "xlsm"):
+            return _xlsx_overrides(data, sheet)
+        if kind == "ods":
+            return _ods_overrides(data, sheet)
+        if kind == "xls":
+            return _xls_overrides(data, sheet)
+    except Exception:  # a damaged or unusual part: calamine's reading stands alone
+        return {}
+    return {}
+
+
+def apply_override(raw: Any, override: Override | None) -> Any:
+    """The value a score cell holds: calamine's, unless the second reading knows better."""
+    if override is None:
+        return raw
+    if isinstance(override, CellNote):
+        return override
+    # A number only corrects a "date" calamine made of it; its own numbers are already right.
+    return override if isinstance(raw, dt.date | dt.time | dt.timedelta) else raw
+
+
+def percent_text(value: str | float) -> str:
+    """0.045 → "4.5%": a percent cell as its percentage."""
+    try:
+        number = Decimal(str(value)) * 100
+    except InvalidOperation:
+        return f"{value}"
+    # Gnumeric writes 0.045 as 0.0450000000000000000016: what a person reads has a few decimals at most.
+    shown = format(round(number, 6).normalize(), "f")
+    return f"{shown}%"
+
+
+# ---------------------------------------------------------------------------------------- xlsx
+
+def _xlsx_overrides(data: bytes, sheet: str) -> Overrides:
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        part = _xlsx_sheet_part(archive, names, sheet, fromstring)
+        if part is None:
+            return {}
+        percent_styles = _xlsx_percent_styles(archive, names, fromstring)
+        found: Overrides = {}
+        row = column = -1
+        with archive.open(part) as stream:
+            for event, element in iterparse(stream, events=("start", "end")):
+                tag = _local(element.tag)
+                if event == "start":
+                    if tag == "row":
+                        number = element.get("r")
+                        row = int(number) - 1 if number and number.isdigit() else row + 1
+                        column = -1
+                    continue
+                if tag == "c":
+                    position = _cell_position(element.get("r"))
+                    row, column = position if position else (row, column + 1)
+                    if row < _MAX_ROWS and column < _MAX_COLUMNS:
+                        note = _xlsx_cell(element, percent_styles)
+                        if note is not None:
+                            found[(row, column)] = note
+                    element.clear()
+                elif tag == "row":
+                    element.clear()
+        return found
+
+
+def _xlsx_cell(cell: Any, percent_styles: frozenset[int]) -> CellNote | None:
+    kind = cell.get("t", "n")
+    formula = stored = None
+    for child in cell:
+        name = _local(child.tag)
+        if name == "f":
+            formula = child
+        elif name == "v":
+            stored = child
+    value = stored.text if stored is not None else None
+    if kind == "e":
+        return CellNote(Parsed.ERROR, (value or "").strip() or "#?")
+    # A text result may be empty (=IF(A1="";"";A1) saved as <v></v>); a number result never is.
+    uncached = stored is None if kind in ("str", "inlineStr") else not (value or "").strip()
+    if formula is not None and uncached:
+        text = (formula.text or "").strip()
+        return CellNote(Parsed.FORMULA, f"={text}" if text else "=…")
+    style = cell.get("s")
+    if kind == "n" and value and style and style.isdigit() and int(style) in percent_styles:
+        return CellNote(Parsed.PERCENT, percent_text(value))
+    return None
+
+
+def _xlsx_sheet_part(archive: zipfile.ZipFile, names: set[str], sheet: str, fromstring: Any) -> str | None:
+    """The path of the worksheet part named `sheet`, through the workbook's relationships."""
+    workbook = fromstring(archive.read("xl/workbook.xml"))
+    wanted = None
+    for element in workbook.iter():
+        if _local(element.tag) == "sheet" and element.get("name") == sheet:
+            wanted = element.get(f"{_RELATIONSHIPS}id")
+            break
+    if wanted is None or "xl/_rels/workbook.xml.rels" not in names:
+        return None
+    for relation in fromstring(archive.read("xl/_rels/workbook.xml.rels")).iter():
+        if _local(relation.tag) == "Relationship" and relation.get("Id") == wanted:
+            target = relation.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else normpath(join(dirname("xl/workbook.xml"),
+                                                                                  target))
+            return path if path in names else None
+    return None
+
+
+_BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
+
+
+def _xlsx_percent_styles(archive: zipfile.ZipFile, names: set[str], fromstring: Any) -> frozenset[int]:
+    """The indices of the cell styles whose number format shows a percentage."""
+    if "xl/styles.xml" not in names:
+        return frozenset()
+    styles = fromstring(archive.read("xl/styles.xml"))
+    percent_formats = set(_BUILTIN_PERCENT_FORMATS)
+    cell_formats = None
+    for element in styles:
+        name = _local(element.tag)
+        if name == "numFmts":
+            for number_format in element:
+                if is_percent_format(number_format.get("formatCode", "")):
+                    percent_formats.add(int(number_format.get("numFmtId", "-1")))
+        elif name == "cellXfs":
+            cell_formats = element
+    if cell_formats is None:
+        return frozenset()
+    return frozenset(index for index, xf in enumerate(cell_formats)
+                     if int(xf.get("numFmtId", "0") or 0) in percent_formats)
+
+
+def is_percent_format(code: str) -> bool:
+    """True when an Excel number format shows its number as a percentage: a % outside quotes and escapes."""
+    literal = escaped = False
+    brackets = 0
+    for char in code:
+        if escaped:
+            escaped = False
+        elif char in "\\_*":
+            escaped = True
+        elif char == '"':
+            literal = not literal
+        elif literal:
+            continue
+        elif char == "[":
+            brackets += 1
+        elif char == "]":
+            brackets = max(brackets - 1, 0)
+        elif char == ";":
+            return False  # the first section is the one a score shows
+        elif char == "%" and not brackets:
+            return True
+    return False
+
+
+def _cell_position(reference: str | None) -> tuple[int, int] | None:
+    if not reference:
+        return None
+    from pipeline.cells import parse_address
+
+    return parse_address(reference)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+# ----------------------------------------------------------------------------------------- ods
+
+def _ods_overrides(data: bytes, sheet: str) -> Overrides:
+    from defusedxml.ElementTree import iterparse
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        percent_data_styles: set[str] = set()
+        if "styles.xml" in archive.namelist():
+            with archive.open("styles.xml") as stream:
+                percent_data_styles |= _ods_percent_data_styles(iterparse(stream, events=("end",)))
+        found: Overrides = {}
+        cell_data_styles: dict[str, str] = {}
+        in_sheet = False
+        row = column = 0
+        with archive.open("content.xml") as stream:
+            for event, element in iterparse(stream, events=("start", "end")):
+                tag = element.tag
+                if event == "start":
+                    if tag == f"{_TABLE}table":
+                        in_sheet, row = element.get(f"{_TABLE}name") == sheet, 0
+                    elif tag == f"{_TABLE}table-row":
+                        column = 0
+                    continue
+                if tag == f"{_NUMBER}percentage-style":
+                    percent_data_styles.add(element.get(f"{_STYLE}name", ""))
+                elif tag == f"{_STYLE}style" and element.get(f"{_STYLE}family") == "table-cell":
+                    data_style = element.get(f"{_STYLE}data-style-name")
+                    if data_style:
+                        cell_data_styles[element.get(f"{_STYLE}name", "")] = data_style
+                elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+                    repeat = _repeat(element, "columns")
+                    if in_sheet and row < _MAX_ROWS:
+                        note = _ods_cell(element, percent_data_styles, cell_data_styles)
+                        if note is not None:
+                            for offset in range(min(repeat, max(_MAX_COLUMNS - column, 0))):
+                                found[(row, column + offset)] = note
+                    column += repeat
+                    element.clear()
+                elif tag == f"{_TABLE}table-row":
+                    row += _repeat(element, "rows")
+                    element.clear()
+                elif tag == f"{_TABLE}table" and in_sheet:
+                    break
+        return found
+
+
+def _ods_percent_data_styles(events: Iterator[tuple[str, Any]]) -> set[str]:
+    return {element.get(f"{_STYLE}name", "") for _event, element in events
+            if element.tag == f"{_NUMBER}percentage-style"}
+
+
+def _ods_cell(cell: Any, percent_data_styles: set[str], cell_data_styles: dict[str, str]) -> CellNote | None:
+    value_type = cell.get(f"{_OFFICE}value-type")
+    formula = cell.get(f"{_TABLE}formula")
+    shown = " ".join("".join(p.itertext()) for p in cell if p.tag == f"{_TEXT}p").strip()
+    if cell.get(f"{_CALCEXT}value-type") == "error":
+        return CellNote(Parsed.ERROR, shown or "#?")
+    error = cell.get(f"{_GNUMERIC}error-value")
+    if error:
+        return CellNote(Parsed.ERROR, error)
+    if formula is not None:
+        if value_type is None:
+            return CellNote(Parsed.FORMULA, formula.split(":", 1)[-1] if formula.startswith("of:") else formula)
+        result = cell.get(f"{_OFFICE}string-value", shown) if value_type == "string" else ""
+        if result in EXCEL_ERRORS or _LIBREOFFICE_ERROR.match(result or ""):
+            return CellNote(Parsed.ERROR, result)
+    value = cell.get(f"{_OFFICE}value")
+    if value_type == "percentage" or (
+        value_type == "float" and cell_data_styles.get(cell.get(f"{_TABLE}style-name", "")) in percent_data_styles
+    ):
+        return CellNote(Parsed.PERCENT, percent_text(value or shown))
+    return None
+
+
+def _repeat(element: Any, what: str) -> int:
+    try:
+        return max(int(element.get(f"{_TABLE}number-{what}-repeated", "1")), 1)
+    except ValueError:
+        return 1
+
+
+# ----------------------------------------------------------------------------------------- xls
+
+def _xls_overrides(data: bytes, sheet: str) -> Overrides:
+    """Read the .xls sheet with xlrd, which takes a cell's number format from the file's own FORMAT records."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    try:
+        table = book.sheet_by_name(sheet)
+        found: Overrides = {}
+        for row in range(min(table.nrows, _MAX_ROWS)):
+            for column, cell in enumerate(table.row(row)[:_MAX_COLUMNS]):
+                if cell.ctype == xlrd.XL_CELL_ERROR:
+                    found[(row, column)] = CellNote(Parsed.ERROR, xlrd.error_text_from_code.get(cell.value, "#?"))
+                elif cell.ctype == xlrd.XL_CELL_NUMBER:
+                    xf = book.xf_list[cell.xf_index]
+                    code = book.format_map[xf.format_key].format_str if xf.format_key in book.format_map else ""
+                    if is_percent_format(code or ""):
+                        found[(row, column)] = CellNote(Parsed.PERCENT, percent_text(cell.value))
+                    else:
+                        found[(row, column)] = float(cell.value)
+                elif cell.ctype == xlrd.XL_CELL_DATE:
+                    found[(row, column)] = CellNote(Parsed.DATE, _xls_date_text(cell.value, book.datemode))
+        return found
+    finally:
+        book.release_resources()
+
+
+def _xls_date_text(serial: float, datemode: int) -> str:
+    import xlrd
+
+    try:
+        moment = xlrd.xldate.xldate_as_datetime(serial, datemode)
+    except Exception:  # a serial before the epoch or out of range: show the number itself
+        return f"{serial}"
+    return moment.strftime("%d/%m/%Y %H:%M") if moment.time() != dt.time() else moment.strftime("%d/%m/%Y")
