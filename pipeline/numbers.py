@@ -92,9 +92,9 @@ def parse_scores(raws: Iterable[object]) -> tuple[list[str], list[Decimal | None
     values: list[Decimal | None] = []
     numbers: list[float] = []
     for raw in raws:
-        key = (type(raw), raw)
+        key: tuple[type, object] | None = (type(raw), raw)
         try:
-            parsed = seen.get(key)
+            parsed = seen.get((type(raw), raw))
         except TypeError:  # an unhashable cell: parse it on its own
             key, parsed = None, None
         if parsed is None:

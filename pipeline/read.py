@@ -27,7 +27,6 @@ from pipeline.cells import cell_address, parse_address
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
-from pipeline.numbers import Parsed, parse_score
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
@@ -80,6 +79,8 @@ class Submission:
     columns: dict[str, int] = field(default_factory=dict)
     rows: list[SheetRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # Other sheets holding a criteria table (a copied sheet): sheet name → its rows, compared in validation.
+    other_tables: dict[str, list[SheetRow]] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -416,7 +417,7 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
             continue
         if submission.sheet is not None:
             # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
-            _check_second_table(submission, name, _table_rows(cells, *header))
+            submission.other_tables[name] = _table_rows(cells, *header)
             continue
         submission.sheet = name
         if expected and name != expected:
@@ -425,30 +426,6 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
     if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})
-
-
-def _check_second_table(submission: Submission, sheet: str, rows: list[SheetRow]) -> None:
-    """Report a second copy of the criteria table whose scores differ from the one read.
-
-    A copy that agrees everywhere changes nothing; a sheet that shares few codes with the table is some
-    other table (a summary, last year's scores kept for reference) and is left alone.
-    """
-    first = {row.code: row for row in submission.rows}
-    common = [row for row in rows if row.code in first]
-    if not first or len(common) * 2 < len(first):
-        return
-    for row in common:
-        for key, mine, theirs in (("self", first[row.code].self_score, row.self_score),
-                                  ("appraised", first[row.code].appraised, row.appraised)):
-            if _score_key(mine) != _score_key(theirs) and key in submission.columns:
-                submission.issue("second-table", sheet=sheet, cell=cell_address(row.row, submission.columns[key]),
-                                 params={"first": submission.sheet})
-                return
-
-
-def _score_key(raw: Any) -> tuple[str, Any]:
-    kind, value = parse_score(raw)
-    return kind.value, value if value is not None else (raw if kind is Parsed.INVALID else None)
 
 
 def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:

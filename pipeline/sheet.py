@@ -391,4 +391,4 @@ def _xls_date_text(serial: float, datemode: int) -> str:
         moment = xlrd.xldate.xldate_as_datetime(serial, datemode)
     except Exception:  # a serial before the epoch or out of range: show the number itself
         return f"{serial}"
-    return moment.strftime("%d/%m/%Y %H:%M") if moment.time() != dt.time() else moment.strftime("%d/%m/%Y")
+    return str(moment.strftime("%d/%m/%Y %H:%M" if moment.time() != dt.time() else "%d/%m/%Y"))

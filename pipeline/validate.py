@@ -200,6 +200,7 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: li
             issues.append(Issue("criterion-unknown" if has_score else "row-unknown",
                                 cell=cell_address(row.row, submission.columns["code"]), criterion=row.code,
                                 params={"row": row.row + 1}, **place))
+    _check_other_tables(submission, criteria, by_code, place, issues)
     for code, found in by_code.items():
         if len(found) > 1:
             issues.append(Issue("criterion-duplicate", criterion=code,
@@ -234,6 +235,41 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: li
                 "evidence_cell": cell_address(row.row, columns["evidence"]) if "evidence" in columns else None,
             })
     return records
+
+
+def _check_other_tables(submission: Submission, criteria: dict[str, Criterion],
+                        by_code: dict[str, list[SheetRow]], place: dict[str, Any], issues: list[Issue]) -> None:
+    """A second copy of the criteria table whose scores differ from the one read: the bloc cannot choose.
+
+    Only criterion rows count (section subtotals are formulas a copy may not have recomputed); a copy
+    that agrees everywhere changes nothing, and a sheet sharing few criteria is some other table.
+    """
+    for sheet, rows in submission.other_tables.items():
+        theirs = {row.code: row for row in rows if row.code in criteria}
+        common = [code for code in by_code if code in theirs]
+        if len(common) * 2 < max(len(by_code), 1):
+            continue
+        for code in common:
+            mine, other = by_code[code][0], theirs[code]
+            for scorer in SCORE_COLUMNS:
+                column = submission.columns.get(scorer)
+                if column is not None and _score_key(getattr(mine, _ROW_FIELD[scorer])) != \
+                        _score_key(getattr(other, _ROW_FIELD[scorer])):
+                    issues.append(Issue("second-table", file=place["file"], sheet=sheet, unit=place["unit"],
+                                        cell=cell_address(other.row, column), criterion=code,
+                                        params={"first": submission.sheet}))
+                    break
+            else:
+                continue
+            break
+
+
+_ROW_FIELD = {"self": "self_score", "appraised": "appraised"}
+
+
+def _score_key(raw: Any) -> tuple[str, Any]:
+    kind, value = parse_score(raw)
+    return kind.value, value if value is not None or kind is not Parsed.INVALID else str(raw)
 
 
 def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, list[SheetRow]],
