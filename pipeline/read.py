@@ -26,7 +26,7 @@ import python_calamine
 from pipeline.cells import cell_address, parse_address
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
-from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
+from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, SCORE_COLUMNS, TEMPLATE_FORMAT
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
@@ -43,6 +43,7 @@ MAX_MEMBERS = 10_000
 # Files worth reading in parallel: below this, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 
+SCORE_KEYS = frozenset(SCORE_COLUMNS)  # the columns whose cells are scores: self, appraised
 PROLOG_BYTES = 4096  # an XML part's prolog, where a DTD would have to be
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header, as zipfile reads it
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -489,7 +490,14 @@ def _table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int]
             return ""
         row = cells[row_index]
         raw = row[column] if column < len(row) else ""
-        return apply_override(raw, found.get((row_index, column))) if found else raw
+        if not found:
+            return raw
+        override = found.get((row_index, column))
+        # A note (an error, a bare formula, a percent) speaks for a score cell; elsewhere only a misread
+        # date is corrected, so a code, a title or an evidence cell keeps the text calamine read.
+        if key not in SCORE_KEYS and not isinstance(override, float):
+            return raw
+        return apply_override(raw, override)
 
     rows = []
     for row_index in range(header_row + 1, len(cells)):
