@@ -242,13 +242,16 @@ def _check_other_tables(submission: Submission, criteria: dict[str, Criterion],
     """A second copy of the criteria table whose scores differ from the one read: the bloc cannot choose.
 
     Only criterion rows count (section subtotals are formulas a copy may not have recomputed); a copy
-    that agrees everywhere changes nothing, and a sheet sharing few criteria is some other table.
+    that agrees everywhere or holds no score at all changes nothing, and a sheet sharing few criteria
+    is some other table.
     """
     for sheet, rows in submission.other_tables.items():
         theirs = {row.code: row for row in rows if row.code in criteria}
         common = [code for code in by_code if code in theirs]
         if len(common) * 2 < max(len(by_code), 1):
             continue
+        if not any(_entered(row.self_score) or _entered(row.appraised) for row in theirs.values()):
+            continue  # a blank template kept beside the filled one
         for code in common:
             mine, other = by_code[code][0], theirs[code]
             for scorer in SCORE_COLUMNS:

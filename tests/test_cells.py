@@ -163,6 +163,16 @@ def test_second_filled_table_with_other_scores(folder):
     assert_others_scored(result)
 
 
+def test_blank_copy_and_other_tables_are_left_alone(folder):
+    path = good_file(folder)
+    blank = {f"{column}{row}": None for column in "DE" for row in (8, 9, 11, 12, 14, 15, 17, 18)}
+    _copy_sheet(path, blank)  # a blank template kept beside the filled one
+    _copy_sheet(path, {f"A{row}": f"X{row}" for row in (8, 9, 11, 12, 14, 15, 17, 18)})  # other codes
+    result = go(folder)
+    assert not found(result, "second-table")
+    assert result.status["A"] == "scored"
+
+
 def test_identical_copy_of_the_table_changes_nothing(folder):
     _copy_sheet(good_file(folder), {})
     result = go(folder)
