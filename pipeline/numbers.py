@@ -43,6 +43,9 @@ class CellNote:
     kind: Parsed
     shown: str
 
+    def __str__(self) -> str:
+        return self.shown  # what a writer shows for the cell, as the unit sees it
+
 
 _PLAIN = re.compile(r"^[+-]?\d+$")
 _ONE_SEPARATOR = re.compile(r"^([+-]?\d+)([.,])(\d+)$")

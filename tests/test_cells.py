@@ -74,6 +74,8 @@ def test_error_value_in_a_score_cell(folder, cell, error):
     result = _case(folder, {cell: error})
     _assert_at(result, "cell-error", cell, error)
     assert not found(result, "score-missing")
+    entries = result.validation.entries
+    assert [str(raw) for raw in entries.loc[entries["cell"].eq(cell) & entries["unit_code"].eq("A"), "raw"]] == [error]
 
 
 @pytest.mark.parametrize(("cell", "formula"), [
@@ -311,3 +313,15 @@ def test_ods_cells_that_hide_their_content(indent):
 def test_unreadable_second_reading_leaves_the_first():
     assert overrides(b"PK not a zip", "xlsx", SHEET) == {}
     assert overrides(b"\xd0\xcf\x11\xe0 not ole", "xls", SHEET) == {}
+
+
+def test_outputs_show_what_the_cell_holds(folder, tmp_path):
+    from pipeline.write import write_outputs
+
+    result = _case(folder, {"D17": "#DIV/0!", "E9": "=D9-1"})
+    written = write_outputs(result, tmp_path / "out")
+    workbook = next(p for p in written if p.suffix == ".xlsx")
+    texts = {str(cell.value) for sheet in openpyxl.load_workbook(workbook, read_only=True).worksheets
+             for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    assert not any("CellNote" in value for value in texts)
+    assert any("#DIV/0!" in value for value in texts) and any("=D9-1" in value for value in texts)
