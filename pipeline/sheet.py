@@ -16,7 +16,6 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
 from typing import Any
@@ -366,11 +365,12 @@ def _ods_overrides(data: bytes, sheet: str) -> Overrides:
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         percent_data_styles: set[str] = set()
-        if "styles.xml" in archive.namelist():
-            with archive.open("styles.xml") as stream:
-                percent_data_styles |= _ods_percent_data_styles(iterparse(stream, events=("end",)))
-        found: Overrides = {}
         cell_data_styles: dict[str, str] = {}
+        if "styles.xml" in archive.namelist():  # common styles a cell may name, beside content.xml's own
+            with archive.open("styles.xml") as stream:
+                for _event, element in iterparse(stream, events=("end",)):
+                    _ods_style(element, percent_data_styles, cell_data_styles)
+        found: Overrides = {}
         in_sheet = False
         row = column = 0
         with archive.open("content.xml") as stream:
@@ -382,13 +382,9 @@ def _ods_overrides(data: bytes, sheet: str) -> Overrides:
                     elif tag == f"{_TABLE}table-row":
                         column = 0
                     continue
-                if tag == f"{_NUMBER}percentage-style":
-                    percent_data_styles.add(element.get(f"{_STYLE}name", ""))
-                elif tag == f"{_STYLE}style" and element.get(f"{_STYLE}family") == "table-cell":
-                    data_style = element.get(f"{_STYLE}data-style-name")
-                    if data_style:
-                        cell_data_styles[element.get(f"{_STYLE}name", "")] = data_style
-                elif tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
+                if _ods_style(element, percent_data_styles, cell_data_styles):
+                    continue
+                if tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
                     repeat = _repeat(element, "columns")
                     if in_sheet and row < _MAX_ROWS:
                         note = _ods_cell(element, percent_data_styles, cell_data_styles)
@@ -405,9 +401,17 @@ def _ods_overrides(data: bytes, sheet: str) -> Overrides:
         return found
 
 
-def _ods_percent_data_styles(events: Iterator[tuple[str, Any]]) -> set[str]:
-    return {element.get(f"{_STYLE}name", "") for _event, element in events
-            if element.tag == f"{_NUMBER}percentage-style"}
+def _ods_style(element: Any, percent_data_styles: set[str], cell_data_styles: dict[str, str]) -> bool:
+    """Note a percentage data style, or a cell style's data style; True when `element` was a style."""
+    if element.tag == f"{_NUMBER}percentage-style":
+        percent_data_styles.add(element.get(f"{_STYLE}name", ""))
+        return True
+    if element.tag == f"{_STYLE}style":
+        data_style = element.get(f"{_STYLE}data-style-name")
+        if data_style and element.get(f"{_STYLE}family") == "table-cell":
+            cell_data_styles[element.get(f"{_STYLE}name", "")] = data_style
+        return True
+    return False
 
 
 def _ods_cell(cell: Any, percent_data_styles: set[str], cell_data_styles: dict[str, str]) -> CellNote | None:
