@@ -418,7 +418,7 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
             continue
         if submission.sheet is not None:
             # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
-            submission.other_tables[name] = _table_rows(cells, *header)
+            submission.other_tables[name] = _table_rows(cells, *header, overrides(data, submission.format or "", name))
             continue
         submission.sheet = name
         if expected and name != expected:

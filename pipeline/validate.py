@@ -435,6 +435,8 @@ def _score_issue(code: str, *, at_evidence: bool = False):
             params["value"] = clean(str(raw)) if not isinstance(raw, str) else clean(raw)
         if code in _SHOWN_CODES:
             params["value"] = _shown(raw)
+        if code == "score-percent":
+            params["value"] = _percent(params["value"])
         cell = row["evidence_cell"] if at_evidence and row["evidence_cell"] else row["cell"]
         return Issue(code, file=row["file"], sheet=row["sheet"], cell=cell, unit=row["unit_code"],
                      criterion=row["criterion_code"], params=params)
@@ -456,6 +458,12 @@ def _shown(raw: Any) -> str:
     if isinstance(raw, dt.time):
         return raw.strftime("%H:%M:%S")
     return clean(str(raw))
+
+
+def _percent(shown: str) -> Decimal | str:
+    """4,5% or 4.5% → 4.5, so the message writes it the reader's way (4,5% in Vietnamese)."""
+    value = parse_score(shown.replace("%", "").strip())[1]
+    return value if value is not None else shown
 
 
 _BUILDERS = {

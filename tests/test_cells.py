@@ -118,12 +118,14 @@ def _cache_formula_result(path: Path, cell: str, value: str) -> None:
 def test_percent_typed_into_a_score_cell(folder):
     # Excel stores "4,5%" typed into a cell as 0.045 with a percent format: accepted silently until now.
     result = _case(folder, {"D11": 0.045}, {"D11": "0.0%"})
-    _assert_at(result, "score-percent", "D11", "4.5%")
+    issue = _assert_at(result, "score-percent", "D11")
+    assert "(4.5%)" in issue.message("en") and "(4,5%)" in issue.message("vi")
 
 
 def test_percent_typed_as_text(folder):
     result = _case(folder, {"D11": "4,5%"})
-    _assert_at(result, "score-percent", "D11", "4,5%")
+    issue = _assert_at(result, "score-percent", "D11")
+    assert "(4.5%)" in issue.message("en") and "(4,5%)" in issue.message("vi")
     assert not found(result, "not-a-number")
 
 
