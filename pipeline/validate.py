@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -184,7 +184,8 @@ def _with_unit(issue: Issue, unit_code: str | None) -> Issue:
 
 # --------------------------------------------------------------------------------------------- rows
 
-def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: list[Issue]) -> list[dict]:
+def _check_rows(rules: Rules, unit_code: str, submission: Submission,
+                issues: list[Issue]) -> list[dict[str, Any]]:
     """Match rows to criteria by code, report what is missing, doubled, unknown or moved."""
     criteria = {c.code: c for c in rules.criteria()}
     group_codes = {s.code for s in rules.sections}
@@ -319,7 +320,7 @@ ENTRY_COLUMNS = [
 ]
 
 
-def _entries(rules: Rules, records: list[dict]) -> pd.DataFrame:
+def _entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     """The long table of every score cell: parsed, with the rule of its criterion beside it."""
     frame = pd.DataFrame.from_records(records, columns=ENTRY_COLUMNS[:9])
     criteria = pd.DataFrame.from_records(
@@ -347,7 +348,7 @@ def _criterion_record(criterion: Criterion) -> dict[str, Any]:
     }
 
 
-def _rule(code: str, predicate) -> pa.Check:
+def _rule(code: str, predicate: Callable[[pd.DataFrame], pd.Series]) -> pa.Check:
     """A check named by its issue code; the predicate is True where the row is *wrong*."""
     # ignore_na=False: a row is never wholly empty (file, unit and cell are always set), and the NA scan
     # pandera would otherwise run over every column for every check cost more than all the checks.
@@ -408,11 +409,11 @@ def check_entries(entries: pd.DataFrame) -> list[Issue]:
     issues = []
     for check, index in zip(failures["check"], failures["index"], strict=True):
         if check in _BUILDERS:
-            issues.append(_BUILDERS[check](entries.loc[int(index)]))
+            issues.append(_BUILDERS[check](cast(pd.Series, entries.loc[int(index)])))
     return issues
 
 
-def _score_issue(code: str, *, at_evidence: bool = False):
+def _score_issue(code: str, *, at_evidence: bool = False) -> Callable[[pd.Series], Issue]:
     def build(row: pd.Series) -> Issue:
         raw = row["raw"]
         value = row["value"] if row["value"] is not None else (clean(raw) if isinstance(raw, str) else raw)
@@ -509,6 +510,7 @@ def _check_text(entries: pd.DataFrame) -> list[Issue]:
     """Evidence typed with an old Vietnamese font reads as gibberish to everyone else."""
     issues = []
     notes = entries[entries["scorer"].eq("self") & entries["evidence"].ne("")]
+    row: Any  # a named tuple of the entries' columns
     for row in notes.itertuples(index=False):
         encoding = legacy_encoding(row.evidence)
         if encoding:
@@ -528,7 +530,7 @@ def _shorten(value: str, limit: int = 40) -> str:
 
 def _unique(issues: list[Issue]) -> list[Issue]:
     """One issue per code and place: an empty evidence cell is one problem even if two scores need it."""
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     unique = []
     for issue in issues:
         key = (issue.code, issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion,
