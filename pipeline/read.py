@@ -524,13 +524,13 @@ def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: 
     # No identity sheet: look for the "Unit code:" label above the table and take the cell after it.
     labels = {fold(text(lang, "template.unit_code")).rstrip(":").strip() for lang in LANGUAGES}
     for row_index in range(min(header_row, len(cells))):
-        row = cells[row_index]
-        for column, value in enumerate(row):
+        line = cells[row_index]
+        for column, value in enumerate(line):
             if isinstance(value, str) and fold(value).rstrip(":").strip() in labels:
-                for right in range(column + 1, len(row)):
-                    if row[right] not in ("", None):
+                for right in range(column + 1, len(line)):
+                    if line[right] not in ("", None):
                         submission.unit_code_cell = cell_address(row_index, right)
-                        submission.unit_code = normalise_code(row[right]) or None
+                        submission.unit_code = normalise_code(line[right]) or None
                         return
                 submission.unit_code_cell = cell_address(row_index, column + 1)
                 return
