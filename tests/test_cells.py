@@ -327,3 +327,43 @@ def test_outputs_show_what_the_cell_holds(folder, tmp_path):
              for row in sheet.iter_rows() for cell in row if cell.value is not None}
     assert not any("CellNote" in value for value in texts)
     assert any("#DIV/0!" in value for value in texts) and any("=D9-1" in value for value in texts)
+
+
+def _with_cell_xml(path: Path, cell: str, xml: str) -> bytes:
+    """The workbook's bytes with one cell of its first sheet written as `xml`, as other writers do."""
+    import re
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                pattern = rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode()
+                body, count = re.subn(pattern, xml.encode(), body, count=1, flags=re.S)
+                assert count == 1
+            copy.writestr(item, body)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("xml", "expected"), [
+    ("""<c r="D17" t='e'><v>#REF!</v></c>""", CellNote(Parsed.ERROR, "#REF!")),
+    ('<c r="D17" t="e"/>', CellNote(Parsed.ERROR, "#?")),
+    ('<c r="D17"><f>1+1</f></c>', CellNote(Parsed.FORMULA, "=1+1")),
+    ('<c r="D17"><f>1+1</f><v/></c>', CellNote(Parsed.FORMULA, "=1+1")),
+    ('<c r="D17"><f t="shared" si="0"/></c>', CellNote(Parsed.FORMULA, "=…")),
+    ('<c r="D17"><f>1+1</f>\n  <v>2</v></c>', None),  # cached, after a line break
+    ('<c r="D17" t="str"><f>""</f><v></v></c>', None),  # a text result that is empty: blank, not unknown
+    ('<c r="D17"><f t="shared" si="0"/><v>2</v></c>', None),
+])
+def test_xlsx_cells_as_other_writers_write_them(xml, expected, tmp_path):
+    path = good_file(tmp_path, "A.xlsx")
+    found = overrides(_with_cell_xml(path, "D17", xml), "xlsx", SHEET)
+    assert found.get((16, 3)) == expected
+
+
+def test_byte_scans_err_towards_reading_the_xml():
+    from pipeline.sheet import _xlsx_may_hide
+
+    assert _xlsx_may_hide(b'<x:c r="A1"><x:f>1+1</x:f><x:v>2</x:v></x:c>', frozenset())  # a prefix: parse
+    assert _xlsx_may_hide(b'<c r="A1" s="3"><v>0.5</v></c>', frozenset({3}))
+    assert not _xlsx_may_hide(b'<c r="A1" s="3"><f>1+1</f><v>2</v></c>', frozenset({4}))
