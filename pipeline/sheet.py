@@ -22,6 +22,7 @@ from typing import Any
 
 import python_calamine
 
+from pipeline.cells import parse_address
 from pipeline.numbers import CellNote, Parsed
 
 # What the reader puts in place of a cell's value: a note, or the number a misread "date" really is.
@@ -32,7 +33,8 @@ Overrides = dict[tuple[int, int], Override]
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
                           "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
 _LIBREOFFICE_ERROR = re.compile(r"^Err:\d{3}$")
-# Bounds of the grid an override may sit in: the reader's own limits, so no file makes this pass costlier.
+# Bounds of the grid an override may sit in: read.py's MAX_ROWS and MAX_COLUMNS (read.py imports this
+# module), so no file makes this pass costlier than the first reading.
 _MAX_ROWS = 5_000
 _MAX_COLUMNS = 200
 
@@ -223,8 +225,8 @@ def _xlsx_overrides(data: bytes, sheet: str) -> Overrides:
         package.close()
 
 
-# What a sheet part must contain for any cell to hide its content. Two byte scans cost a fifth of parsing
-# the XML, which only a sheet that matches one of them needs; each errs on the side of a match.
+# What a sheet part must contain for any cell to hide its content. A few byte scans cost a fraction of
+# parsing the XML, which only a sheet that matches one of them needs; each errs on the side of a match.
 # An error cell's type ("e"), or a formula with a namespace prefix (<x:f>), which the last scan misses.
 # Separate patterns: Python's regex engine scans a literal quickly but tries an alternation at every byte.
 _ERROR_TYPE = re.compile(rb'"e"')
@@ -349,11 +351,7 @@ def is_percent_format(code: str) -> bool:
 
 
 def _cell_position(reference: str | None) -> tuple[int, int] | None:
-    if not reference:
-        return None
-    from pipeline.cells import parse_address
-
-    return parse_address(reference)
+    return parse_address(reference) if reference else None
 
 
 def _local(tag: str) -> str:
