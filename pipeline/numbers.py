@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from fractions import Fraction
@@ -22,7 +24,27 @@ class Parsed(Enum):
     BLANK = "blank"
     NOT_APPLICABLE = "na"
     AMBIGUOUS = "ambiguous"  # "1.000": one thousand or one?
-    INVALID = "invalid"  # anything else: a note, a date, TRUE
+    ERROR = "error"  # an Excel error value: #DIV/0!, #N/A, #REF! …
+    FORMULA = "formula"  # a formula saved without its result
+    PERCENT = "percent"  # 4,5% typed, or a number in a percent-formatted cell (stored 0.045)
+    DATE = "date"  # a date, a time or a number in a date-formatted cell
+    INVALID = "invalid"  # anything else: a note, TRUE
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """What a cell holds when the fast reader shows something else: an error, a bare formula, a percent.
+
+    python-calamine returns error values and formulas without a cached result as empty cells, and a
+    percent-formatted 4,5% as 0.045; the reader puts one of these in place of such a cell's value, so that
+    a blank never stands for a cell that was not blank. `shown` is what the cell shows or holds.
+    """
+
+    kind: Parsed
+    shown: str
+
+    def __str__(self) -> str:
+        return self.shown  # what a writer shows for the cell, as the unit sees it
 
 
 _PLAIN = re.compile(r"^[+-]?\d+$")
@@ -34,8 +56,12 @@ def parse_score(raw: object) -> tuple[Parsed, Decimal | None]:
     """Understand one score cell as calamine returns it (float, int, str, bool, date or '')."""
     if raw is None or raw == "":
         return Parsed.BLANK, None
+    if isinstance(raw, CellNote):
+        return raw.kind, None
     if isinstance(raw, bool):
         return Parsed.INVALID, None
+    if isinstance(raw, dt.date | dt.time | dt.timedelta):
+        return Parsed.DATE, None
     if isinstance(raw, int):
         return Parsed.NUMBER, Decimal(raw)
     if isinstance(raw, float):
@@ -52,6 +78,8 @@ def parse_score(raw: object) -> tuple[Parsed, Decimal | None]:
         return Parsed.BLANK, None
     if value.casefold() in NOT_APPLICABLE_TOKENS or clean(raw).casefold() in NOT_APPLICABLE_TOKENS:
         return Parsed.NOT_APPLICABLE, None
+    if value.endswith("%") and _parse_number_text(value[:-1])[0] is Parsed.TEXT_NUMBER:
+        return Parsed.PERCENT, None
     return _parse_number_text(value)
 
 

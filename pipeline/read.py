@@ -26,7 +26,8 @@ import python_calamine
 from pipeline.cells import cell_address, parse_address
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
-from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
+from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, SCORE_COLUMNS, TEMPLATE_FORMAT
+from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
@@ -42,6 +43,7 @@ MAX_MEMBERS = 10_000
 # Files worth reading in parallel: below this, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 64
 
+SCORE_KEYS = frozenset(SCORE_COLUMNS)  # the columns whose cells are scores: self, appraised
 PROLOG_BYTES = 4096  # an XML part's prolog, where a DTD would have to be
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header, as zipfile reads it
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -80,6 +82,8 @@ class Submission:
     columns: dict[str, int] = field(default_factory=dict)
     rows: list[SheetRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # Other sheets holding a criteria table (a copied sheet): sheet name → its rows, compared in validation.
+    other_tables: dict[str, list[SheetRow]] = field(default_factory=dict)
 
     @property
     def readable(self) -> bool:
@@ -194,7 +198,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind in ("xls", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        book = open_book(data, kind)
     except python_calamine.PasswordError:
         submission.issue("password-protected")
         return
@@ -202,7 +206,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
         submission.issue("corrupt-file", params={"detail": _short(error)})
         return
     try:
-        _read_book(submission, book)
+        _read_book(submission, book, data)
     except Exception as error:  # a damaged sheet part surfaces only when the sheet is read
         submission.issue("corrupt-file", params={"detail": _short(error)})
     finally:
@@ -399,7 +403,7 @@ def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo],
 
 # ---------------------------------------------------------------------------------- reading the sheets
 
-def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook) -> None:
+def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
@@ -409,18 +413,22 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook) -
     for name in candidates:
         sheet = book.get_sheet_by_name(name)
         if sheet.height > MAX_ROWS:
-            submission.issue("too-many-rows", sheet=name, params={"rows": sheet.height, "limit": MAX_ROWS})
+            if submission.sheet is None:
+                submission.issue("too-many-rows", sheet=name, params={"rows": sheet.height, "limit": MAX_ROWS})
             continue
         cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
         header = _find_header(cells)
         if header is None:
             continue
+        if submission.sheet is not None:
+            # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
+            submission.other_tables[name] = _table_rows(cells, *header, overrides(data, submission.format or "", name))
+            continue
         submission.sheet = name
         if expected and name != expected:
             submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
-        _read_table(submission, cells, *header)
-        return
-    if not any(i.code == "too-many-rows" for i in submission.issues):
+        _read_table(submission, cells, *header, overrides(data, submission.format or "", name))
+    if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})
 
@@ -467,24 +475,45 @@ def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     return None
 
 
-def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int]) -> None:
+def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int],
+                cell_overrides: Overrides | None = None) -> None:
     submission.header_row = header_row
     submission.columns = columns
     _read_unit_code(submission, cells, header_row)
+    submission.rows = _table_rows(cells, header_row, columns, cell_overrides or {})
 
-    def get(row: list[Any], key: str) -> Any:
+
+def _table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int],
+                cell_overrides: Overrides | None = None) -> list[SheetRow]:
+    """The rows of the criteria table under its header whose code cell is not empty."""
+    found = cell_overrides or {}
+
+    def get(row_index: int, key: str) -> Any:
         column = columns.get(key)
-        return row[column] if column is not None and column < len(row) else ""
-
-    for row_index in range(header_row + 1, len(cells)):
+        if column is None:
+            return ""
         row = cells[row_index]
-        code = normalise_code(get(row, "code"))
+        raw = row[column] if column < len(row) else ""
+        if not found:
+            return raw
+        override = found.get((row_index, column))
+        # A note (an error, a bare formula, a percent) speaks for a score cell; elsewhere only a misread
+        # date is corrected, so a code, a title or an evidence cell keeps the text calamine read.
+        if key not in SCORE_KEYS and not isinstance(override, float):
+            return raw
+        return apply_override(raw, override)
+
+    rows = []
+    for row_index in range(header_row + 1, len(cells)):
+        code = normalise_code(get(row_index, "code"))
         if code:
-            title = get(row, "criterion")
-            submission.rows.append(SheetRow(
+            title = get(row_index, "criterion")
+            rows.append(SheetRow(
                 row_index, code, clean(title) if isinstance(title, str) else _plain(title),
-                get(row, "max"), get(row, "self"), get(row, "appraised"), get(row, "evidence"),
+                get(row_index, "max"), get(row_index, "self"), get(row_index, "appraised"),
+                get(row_index, "evidence"),
             ))
+    return rows
 
 
 def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: int) -> None:
@@ -499,13 +528,13 @@ def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: 
     # No identity sheet: look for the "Unit code:" label above the table and take the cell after it.
     labels = {fold(text(lang, "template.unit_code")).rstrip(":").strip() for lang in LANGUAGES}
     for row_index in range(min(header_row, len(cells))):
-        row = cells[row_index]
-        for column, value in enumerate(row):
+        line = cells[row_index]
+        for column, value in enumerate(line):
             if isinstance(value, str) and fold(value).rstrip(":").strip() in labels:
-                for right in range(column + 1, len(row)):
-                    if row[right] not in ("", None):
+                for right in range(column + 1, len(line)):
+                    if line[right] not in ("", None):
                         submission.unit_code_cell = cell_address(row_index, right)
-                        submission.unit_code = normalise_code(row[right]) or None
+                        submission.unit_code = normalise_code(line[right]) or None
                         return
                 submission.unit_code_cell = cell_address(row_index, column + 1)
                 return

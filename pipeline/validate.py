@@ -7,12 +7,13 @@ failure is collected and mapped back to its Excel cell.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from pipeline.cells import cell_address
 from pipeline.issues import Issue
 from pipeline.labels import Label
 from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, plan_layout, template_filename
-from pipeline.numbers import Parsed, parse_score, parse_scores
+from pipeline.numbers import CellNote, Parsed, parse_score, parse_scores
 from pipeline.read import SheetRow, Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import final_values
@@ -192,7 +193,8 @@ def _with_unit(issue: Issue, unit_code: str | None) -> Issue:
 
 # --------------------------------------------------------------------------------------------- rows
 
-def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: list[Issue]) -> list[dict]:
+def _check_rows(rules: Rules, unit_code: str, submission: Submission,
+                issues: list[Issue]) -> list[dict[str, Any]]:
     """Match rows to criteria by code, report what is missing, doubled, unknown or moved."""
     criteria = {c.code: c for c in rules.criteria()}
     group_codes = {s.code for s in rules.sections}
@@ -208,6 +210,7 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: li
             issues.append(Issue("criterion-unknown" if has_score else "row-unknown",
                                 cell=cell_address(row.row, submission.columns["code"]), criterion=row.code,
                                 params={"row": row.row + 1}, **place))
+    _check_other_tables(submission, criteria, by_code, place, issues)
     for code, found in by_code.items():
         if len(found) > 1:
             issues.append(Issue("criterion-duplicate", criterion=code,
@@ -242,6 +245,44 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission, issues: li
                 "evidence_cell": cell_address(row.row, columns["evidence"]) if "evidence" in columns else None,
             })
     return records
+
+
+def _check_other_tables(submission: Submission, criteria: dict[str, Criterion],
+                        by_code: dict[str, list[SheetRow]], place: dict[str, Any], issues: list[Issue]) -> None:
+    """A second copy of the criteria table whose scores differ from the one read: the bloc cannot choose.
+
+    Only criterion rows count (section subtotals are formulas a copy may not have recomputed); a copy
+    that agrees everywhere or holds no score at all changes nothing, and a sheet sharing few criteria
+    is some other table.
+    """
+    for sheet, rows in submission.other_tables.items():
+        theirs = {row.code: row for row in rows if row.code in criteria}
+        common = [code for code in by_code if code in theirs]
+        if len(common) * 2 < max(len(by_code), 1):
+            continue
+        if not any(_entered(row.self_score) or _entered(row.appraised) for row in theirs.values()):
+            continue  # a blank template kept beside the filled one
+        for code in common:
+            mine, other = by_code[code][0], theirs[code]
+            for scorer in SCORE_COLUMNS:
+                column = submission.columns.get(scorer)
+                if column is not None and _score_key(getattr(mine, _ROW_FIELD[scorer])) != \
+                        _score_key(getattr(other, _ROW_FIELD[scorer])):
+                    issues.append(Issue("second-table", file=place["file"], sheet=sheet, unit=place["unit"],
+                                        cell=cell_address(other.row, column), criterion=code,
+                                        params={"first": submission.sheet}))
+                    break
+            else:
+                continue
+            break
+
+
+_ROW_FIELD = {"self": "self_score", "appraised": "appraised"}
+
+
+def _score_key(raw: Any) -> tuple[str, Any]:
+    kind, value = parse_score(raw)
+    return kind.value, value if value is not None or kind is not Parsed.INVALID else str(raw)
 
 
 def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, list[SheetRow]],
@@ -283,17 +324,18 @@ def _entered(value: Any) -> bool:
 
 ENTRY_COLUMNS = [
     "file", "sheet", "unit_code", "criterion_code", "scorer", "raw", "cell", "evidence", "evidence_cell",
-    "kind", "group", "max", "step", "na_allowed", "evidence_required", "parsed", "value", "number",
-    "is_blank", "is_na",
+    "kind", "group", "max", "step", "na_allowed", "evidence_required", "per_occurrence", "parsed", "value",
+    "number", "is_blank", "is_na",
 ]
 
 
-def _entries(rules: Rules, records: list[dict]) -> pd.DataFrame:
+def _entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     """The long table of every score cell: parsed, with the rule of its criterion beside it."""
     frame = pd.DataFrame.from_records(records, columns=ENTRY_COLUMNS[:9])
     criteria = pd.DataFrame.from_records(
         [_criterion_record(c) for c in rules.criteria()],
-        columns=["criterion_code", "kind", "group", "max", "step", "na_allowed", "evidence_required"],
+        columns=["criterion_code", "kind", "group", "max", "step", "na_allowed", "evidence_required",
+                 "per_occurrence"],
     )
     frame = frame.merge(criteria, on="criterion_code", how="left", validate="many_to_one")
     kinds, values, numbers = parse_scores(frame["raw"])
@@ -313,10 +355,11 @@ def _criterion_record(criterion: Criterion) -> dict[str, Any]:
         "criterion_code": criterion.code, "kind": criterion.kind, "group": criterion.group,
         "max": float(criterion.max), "step": float(criterion.step) if criterion.step else np.nan,
         "na_allowed": criterion.na_allowed, "evidence_required": criterion.evidence_required,
+        "per_occurrence": float(criterion.per_occurrence) if criterion.per_occurrence is not None else np.nan,
     }
 
 
-def _rule(code: str, predicate) -> pa.Check:
+def _rule(code: str, predicate: Callable[[pd.DataFrame], pd.Series]) -> pa.Check:
     """A check named by its issue code; the predicate is True where the row is *wrong*."""
     # ignore_na=False: a row is never wholly empty (file, unit and cell are always set), and the NA scan
     # pandera would otherwise run over every column for every check cost more than all the checks.
@@ -345,9 +388,16 @@ ENTRY_SCHEMA = pa.DataFrameSchema(
         _rule("score-missing", lambda f: f["is_blank"] & f["kind"].eq("base") & f["scorer"].eq("self")),
         _rule("not-a-number", lambda f: f["parsed"].eq(Parsed.INVALID.value)),
         _rule("ambiguous-number", lambda f: f["parsed"].eq(Parsed.AMBIGUOUS.value)),
+        _rule("cell-error", lambda f: f["parsed"].eq(Parsed.ERROR.value)),
+        _rule("formula-without-value", lambda f: f["parsed"].eq(Parsed.FORMULA.value)),
+        _rule("score-percent", lambda f: f["parsed"].eq(Parsed.PERCENT.value)),
+        _rule("score-date", lambda f: f["parsed"].eq(Parsed.DATE.value)),
         _rule("number-as-text", lambda f: f["parsed"].eq(Parsed.TEXT_NUMBER.value)),
         _rule("score-negative", lambda f: f["number"].lt(0)),
-        _rule("score-above-max", lambda f: f["number"].gt(f["max"])),
+        # A per-occurrence cell holds a count: it has no max (its points are capped), but it is whole.
+        _rule("score-above-max", lambda f: f["number"].gt(f["max"]) & f["per_occurrence"].isna()),
+        _rule("count-not-whole", lambda f: f["per_occurrence"].notna() & f["number"].notna()
+              & f["number"].mod(1).ne(0)),
         _rule("score-off-step", _off_step),
         _rule("na-not-allowed", lambda f: f["is_na"] & ~(f["na_allowed"].astype(bool) & f["kind"].eq("base"))),
         _rule("evidence-missing", lambda f: f["evidence_required"].astype(bool) & f["number"].gt(0)
@@ -373,11 +423,11 @@ def check_entries(entries: pd.DataFrame) -> list[Issue]:
     issues = []
     for check, index in zip(failures["check"], failures["index"], strict=True):
         if check in _BUILDERS:
-            issues.append(_BUILDERS[check](entries.loc[int(index)]))
+            issues.append(_BUILDERS[check](cast(pd.Series, entries.loc[int(index)])))
     return issues
 
 
-def _score_issue(code: str, *, at_evidence: bool = False):
+def _score_issue(code: str, *, at_evidence: bool = False) -> Callable[[pd.Series], Issue]:
     def build(row: pd.Series) -> Issue:
         raw = row["raw"]
         value = row["value"] if row["value"] is not None else (clean(raw) if isinstance(raw, str) else raw)
@@ -385,6 +435,8 @@ def _score_issue(code: str, *, at_evidence: bool = False):
             "value": value, "max": Decimal(str(row["max"])), "scorer": Label(f"scorer.{row['scorer']}"),
             "step": Decimal(str(row["step"])) if pd.notna(row["step"]) else "",
         }
+        if code == "count-not-whole":
+            params["points"] = Decimal(str(row["per_occurrence"]))
         if code == "score-missing":
             params["na_hint"] = Label("hint.or_na") if row["na_allowed"] else ""
         if code == "na-not-allowed":
@@ -398,6 +450,10 @@ def _score_issue(code: str, *, at_evidence: bool = False):
             params["as_decimal"] = Decimal(digits.replace(",", "."))
         if code == "not-a-number":
             params["value"] = clean(str(raw)) if not isinstance(raw, str) else clean(raw)
+        if code in _SHOWN_CODES:
+            params["value"] = _shown(raw)
+        if code == "score-percent":
+            params["value"] = _percent(params["value"])
         cell = row["evidence_cell"] if at_evidence and row["evidence_cell"] else row["cell"]
         return Issue(code, file=row["file"], sheet=row["sheet"], cell=cell, unit=row["unit_code"],
                      criterion=row["criterion_code"], params=params)
@@ -405,10 +461,33 @@ def _score_issue(code: str, *, at_evidence: bool = False):
     return build
 
 
+# Cells whose content is not a number at all: the issue names what the cell holds, as the unit sees it.
+_SHOWN_CODES = ("cell-error", "formula-without-value", "score-percent", "score-date")
+
+
+def _shown(raw: Any) -> str:
+    if isinstance(raw, CellNote):
+        return raw.shown
+    if isinstance(raw, dt.datetime):
+        return raw.strftime("%d/%m/%Y %H:%M") if raw.time() != dt.time() else raw.strftime("%d/%m/%Y")
+    if isinstance(raw, dt.date):
+        return raw.strftime("%d/%m/%Y")
+    if isinstance(raw, dt.time):
+        return raw.strftime("%H:%M:%S")
+    return clean(str(raw))
+
+
+def _percent(shown: str) -> Decimal | str:
+    """4,5% or 4.5% → 4.5, so the message writes it the reader's way (4,5% in Vietnamese)."""
+    value = parse_score(shown.replace("%", "").strip())[1]
+    return value if value is not None else shown
+
+
 _BUILDERS = {
     code: _score_issue(code, at_evidence=code == "evidence-missing")
     for code in ("score-missing", "not-a-number", "ambiguous-number", "number-as-text", "score-negative",
-                 "score-above-max", "score-off-step", "na-not-allowed", "evidence-missing")
+                 "score-above-max", "score-off-step", "na-not-allowed", "evidence-missing", "count-not-whole",
+                 *_SHOWN_CODES)
 }
 
 
@@ -448,6 +527,7 @@ def _check_text(entries: pd.DataFrame) -> list[Issue]:
     """Evidence typed with an old Vietnamese font reads as gibberish to everyone else."""
     issues = []
     notes = entries[entries["scorer"].eq("self") & entries["evidence"].ne("")]
+    row: Any  # a named tuple of the entries' columns
     for row in notes.itertuples(index=False):
         encoding = legacy_encoding(row.evidence)
         if encoding:
@@ -467,7 +547,7 @@ def _shorten(value: str, limit: int = 40) -> str:
 
 def _unique(issues: list[Issue]) -> list[Issue]:
     """One issue per code and place: an empty evidence cell is one problem even if two scores need it."""
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     unique = []
     for issue in issues:
         key = (issue.code, issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion,

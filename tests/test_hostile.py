@@ -435,7 +435,7 @@ def _cell_case(folder, changes):
     ({"D17": "N/A"}, "na-not-allowed", "D17"),  # ... or a deduction row
     ({"D9": None}, "score-missing", "D9"),
     ({"D8": "đã trừ 0,5 do chậm BC"}, "not-a-number", "D8"),
-    ({"D8": dt.datetime(2024, 5, 8)}, "not-a-number", "D8"),  # "8.5" turned into 8 May
+    ({"D8": dt.datetime(2024, 5, 8)}, "score-date", "D8"),  # "8.5" turned into 8 May
     ({"D8": True}, "not-a-number", "D8"),
     ({"D11": "1.000"}, "ambiguous-number", "D11"),
     ({"F8": None}, "evidence-missing", "F8"),
