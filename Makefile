@@ -17,9 +17,10 @@ $(BIN)/bloc-score: pyproject.toml
 run: $(BIN)/bloc-score  ## score the example: $(EXAMPLE)/input/ -> output/
 	$(BIN)/bloc-score run --rules $(EXAMPLE_RULES) --input $(EXAMPLE)/input --out output
 
-test: $(BIN)/bloc-score  ## the whole test suite, then ruff
+test: $(BIN)/bloc-score  ## the whole test suite, then ruff and mypy (strict, on pipeline/)
 	$(BIN)/python -m pytest
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 templates: $(BIN)/bloc-score  ## blank templates for every unit of the example -> output/templates/
 	$(BIN)/bloc-score templates --rules $(EXAMPLE_RULES) --out output/templates
