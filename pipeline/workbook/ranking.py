@@ -22,6 +22,7 @@ RULE_CHARACTER = "\u2500"
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
 
 
+BOLD_WIDTH = 0.9  # bold letters are wider: an award name wraps sooner than plain text would
 REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the table on one page width
 
 
@@ -69,7 +70,7 @@ class RankingColumns:
         return FIRST_SECTION_COLUMN + self.sections // 2
 
     def widths(self) -> list[float]:
-        return [7, 34, *([8.5] * self.sections), 10, 9, 9, 10, 22, 17, 26]
+        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 16, 20, 24]
 
 
 def write_ranking(ctx: Context) -> None:
@@ -180,7 +181,7 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     else:
         sheet.write_blank(row, columns.remarks, None, fmt.text(font_size=REMARKS_SIZE, **fill))
     fit_row(sheet, row, [(name, widths[UNIT_COLUMN]), (classification, widths[columns.classification]),
-                         (award, widths[columns.award]),
+                         (award, widths[columns.award] * BOLD_WIDTH),
                          (remarks, at_size(widths[columns.remarks], REMARKS_SIZE))])
 
 
