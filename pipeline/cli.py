@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pipeline import __version__
+from pipeline.commands.appraisal import appraisal
 from pipeline.commands.init import init
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
@@ -78,6 +79,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 main.add_command(init)
+main.add_command(appraisal)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path]) -> Rules:

@@ -69,6 +69,12 @@ SEVERITY: dict[str, Severity] = {
     "evidence-missing": "error",
     "section-all-na": "error",
     "legacy-encoding": "warning",
+    # the bloc's appraisal
+    "appraisal-in-unit-file": "warning",
+    "appraisal-reason-missing": "error",
+    "appraisal-stale": "warning",
+    "appraisal-duplicate": "warning",
+    "appraisal-conflict": "error",
     # units and files together
     "duplicate-copy": "warning",
     "duplicate-unit": "error",

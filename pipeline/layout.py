@@ -23,6 +23,17 @@ CODE, TITLE, MAX, SELF, APPRAISED, EVIDENCE = range(len(COLUMN_KEYS))
 # The column of each scorer a unit's template holds, in the entries table's `scorer` values.
 SCORE_COLUMNS: tuple[str, ...] = ("self", "appraised")
 
+# The bloc's appraisal workbook (appraisal.py writes it, read.py reads it): one sheet per unit, named by its
+# code, a table whose columns are these, in this order, and the same identity sheet with its own format.
+APPRAISAL_FORMAT = "bloc-score-appraisal"
+APPRAISAL_VERSION = 1
+APPRAISAL_KEYS: tuple[str, ...] = ("code", "criterion", "max", "self", "appraised", "reason", "evidence")
+APPRAISAL_HEADER_ROW = 3  # 0-based: Excel row 4, under the unit's name, its file and the instructions
+# Keys of the appraisal identity, a row per unit each: `sheet:<unit>` → its sheet's name, `self:<unit>` →
+# the self-scores it was made from (a JSON object, criterion → the score as text), `file:<unit>` → the
+# SHA-256 of the unit's file then.
+APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
+
 HEADER_ROW = 5  # 0-based: the table's header is Excel row 6
 FIRST_BODY_ROW = HEADER_ROW + 1
 UNIT_CODE_CELL = "D4"
@@ -42,6 +53,11 @@ class Layout:
 def template_filename(rules: Rules, unit: Unit) -> str:
     """`2024_VPTU_Van-phong-Tinh-uy.xlsx`: sorts by year, names the unit the way a person recognises it."""
     return f"{rules.year}_{unit.code}_{slug(unit.name)}.xlsx"
+
+
+def appraisal_filename(rules: Rules) -> str:
+    """`appraisal-2024.xlsx`: the bloc's appraisal workbook, beside `ranking-2024.xlsx` in the output folder."""
+    return f"appraisal-{rules.year}.xlsx"
 
 
 def plan_layout(rules: Rules) -> Layout:

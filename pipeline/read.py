@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import struct
@@ -26,7 +27,17 @@ import python_calamine
 from pipeline.cells import cell_address, parse_address
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
-from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, SCORE_COLUMNS, TEMPLATE_FORMAT
+from pipeline.layout import (
+    APPRAISAL_FORMAT,
+    APPRAISAL_KEYS,
+    APPRAISAL_SHEET,
+    COLUMN_KEYS,
+    IDENTITY_SHEET,
+    MADE_FROM_FILE,
+    MADE_FROM_SELF,
+    SCORE_COLUMNS,
+    TEMPLATE_FORMAT,
+)
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
@@ -84,6 +95,8 @@ class Submission:
     issues: list[Issue] = field(default_factory=list)
     # Other sheets holding a criteria table (a copied sheet): sheet name → its rows, compared in validation.
     other_tables: dict[str, list[SheetRow]] = field(default_factory=dict)
+    # The bloc's appraisal workbook, recognised by its identity: what it holds instead of a unit's table.
+    appraisal: AppraisalBook | None = None
 
     @property
     def readable(self) -> bool:
@@ -403,10 +416,43 @@ def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo],
 
 # ---------------------------------------------------------------------------------- reading the sheets
 
+class AppraisalRow(NamedTuple):
+    """One criterion row of a unit's sheet in the appraisal workbook, cells as calamine returns them."""
+
+    row: int  # 0-based sheet row
+    code: str
+    self_score: Any  # as the workbook shows it: what the appraisal was made from
+    appraised: Any
+    reason: str
+
+
+@dataclass
+class AppraisalSheet:
+    """A unit's sheet of the appraisal workbook; `header_row` None when its table was not found."""
+
+    unit_code: str
+    sheet: str
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[AppraisalRow] = field(default_factory=list)
+
+
+@dataclass
+class AppraisalBook:
+    """What the bloc's appraisal workbook holds: a sheet per unit, and what it was made from."""
+
+    sheets: dict[str, AppraisalSheet] = field(default_factory=dict)  # unit code → its sheet
+    made_from_self: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, criterion) → self-score
+    made_from_file: dict[str, str] = field(default_factory=dict)  # unit → the SHA-256 of its file then
+
+
 def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
+    if submission.identity.get("format") == APPRAISAL_FORMAT:
+        _read_appraisal(submission, book, data)
+        return
     expected = submission.identity.get("sheet")
     candidates = [expected] if expected in names else []
     candidates += [n for n in names if n not in candidates and n != IDENTITY_SHEET]
@@ -435,13 +481,73 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
 
 def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
     identity: dict[str, str] = {}
-    for row in sheet.to_python(skip_empty_area=False, nrows=100):
+    # An appraisal workbook's identity holds a few rows per unit: its sheet, file and self-scores.
+    for row in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS):
         if len(row) >= 2 and isinstance(row[0], str) and row[0]:
             value = row[1]
             identity[row[0].strip()] = clean(value if isinstance(value, str) else _plain(value))
-    if identity.get("format") != TEMPLATE_FORMAT:
+    if identity.get("format") not in (TEMPLATE_FORMAT, APPRAISAL_FORMAT):
         return {}
     return identity
+
+
+def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
+    """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels."""
+    identity = submission.identity
+    found = AppraisalBook()
+    names = set(book.sheet_names)
+    for key, value in identity.items():
+        if key.startswith(MADE_FROM_SELF):
+            unit_code = key[len(MADE_FROM_SELF):]
+            try:
+                scores = json.loads(value)
+            except ValueError:
+                continue  # a damaged record: no staleness can be told for this unit
+            if isinstance(scores, dict):
+                found.made_from_self.update({(unit_code, str(c)): str(v) for c, v in scores.items()})
+        elif key.startswith(MADE_FROM_FILE):
+            found.made_from_file[key[len(MADE_FROM_FILE):]] = value
+    for key, name in identity.items():
+        if not key.startswith(APPRAISAL_SHEET):
+            continue
+        unit_sheet = AppraisalSheet(key[len(APPRAISAL_SHEET):], name)
+        found.sheets[unit_sheet.unit_code] = unit_sheet
+        if name not in names:
+            continue
+        sheet = book.get_sheet_by_name(name)
+        if sheet.height > MAX_ROWS:
+            continue
+        cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+        header = _find_appraisal_header(cells)
+        if header is None:
+            continue
+        unit_sheet.header_row, unit_sheet.columns = header
+        rows = _table_rows(cells, *header, overrides(data, submission.format or "", name))
+        reason_column = unit_sheet.columns.get("reason")
+        for row in rows:
+            line = cells[row.row]
+            reason = line[reason_column] if reason_column is not None and reason_column < len(line) else ""
+            unit_sheet.rows.append(AppraisalRow(row.row, row.code, row.self_score, row.appraised,
+                                                clean(reason if isinstance(reason, str) else _plain(reason))))
+    submission.appraisal = found
+
+
+def _find_appraisal_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+    """The header row of a unit's appraisal table: its columns by label, in either language."""
+    label_keys = {"evidence": "unit_evidence"}
+    labels = {key: {fold(text(lang, f"column.{label_keys.get(key, key)}")) for lang in LANGUAGES}
+              for key in APPRAISAL_KEYS}
+    for row_index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for column, value in enumerate(row):
+            if isinstance(value, str) and value:
+                folded = fold(value)
+                for key, wanted in labels.items():
+                    if folded in wanted and key not in columns:
+                        columns[key] = column
+        if {"code", "appraised"} <= columns.keys():
+            return row_index, columns
+    return None
 
 
 def _plain(value: Any) -> str:
@@ -451,7 +557,10 @@ def _plain(value: Any) -> str:
 
 
 def _header_labels() -> dict[str, set[str]]:
-    return {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in COLUMN_KEYS}
+    labels = {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in COLUMN_KEYS}
+    # Templates label the appraised column "for the bloc"; older ones, and copies a unit made, do not.
+    labels["appraised"] |= {fold(text(lang, "column.appraised_for_bloc")) for lang in LANGUAGES}
+    return labels
 
 
 _HEADER_LABELS: dict[str, set[str]] | None = None

@@ -135,6 +135,8 @@ class Rules:
     revision: int
     basis: str
     source: str = ""
+    # A changed score in the bloc's appraisal workbook needs a reason on record (`appraisal: reason_required`).
+    appraisal_reason_required: bool = True
     fingerprint: str = field(default="", compare=False)
 
     @property
@@ -176,8 +178,9 @@ class Rules:
 
 _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
-    "classification", "awards", "issuer", "header", "place", "revision", "basis",
+    "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal",
 }
+_APPRAISAL_KEYS = {"reason_required"}
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
     "code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies", "per_occurrence", "na",
@@ -404,6 +407,7 @@ def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
     deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys, grade_labels)
     tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
     revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
+    reason_required = _appraisal(check, top.get("appraisal"))
 
     rules = Rules(
         bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
@@ -415,8 +419,21 @@ def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
         revision=revision,
         basis=check.string(top.get("basis"), "basis", required=False),
         source=source,
+        appraisal_reason_required=reason_required,
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
+
+
+def _appraisal(check: _Checker, node: _Node | None) -> bool:
+    """`appraisal: {reason_required: false}`: whether a changed score needs a reason (default: it does)."""
+    if node is None:
+        return True
+    keys = check.mapping(node, "appraisal", _APPRAISAL_KEYS, ())
+    found = keys.get("reason_required")
+    if found is None:
+        return True
+    # A wrong value is reported at its line; meanwhile the stricter reading holds.
+    return found.value if isinstance(found.value, bool) else check.boolean(found, "appraisal.reason_required") or True
 
 
 def _code(check: _Checker, node: _Node | None, path: str) -> str:

@@ -40,8 +40,9 @@ class RunResult:
 
     @property
     def provisional(self) -> bool:
-        """A ranking that misses a unit, or ranks around an invalid one, is not final."""
-        return any(state != UnitStatus.SCORED for state in self.status.values())
+        """A ranking that misses a unit, ranks around an invalid one or lacks the bloc's appraisal, is not final."""
+        return (any(state != UnitStatus.SCORED for state in self.status.values())
+                or self.validation.appraisal_unusable)
 
     @property
     def exit_code(self) -> ExitCode:

@@ -50,20 +50,22 @@ from pipeline.xlsx import (
 )
 
 # Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
-# handle differently: the final value per row, the max that counts as applicable (0 when N/A) for the final
-# and the self-score columns, and the first cell so far that a spreadsheet cannot add up (preview.py).
-FINAL, FINAL_APPLICABLE, SELF_APPLICABLE, CHECK = 6, 7, 8, 9
-# On bonus and deduction rows the applicable-max columns hold the points instead (count × value, capped).
-FINAL_POINTS, SELF_POINTS = FINAL_APPLICABLE, SELF_APPLICABLE
-# The score columns of the template, by scorer (the entries table's `scorer` values).
-_SCORE_COLUMNS = {"self": SELF, "appraised": APPRAISED}
+# handle differently: the max that counts as applicable (0 when N/A) for the self-score, and the first cell
+# so far that a spreadsheet cannot add up (preview.py). Columns 6 and 7 stay empty, where earlier templates
+# previewed the appraisal.
+SELF_APPLICABLE, CHECK = 8, 9
+# On bonus and deduction rows the applicable-max column holds the points instead (count × value, capped).
+SELF_POINTS = SELF_APPLICABLE
+# The appraised column is the bloc's: locked and grey, kept so the unit sees where the appraisal will go and
+# so older templates read alike. The unit's preview counts only its self-scores.
+_SCORE_COLUMNS = {"self": SELF}
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
 EVIDENCE_SIZE = 11
 
 
 @dataclass(frozen=True)
 class FilledValue:
-    """What a unit (and the bloc, for `appraised`) wrote on one criterion row."""
+    """What a unit wrote on one criterion row; `appraised` only tests the locked column of older copies."""
 
     self_score: Decimal | str | None = None  # a number, "N/A", or anything a person might type
     appraised: Decimal | str | None = None
@@ -94,6 +96,8 @@ class _Formats:
         self.max = add(border=1, align="center", num_format=number)
         self.entry = add(border=1, align="center", num_format=number, locked=False, bg_color="#FFF9E6")
         self.evidence = add(border=1, locked=False, bg_color="#FFF9E6", font_size=EVIDENCE_SIZE)
+        self.for_bloc = add(border=1, align="center", num_format=number, bg_color="#D9D9D9", font_color="#595959")
+        self.for_bloc_header = add(bold=True, align="center", border=1, bg_color="#D9D9D9", font_color="#595959")
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
         self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
         self.helper = add(num_format="General")
@@ -154,9 +158,10 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
     instructions = text(lang, "template.instructions")
     sheet.merge_range(4, CODE, 4, EVIDENCE, instructions, fmt.note)
     fit_row(sheet, 4, [(instructions, sum(WIDTHS.values()))], size=11)
-    labels = [text(lang, f"column.{key}") for key in COLUMN_KEYS]
+    labels = [text(lang, "column.appraised_for_bloc" if key == "appraised" else f"column.{key}")
+              for key in COLUMN_KEYS]
     for column, label in enumerate(labels):
-        sheet.write_string(HEADER_ROW, column, label, fmt.header)
+        sheet.write_string(HEADER_ROW, column, label, fmt.for_bloc_header if column == APPRAISED else fmt.header)
     fit_row(sheet, HEADER_ROW, [(label, WIDTHS[column]) for column, label in enumerate(labels)], bold=True,
             minimum=2)
 
@@ -172,7 +177,7 @@ def _span(rows: list[int], column: int) -> str:
 
 def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str,
                 filled: Mapping[str, FilledValue]) -> None:
-    cached_self, cached_final = _cached_scores(rules, layout, filled)
+    cached_self = _cached_scores(rules, layout, filled)
     marker = text(lang, "template.check_cell", cell="{cell}")
     rows_in_order = [layout.criterion_rows[c.code] for c in rules.criteria()]
     last_check = _cell(rows_in_order[-1], CHECK)
@@ -183,12 +188,10 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
         sheet.write_string(row, TITLE, section.title, fmt.group_title)
         sheet.write_number(row, MAX, float(section.max), fmt.group_number)
         weight = "" if section.weight == 1 else f"{section.weight}*"
-        for column, values, applicable, cached in (
-            (SELF, SELF, SELF_APPLICABLE, cached_self), (APPRAISED, FINAL, FINAL_APPLICABLE, cached_final)
-        ):
-            formula = (f"=IF(SUM({_span(rows, applicable)})=0,0,{weight}SUM({_span(rows, values)})"
-                       f"*{section.max}/SUM({_span(rows, applicable)}))")
-            sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, section.code))
+        formula = (f"=IF(SUM({_span(rows, SELF_APPLICABLE)})=0,0,{weight}SUM({_span(rows, SELF)})"
+                   f"*{section.max}/SUM({_span(rows, SELF_APPLICABLE)}))")
+        sheet.write_formula(row, SELF, formula, fmt.group_number, _shown(cached_self, section.code))
+        sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
         note = text(lang, "template.weight_note", weight=format_number(section.weight, lang)) \
             if section.weight != 1 else ""
         sheet.write_string(row, EVIDENCE, note, fmt.group_title)
@@ -200,31 +203,30 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if not bucket.criteria:
             continue
-        _write_bucket(sheet, fmt, rules, name, bucket, layout, lang, filled, cached_self, cached_final,
-                      rows_in_order)
+        _write_bucket(sheet, fmt, rules, name, bucket, layout, lang, filled, cached_self, rows_in_order)
 
     sections = [layout.group_rows[s.code] for s in rules.sections]
     sheet.write_string(layout.base_row, CODE, "", fmt.total_title)
     sheet.write_string(layout.base_row, TITLE, text(lang, "template.base_total"), fmt.total_title)
     sheet.write_number(layout.base_row, MAX, float(rules.base_max), fmt.total_number)
-    for column, cached in ((SELF, cached_self), (APPRAISED, cached_final)):
-        cells = ",".join(_cell(r, column) for r in sections)
-        formula = "=" + preview.marked(last_check, marker, f"SUM({cells})")
-        sheet.write_formula(layout.base_row, column, formula, fmt.total_number, _shown(cached, "base", marker))
+    cells = ",".join(_cell(r, SELF) for r in sections)
+    formula = "=" + preview.marked(last_check, marker, f"SUM({cells})")
+    sheet.write_formula(layout.base_row, SELF, formula, fmt.total_number, _shown(cached_self, "base", marker))
+    sheet.write_blank(layout.base_row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(layout.base_row, EVIDENCE, "", fmt.total_title)
 
     row = layout.total_row
     sheet.write_string(row, CODE, "", fmt.total_title)
     sheet.write_string(row, TITLE, text(lang, "template.total"), fmt.total_title)
     sheet.write_string(row, MAX, "", fmt.total_title)
-    for column, cached in ((SELF, cached_self), (APPRAISED, cached_final)):
-        terms = _cell(layout.base_row, column)
-        if "bonus" in layout.group_rows:
-            terms += f"+{_cell(layout.group_rows['bonus'], column)}"
-        if "deductions" in layout.group_rows:
-            terms += f"-{_cell(layout.group_rows['deductions'], column)}"
-        formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
-        sheet.write_formula(row, column, formula, fmt.total_number, _shown(cached, "total", marker))
+    terms = _cell(layout.base_row, SELF)
+    if "bonus" in layout.group_rows:
+        terms += f"+{_cell(layout.group_rows['bonus'], SELF)}"
+    if "deductions" in layout.group_rows:
+        terms += f"-{_cell(layout.group_rows['deductions'], SELF)}"
+    formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
+    sheet.write_formula(row, SELF, formula, fmt.total_number, _shown(cached_self, "total", marker))
+    sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, "", fmt.total_title)
 
 
@@ -239,7 +241,7 @@ def _shown(cached: preview.Preview | None, key: str, marker: str | None = None) 
 
 def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout,
                   lang: str, filled: Mapping[str, FilledValue], cached_self: preview.Preview | None,
-                  cached_final: preview.Preview | None, rows_in_order: list[int]) -> None:
+                  rows_in_order: list[int]) -> None:
     row = layout.group_rows[name]
     rows = [layout.criterion_rows[c.code] for c in bucket.criteria]
     title = bucket.title or text(lang, f"template.{name}")
@@ -251,10 +253,10 @@ def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, buck
         sheet.write_number(row, MAX, float(bucket.cap), fmt.group_number)
     else:
         sheet.write_string(row, MAX, "", fmt.group_number)
-    for column, values, cached in ((SELF, SELF_POINTS, cached_self), (APPRAISED, FINAL_POINTS, cached_final)):
-        total = f"SUM({_span(rows, values)})"
-        formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
-        sheet.write_formula(row, column, formula, fmt.group_number, _shown(cached, name))
+    total = f"SUM({_span(rows, SELF_POINTS)})"
+    formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
+    sheet.write_formula(row, SELF, formula, fmt.group_number, _shown(cached_self, name))
+    sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, "", fmt.group_title)
     fit_row(sheet, row, [(title, WIDTHS[TITLE])], bold=True)
     for criterion in bucket.criteria:
@@ -273,29 +275,24 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     value = value or FilledValue()
     write_value(sheet, row, SELF, value.self_score, fmt.entry, fmt.entry)
-    write_value(sheet, row, APPRAISED, value.appraised, fmt.entry, fmt.entry)
+    write_value(sheet, row, APPRAISED, value.appraised, fmt.for_bloc, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
     fit_row(sheet, row, [(criterion.title, WIDTHS[TITLE]),
                          (value.evidence, at_size(WIDTHS[EVIDENCE], EVIDENCE_SIZE))])
 
     score_cells = {scorer: _cell(row, column) for scorer, column in _SCORE_COLUMNS.items()}
-    sheet.write_formula(row, FINAL, "=" + preview.final_formula(score_cells), fmt.helper)
     max_cell = _cell(row, MAX)
     if criterion.kind == "base":
-        sheet.write_formula(row, FINAL_APPLICABLE,
-                            "=" + preview.applicable_formula(_cell(row, FINAL), max_cell), fmt.helper)
         sheet.write_formula(row, SELF_APPLICABLE,
                             "=" + preview.applicable_formula(score_cells["self"], max_cell), fmt.helper)
-    else:  # bonus and deduction rows hold their points in the same helper columns
-        sheet.write_formula(row, FINAL_POINTS, "=" + preview.points_formula(_cell(row, FINAL), criterion), fmt.helper)
+    else:  # bonus and deduction rows hold their points in the same helper column
         sheet.write_formula(row, SELF_POINTS, "=" + preview.points_formula(score_cells["self"], criterion),
                             fmt.helper)
     position = rows_in_order.index(row)
     previous = _cell(rows_in_order[position - 1], CHECK) if position else None
     tests = [(address, preview.unreadable_test(address, criterion)) for address in score_cells.values()]
     sheet.write_formula(row, CHECK, "=" + preview.check_formula(previous, tests), fmt.helper, "")
-    for column in (SELF, APPRAISED):
-        sheet.data_validation(row, column, row, column, _validation(criterion, _cell(row, column), lang))
+    sheet.data_validation(row, SELF, row, SELF, score_validation(criterion, _cell(row, SELF), lang))
 
 
 def validation_formula(criterion: Criterion, cell: str) -> str:
@@ -318,7 +315,8 @@ def validation_formula(criterion: Criterion, cell: str) -> str:
     return f"=IF(ISNUMBER({cell}),AND({','.join(conditions)}),{otherwise})"
 
 
-def _validation(criterion: Criterion, cell: str, lang: str) -> dict[str, object]:
+def score_validation(criterion: Criterion, cell: str, lang: str) -> dict[str, object]:
+    """xlsxwriter's data validation of one score cell, with its prompt and error message."""
     key = "na" if criterion.na_allowed else "count" if criterion.per_occurrence is not None else "plain"
     params = {"max": criterion.max, "step": criterion.step or Decimal(0), "points": criterion.per_occurrence or 0}
     step_key = "_step" if criterion.step is not None else ""
@@ -346,7 +344,7 @@ def _write_signatures(sheet: Worksheet, fmt: _Formats, layout: Layout, lang: str
 def _set_up_sheet(sheet: Worksheet, layout: Layout, lang: str) -> None:
     for column, width in WIDTHS.items():
         sheet.set_column(column, column, width)
-    sheet.set_column(FINAL, CHECK, None, None, {"hidden": True})
+    sheet.set_column(APPRAISED + 2, CHECK, None, None, {"hidden": True})
     sheet.freeze_panes(FIRST_BODY_ROW, 0)
     print_setup(sheet, margins=(0.5, 0.4, 0.6, 0.6), repeat=(HEADER_ROW, HEADER_ROW),
                 footer=page_footer(text(lang, "workbook.page_footer", page="&P", pages="&N")))
@@ -366,24 +364,22 @@ def _write_identity(book: Workbook, rules: Rules, unit: Unit, lang: str, sheet_n
     sheet.very_hidden()
 
 
-def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValue]
-                   ) -> tuple[preview.Preview | None, preview.Preview | None]:
+def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValue]) -> preview.Preview | None:
     """Formula results stored in the file, for viewers that show them without recalculating.
 
     Excel and LibreOffice recalculate on opening; a mail preview or a quick-look viewer does not.
     """
     if not filled:
-        return None, None
+        return None
     cells: dict[str, dict[str, object]] = {}
     addresses: dict[str, dict[str, str]] = {}
     for criterion in rules.criteria():
         entered = filled.get(criterion.code) or FilledValue()
-        contents = {"self": entered.self_score, "appraised": entered.appraised}
+        contents = {"self": entered.self_score}
         row = layout.criterion_rows[criterion.code]
         cells[criterion.code] = {s: _as_written(contents[s]) for s in _SCORE_COLUMNS}
         addresses[criterion.code] = {s: _cell(row, column) for s, column in _SCORE_COLUMNS.items()}
-    return (preview.preview(rules, cells, addresses, ("self",)),
-            preview.preview(rules, cells, addresses, tuple(_SCORE_COLUMNS)))
+    return preview.preview(rules, cells, addresses, ("self",))
 
 
 def _as_written(value: Decimal | str | None) -> object:

@@ -22,9 +22,9 @@ import pandera.pandas as pa
 from pipeline.cells import cell_address
 from pipeline.issues import Issue
 from pipeline.labels import Label
-from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, plan_layout, template_filename
+from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, appraisal_filename, plan_layout, template_filename
 from pipeline.numbers import CellNote, Parsed, parse_score, parse_scores
-from pipeline.read import SheetRow, Submission
+from pipeline.read import AppraisalRow, AppraisalSheet, SheetRow, Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import final_values
 from pipeline.text import clean, fold, from_tcvn3, legacy_encoding
@@ -48,6 +48,10 @@ class Validation:
     entries: pd.DataFrame  # long table, one row per (unit, criterion, scorer) of the used files
     final: pd.DataFrame  # the value that counts per (unit, criterion): score.final_values(entries)
     file_units: dict[str, str] = field(default_factory=dict)  # file → unit code, where known
+    # The bloc's appraisal workbook whose appraisals count (None: none, or none usable), and whether one was
+    # found that could not be used: the ranking then waits for the bloc to settle it.
+    appraisal_file: str | None = None
+    appraisal_unusable: bool = False
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
@@ -75,7 +79,10 @@ def validate(
     issues: list[Issue] = list(folder_issues)
     file_units: dict[str, str] = {}
     claims: dict[str, list[Submission]] = defaultdict(list)
+    books = [s for s in submissions if s.appraisal is not None]
     for submission in submissions:
+        if submission.appraisal is not None:
+            continue  # the bloc's appraisal workbook speaks for no unit
         unit_code = _identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code
@@ -92,15 +99,21 @@ def validate(
     for unit_code, submission in used.items():
         if submission.readable:
             rows += _check_rows(rules, unit_code, submission, issues)
+    book, appraised, unusable = _appraisals(rules, books, issues)
+    for unit_code, submission in used.items():
+        if submission.readable and unit_code in appraised:
+            rows += _appraisal_rows(rules, unit_code, appraised[unit_code])
     entries = _entries(rules, rows)
     final = final_values(entries)
     issues += check_entries(entries)
+    issues += _check_appraisals(rules, entries)
     issues += _check_sections(rules, entries, final)
     issues += _check_text(entries)
     for unit in rules.units if expect_every_unit else ():
         if unit.code not in claims:
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
-    return Validation(_unique(issues), submissions, used, entries, final, file_units)
+    return Validation(_unique(issues), submissions, used, entries, final, file_units,
+                      book.file if book is not None else None, unusable)
 
 
 # --------------------------------------------------------------------------------------- which unit
@@ -135,10 +148,12 @@ def _identify(rules: Rules, submission: Submission) -> str | None:
     return code
 
 
-def _check_template(rules: Rules, submission: Submission) -> None:
+def _check_template(rules: Rules, submission: Submission, template: str | None = None) -> None:
+    """Bloc, year and criteria table of the file's identity; `template` names the file to use instead."""
     identity = submission.identity
-    unit = rules.unit(identity.get("unit_code", "")) or rules.unit(submission.unit_code or "")
-    template = template_filename(rules, unit) if unit else f"{rules.year}_<…>.xlsx"
+    if template is None:
+        unit = rules.unit(identity.get("unit_code", "")) or rules.unit(submission.unit_code or "")
+        template = template_filename(rules, unit) if unit else f"{rules.year}_<…>.xlsx"
     if fold(identity.get("bloc", "")) != fold(rules.bloc):
         submission.issue("wrong-bloc", params={"found": identity.get("bloc", "?"), "expected": rules.bloc,
                                                "template": template})
@@ -237,6 +252,14 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission,
         for scorer, raw in (("self", row.self_score), ("appraised", row.appraised)):
             if scorer not in columns:
                 continue
+            if scorer == "appraised":
+                # A unit does not appraise itself: a number where older templates had the bloc's column
+                # never counts, and is reported where it stands.
+                if _entered(raw):
+                    issues.append(Issue("appraisal-in-unit-file", criterion=code,
+                                        cell=cell_address(row.row, columns[scorer]),
+                                        params={"value": _as_typed(raw)}, **place))
+                continue
             records.append({
                 "file": submission.file, "sheet": submission.sheet, "unit_code": unit_code,
                 "criterion_code": code, "scorer": scorer, "raw": raw,
@@ -245,6 +268,165 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission,
                 "evidence_cell": cell_address(row.row, columns["evidence"]) if "evidence" in columns else None,
             })
     return records
+
+
+def _as_typed(raw: Any) -> Any:
+    """A cell's content as its number, or as the text typed, for a message."""
+    value = parse_score(raw)[1]
+    return value if value is not None else clean(str(raw))
+
+
+# -------------------------------------------------------------------------------------- the appraisal
+
+AppraisalUse = tuple[Submission, AppraisalSheet]
+
+
+def _appraisals(rules: Rules, books: list[Submission], issues: list[Issue]
+                ) -> tuple[Submission | None, dict[str, AppraisalUse], bool]:
+    """Which appraisal workbook counts, and each unit's sheet in it.
+
+    The same workbook twice is used once; two that appraise a unit differently are both set aside for
+    that unit, which then waits for the bloc to keep one. Returns the first usable workbook, the sheet
+    used for each unit, and whether a workbook was found that cannot be used at all.
+    """
+    usable: list[Submission] = []
+    unusable = False
+    for book in sorted(books, key=lambda s: s.file):
+        before = len(book.issues)
+        _check_template(rules, book, template=appraisal_filename(rules))
+        issues += book.issues[before:]
+        if any(i.severity == "error" for i in book.issues):
+            unusable = True
+        else:
+            usable.append(book)
+    distinct: dict[str, Submission] = {}
+    for book in usable:
+        first = distinct.get(book.sha256)
+        if first is not None:
+            issues.append(Issue("appraisal-duplicate", file=book.file, params={"other": first.file}))
+        else:
+            distinct[book.sha256 or book.file] = book
+    chosen = list(distinct.values())
+    if not chosen:
+        return None, {}, unusable
+    used: dict[str, AppraisalUse] = {}
+    first = chosen[0]
+    assert first.appraisal is not None
+    codes = dict.fromkeys(code for book in chosen if book.appraisal for code in book.appraisal.sheets)
+    reported: set[str] = set()
+    for unit_code in codes:
+        holders = [(book, book.appraisal.sheets[unit_code]) for book in chosen
+                   if book.appraisal and unit_code in book.appraisal.sheets]
+        conflict = None
+        for book, sheet in holders[1:]:
+            cell = _first_difference(holders[0][1], sheet)
+            if cell is not None:
+                conflict = (book, sheet, cell)
+                break
+        if conflict is None:
+            used[unit_code] = holders[0]
+            continue
+        book, sheet, cell = conflict
+        issues.append(Issue("appraisal-conflict", file=holders[0][0].file, sheet=sheet.sheet, cell=cell,
+                            unit=unit_code, params={"other": book.file}))
+        reported.add(book.file)
+    for book in chosen[1:]:
+        if book.file not in reported:  # another save of the same appraisals (LibreOffice's, say)
+            issues.append(Issue("appraisal-duplicate", file=book.file, params={"other": first.file}))
+    return first, used, unusable
+
+
+def _appraisal_key(row: AppraisalRow) -> tuple[tuple[str, Any], str]:
+    return _score_identity(row.appraised), row.reason
+
+
+def _first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> str | None:
+    """The first cell (in `theirs`) where two sheets of one unit appraise differently, or None."""
+    own = {row.code: _appraisal_key(row) for row in mine.rows}
+    other = {row.code: row for row in theirs.rows}
+    blank = (_score_identity(None), "")
+    for code in dict.fromkeys([*own, *other]):
+        row = other.get(code)
+        if (_appraisal_key(row) if row else blank) != own.get(code, blank):
+            if row is None:
+                return None if not theirs.rows else cell_address(theirs.rows[0].row, 0)
+            column = theirs.columns.get("appraised", 0)
+            if _score_identity(row.appraised) == own.get(code, blank)[0]:
+                column = theirs.columns.get("reason", column)
+            return cell_address(row.row, column)
+    return None
+
+
+def _score_identity(raw: Any) -> tuple[str, Any]:
+    """What a score cell says, for comparing two cells: a number, N/A, blank, or the text typed."""
+    kind, value = parse_score(raw)
+    if value is not None:
+        return "number", value
+    if kind in (Parsed.BLANK, Parsed.NOT_APPLICABLE):
+        return kind.value, None
+    return "text", clean(str(raw))
+
+
+def _score_shown(raw: Any) -> Any:
+    """A score cell in a message: its number, N/A, "—" when blank, or the text typed."""
+    kind, value = _score_identity(raw)
+    return {"number": value, "na": "N/A", "blank": "—"}.get(kind, value)
+
+
+def _appraisal_rows(rules: Rules, unit_code: str, use: AppraisalUse) -> list[dict[str, Any]]:
+    """The entries of one unit's appraisal sheet: scorer "appraised", located at the appraisal workbook's cells."""
+    book, sheet = use
+    assert book.appraisal is not None
+    made_from = book.appraisal.made_from_self
+    criteria = {c.code for c in rules.criteria()}
+    columns = sheet.columns
+    records: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for row in sheet.rows:
+        if row.code not in criteria or row.code in seen:
+            continue  # a section's heading, or a row the bloc copied: the first one counts
+        seen.add(row.code)
+        shown_self = row.self_score if "self" in columns else None
+        records.append({
+            "file": book.file, "sheet": sheet.sheet, "unit_code": unit_code, "criterion_code": row.code,
+            "scorer": "appraised", "raw": row.appraised, "cell": cell_address(row.row, columns["appraised"]),
+            "evidence": "", "evidence_cell": None, "reason": row.reason,
+            "reason_cell": cell_address(row.row, columns["reason"]) if "reason" in columns else None,
+            "made_from": made_from.get((unit_code, row.code), shown_self),
+            "made_from_cell": cell_address(row.row, columns["self"]) if "self" in columns else None,
+        })
+    return records
+
+
+def _check_appraisals(rules: Rules, entries: pd.DataFrame) -> list[Issue]:
+    """A changed score needs a reason; an appraisal made from a self-score the unit has since changed is stale."""
+    if entries.empty:
+        return []
+    appraised = entries[entries["scorer"].eq("appraised") & ~entries["is_blank"]]
+    if appraised.empty:
+        return []
+    own = entries[entries["scorer"].eq("self")]
+    selves = {(u, c): (raw, file, cell) for u, c, raw, file, cell in zip(
+        own["unit_code"], own["criterion_code"], own["raw"], own["file"], own["cell"], strict=True)}
+    issues = []
+    row: Any  # a named tuple of the entries' columns
+    for row in appraised.itertuples(index=False):
+        found = selves.get((row.unit_code, row.criterion_code))
+        if found is None:
+            continue
+        raw, unit_file, unit_cell = found
+        current = _score_identity(raw)
+        place = {"file": row.file, "sheet": row.sheet, "cell": row.cell, "unit": row.unit_code,
+                 "criterion": row.criterion_code}
+        if row.made_from is not None and _score_identity(row.made_from) != current:
+            issues.append(Issue("appraisal-stale", **place, params={
+                "made_from": _score_shown(row.made_from), "made_from_cell": row.made_from_cell or "—",
+                "current": _score_shown(raw), "unit_file": unit_file, "unit_cell": unit_cell}))
+        if rules.appraisal_reason_required and not row.reason and _score_identity(row.raw) != current:
+            issues.append(Issue("appraisal-reason-missing", **place, params={
+                "value": _score_shown(row.raw), "self": _score_shown(raw),
+                "reason_cell": row.reason_cell or "—"}))
+    return issues
 
 
 def _check_other_tables(submission: Submission, criteria: dict[str, Criterion],
@@ -322,16 +504,25 @@ def _entered(value: Any) -> bool:
 
 # ------------------------------------------------------------------------------------------ entries
 
-ENTRY_COLUMNS = [
+# Each record of `_check_rows` and `_appraisal_rows`; an appraisal also carries its reason and the self-score
+# it was made from (None on a unit's own rows).
+RECORD_COLUMNS = [
     "file", "sheet", "unit_code", "criterion_code", "scorer", "raw", "cell", "evidence", "evidence_cell",
-    "kind", "group", "max", "step", "na_allowed", "evidence_required", "per_occurrence", "parsed", "value",
-    "number", "is_blank", "is_na",
+    "reason", "reason_cell", "made_from", "made_from_cell",
+]
+ENTRY_COLUMNS = [
+    *RECORD_COLUMNS, "kind", "group", "max", "step", "na_allowed", "evidence_required", "per_occurrence",
+    "parsed", "value", "number", "is_blank", "is_na",
 ]
 
 
 def _entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     """The long table of every score cell: parsed, with the rule of its criterion beside it."""
-    frame = pd.DataFrame.from_records(records, columns=ENTRY_COLUMNS[:9])
+    frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
+    # A unit's own rows have no reason and were made from nothing.
+    frame["reason"] = frame["reason"].where(frame["reason"].notna(), "")
+    for column in ("reason_cell", "made_from", "made_from_cell"):
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     criteria = pd.DataFrame.from_records(
         [_criterion_record(c) for c in rules.criteria()],
         columns=["criterion_code", "kind", "group", "max", "step", "na_allowed", "evidence_required",
@@ -345,7 +536,7 @@ def _entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     frame["is_blank"] = frame["parsed"].eq(Parsed.BLANK.value).astype(bool)
     frame["is_na"] = frame["parsed"].eq(Parsed.NOT_APPLICABLE.value).astype(bool)
     for column in ("file", "sheet", "unit_code", "criterion_code", "scorer", "cell", "evidence", "kind",
-                   "group", "parsed"):
+                   "group", "parsed", "reason", "reason_cell", "made_from", "made_from_cell"):
         frame[column] = frame[column].astype(object)
     return frame[ENTRY_COLUMNS].reset_index(drop=True)
 
@@ -401,9 +592,9 @@ ENTRY_SCHEMA = pa.DataFrameSchema(
         _rule("score-off-step", _off_step),
         _rule("na-not-allowed", lambda f: f["is_na"] & ~(f["na_allowed"].astype(bool) & f["kind"].eq("base"))),
         _rule("evidence-missing", lambda f: f["evidence_required"].astype(bool) & f["number"].gt(0)
-              & f["evidence"].eq("")),
+              & f["evidence"].eq("") & f["scorer"].eq("self")),
     ],
-    unique=["file", "criterion_code", "scorer"],
+    unique=["file", "unit_code", "criterion_code", "scorer"],
     strict=False,
     name="entries",
 )

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline.decided import criteria_by_unit
 from pipeline.errors import OutputError
 from pipeline.labels import text
 from pipeline.numbers import SECTION_DECIMALS, rounded
@@ -19,7 +20,7 @@ from pipeline.run import RunResult, Tick, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -30,11 +31,14 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     """The JSON contract (README › Output files); every number equals the workbook's."""
     rules, lang = result.rules, result.lang
     ranked = {r.unit_code: r for r in result.ranked}
+    validation = result.validation
+    criteria = criteria_by_unit(rules, validation.entries, validation.final)
     units = []
     for unit in rules.units:
         entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code].value}
         submission = result.unit_file(unit.code)
         entry["file"] = submission.file if submission else None
+        entry["criteria"] = criteria.get(unit.code, [])
         placed = ranked.get(unit.code)
         if placed:
             score = placed.score
@@ -57,7 +61,8 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": datetime.fromtimestamp(s.modified).astimezone().isoformat(timespec="seconds")
          if s.modified else None,
-         "unit": result.validation.file_units.get(s.file)}
+         "unit": result.validation.file_units.get(s.file),
+         "kind": "appraisal" if s.appraisal is not None else "unit"}
         for s in result.submissions
     ]
     return {

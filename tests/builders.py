@@ -186,3 +186,26 @@ def sparse_ods(path: Path, repeat: int = 16000) -> Path:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content)
     return path
+
+
+def appraise(rules: Rules, folder: Path, appraisals: Mapping[str, Mapping[str, Any]], *,
+             name: str | None = None, lang: str | None = None) -> Path:
+    """The bloc's appraisal workbook of the submissions in `folder`, written into it, then filled as a secretary
+    would with openpyxl: {unit: {criterion: score or (score, reason)}}. A score without a reason gets one."""
+    from pipeline.appraisal import write_appraisal
+    from pipeline.run import run
+
+    made = folder.parent / f".{name or 'appraisal'}-made.xlsx"
+    write_appraisal(run(rules, folder, workers=1), made, lang=lang)
+    target = folder / (name or f"appraisal-{rules.year}.xlsx")
+    book = openpyxl.load_workbook(made)
+    for unit_code, scores in appraisals.items():
+        sheet = book[unit_code]
+        rows = {sheet.cell(row, 1).value: row for row in range(1, sheet.max_row + 1)}
+        for code, given in scores.items():
+            score, reason = given if isinstance(given, tuple) else (given, "Kết quả kiểm tra của Khối")
+            sheet.cell(rows[code], 5).value = score
+            sheet.cell(rows[code], 6).value = reason
+    book.save(target)
+    made.unlink()
+    return target

@@ -66,7 +66,6 @@ def _assert_at(result, code: str, cell: str, shown: str | None = None):
 
 @pytest.mark.parametrize(("cell", "error"), [
     ("D8", "#DIV/0!"),  # a self-score
-    ("E9", "#N/A"),  # an appraisal: must not fall back to the self-score
     ("D14", "#REF!"),  # a bonus
     ("D17", "#VALUE!"),  # a deduction: must not count as 0
 ])
@@ -79,11 +78,22 @@ def test_error_value_in_a_score_cell(folder, cell, error):
 
 
 @pytest.mark.parametrize(("cell", "formula"), [
-    ("D8", "=19+0.5"), ("E11", "=D11-1"), ("D15", "=1+1"), ("D17", "=2*2"),
+    ("D8", "=19+0.5"), ("D15", "=1+1"), ("D17", "=2*2"),
 ])
 def test_formula_saved_without_its_result(folder, cell, formula):
     result = _case(folder, {cell: formula})  # openpyxl, like many generators, writes no cached value
     _assert_at(result, "formula-without-value", cell, formula)
+
+
+@pytest.mark.parametrize(("value", "code"), [("#N/A", "cell-error"), ("=D7-1", "formula-without-value")])
+def test_an_appraisal_that_is_not_a_number_never_falls_back_to_the_self_score(folder, value, code):
+    good_file(folder)
+    book = builders.appraise(RULES, folder, {"A": {"1.2": (value, "Thiếu minh chứng")}})
+    result = go(folder)
+    issue = one(result, code)
+    assert (issue.file, issue.sheet, issue.cell, issue.unit) == (book.name, "A", "E7", "A")
+    assert result.status["A"] == "invalid"
+    assert_others_scored(result)
 
 
 def test_formula_with_a_cached_result_is_read(folder):

@@ -86,16 +86,20 @@ def test_json_contract(sample_input, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
     assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
-            "classification", "award"} <= set(unit)
+            "classification", "award", "criteria"} <= set(unit)
+    for criterion in unit["criteria"]:  # who decided each score, and why
+        assert set(criterion) == {"code", "self", "appraised", "final", "final_exact", "source", "reason"}
+        assert criterion["source"] in ("self", "appraisal")
+        assert criterion["final"] == "N/A" or isinstance(criterion["final"], int | float)
     assert isinstance(unit["total"], float)
     assert round(unit["total"], 2) == unit["total"]  # rounded to the rules' decimals
     assert set(unit["sections"]) == {"I", "II", "III", "IV", "V"}
     assert unit["award"] in ("flag", "merit", None)
     for entry in data["inputs"]:
-        assert set(entry) >= {"file", "sha256", "unit"}
+        assert set(entry) >= {"file", "sha256", "unit", "kind"}
         assert len(entry["sha256"]) == 64
     for issue in data["issues"]:
         assert set(issue) >= {"severity", "code", "file", "sheet", "cell", "unit", "criterion", "message"}

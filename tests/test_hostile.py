@@ -426,7 +426,6 @@ def _cell_case(folder, changes):
 
 @pytest.mark.parametrize(("changes", "code", "cell"), [
     ({"D8": 25}, "score-above-max", "D8"),
-    ({"E8": 21}, "score-above-max", "E8"),  # the appraisal is checked at its own cell
     ({"D11": -1}, "score-negative", "D11"),
     ({"D8": 17.3}, "score-off-step", "D8"),
     ({"D11": 9.1}, "score-off-step", "D11"),
@@ -456,13 +455,17 @@ def test_every_error_in_a_file_is_reported_in_one_run(folder):
     result = _cell_case(folder, {"D8": 25, "D9": "abc", "D11": -1, "E12": 11, "F8": None, "D14": "N/A"})
     cells = sorted((i.code, i.cell) for i in result.issues if i.file == "A.xlsx")
     assert cells == sorted([("score-above-max", "D8"), ("not-a-number", "D9"), ("score-negative", "D11"),
-                            ("score-above-max", "E12"), ("evidence-missing", "F8"), ("na-not-allowed", "D14")])
+                            ("appraisal-in-unit-file", "E12"), ("evidence-missing", "F8"),
+                            ("na-not-allowed", "D14")])
 
 
 def test_both_self_and_appraised_problems_are_reported(folder):
-    result = _cell_case(folder, {"D8": 25, "E8": 30})
-    assert {(i.code, i.cell) for i in found(result, "score-above-max")} == {("score-above-max", "D8"),
-                                                                             ("score-above-max", "E8")}
+    good_file(folder)
+    book = builders.appraise(RULES, folder, {"B": {"1.1": 30}})  # the appraisal is checked at its own cell
+    builders.edit(folder / "A.xlsx", {"D8": 25})
+    result = go(folder)
+    assert {(i.file, i.sheet, i.cell, i.unit) for i in found(result, "score-above-max")} == {
+        ("A.xlsx", "Self-assessment", "D8", "A"), (book.name, "B", "E6", "B")}
 
 
 def test_section_with_every_criterion_na(folder):

@@ -55,10 +55,11 @@ def test_only_score_and_evidence_cells_can_be_edited(sample_rules, template):
     assert not sheet.protection.password  # no password to fill it in
     layout = plan_layout(sample_rules)
     for code, row in layout.criterion_rows.items():
-        for column in (SELF, APPRAISED, EVIDENCE):
+        for column in (SELF, EVIDENCE):
             assert sheet.cell(row + 1, column + 1).protection.locked is False, (code, column)
-        for column in (0, 1, 2):  # code, criterion, max
+        for column in (0, 1, 2, APPRAISED):  # code, criterion, max; the appraisal is the bloc's
             assert sheet.cell(row + 1, column + 1).protection.locked is not False
+        assert sheet.cell(row + 1, APPRAISED + 1).fill.fgColor.rgb.endswith("D9D9D9")  # grey
     for row in layout.group_rows.values():
         assert sheet.cell(row + 1, SELF + 1).protection.locked is not False  # subtotal formulas
     assert sheet.cell(layout.total_row + 1, SELF + 1).protection.locked is not False
@@ -73,7 +74,8 @@ def test_each_score_cell_has_data_validation_naming_the_max(sample_rules, templa
     layout = plan_layout(sample_rules)
     for criterion in sample_rules.criteria():
         row = layout.criterion_rows[criterion.code] + 1
-        for column in ("D", "E"):
+        assert f"E{row}" not in rules_by_cell  # the bloc's column takes nothing from the unit
+        for column in ("D",):
             validation = rules_by_cell[f"{column}{row}"]
             assert validation.type == "custom"
             assert validation.errorStyle in (None, "stop")  # absent means stop
@@ -92,10 +94,11 @@ def test_formulas_compute_sections_and_totals(sample_rules, template):
     sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
     layout = plan_layout(sample_rules)
     first_row = layout.group_rows["I"] + 1
-    formula = sheet.cell(first_row, APPRAISED + 1).value
-    assert formula.startswith("=IF(SUM(H") and "*50/SUM(H" in formula
-    bonus = sheet.cell(layout.group_rows["bonus"] + 1, APPRAISED + 1).value
-    assert bonus.startswith("=MIN(5,SUM(H")  # the points of each row (count × value for per-occurrence items)
+    formula = sheet.cell(first_row, SELF + 1).value
+    assert formula.startswith("=IF(SUM(I") and "*50/SUM(I" in formula
+    assert sheet.cell(first_row, APPRAISED + 1).value is None  # the unit previews only its own scores
+    bonus = sheet.cell(layout.group_rows["bonus"] + 1, SELF + 1).value
+    assert bonus.startswith("=MIN(5,SUM(I")  # the points of each row (count × value for per-occurrence items)
     total = sheet.cell(layout.total_row + 1, SELF + 1).value
     # The total is rounded as the rules say, unless a cell cannot be added up: then it names that cell.
     assert total.startswith("=IF(J") and "ROUND(" in total and total.endswith(",2))")
@@ -116,7 +119,7 @@ def test_english_template(small_rules, tmp_path):
     path = write_template(small_rules, small_rules.unit("A"), tmp_path / "a.xlsx", lang="en")
     sheet = openpyxl.load_workbook(path)["Self-assessment"]
     assert [sheet.cell(6, c).value for c in range(1, 7)] == [
-        "Code", "Criterion", "Max points", "Self-score", "Appraised score", "Evidence / notes"]
+        "Code", "Criterion", "Max points", "Self-score", "Appraised score (for the bloc)", "Evidence / notes"]
 
 
 def test_filled_template_reads_back(small_rules, write_filled, tmp_path):
@@ -138,14 +141,23 @@ def test_template_preview_names_a_cell_it_cannot_add_up(small_rules, write_fille
     layout = plan_layout(small_rules)
     row = layout.criterion_rows["2.1"] + 1
     assert cells[layout.total_row][SELF] == f"Check cell D{row}"
-    assert cells[layout.base_row][APPRAISED] == f"Check cell D{row}"
+    assert cells[layout.base_row][SELF] == f"Check cell D{row}"
 
 
 def test_template_preview_names_an_na_the_rules_refuse(small_rules, write_filled):
-    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "2.1": (9, "N/A")}))  # 2.1 has no N/A
+    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "2.1": "N/A"}))  # 2.1 has no N/A
     cells = _calamine_cells(path, "Self-assessment")
     layout = plan_layout(small_rules)
-    assert cells[layout.total_row][APPRAISED] == f"Check cell E{layout.criterion_rows['2.1'] + 1}"
+    assert cells[layout.total_row][SELF] == f"Check cell D{layout.criterion_rows['2.1'] + 1}"
+
+
+def test_a_number_in_the_locked_appraisal_column_changes_nothing_in_the_preview(small_rules, write_filled):
+    path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "1.1": (18, 20)}))
+    cells = _calamine_cells(path, "Self-assessment")
+    layout = plan_layout(small_rules)
+    mine = score_unit(small_rules, "A", {code: Decimal(str(v)) for code, v in FULL_SMALL.items()})
+    assert Decimal(str(cells[layout.total_row][SELF])) == mine.total
+    assert cells[layout.total_row][APPRAISED] in ("", None)
 
 
 # ----------------------------------------------------------------------------------- LibreOffice
@@ -173,17 +185,18 @@ def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
     assert theirs.total_exact == mine.total_exact
     assert [s.score for s in theirs.sections] == [s.score for s in mine.sections]
     assert not [i for i in result_resaved.issues if i.severity == "error" and i.code != "unit-missing"]
+    # The number left in the bloc's column of an older copy counts for nothing, wherever it was saved.
+    assert [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"] == ["E10"]
 
     # ... and LibreOffice's own recalculation of the template formulas gives the pipeline's total.
     layout = plan_layout(sample_rules)
     cells = _calamine_cells(resaved, "Tự chấm điểm")
-    assert Decimal(str(cells[layout.total_row][APPRAISED])) == mine.total
+    assert Decimal(str(cells[layout.total_row][SELF])) == mine.total
     for section in sample_rules.sections:
-        shown = cells[layout.group_rows[section.code]][APPRAISED]
+        shown = cells[layout.group_rows[section.code]][SELF]
         assert abs(Decimal(str(shown)) - Decimal(float(mine.section(section.code).score))) < Decimal("1e-9")
-    # The self-score column totals the unit's own claim, before the bloc's appraisal of criterion 1.3.
     claimed = {code: (None if v.self_score == "N/A" else v.self_score) for code, v in filled.items()}
-    assert Decimal(str(cells[layout.total_row][SELF])) == score_unit(sample_rules, "BQT", claimed).total
+    assert score_unit(sample_rules, "BQT", claimed).total == mine.total
 
 
 VALIDATION_CASES = [
@@ -240,10 +253,11 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     result = run(small_rules, resaved.parent, workers=1)
     score = next(r for r in result.ranked if r.unit_code == "A").score
     assert score.section("I").score == Decimal("17.5") * 30 / 20
-    assert score.section("II").points == 9 + 8  # the appraisal replaced 9.25
+    assert score.section("II").points == Decimal("9.25") + 8  # the unit's own 9 in E11 counts for nothing
+    assert [i.cell for i in result.issues if i.code == "appraisal-in-unit-file"] == ["E11"]
     cells = _calamine_cells(resaved, submission.sheet)
     layout = plan_layout(small_rules)
-    assert Decimal(str(cells[layout.total_row][APPRAISED])) == score.total  # Calc agrees with the pipeline
+    assert Decimal(str(cells[layout.total_row][SELF])) == score.total  # Calc agrees with the pipeline
 
 
 PREVIEW_CASES = {
@@ -273,13 +287,13 @@ def test_calc_recalculated_preview_equals_the_pipeline(small_rules, tmp_path, lo
         decided = {c.code: Decimal(0) for c in small_rules.criteria()}
         decided.update(zip(final["criterion_code"], final["value"], strict=True))
         expected = score_unit(small_rules, "A", decided)
-        assert Decimal(str(cells[layout.total_row][APPRAISED])) == expected.total, name
+        assert Decimal(str(cells[layout.total_row][SELF])) == expected.total, name
         for section in small_rules.sections:
-            shown = Decimal(str(cells[layout.group_rows[section.code]][APPRAISED]))
+            shown = Decimal(str(cells[layout.group_rows[section.code]][SELF]))
             assert abs(shown - Decimal(float(expected.section(section.code).score))) < Decimal("1e-9"), name
         # The stored results (for viewers that do not recalculate) are the same figures.
         stored = _calamine_cells(original, "Self-assessment")
-        assert Decimal(str(stored[layout.total_row][APPRAISED])) == expected.total, name
+        assert Decimal(str(stored[layout.total_row][SELF])) == expected.total, name
 
 
 def test_rows_are_as_tall_as_their_wrapped_text(tmp_path):
@@ -358,5 +372,5 @@ def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
                                   filled=values(**{**FULL_SMALL, "D1": count}))
         cells = _calamine_cells(libreoffice_convert(original, "xlsx", folder / "calc", lo_profile),
                                 "Self-assessment")
-        assert Decimal(str(cells[layout.group_rows["deductions"]][APPRAISED])) == Decimal(points)
-        assert Decimal(str(cells[layout.total_row][APPRAISED])) == Decimal("44.5") - Decimal(points)
+        assert Decimal(str(cells[layout.group_rows["deductions"]][SELF])) == Decimal(points)
+        assert Decimal(str(cells[layout.total_row][SELF])) == Decimal("44.5") - Decimal(points)

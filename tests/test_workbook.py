@@ -30,6 +30,7 @@ from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
 from pipeline.workbook.ranking import RULE_CHARACTER
 from pipeline.write import results_dict, write_outputs
 from pipeline.xlsx import row_height
+from tests import builders
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
@@ -68,10 +69,13 @@ def _fill(rules: Rules, folder: Path, unit_code: str, filled: dict[str, FilledVa
     write_template(rules, unit, folder / template_filename(rules, unit), filled=filled)
 
 
-def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValue]], *, lang: str | None = None
-              ) -> Written:
+def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValue]], *, lang: str | None = None,
+              appraisals: dict[str, dict[str, Any]] | None = None) -> Written:
+    """The units' files, then the bloc's appraisal workbook filled with `appraisals` (if any), run and written."""
     for unit_code, unit_values in filled.items():
         _fill(rules, folder / "input", unit_code, unit_values)
+    if appraisals:
+        builders.appraise(rules, folder / "input", appraisals)
     result = run(rules, folder / "input", lang=lang)
     workbook_path, json_path = write_outputs(result, folder / "output").paths
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
@@ -82,7 +86,7 @@ def small_bloc() -> dict[str, dict[str, FilledValue]]:
     """A: appraised down on 1.1, bonus capped, injection-looking evidence. B: N/A rescaled, a deduction.
     C: a score above its max, so invalid. D: sends nothing."""
     a = values(**{**FULL_SMALL, "B1": 2, "B2": 2})
-    a["1.1"] = FilledValue(a["1.1"].self_score, values(**{"x": 17})["x"].self_score, INJECTIONS["1.1"])
+    a["1.1"] = FilledValue(a["1.1"].self_score, None, INJECTIONS["1.1"])
     a["2.1"] = FilledValue(a["2.1"].self_score, None, INJECTIONS["2.1"])
     a["B1"] = FilledValue(a["B1"].self_score, None, INJECTIONS["B1"])
     b = values(**{**FULL_SMALL, "1.2": "N/A", "D1": 0.5})
@@ -91,9 +95,13 @@ def small_bloc() -> dict[str, dict[str, FilledValue]]:
     return {"A": a, "B": b, "C": c}
 
 
+# The bloc's appraisal of the small bloc: A's 1.1 down from 18 to 17.
+SMALL_APPRAISALS = {"A": {"1.1": (17, "Biên bản kiểm tra chưa đủ")}}
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Written:
-    return write_run(rules_from(), tmp_path_factory.mktemp("small"), small_bloc())
+    return write_run(rules_from(), tmp_path_factory.mktemp("small"), small_bloc(), appraisals=SMALL_APPRAISALS)
 
 
 @pytest.fixture(scope="module")
@@ -492,7 +500,9 @@ def test_audit_records_rules_inputs_tool_and_time(small):
         assert row[1] == entry["sha256"]
         assert row[2] == entry["size"]
         assert row[5] == datetime.fromisoformat(entry["modified"]).replace(tzinfo=None)
-        assert row[3] == entry["unit"]
+        assert row[3] == (entry["unit"] or "")
+        if entry["kind"] == "appraisal":  # the bloc's appraisal workbook is on record too
+            assert row[4] == small.t("workbook.audit_appraisal_used")
 
 
 def test_audit_states_the_rules_in_force(small):
@@ -556,8 +566,8 @@ def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path)
 
 def test_details_table_marks_the_appraisal_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook_module, "MAX_UNIT_SHEETS", 1)
-    changed = values(**{**FULL_SMALL, "1.1": (18, 16, "Báo cáo")})
-    written = write_run(rules_from(), tmp_path, {"A": changed, "B": values(**FULL_SMALL)})
+    written = write_run(rules_from(), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)},
+                        appraisals={"A": {"1.1": (16, "Báo cáo chưa đủ")}})
     details = written.sheet("details")
     rows = {(r[0].value, r[1].value): r for r in details.iter_rows(min_row=2)}
     a11 = rows[("A", "1.1")]

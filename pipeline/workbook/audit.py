@@ -172,6 +172,9 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
         unit_code = result.validation.file_units.get(submission.file, "")
         used = result.validation.used.get(unit_code) is submission
         state = ctx.t(f"status.{result.status[unit_code]}") if unit_code and used else "—"
+        if submission.appraisal is not None:  # the bloc's appraisal workbook: whether its appraisals counted
+            counted = submission.file == result.validation.appraisal_file
+            state = ctx.t("workbook.audit_appraisal_used" if counted else "workbook.audit_appraisal_unused")
         sheet.write_string(row, 0, submission.file, fmt.text(font_size=11))
         sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=10))
         sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))

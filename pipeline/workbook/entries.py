@@ -21,6 +21,7 @@ class Shown:
     final: object = None
     evidence: str = ""
     changed: bool = False  # another scorer than the unit decided, with a value other than the unit's own
+    reason: str = ""  # the bloc's reason for its appraisal
 
 
 def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str, str], Shown]:
@@ -32,12 +33,15 @@ def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str,
              for value, is_na, is_blank, raw in zip(entries["value"], entries["is_na"], entries["is_blank"],
                                                     entries["raw"], strict=True)]
     cells: dict[tuple[str, str], dict[str, object]] = {}
-    for unit_code, code, scorer, cell, evidence in zip(entries["unit_code"], entries["criterion_code"],
-                                                       entries["scorer"], shown, entries["evidence"], strict=True):
+    for unit_code, code, scorer, cell, evidence, reason in zip(
+            entries["unit_code"], entries["criterion_code"], entries["scorer"], shown, entries["evidence"],
+            entries["reason"], strict=True):
         slot = cells.setdefault((unit_code, code), {})
         slot[scorer] = cell
         if scorer == SELF:
             slot["evidence"] = evidence or ""
+        elif scorer == APPRAISED:
+            slot["reason"] = reason or ""
     deciding: dict[tuple[str, str], tuple[str, object]] = {}
     positions = entries.index.get_indexer(pd.Index(final["entry"]))
     for unit_code, code, scorer, position in zip(final["unit_code"], final["criterion_code"], final["scorer"],
@@ -48,5 +52,5 @@ def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str,
         scorer, value = deciding.get(key, (SELF, None))
         own = slot.get(SELF)
         lookup[key] = Shown(own, slot.get(APPRAISED), value, str(slot.get("evidence", "")),
-                            scorer != SELF and value != own)
+                            scorer != SELF and value != own, str(slot.get("reason", "")))
     return lookup

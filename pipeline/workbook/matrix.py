@@ -48,6 +48,7 @@ def write_matrix(ctx: Context) -> None:
                for bold in (False, True) for marked in (False, True)}
     label_formats = {bold: fmt.text(font_size=10, bold=bold) for bold in (False, True)}
     unit_code_format, unit_name_format = fmt.text(align="center", bold=True), fmt.text()
+    comment = {"font_name": FONT, "x_scale": 2.5, "y_scale": 1.5}
     row = max_row + 1
     for unit in rules.units:
         if unit.code not in ctx.result.validation.used:
@@ -64,6 +65,8 @@ def write_matrix(ctx: Context) -> None:
             for offset, (value, marked) in enumerate(cells):
                 write_value(sheet, row + offset_row, first_criterion + offset, value, numbers[final_row, marked],
                             not_applicable)
+                if offset_row == 1 and shown[offset].reason:  # the bloc's reason, on its appraised score
+                    sheet.write_comment(row + 1, first_criterion + offset, shown[offset].reason, comment)
         lines = wrapped_lines(unit.name, widths[1])
         if lines > 3:  # three rows share the name; grow them only when it needs more
             for offset_row in range(3):

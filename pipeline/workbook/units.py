@@ -176,14 +176,16 @@ def _section_note(ctx: Context, got: SectionScore) -> str:
 
 
 def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: UnitScore | None) -> int:
-    """The unit's criterion table: max, self-score, appraised score, final score, evidence."""
+    """The unit's criterion table: max, self-score, appraised score, final score, evidence, the bloc's reason."""
     rules, fmt, widths = ctx.rules, ctx.fmt, UNIT_WIDTHS
     labels = ["column.code", "column.criterion", "column.max", "column.self", "column.appraised",
               "column.final", "column.evidence"]
     headers = [ctx.t(key) for key in labels]
     for column, label in enumerate(headers):
         sheet.write_string(row, column, label, fmt.header())
-    fit_row(sheet, row, list(zip(headers, widths, strict=False)), bold=True)
+    reason_width = widths[7] + widths[8]  # the reason spans the last two columns
+    sheet.merge_range(row, 7, row, 8, ctx.t("column.reason"), fmt.header())
+    fit_row(sheet, row, [*zip(headers, widths, strict=False), (ctx.t("column.reason"), reason_width)], bold=True)
     row += 1
     not_applicable = fmt.get(border=1, align="center", italic=True, font_color="#7F7F7F")
     group = {"bg_color": GROUP_FILL, "bold": True}
@@ -208,6 +210,7 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
         else:
             sheet.write_string(row, 5, "", fmt.text(**group))
         sheet.write_string(row, 6, "", fmt.text(**group))
+        sheet.merge_range(row, 7, row, 8, "", fmt.text(**group))
         fit_row(sheet, row, [(title, widths[1])], bold=True)
         row += 1
         for criterion in criteria:
@@ -220,7 +223,9 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
             write_value(sheet, row, 4, entry.appraised, fmt.score(**changed), not_applicable)
             write_value(sheet, row, 5, entry.final, fmt.score(**changed), not_applicable)
             sheet.write_string(row, 6, entry.evidence, fmt.text(font_size=10))
-            fit_row(sheet, row, [(criterion.title, at_size(widths[1], 11)), (entry.evidence, at_size(widths[6], 10))])
+            sheet.merge_range(row, 7, row, 8, entry.reason, fmt.text(font_size=10))
+            fit_row(sheet, row, [(criterion.title, at_size(widths[1], 11)), (entry.evidence, at_size(widths[6], 10)),
+                                 (entry.reason, at_size(reason_width, 10))])
             row += 1
     return row
 
@@ -250,7 +255,7 @@ def write_details(ctx: Context) -> None:
     fmt = ctx.fmt
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_details"))
     labels = ["report.unit_code", "column.code", "column.max", "column.self", "column.appraised",
-              "column.final", "column.evidence"]
+              "column.final", "column.evidence", "column.reason"]
     for column, key in enumerate(labels):
         sheet.write_string(0, column, ctx.t(key), fmt.header())
     number = fmt.get(num_format=fmt.score_format)
@@ -275,10 +280,12 @@ def write_details(ctx: Context) -> None:
                     write_value(sheet, row, column, value, cell_format, plain)
             if entry.evidence:
                 sheet.write_string(row, 6, entry.evidence, plain)
+            if entry.reason:
+                sheet.write_string(row, 7, entry.reason, plain)
             row += 1
         ctx.advance()
     sheet.autofilter(0, 0, max(row - 1, 1), len(labels) - 1)
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 5, 10)
-    sheet.set_column(6, 6, 60)
+    sheet.set_column(6, 7, 60)

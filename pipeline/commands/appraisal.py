@@ -1,0 +1,56 @@
+"""`bloc-score appraisal`: the bloc's appraisal workbook, made from the submissions in the input folder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.workspace import INPUT, OUTPUT
+
+
+@click.command()
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The year's rules file (default: chosen in schemas/; the output says which and why).")
+@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
+              help="Folder holding the units' filled templates (and a filled appraisal workbook, if any).")
+@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
+              show_default=True, help="Folder for appraisal-<year>.xlsx.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
+              help="Language of messages and labels (default: the rules file's).")
+def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None) -> None:
+    """Write appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons.
+
+    Appraisals already in a filled appraisal workbook in the input folder are carried over; an earlier
+    appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
+    """
+    from pipeline.appraisal import appraisal_issues, carried_appraisals, save_appraisal
+    from pipeline.rules import load_rules
+    from pipeline.rules_choice import choose_rules_file
+    from pipeline.workspace import SCHEMAS
+    from pipeline.console import render_check
+    from pipeline.errors import ExitCode
+    from pipeline.issues import has_errors
+    from pipeline.labels import text
+    from pipeline.run import run
+
+    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
+    rules = load_rules(choice.path, lang=lang)
+    lang = lang or rules.language
+    click.echo(choice.describe(lang))
+    result = run(rules, input_dir, lang=lang)
+    carried = carried_appraisals(result)
+    target, kept = save_appraisal(result, output_dir, lang=lang, filled=carried)
+    problems = appraisal_issues(result)
+    if problems:
+        click.echo(render_check(problems, [], lang))
+    lines = [text(lang, "appraisal.written", path=str(target))]
+    if carried and result.validation.appraisal_file:
+        count = sum(len(found) for found in carried.values())
+        lines.append(text(lang, "appraisal.carried", count=count, file=result.validation.appraisal_file))
+    if kept is not None:
+        lines.append(text(lang, "appraisal.kept", path=str(kept)))
+    lines.append(text(lang, "appraisal.next", folder=str(input_dir)))
+    click.echo("\n".join(lines))
+    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.DONE)

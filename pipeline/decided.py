@@ -1,0 +1,66 @@
+"""Who decided each criterion's score, and why: the results JSON's `criteria` list per unit.
+
+Read from the run's entries and `Validation.final` (score.final_values), never decided again here.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from pipeline.rules import Rules
+
+NOT_APPLICABLE = "N/A"
+# `source` in the JSON, by the scorer who decided (score.SCORER_PRECEDENCE).
+SOURCES = {"self": "self", "appraised": "appraisal"}
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _cell_value(value: Any, is_na: bool, is_blank: bool) -> int | float | str | None:
+    """A score as the JSON has it: a number, "N/A", or None (blank, or not a number at all)."""
+    if is_blank:
+        return None
+    if is_na:
+        return NOT_APPLICABLE
+    return _number(value) if isinstance(value, Decimal) else None
+
+
+def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """unit → [{code, self, appraised, final, final_exact, source, reason}] in the rules' order of criteria."""
+    if entries.empty:
+        return {}
+    cells: dict[tuple[str, str, str], tuple[int | float | str | None, str]] = {}
+    for unit, code, scorer, value, is_na, is_blank, reason in zip(
+            entries["unit_code"], entries["criterion_code"], entries["scorer"], entries["value"], entries["is_na"],
+            entries["is_blank"], entries["reason"], strict=True):
+        cells[(unit, code, scorer)] = (_cell_value(value, bool(is_na), bool(is_blank)), reason or "")
+    decided: dict[tuple[str, str], tuple[str, Decimal | None]] = {}
+    for unit, code, scorer, value in zip(final["unit_code"], final["criterion_code"], final["scorer"],
+                                         final["value"], strict=True):
+        decided[(unit, code)] = (scorer, value)
+    units = dict.fromkeys(unit for unit, _code, _scorer in cells)
+    listed: dict[str, list[dict[str, Any]]] = {}
+    for unit in units:
+        rows = []
+        for criterion in rules.criteria():
+            own = cells.get((unit, criterion.code, "self"), (None, ""))
+            appraisal = cells.get((unit, criterion.code, "appraised"))
+            found = (unit, criterion.code) in decided
+            # A bonus or deduction left blank counts 0; a base criterion nobody scored counts nothing.
+            scorer, value = decided.get((unit, criterion.code), ("self", Decimal(0)))
+            found = found or criterion.kind != "base"
+            shown: int | float | str | None = (NOT_APPLICABLE if value is None else _number(value)) if found else None
+            exact = (NOT_APPLICABLE if value is None else str(Fraction(value))) if found else None
+            rows.append({
+                "code": criterion.code, "self": own[0], "appraised": appraisal[0] if appraisal else None,
+                "final": shown, "final_exact": exact, "source": SOURCES.get(scorer, scorer),
+                "reason": (appraisal[1] or None) if appraisal else None,
+            })
+        listed[unit] = rows
+    return listed
