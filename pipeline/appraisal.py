@@ -56,6 +56,16 @@ _FIXED_DATE = datetime(2000, 1, 1)
 
 
 @dataclass(frozen=True)
+class _Totals:
+    """Where a unit's sheet has its totals, and the figures its formulas show (for viewers that do not recalculate)."""
+
+    row: int
+    own: float | str
+    after: float | str
+    entered: int
+
+
+@dataclass(frozen=True)
 class Appraised:
     """What the bloc wrote on one criterion: the appraised score (blank keeps the self-score) and why."""
 
@@ -135,7 +145,7 @@ def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = N
         "bloc": rules.bloc, "year": str(rules.year), "revision": str(rules.revision),
         "fingerprint": rules.fingerprint, "language": lang,
     }
-    totals: list[tuple[Unit, str, str, int | None]] = []  # unit, sheet, status, its row of totals
+    totals: list[tuple[Unit, str, str, _Totals | None]] = []  # unit, its sheet, its status, its totals
     filled = filled or {}
     for unit in rules.units:
         name = safe_sheet_name(unit.code, taken)
@@ -153,8 +163,8 @@ def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = N
         values = {c.code: shown.get((unit.code, c.code), Shown()) for c in rules.criteria()}
         identity[f"{MADE_FROM_SELF}{unit.code}"] = json.dumps(
             {code: _as_text(value.self_value) for code, value in values.items()}, ensure_ascii=False)
-        total_row = _write_unit(sheet, fmt, rules, unit, lang, submission.file, values, filled.get(unit.code, {}))
-        totals.append((unit, name, status, total_row))
+        found = _write_unit(sheet, fmt, rules, unit, lang, submission.file, values, filled.get(unit.code, {}))
+        totals.append((unit, name, status, found))
     _write_summary(summary, fmt, rules, lang, totals)
     _write_identity(book, identity)
     summary.activate()
@@ -231,8 +241,8 @@ def _write_note(sheet: Worksheet, fmt: _Formats, unit: Unit, note: str) -> None:
 
 
 def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str, file: str,
-                values: Mapping[str, Shown], filled: Mapping[str, Appraised]) -> int:
-    """A unit's table; returns the 0-based row of its totals (self in SELF, after appraisal in APPRAISED)."""
+                values: Mapping[str, Shown], filled: Mapping[str, Appraised]) -> _Totals:
+    """A unit's table; returns where its totals are (self in SELF, after appraisal in APPRAISED) and what."""
     width = sum(WIDTHS.values())
     self_cells: dict[str, dict[str, object]] = {}
     addresses: dict[str, dict[str, str]] = {}
@@ -328,8 +338,8 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
             terms += f"-{_cell(group_rows['deductions'], column)}"
         formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
         sheet.write_formula(total_row, column, formula, fmt.total_number, _shown(cached, "total", marker))
-    sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper,
-                        sum(1 for c in filled.values() if _as_written(c.value) is not None))
+    count = sum(1 for c in filled.values() if _as_written(c.value) is not None)
+    sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper, count)
     signature = total_row + 2
     sheet.merge_range(signature, REASON, signature, EVIDENCE, _t(lang, "appraisal.signed_by"), fmt.centre_bold)
     sheet.merge_range(signature + 1, REASON, signature + 1, EVIDENCE, _t(lang, "template.sign_hint"), fmt.note)
@@ -341,7 +351,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     # No password, as in the templates: the lock guards the self-scores and formulas against slips.
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})
-    return total_row
+    return _Totals(total_row, _shown(own, "total", marker), _shown(after, "total", marker), count)
 
 
 def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row: int, lang: str, value: Shown,
@@ -380,7 +390,7 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
 
 
 def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
-                   totals: list[tuple[Unit, str, str, int | None]]) -> None:
+                   totals: list[tuple[Unit, str, str, _Totals | None]]) -> None:
     widths = (10, 46, 18, 14, 14, 14)
     for column, size in enumerate(widths):
         sheet.set_column(column, column, size)
@@ -397,14 +407,15 @@ def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
         sheet.write_string(header, column, label, fmt.header)
     fit_row(sheet, header, list(zip(labels, widths, strict=True)), bold=True, minimum=2)
     row = header + 1
-    for unit, name, status, total_row in totals:
+    for unit, name, status, found in totals:
         sheet.write_string(row, 0, unit.code, fmt.code)
         sheet.write_string(row, 1, unit.name, fmt.text)
         sheet.write_string(row, 2, status, fmt.text)
-        if total_row is not None:
+        if found is not None:
             quoted = "'" + name.replace("'", "''") + "'"
-            for column, source in ((3, SELF), (4, APPRAISED), (5, ENTERED)):
-                sheet.write_formula(row, column, f"={quoted}!{_cell(total_row, source)}", fmt.max)
+            for column, source, cached in ((3, SELF, found.own), (4, APPRAISED, found.after),
+                                           (5, ENTERED, found.entered)):
+                sheet.write_formula(row, column, f"={quoted}!{_cell(found.row, source)}", fmt.max, cached)
         else:
             for column in (3, 4, 5):
                 sheet.write_string(row, column, _t(lang, "appraisal.no_total"), fmt.code)

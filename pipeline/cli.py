@@ -205,9 +205,13 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     """Check single submissions against the rules, without ranking; exit 1 if any has errors."""
     from pipeline.console import render_check
     from pipeline.issues import has_errors
-    from pipeline.run import check_files
+    from pipeline.labels import text
+    from pipeline.run import check_submissions
 
     loaded = _load(rules_path, lang, list(files))
-    issues = check_files(loaded, list(files))
-    click.echo(render_check(issues, [f.name for f in files], lang or loaded.language))
-    sys.exit(ExitCode.PROBLEMS if has_errors(issues) else ExitCode.DONE)
+    checked = check_submissions(loaded, list(files))
+    shown = lang or loaded.language
+    click.echo(render_check(checked.issues, [f.name for f in files], shown))
+    for file, unit, total in checked.self_totals:
+        click.echo(text(shown, "report.self_total", file=file, unit=unit, total=total))
+    sys.exit(ExitCode.PROBLEMS if has_errors(checked.issues) else ExitCode.DONE)

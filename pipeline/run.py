@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from pipeline import __version__
@@ -16,7 +17,7 @@ from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
 from pipeline.rules import Rules
-from pipeline.score import score_units
+from pipeline.score import final_values, score_units
 from pipeline.validate import UnitStatus, Validation, validate
 
 Progress = Callable[[str], None]
@@ -120,8 +121,21 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What `bloc-score check` reports: every problem, and each sound unit file's self-assessed total."""
+
+    issues: list[Issue]
+    self_totals: list[tuple[str, str, Decimal]]  # (file, unit code, total) in the rules' unit order
+
+
 def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
     """Validate single submissions (a unit checking its file before sending): no ranking, no missing units."""
+    return check_submissions(rules, paths).issues
+
+
+def check_submissions(rules: Rules, paths: list[Path]) -> Checked:
+    """`check_files`, with the self-assessed total of each unit whose file has no errors."""
     submissions, folder_issues = [], []
     for path in paths:
         if path.is_dir():
@@ -129,4 +143,10 @@ def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
         else:
             submissions.append(read_submission(path, path.parent))
     validation = validate(rules, submissions, folder_issues, expect_every_unit=False)
-    return sort_issues(validation.issues)
+    sound = [code for code, state in validation.unit_status(rules).items() if state == UnitStatus.SCORED]
+    entries = validation.entries
+    # The unit's own claim: the one decision (final_values) over its self-scores alone, as its template shows.
+    own = final_values(entries[entries["scorer"].eq("self")]) if not entries.empty else validation.final
+    scores = score_units(rules, own[own["unit_code"].isin(sound)]) if sound else []
+    totals = [(validation.used[s.unit_code].file, s.unit_code, s.total) for s in scores]
+    return Checked(sort_issues(validation.issues), totals)

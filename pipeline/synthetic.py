@@ -32,7 +32,8 @@ class UnitProfile:
     not_applicable: tuple[str, ...] = ()
     bonus: Mapping[str, Decimal] = field(default_factory=dict)
     deductions: Mapping[str, Decimal] = field(default_factory=dict)
-    appraised: Mapping[str, Decimal] = field(default_factory=dict)  # the bloc's changes to self-scores
+    # Numbers a unit typed into the bloc's locked appraisal column (an older copy): they count for nothing.
+    appraised: Mapping[str, Decimal] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
 
 

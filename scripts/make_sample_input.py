@@ -1,4 +1,5 @@
-"""Regenerate the example's submissions: the nine filled files of the sample bloc (Quảng Trị Party agencies, 2024).
+"""Regenerate the example's input: the nine filled files of the sample bloc (Quảng Trị Party agencies, 2024), and
+the bloc's filled appraisal workbook, which changes a few of their scores with reasons.
 
 They live in pipeline/examples/quang-tri-2024/input/, beside the example's rules file, inside the package so
 an installed `bloc-score init --example` has them too.
@@ -16,7 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.rules import load_rules  # noqa: E402
+from pipeline.appraisal import Appraised, write_appraisal  # noqa: E402
+from pipeline.rules import Rules, load_rules  # noqa: E402
+from pipeline.run import run  # noqa: E402
 from pipeline.synthetic import UnitProfile, write_submissions  # noqa: E402
 from pipeline.workspace import EXAMPLE  # noqa: E402
 
@@ -24,7 +27,7 @@ RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 
 PROFILES = {
     "VPTU": UnitProfile(
-        0.985, bonus={"B1": D(3), "B3": D(2)}, appraised={"B1": D(2)},
+        0.985, bonus={"B1": D(3), "B3": D(2)},
         notes={"B1": "Bằng khen của UBND tỉnh về phong trào thi đua năm 2024 (Quyết định số 2150/QĐ-UBND)",
                "B3": "Khối trưởng Khối thi đua năm 2024"},
     ),
@@ -42,6 +45,26 @@ PROFILES = {
 }
 
 
+# The bloc's appraisal: a few self-scores changed, each with its reason, as the secretary types them.
+APPRAISALS = {
+    "VPTU": {"B1": Appraised(D(2), "Bằng khen của UBND tỉnh được cộng 2 điểm theo Hướng dẫn chấm điểm của Khối "
+                                   "(mục B1), không phải 3 điểm")},
+    "BTGTU": {"1.1": Appraised(D(17), "Chậm 01 báo cáo chuyên đề quý III so với Chương trình công tác năm "
+                                      "(Biên bản kiểm tra ngày 12/12/2024 của Khối)")},
+    "BNCTU": {"4.3": Appraised(D("2.75"), "Bổ sung Quyết định số 215-QĐ/TU công nhận điển hình tiên tiến "
+                                          "(minh chứng gửi Khối ngày 15/12/2024)")},
+    "DUK": {"D2": Appraised(D(2), "Biên bản giao ban quý IV ghi nhận vắng thêm 01 lần không có lý do")},
+}
+APPRAISAL_FILE = "appraisal-2024.xlsx"
+
+
+def write_appraisal_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
+    """The filled appraisal workbook of the units' files in `folder`, made as `bloc-score appraisal` makes it."""
+    target = target or folder / APPRAISAL_FILE
+    result = run(rules, folder, workers=1)
+    return write_appraisal(result, target, filled=APPRAISALS)
+
+
 def main() -> None:
     rules = load_rules(RULES)
     folder = EXAMPLE / "input"
@@ -49,6 +72,7 @@ def main() -> None:
         old.unlink()
     for path in write_submissions(rules, PROFILES, folder):
         print(path.relative_to(ROOT))
+    print(write_appraisal_sample(rules, folder).relative_to(ROOT))
 
 
 if __name__ == "__main__":

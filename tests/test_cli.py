@@ -78,7 +78,8 @@ def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
     assert data["provisional"] is False
     assert [u["rank"] for u in data["units"] if u["rank"] == 1] == [1]
     assert {u["status"] for u in data["units"]} == {"scored"}
-    assert len(data["inputs"]) == 9
+    assert len(data["inputs"]) == 10  # the nine units' files and the bloc's appraisal workbook
+    assert [i["file"] for i in data["inputs"] if i["kind"] == "appraisal"] == ["appraisal-2024.xlsx"]
 
 
 def test_json_contract(sample_input, tmp_path):

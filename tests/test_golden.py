@@ -33,7 +33,7 @@ def _sample_files() -> list[Path]:
 
 
 def _file_of(unit_code: str) -> Path:
-    return next(p for p in _sample_files() if p.name.split("_")[1] == unit_code)
+    return next(p for p in _sample_files() if p.name.split("_")[1:2] == [unit_code])
 
 
 def _problem_folder(rules, folder: Path) -> None:
@@ -50,7 +50,10 @@ def _problem_folder(rules, folder: Path) -> None:
 
     edit(target("VPTU"), {cell("D", "1.1"): 25})  # above the max
     edit(target("BTCTU"), {cell("D", "2.1"): "đã trừ 0,5 do chậm BC"})  # a note in a score cell
-    edit(target("BTGTU"), {cell("D", "2.2"): "3,75"})  # a number typed as text: a warning, still scored
+    edit(target("BTGTU"), {cell("D", "2.2"): "3,75",  # a number typed as text: a warning, still scored
+                           cell("D", "1.1"): 18.5})  # resubmitted after the appraisal of 1.1: stale
+    # The bloc's appraisal workbook, with one reason left out (BNCTU's 4.3).
+    edit(folder / "appraisal-2024.xlsx", {f"F{criterion_row(rules, '4.3') - 2}": None}, sheet="BNCTU")
     (folder / _file_of("BDVTU").name).unlink()  # a unit that sent nothing
     shutil.copy(target("BNCTU"), folder / "BNCTU - ban sao.xlsx")  # the same attachment saved twice
     edit(target("UBKTTU"), {cell("E", "1.1"): 20})  # an appraised value in the unit's own file

@@ -26,6 +26,7 @@ def _cells(path):
 def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
     generator = _generator()
     fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
+    fresh.append(generator.write_appraisal_sample(sample_rules, tmp_path))
     shipped = sorted(SAMPLE_INPUT.glob("*.xlsx"))
     assert sorted(p.name for p in fresh) == [p.name for p in shipped]
     for path in fresh:
@@ -42,5 +43,8 @@ def test_sample_shows_a_real_ranking(sample_rules):
     entries = result.validation.entries
     assert entries["is_na"].sum() >= 2  # some criteria do not apply
     appraised = entries[(entries["scorer"] == "appraised") & ~entries["is_blank"]]
-    assert len(appraised) == 1  # one appraisal adjustment
+    # The bloc's appraisal workbook changes four scores, each with its reason, at its own cells.
+    assert len(appraised) == 4 and set(appraised["file"]) == {"appraisal-2024.xlsx"}
+    assert appraised["reason"].str.len().gt(20).all()
+    assert result.validation.appraisal_file == "appraisal-2024.xlsx"
     assert not [i for i in result.issues if i.severity == "error"]

@@ -26,14 +26,14 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
     appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
     """
     from pipeline.appraisal import appraisal_issues, carried_appraisals, save_appraisal
-    from pipeline.rules import load_rules
-    from pipeline.rules_choice import choose_rules_file
-    from pipeline.workspace import SCHEMAS
     from pipeline.console import render_check
     from pipeline.errors import ExitCode
     from pipeline.issues import has_errors
     from pipeline.labels import text
+    from pipeline.rules import load_rules
+    from pipeline.rules_choice import choose_rules_file
     from pipeline.run import run
+    from pipeline.workspace import SCHEMAS
 
     choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
     rules = load_rules(choice.path, lang=lang)
