@@ -205,7 +205,7 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     """Check single submissions against the rules, without ranking; exit 1 if any has errors."""
     from pipeline.console import render_check
     from pipeline.issues import has_errors
-    from pipeline.labels import text
+    from pipeline.labels import format_number, text
     from pipeline.run import check_submissions
 
     loaded = _load(rules_path, lang, list(files))
@@ -213,5 +213,6 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     shown = lang or loaded.language
     click.echo(render_check(checked.issues, [f.name for f in files], shown))
     for file, unit, total in checked.self_totals:
-        click.echo(text(shown, "report.self_total", file=file, unit=unit, total=total))
+        click.echo(text(shown, "report.self_total", file=file, unit=unit,
+                        total=format_number(total, shown, loaded.decimals)))
     sys.exit(ExitCode.PROBLEMS if has_errors(checked.issues) else ExitCode.DONE)

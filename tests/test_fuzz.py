@@ -58,13 +58,17 @@ def as_number(value) -> Decimal | None:
 
 
 def breaks_a_rule(cells: dict[tuple[str, str], object]) -> bool:
-    """Judge the unit's final cells from the rules alone."""
+    """Judge the unit's final cells from the rules alone.
+
+    Column E, where older templates had the appraisal, never counts in a unit's own file: whatever it holds
+    is only a warning (`appraisal-in-unit-file`), so the oracle judges the self-scores.
+    """
     def blank(value) -> bool:
         return value is None or (isinstance(value, str) and not value.strip())
 
     final_na: dict[str, bool] = {}
     for code, criterion in CRITERIA.items():
-        for column in ("D", "E"):
+        for column in ("D",):
             value = cells[(code, column)]
             if blank(value):
                 if column == "D" and criterion.kind == "base":
@@ -81,9 +85,8 @@ def breaks_a_rule(cells: dict[tuple[str, str], object]) -> bool:
                 return True
             if criterion.evidence_required and number > 0 and blank(cells[(code, "F")]):
                 return True
-        appraised, own = cells[(code, "E")], cells[(code, "D")]
-        chosen = own if blank(appraised) else appraised
-        final_na[code] = isinstance(chosen, str) and chosen.strip().casefold() == "n/a"
+        own = cells[(code, "D")]
+        final_na[code] = isinstance(own, str) and own.strip().casefold() == "n/a"
     return any(all(final_na[c.code] for c in section.criteria) for section in RULES.sections)
 
 

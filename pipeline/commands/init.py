@@ -36,7 +36,9 @@ def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | N
         lines.append(text(lang, "init.cd", folder=str(target)))
     rules = str(made.rules_file.relative_to(target))
     if example:
-        count = sum(1 for path in made.written if path.parent == target / INPUT)
+        # The units' files: the bloc's appraisal workbook beside them is not one.
+        count = sum(1 for path in made.written
+                    if path.parent == target / INPUT and not path.name.startswith("appraisal-"))
         lines.append(text(lang, "init.next_example", rules=rules, count=count))
     else:
         lines.append(text(lang, "init.next_starter", rules=rules))

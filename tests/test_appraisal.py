@@ -1,0 +1,311 @@
+"""The bloc appraises, the units only self-assess: the appraisal workbook, its checks, and who decided what.
+
+Each case builds the input folder in code (the units' filled templates, then the bloc's appraisal workbook as
+`bloc-score appraisal` writes it, filled with openpyxl as a secretary would), runs the pipeline and asserts the
+issue code, the file, the sheet and the cell.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from pipeline.appraisal import Appraised, write_appraisal
+from pipeline.cli import main
+from pipeline.layout import template_filename
+from pipeline.read import read_submission
+from pipeline.run import run
+from pipeline.score import score_unit
+from pipeline.write import results_dict
+from tests import builders
+from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
+from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, one
+
+BOOK = "appraisal-2024.xlsx"
+OWN_TOTAL = score_unit(RULES, "A", {code: Decimal(str(v)) for code, v in FULL_SMALL.items()}).total
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """Good files for all four units."""
+    inbox = tmp_path / "input"
+    for code in ("A", "B", "C", "D"):
+        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), GOOD)
+    return inbox
+
+
+def unit_file(folder: Path, code: str) -> Path:
+    return folder / template_filename(RULES, RULES.unit(code))
+
+
+def total(result, code: str) -> Decimal:
+    return next(r.score.total for r in result.ranked if r.unit_code == code)
+
+
+def decided(result, code: str) -> dict[str, tuple[str, object]]:
+    final = result.validation.final
+    mine = final[final["unit_code"] == code]
+    return {c: (s, v) for c, s, v in zip(mine["criterion_code"], mine["scorer"], mine["value"], strict=True)}
+
+
+# ------------------------------------------------------------------------- units cannot appraise themselves
+
+def test_numbers_in_the_old_appraisal_column_gain_nothing(folder):
+    """A unit that typed 20 into the appraisal cells of its own file (an older or unprotected copy)."""
+    builders.edit(unit_file(folder, "A"), {"E8": 20, "E9": 10, "E11": 10})
+    result = go(folder)
+    assert total(result, "A") == OWN_TOTAL  # the self-assessed total, not a point more
+    hits = found(result, "appraisal-in-unit-file")
+    assert sorted(i.cell for i in hits) == ["E11", "E8", "E9"]
+    for issue in hits:
+        assert (issue.file, issue.sheet, issue.unit, issue.severity) == (unit_file(folder, "A").name,
+                                                                         "Self-assessment", "A", "warning")
+        assert issue.cell in issue.message("en") and issue.cell in issue.message("vi")
+    assert {s for s, _v in decided(result, "A").values()} == {"self"}
+    assert result.status["A"] == "scored"
+
+
+def test_an_old_template_with_the_plain_appraised_label_reads_alike(folder):
+    """Templates made before the column said "for the bloc" are still read, and their appraisals ignored."""
+    path = unit_file(folder, "A")
+    builders.edit(path, {"E6": "Điểm thẩm định", "E8": 20})
+    result = go(folder)
+    assert [i.cell for i in found(result, "appraisal-in-unit-file")] == ["E8"]
+    assert total(result, "A") == OWN_TOTAL
+
+
+def test_check_reports_the_old_column_and_prints_the_self_total(folder, tmp_path):
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(json.dumps(_rules_data()), encoding="utf-8")
+    path = builders.edit(unit_file(folder, "A"), {"E8": 20})
+    done = CliRunner().invoke(main, ["check", str(path), "--rules", str(rules_file), "--lang", "en"])
+    assert done.exit_code == 0, done.output
+    assert "E8: the unit's file has 20 in the Appraised score column" in done.output
+    assert f"the self-assessed total of unit A is {OWN_TOTAL}" in done.output
+
+
+def _rules_data() -> dict:
+    from tests.conftest import SMALL_RULES
+
+    return json.loads(json.dumps(SMALL_RULES, default=str))
+
+
+# ----------------------------------------------------------------------------- the appraisal workbook
+
+def test_appraisal_changes_exactly_the_criteria_it_appraises(folder):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng"), "D1": (1, "Chậm báo cáo")},
+                                             "B": {"1.2": ("N/A", "Không phát sinh")}})
+    result = go(folder)
+    assert not [i for i in result.issues if i.severity in ("error", "warning") and i.code != "award-tie"]
+    a, b = decided(result, "A"), decided(result, "B")
+    assert a["1.1"] == ("appraised", Decimal(16)) and a["D1"] == ("appraised", Decimal(1))
+    assert b["1.2"] == ("appraised", None)  # the bloc marks it N/A
+    untouched = {c: v for c, v in a.items() if c not in ("1.1", "D1")}
+    assert {s for s, _v in untouched.values()} == {"self"}
+    assert {s for s, _v in decided(result, "C").values()} == {"self"}
+    assert total(result, "C") == OWN_TOTAL and total(result, "A") < OWN_TOTAL
+    assert result.validation.appraisal_file == book.name
+    # Not a unit's submission: nobody is missing or doubled for it, and it is on record with its SHA-256.
+    assert result.status == {"A": "scored", "B": "scored", "C": "scored", "D": "scored"}
+    data = results_dict(result)
+    entry = next(i for i in data["inputs"] if i["file"] == book.name)
+    assert entry["kind"] == "appraisal" and entry["unit"] is None and len(entry["sha256"]) == 64
+    unit_a = next(u for u in data["units"] if u["code"] == "A")
+    c11 = next(c for c in unit_a["criteria"] if c["code"] == "1.1")
+    assert c11 == {"code": "1.1", "self": 18, "appraised": 16, "final": 16, "final_exact": "16",
+                   "source": "appraisal", "reason": "Thiếu minh chứng"}
+    c21 = next(c for c in unit_a["criteria"] if c["code"] == "2.1")
+    assert c21 == {"code": "2.1", "self": 9.5, "appraised": None, "final": 9.5, "final_exact": "19/2",
+                   "source": "self", "reason": None}
+    unit_b = next(u for u in data["units"] if u["code"] == "B")
+    assert next(c for c in unit_b["criteria"] if c["code"] == "1.2")["final"] == "N/A"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_an_appraisal_workbook_resaved_by_libreoffice_reads_the_same(folder, tmp_path, lo_profile):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}, "C": {"B1": (1, "Bằng khen")}})
+    expected = go(folder)
+    resaved = libreoffice_convert(book, "xlsx", tmp_path / "calc", lo_profile)
+    book.unlink()
+    shutil.copy(resaved, folder / "tham-dinh-2024.xlsx")
+    result = go(folder)
+    assert result.validation.appraisal_file == "tham-dinh-2024.xlsx"  # recognised by content, not name
+    for code in ("A", "B", "C", "D"):
+        assert decided(result, code) == decided(expected, code)
+        assert total(result, code) == total(expected, code)
+    assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
+    assert decided(result, "C")["B1"] == ("appraised", Decimal(1))
+    # Calc recalculated the summary: the totals it shows are the pipeline's.
+    cells = openpyxl.load_workbook(resaved, data_only=True)["Summary"]
+    shown = {row[0].value: (row[3].value, row[4].value) for row in cells.iter_rows(min_row=5) if row[0].value}
+    assert Decimal(str(shown["A"][0])) == OWN_TOTAL
+    assert Decimal(str(shown["A"][1])) == total(result, "A")
+    assert Decimal(str(shown["C"][1])) == total(result, "C")
+
+
+def test_the_workbook_as_written(folder, tmp_path):
+    builders.edit(unit_file(folder, "D"), {"D8": 25})  # D's file has an error: nothing to appraise yet
+    unit_file(folder, "C").unlink()  # C sent nothing
+    path = write_appraisal(run(RULES, folder, workers=1), tmp_path / BOOK,
+                           filled={"A": {"1.1": Appraised(Decimal(17), "Lý do")}})
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[:5] == ["Summary", "A", "B", "C", "D"]
+    assert book["bloc-score"].sheet_state == "veryHidden"
+    sheet = book["A"]
+    assert sheet["A1"].value == "Đơn vị A (A)"
+    assert [c.value for c in sheet[4]][:7] == ["Code", "Criterion", "Max points", "Self-score",
+                                                 "Appraised score", "Reason", "Unit's evidence"]
+    assert sheet.protection.sheet
+    rows = {sheet.cell(r, 1).value: r for r in range(5, sheet.max_row + 1)}
+    row = rows["1.1"]
+    assert (sheet.cell(row, 3).value, sheet.cell(row, 4).value, sheet.cell(row, 5).value) == (20, 18, 17)
+    assert sheet.cell(row, 6).value == "Lý do"
+    for column in (1, 2, 3, 4, 7):  # code, criterion, max, self-score, evidence: locked
+        assert sheet.cell(row, column).protection.locked is not False
+    for column in (5, 6):  # only the appraised score and the reason are the bloc's to fill
+        assert sheet.cell(row, column).protection.locked is False
+    validations = {r.coord: v for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
+    assert f"E{row}<=20" in validations[f"E{row}"].formula1
+    assert f"F{row}" not in validations
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")
+    assert sheet.print_title_rows == "$4:$4"
+    assert "not sent" in book["C"]["A2"].value and "errors" in book["D"]["A2"].value
+    summary = book["Summary"]
+    assert summary.cell(5, 4).value == "='A'!D18" and summary.cell(5, 5).value == "='A'!E18"
+    assert summary.cell(7, 4).value == "—"  # C: nothing to total
+
+
+# ------------------------------------------------------------------------------------ checked like scores
+
+@pytest.mark.parametrize(("given", "code"), [
+    (25, "score-above-max"), (-1, "score-negative"), (17.3, "score-off-step"), ("N/A", "na-not-allowed"),
+    ("mười bảy", "not-a-number"),
+])
+def test_an_appraisal_outside_the_rules_is_an_error_at_its_cell(folder, given, code):
+    book = builders.appraise(RULES, folder, {"B": {"1.1": (given, "Kiểm tra lại")}})
+    result = go(folder)
+    issue = one(result, code)
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "B", "E6", "B", "1.1")
+    assert issue.message("en").startswith("E6: ") and "1.1" in issue.message("en")
+    assert result.status["B"] == "invalid"
+    assert {r.unit_code for r in result.ranked} == {"A", "C", "D"}
+
+
+def test_a_count_appraisal_must_be_whole(tmp_path):
+    rules = rules_from(deductions={"cap": 4, "criteria": [
+        {"code": "D1", "title": "Chậm báo cáo", "max": 2, "per_occurrence": 0.5}]})
+    inbox = tmp_path / "input"
+    for code in ("A", "B", "C", "D"):
+        builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
+    book = builders.appraise(rules, inbox, {"A": {"D1": (1.5, "Biên bản")}})
+    issue = one(run(rules, inbox, workers=1), "count-not-whole")
+    assert (issue.file, issue.sheet, issue.cell) == (book.name, "A", "E15")
+
+
+def test_a_changed_score_needs_a_reason(folder):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, ""), "1.2": (9, "")}})  # 1.2 unchanged: fine
+    result = go(folder)
+    issue = one(result, "appraisal-reason-missing")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "A", "E6", "A", "1.1")
+    assert issue.params["reason_cell"] == "F6" and "F6" in issue.message("vi") and "F6" in issue.message("en")
+    assert issue.severity == "error" and result.status["A"] == "invalid"
+    assert_others_scored(result)
+
+
+def test_the_rules_may_drop_the_reason(tmp_path):
+    rules = rules_from(appraisal={"reason_required": False})
+    inbox = tmp_path / "input"
+    for code in ("A", "B", "C", "D"):
+        builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
+    builders.appraise(rules, inbox, {"A": {"1.1": (16, "")}})
+    result = run(rules, inbox, workers=1)
+    assert not found(result, "appraisal-reason-missing")
+    assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
+
+
+def test_a_bad_appraisal_key_in_the_rules_is_located():
+    from pipeline.errors import RulesError
+
+    with pytest.raises(RulesError) as raised:
+        rules_from(appraisal={"reason_required": "có", "reasons": 1})
+    shown = str(raised.value)
+    assert "appraisal.reason_required" in shown and "appraisal.reasons" in shown
+
+
+def test_a_self_score_changed_after_the_appraisal_is_stale(folder):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
+    builders.edit(unit_file(folder, "A"), {"D8": 19, "D9": 8})  # resubmitted: 1.1 appraised, 1.2 not
+    result = go(folder)
+    issue = one(result, "appraisal-stale")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "A", "E6", "A", "1.1")
+    assert issue.params["made_from_cell"] == "D6" and issue.params["unit_cell"] == "D8"
+    assert issue.params["unit_file"] == unit_file(folder, "A").name
+    for lang in ("en", "vi"):
+        assert "D6" in issue.message(lang) and "D8" in issue.message(lang)
+    assert issue.severity == "warning"
+    assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))  # the bloc's word still counts
+
+
+def test_the_same_appraisal_workbook_twice_is_used_once(folder):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
+    shutil.copy(book, folder / "appraisal-2024 (1).xlsx")
+    result = go(folder)
+    issue = one(result, "appraisal-duplicate")
+    assert issue.severity == "warning" and {issue.file, issue.params["other"]} == {book.name, "appraisal-2024 (1).xlsx"}
+    assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
+    assert result.status["A"] == "scored"
+
+
+def test_two_different_appraisal_workbooks_are_an_error_naming_both(folder):
+    first = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}, "B": {"1.1": (17, "x")}})
+    second = builders.appraise(RULES, folder, {"A": {"1.1": (15, "Thiếu minh chứng")}, "B": {"1.1": (17, "x")}},
+                               name="appraisal-2024-v2.xlsx")
+    result = go(folder)
+    issue = one(result, "appraisal-conflict")
+    assert {issue.file, issue.params["other"]} == {first.name, second.name}
+    assert (issue.sheet, issue.cell, issue.unit, issue.severity) == ("A", "E6", "A", "error")
+    assert first.name in issue.message("en") and second.name in issue.message("vi")
+    assert result.status["A"] == "invalid"  # neither is used for A until the bloc keeps one
+    assert decided(result, "B")["1.1"] == ("appraised", Decimal(17))  # both agree on B
+
+
+def test_an_appraisal_workbook_of_another_year_is_not_used(folder, tmp_path):
+    other = rules_from(year=2023)
+    made = write_appraisal(run(RULES, folder, workers=1), tmp_path / "x.xlsx")
+    book = openpyxl.load_workbook(made)
+    book["bloc-score"]["B5"] = "2023"
+    book.save(folder / "appraisal-2023.xlsx")
+    result = go(folder)
+    issue = one(result, "wrong-year")
+    assert issue.file == "appraisal-2023.xlsx" and other.year == 2023
+    assert result.provisional  # the bloc's appraisal is missing from this ranking
+
+
+# -------------------------------------------------------------------------------------- the command
+
+def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(folder, tmp_path):
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(json.dumps(_rules_data()), encoding="utf-8")
+    builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
+    out = tmp_path / "output"
+    args = ["appraisal", "--rules", str(rules_file), "--input", str(folder), "--out", str(out), "--lang", "en"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "1 appraisals carried over" in first.output
+    builders.edit(unit_file(folder, "B"), {"D8": 19})  # B resubmits
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0, second.output
+    kept = list((out / "previous").glob("appraisal-2024-*.xlsx"))
+    assert len(kept) == 1 and "kept as" in second.output
+    made = read_submission(out / BOOK, out)
+    assert made.appraisal is not None
+    row = next(r for r in made.appraisal.sheets["A"].rows if r.code == "1.1")
+    assert (row.appraised, row.reason) == (16, "Thiếu minh chứng")
+    assert made.appraisal.made_from_self[("B", "1.1")] == "19"  # made from the resubmitted file
