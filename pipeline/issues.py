@@ -75,6 +75,7 @@ SEVERITY: dict[str, Severity] = {
     "appraisal-stale": "warning",
     "appraisal-duplicate": "warning",
     "appraisal-conflict": "error",
+    "appraisal-table-missing": "error",
     # units and files together
     "duplicate-copy": "warning",
     "duplicate-unit": "error",

@@ -21,7 +21,7 @@ import pandera.pandas as pa
 
 from pipeline.cells import cell_address
 from pipeline.issues import Issue
-from pipeline.labels import Label
+from pipeline.labels import LANGUAGES, Label, text
 from pipeline.layout import HEADER_ROW, SCORE_COLUMNS, appraisal_filename, plan_layout, template_filename
 from pipeline.numbers import CellNote, Parsed, parse_score, parse_scores
 from pipeline.read import AppraisalRow, AppraisalSheet, SheetRow, Submission
@@ -102,7 +102,7 @@ def validate(
     book, appraised, unusable = _appraisals(rules, books, issues)
     for unit_code, submission in used.items():
         if submission.readable and unit_code in appraised:
-            rows += _appraisal_rows(rules, unit_code, appraised[unit_code])
+            rows += _appraisal_rows(rules, unit_code, appraised[unit_code], issues)
     entries = _entries(rules, rows)
     final = final_values(entries)
     issues += check_entries(entries)
@@ -373,11 +373,16 @@ def _score_shown(raw: Any) -> Any:
     return {"number": value, "na": "N/A", "blank": "—"}.get(kind, value)
 
 
-def _appraisal_rows(rules: Rules, unit_code: str, use: AppraisalUse) -> list[dict[str, Any]]:
+def _appraisal_rows(rules: Rules, unit_code: str, use: AppraisalUse, issues: list[Issue]) -> list[dict[str, Any]]:
     """The entries of one unit's appraisal sheet: scorer "appraised", located at the appraisal workbook's cells."""
     book, sheet = use
     assert book.appraisal is not None
     made_from = book.appraisal.made_from_self
+    if sheet.header_row is None and unit_code in book.appraisal.made_from_file:
+        # The sheet was written with a table, which is gone or relabelled: its appraisals cannot be read.
+        labels = " | ".join(text(lang, f"column.{key}") for lang in LANGUAGES for key in ("code", "appraised"))
+        issues.append(Issue("appraisal-table-missing", file=book.file, sheet=sheet.sheet, unit=unit_code,
+                            params={"columns": labels}))
     criteria = {c.code for c in rules.criteria()}
     columns = sheet.columns
     records: list[dict[str, Any]] = []

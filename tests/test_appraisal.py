@@ -309,3 +309,13 @@ def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(
     row = next(r for r in made.appraisal.sheets["A"].rows if r.code == "1.1")
     assert (row.appraised, row.reason) == (16, "Thiếu minh chứng")
     assert made.appraisal.made_from_self[("B", "1.1")] == "19"  # made from the resubmitted file
+
+
+def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
+    book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
+    builders.edit(book, {"E4": "Ghi chú"}, sheet="A")  # the header relabelled: the bloc's column is lost
+    result = go(folder)
+    issue = one(result, "appraisal-table-missing")
+    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (book.name, "A", "A", "error")
+    assert result.status["A"] == "invalid"  # never scored without the bloc's appraisal it was given
+    assert_others_scored(result)
