@@ -319,15 +319,15 @@ def _appraisals(rules: Rules, books: list[Submission], issues: list[Issue]
                    if book.appraisal and unit_code in book.appraisal.sheets]
         conflict = None
         for book, sheet in holders[1:]:
-            cell = _first_difference(holders[0][1], sheet)
-            if cell is not None:
-                conflict = (book, sheet, cell)
+            where = _first_difference(holders[0][1], sheet)
+            if where is not None:
+                conflict = (book, where)
                 break
         if conflict is None:
             used[unit_code] = holders[0]
             continue
-        book, sheet, cell = conflict
-        issues.append(Issue("appraisal-conflict", file=holders[0][0].file, sheet=sheet.sheet, cell=cell,
+        book, (sheet_name, cell) = conflict
+        issues.append(Issue("appraisal-conflict", file=holders[0][0].file, sheet=sheet_name, cell=cell,
                             unit=unit_code, params={"other": book.file}))
         reported.add(book.file)
     for book in chosen[1:]:
@@ -340,20 +340,24 @@ def _appraisal_key(row: AppraisalRow) -> tuple[tuple[str, Any], str]:
     return _score_identity(row.appraised), row.reason
 
 
-def _first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> str | None:
-    """The first cell (in `theirs`) where two sheets of one unit appraise differently, or None."""
-    own = {row.code: _appraisal_key(row) for row in mine.rows}
+def _first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str, str] | None:
+    """The first (sheet, cell) where two sheets of one unit appraise differently, or None when they agree.
+
+    The cell is the second workbook's appraised score or reason, or the first's where the second lacks the row.
+    """
+    own = {row.code: row for row in mine.rows}
     other = {row.code: row for row in theirs.rows}
     blank = (_score_identity(None), "")
     for code in dict.fromkeys([*own, *other]):
-        row = other.get(code)
-        if (_appraisal_key(row) if row else blank) != own.get(code, blank):
-            if row is None:
-                return None if not theirs.rows else cell_address(theirs.rows[0].row, 0)
-            column = theirs.columns.get("appraised", 0)
-            if _score_identity(row.appraised) == own.get(code, blank)[0]:
-                column = theirs.columns.get("reason", column)
-            return cell_address(row.row, column)
+        mine_row, their_row = own.get(code), other.get(code)
+        mine_key = _appraisal_key(mine_row) if mine_row else blank
+        their_key = _appraisal_key(their_row) if their_row else blank
+        if mine_key == their_key:
+            continue
+        sheet, row = (theirs, their_row) if their_row is not None else (mine, mine_row)
+        assert row is not None
+        column = sheet.columns["appraised"] if mine_key[0] != their_key[0] else sheet.columns.get("reason", 0)
+        return sheet.sheet, cell_address(row.row, column)
     return None
 
 
@@ -451,7 +455,7 @@ def _check_other_tables(submission: Submission, criteria: dict[str, Criterion],
             continue  # a blank template kept beside the filled one
         for code in common:
             mine, other = by_code[code][0], theirs[code]
-            for scorer in SCORE_COLUMNS:
+            for scorer in ("self",):  # a unit's appraisal column never counts, so neither do its copies
                 column = submission.columns.get(scorer)
                 if column is not None and _score_key(getattr(mine, _ROW_FIELD[scorer])) != \
                         _score_key(getattr(other, _ROW_FIELD[scorer])):

@@ -319,3 +319,10 @@ def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
     assert (issue.file, issue.sheet, issue.unit, issue.severity) == (book.name, "A", "A", "error")
     assert result.status["A"] == "invalid"  # never scored without the bloc's appraisal it was given
     assert_others_scored(result)
+
+
+def test_two_workbooks_differing_only_in_a_reason_are_a_conflict_at_the_reason(folder):
+    builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
+    builders.appraise(RULES, folder, {"A": {"1.1": (16, "Chậm báo cáo")}}, name="appraisal-2024-b.xlsx")
+    issue = one(go(folder), "appraisal-conflict")
+    assert (issue.sheet, issue.cell, issue.unit) == ("A", "F6", "A")
