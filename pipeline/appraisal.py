@@ -88,6 +88,13 @@ def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
     return carried
 
 
+def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:
+    """Units whose appraisals cannot go into a new workbook (their file is now missing or has errors): unit → count."""
+    lang = result.lang
+    return {code: len(found) for code, found in carried.items()
+            if (unit := result.rules.unit(code)) is not None and _unit_state(result, unit, lang)[1]}
+
+
 def appraisal_issues(result: RunResult) -> list[Issue]:
     """The run's problems with appraisal workbooks, for the command to show before remaking one."""
     books = {s.file for s in result.submissions if s.appraisal is not None}

@@ -309,6 +309,9 @@ def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(
     row = next(r for r in made.appraisal.sheets["A"].rows if r.code == "1.1")
     assert (row.appraised, row.reason) == (16, "Thiếu minh chứng")
     assert made.appraisal.made_from_self[("B", "1.1")] == "19"  # made from the resubmitted file
+    builders.edit(unit_file(folder, "A"), {"D8": 25})  # A resubmits a file with an error
+    third = CliRunner().invoke(main, args)
+    assert "1 appraisals of unit A could not be carried" in third.output and BOOK in third.output
 
 
 def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):

@@ -25,7 +25,7 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
     Appraisals already in a filled appraisal workbook in the input folder are carried over; an earlier
     appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
     """
-    from pipeline.appraisal import appraisal_issues, carried_appraisals, save_appraisal
+    from pipeline.appraisal import appraisal_issues, carried_appraisals, not_carried, save_appraisal
     from pipeline.console import render_check
     from pipeline.errors import ExitCode
     from pipeline.issues import has_errors
@@ -51,6 +51,10 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
         lines.append(text(lang, "appraisal.carried", count=count, file=result.validation.appraisal_file))
     if kept is not None:
         lines.append(text(lang, "appraisal.kept", path=str(kept)))
+    # Appraisals of a unit whose file broke since: only the earlier workbook still holds them.
+    for unit, count in not_carried(result, carried).items():
+        lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit,
+                          file=result.validation.appraisal_file or ""))
     lines.append(text(lang, "appraisal.next", folder=str(input_dir)))
     click.echo("\n".join(lines))
     sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.DONE)
