@@ -36,7 +36,7 @@ from pipeline.layout import (
     MADE_FROM_SELF,
     appraisal_filename,
 )
-from pipeline.numbers import Parsed, parse_score
+from pipeline.numbers import CellNote, Parsed, parse_score
 from pipeline.rules import Criterion, Rules, Unit
 from pipeline.run import RunResult
 from pipeline.template import score_validation
@@ -74,18 +74,29 @@ class Appraised:
 
 
 def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
-    """The appraisals already found in the input folder's appraisal workbook: unit → criterion → appraisal."""
-    entries = result.validation.entries
-    if entries.empty or result.validation.appraisal_file is None:
+    """The appraisals in the input folder's appraisal workbook (the one the run used): unit → criterion → appraisal.
+
+    Read from the workbook itself, so a unit whose file went missing keeps its appraisals on record; a unit two
+    workbooks appraise differently carries none until the bloc keeps one of them.
+    """
+    book = next((s for s in result.submissions if s.file == result.validation.appraisal_file), None)
+    if book is None or book.appraisal is None:
         return {}
+    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
+    criteria = {c.code for c in result.rules.criteria()}
     carried: dict[str, dict[str, Appraised]] = {}
-    appraised = entries[entries["scorer"].eq("appraised")]
-    for unit_code, code, raw, is_blank, reason in zip(appraised["unit_code"], appraised["criterion_code"],
-                                                      appraised["raw"], appraised["is_blank"],
-                                                      appraised["reason"], strict=True):
-        if not is_blank or reason:
-            carried.setdefault(unit_code, {})[code] = Appraised(None if is_blank else raw, reason or "")
-    return carried
+    for unit_code, sheet in book.appraisal.sheets.items():
+        if unit_code in conflicting or result.rules.unit(unit_code) is None:
+            continue
+        for row in sheet.rows:
+            found = carried.setdefault(unit_code, {})
+            if row.code not in criteria or row.code in found:
+                continue
+            blank = parse_score(row.appraised)[0] is Parsed.BLANK
+            if not blank or row.reason:
+                value = row.appraised.shown if isinstance(row.appraised, CellNote) else row.appraised
+                found[row.code] = Appraised(None if blank else value, row.reason)
+    return {unit: found for unit, found in carried.items() if found}
 
 
 def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:

@@ -312,6 +312,9 @@ def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(
     builders.edit(unit_file(folder, "A"), {"D8": 25})  # A resubmits a file with an error
     third = CliRunner().invoke(main, args)
     assert "1 appraisals of unit A could not be carried" in third.output and BOOK in third.output
+    unit_file(folder, "A").unlink()  # ... or withdraws it: the appraisal is still on record, and said so
+    fourth = CliRunner().invoke(main, args)
+    assert "1 appraisals of unit A could not be carried" in fourth.output
 
 
 def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
