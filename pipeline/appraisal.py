@@ -25,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import preview
 from pipeline.errors import OutputError
 from pipeline.issues import Issue
+from pipeline.labels import text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_HEADER_ROW,
@@ -193,8 +194,6 @@ def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = N
 # ------------------------------------------------------------------------------------------- internals
 
 def _t(lang: str, key: str, **params: object) -> str:
-    from pipeline.labels import text
-
     return text(lang, key, **params)
 
 
