@@ -100,7 +100,8 @@ class Submission:
 
     @property
     def readable(self) -> bool:
-        return self.header_row is not None
+        """A unit's criteria table was found, or the file is the bloc's appraisal workbook, read."""
+        return self.header_row is not None or self.appraisal is not None
 
     def issue(self, code: str, **kwargs: Any) -> None:
         self.issues.append(Issue(code, file=self.file, **kwargs))

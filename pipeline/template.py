@@ -55,7 +55,8 @@ from pipeline.xlsx import (
 # previewed the appraisal.
 SELF_APPLICABLE, CHECK = 8, 9
 # On bonus and deduction rows the applicable-max column holds the points instead (count × value, capped).
-SELF_POINTS = SELF_APPLICABLE
+# What the template previews as a row's worth is the self-score's: FINAL_POINTS names the same column.
+SELF_POINTS = FINAL_POINTS = SELF_APPLICABLE
 # The appraised column is the bloc's: locked and grey, kept so the unit sees where the appraisal will go and
 # so older templates read alike. The unit's preview counts only its self-scores.
 _SCORE_COLUMNS = {"self": SELF}
