@@ -7,16 +7,11 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import re
 import struct
-import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,12 +19,11 @@ from typing import Any, NamedTuple
 import python_calamine
 
 from pipeline.cells import cell_address, parse_address
+from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
 from pipeline.text import clean, fold, normalise_code
-
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 
 # Safety limits, documented in the README. A filled template is ~15 KB and ~50 rows.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -39,14 +33,11 @@ MAX_ROWS = 5_000
 MAX_COLUMNS = 200
 MAX_HEADER_SEARCH_ROWS = 40
 MAX_MEMBERS = 10_000
-# Files worth reading in parallel: below this, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 64
 
 PROLOG_BYTES = 4096  # an XML part's prolog, where a DTD would have to be
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header, as zipfile reads it
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
 
 
 class SheetRow(NamedTuple):
@@ -87,97 +78,25 @@ class Submission:
         self.issues.append(Issue(code, file=self.file, **kwargs))
 
 
-def display_name(path: Path, root: Path) -> str:
-    """The name shown to users: relative, forward slashes, NFC (macOS hands out NFD names)."""
+def read_submission(path: Path, root: Path, name: str | None = None) -> Submission:
+    """Read one file, never through a link; never raises for what the file contains.
+
+    `name` is the file's display name when `inputs.display_names` had to tell look-alike names apart.
+    """
+    submission = Submission(name or display_name(path, root))
     try:
-        relative = path.relative_to(root)
-    except ValueError:
-        relative = Path(path.name)
-    return unicodedata.normalize("NFC", relative.as_posix())
-
-
-def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheet files directly inside `folder`, and an info line for everything skipped."""
-    files: list[Path] = []
-    issues: list[Issue] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: unicodedata.normalize("NFC", p.name)):
-        name = display_name(entry, folder)
-        lower = unicodedata.normalize("NFC", entry.name).casefold()
-        stray = _stray_kind(lower)
-        if stray:
-            issues.append(Issue("stray-file", file=name, params={"what": stray}))
-        elif entry.is_dir():
-            if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
-                issues.append(Issue("not-a-file", file=name))
-            else:
-                issues.append(Issue("stray-file", file=name, params={"what": "folder"}))
-        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
-            files.append(entry)
-        else:
-            issues.append(Issue("not-a-spreadsheet", file=name))
-    return files, issues
-
-
-def _stray_kind(lower_name: str) -> str | None:
-    if lower_name.startswith("~$"):
-        return "Excel lock file (~$…)"
-    if lower_name.startswith(".~lock."):
-        return "LibreOffice lock file (.~lock…#)"
-    if lower_name.startswith("._"):
-        return "macOS metadata (._…)"
-    if lower_name in _STRAY_NAMES:
-        return _STRAY_NAMES[lower_name]
-    if lower_name.startswith("."):
-        return "hidden file"
-    return None
-
-
-def read_submissions(paths: Iterable[Path], root: Path, *, workers: int | None = None,
-                     on_read: Callable[[int], None] | None = None) -> list[Submission]:
-    """Read every file; in parallel worker processes when there are many. `on_read(done)` follows along."""
-    paths = list(paths)
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
-    if workers <= 1:
-        results = (read_submission(p, root) for p in paths)
-        return _counted(results, on_read)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return _counted(pool.map(read_submission, paths, [root] * len(paths), chunksize=16), on_read)
-
-
-def _counted(submissions: Iterable[Submission], on_read: Callable[[int], None] | None) -> list[Submission]:
-    read: list[Submission] = []
-    for submission in submissions:
-        read.append(submission)
-        if on_read is not None:
-            on_read(len(read))
-    return read
-
-
-def read_submission(path: Path, root: Path) -> Submission:
-    """Read one file; never raises for what the file contains."""
-    submission = Submission(display_name(path, root))
-    try:
-        stat = path.stat()
+        content = read_regular(path, limit=MAX_FILE_BYTES)
     except OSError as error:
         submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
         return submission
-    submission.size = stat.st_size
-    submission.modified = stat.st_mtime
-    if stat.st_size == 0:
+    submission.size, submission.modified, submission.sha256 = content.size, content.modified, content.sha256
+    if content.size == 0:
         submission.issue("empty-file")
         return submission
-    if stat.st_size > MAX_FILE_BYTES:
-        submission.issue("file-too-large", params={"size_mb": _mb(stat.st_size), "limit_mb": _mb(MAX_FILE_BYTES)})
-        submission.sha256 = _hash_file(path)
+    if content.data is None:
+        submission.issue("file-too-large", params={"size_mb": _mb(content.size), "limit_mb": _mb(MAX_FILE_BYTES)})
         return submission
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
-        return submission
-    submission.sha256 = hashlib.sha256(data).hexdigest()
-    read_workbook(submission, data)
+    read_workbook(submission, content.data)
     return submission
 
 
@@ -505,14 +424,6 @@ def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: 
                         return
                 submission.unit_code_cell = cell_address(row_index, column + 1)
                 return
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _mb(size: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import OutputError
+from pipeline.inputs import input_records
 from pipeline.labels import text
 from pipeline.numbers import round_half_away
 from pipeline.run import RunResult, Tick, paused_gc
@@ -53,13 +54,10 @@ def results_dict(result: RunResult) -> dict[str, Any]:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
                          classification=None, award=None)
         units.append(entry)
-    inputs = [
-        {"file": s.file, "sha256": s.sha256, "size": s.size,
-         "modified": datetime.fromtimestamp(s.modified).astimezone().isoformat(timespec="seconds")
-         if s.modified else None,
-         "unit": result.validation.file_units.get(s.file)}
-        for s in result.submissions
-    ]
+    inputs = input_records(
+        result.submissions, result.validation, result.issues,
+        lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
