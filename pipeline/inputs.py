@@ -39,8 +39,8 @@ def display_names(paths: Sequence[Path], root: Path) -> tuple[list[str], list[tu
     """One name per path, all different, and (index, name it looks like) for each renamed one.
 
     Two names that differ only in how a Vietnamese letter is encoded (NFC/NFD: one copied from a Mac, say)
-    look the same: the first, by its bytes, keeps the name, the others get " [2]", " [3]" … so that each
-    file keeps its own unit and its own line in the outputs.
+    look the same: the one already in NFC (else the first by its bytes) keeps the name, the others get
+    " [2]", " [3]" … so that each file keeps its own unit and its own line in the outputs.
     """
     return distinct_names([display_name(path, root) for path in paths], paths)
 
@@ -56,7 +56,8 @@ def distinct_names(names: list[str], paths: Sequence[Path]) -> tuple[list[str], 
     for name, indices in groups.items():
         if len(indices) < 2:
             continue
-        ordered = sorted(indices, key=lambda i: os.fsencode(paths[i].name))
+        ordered = sorted(indices, key=lambda i: (not unicodedata.is_normalized("NFC", paths[i].name),
+                                                 os.fsencode(paths[i].name)))
         number = 1
         for index in ordered[1:]:
             candidate = name

@@ -8,16 +8,13 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 from __future__ import annotations
 
 import io
-import re
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import python_calamine
 
+from pipeline.archive import MAX_ROWS, check_package
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
@@ -25,19 +22,11 @@ from pipeline.labels import LANGUAGES, text
 from pipeline.layout import COLUMN_KEYS, IDENTITY_SHEET, TEMPLATE_FORMAT
 from pipeline.text import clean, fold, normalise_code
 
-# Safety limits, documented in the README. A filled template is ~15 KB and ~50 rows.
+# Safety limits, documented in the README; those on a zip package's contents are in pipeline/archive.py.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200  # real workbooks compress 5–30×; bombs, thousands of times
-MAX_ROWS = 5_000
-MAX_COLUMNS = 200
 MAX_HEADER_SEARCH_ROWS = 40
-MAX_MEMBERS = 10_000
 
-PROLOG_BYTES = 4096  # an XML part's prolog, where a DTD would have to be
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header, as zipfile reads it
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 class SheetRow(NamedTuple):
@@ -60,7 +49,7 @@ class Submission:
     sha256: str = ""
     size: int = 0
     modified: float = 0.0
-    format: str | None = None  # xlsx, xlsm, xls, ods
+    format: str | None = None  # xlsx, xlsm, xlsb, xls, ods
     identity: dict[str, str] = field(default_factory=dict)  # from the template's identity sheet
     sheet: str | None = None
     unit_code: str | None = None  # as written in the visible unit-code cell
@@ -106,7 +95,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind is None:
         return
     submission.format = kind
-    if kind in ("xls", "ods"):
+    if kind in ("xls", "xlsb", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -152,164 +141,10 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
 
 
 def _sniff_zip(submission: Submission, data: bytes) -> str | None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        submission.issue("corrupt-file", params={"detail": _short(error)})
-        return None
-    with archive:
-        names = {m.filename for m in members}
-        if len(members) > MAX_MEMBERS or _expands_too_far(members):
-            submission.issue("zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
-            return None
-        if "xl/workbook.xml" in names:
-            kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-        elif "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-            kind = "ods"
-        elif "xl/workbook.bin" in names:
-            submission.issue("not-excel", params={"kind": "Excel binary (.xlsb)"})
-            return None
-        else:
-            what = "Word (.docx)" if "word/document.xml" in names else "ZIP"
-            submission.issue("not-excel", params={"kind": what})
-            return None
-        try:
-            if _declares_entities(archive, members, data):
-                submission.issue("xml-entities")
-                return None
-            extent = _ods_extent(archive) if kind == "ods" else _xlsx_extent(archive, members)
-        except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
-            submission.issue("corrupt-file", params={"detail": _short(error)})
-            return None
-    rows, columns = extent
-    if rows > MAX_ROWS:
-        submission.issue("too-many-rows", params={"rows": rows, "limit": MAX_ROWS})
-        return None
-    if columns > MAX_COLUMNS:
-        submission.issue("too-many-columns", params={"columns": columns, "limit": MAX_COLUMNS})
-        return None
-    return kind
-
-
-_CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ROW_REFERENCE = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,7})\"")
-
-
-def _xlsx_extent(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tuple[int, int]:
-    """The rows and columns the largest sheet spans, from its XML, before any reader allocates them.
-
-    calamine builds a dense grid from the first to the last cell: two cells at A1 and XFD5000 would cost it
-    two gigabytes. Cells without a reference follow the previous one, so counting them bounds the rest.
-    """
-    rows = columns = 0
-    for member in members:
-        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
-            continue
-        part = archive.read(member)
-        unreferenced = part.count(b"<c>") + part.count(b"<c/>")
-        for letters, digits in _CELL_REFERENCE.findall(part):
-            column = 0
-            for letter in letters:
-                column = column * 26 + letter - 64
-            columns = max(columns, column)
-            rows = max(rows, int(digits))
-        for digits in _ROW_REFERENCE.findall(part):
-            rows = max(rows, int(digits))
-        rows = max(rows, part.count(b"<row"))
-        columns = max(columns, unreferenced)
-    return rows, columns
-
-
-_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-
-
-def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
-    """Rows and columns up to the last non-empty cell of any sheet of an .ods file.
-
-    LibreOffice pads every row with thousands of repeated empty cells, which readers skip; only repeats
-    that come before content make a reader allocate them.
-    """
-    from defusedxml.ElementTree import iterparse
-
-    rows = columns = row_index = column_index = 0
-    row_has_content = False
-    with archive.open("content.xml") as stream:
-        for event, element in iterparse(stream, events=("start", "end")):
-            tag = element.tag
-            if tag == f"{_ODS_TABLE}table" and event == "start":
-                row_index = 0
-            elif tag == f"{_ODS_TABLE}table-row" and event == "start":
-                column_index, row_has_content = 0, False
-            elif tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell") and event == "end":
-                repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
-                if len(element) or element.attrib.keys() - {f"{_ODS_TABLE}number-columns-repeated",
-                                                             f"{_ODS_TABLE}style-name"}:
-                    columns = max(columns, column_index + repeat)
-                    row_has_content = True
-                column_index += repeat
-                element.clear()
-            elif tag == f"{_ODS_TABLE}table-row" and event == "end":
-                repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
-                row_index += repeat
-                if row_has_content:
-                    rows = max(rows, row_index)
-                element.clear()
-    return rows, columns
-
-
-def _part_head(data: bytes, member: zipfile.ZipInfo, size: int) -> bytes | None:
-    """The first `size` bytes of a plainly stored or deflated part, straight from the archive's bytes.
-
-    `ZipFile.open` costs more than the inflating itself on a dozen small parts per file, about a third of
-    reading a submission (bench/run.py). Anything unusual — encryption, another method, a damaged or
-    truncated header — returns None, and the caller takes zipfile's path with its own error messages.
-    """
-    if member.flag_bits & 0x1 or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
-    offset = member.header_offset
-    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
-        return None
-    header = _LOCAL_HEADER.unpack_from(data, offset)
-    start = offset + _LOCAL_HEADER.size + header[10] + header[11]  # after the name and the extra field
-    end = start + member.compress_size
-    if header[0] != b"PK\x03\x04" or end > len(data):
-        return None
-    body = memoryview(data)[start:end]
-    if member.compress_type == zipfile.ZIP_STORED:
-        return bytes(body[:size])
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    head = inflater.decompress(body, size)
-    if len(head) < min(size, member.file_size) and not inflater.eof:
-        return None
-    return head
-
-
-def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        return True
-    return any(
-        m.file_size > 1024 * 1024 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
-        for m in members
-    )
-
-
-def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], data: bytes) -> bool:
-    """True when an XML part declares a DTD: the door to "billion laughs" and external entities.
-
-    Excel, LibreOffice and WPS never write one, so refusing the file loses nothing real. The prolog sits
-    at the start of a part, so a few kilobytes of each are enough.
-    """
-    for member in members:
-        if member.filename.endswith((".xml", ".rels", ".vml")):
-            head = _part_head(data, member, PROLOG_BYTES)
-            if head is None:
-                with archive.open(member) as part:
-                    head = part.read(PROLOG_BYTES)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                return True
-    return False
+    verdict = check_package(data)
+    if verdict.refusal is not None:
+        submission.issue(verdict.refusal, params=verdict.params)
+    return verdict.kind
 
 
 # ---------------------------------------------------------------------------------- reading the sheets

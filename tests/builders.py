@@ -192,3 +192,30 @@ def sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rename_part(source: Path, path: Path, name: str, new_name: str) -> Path:
+    """Move a part inside the package and point the workbook's relationship at its new place."""
+    relative = name.removeprefix("xl/")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(f'Target="{relative}"'.encode(), f'Target="/{new_name}"'.encode())
+            copy.writestr(new_name if item.filename == name else item.filename, content)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def add_member(source: Path, path: Path, name: str, content: bytes) -> Path:
+    """Append one more part; with an existing part's name, the package holds two of that name."""
+    import warnings
+
+    data = source.read_bytes()
+    buffer = io.BytesIO(data)
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name: that is the point
+        archive.writestr(name, content)
+    path.write_bytes(buffer.getvalue())
+    return path

@@ -7,7 +7,9 @@ process, as python-calamine can on a hostile workbook, and checks the file is na
 from __future__ import annotations
 
 import json
+import os
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,137 @@ def test_reading_in_workers_equals_reading_in_process(folder):
     assert [(r.unit_code, r.score.total_exact) for r in isolated.ranked] == \
            [(r.unit_code, r.score.total_exact) for r in in_process.ranked]
     assert isolated.issues == in_process.issues
+
+
+# ------------------------------------------------------------------------------ every input accounted for
+
+def results_json(result: RunResult, tmp_path: Path) -> dict:
+    write_outputs(result, tmp_path / "output")
+    return json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
+
+
+def test_names_differing_only_in_normalisation_keep_their_own_units(tmp_path):
+    # Two units sent "Bảng điểm.xlsx": one from Windows (NFC), one from a Mac (NFD).
+    inbox = tmp_path / "input"
+    nfc, nfd = (unicodedata.normalize(form, "Bảng điểm.xlsx") for form in ("NFC", "NFD"))
+    builders.template_for(RULES, "A", inbox / nfc, GOOD)
+    builders.template_for(RULES, "B", inbox / nfd, GOOD)
+    for code in ("C", "D"):
+        builders.template_for(RULES, code, inbox / f"{code}.xlsx", GOOD)
+    result = run(RULES, inbox, workers=1)
+    assert result.status == {"A": "scored", "B": "scored", "C": "scored", "D": "scored"}
+    lookalike = only(result, "name-lookalike")
+    assert lookalike.file == f"{nfc} [2]" and lookalike.params["other"] == nfc
+    inputs = results_json(result, tmp_path)["inputs"]
+    assert sorted((entry["file"], entry["unit"], entry["outcome"]) for entry in inputs) == [
+        ("B\u1ea3ng \u0111i\u1ec3m.xlsx", "A", "used"), ("B\u1ea3ng \u0111i\u1ec3m.xlsx [2]", "B", "used"),
+        ("C.xlsx", "C", "used"), ("D.xlsx", "D", "used"),
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32", reason="needs POSIX symbolic links")
+def test_a_link_to_a_workbook_outside_the_folder_is_not_followed(folder, tmp_path):
+    outside = builders.template_for(RULES, "A", tmp_path / "elsewhere" / "A.xlsx", GOOD)
+    (folder / hostile_readers.VICTIM).unlink()
+    (folder / hostile_readers.VICTIM).symlink_to(outside)
+    result = run(RULES, folder, workers=1)
+    issue = only(result, "symlink-skipped")
+    assert issue.file == hostile_readers.VICTIM and issue.params["target"] == str(outside)
+    assert issue.severity == "warning"
+    assert result.status["A"] == "missing"  # nothing was read from outside the input folder
+    entry = next(e for e in results_json(result, tmp_path)["inputs"] if e["file"] == hostile_readers.VICTIM)
+    assert entry == {"file": hostile_readers.VICTIM, "sha256": None, "size": None, "modified": None,
+                     "unit": None, "outcome": "skipped"}
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32", reason="needs POSIX symbolic links")
+def test_a_link_to_a_system_file_leaves_no_trace_of_its_content(folder, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0")
+    (folder / "E.xlsx").symlink_to(secret)
+    text = json.dumps(results_json(run(RULES, folder, workers=1), tmp_path))
+    assert builders.sha256(secret) not in text and "root:x" not in text
+    assert '"size": 10' not in text
+
+
+def test_every_entry_of_the_folder_appears_once_with_its_outcome(folder, tmp_path):
+    (folder / "Thumbs.db").write_bytes(b"\0")
+    (folder / "scan.pdf").write_bytes(b"%PDF-1.7\n")
+    (folder / "copy of A.xlsx").write_bytes((folder / hostile_readers.VICTIM).read_bytes())
+    (folder / "E.xlsx").write_bytes(b"not a workbook")
+    (folder / "C second.xlsx").write_bytes(b"")  # C's name, refused
+    (folder / "other.xlsx").write_bytes(builders.template_for(
+        rules_from(bloc="Another bloc"), "A", tmp_path / "x" / "other.xlsx", GOOD).read_bytes())
+    inputs = results_json(run(RULES, folder, workers=1), tmp_path)["inputs"]
+    outcomes = {entry["file"]: entry["outcome"] for entry in inputs}
+    assert len(inputs) == len(list(folder.iterdir())) == len(outcomes)
+    assert outcomes["copy of A.xlsx"] == "duplicate-copy"
+    assert [entry["outcome"] for entry in inputs if entry["unit"] == "B"] == ["used"]
+    assert outcomes["Thumbs.db"] == outcomes["scan.pdf"] == "skipped"
+    assert outcomes["E.xlsx"] == "refused" and outcomes["C second.xlsx"] == "refused"
+    assert outcomes["other.xlsx"] == outcomes["A.xlsx"] == "conflicting"  # two different files for unit A
+
+
+# ------------------------------------------------------------------------------ pre-checks see what the reader sees
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def sheet_xml(cells: str, *, quote: str = '"', prefix: str = "") -> bytes:
+    q, p = quote, f"{prefix}:" if prefix else ""
+    namespace = f"xmlns:{prefix}={q}{MAIN}{q}" if prefix else f"xmlns={q}{MAIN}{q}"
+    return (f"<?xml version={q}1.0{q}?><{p}worksheet {namespace}><{p}sheetData>{cells}"
+            f"</{p}sheetData></{p}worksheet>").encode()
+
+
+def hostile_a(folder: Path, part: bytes, name: str = "xl/worksheets/sheet1.xml") -> RunResult:
+    victim = folder / hostile_readers.VICTIM
+    builders._replace_part(victim, victim, name, part)
+    return run(RULES, folder, workers=1)
+
+
+@pytest.mark.parametrize(("part", "code"), [
+    (sheet_xml("<row r='1'><c r='A1'><v>1</v></c><c r='XFD1'><v>1</v></c></row>", quote="'"), "too-many-columns"),
+    (sheet_xml("<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>", quote="'"), "too-many-rows"),
+    (sheet_xml('<x:row><x:c  r = "XFD1" ><x:v>1</x:v></x:c></x:row>', prefix="x"), "too-many-columns"),
+    (sheet_xml('<row><c r="GR1"><v>1</v></c>' + "<c><v>1</v></c>" * 5 + "</row>"), "too-many-columns"),
+    (sheet_xml('<row><c r="GR1" a=">"><v>1</v></c><!-- <c r="A1"/> --><c><v>1</v></c></row>'), "too-many-columns"),
+])
+def test_a_sheet_too_large_is_refused_whatever_its_xml_looks_like(folder, part, code):
+    issue = assert_a_lost_the_rest_ranked(hostile_a(folder, part), code)
+    assert issue.params["limit"] in (200, 5000)
+
+
+def test_a_sheet_part_named_otherwise_is_found_through_the_relationships(folder):
+    victim = folder / hostile_readers.VICTIM
+    builders._replace_part(victim, victim, "xl/worksheets/sheet1.xml",
+                           sheet_xml('<row r="1"><c r="XFD1"><v>1</v></c></row>'))
+    builders.rename_part(victim, victim, "xl/worksheets/sheet1.xml", "xl/data/Big.XML")
+    assert_a_lost_the_rest_ranked(run(RULES, folder, workers=1), "too-many-columns")
+
+
+def test_a_doctype_deep_inside_a_part_is_found(folder):
+    late = (b'<?xml version="1.0"?><!--' + b" " * 10_000 + b'--><!DOCTYPE sst [<!ENTITY x "x">]>'
+            b'<sst xmlns="' + MAIN.encode() + b'"><si><t>&x;</t></si></sst>')
+    assert_a_lost_the_rest_ranked(hostile_a(folder, late, "xl/sharedStrings.xml"), "xml-entities")
+
+
+def test_a_doctype_in_utf16_is_found(folder):
+    part = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE sst [<!ENTITY x "x">]><sst/>'.encode("utf-16")
+    assert_a_lost_the_rest_ranked(hostile_a(folder, part, "xl/sharedStrings.xml"), "xml-entities")
+
+
+@pytest.mark.parametrize("second_name", ["xl/worksheets/sheet1.xml", "XL/Worksheets/Sheet1.xml"])
+def test_two_parts_of_one_name_are_refused(folder, second_name):
+    victim = folder / hostile_readers.VICTIM
+    builders.add_member(victim, victim, second_name, sheet_xml('<row r="1"><c r="A1"><v>9</v></c></row>'))
+    issue = assert_a_lost_the_rest_ranked(run(RULES, folder, workers=1), "duplicate-member")
+    assert issue.params["member"] == second_name
+
+
+def test_cells_without_references_within_the_limits_are_read(folder):
+    # Some generators omit every r: each cell follows the previous one. 50 rows of 6 cells is 6 columns.
+    rows = "".join("<row>" + "<c t='inlineStr'><is><t>x</t></is></c>" * 6 + "</row>" for _ in range(50))
+    result = hostile_a(folder, sheet_xml(rows))
+    assert not [i for i in result.issues if i.code in ("too-many-rows", "too-many-columns", "corrupt-file")]
+    assert result.status["A"] == "invalid"  # read, but it holds no criteria table
