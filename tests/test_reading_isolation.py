@@ -243,3 +243,27 @@ def test_cells_without_references_within_the_limits_are_read(folder):
     result = hostile_a(folder, sheet_xml(rows))
     assert not [i for i in result.issues if i.code in ("too-many-rows", "too-many-columns", "corrupt-file")]
     assert result.status["A"] == "invalid"  # read, but it holds no criteria table
+
+
+# ------------------------------------------------------------------------------ Excel binary workbooks
+
+def test_an_xlsb_workbook_is_read_with_a_warning(folder, tmp_path):
+    expected = run(RULES, folder, workers=1)
+    victim = folder / hostile_readers.VICTIM
+    builders.xlsb_copy(victim, folder / "A.xlsb")
+    victim.unlink()
+    result = run(RULES, folder, workers=1)
+    issue = only(result, "legacy-format")
+    assert issue.file == "A.xlsb" and issue.params["format"] == ".xlsb"
+    assert [(r.unit_code, r.score.total_exact) for r in result.ranked] == \
+           [(r.unit_code, r.score.total_exact) for r in expected.ranked]
+
+
+def test_an_xlsb_sheet_too_wide_is_refused_before_the_reader_allocates_it(folder):
+    victim = folder / hostile_readers.VICTIM
+    builders.xlsb_copy(victim, folder / "A.xlsb", extra_cells=[(4, 16_000_000, 1.0)])
+    victim.unlink()
+    result = run(RULES, folder, workers=1)
+    issue = only(result, "too-many-columns")
+    assert issue.file == "A.xlsb" and issue.params["columns"] == 16_000_001
+    assert [r.unit_code for r in result.ranked] == ["B", "C", "D"]
