@@ -76,7 +76,7 @@ def _check(name: str, dump: str) -> None:
 def test_sample_outputs_identical(sample_rules, tmp_path):
     result = run(sample_rules, SAMPLE_INPUT, workers=1)
     write_outputs(result, tmp_path)
-    _check("sample", dump_outputs(tmp_path, sample_rules.year, {str(tmp_path): "<out>"}))
+    _check("sample", dump_outputs(tmp_path, sample_rules.year, {str(tmp_path): "<out>", str(ROOT): "<root>"}))
 
 
 @pytest.mark.slow
@@ -85,6 +85,6 @@ def test_problem_folder_outputs_identical(sample_rules, tmp_path):
     _problem_folder(sample_rules, folder)
     result = run(sample_rules, folder, workers=1)
     write_outputs(result, tmp_path / "out")
-    dump = dump_outputs(tmp_path / "out", sample_rules.year, {str(tmp_path): "<tmp>"})
+    dump = dump_outputs(tmp_path / "out", sample_rules.year, {str(tmp_path): "<tmp>", str(ROOT): "<root>"})
     # openpyxl stamps the edited files with the time of the edit, so their hashes change on every run.
     _check("problems", _SHA256.sub("<sha256>", dump))
