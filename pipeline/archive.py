@@ -9,6 +9,7 @@ in chunks, so a check never costs what it guards against.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import posixpath
 import re
@@ -16,7 +17,7 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +66,9 @@ def check_package(data: bytes) -> Verdict:
             what = kind[4:] if kind else "ZIP"
             return Verdict(refusal="not-excel", params={"kind": what})
         try:
-            if package.declares_entities(kind):
+            declares_entities, rows, columns = package.scan(kind)
+            if declares_entities:
                 return Verdict(refusal="xml-entities")
-            rows, columns = package.extent(kind)
         except _TooComplex:
             return Verdict(refusal="file-too-complex", params={"limit": f"{CHUNK_BYTES // (1024 * 1024)} MB"})
         except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
@@ -171,34 +172,38 @@ class _Package:
                 parts[member.filename] = member
         return list(parts.values())
 
-    def declares_entities(self, kind: str) -> bool:
-        """True when any XML part declares a DTD, anywhere in it: the door to "billion laughs" and XXE.
+    def scan(self, kind: str) -> tuple[bool, int, int]:
+        """Whether any XML part declares a DTD, and the rows and columns the largest sheet spans.
 
-        Excel, LibreOffice and WPS never write one, so refusing the file loses nothing real. Images and
-        binary parts are skipped unless a relationship points a sheet at them.
+        A DTD anywhere in a part is the door to "billion laughs" and external entities; Excel, LibreOffice
+        and WPS never write one, so refusing it loses nothing real. Images and binary parts are not searched
+        unless a relationship points a sheet at them. Each part is inflated once, a chunk at a time.
         """
-        targets = set() if kind in ("xlsb", "ods") else {m.filename for m in self.sheet_parts(kind)}
+        sheets = set() if kind == "ods" else {m.filename for m in self.sheet_parts(kind)}
+        rows = columns = 0
         for member in self.members:
-            if member.filename.lower().endswith(_BINARY_SUFFIXES) and member.filename not in targets:
+            is_sheet = member.filename in sheets
+            binary = member.filename.lower().endswith(_BINARY_SUFFIXES) and (kind == "xlsb" or not is_sheet)
+            if binary and not is_sheet:
                 continue
+            extent: _XlsxExtent | _XlsbExtent | None = None
+            if is_sheet:
+                extent = _XlsbExtent() if kind == "xlsb" else _XlsxExtent()
             tail = b""
             for chunk in self.chunks(member):
-                window = (tail + chunk).lower()
-                if _has_doctype(window):
-                    return True
-                tail = window[-32:]
-        return False
-
-    def extent(self, kind: str) -> tuple[int, int]:
-        """The rows and columns the largest sheet spans, before any reader allocates them."""
+                if not binary:
+                    window = tail + chunk
+                    if _has_doctype(window):
+                        return True, 0, 0
+                    tail = window[-32:]
+                if extent is not None:
+                    extent.feed(chunk)
+            if extent is not None:
+                part_rows, part_columns = extent.result(functools.partial(self.chunks, member))
+                rows, columns = max(rows, part_rows), max(columns, part_columns)
         if kind == "ods":
-            return _ods_extent(self.archive)
-        rows = columns = 0
-        for member in self.sheet_parts(kind):
-            measure = _xlsb_extent if kind == "xlsb" else _xlsx_extent
-            part_rows, part_columns = measure(self.chunks(member))
-            rows, columns = max(rows, part_rows), max(columns, part_columns)
-        return rows, columns
+            rows, columns = _ods_extent(self.archive)
+        return False, rows, columns
 
     def chunks(self, member: zipfile.ZipInfo) -> Iterator[bytes]:
         """A part's content, inflated a chunk at a time straight from the archive's bytes.
@@ -246,55 +251,78 @@ class _Package:
         return memoryview(self.data)[start:end]
 
 
-_DOCTYPE_MARKERS = (b"<!doctype", b"<!entity", "<!doctype".encode("utf-16-le")[:-1],
-                    "<!entity".encode("utf-16-le")[:-1])
+def _has_doctype(content: bytes) -> bool:
+    """A "<!DOCTYPE" or "<!ENTITY", in any case, in UTF-8 or UTF-16 (either byte order) text.
 
-
-def _has_doctype(lowered: bytes) -> bool:
-    # UTF-16 text, little- or big-endian, holds the little-endian pattern minus its last zero byte.
-    return any(marker in lowered for marker in _DOCTYPE_MARKERS)
+    "<!" is rare in a workbook's XML (no comments, no CDATA), so finding it and looking at the word after
+    costs next to nothing; in UTF-16 each letter is followed or preceded by a zero byte.
+    """
+    for opener, first, step in ((b"<!", 2, 1), (b"<\x00!", 4, 2)):
+        at = content.find(opener)
+        while at >= 0:
+            word = content[at + first:at + first + 7 * step:step].upper()
+            if word == b"DOCTYPE" or word.startswith(b"ENTITY"):
+                return True
+            at = content.find(opener, at + 1)
+    return False
 
 
 # ------------------------------------------------------------------------------------ worksheet extents
 
-# Any r="…" attribute anywhere in the part, whatever its quotes and spacing: every cell's reference is
-# among them (more is harmless: the limit only errs towards refusing).
-_REFERENCE = re.compile(rb"""[\s"']r\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
-_CELL = re.compile(rb"""<(?:[^\s<>/'"=!?]*:)?c(?=[\s/>])""")
-# A cell start tag whose own attributes (quoted values skipped whole) include r.
-_CELL_WITH_REFERENCE = re.compile(
-    rb"""<(?:[^\s<>/'"=!?]*:)?c(?:\s+[^\s=<>/'"]+\s*=\s*(?:"[^"]*+"|'[^']*+'))*?\s+r\s*=""")
+# Where a cell's start tag may begin — "<c" or "…:c" (a namespace prefix), then a space, a line end, "/" or
+# ">" — a superset of the cells the reader sees; and the form every spreadsheet program writes, the
+# reference first, in double quotes.
+_CELL_START = re.compile(rb"<c[\s/>]")
+_PREFIXED_CELL_START = re.compile(rb":c[\s/>]")
+_CANONICAL_REFERENCE = re.compile(rb'<c r="([A-Za-z]*)([0-9]+)"')
 
 
-def _xlsx_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+class _XlsxExtent:
     """The rows and columns a sheet part makes python-calamine allocate: it builds a dense grid from the
     first cell to the last, so two cells at A1 and XFD5000 would cost it two gigabytes.
 
-    Fast path: every cell carries its reference, so the largest reference is the extent. A cell without
-    one follows the previous cell of its row; then the part is replayed tag by tag, as the reader does.
+    Fast path: when every place a cell could start is a `<c r="…"` tag, each cell's place is its reference
+    and the largest reference is the extent. Otherwise (another quoting, spacing, a prefix, a cell without
+    reference — it follows the previous one) the part is replayed tag by tag, as the reader walks it.
     """
-    rows = columns = 0
-    cells = referenced = 0
-    kept = b""
-    parts: list[bytes] = []
-    for chunk in chunks:
-        parts.append(chunk)
-        window = kept + chunk
-        cut = window.rfind(b"<")  # no reference and no cell tag contains "<": nothing is split across chunks
+
+    def __init__(self) -> None:
+        self.kept = b""
+        self.starts = self.canonical = self.rows = self.columns = 0  # cell starts, and canonical cells
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.kept + chunk
+        cut = window.rfind(b"<")  # nothing counted contains a "<" but its first byte: no match is split
         if cut < 0:
             cut = len(window)
         if len(window) - cut > CHUNK_BYTES:
             raise _TooComplex  # one tag longer than a megabyte: no spreadsheet program writes that
-        body, kept = window[:cut], window[cut:]
-        cells += len(_CELL.findall(body))
-        referenced += len(_CELL_WITH_REFERENCE.findall(body))
-        rows, columns = _largest(_REFERENCE.findall(body), rows, columns)
-    cells += len(_CELL.findall(kept))
-    referenced += len(_CELL_WITH_REFERENCE.findall(kept))
-    rows, columns = _largest(_REFERENCE.findall(kept), rows, columns)
-    if cells == referenced:
-        return rows, columns
-    return _replayed_extent(parts)
+        self._count(window[:cut])
+        self.kept = window[cut:]
+
+    def _count(self, body: bytes) -> None:
+        self.starts += len(_CELL_START.findall(body)) + len(_PREFIXED_CELL_START.findall(body))
+        references = _CANONICAL_REFERENCE.findall(body)
+        self.canonical += len(references)
+        self.rows, self.columns = _largest(references, self.rows, self.columns)
+
+    def result(self, again: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
+        self._count(self.kept)
+        self.kept = b""
+        if self.starts == self.canonical:
+            return self.rows, self.columns
+        return _replayed_extent(again())
+
+
+class _XlsbExtent:
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> None:
+        self.parts.append(chunk)
+
+    def result(self, _again: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
+        return _xlsb_extent(b"".join(self.parts))
 
 
 def _largest(references: list[tuple[bytes, bytes]], rows: int, columns: int) -> tuple[int, int]:
@@ -316,7 +344,7 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _replayed_extent(parts: list[bytes]) -> tuple[int, int]:
+def _replayed_extent(parts: Iterable[bytes]) -> tuple[int, int]:
     """Rows and columns, replaying the reader's walk: a row's r sets the row, a cell's r its place, a cell
     without one goes right of the previous cell; each row end moves down one and back to column A."""
     state = {"row": 0, "column": 0, "rows": 0, "columns": 0}
@@ -357,13 +385,12 @@ _CELL_RECORDS = frozenset(range(0x0002, 0x000C))  # RK, error, bool, real, strin
 _MAX_XLSB_ROW = 0x0010_0000  # python-calamine stops reading a sheet at a row header past this
 
 
-def _xlsb_extent(chunks: Iterator[bytes]) -> tuple[int, int]:
+def _xlsb_extent(data: bytes) -> tuple[int, int]:
     """Rows and columns of an .xlsb sheet from its records, as python-calamine walks them.
 
     Its record buffer is reused: a record shorter than four bytes leaves the previous one's bytes in place,
     and a cell's column is read from there; so is it here.
     """
-    data = b"".join(chunks)
     buffer = bytearray(4)
     position = row = rows = columns = 0
     while position < len(data):
