@@ -136,6 +136,8 @@ def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
             folder_issues.append(Issue("not-a-file", file=display_name(path, path.parent)))
         else:
             files.append(path)
-    submissions = read_submissions(files, Path(), names=[display_name(p, p.parent) for p in files])
+    # A file named on the command line is the one meant, even through a link (never so in the input folder).
+    submissions = read_submissions([p.resolve() if p.is_symlink() else p for p in files], Path(),
+                                   names=[display_name(p, p.parent) for p in files])
     validation = validate(rules, submissions, folder_issues, expect_every_unit=False)
     return sort_issues(validation.issues)
