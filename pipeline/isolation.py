@@ -69,6 +69,16 @@ def read_submissions(
     return submissions
 
 
+def warm_up() -> None:
+    """Start the workers' server now, so that its imports overlap the caller's own (pandas, in the CLI)."""
+    if start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.read"])
+        with _main_module_hidden():
+            forkserver.ensure_running()
+
+
 def start_method() -> str:
     """forkserver where the platform has it: a clean, single-threaded parent for the workers (fork from a
     process that already runs numpy's threads may deadlock); spawn elsewhere (Windows)."""
