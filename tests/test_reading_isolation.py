@@ -162,6 +162,15 @@ def test_a_link_to_a_system_file_leaves_no_trace_of_its_content(folder, tmp_path
     assert '"size": 10' not in text
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
+def test_a_pipe_named_like_a_workbook_is_skipped_not_waited_on(folder):
+    os.mkfifo(folder / "E.xlsx")  # opening it for reading would wait for a writer forever
+    result = run(RULES, folder, workers=1)
+    issue = only(result, "stray-file")
+    assert issue.file == "E.xlsx" and "special file" in issue.params["what"]
+    assert len(result.ranked) == 4
+
+
 def test_every_entry_of_the_folder_appears_once_with_its_outcome(folder, tmp_path):
     (folder / "Thumbs.db").write_bytes(b"\0")
     (folder / "scan.pdf").write_bytes(b"%PDF-1.7\n")
