@@ -7,6 +7,7 @@ process, as python-calamine can on a hostile workbook, and checks the file is na
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
 import unicodedata
@@ -58,6 +59,15 @@ def test_a_native_crash_costs_its_file_only(folder, workers):
     result = run(RULES, folder, workers=workers, reader=hostile_readers.abort)
     issue = assert_a_lost_the_rest_ranked(result, "reader-crashed")
     assert issue.params["detail"] == "SIGABRT"
+
+
+@pytest.mark.parametrize("method", sorted(set(multiprocessing.get_all_start_methods()) - {isolation.start_method()}))
+def test_workers_started_every_other_way_hold_too(folder, monkeypatch, method):
+    # fork is what Linux with Python 3.11 uses; forkserver is macOS's and Linux's when threads run; spawn is
+    # Windows'. Each must read the same and survive a crash.
+    monkeypatch.setattr(isolation, "start_method", lambda: method)
+    assert_a_lost_the_rest_ranked(run(RULES, folder, workers=2, reader=hostile_readers.abort), "reader-crashed")
+    assert [r.unit_code for r in run(RULES, folder, workers=1).ranked] == ["A", "B", "C", "D"]
 
 
 def test_the_crashed_file_is_still_accounted_for(folder, tmp_path):
