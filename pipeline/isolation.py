@@ -71,8 +71,11 @@ def read_submissions(
 
 
 def warm_up() -> None:
-    """Start the workers' server now, so that its imports overlap the caller's own (pandas, in the CLI)."""
-    if start_method() == "forkserver":
+    """Start the workers' server now, where they will need one, so that its imports overlap the caller's
+    own (pandas, in the CLI: whose threads are why Python 3.12+ will not fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    forks = sys.platform.startswith("linux") and "fork" in methods and sys.version_info < (3, 12)
+    if "forkserver" in methods and not forks:
         from multiprocessing import forkserver
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.read"])
