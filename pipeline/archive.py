@@ -69,8 +69,8 @@ def check_package(data: bytes) -> Verdict:
             declares_entities, rows, columns = package.scan(kind)
             if declares_entities:
                 return Verdict(refusal="xml-entities")
-        except _TooComplex:
-            return Verdict(refusal="file-too-complex", params={"limit": f"{CHUNK_BYTES // (1024 * 1024)} MB"})
+        except _TooComplex as error:
+            return Verdict(refusal="file-too-complex", params={"limit": error.limit})
         except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
             return Verdict(refusal="corrupt-file", params={"detail": _short(error)})
     if rows > MAX_ROWS:
@@ -81,7 +81,22 @@ def check_package(data: bytes) -> Verdict:
 
 
 class _TooComplex(Exception):
-    """A part no real workbook has: one tag longer than a chunk."""
+    """A part no real workbook has: one tag longer than a chunk, or more strings announced than it holds."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+# The shared strings' uniqueCount, which python-calamine reserves room for before reading one: 30 bytes
+# changed make it ask for 96 GB and abort. Each string takes at least five bytes of the part (<si/>).
+_UNIQUE_COUNT = re.compile(rb"""[\s"']uniqueCount\s*=\s*["']([0-9]+)["']""")
+
+
+def _check_shared_strings(head: bytes, part_size: int) -> None:
+    announced = max((int(digits[:12]) for digits in _UNIQUE_COUNT.findall(head)), default=0)
+    if announced > part_size // 5 + 1:
+        raise _TooComplex(f"{part_size // 5 + 1:,} shared strings")
 
 
 def normalised(name: str) -> str:
@@ -189,8 +204,12 @@ class _Package:
             extent: _XlsxExtent | _XlsbExtent | None = None
             if is_sheet:
                 extent = _XlsbExtent() if kind == "xlsb" else _XlsxExtent()
+            strings = kind in ("xlsx", "xlsm") and normalised(member.filename) in self._shared_strings()
             tail = b""
             for chunk in self.chunks(member):
+                if strings:
+                    _check_shared_strings(chunk, member.file_size)
+                    strings = False
                 if not binary:
                     window = tail + chunk
                     if _has_doctype(window):
@@ -204,6 +223,9 @@ class _Package:
         if kind == "ods":
             rows, columns = _ods_extent(self.archive)
         return False, rows, columns
+
+    def _shared_strings(self) -> set[str]:
+        return {normalised(f"{folder}sharedStrings.xml") for folder in (self.folder(), "xl/")}
 
     def chunks(self, member: zipfile.ZipInfo) -> Iterator[bytes]:
         """A part's content, inflated a chunk at a time straight from the archive's bytes.
@@ -296,7 +318,7 @@ class _XlsxExtent:
         if cut < 0:
             cut = len(window)
         if len(window) - cut > CHUNK_BYTES:
-            raise _TooComplex  # one tag longer than a megabyte: no spreadsheet program writes that
+            raise _TooComplex(f"{CHUNK_BYTES // (1024 * 1024)} MB tag")  # no spreadsheet program writes one
         self._count(window[:cut])
         self.kept = window[cut:]
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import sys
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -227,6 +229,16 @@ def hostile_a(folder: Path, part: bytes, name: str = "xl/worksheets/sheet1.xml")
 def test_a_sheet_too_large_is_refused_whatever_its_xml_looks_like(folder, part, code):
     issue = assert_a_lost_the_rest_ranked(hostile_a(folder, part), code)
     assert issue.params["limit"] in (200, 5000)
+
+
+def test_shared_strings_announcing_billions_are_refused_before_the_reader_reserves_them(folder):
+    # uniqueCount="4000000000" made python-calamine reserve 96 GB and abort.
+    victim = folder / hostile_readers.VICTIM
+    with zipfile.ZipFile(victim) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    strings = re.sub(rb'uniqueCount="[0-9]+"', b"uniqueCount = '4000000000'", strings)
+    issue = assert_a_lost_the_rest_ranked(hostile_a(folder, strings, "xl/sharedStrings.xml"), "file-too-complex")
+    assert issue.params["limit"].endswith("shared strings")
 
 
 def test_a_sheet_part_named_otherwise_is_found_through_the_relationships(folder):
