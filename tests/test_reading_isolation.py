@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import sys
 import unicodedata
 import zipfile
@@ -70,6 +71,19 @@ def test_workers_started_every_other_way_hold_too(folder, monkeypatch, method):
     monkeypatch.setattr(isolation, "start_method", lambda: method)
     assert_a_lost_the_rest_ranked(run(RULES, folder, workers=2, reader=hostile_readers.abort), "reader-crashed")
     assert [r.unit_code for r in run(RULES, folder, workers=1).ranked] == ["A", "B", "C", "D"]
+
+
+def test_the_files_queued_behind_a_crash_are_read_by_a_new_worker(folder):
+    # Batches of several files per worker: the crash is blamed on the file being read, the rest requeued.
+    source = next(p for p in folder.iterdir() if p.name != hostile_readers.VICTIM)
+    for number in range(30):
+        shutil.copy(source, folder / f"copy {number:02}.xlsx")
+    paths = sorted(folder.iterdir())
+    submissions = isolation.read_submissions(paths, folder, workers=2, reader=hostile_readers.abort)
+    assert [s.file for s in submissions] == [p.name for p in paths]
+    crashed = [s.file for s in submissions if [i.code for i in s.issues] == ["reader-crashed"]]
+    assert crashed == [hostile_readers.VICTIM]
+    assert all(s.readable for s in submissions if s.file != hostile_readers.VICTIM)
 
 
 def test_the_crashed_file_is_still_accounted_for(folder, tmp_path):
