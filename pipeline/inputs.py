@@ -7,7 +7,7 @@ import hashlib
 import os
 import stat
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,7 +179,7 @@ def outcome_of(submission: Submission, validation: Validation, copies: set[str |
 
 
 def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
-                  modified: Any) -> list[dict[str, Any]]:
+                  modified: Callable[[float], str]) -> list[dict[str, Any]]:
     """One record per entry of the input folder: each file read, then each entry skipped, by name.
 
     `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
