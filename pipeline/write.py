@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import OutputError
+from pipeline.inputs import SKIPPED_CODES
+from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import remarks_text
+from pipeline.read import Submission
 from pipeline.run import RunResult, Tick, paused_gc
+from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
@@ -53,13 +57,10 @@ def results_dict(result: RunResult) -> dict[str, Any]:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
                          classification=None, award=None, remarks=None)
         units.append(entry)
-    inputs = [
-        {"file": s.file, "sha256": s.sha256, "size": s.size,
-         "modified": datetime.fromtimestamp(s.modified).astimezone().isoformat(timespec="seconds")
-         if s.modified else None,
-         "unit": result.validation.file_units.get(s.file)}
-        for s in result.submissions
-    ]
+    inputs = input_records(
+        result.submissions, result.validation, result.issues,
+        lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
@@ -185,3 +186,37 @@ def _refuse_if_open(target: Path, lang: str) -> None:
 
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
+
+
+def _outcome(submission: Submission, validation: Validation, copies: set[str | None]) -> str:
+    """What became of a file that was read (README › Outputs: `outcome`)."""
+    if not submission.readable:
+        return "refused"
+    unit_code = validation.file_units.get(submission.file)
+    if unit_code is None:
+        return "unattributed"
+    if validation.used.get(unit_code) is submission:
+        return "used"
+    if submission.file in copies:
+        return "duplicate-copy"
+    return "conflicting"
+
+
+def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
+                  modified: Callable[[float], str]) -> list[dict[str, Any]]:
+    """One record per entry of the input folder: each file read, then each entry skipped, by name.
+
+    `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
+    """
+    copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    records: list[dict[str, Any]] = [
+        {"file": s.file, "sha256": s.sha256, "size": s.size,
+         "modified": modified(s.modified) if s.modified else None,
+         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies)}
+        for s in submissions
+    ]
+    for issue in folder_issues:
+        if issue.code in SKIPPED_CODES and issue.file:
+            records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
+                            "outcome": "skipped"})
+    return records
