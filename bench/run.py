@@ -202,7 +202,7 @@ def measure_size(n: int, cache: Path, repeat: int) -> SizeResult:
                                 "--output", fresh("ours"), "--quiet"])
         stages = best_of(repeat, [python, str(BENCH / "stages.py"), str(rules_path), str(input_dir), fresh("stages")])
         one = best_of(repeat, [python, str(BENCH / "stages.py"), "--read-only", str(rules_path), str(input_dir),
-                               fresh("one"), "1"])
+                               fresh("one"), "0"])  # 0: no worker process at all
         naive = best_of(repeat, [python, str(BENCH / "naive.py"), str(rules_path), str(input_dir), fresh("naive")])
         floor = best_of(repeat, [python, str(BENCH / "floor.py"), str(input_dir)])
     return SizeResult(n, ours, stages, one, naive, floor)
@@ -258,7 +258,7 @@ def render(results: list[SizeResult], help_seconds: float | None) -> str:
             cells.append(_seconds(value) if value is not None else "—")
         stage_rows.append(cells)
     stage_rows.append(["end to end (CLI)", *(_seconds(r.ours.seconds) for r in results)])
-    parts.append("\nSeconds per stage (one in-process run; read uses worker processes above a few dozen files):")
+    parts.append("\nSeconds per stage (one in-process run; read: one worker below 64 files, one per core above):")
     parts.append(_table(["stage", *(f"N={r.n:,}" for r in results)], stage_rows))
 
     growth = []

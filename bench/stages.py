@@ -5,7 +5,7 @@ come from the very code the CLI runs, not from a copy of its steps. A renamed st
 (and in tests/test_bench.py) instead of silently timing nothing.
 
 Usage: python bench/stages.py [--read-only] RULES.yaml INPUT_FOLDER OUTPUT_FOLDER [WORKERS]
-(prints one JSON line; --read-only times the reading stage alone, e.g. with WORKERS=1)
+(prints one JSON line; --read-only times the reading stage alone, e.g. with WORKERS=0: in this process)
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from typing import Any
 
 STARTED = time.perf_counter()
 
+from pipeline.isolation import warm_up  # noqa: E402
+
+warm_up()  # as the CLI does: the reading workers' server starts while pandas is imported
 import pipeline.run  # noqa: E402
 import pipeline.workbook  # noqa: E402
 import pipeline.write  # noqa: E402

@@ -143,6 +143,9 @@ class _ProgressBars:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary, no progress lines.")
 def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON."""
+    from pipeline.isolation import warm_up
+
+    warm_up()  # the reading workers' server imports the reader while this process imports pandas
     from pipeline.console import render_run
     from pipeline.run import run as run_pipeline
     from pipeline.write import write_outputs
@@ -203,6 +206,9 @@ def rules(rules_file: Path | None, lang: str | None) -> None:
 @LANG_OPTION
 def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) -> None:
     """Check single submissions against the rules, without ranking; exit 1 if any has errors."""
+    from pipeline.isolation import warm_up
+
+    warm_up()
     from pipeline.console import render_check
     from pipeline.issues import has_errors
     from pipeline.labels import format_number, text

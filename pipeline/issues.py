@@ -22,6 +22,8 @@ SEVERITY: dict[str, Severity] = {
     "stray-file": "info",
     "not-a-spreadsheet": "info",
     "not-a-file": "error",
+    "symlink-skipped": "warning",
+    "name-lookalike": "warning",
     # reading a file
     "empty-file": "error",
     "not-excel": "error",
@@ -32,6 +34,9 @@ SEVERITY: dict[str, Severity] = {
     "xml-entities": "error",
     "too-many-rows": "error",
     "too-many-columns": "error",
+    "duplicate-member": "error",
+    "reader-crashed": "error",
+    "file-too-complex": "error",
     "legacy-format": "warning",
     "second-table": "error",
     # which template the file was made from

@@ -23,7 +23,8 @@ from pipeline.score import SCORER_PRECEDENCE, SectionNotApplicable, final_values
 # ------------------------------------------------------------------------------------- the formulas
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
+    """A text as a formula's string literal."""
     return '"' + value.replace('"', '""') + '"'
 
 
@@ -37,7 +38,7 @@ def not_applicable_test(cell: str) -> str:
     """True where the pipeline reads the cell as N/A: one of the N/A words, any case, spaces aside."""
     squeezed = f'SUBSTITUTE(LOWER(TRIM({cell}))," ","")'
     tokens = sorted({token.replace(" ", "") for token in NOT_APPLICABLE_TOKENS})
-    return f"AND(NOT(ISNUMBER({cell})),OR({','.join(f'{squeezed}={_quoted(t)}' for t in tokens)}))"
+    return f"AND(NOT(ISNUMBER({cell})),OR({','.join(f'{squeezed}={quoted(t)}' for t in tokens)}))"
 
 
 def unreadable_test(cell: str, criterion: Criterion) -> str:
@@ -82,14 +83,14 @@ def check_formula(previous: str | None, cells: list[tuple[str, str]]) -> str:
     """
     formula = '""'
     for address, test in reversed(cells):
-        formula = f"IF({test},{_quoted(address)},{formula})"
+        formula = f"IF({test},{quoted(address)},{formula})"
     return f'IF({previous}<>"",{previous},{formula})' if previous else formula
 
 
 def marked(check_cell: str, marker: str, formula: str) -> str:
     """`formula`, unless a cell is unreadable: then the marker text, where `{cell}` names that cell."""
     before, _, after = marker.partition("{cell}")
-    shown = f"{_quoted(before)}&{check_cell}&{_quoted(after)}" if after else f"{_quoted(before)}&{check_cell}"
+    shown = f"{quoted(before)}&{check_cell}&{quoted(after)}" if after else f"{quoted(before)}&{check_cell}"
     return f'IF({check_cell}<>"",{shown},{formula})'
 
 

@@ -7,24 +7,16 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import os
-import re
-import struct
-import unicodedata
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import python_calamine
 
+from pipeline.archive import MAX_ROWS, check_package
 from pipeline.cells import cell_address, parse_address
+from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import (
@@ -41,27 +33,12 @@ from pipeline.layout import (
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-
-# Safety limits, documented in the README. A filled template is ~15 KB and ~50 rows.
+# Safety limits, documented in the README; those on a zip package's contents are in pipeline/archive.py.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200  # real workbooks compress 5–30×; bombs, thousands of times
-MAX_ROWS = 5_000
-MAX_COLUMNS = 200
 MAX_HEADER_SEARCH_ROWS = 40
-MAX_MEMBERS = 10_000
-# Files worth reading in parallel: below this, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 64
 
 SCORE_KEYS = frozenset(SCORE_COLUMNS)  # the columns whose cells are scores: self, appraised
-PROLOG_BYTES = 4096  # an XML part's prolog, where a DTD would have to be
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header, as zipfile reads it
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-_STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
-# The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
-_FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 
 
 class SheetRow(NamedTuple):
@@ -84,7 +61,7 @@ class Submission:
     sha256: str = ""
     size: int = 0
     modified: float = 0.0
-    format: str | None = None  # xlsx, xlsm, xls, ods
+    format: str | None = None  # xlsx, xlsm, xlsb, xls, ods
     identity: dict[str, str] = field(default_factory=dict)  # from the template's identity sheet
     sheet: str | None = None
     unit_code: str | None = None  # as written in the visible unit-code cell
@@ -107,99 +84,25 @@ class Submission:
         self.issues.append(Issue(code, file=self.file, **kwargs))
 
 
-def display_name(path: Path, root: Path) -> str:
-    """The name shown to users: relative, forward slashes, NFC (macOS hands out NFD names)."""
+def read_submission(path: Path, root: Path, name: str | None = None) -> Submission:
+    """Read one file, never through a link; never raises for what the file contains.
+
+    `name` is the file's display name when `inputs.display_names` had to tell look-alike names apart.
+    """
+    submission = Submission(name or display_name(path, root))
     try:
-        relative = path.relative_to(root)
-    except ValueError:
-        relative = Path(path.name)
-    return unicodedata.normalize("NFC", relative.as_posix())
-
-
-def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheet files directly inside `folder`, and an info line for everything skipped."""
-    files: list[Path] = []
-    issues: list[Issue] = []
-    for entry in sorted(folder.iterdir(), key=lambda p: unicodedata.normalize("NFC", p.name)):
-        name = display_name(entry, folder)
-        lower = unicodedata.normalize("NFC", entry.name).casefold()
-        if lower in _FOLDER_NOTES and entry.is_file():
-            continue
-        stray = _stray_kind(lower)
-        if stray:
-            issues.append(Issue("stray-file", file=name, params={"what": stray}))
-        elif entry.is_dir():
-            if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
-                issues.append(Issue("not-a-file", file=name))
-            else:
-                issues.append(Issue("stray-file", file=name, params={"what": "folder"}))
-        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
-            files.append(entry)
-        else:
-            issues.append(Issue("not-a-spreadsheet", file=name))
-    return files, issues
-
-
-def _stray_kind(lower_name: str) -> str | None:
-    if lower_name.startswith("~$"):
-        return "Excel lock file (~$…)"
-    if lower_name.startswith(".~lock."):
-        return "LibreOffice lock file (.~lock…#)"
-    if lower_name.startswith("._"):
-        return "macOS metadata (._…)"
-    if lower_name in _STRAY_NAMES:
-        return _STRAY_NAMES[lower_name]
-    if lower_name.startswith("."):
-        return "hidden file"
-    return None
-
-
-def read_submissions(paths: Iterable[Path], root: Path, *, workers: int | None = None,
-                     on_read: Callable[[int], None] | None = None) -> list[Submission]:
-    """Read every file; in parallel worker processes when there are many. `on_read(done)` follows along."""
-    paths = list(paths)
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
-    if workers <= 1:
-        results = (read_submission(p, root) for p in paths)
-        return _counted(results, on_read)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return _counted(pool.map(read_submission, paths, [root] * len(paths), chunksize=16), on_read)
-
-
-def _counted(submissions: Iterable[Submission], on_read: Callable[[int], None] | None) -> list[Submission]:
-    read: list[Submission] = []
-    for submission in submissions:
-        read.append(submission)
-        if on_read is not None:
-            on_read(len(read))
-    return read
-
-
-def read_submission(path: Path, root: Path) -> Submission:
-    """Read one file; never raises for what the file contains."""
-    submission = Submission(display_name(path, root))
-    try:
-        stat = path.stat()
+        content = read_regular(path, limit=MAX_FILE_BYTES)
     except OSError as error:
         submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
         return submission
-    submission.size = stat.st_size
-    submission.modified = stat.st_mtime
-    if stat.st_size == 0:
+    submission.size, submission.modified, submission.sha256 = content.size, content.modified, content.sha256
+    if content.size == 0:
         submission.issue("empty-file")
         return submission
-    if stat.st_size > MAX_FILE_BYTES:
-        submission.issue("file-too-large", params={"size_mb": _mb(stat.st_size), "limit_mb": _mb(MAX_FILE_BYTES)})
-        submission.sha256 = _hash_file(path)
+    if content.data is None:
+        submission.issue("file-too-large", params={"size_mb": _mb(content.size), "limit_mb": _mb(MAX_FILE_BYTES)})
         return submission
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
-        return submission
-    submission.sha256 = hashlib.sha256(data).hexdigest()
-    read_workbook(submission, data)
+    read_workbook(submission, content.data)
     return submission
 
 
@@ -209,7 +112,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind is None:
         return
     submission.format = kind
-    if kind in ("xls", "ods"):
+    if kind in ("xls", "xlsb", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
         book = open_book(data, kind)
@@ -255,164 +158,10 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
 
 
 def _sniff_zip(submission: Submission, data: bytes) -> str | None:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
-        submission.issue("corrupt-file", params={"detail": _short(error)})
-        return None
-    with archive:
-        names = {m.filename for m in members}
-        if len(members) > MAX_MEMBERS or _expands_too_far(members):
-            submission.issue("zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
-            return None
-        if "xl/workbook.xml" in names:
-            kind = "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
-        elif "mimetype" in names and archive.read("mimetype").strip() == _ODS_MIMETYPE:
-            kind = "ods"
-        elif "xl/workbook.bin" in names:
-            submission.issue("not-excel", params={"kind": "Excel binary (.xlsb)"})
-            return None
-        else:
-            what = "Word (.docx)" if "word/document.xml" in names else "ZIP"
-            submission.issue("not-excel", params={"kind": what})
-            return None
-        try:
-            if _declares_entities(archive, members, data):
-                submission.issue("xml-entities")
-                return None
-            extent = _ods_extent(archive) if kind == "ods" else _xlsx_extent(archive, members)
-        except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
-            submission.issue("corrupt-file", params={"detail": _short(error)})
-            return None
-    rows, columns = extent
-    if rows > MAX_ROWS:
-        submission.issue("too-many-rows", params={"rows": rows, "limit": MAX_ROWS})
-        return None
-    if columns > MAX_COLUMNS:
-        submission.issue("too-many-columns", params={"columns": columns, "limit": MAX_COLUMNS})
-        return None
-    return kind
-
-
-_CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ROW_REFERENCE = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,7})\"")
-
-
-def _xlsx_extent(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tuple[int, int]:
-    """The rows and columns the largest sheet spans, from its XML, before any reader allocates them.
-
-    calamine builds a dense grid from the first to the last cell: two cells at A1 and XFD5000 would cost it
-    two gigabytes. Cells without a reference follow the previous one, so counting them bounds the rest.
-    """
-    rows = columns = 0
-    for member in members:
-        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
-            continue
-        part = archive.read(member)
-        unreferenced = part.count(b"<c>") + part.count(b"<c/>")
-        for letters, digits in _CELL_REFERENCE.findall(part):
-            column = 0
-            for letter in letters:
-                column = column * 26 + letter - 64
-            columns = max(columns, column)
-            rows = max(rows, int(digits))
-        for digits in _ROW_REFERENCE.findall(part):
-            rows = max(rows, int(digits))
-        rows = max(rows, part.count(b"<row"))
-        columns = max(columns, unreferenced)
-    return rows, columns
-
-
-_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-
-
-def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
-    """Rows and columns up to the last non-empty cell of any sheet of an .ods file.
-
-    LibreOffice pads every row with thousands of repeated empty cells, which readers skip; only repeats
-    that come before content make a reader allocate them.
-    """
-    from defusedxml.ElementTree import iterparse
-
-    rows = columns = row_index = column_index = 0
-    row_has_content = False
-    with archive.open("content.xml") as stream:
-        for event, element in iterparse(stream, events=("start", "end")):
-            tag = element.tag
-            if tag == f"{_ODS_TABLE}table" and event == "start":
-                row_index = 0
-            elif tag == f"{_ODS_TABLE}table-row" and event == "start":
-                column_index, row_has_content = 0, False
-            elif tag in (f"{_ODS_TABLE}table-cell", f"{_ODS_TABLE}covered-table-cell") and event == "end":
-                repeat = int(element.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
-                if len(element) or element.attrib.keys() - {f"{_ODS_TABLE}number-columns-repeated",
-                                                             f"{_ODS_TABLE}style-name"}:
-                    columns = max(columns, column_index + repeat)
-                    row_has_content = True
-                column_index += repeat
-                element.clear()
-            elif tag == f"{_ODS_TABLE}table-row" and event == "end":
-                repeat = int(element.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
-                row_index += repeat
-                if row_has_content:
-                    rows = max(rows, row_index)
-                element.clear()
-    return rows, columns
-
-
-def _part_head(data: bytes, member: zipfile.ZipInfo, size: int) -> bytes | None:
-    """The first `size` bytes of a plainly stored or deflated part, straight from the archive's bytes.
-
-    `ZipFile.open` costs more than the inflating itself on a dozen small parts per file, about a third of
-    reading a submission (bench/run.py). Anything unusual — encryption, another method, a damaged or
-    truncated header — returns None, and the caller takes zipfile's path with its own error messages.
-    """
-    if member.flag_bits & 0x1 or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
-    offset = member.header_offset
-    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
-        return None
-    header = _LOCAL_HEADER.unpack_from(data, offset)
-    start = offset + _LOCAL_HEADER.size + header[10] + header[11]  # after the name and the extra field
-    end = start + member.compress_size
-    if header[0] != b"PK\x03\x04" or end > len(data):
-        return None
-    body = memoryview(data)[start:end]
-    if member.compress_type == zipfile.ZIP_STORED:
-        return bytes(body[:size])
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    head = inflater.decompress(body, size)
-    if len(head) < min(size, member.file_size) and not inflater.eof:
-        return None
-    return head
-
-
-def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        return True
-    return any(
-        m.file_size > 1024 * 1024 and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1)
-        for m in members
-    )
-
-
-def _declares_entities(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], data: bytes) -> bool:
-    """True when an XML part declares a DTD: the door to "billion laughs" and external entities.
-
-    Excel, LibreOffice and WPS never write one, so refusing the file loses nothing real. The prolog sits
-    at the start of a part, so a few kilobytes of each are enough.
-    """
-    for member in members:
-        if member.filename.endswith((".xml", ".rels", ".vml")):
-            head = _part_head(data, member, PROLOG_BYTES)
-            if head is None:
-                with archive.open(member) as part:
-                    head = part.read(PROLOG_BYTES)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                return True
-    return False
+    verdict = check_package(data)
+    if verdict.refusal is not None:
+        submission.issue(verdict.refusal, params=verdict.params)
+    return verdict.kind
 
 
 # ---------------------------------------------------------------------------------- reading the sheets
@@ -648,14 +397,6 @@ def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: 
                         return
                 submission.unit_code_cell = cell_address(row_index, column + 1)
                 return
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _mb(size: int) -> str:

@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from pipeline.errors import BlocScoreError
+from pipeline.inputs import SPREADSHEET_SUFFIXES, discover
+from pipeline.isolation import read_submissions
 from pipeline.labels import Label, text
-from pipeline.read import SPREADSHEET_SUFFIXES, discover, read_submission
 from pipeline.text import fold
 
 # Submissions whose identity is read to choose: all of a bloc's files come from one template, so a few
@@ -127,8 +128,9 @@ def submission_identities(submissions: Path | Iterable[Path] | None) -> tuple[Co
         paths = [p for p in submissions if p.suffix.casefold() in SPREADSHEET_SUFFIXES and p.is_file()]
     found: Counter[tuple[str, str, str]] = Counter()
     sample = paths[:IDENTITY_SAMPLE]
-    for path in sample:
-        identity = read_submission(path, path.parent).identity
+    # Read in a worker like any run: a hostile file must not take the command down before it starts.
+    for submission in read_submissions(sample, Path("."), names=[p.name for p in sample]):
+        identity = submission.identity
         if identity.get("bloc") and identity.get("year"):
             found[(fold(identity["bloc"]), identity["year"], identity.get("revision", ""))] += 1
     return found, len(sample)

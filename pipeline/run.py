@@ -12,10 +12,12 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.errors import ExitCode, InputFolderError
+from pipeline.inputs import discover, display_name
+from pipeline.isolation import Reader, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
-from pipeline.read import Submission, discover, display_name, read_submission, read_submissions
+from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
 from pipeline.score import final_values, score_units
 from pipeline.validate import UnitStatus, Validation, validate
@@ -61,16 +63,20 @@ class RunResult:
 
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
-    workers: int | None = None, tick: Tick | None = None,
+    workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
 ) -> RunResult:
-    """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`)."""
+    """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
+
+    `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
+    inside them (tests hand in one that crashes).
+    """
     with paused_gc():
-        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick)
+        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader)
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None,
+    tick: Tick | None, reader: Reader,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
@@ -88,7 +94,7 @@ def _run(
 
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
     on_read = (lambda done: tick("read", done, len(paths))) if tick else None
-    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read)
+    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read, reader=reader)
     validation = validate(rules, submissions, folder_issues)
     status = validation.unit_status(rules)
 
@@ -136,12 +142,15 @@ def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
 
 def check_submissions(rules: Rules, paths: list[Path]) -> Checked:
     """`check_files`, with the self-assessed total of each unit whose file has no errors."""
-    submissions, folder_issues = [], []
+    folder_issues, files = [], []
     for path in paths:
         if path.is_dir():
             folder_issues.append(Issue("not-a-file", file=display_name(path, path.parent)))
         else:
-            submissions.append(read_submission(path, path.parent))
+            files.append(path)
+    # A file named on the command line is the one meant, even through a link (never so in the input folder).
+    submissions = read_submissions([p.resolve() if p.is_symlink() else p for p in files], Path(),
+                                   names=[display_name(p, p.parent) for p in files])
     validation = validate(rules, submissions, folder_issues, expect_every_unit=False)
     sound = [code for code, state in validation.unit_status(rules).items() if state == UnitStatus.SCORED]
     entries = validation.entries

@@ -270,8 +270,12 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
     if criterion.per_occurrence is not None:
-        sheet.write_string(row, MAX, text(lang, "template.per_occurrence", points=criterion.per_occurrence,
-                                          max=criterion.max), fmt.max)
+        # "0,5/lần, tối đa 3 → 1,5 điểm": the rule, then what the count typed is worth once recalculated.
+        rule = text(lang, "template.per_occurrence", points=criterion.per_occurrence, max=criterion.max)
+        points = _cell(row, FINAL_POINTS)
+        before, _, after = text(lang, "template.per_occurrence_points", points="{points}").partition("{points}")
+        formula = f'={preview.quoted(rule)}&IF({points}>0,{preview.quoted(before)}&{points}&{preview.quoted(after)},"")'
+        sheet.write_formula(row, MAX, formula, fmt.max, rule)
     else:
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     value = value or FilledValue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,10 +13,14 @@ from typing import Any
 
 from pipeline.decided import criteria_by_unit
 from pipeline.errors import OutputError
+from pipeline.inputs import SKIPPED_CODES
+from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import remarks_text
+from pipeline.read import Submission
 from pipeline.run import RunResult, Tick, paused_gc
+from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
@@ -57,14 +61,10 @@ def results_dict(result: RunResult) -> dict[str, Any]:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
                          classification=None, award=None, remarks=None)
         units.append(entry)
-    inputs = [
-        {"file": s.file, "sha256": s.sha256, "size": s.size,
-         "modified": datetime.fromtimestamp(s.modified).astimezone().isoformat(timespec="seconds")
-         if s.modified else None,
-         "unit": result.validation.file_units.get(s.file),
-         "kind": "appraisal" if s.appraisal is not None else "unit"}
-        for s in result.submissions
-    ]
+    inputs = input_records(
+        result.submissions, result.validation, result.issues,
+        lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
+    )
     return {
         "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
@@ -190,3 +190,45 @@ def _refuse_if_open(target: Path, lang: str) -> None:
 
 def _reason(error: OSError) -> str:
     return error.strerror or str(error)
+
+
+def _outcome(submission: Submission, validation: Validation, copies: set[str | None]) -> str:
+    """What became of a file that was read (README › Outputs: `outcome`)."""
+    if not submission.readable:
+        return "refused"
+    if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
+        if submission.file == validation.appraisal_file:
+            return "used"
+        named = {(i.code, i.file) for i in validation.issues} | {(i.code, i.params.get("other")) for i in validation.issues}
+        if ("appraisal-duplicate", submission.file) in named:
+            return "duplicate-copy"
+        return "conflicting" if ("appraisal-conflict", submission.file) in named else "refused"
+    unit_code = validation.file_units.get(submission.file)
+    if unit_code is None:
+        return "unattributed"
+    if validation.used.get(unit_code) is submission:
+        return "used"
+    if submission.file in copies:
+        return "duplicate-copy"
+    return "conflicting"
+
+
+def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
+                  modified: Callable[[float], str]) -> list[dict[str, Any]]:
+    """One record per entry of the input folder: each file read, then each entry skipped, by name.
+
+    `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
+    """
+    copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    records: list[dict[str, Any]] = [
+        {"file": s.file, "sha256": s.sha256, "size": s.size,
+         "modified": modified(s.modified) if s.modified else None,
+         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies),
+         "kind": "appraisal" if s.appraisal is not None else "unit"}
+        for s in submissions
+    ]
+    for issue in folder_issues:
+        if issue.code in SKIPPED_CODES and issue.file:
+            records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
+                            "outcome": "skipped"})
+    return records

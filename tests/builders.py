@@ -209,3 +209,100 @@ def appraise(rules: Rules, folder: Path, appraisals: Mapping[str, Mapping[str, A
     book.save(target)
     made.unlink()
     return target
+
+
+def sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rename_part(source: Path, path: Path, name: str, new_name: str) -> Path:
+    """Move a part inside the package and point the workbook's relationship at its new place."""
+    relative = name.removeprefix("xl/")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(f'Target="{relative}"'.encode(), f'Target="/{new_name}"'.encode())
+            copy.writestr(new_name if item.filename == name else item.filename, content)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def add_member(source: Path, path: Path, name: str, content: bytes) -> Path:
+    """Append one more part; with an existing part's name, the package holds two of that name."""
+    import warnings
+
+    data = source.read_bytes()
+    buffer = io.BytesIO(data)
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        warnings.simplefilter("ignore")  # zipfile warns about a duplicate name: that is the point
+        archive.writestr(name, content)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    """One .xlsb record (MS-XLSB 2.1.4): its type and size as 7-bit groups, then its body."""
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    size, length = len(body), b""
+    while True:
+        length += bytes([(size & 0x7F) | (0x80 if size > 0x7F else 0)])
+        size >>= 7
+        if not size:
+            break
+    return head + length + body
+
+
+def _wide(text: str) -> bytes:
+    return len(text).to_bytes(4, "little") + text.encode("utf-16-le")
+
+
+def xlsb_copy(source: Path, path: Path, extra_cells: list[tuple[int, int, float]] = ()) -> Path:
+    """The same workbook as an Excel binary workbook (.xlsb): every sheet, every value, no formatting.
+
+    `extra_cells` adds (row, column, number) cells to the first sheet: a cell far away makes it huge.
+    """
+    import struct
+
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(source))
+    sheets = [(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+    workbook, rels = b"", []
+    parts: dict[str, bytes] = {}
+    for number, (name, rows) in enumerate(sheets, start=1):
+        hidden = 2 if name == IDENTITY_SHEET else 0
+        workbook += _record(0x9C, struct.pack("<II", hidden, number) + _wide(f"rId{number}") + _wide(name))
+        rels.append(f'<Relationship Id="rId{number}" Type="http://schemas.openxmlformats.org/officeDocument/'
+                    f'2006/relationships/worksheet" Target="worksheets/sheet{number}.bin"/>')
+        cells = [(r, c, v) for r, row in enumerate(rows) for c, v in enumerate(row) if v not in ("", None)]
+        if number == 1:
+            cells += list(extra_cells)
+        last_row = max((r for r, _c, _v in cells), default=0)
+        last_column = max((c for _r, c, _v in cells), default=0)
+        sheet = _record(0x81) + _record(0x94, struct.pack("<IIII", 0, last_row, 0, last_column)) + _record(0x91)
+        for row in sorted({r for r, _c, _v in cells}):
+            sheet += _record(0x00, struct.pack("<I", row) + b"\0" * 13)
+            for _r, column, value in sorted(c for c in cells if c[0] == row):
+                if isinstance(value, str):
+                    sheet += _record(0x06, struct.pack("<II", column, 0) + _wide(value))
+                else:
+                    sheet += _record(0x05, struct.pack("<IId", column, 0, float(value)))
+        parts[f"xl/worksheets/sheet{number}.bin"] = sheet + _record(0x92)
+    workbook = _record(0x83) + _record(0x8F) + workbook + _record(0x90) + _record(0x9D)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.'
+                         'org/package/2006/content-types"/>')
+        archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.'
+                         'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                         'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                         'Target="xl/workbook.bin"/></Relationships>')
+        archive.writestr("xl/workbook.bin", workbook)
+        archive.writestr("xl/_rels/workbook.bin.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                         'openxmlformats.org/package/2006/relationships">' + "".join(rels) + "</Relationships>")
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path

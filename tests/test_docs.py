@@ -37,8 +37,9 @@ def test_languages_have_the_same_keys_and_placeholders():
 def _readme_table(heading: str) -> list[list[str]]:
     """The rows of the first table under a README heading, each a list of stripped cells."""
     section = README.split(f"\n{heading}\n", 1)[1]
+    section = section[section.index("\n|") + 1:]  # past any sentence that introduces the table
     rows = []
-    for line in section.lstrip("\n").splitlines():
+    for line in section.splitlines():
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]])

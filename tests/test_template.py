@@ -343,11 +343,12 @@ def test_per_occurrence_row_takes_a_count_and_says_what_it_is_worth(tmp_path):
     sheet = openpyxl.load_workbook(path).worksheets[0]
     layout = plan_layout(rules)
     row = layout.criterion_rows["D1"] + 1
-    assert sheet.cell(row, 3).value == "0,5/lần, tối đa 2"
+    assert sheet.cell(row, 3).value.startswith('="0,5/lần, tối đa 2"&IF(')  # and what the count is worth
     rules_by_cell = {r.coord: v for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
     assert f"D{row}=INT(D{row})" in rules_by_cell[f"D{row}"].formula1
     assert "mỗi lần 0,5 điểm" in rules_by_cell[f"D{row}"].prompt
     cells = _calamine_cells(path, sheet.title)
+    assert cells[row - 1][2] == "0,5/lần, tối đa 2"  # stored for viewers that do not recalculate
     assert cells[layout.group_rows["deductions"]][SELF] == 1.5  # 3 times × 0.5, stored for viewers
     assert cells[layout.total_row][SELF] == 44.5 - 1.5
 
@@ -373,4 +374,6 @@ def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
         cells = _calamine_cells(libreoffice_convert(original, "xlsx", folder / "calc", lo_profile),
                                 "Self-assessment")
         assert Decimal(str(cells[layout.group_rows["deductions"]][SELF])) == Decimal(points)
+        shown = cells[layout.criterion_rows["D1"]][2]  # the max cell, recalculated: the rule, then the worth
+        assert shown.startswith("0.5/time, at most 2 → ") and shown.replace(",", ".").endswith(f"{points} point(s)")
         assert Decimal(str(cells[layout.total_row][SELF])) == Decimal("44.5") - Decimal(points)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.errors import BlocScoreError
-from pipeline.read import discover
+from pipeline.inputs import discover
 from pipeline.rules import load_rules, parse_rules
 from pipeline.workspace import EXAMPLE, example_files, example_rules, init_folder, starter_rules
 from tests.conftest import ROOT, SAMPLE_RULES

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xlsxwriter.worksheet import Worksheet
 
@@ -26,39 +26,26 @@ BOLD_WIDTH = 0.9  # bold letters are wider: an award name wraps sooner than plai
 REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the table on one page width
 
 
+# The fixed columns after the sections, in order: the table reads left to right as a leader reads it.
+_AFTER_SECTIONS = ("base", "bonus", "deductions", "total", "classification", "award", "remarks")
+
+
 @dataclass(frozen=True)
 class RankingColumns:
     """Column positions of the ranking table, which depend on the number of sections."""
 
     sections: int
+    base: int = field(init=False)
+    bonus: int = field(init=False)
+    deductions: int = field(init=False)
+    total: int = field(init=False)
+    classification: int = field(init=False)
+    award: int = field(init=False)
+    remarks: int = field(init=False)
 
-    @property
-    def base(self) -> int:
-        return FIRST_SECTION_COLUMN + self.sections
-
-    @property
-    def bonus(self) -> int:
-        return self.base + 1
-
-    @property
-    def deductions(self) -> int:
-        return self.base + 2
-
-    @property
-    def total(self) -> int:
-        return self.base + 3
-
-    @property
-    def classification(self) -> int:
-        return self.base + 4
-
-    @property
-    def award(self) -> int:
-        return self.base + 5
-
-    @property
-    def remarks(self) -> int:
-        return self.base + 6
+    def __post_init__(self) -> None:
+        for offset, name in enumerate(_AFTER_SECTIONS):
+            object.__setattr__(self, name, FIRST_SECTION_COLUMN + self.sections + offset)
 
     @property
     def last(self) -> int:

@@ -1,0 +1,345 @@
+"""Reading untrusted files in worker processes, so that a crash, a runaway allocation or a hang costs one file."""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import types
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from pipeline.inputs import display_names, distinct_names, read_regular
+from pipeline.read import MAX_FILE_BYTES, Submission, read_submission
+
+# A filled template reads in a few milliseconds; the largest file the limits let through, in about two seconds.
+READ_TIME_LIMIT = 30.0  # seconds per file, wall clock
+# What a worker may add to its address space while reading one file (Linux only: README › Safety limits).
+READ_MEMORY_LIMIT = 1024 * 1024 * 1024
+MAX_BATCH = 16
+# From this many files on, one worker per core (up to 4); below it one worker: more cost more than they save.
+PARALLEL_THRESHOLD = 64  # files handed to a worker at once; its results come back one by one
+
+# (path, root, display name) → what was read. A test hands in one that crashes on a chosen file.
+Reader = Callable[[Path, Path, str], Submission]
+_ALLOCATION_FAILED = b"memory allocation of"  # what Rust prints before aborting when an allocation fails
+
+
+def read_submissions(
+    paths: Iterable[Path], root: Path, *, workers: int | None = None, on_read: Callable[[int], None] | None = None,
+    reader: Reader = read_submission, names: Sequence[str] | None = None,
+) -> list[Submission]:
+    """Read every file, each in a worker process; `on_read(done)` follows along.
+
+    Files are shown by their name relative to `root`, or by `names`. `workers` = 0 reads in this process,
+    unprotected: for measuring what the workers cost, never for a run.
+    """
+    paths = list(paths)
+    if not paths:
+        return []
+    if names is None:
+        names, renamed = display_names(paths, root)
+    else:
+        names, renamed = distinct_names(list(names), paths)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
+    if workers <= 0:
+        submissions = []
+        for path, name in zip(paths, names, strict=True):
+            submissions.append(reader(path, root, name))
+            if on_read is not None:
+                on_read(len(submissions))
+    else:
+        submissions = read_isolated(list(zip(paths, names, strict=True)), root, workers=workers, reader=reader,
+                                    on_read=on_read)
+    for index, looks_like in renamed:
+        submissions[index].issue("name-lookalike", params={"other": looks_like})
+    return submissions
+
+
+def warm_up() -> None:
+    """Start the workers' server now, where they will need one, so that its imports overlap the caller's
+    own (pandas, in the CLI: whose threads are why Python 3.12+ will not fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    forks = sys.platform.startswith("linux") and "fork" in methods and sys.version_info < (3, 12)
+    if "forkserver" in methods and not forks:
+        from multiprocessing import forkserver
+
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.read"])
+        with _main_module_hidden():
+            forkserver.ensure_running()
+
+
+def start_method() -> str:
+    """How worker processes start: a fork of this process where that is safe and cheap, else a fork of a
+    small server process that has imported only the reader (forkserver), else a fresh interpreter (spawn).
+
+    Forking costs a few milliseconds; a forkserver about a tenth of a second once, on the secretary's
+    nine-file run. Forking a process that runs other threads (numpy's, once pandas is imported) can
+    deadlock the child in theory, and Python 3.12 warns about it; Python 3.11 forks here as
+    ProcessPoolExecutor always did.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods and (sys.version_info < (3, 12) or _one_thread()):
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _one_thread() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def read_isolated(
+    jobs: Sequence[tuple[Path, str]], root: Path, *, workers: int, reader: Reader = read_submission,
+    on_read: Callable[[int], None] | None = None, time_limit: float | None = None,
+    memory_limit: int | None = None,
+) -> list[Submission]:
+    """Read each (path, display name) in one of `workers` processes; the results in the order of `jobs`.
+
+    A worker that dies (a native abort, a segfault, an allocation past its limit) or overruns the time limit
+    costs the file it was reading: that file gets `reader-crashed` or `file-too-complex`, the worker is
+    replaced and the files queued behind it are read by the others.
+    """
+    pool = _Pool(
+        jobs, root, workers=max(1, min(workers, len(jobs))), reader=reader,
+        time_limit=READ_TIME_LIMIT if time_limit is None else time_limit,
+        memory_limit=READ_MEMORY_LIMIT if memory_limit is None else memory_limit, on_read=on_read,
+    )
+    try:
+        return pool.run()
+    finally:
+        pool.close()
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    connection: Connection
+    log: Path  # the worker's stderr: Rust's last words before an abort say whether memory ran out
+    queue: deque[int] = field(default_factory=deque)  # indices handed over and not yet answered
+    started: float = 0.0  # when the file at the head of the queue began
+
+
+class _Pool:
+    def __init__(self, jobs: Sequence[tuple[Path, str]], root: Path, *, workers: int, reader: Reader,
+                 time_limit: float, memory_limit: int, on_read: Callable[[int], None] | None) -> None:
+        self.jobs, self.root, self.size, self.reader = jobs, root, workers, reader
+        self.time_limit, self.memory_limit, self.on_read = time_limit, memory_limit, on_read
+        method = start_method()
+        self.context: BaseContext = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # The server imports the reader once; each worker is then a cheap fork of it.
+            self.context.set_forkserver_preload(["pipeline.read"])
+        self.results: list[Submission | None] = [None] * len(jobs)
+        self.pending: deque[int] = deque(range(len(jobs)))
+        self.workers: list[_Worker] = []
+        self.done = 0
+
+    def run(self) -> list[Submission]:
+        while self.done < len(self.jobs):
+            self._hand_out()
+            busy = [w for w in self.workers if w.queue]
+            now = time.monotonic()
+            deadline = min(w.started + self.time_limit for w in busy)
+            ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - now))
+            for worker in busy:
+                if worker.connection in ready:
+                    self._receive(worker)
+                elif time.monotonic() >= worker.started + self.time_limit:
+                    self._lose(worker, "file-too-complex", {"limit": f"{self.time_limit:g} s"})
+        return [result for result in self.results if result is not None]
+
+    def close(self) -> None:
+        for worker in self.workers:
+            with contextlib.suppress(OSError):
+                worker.connection.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=1)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.connection.close()
+            worker.log.unlink(missing_ok=True)
+        self.workers = []
+
+    def _hand_out(self) -> None:
+        idle = [w for w in self.workers if not w.queue]
+        while self.pending and len(self.workers) < self.size:
+            idle.append(self._start())
+        for worker in idle:
+            if not self.pending:
+                break
+            # Small batches near the end keep both workers busy until the last file.
+            count = max(1, min(MAX_BATCH, len(self.pending) // (2 * self.size)))
+            batch = [self.pending.popleft() for _ in range(min(count, len(self.pending)))]
+            worker.connection.send([(index, *self.jobs[index]) for index in batch])
+            worker.queue.extend(batch)
+            worker.started = time.monotonic()
+
+    def _start(self) -> _Worker:
+        ours, theirs = self.context.Pipe()
+        handle, log = tempfile.mkstemp(prefix="bloc-score-reader-", suffix=".log")
+        os.close(handle)
+        process = self.context.Process(  # type: ignore[attr-defined]
+            target=_serve, args=(theirs, self.reader, self.root, self.memory_limit, log), daemon=True,
+        )
+        with _main_module_hidden():
+            process.start()
+        theirs.close()
+        worker = _Worker(process, ours, Path(log))
+        self.workers.append(worker)
+        return worker
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            index, outcome, payload = worker.connection.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=5)
+            self._lose(worker, *self._cause_of_death(worker))
+            return
+        expected = worker.queue.popleft()
+        assert index == expected, (index, expected)
+        if outcome == "bug":
+            raise RuntimeError(f"reading {self.jobs[index][1]} failed:\n{payload}")
+        if outcome == "ok":
+            self._store(index, payload)
+        elif outcome == "panic":
+            self._store(index, self._refused(index, "reader-crashed", {"detail": payload}))
+        else:
+            self._store(index, self._refused(index, "file-too-complex", self._memory_params()))
+        worker.started = time.monotonic()
+
+    def _cause_of_death(self, worker: _Worker) -> tuple[str, dict[str, Any]]:
+        try:
+            with worker.log.open("rb") as log:
+                last_words = log.read(1 << 16)
+        except OSError:
+            last_words = b""
+        if _ALLOCATION_FAILED in last_words:
+            return "file-too-complex", self._memory_params()
+        code = worker.process.exitcode
+        if code is not None and code < 0:
+            try:
+                how = signal.Signals(-code).name
+            except ValueError:
+                how = f"signal {-code}"
+        else:
+            how = f"exit status {code}"
+        return "reader-crashed", {"detail": how}
+
+    def _memory_params(self) -> dict[str, Any]:
+        return {"limit": f"{self.memory_limit // (1024 * 1024)} MB"}
+
+    def _lose(self, worker: _Worker, code: str, params: dict[str, Any]) -> None:
+        """The worker is gone or hung: blame the file it was reading, requeue the rest, forget the worker."""
+        index = worker.queue.popleft()
+        self.pending.extendleft(reversed(worker.queue))
+        worker.queue.clear()
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.connection.close()
+        worker.log.unlink(missing_ok=True)
+        self.workers.remove(worker)
+        self._store(index, self._refused(index, code, params))
+
+    def _refused(self, index: int, code: str, params: dict[str, Any]) -> Submission:
+        path, name = self.jobs[index]
+        submission = Submission(name)
+        try:
+            content = read_regular(path, limit=MAX_FILE_BYTES)
+        except OSError:
+            pass
+        else:
+            submission.size, submission.modified, submission.sha256 = content.size, content.modified, content.sha256
+        submission.issue(code, params=params)
+        return submission
+
+    def _store(self, index: int, submission: Submission) -> None:
+        self.results[index] = submission
+        self.done += 1
+        if self.on_read is not None:
+            self.on_read(self.done)
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a worker without it importing the program's main module again.
+
+    A forkserver or spawn child re-imports `__main__` (the `bloc-score` script, pytest, a benchmark) before
+    running its target: a quarter of a second under pytest, for nothing, since the workers need only
+    `pipeline.isolation` and the reader, both importable by name.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _serve(connection: Connection, reader: Reader, root: Path, memory_limit: int, log: str) -> None:
+    """A worker: read the files it is handed, one answer per file, until it is handed None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    faulthandler.disable()  # a crash is reported as the file's issue, not dumped on the terminal
+    with open(log, "wb") as stderr:
+        os.dup2(stderr.fileno(), 2)
+    _limit_memory(memory_limit)
+    while True:
+        batch = connection.recv()
+        if batch is None:
+            return
+        for index, path, name in batch:
+            os.ftruncate(2, 0)  # the log holds what the current file made the reader say, nothing older
+            os.lseek(2, 0, os.SEEK_SET)
+            connection.send((index, *_read_one(reader, path, root, name)))
+
+
+def _read_one(reader: Reader, path: Path, root: Path, name: str) -> tuple[str, Any]:
+    try:
+        return "ok", reader(path, root, name)
+    except (MemoryError, RecursionError):
+        return "too-complex", None
+    except Exception:
+        return "bug", traceback.format_exc()
+    except BaseException as error:
+        # pyo3 turns a panic inside the Rust reader into PanicException, which derives from BaseException.
+        if type(error).__name__ == "PanicException":
+            return "panic", (str(error).strip().splitlines() or ["panic"])[0][:160]
+        raise
+
+
+def _limit_memory(limit: int) -> None:
+    """Cap the address space at what the worker has now plus `limit`; Linux only, where the cap is enforced."""
+    if not sys.platform.startswith("linux") or limit <= 0:
+        return
+    import resource
+
+    try:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = current + limit
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (OSError, ValueError):
+        pass
+
+
