@@ -244,7 +244,10 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission,
             continue
         row, criterion = found[0], criteria[code]
         max_found = parse_score(row.max)[1]
-        if "max" in columns and max_found is not None and max_found != criterion.max:
+        # A per-occurrence row's max cell is a sentence ("0,5/lần, tối đa 3"), not a number to compare;
+        # a program that cannot keep its formula's text (LibreOffice's .xls) may store 0 there.
+        if "max" in columns and max_found is not None and max_found != criterion.max \
+                and criterion.per_occurrence is None:
             issues.append(Issue("max-altered", criterion=code, cell=cell_address(row.row, columns["max"]),
                                 params={"found": max_found, "expected": criterion.max}, **place))
         evidence = row.evidence if isinstance(row.evidence, str) else ("" if row.evidence in ("", None) else

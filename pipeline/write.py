@@ -199,7 +199,8 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
     if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
         if submission.file == validation.appraisal_file:
             return "used"
-        named = {(i.code, i.file) for i in validation.issues} | {(i.code, i.params.get("other")) for i in validation.issues}
+        named = {(i.code, i.file) for i in validation.issues}
+        named |= {(i.code, i.params.get("other")) for i in validation.issues}
         if ("appraisal-duplicate", submission.file) in named:
             return "duplicate-copy"
         return "conflicting" if ("appraisal-conflict", submission.file) in named else "refused"
@@ -229,6 +230,7 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
     ]
     for issue in folder_issues:
         if issue.code in SKIPPED_CODES and issue.file:
+            # Every record has the same keys: a skipped entry's are null, since nothing of it was read.
             records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
-                            "outcome": "skipped"})
+                            "kind": None, "outcome": "skipped"})
     return records
