@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, cast
@@ -75,7 +75,10 @@ def validate(
     """Check every submission against the rules, collecting every problem.
 
     `expect_every_unit` reports units with no file; checking a single file turns it off.
+    The submissions the reading stage returned are left as they were: validation records what it finds on
+    copies of them (a shallow copy each, with an issue list of its own), which `Validation` carries.
     """
+    submissions = [replace(s, issues=list(s.issues)) for s in submissions]
     issues: list[Issue] = list(folder_issues)
     file_units: dict[str, str] = {}
     claims: dict[str, list[Submission]] = defaultdict(list)
