@@ -38,7 +38,11 @@ def _readme_table(heading: str) -> list[list[str]]:
     """The rows of the first table under a README heading, each a list of stripped cells."""
     section = README.split(f"\n{heading}\n", 1)[1]
     rows = []
-    for line in section.lstrip("\n").splitlines():
+    lines = section.lstrip("\n").splitlines()
+    # A sentence may introduce the table; the table ends at its first line that is not a row.
+    while lines and not lines[0].startswith("|") and not lines[0].startswith("#"):
+        lines.pop(0)
+    for line in lines:
         if not line.startswith("|"):
             break
         rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]])
