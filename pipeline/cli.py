@@ -185,7 +185,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 
 @main.command()
 @rules_option()
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path),
               default=OUTPUT / "templates", show_default=True, help="Folder for the templates.")
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:

@@ -73,6 +73,7 @@ class Submission:
     sha256: str = ""
     size: int = 0
     modified: float = 0.0
+    saved_at: str | None = None  # the save time the program wrote inside the file (ISO 8601), if any
     format: str | None = None  # xlsx, xlsm, xls, ods
     identity: dict[str, str] = field(default_factory=dict)  # from the template's identity sheet
     sheet: str | None = None
@@ -268,6 +269,7 @@ def _sniff_zip(submission: Submission, data: bytes) -> str | None:
                 submission.issue("xml-entities")
                 return None
             extent = _ods_extent(archive) if kind == "ods" else _xlsx_extent(archive, members)
+            submission.saved_at = _saved_at(archive, kind)
         except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
             submission.issue("corrupt-file", params={"detail": _short(error)})
             return None
@@ -279,6 +281,25 @@ def _sniff_zip(submission: Submission, data: bytes) -> str | None:
         submission.issue("too-many-columns", params={"columns": columns, "limit": MAX_COLUMNS})
         return None
     return kind
+
+
+# Where a workbook's program records when it last saved it: Excel and xlsxwriter in docProps/core.xml,
+# LibreOffice in meta.xml. Read from the archive already open, a few kilobytes at most.
+_SAVED_AT = {"docProps/core.xml": re.compile(rb"<dcterms:modified\b[^>]*>\s*([0-9T:.+Z-]{10,40})\s*<"),
+             "meta.xml": re.compile(rb"<dc:date>\s*([0-9T:.+Z-]{10,40})\s*<")}
+_SAVED_AT_MAX_BYTES = 64 * 1024
+
+
+def _saved_at(archive: zipfile.ZipFile, kind: str) -> str | None:
+    part = "meta.xml" if kind == "ods" else "docProps/core.xml"
+    try:
+        member = archive.getinfo(part)
+    except KeyError:
+        return None
+    if member.file_size > _SAVED_AT_MAX_BYTES:
+        return None
+    found = _SAVED_AT[part].search(archive.read(member))
+    return found[1].decode("ascii") if found else None
 
 
 _CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")

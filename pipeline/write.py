@@ -122,20 +122,36 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
     staged: list[Path] = []
     kept_previous: dict[str, Path] = {}
+    replaced: list[Path] = []
     try:
         with paused_gc():
             for target, writer in zip(targets, writers, strict=True):
                 staged.append(_stage(target, writer, lang))
-        for target in targets:
-            kept = keep_previous(target, lang)
-            if kept:
-                kept_previous[target.name] = kept
-        for temporary, target in zip(staged, targets, strict=True):
-            _replace(temporary, target, lang)
+        try:
+            for target in targets:
+                kept = keep_previous(target, lang)
+                if kept:
+                    kept_previous[target.name] = kept
+            for temporary, target in zip(staged, targets, strict=True):
+                _replace(temporary, target, lang)
+                replaced.append(target)
+        except OutputError:
+            _put_back(kept_previous, replaced, out)  # the folder is left as it was: never half a new pair
+            raise
     finally:
         for temporary in staged:
             _discard(temporary)
     return Written(targets[0], targets[1], kept_previous)
+
+
+def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:
+    for target in replaced:
+        if target.name not in kept_previous:
+            with contextlib.suppress(OSError):
+                target.unlink()
+    for name, kept in kept_previous.items():
+        with contextlib.suppress(OSError):  # the earlier output is then still in previous/, named in no message
+            os.replace(kept, out / name)
 
 
 def write_file(target: Path, writer: Callable[[Path], object], lang: str) -> Path:

@@ -109,7 +109,8 @@ def test_share_quota_in_json_and_ranking(tmp_path, units, flags):
     rows = ranking_rows(written)
     assert [name for name, row in rows.items() if row["award"]] == [f"Unit {c}" for c in codes[:flags]]
     if flags:
-        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"beyond the quota of Emulation flag ({flags} place{'s' if flags != 1 else ''})"
+        places = "1 place" if flags == 1 else f"{flags} places"
+        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"beyond the quota of Emulation flag ({places})"
     else:
         assert [i["code"] for i in written.json["issues"] if i["code"].startswith("award")] == ["award-no-places"]
 
