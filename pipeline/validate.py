@@ -328,7 +328,10 @@ def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, li
     if not submission.identity:
         return
     layout = plan_layout(rules)
-    header_shift = (submission.header_row or 0) - int(submission.identity.get("header_row", str(HEADER_ROW + 1))) + 1
+    written = submission.identity.get("header_row", "")
+    # A damaged identity sheet (found by make fuzz) falls back on the template's own header row.
+    template_header = int(written) if written.isdigit() and len(written) < 8 else HEADER_ROW + 1
+    header_shift = (submission.header_row or 0) - template_header + 1
     moved = [
         (code, rows[0].row, layout.criterion_rows[code] + header_shift)
         for code, rows in by_code.items()

@@ -1,0 +1,294 @@
+"""`make fuzz`: mutated submissions, built in memory, against the reader and the validator; 0 crashes expected.
+
+Three kinds of mutation of a few seed workbooks (templates of the example's rules, blank, filled, odd):
+- bytes of the package itself (flips, cuts, inserted and repeated runs): the ZIP layer and the sniffing;
+- bytes of one XML part, re-zipped: the XML and the spreadsheet reader behind a valid ZIP;
+- cell-level edits of a sheet part, re-zipped: values, types, references and shared strings a person or a
+  broken program might leave.
+Each input goes through `read_workbook` (bytes → Submission); every batch then goes through `validate` at
+once, each submission claiming its own unit so every one's rows are checked. A crash is any exception out of
+either: the pipeline must turn every input into issues. Crashing inputs are saved for replay.
+
+    python bench/fuzz.py --count 100000          # the figure in README › Limits and guarantees
+    python bench/fuzz.py --count 300 --seed 7    # what tests/test_fuzz_bytes.py runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import random
+import re
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.read import Submission, read_workbook  # noqa: E402
+from pipeline.rules import Rules, parse_rules  # noqa: E402
+from pipeline.template import FilledValue, write_template  # noqa: E402
+from pipeline.validate import validate  # noqa: E402
+from pipeline.workspace import EXAMPLE  # noqa: E402
+
+RULES_FILE = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
+BATCH = 250
+
+
+def fuzz_rules(units: int = BATCH) -> Rules:
+    """The example's rules with `units` units F0…, so a batch's submissions never claim the same unit."""
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    data["units"] = [{"code": f"F{i}", "name": f"Đơn vị thử {i}"} for i in range(units)]
+    return parse_rules(yaml.safe_dump(data, allow_unicode=True), source="fuzz.yaml")
+
+
+def seeds(rules: Rules) -> list[bytes]:
+    """A blank template, a filled one, one with N/A, text, appraisals and evidence, all for unit F0."""
+    unit = rules.unit("F0")
+    assert unit is not None
+    criteria = list(rules.criteria())
+    filled = {c.code: FilledValue(c.max, None, "Báo cáo số 5") for c in criteria}
+    odd: dict[str, FilledValue] = {}
+    for i, c in enumerate(criteria):
+        odd[c.code] = [FilledValue("N/A"), FilledValue("8,5", Decimal(1)), FilledValue(c.max + 1, None, "=1+1"),
+                       FilledValue("đã trừ 0,5"), FilledValue(None, c.max)][i % 5]
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        for n, values in enumerate(({}, filled, odd)):
+            path = Path(folder) / f"seed{n}.xlsx"
+            write_template(rules, unit, path, filled=values)
+            out.append(path.read_bytes())
+    return out
+
+
+# ------------------------------------------------------------------------------------------ mutations
+
+_TOKENS = [b"<", b">", b"\"", b"&", b"&amp;", b"<c r=\"A1\">", b"</row>", b"t=\"s\"", b"t=\"e\"", b"t=\"b\"",
+           b"t=\"str\"", b"t=\"inlineStr\"", b"<v>", b"</v>", b"9" * 30, b"-1", b"1E+308", b"NaN", b"\x00",
+           b"\xff\xfe", "Đ".encode(), b"<![CDATA[", b"]]>", b"r=\"XFD1048576\"", b"r=\"A0\""]
+
+
+def mutate_bytes(data: bytes, rng: random.Random) -> bytes:
+    buffer = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        if not buffer:
+            break
+        kind = rng.randrange(7)
+        at = rng.randrange(len(buffer))
+        if kind == 0:
+            buffer[at] ^= 1 << rng.randrange(8)
+        elif kind == 1:
+            buffer[at] = rng.randrange(256)
+        elif kind == 2:
+            del buffer[at:at + rng.randint(1, 64)]
+        elif kind == 3:
+            buffer[at:at] = rng.choice(_TOKENS)
+        elif kind == 4:
+            span = buffer[at:at + rng.randint(1, 256)]
+            buffer[rng.randrange(len(buffer)):0] = span * rng.randint(1, 4)
+        elif kind == 5:
+            del buffer[at:]
+        else:
+            buffer[at:at + rng.randint(1, 16)] = bytes(rng.randint(1, 16))
+    return bytes(buffer)
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return {info.filename: book.read(info) for info in book.infolist()}
+
+
+def _zipped(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    # Stored, not deflated: a tenth of the fuzzing time saved; the package-byte mutations keep deflate's paths.
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as book:
+        for name, content in parts.items():
+            book.writestr(name, content)
+    return out.getvalue()
+
+
+def mutate_part(parts: dict[str, bytes], rng: random.Random) -> bytes:
+    changed = dict(parts)
+    name = rng.choice(sorted(changed))
+    roll = rng.random()
+    if roll < 0.05:
+        del changed[name]
+    elif roll < 0.08:
+        changed[name] = b""
+    else:
+        changed[name] = mutate_bytes(changed[name], rng)
+    return _zipped(changed)
+
+
+_CELL = re.compile(rb"<c r=\"([A-Z]+)([0-9]+)\"([^>]*?)(/>|>(.*?)</c>)", re.S)
+_VALUES: list[bytes] = [
+    b"<v>0</v>", b"<v>-5</v>", b"<v>1e300</v>", b"<v>99999999999999999999</v>", b"<v>0.1</v>", b"<v>NaN</v>",
+    b"<v>inf</v>", b"<v></v>", b"<v>20.000000001</v>", b"<v>1.5</v>", b"<v>45000</v>",
+]
+_TYPED: list[bytes] = [
+    b" t=\"s\"><v>0</v>", b" t=\"s\"><v>999999</v>", b" t=\"s\"><v>-1</v>", b" t=\"e\"><v>#DIV/0!</v>",
+    b" t=\"e\"><v>#N/A</v>", b" t=\"b\"><v>1</v>", b" t=\"str\"><v>N/A</v>", b" t=\"str\"><v>8,5</v>",
+    b" t=\"inlineStr\"><is><t>n/a</t></is>", b" t=\"inlineStr\"><is><t>=SUM(A1)</t></is>",
+    b" t=\"d\"><v>2024-05-08T00:00:00</v>", b"><f>1/0</f><v>0</v>", b"><f>D1</f>",
+    " t=\"inlineStr\"><is><t>Đơn vị \u200b F1 </t></is>".encode(),
+]
+
+
+def edit_cells(parts: dict[str, bytes], rng: random.Random) -> bytes:
+    """Cell-level edits of the first sheet: replace, retype, move, blank or duplicate a few cells."""
+    sheets = sorted(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    if not sheets:
+        return _zipped(parts)
+    name = sheets[0] if rng.random() < 0.8 else rng.choice(sheets)
+    xml = parts[name]
+    cells = list(_CELL.finditer(xml))
+    if not cells:
+        return _zipped(parts)
+    edits = {}
+    for match in rng.sample(cells, min(len(cells), rng.randint(1, 6))):
+        column, row, attrs = match[1], match[2], match[3]
+        attrs = re.sub(rb"\s+t=\"[^\"]*\"", b"", attrs)
+        kind = rng.randrange(6)
+        if kind == 0:
+            new = b"<c r=\"" + column + row + b"\"" + attrs + b">" + rng.choice(_VALUES) + b"</c>"
+        elif kind == 1:
+            new = b"<c r=\"" + column + row + b"\"" + attrs + rng.choice(_TYPED) + b"</c>"
+        elif kind == 2:
+            new = b"<c r=\"" + column + row + b"\"" + attrs + b"/>"
+        elif kind == 3:  # a reference that disagrees with the cell's place
+            target = rng.choice([b"A1", b"ZZ9", b"XFD1048576", column + str(int(row) + 1).encode(), b"B0"])
+            new = match[0].replace(b"r=\"" + column + row + b"\"", b"r=\"" + target + b"\"", 1)
+        elif kind == 4:
+            new = match[0] * 2
+        else:
+            new = b""
+        edits[match.span()] = new
+    rebuilt, last = bytearray(), 0
+    for (start, end), new in sorted(edits.items()):
+        rebuilt += xml[last:start] + new
+        last = end
+    rebuilt += xml[last:]
+    changed = dict(parts)
+    changed[name] = bytes(rebuilt)
+    if rng.random() < 0.2 and "xl/sharedStrings.xml" in changed:
+        changed["xl/sharedStrings.xml"] = mutate_bytes(changed["xl/sharedStrings.xml"], rng)
+    return _zipped(changed)
+
+
+# ------------------------------------------------------------------------------------------------ run
+
+def check_batch(rules: Rules, batch: list[bytes], first: int) -> list[tuple[int, str]]:
+    """Read each input, then validate the batch; every exception is a crash, with the input's number."""
+    crashes: list[tuple[int, str]] = []
+    submissions: list[tuple[int, Submission]] = []
+    for n, data in enumerate(batch):
+        submission = Submission(f"F{n}.xlsx")
+        try:
+            read_workbook(submission, data)
+        except Exception:
+            crashes.append((first + n, traceback.format_exc()))
+            continue
+        # Each claims its own unit: one file per unit, so validation checks every file's rows.
+        if submission.unit_code == "F0":
+            submission.unit_code = f"F{n}"
+        if submission.identity.get("unit_code") == "F0":
+            submission.identity["unit_code"] = f"F{n}"
+        submissions.append((n, submission))
+    try:
+        validate(rules, [s for _, s in submissions], expect_every_unit=False)
+    except Exception:
+        for n, submission in submissions:  # which input: each alone (a crash is rare, so this is too)
+            submission.issues.clear()
+            try:
+                validate(rules, [submission], expect_every_unit=False)
+            except Exception:
+                crashes.append((first + n, traceback.format_exc()))
+    return crashes
+
+
+_STATE: dict[str, object] = {}
+
+
+def _start_worker() -> None:
+    rules = fuzz_rules()
+    seed_bytes = seeds(rules)
+    _STATE.update(rules=rules, seeds=seed_bytes, parts=[_parts(s) for s in seed_bytes])
+
+
+def _chunk(job: tuple[int, int, int]) -> tuple[int, dict[str, int], list[tuple[int, str, bytes]]]:
+    """One batch: its own random generator (seed, chunk), so the inputs do not depend on the workers."""
+    seed, chunk, size = job
+    if not _STATE:
+        _start_worker()
+    rules, seed_bytes, seed_parts = _STATE["rules"], _STATE["seeds"], _STATE["parts"]
+    assert isinstance(rules, Rules) and isinstance(seed_bytes, list) and isinstance(seed_parts, list)
+    rng = random.Random(f"{seed}-{chunk}")
+    kinds = {"bytes": 0, "part": 0, "cells": 0}
+    batch = []
+    for _ in range(size):
+        which = rng.randrange(len(seed_bytes))
+        roll = rng.random()
+        if roll < 0.3:
+            kinds["bytes"] += 1
+            batch.append(mutate_bytes(seed_bytes[which], rng))
+        elif roll < 0.55:
+            kinds["part"] += 1
+            batch.append(mutate_part(seed_parts[which], rng))
+        else:
+            kinds["cells"] += 1
+            batch.append(edit_cells(seed_parts[which], rng))
+    first = chunk * BATCH
+    found = check_batch(rules, batch, first)
+    return size, kinds, [(number, trace, batch[number - first]) for number, trace in found]
+
+
+def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--workers", type=int, default=2, help="processes (1: in this one)")
+    parser.add_argument("--crashes", type=Path, default=ROOT / "bench" / "fuzz-crashes",
+                        help="where crashing inputs are saved for replay")
+    options = parser.parse_args(argv)
+    jobs = [(options.seed, chunk, min(BATCH, options.count - chunk * BATCH))
+            for chunk in range((options.count + BATCH - 1) // BATCH)]
+    started = time.perf_counter()
+    crashes: list[tuple[int, str]] = []
+    kinds = {"bytes": 0, "part": 0, "cells": 0}
+    done = 0
+    pool = multiprocessing.get_context("spawn").Pool(options.workers, _start_worker) if options.workers > 1 else None
+    try:
+        results = pool.imap_unordered(_chunk, jobs) if pool else map(_chunk, jobs)
+        for size, chunk_kinds, found in results:
+            for key, value in chunk_kinds.items():
+                kinds[key] += value
+            for number, trace, data in found:
+                options.crashes.mkdir(parents=True, exist_ok=True)
+                (options.crashes / f"crash-{options.seed}-{number}.xlsx").write_bytes(data)
+                say(f"CRASH at input {number}:\n{trace}")
+                crashes.append((number, trace))
+            before, done = done, done + size
+            if done // 10_000 != before // 10_000:
+                say(f"{done:>7} inputs, {len(crashes)} crashes, {time.perf_counter() - started:.0f} s")
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
+    elapsed = time.perf_counter() - started
+    say(f"fuzz: {done} inputs ({kinds['bytes']} package bytes, {kinds['part']} part bytes, "
+        f"{kinds['cells']} cell edits) from 3 seeds, seed {options.seed}, {options.workers} worker(s): "
+        f"{len(crashes)} crashes in {elapsed:.0f} s")
+    return 1 if crashes else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""A few hundred of `make fuzz`'s mutated submissions, so the fuzzer cannot rot and the commonest crashes
+are caught by `make test`; the long run (10⁵ inputs) is `make fuzz`."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+FUZZ = Path(__file__).resolve().parent.parent / "bench" / "fuzz.py"
+
+
+@pytest.fixture(scope="module")
+def fuzz():
+    spec = importlib.util.spec_from_file_location("bench_fuzz", FUZZ)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[spec.name]
+
+
+@pytest.mark.slow
+def test_mutated_submissions_never_crash_the_reader_or_the_validator(fuzz, tmp_path):
+    said: list[str] = []
+    code = fuzz.main(["--count", "300", "--seed", "7", "--workers", "1", "--crashes", str(tmp_path)],
+                     say=said.append)
+    assert code == 0, "\n".join(said)
+    assert said[-1].startswith("fuzz: 300 inputs (") and ": 0 crashes in " in said[-1]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("written", ["", "x", "9" * 40, "-3"])
+def test_a_damaged_identity_header_row_is_not_a_crash(fuzz, written):
+    """Found by make fuzz: an identity sheet whose header row is not a number ended in an internal error."""
+    from pipeline.read import Submission, read_workbook
+    from pipeline.validate import validate
+
+    rules = fuzz.fuzz_rules(units=2)
+    submission = Submission("F0.xlsx")
+    read_workbook(submission, fuzz.seeds(rules)[1])
+    assert submission.identity["header_row"].isdigit()
+    submission.identity["header_row"] = written
+    validation = validate(rules, [submission], expect_every_unit=False)
+    assert validation.used["F0"] is submission
