@@ -48,3 +48,33 @@ def test_a_damaged_identity_header_row_is_not_a_crash(fuzz, written):
     submission.identity["header_row"] = written
     validation = validate(rules, [submission], expect_every_unit=False)
     assert validation.used["F0"] is submission
+
+
+def test_a_damaged_zip_version_field_is_a_corrupt_file(fuzz):
+    """Found by make fuzz: zipfile's NotImplementedError for an impossible "version needed" ended in a crash."""
+    from pipeline.read import Submission, read_workbook
+
+    data = bytearray(fuzz.seeds(fuzz.fuzz_rules(units=2))[0])
+    central = data.index(b"PK\x01\x02")
+    data[central + 6:central + 8] = (97).to_bytes(2, "little")  # version 9.7 needed to extract
+    submission = Submission("F0.xlsx")
+    read_workbook(submission, bytes(data))
+    assert [i.code for i in submission.issues] == ["corrupt-file"]
+    assert "version 9.7" in submission.issues[0].params["detail"]
+
+
+def test_a_damaged_mimetype_member_is_not_a_crash(fuzz):
+    import io
+    import zipfile
+
+    from pipeline.read import Submission, read_workbook
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet" * 20)
+    data = bytearray(buffer.getvalue())
+    start = data.index(b"mimetype") + len(b"mimetype")
+    data[start:start + 8] = b"\xff" * 8  # the deflated stream, broken
+    submission = Submission("a.ods")
+    read_workbook(submission, bytes(data))
+    assert submission.issues and submission.issues[0].code in ("corrupt-file", "not-excel")
