@@ -180,9 +180,8 @@ def output_error(error: BaseException, path: Path, lang: str) -> OutputError:
     cause = error.args[0] if _is_xlsxwriter_error(error) and error.args else error
     number = cause.errno if isinstance(cause, OSError) else None
     key = _ERRNO_KEYS.get(number) if number is not None else None
-    if isinstance(cause, OSError) and cause.filename and Path(str(cause.filename)).is_file() \
-            and number in (errno.ENOTDIR, errno.EEXIST):
-        path = Path(str(cause.filename))
+    if number in (errno.ENOTDIR, errno.EEXIST):  # name the file that stands where a folder should be
+        path = next((p for p in (path, *path.parents) if p.is_file()), path)
     if key:
         return OutputError(text(lang, key, path=str(path)))
     reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)

@@ -143,7 +143,8 @@ def test_output_folder_under_a_file(tmp_path, sample_input):
     blocker = tmp_path / "notes.txt"
     blocker.write_text("x")
     result = run_sample(sample_input, blocker / "output", "--lang", "vi")
-    assert result.exit_code == 2 and "không phải thư mục" in result.stderr
+    assert result.exit_code == 2
+    assert f"Không ghi được vào {blocker}: đây là một tệp, không phải thư mục" in result.stderr
 
 
 def test_a_missing_output_folder_is_made(tmp_path, sample_input):
