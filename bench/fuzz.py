@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import multiprocessing
+import os
 import random
 import re
 import sys
@@ -26,6 +27,8 @@ import time
 import traceback
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from pathlib import Path
 
@@ -186,11 +189,20 @@ def edit_cells(parts: dict[str, bytes], rng: random.Random) -> bytes:
 
 # ------------------------------------------------------------------------------------------------ run
 
-def check_batch(rules: Rules, batch: list[bytes], first: int) -> list[tuple[int, str]]:
-    """Read each input, then validate the batch; every exception is a crash, with the input's number."""
+def check_batch(rules: Rules, batch: list[bytes], first: int, *, marker: Path | None = None,
+                ) -> list[tuple[int, str]]:
+    """Read each input, then validate the batch; every exception is a crash, with the input's number.
+
+    An empty input is skipped (one that took a process down before). `marker` gets "<batch> <input>" before
+    each input is read, so a process that dies leaves word of which input killed it.
+    """
     crashes: list[tuple[int, str]] = []
     submissions: list[tuple[int, Submission]] = []
     for n, data in enumerate(batch):
+        if not data:
+            continue
+        if marker is not None:
+            marker.write_text(f"{first // BATCH} {n}")
         submission = Submission(f"F{n}.xlsx")
         try:
             read_workbook(submission, data)
@@ -203,6 +215,8 @@ def check_batch(rules: Rules, batch: list[bytes], first: int) -> list[tuple[int,
         if submission.identity.get("unit_code") == "F0":
             submission.identity["unit_code"] = f"F{n}"
         submissions.append((n, submission))
+    if marker is not None:
+        marker.write_text(f"{first // BATCH} -1")
     try:
         validate(rules, [s for _, s in submissions], expect_every_unit=False)
     except Exception:
@@ -224,13 +238,12 @@ def _start_worker() -> None:
     _STATE.update(rules=rules, seeds=seed_bytes, parts=[_parts(s) for s in seed_bytes])
 
 
-def _chunk(job: tuple[int, int, int]) -> tuple[int, dict[str, int], list[tuple[int, str, bytes]]]:
-    """One batch: its own random generator (seed, chunk), so the inputs do not depend on the workers."""
-    seed, chunk, size = job
+def _batch(seed: int, chunk: int, size: int) -> tuple[list[bytes], dict[str, int]]:
+    """One batch's inputs: their own random generator (seed, chunk), so they do not depend on the workers."""
     if not _STATE:
         _start_worker()
-    rules, seed_bytes, seed_parts = _STATE["rules"], _STATE["seeds"], _STATE["parts"]
-    assert isinstance(rules, Rules) and isinstance(seed_bytes, list) and isinstance(seed_parts, list)
+    seed_bytes, seed_parts = _STATE["seeds"], _STATE["parts"]
+    assert isinstance(seed_bytes, list) and isinstance(seed_parts, list)
     rng = random.Random(f"{seed}-{chunk}")
     kinds = {"bytes": 0, "part": 0, "cells": 0}
     batch = []
@@ -246,43 +259,87 @@ def _chunk(job: tuple[int, int, int]) -> tuple[int, dict[str, int], list[tuple[i
         else:
             kinds["cells"] += 1
             batch.append(edit_cells(seed_parts[which], rng))
+    return batch, kinds
+
+
+Job = tuple[int, int, int, frozenset[int], str]  # seed, chunk, size, inputs to skip, in-flight folder
+
+
+def _chunk(job: Job) -> tuple[int, dict[str, int], list[tuple[int, str, bytes]]]:
+    seed, chunk, size, skip, inflight = job
+    batch, kinds = _batch(seed, chunk, size)
+    rules = _STATE["rules"]
+    assert isinstance(rules, Rules)
     first = chunk * BATCH
-    found = check_batch(rules, batch, first)
+    # A native library that aborts takes the process with it: say which input is being read, for the parent.
+    marker = Path(inflight) / f"{os.getpid()}"
+    kept = [data if n not in skip else b"" for n, data in enumerate(batch)]
+    found = check_batch(rules, kept, first, marker=marker)
+    marker.unlink(missing_ok=True)
     return size, kinds, [(number, trace, batch[number - first]) for number, trace in found]
+
+
+def _probe(seed: int, chunk: int, index: int) -> None:
+    """Read one input alone (in a process of its own): does it take the process down?"""
+    batch, _ = _batch(seed, chunk, BATCH)
+    read_workbook(Submission("probe.xlsx"), batch[index])
+
+
+def _takes_the_process_down(seed: int, chunk: int, index: int) -> bool:
+    process = multiprocessing.get_context("spawn").Process(target=_probe, args=(seed, chunk, index))
+    process.start()
+    process.join()
+    return process.exitcode not in (0, None)
 
 
 def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--workers", type=int, default=2, help="processes (1: in this one)")
+    parser.add_argument("--workers", type=int, default=2, help="processes")
     parser.add_argument("--crashes", type=Path, default=ROOT / "bench" / "fuzz-crashes",
                         help="where crashing inputs are saved for replay")
     options = parser.parse_args(argv)
-    jobs = [(options.seed, chunk, min(BATCH, options.count - chunk * BATCH))
-            for chunk in range((options.count + BATCH - 1) // BATCH)]
     started = time.perf_counter()
     crashes: list[tuple[int, str]] = []
     kinds = {"bytes": 0, "part": 0, "cells": 0}
     done = 0
-    pool = multiprocessing.get_context("spawn").Pool(options.workers, _start_worker) if options.workers > 1 else None
-    try:
-        results = pool.imap_unordered(_chunk, jobs) if pool else map(_chunk, jobs)
-        for size, chunk_kinds, found in results:
-            for key, value in chunk_kinds.items():
-                kinds[key] += value
-            for number, trace, data in found:
-                options.crashes.mkdir(parents=True, exist_ok=True)
-                (options.crashes / f"crash-{options.seed}-{number}.xlsx").write_bytes(data)
-                say(f"CRASH at input {number}:\n{trace}")
-                crashes.append((number, trace))
-            before, done = done, done + size
-            if done // 10_000 != before // 10_000:
-                say(f"{done:>7} inputs, {len(crashes)} crashes, {time.perf_counter() - started:.0f} s")
-    finally:
-        if pool:
-            pool.close()
-            pool.join()
+
+    def crashed(number: int, trace: str, data: bytes) -> None:
+        options.crashes.mkdir(parents=True, exist_ok=True)
+        (options.crashes / f"crash-{options.seed}-{number}.xlsx").write_bytes(data)
+        say(f"CRASH at input {number}:\n{trace}")
+        crashes.append((number, trace))
+
+    skips: dict[int, set[int]] = {}
+    pending = set(range((options.count + BATCH - 1) // BATCH))
+    with tempfile.TemporaryDirectory() as inflight:
+        while pending:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(options.workers, mp_context=context, initializer=_start_worker) as pool:
+                futures = {pool.submit(_chunk, (options.seed, chunk, min(BATCH, options.count - chunk * BATCH),
+                                                frozenset(skips.get(chunk, ())), inflight)): chunk
+                           for chunk in sorted(pending)}
+                try:
+                    for future in as_completed(futures):
+                        size, chunk_kinds, found = future.result()
+                        for key, value in chunk_kinds.items():
+                            kinds[key] += value
+                        for number, trace, data in found:
+                            crashed(number, trace, data)
+                        pending.discard(futures[future])
+                        before, done = done, done + size
+                        if done // 10_000 != before // 10_000:
+                            say(f"{done:>7} inputs, {len(crashes)} crashes, {time.perf_counter() - started:.0f} s")
+                except BrokenProcessPool:
+                    pass  # a worker died: find the input below, then go on with the batches left
+            for marker in list(Path(inflight).iterdir()):
+                chunk, index = (int(x) for x in marker.read_text().split())
+                marker.unlink()
+                if index >= 0 and _takes_the_process_down(options.seed, chunk, index):
+                    batch, _ = _batch(options.seed, chunk, BATCH)
+                    crashed(chunk * BATCH + index, "the process died (a native library aborted)", batch[index])
+                    skips.setdefault(chunk, set()).add(index)
     elapsed = time.perf_counter() - started
     say(f"fuzz: {done} inputs ({kinds['bytes']} package bytes, {kinds['part']} part bytes, "
         f"{kinds['cells']} cell edits) from 3 seeds, seed {options.seed}, {options.workers} worker(s): "
