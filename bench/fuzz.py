@@ -202,7 +202,7 @@ def check_batch(rules: Rules, batch: list[bytes], first: int, *, marker: Path | 
         if not data:
             continue
         if marker is not None:
-            marker.write_text(f"{first // BATCH} {n}")
+            _note(marker, first // BATCH, n)
         submission = Submission(f"F{n}.xlsx")
         try:
             read_workbook(submission, data)
@@ -216,7 +216,7 @@ def check_batch(rules: Rules, batch: list[bytes], first: int, *, marker: Path | 
             submission.identity["unit_code"] = f"F{n}"
         submissions.append((n, submission))
     if marker is not None:
-        marker.write_text(f"{first // BATCH} -1")
+        _note(marker, first // BATCH, -1)
     try:
         validate(rules, [s for _, s in submissions], expect_every_unit=False)
     except Exception:
@@ -230,6 +230,14 @@ def check_batch(rules: Rules, batch: list[bytes], first: int, *, marker: Path | 
 
 
 _STATE: dict[str, object] = {}
+
+
+def _note(marker: Path, chunk: int, index: int) -> None:
+    """Overwrite the marker in place, fixed width: never found empty or half written, whenever the process dies."""
+    handle = _STATE.get("marker")
+    if not isinstance(handle, int):
+        handle = _STATE["marker"] = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.pwrite(handle, f"{chunk:09d} {index:09d}".encode(), 0)
 
 
 def _start_worker() -> None:
@@ -275,7 +283,7 @@ def _chunk(job: Job) -> tuple[int, dict[str, int], list[tuple[int, str, bytes]]]
     marker = Path(inflight) / f"{os.getpid()}"
     kept = [data if n not in skip else b"" for n, data in enumerate(batch)]
     found = check_batch(rules, kept, first, marker=marker)
-    marker.unlink(missing_ok=True)
+    _note(marker, chunk, -2)  # done with this batch
     return size, kinds, [(number, trace, batch[number - first]) for number, trace in found]
 
 
@@ -334,9 +342,10 @@ def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -
                 except BrokenProcessPool:
                     pass  # a worker died: find the input below, then go on with the batches left
             for marker in list(Path(inflight).iterdir()):
-                chunk, index = (int(x) for x in marker.read_text().split())
+                noted = marker.read_text().split()
                 marker.unlink()
-                if index >= 0 and _takes_the_process_down(options.seed, chunk, index):
+                chunk, index = (int(x) for x in noted) if len(noted) == 2 else (-1, -1)
+                if chunk in pending and index >= 0 and _takes_the_process_down(options.seed, chunk, index):
                     batch, _ = _batch(options.seed, chunk, BATCH)
                     crashed(chunk * BATCH + index, "the process died (a native library aborted)", batch[index])
                     skips.setdefault(chunk, set()).add(index)

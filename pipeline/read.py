@@ -311,8 +311,10 @@ def _saved_at(archive: zipfile.ZipFile, kind: str) -> str | None:
     return found[1].decode("ascii") if found else None
 
 
-_CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
-_ROW_REFERENCE = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,7})\"")
+# Loose on purpose (make fuzz found r='…', r = "…" and ten-digit rows slipping past a strict pattern into
+# calamine, which then asked for a terabyte): any length, either quote, spaces around "=".
+_CELL_REFERENCE = re.compile(rb"<c\b[^>]*?\br\s*=\s*[\"']\s*([A-Za-z]*)([0-9]*)")
+_ROW_REFERENCE = re.compile(rb"<row\b[^>]*?\br\s*=\s*[\"']\s*([0-9]*)")
 
 
 def _xlsx_extent(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tuple[int, int]:
@@ -329,12 +331,12 @@ def _xlsx_extent(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tu
         unreferenced = part.count(b"<c>") + part.count(b"<c/>")
         for letters, digits in _CELL_REFERENCE.findall(part):
             column = 0
-            for letter in letters:
+            for letter in letters[:8].upper():
                 column = column * 26 + letter - 64
             columns = max(columns, column)
-            rows = max(rows, int(digits))
+            rows = max(rows, int(digits[:12] or 0))
         for digits in _ROW_REFERENCE.findall(part):
-            rows = max(rows, int(digits))
+            rows = max(rows, int(digits[:12] or 0))
         rows = max(rows, part.count(b"<row"))
         columns = max(columns, unreferenced)
     return rows, columns

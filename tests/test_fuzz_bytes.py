@@ -78,3 +78,20 @@ def test_a_damaged_mimetype_member_is_not_a_crash(fuzz):
     submission = Submission("a.ods")
     read_workbook(submission, bytes(data))
     assert submission.issues and submission.issues[0].code in ("corrupt-file", "not-excel")
+
+
+@pytest.mark.parametrize("reference", [b'r="A9999999999999999999999999999994"', b"r='A900000'", b'r = "A900000"',
+                                       b'r="AAAA1"', b'r="xfd1"'])
+def test_a_cell_reference_far_away_is_refused_before_calamine_reads_it(fuzz, reference):
+    """Found by make fuzz: a 30-digit row number slipped past the extent check; calamine then asked for
+    1.2 TB and aborted the process. Every spelling XML allows is measured now."""
+    from pipeline.read import Submission, read_workbook
+
+    parts = fuzz._parts(fuzz.seeds(fuzz.fuzz_rules(units=2))[0])
+    sheet = parts["xl/worksheets/sheet2.xml"]
+    first = sheet.index(b'<c r="')
+    end = sheet.index(b'"', first + 6) + 1
+    parts["xl/worksheets/sheet2.xml"] = sheet[:first + 3] + reference + sheet[end:]
+    submission = Submission("F0.xlsx")
+    read_workbook(submission, fuzz._zipped(parts))
+    assert [i.code for i in submission.issues] in (["too-many-rows"], ["too-many-columns"])
