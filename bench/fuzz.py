@@ -321,24 +321,38 @@ def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -
 
     skips: dict[int, set[int]] = {}
     pending = set(range((options.count + BATCH - 1) // BATCH))
+
+    def size_of(chunk: int) -> int:
+        return min(BATCH, options.count - chunk * BATCH)
+
+    def take(result: tuple[int, dict[str, int], list[tuple[int, str, bytes]]]) -> None:
+        nonlocal done
+        size, chunk_kinds, found = result
+        for key, value in chunk_kinds.items():
+            kinds[key] += value
+        for number, trace, data in found:
+            crashed(number, trace, data)
+        before, done = done, done + size
+        if done // 10_000 != before // 10_000:
+            say(f"{done:>7} inputs, {len(crashes)} crashes, {time.perf_counter() - started:.0f} s")
+
     with tempfile.TemporaryDirectory() as inflight:
+        if options.workers <= 1:  # in this process: what make test runs (a dying reader would take it along)
+            _start_worker()
+            for chunk in sorted(pending):
+                take(_chunk((options.seed, chunk, size_of(chunk), frozenset(), inflight)))
+            pending.clear()
         while pending:
+            left = len(pending)
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(options.workers, mp_context=context, initializer=_start_worker) as pool:
-                futures = {pool.submit(_chunk, (options.seed, chunk, min(BATCH, options.count - chunk * BATCH),
+                futures = {pool.submit(_chunk, (options.seed, chunk, size_of(chunk),
                                                 frozenset(skips.get(chunk, ())), inflight)): chunk
                            for chunk in sorted(pending)}
                 try:
                     for future in as_completed(futures):
-                        size, chunk_kinds, found = future.result()
-                        for key, value in chunk_kinds.items():
-                            kinds[key] += value
-                        for number, trace, data in found:
-                            crashed(number, trace, data)
+                        take(future.result())
                         pending.discard(futures[future])
-                        before, done = done, done + size
-                        if done // 10_000 != before // 10_000:
-                            say(f"{done:>7} inputs, {len(crashes)} crashes, {time.perf_counter() - started:.0f} s")
                 except BrokenProcessPool:
                     pass  # a worker died: find the input below, then go on with the batches left
             for marker in list(Path(inflight).iterdir()):
@@ -349,6 +363,11 @@ def main(argv: list[str] | None = None, *, say: Callable[[str], None] = print) -
                     batch, _ = _batch(options.seed, chunk, BATCH)
                     crashed(chunk * BATCH + index, "the process died (a native library aborted)", batch[index])
                     skips.setdefault(chunk, set()).add(index)
+                    left = -1
+            if pending and len(pending) == left:  # no batch finished, no input to blame: stop, never loop
+                crashes.append((-1, "worker processes die without a cause found"))
+                say("CRASH: worker processes die without a cause found; run with --workers 1")
+                break
     elapsed = time.perf_counter() - started
     say(f"fuzz: {done} inputs ({kinds['bytes']} package bytes, {kinds['part']} part bytes, "
         f"{kinds['cells']} cell edits) from 3 seeds, seed {options.seed}, {options.workers} worker(s): "
