@@ -323,8 +323,12 @@ def test_outputs_show_what_the_cell_holds(folder, tmp_path):
     result = _case(folder, {"D17": "#DIV/0!", "E9": "=D9-1"})
     written = write_outputs(result, tmp_path / "out")
     workbook = written.workbook
-    texts = {str(cell.value) for sheet in openpyxl.load_workbook(workbook, read_only=True).worksheets
-             for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    try:  # a read-only workbook keeps its file open until closed
+        texts = {str(cell.value) for sheet in book.worksheets
+                 for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    finally:
+        book.close()
     assert not any("CellNote" in value for value in texts)
     assert any("#DIV/0!" in value for value in texts) and any("=D9-1" in value for value in texts)
 
