@@ -196,6 +196,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind is None:
         return
     submission.format = kind
+    submission.saved_at = saved_at(data, kind)
     if kind in ("xls", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
@@ -270,7 +271,6 @@ def _sniff_zip(submission: Submission, data: bytes) -> str | None:
                 submission.issue("xml-entities")
                 return None
             extent = _ods_extent(archive) if kind == "ods" else _xlsx_extent(archive, members)
-            submission.saved_at = _saved_at(archive, kind)
         except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
             submission.issue("corrupt-file", params={"detail": _short(error)})
             return None
@@ -299,15 +299,19 @@ _SAVED_AT = {"docProps/core.xml": re.compile(rb"<dcterms:modified\b[^>]*>\s*([0-
 _SAVED_AT_MAX_BYTES = 64 * 1024
 
 
-def _saved_at(archive: zipfile.ZipFile, kind: str) -> str | None:
+def saved_at(data: bytes, kind: str) -> str | None:
+    """The save time a workbook's program wrote inside it (ISO 8601, as written), or None (.xls, damaged)."""
+    if kind == "xls":
+        return None
     part = "meta.xml" if kind == "ods" else "docProps/core.xml"
     try:
-        member = archive.getinfo(part)
-    except KeyError:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = archive.getinfo(part)
+            if member.file_size > _SAVED_AT_MAX_BYTES:
+                return None
+            found = _SAVED_AT[part].search(archive.read(member))
+    except Exception:  # KeyError (no such part), BadZipFile, zlib.error …: the time is then unknown
         return None
-    if member.file_size > _SAVED_AT_MAX_BYTES:
-        return None
-    found = _SAVED_AT[part].search(archive.read(member))
     return found[1].decode("ascii") if found else None
 
 
