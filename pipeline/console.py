@@ -16,7 +16,7 @@ from pipeline.run import RunResult
 from pipeline.validate import UnitStatus
 from pipeline.write import Written
 
-MAX_LINES_PER_FILE = 12  # the workbook's Issues sheet has them all; the terminal stays readable
+MAX_LINES_PER_FILE = 12  # per file in `run`'s report: the workbook's Issues sheet has them all
 
 
 def _width(value: str) -> int:
@@ -38,8 +38,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: frozense
     return "\n".join(lines)
 
 
-def render_issues(issues: list[Issue], lang: str) -> str:
-    """Issues grouped by file (then the ones about no file), errors first, capped per file."""
+def render_issues(issues: list[Issue], lang: str, *, limit: int | None = None,
+                  more_key: str = "report.more_issues") -> str:
+    """Issues grouped by file (then the ones about no file), errors first; `limit` lines per file at most."""
     if not issues:
         return text(lang, "report.no_issues")
     groups: dict[str, list[Issue]] = defaultdict(list)
@@ -53,20 +54,41 @@ def render_issues(issues: list[Issue], lang: str) -> str:
         heading = file or "—"
         if file and units:
             heading += f" ({', '.join(units)})"
-        counts = [f"{errors} {text(lang, 'report.errors')}"] if errors else []
-        counts += [f"{warnings} {text(lang, 'report.warnings')}"] if warnings else []
+        counts = [text(lang, "report.error_count", count=errors)] if errors else []
+        counts += [text(lang, "report.warning_count", count=warnings)] if warnings else []
         lines.append(f"{heading}: {', '.join(counts)}" if counts else heading)
-        for issue in group[:MAX_LINES_PER_FILE]:
+        shown = group if limit is None else group[:limit]
+        for issue in shown:
             mark = {"error": "x", "warning": "!", "info": "·"}[issue.severity]
             lines.append(f"  {mark} [{issue.code}] {issue.message(lang)}")
-        if len(group) > MAX_LINES_PER_FILE:
-            lines.append(f"  … +{len(group) - MAX_LINES_PER_FILE}")
+        if len(group) > len(shown):
+            lines.append(text(lang, more_key, count=len(group) - len(shown)))
     return "\n".join(lines)
 
 
-def render_run(result: RunResult, written: Written | None = None) -> str:
-    """The terminal report of a run: the ranking, the unranked units, every issue, what was written."""
+def summary_line(issues: list[Issue], lang: str) -> str:
+    """`2 errors, 1 warning in 2 files.`: the one line that sums up the problems found."""
+    errors = sum(i.severity == "error" for i in issues)
+    warnings = sum(i.severity == "warning" for i in issues)
+    files = len({i.file for i in issues if i.file and i.severity != "info"})
+    return text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files)
+
+
+def problems(issues: list[Issue]) -> list[Issue]:
+    """The issues that are problems (errors and warnings), without the informational lines."""
+    return [i for i in issues if i.severity in ("error", "warning")]
+
+
+def render_run(result: RunResult, written: Written | None = None, *, quiet: bool = False) -> str:
+    """The terminal report of a run: the ranking, the unranked units, every issue, what was written.
+
+    `quiet`: only the problems and the one-line summary.
+    """
     rules, lang = result.rules, result.lang
+    if quiet:
+        found = problems(result.issues)
+        shown = [render_issues(found, lang, limit=MAX_LINES_PER_FILE)] if found else []
+        return "\n".join([*shown, summary_line(result.issues, lang)])
     parts = [text(lang, "report.title", year=rules.year), rules.bloc, ""]
     rows = []
     for placed in result.ranked:
@@ -87,11 +109,9 @@ def render_run(result: RunResult, written: Written | None = None) -> str:
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
         parts += [f"  {u.code:<8} {u.name} — {text(lang, 'status.' + result.status[u.code])}" for u in unranked]
-    parts += ["", render_issues(result.issues, lang), ""]
-    errors = sum(i.severity == "error" for i in result.issues)
-    warnings = sum(i.severity == "warning" for i in result.issues)
-    files = len({i.file for i in result.issues if i.file and i.severity != "info"})
-    parts.append(text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files))
+    # The terminal stays readable at a province's scale: the workbook's Issues sheet has every line.
+    parts += ["", render_issues(result.issues, lang, limit=MAX_LINES_PER_FILE), ""]
+    parts.append(summary_line(result.issues, lang))
     for path in written.paths if written else ():
         parts.append(text(lang, "report.written", path=str(path)))
     for name, path in (written.kept_previous if written else {}).items():
@@ -105,10 +125,17 @@ def render_run(result: RunResult, written: Written | None = None) -> str:
     return "\n".join(parts)
 
 
-def render_check(issues: list[Issue], files: list[str], lang: str) -> str:
-    if not any(i.severity in ("error", "warning") for i in issues):
-        return "\n".join(text(lang, "report.check_ok", file=f) for f in files)
-    return render_issues(issues, lang)
+def render_check(issues: list[Issue], files: list[str], lang: str, *, limit: int | None = None,
+                 quiet: bool = False) -> str:
+    """Every problem of the checked files (`limit` per file if given), then the one-line summary."""
+    found = problems(issues)
+    if quiet:
+        body = [render_issues(found, lang, limit=limit, more_key="report.more_issues_check")] if found else []
+    elif found:
+        body = [render_issues(issues, lang, limit=limit, more_key="report.more_issues_check")]
+    else:
+        body = [text(lang, "report.check_ok", file=f) for f in files]
+    return "\n".join([*body, summary_line(issues, lang)])
 
 
 def _item(rules: Rules, criterion: Criterion, lang: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from decimal import Decimal
@@ -43,9 +44,22 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+# `{count|file|files}`: the word for one, or for any other number, of the parameter `count`.
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
 def placeholders(template: str) -> set[str]:
     """The `{name}` fields a text expects, so tests can hold the two languages to the same ones."""
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+    plain = _PLURAL.sub(lambda match: "{" + match[1] + "}", template)
+    return {field for _, field, _, _ in string.Formatter().parse(plain) if field}
+
+
+def plural(count: Any, one: str, other: str) -> str:
+    """`one` for exactly 1 (1 file, 1 point), `other` for any other number (0 files, 0.5 points, 2 files)."""
+    try:
+        return one if count == 1 and not isinstance(count, bool) else other
+    except TypeError:
+        return other
 
 
 def format_number(value: Decimal | Fraction | float | int, lang: str, decimals: int | None = None) -> str:
@@ -69,6 +83,8 @@ def format_number(value: Decimal | Fraction | float | int, lang: str, decimals: 
 def text(lang: str, key: str, /, **params: Any) -> str:
     """The text for `key` in `lang`, with numbers written the way that language writes them."""
     template = catalogue(lang)[key]
+    if "|" in template:
+        template = _PLURAL.sub(lambda match: plural(params.get(match[1]), match[2], match[3]), template)
     return template.format(**{name: _shown(value, lang) for name, value in params.items()})
 
 

@@ -7,7 +7,10 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 
 from __future__ import annotations
 
+import io
 import json
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,6 +64,7 @@ class Submission:
     sha256: str = ""
     size: int = 0
     modified: float = 0.0
+    saved_at: str | None = None  # the save time the program wrote inside the file (ISO 8601), if any
     format: str | None = None  # xlsx, xlsm, xlsb, xls, ods
     identity: dict[str, str] = field(default_factory=dict)  # from the template's identity sheet
     sheet: str | None = None
@@ -112,6 +116,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
     if kind is None:
         return
     submission.format = kind
+    submission.saved_at = saved_at(data, kind)
     if kind in ("xls", "xlsb", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
@@ -162,6 +167,29 @@ def _sniff_zip(submission: Submission, data: bytes) -> str | None:
     if verdict.refusal is not None:
         submission.issue(verdict.refusal, params=verdict.params)
     return verdict.kind
+
+
+# Where a workbook's program records when it last saved it: Excel and xlsxwriter in docProps/core.xml,
+# LibreOffice in meta.xml. Read from the archive already open, a few kilobytes at most.
+_SAVED_AT = {"docProps/core.xml": re.compile(rb"<dcterms:modified\b[^>]*>\s*([0-9T:.+Z-]{10,40})\s*<"),
+             "meta.xml": re.compile(rb"<dc:date>\s*([0-9T:.+Z-]{10,40})\s*<")}
+_SAVED_AT_MAX_BYTES = 64 * 1024
+
+
+def saved_at(data: bytes, kind: str) -> str | None:
+    """The save time a workbook's program wrote inside it (ISO 8601, as written), or None (.xls, damaged)."""
+    if kind == "xls":
+        return None
+    part = "meta.xml" if kind == "ods" else "docProps/core.xml"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            member = archive.getinfo(part)
+            if member.file_size > _SAVED_AT_MAX_BYTES:
+                return None
+            found = _SAVED_AT[part].search(archive.read(member))
+    except Exception:  # KeyError (no such part), BadZipFile, zlib.error …: the time is then unknown
+        return None
+    return found[1].decode("ascii") if found else None
 
 
 # ---------------------------------------------------------------------------------- reading the sheets

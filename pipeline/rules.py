@@ -6,8 +6,10 @@ every mistake with its line, so the secretary fixes them all in one pass.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -303,7 +305,11 @@ class _Checker:
         if node is None:
             return default
         if not isinstance(node.value, Decimal):  # YAML's true/false arrive as bool, never as Decimal
-            self.problem(path, node, "not_a_number", value=node.value)
+            comma = _DECIMAL_COMMA.fullmatch(node.value.strip()) if isinstance(node.value, str) else None
+            if comma:  # 4,5 as a Vietnamese writes it: YAML only knows the point
+                self.problem(path, node, "decimal_comma", value=node.value, number=f"{comma[1]}.{comma[2]}")
+            else:
+                self.problem(path, node, "not_a_number", value=node.value)
             return default
         value: Decimal = node.value
         if positive and value <= 0:
@@ -330,6 +336,12 @@ class _Checker:
         return node.value
 
 
+_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d+)")
+# Why a rules file cannot be opened, in the user's language (the operating system's text is English).
+_READ_ERRORS = {errno.ENOENT: "rules.not_found", errno.EACCES: "rules.not_readable",
+                errno.EPERM: "rules.not_readable", errno.EISDIR: "rules.is_folder"}
+
+
 def load_rules(path: str | Path, *, lang: str | None = None) -> Rules:
     """Read and check a rules file; raise `RulesError` listing every problem found."""
     path = Path(path)
@@ -337,7 +349,8 @@ def load_rules(path: str | Path, *, lang: str | None = None) -> Rules:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        reason = error.strerror or str(error)
+        key = _READ_ERRORS.get(error.errno or 0)
+        reason = text(message_lang, key) if key else error.strerror or str(error)
         raise RulesError(str(path), [RuleProblem("", None, reason)],
                          text(message_lang, "rules.cannot_read", file=str(path))) from error
     return parse_rules(raw, source=str(path), lang=lang)

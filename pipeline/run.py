@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def _run(
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
-    started_at = datetime.now().astimezone()
+    started_at = run_time()
     folder = Path(input_dir)
     if not folder.is_dir():
         raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
@@ -107,6 +108,15 @@ def _run(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
     )
+
+
+def run_time() -> datetime:
+    """Now; or, with SOURCE_DATE_EPOCH set (reproducible-builds.org), that moment in UTC, so two runs over
+    the same inputs write byte-identical outputs (README › Limits and guarantees)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now().astimezone()
 
 
 @contextmanager

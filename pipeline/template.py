@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from xlsxwriter import Workbook
@@ -130,10 +131,14 @@ def write_template(
 
 
 def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = None) -> list[Path]:
-    """One blank template per unit of the rules, into `out_dir`."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return [write_template(rules, unit, out / template_filename(rules, unit), lang=lang) for unit in rules.units]
+    """One blank template per unit of the rules, into `out_dir`, each written atomically (write.write_file)."""
+    from pipeline.write import prepare_folder, write_file
+
+    out, message_lang = Path(out_dir), lang or rules.language
+    prepare_folder(out, message_lang)
+    return [write_file(out / template_filename(rules, unit), partial(write_template, rules, unit, lang=lang),
+                       message_lang)
+            for unit in rules.units]
 
 
 # ------------------------------------------------------------------------------------------- internals

@@ -199,8 +199,37 @@ def _one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, S
         chosen = list(distinct.values())
         for submission in chosen[1:]:
             issues.append(Issue("duplicate-unit", file=chosen[0].file, unit=unit_code,
-                                params={"other": submission.file}))
+                                params={"other": submission.file, "advice": _which_newer(chosen[0], submission)}))
     return used, issues
+
+
+def _which_newer(first: Submission, second: Submission) -> Label:
+    """Which of two files of one unit was saved later, by the time inside each (a copy keeps it; mtime not)."""
+    times = [_saved_moment(first.saved_at), _saved_moment(second.saved_at)]
+    if times[0] is None or times[1] is None or times[0] == times[1]:
+        return Label("hint.duplicate_unknown")
+    newer, older = (first, second) if times[0] > times[1] else (second, first)
+    return Label("hint.duplicate_newer", (("newer", newer.file), ("older", older.file),
+                                          ("newer_saved", _saved_shown(newer.saved_at)),
+                                          ("older_saved", _saved_shown(older.saved_at))))
+
+
+def _saved_moment(value: str | None) -> dt.datetime | None:
+    """A save time comparable with another: UTC when the file says its zone, else as written (local)."""
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _saved_shown(value: str | None) -> str:
+    moment = _saved_moment(value)
+    if moment is None:
+        return value or ""
+    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if value and ("Z" in value or "+" in value) else "")
 
 
 def _with_unit(issue: Issue, unit_code: str | None) -> Issue:
@@ -496,7 +525,10 @@ def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, li
     if not submission.identity:
         return
     layout = plan_layout(rules)
-    header_shift = (submission.header_row or 0) - int(submission.identity.get("header_row", str(HEADER_ROW + 1))) + 1
+    written = submission.identity.get("header_row", "")
+    # A damaged identity sheet (found by make fuzz) falls back on the template's own header row.
+    template_header = int(written) if written.isdigit() and len(written) < 8 else HEADER_ROW + 1
+    header_shift = (submission.header_row or 0) - template_header + 1
     moved = [
         (code, rows[0].row, layout.criterion_rows[code] + header_shift)
         for code, rows in by_code.items()

@@ -168,10 +168,11 @@ def test_share_quota_in_a_ranking(units, flags):
     ranked, issues = rank_units(rules, scores)
     assert [r.unit_code for r in ranked if r.award == "flag"] == codes[:flags]
     if flags:
-        assert remarks_text(ranked[flags], "en") == f"beyond the quota of Emulation flag ({flags} place(s))"
+        places = "1 place" if flags == 1 else f"{flags} places"
+        assert remarks_text(ranked[flags], "en") == f"beyond the quota of Emulation flag ({places})"
     else:
         assert [i.code for i in issues] == ["award-no-places"]
-        assert "20 % of 3 unit(s) gives no place" in issues[0].message("en")
+        assert "20 % of 3 units gives no place" in issues[0].message("en")
 
 
 # ------------------------------------------------------------------------------ the rules file

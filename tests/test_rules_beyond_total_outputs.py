@@ -109,7 +109,8 @@ def test_share_quota_in_json_and_ranking(tmp_path, units, flags):
     rows = ranking_rows(written)
     assert [name for name, row in rows.items() if row["award"]] == [f"Unit {c}" for c in codes[:flags]]
     if flags:
-        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"beyond the quota of Emulation flag ({flags} place(s))"
+        places = "1 place" if flags == 1 else f"{flags} places"
+        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"beyond the quota of Emulation flag ({places})"
     else:
         assert [i["code"] for i in written.json["issues"] if i["code"].startswith("award")] == ["award-no-places"]
 
@@ -120,5 +121,5 @@ def test_a_fraction_of_an_occurrence_is_an_error_at_its_cell(tmp_path):
     written = run_bloc(tmp_path, data, {"A": {**FULL_SMALL, "D1": 1.5}, "B": {**FULL_SMALL, "D1": 30}})
     [issue] = [i for i in written.json["issues"] if i["severity"] == "error" and i["code"] != "unit-missing"]
     assert (issue["code"], issue["unit"], issue["criterion"], issue["cell"]) == ("count-not-whole", "A", "D1", "D17")
-    assert "1.5 is not a whole number" in issue["message"] and "each time counts 0.5 point(s)" in issue["message"]
+    assert "1.5 is not a whole number" in issue["message"] and "each time counts 0.5 points" in issue["message"]
     assert json_units(written)["Đơn vị B"]["deductions"] == 2.0  # 30 times, capped at the item's max

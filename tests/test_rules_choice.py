@@ -42,7 +42,7 @@ def test_this_years_submissions_choose_this_years_rules(two_years, tmp_path, wri
     assert choice.path == two_years / "khoi-2024.yaml"
     assert choice.reason == "submissions"
     said = choice.describe("en")
-    assert said.startswith(f"Rules file: {two_years / 'khoi-2024.yaml'}, because 4 of the 4 file(s) read in")
+    assert said.startswith(f"Rules file: {two_years / 'khoi-2024.yaml'}, because 4 of the 4 files read in")
     assert "(Khối thi đua thử nghiệm, 2024). Not used: khoi-2025.yaml." in said
     assert "vì 4/4 tệp đã đọc" in choice.describe("vi")
 
@@ -52,7 +52,7 @@ def test_the_run_uses_this_years_rules_and_says_so(two_years, tmp_path, write_fi
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["run", "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Rules file: schemas/khoi-2024.yaml, because 4 of the 4 file(s) read in input")
+    assert result.stdout.startswith("Rules file: schemas/khoi-2024.yaml, because 4 of the 4 files read in input")
     data = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
     assert data["year"] == 2024
     assert data["rules"]["file"] == "schemas/khoi-2024.yaml"
@@ -135,7 +135,7 @@ def test_check_chooses_by_the_files_it_is_given(two_years, tmp_path, write_fille
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", str(path), "--lang", "en"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Rules file: schemas/khoi-2024.yaml, because 1 of the 1 file(s) read in "
+    assert result.stdout.startswith("Rules file: schemas/khoi-2024.yaml, because 1 of the 1 file read in "
                                     "the files checked")
 
 

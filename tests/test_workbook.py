@@ -513,7 +513,7 @@ def test_audit_states_the_rules_in_force(small):
     assert float(rules.bonus.cap) in shown and float(rules.deductions.cap) in shown
     for threshold in rules.classification:
         assert threshold.label in shown
-    assert any(str(s).startswith("Emulation flag: up to 1 unit(s)") and "D2" in str(s) for s in shown)
+    assert any(str(s).startswith("Emulation flag: up to 1 unit") and "D2" in str(s) for s in shown)
     assert small.t("summary.breaker_deductions") in " ".join(map(str, shown))
     for criterion in rules.criteria():
         assert criterion.title in shown

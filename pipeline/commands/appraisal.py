@@ -24,6 +24,11 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
 
     Appraisals already in a filled appraisal workbook in the input folder are carried over; an earlier
     appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
+
+    \b
+    Examples:
+      bloc-score appraisal
+      bloc-score appraisal --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
     """
     from pipeline.appraisal import appraisal_issues, carried_appraisals, not_carried, save_appraisal
     from pipeline.console import render_check

@@ -20,6 +20,11 @@ def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | N
     """Make a working folder: schemas/ with a rules file to edit, an empty input/ and output/.
 
     Never replaces a file: if one it would write is there, it writes nothing and says so.
+
+    \b
+    Examples:
+      bloc-score init khoi-thi-dua-2025
+      bloc-score init --example vi-du
     """
     from pipeline.labels import text
     from pipeline.workspace import INPUT, init_folder

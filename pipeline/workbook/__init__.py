@@ -7,6 +7,7 @@ formula. The writer only reads the run's result.
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 from pipeline.labels import text
@@ -31,7 +32,8 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
     path = Path(path)
     rules = result.rules
     book = new_workbook(path, {"title": text(result.lang, "report.title", year=rules.year), "author": rules.bloc,
-                               "comments": f"bloc-score {result.tool_version}"})
+                               "comments": f"bloc-score {result.tool_version}",
+                               "created": result.started_at.astimezone(UTC).replace(tzinfo=None)})  # UTC, as core.xml
     ctx = Context(book, result, province_scale=len(result.validation.used) > MAX_UNIT_SHEETS, tick=tick)
     write_ranking(ctx)
     write_chart(ctx)

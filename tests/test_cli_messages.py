@@ -1,0 +1,195 @@
+"""The command line as a new user meets it: every problem listed, plain messages, examples, exit codes."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.labels import catalogue, text
+from pipeline.layout import template_filename
+from pipeline.read import Submission, read_workbook
+from pipeline.run import run
+from tests import builders
+from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, rules_from, values
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture
+def blank_file(write_filled, sample_rules) -> Path:
+    """A template sent back empty: one error per criterion, more than a screenful."""
+    return write_filled(sample_rules, "BDVTU", {})
+
+
+def test_check_lists_every_problem(blank_file):
+    result = invoke("check", blank_file, "--rules", SAMPLE_RULES, "--lang", "en")
+    assert result.exit_code == 1
+    listed = [line for line in result.stdout.splitlines() if line.startswith("  x ")]
+    assert len(listed) > 12 and "…" not in result.stdout
+    summary = result.stdout.splitlines()[-1]
+    assert summary == f"{len(listed)} errors, 0 warnings in 1 file."
+
+
+def test_check_max_shortens_the_list_and_says_how_many_more(blank_file):
+    full = invoke("check", blank_file, "--rules", SAMPLE_RULES, "--lang", "en")
+    total = sum(line.startswith("  x ") for line in full.stdout.splitlines())
+    result = invoke("check", blank_file, "--rules", SAMPLE_RULES, "--lang", "en", "--max", "2")
+    assert sum(line.startswith("  x ") for line in result.stdout.splitlines()) == 2
+    assert f"… and {total - 2} more problems in this file (run without --max to see all)." in result.stdout
+
+
+def test_check_quiet_prints_only_problems_and_the_summary(blank_file):
+    result = invoke("check", blank_file, "--rules", SAMPLE_RULES, "--lang", "en", "--quiet")
+    lines = result.stdout.splitlines()
+    assert not any(line.startswith("Rules file:") for line in result.stdout.splitlines())
+    assert lines[0].startswith(blank_file.name) and re.fullmatch(r"\d+ errors, 0 warnings in 1 file\.", lines[-1])
+    good = invoke("check", next(SAMPLE_INPUT.glob("2024_VPTU_*.xlsx")), "--rules", SAMPLE_RULES, "--quiet")
+    assert good.exit_code == 0 and good.stdout == "0 lỗi, 0 cảnh báo trong 0 tệp.\n"
+
+
+def test_run_quiet_prints_only_problems_and_the_summary(tmp_path):
+    result = invoke("run", "--rules", SAMPLE_RULES, "--input", SAMPLE_INPUT, "--out", tmp_path, "-q",
+                    "--lang", "en")
+    assert result.exit_code in (0, 1)
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"\d+ errors?, \d+ warnings? in \d+ files?\.", lines[-1])
+    assert not any(line.startswith(("Rules file:", "Written:", "Complete")) for line in lines)
+    assert not any(line.startswith("  · ") for line in lines)  # informational lines are not problems
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_help_has_an_example(command):
+    result = CliRunner().invoke(main, [command, "--help"], prog_name="bloc-score", catch_exceptions=False)
+    assert "Example" in result.output and f"bloc-score {command}" in result.output.split("Example", 1)[1]
+
+
+def test_debug_keeps_exit_3_on_an_internal_error(tmp_path, monkeypatch):
+    def broken(*args: object, **kwargs: object):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr("pipeline.run.run", broken)
+    args = ["run", "--rules", str(SAMPLE_RULES), "--input", str(SAMPLE_INPUT), "--out", str(tmp_path)]
+    plain = CliRunner().invoke(main, args)
+    assert plain.exit_code == 3 and "Internal error" in plain.stderr
+    debug = CliRunner().invoke(main, ["--debug", *args])
+    assert debug.exit_code == 3 and "Traceback" in debug.stderr and "RuntimeError: a bug" in debug.stderr
+
+
+def test_english_plurals():
+    assert text("en", "report.summary_errors", errors=1, warnings=0, files=1) == "1 error, 0 warnings in 1 file."
+    assert text("en", "report.summary_errors", errors=2, warnings=1, files=3) == "2 errors, 1 warning in 3 files."
+    assert text("en", "report.templates_written", count=1, folder="x") == "1 template written to x."
+    assert text("vi", "report.summary_errors", errors=1, warnings=2, files=1) == "1 lỗi, 2 cảnh báo trong 1 tệp."
+    assert text("en", "template.per_occurrence", points=1, max=3) == "1/time, at most 3"
+    # No English text is left with the "(s)" of a count, and Vietnamese texts have no plural forms.
+    assert [k for k, v in catalogue("en").items() if "(s)" in v] == []
+    assert [k for k, v in catalogue("vi").items() if "|" in v] == []
+
+
+def test_input_naming_a_file_says_so(tmp_path):
+    one = next(SAMPLE_INPUT.glob("*.xlsx"))
+    result = invoke("run", "--rules", SAMPLE_RULES, "--input", one, "--out", tmp_path, "--lang", "en")
+    assert result.exit_code == 2
+    assert f"{one} is a file, not a folder" in result.stderr and str(one.parent) in result.stderr
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "the file does not exist"), ("vi", "tệp không tồn tại")])
+def test_a_missing_rules_file_in_the_users_language(tmp_path, lang, said):
+    result = invoke("rules", tmp_path / "khoi-2024.yaml", "--lang", lang)
+    assert result.exit_code == 2
+    assert said in result.stderr and "No such file" not in result.stderr
+
+
+def test_a_decimal_comma_in_the_rules_gets_a_hint(tmp_path):
+    source = SAMPLE_RULES.read_text(encoding="utf-8")
+    changed = re.sub(r"(\n\s+max: )(\d+)\n", r'\1"4,5"\n', source, count=1)
+    assert changed != source
+    rules_file = tmp_path / "khoi.yaml"
+    rules_file.write_text(changed, encoding="utf-8")
+    result = invoke("rules", rules_file, "--lang", "en")
+    assert result.exit_code == 2
+    assert "'4,5' is not a number in a rules file: write 4.5" in result.stderr
+    vi = invoke("rules", rules_file, "--lang", "vi")
+    assert "hãy viết 4.5" in vi.stderr
+
+
+# ------------------------------------------------------------------------------------ two files of a unit
+
+RULES = rules_from()
+
+
+def _saved(path: Path, when: str) -> None:
+    """Rewrite the save time inside an .xlsx, as Excel does on saving."""
+    with zipfile.ZipFile(path) as book:
+        parts = {info.filename: book.read(info) for info in book.infolist()}
+    core = parts["docProps/core.xml"].decode()
+    parts["docProps/core.xml"] = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{when}\g<2>", core).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    inbox = tmp_path / "input"
+    for code in ("B", "C", "D"):
+        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), values(**FULL_SMALL))
+    return inbox
+
+
+def _duplicate(folder: Path):
+    result = run(RULES, folder, workers=1)
+    [issue] = [i for i in result.issues if i.code == "duplicate-unit"]
+    assert result.status["A"] == "invalid"
+    return issue
+
+
+def test_two_files_of_a_unit_say_which_is_newer(folder):
+    old = builders.template_for(RULES, "A", folder / "A.xlsx", values(**FULL_SMALL))
+    new = builders.template_for(RULES, "A", folder / "A_sua.xlsx", values(**{**FULL_SMALL, "1.1": 19}))
+    _saved(old, "2024-05-08T09:00:00Z")
+    _saved(new, "2024-05-09T14:30:00Z")
+    issue = _duplicate(folder)
+    assert issue.severity == "error" and issue.unit == "A"
+    assert ("A_sua.xlsx was saved later (2024-05-09 14:30 UTC) than A.xlsx (2024-05-08 09:00 UTC): if it is "
+            "the corrected file, remove A.xlsx from the input folder") in issue.message("en")
+    assert "A_sua.xlsx được lưu sau" in issue.message("vi") and "hãy bỏ A.xlsx" in issue.message("vi")
+
+
+def test_two_files_of_a_unit_the_older_first_by_name(folder):
+    new = builders.template_for(RULES, "A", folder / "A.xlsx", values(**FULL_SMALL))
+    old = builders.template_for(RULES, "A", folder / "A_cu.xlsx", values(**{**FULL_SMALL, "1.1": 19}))
+    _saved(old, "2024-05-08T09:00:00Z")
+    _saved(new, "2024-05-09T14:30:00Z")
+    assert "remove A_cu.xlsx" in _duplicate(folder).message("en")
+
+
+def test_two_files_of_a_unit_saved_at_the_same_time(folder):
+    builders.template_for(RULES, "A", folder / "A.xlsx", values(**FULL_SMALL))
+    builders.template_for(RULES, "A", folder / "A_sua.xlsx", values(**{**FULL_SMALL, "1.1": 19}))
+    message = _duplicate(folder).message("en")
+    assert "do not tell which was saved later" in message and "A.xlsx" in message and "A_sua.xlsx" in message
+
+
+def test_the_save_time_of_an_ods_is_read(tmp_path):
+    path = builders.sparse_ods(tmp_path / "a.ods", repeat=3)
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("meta.xml", '<?xml version="1.0"?><office:document-meta><office:meta>'
+                                     "<dc:date>2024-05-09T14:30:00.123</dc:date></office:meta></office:document-meta>")
+    submission = Submission("a.ods")
+    read_workbook(submission, path.read_bytes())
+    assert submission.format == "ods" and submission.saved_at == "2024-05-09T14:30:00.123"
+
+
+def test_the_save_time_of_an_xlsx_is_read(tmp_path):
+    path = builders.template_for(RULES, "A", tmp_path / "A.xlsx", values(**FULL_SMALL))
+    _saved(path, "2024-05-09T14:30:00Z")
+    submission = Submission("A.xlsx")
+    read_workbook(submission, path.read_bytes())
+    assert submission.saved_at == "2024-05-09T14:30:00Z"
