@@ -255,8 +255,8 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
             rows[criterion.code] = row
             row += 1
             entered = filled.get(criterion.code, Appraised())
-            self_cells[criterion.code] = {"self": _as_written(values[criterion.code].self_value),
-                                          "appraised": _as_written(entered.value)}
+            self_cells[criterion.code] = {"self": preview.as_written(values[criterion.code].self_value),
+                                          "appraised": preview.as_written(entered.value)}
             addresses[criterion.code] = {"self": _cell(rows[criterion.code], SELF),
                                          "appraised": _cell(rows[criterion.code], APPRAISED)}
     base_row, total_row = row, row + 1
@@ -268,7 +268,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
         sheet.set_column(column, column, size)
     sheet.set_column(FINAL, ENTERED, None, None, {"hidden": True})
     sheet.merge_range(0, CODE, 0, EVIDENCE, f"{unit.name} ({unit.code})", fmt.title)
-    total = _shown(own, "total", marker)
+    total = preview.stored_result(own, "total", marker)
     about = _t(lang, "appraisal.unit_file", file=file, total=total if isinstance(total, str) else Decimal(str(total)))
     sheet.merge_range(1, CODE, 1, EVIDENCE, about, fmt.note)
     fit_row(sheet, 1, [(about, at_size(width, SMALL))])
@@ -298,7 +298,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
                 formula = (f"=IF(SUM({_span(criterion_rows, applicable)})=0,0,{weight}"
                            f"SUM({_span(criterion_rows, values_column)})*{section.max}"
                            f"/SUM({_span(criterion_rows, applicable)}))")
-                sheet.write_formula(group_row, column, formula, fmt.group_number, _shown(cached, group))
+                sheet.write_formula(group_row, column, formula, fmt.group_number, preview.stored_result(cached, group))
         else:
             bucket = rules.bonus if group == "bonus" else rules.deductions
             if bucket.cap is not None:
@@ -308,7 +308,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
             for column, points, cached in ((SELF, SELF_APPLICABLE, own), (APPRAISED, FINAL_APPLICABLE, after)):
                 summed = f"SUM({_span(criterion_rows, points)})"
                 formula = f"=MIN({bucket.cap},{summed})" if bucket.cap is not None else f"={summed}"
-                sheet.write_formula(group_row, column, formula, fmt.group_number, _shown(cached, group))
+                sheet.write_formula(group_row, column, formula, fmt.group_number, preview.stored_result(cached, group))
         fit_row(sheet, group_row, [(title, WIDTHS[TITLE])], bold=True)
         for criterion in criteria:
             _write_criterion(sheet, fmt, criterion, rows[criterion.code], lang, values[criterion.code],
@@ -325,15 +325,16 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     for column, cached in ((SELF, own), (APPRAISED, after)):
         cells = ",".join(_cell(r, column) for r in sections)
         formula = "=" + preview.marked(last_check, marker, f"SUM({cells})")
-        sheet.write_formula(base_row, column, formula, fmt.total_number, _shown(cached, "base", marker))
+        sheet.write_formula(base_row, column, formula, fmt.total_number, preview.stored_result(cached, "base", marker))
         terms = _cell(base_row, column)
         if "bonus" in group_rows:
             terms += f"+{_cell(group_rows['bonus'], column)}"
         if "deductions" in group_rows:
             terms += f"-{_cell(group_rows['deductions'], column)}"
         formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
-        sheet.write_formula(total_row, column, formula, fmt.total_number, _shown(cached, "total", marker))
-    count = sum(1 for c in filled.values() if _as_written(c.value) is not None)
+        sheet.write_formula(total_row, column, formula, fmt.total_number,
+                            preview.stored_result(cached, "total", marker))
+    count = sum(1 for c in filled.values() if preview.as_written(c.value) is not None)
     sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper, count)
     signature = total_row + 2
     sheet.merge_range(signature, REASON, signature, EVIDENCE, _t(lang, "appraisal.signed_by"), fmt.centre_bold)
@@ -346,7 +347,8 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     # No password, as in the templates: the lock guards the self-scores and formulas against slips.
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})
-    return _Totals(total_row, _shown(own, "total", marker), _shown(after, "total", marker), count)
+    return _Totals(total_row, preview.stored_result(own, "total", marker),
+                   preview.stored_result(after, "total", marker), count)
 
 
 def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row: int, lang: str, value: Shown,
@@ -359,7 +361,7 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
     else:
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     write_value(sheet, row, SELF, value.self_value, fmt.self_score, fmt.self_score)
-    write_value(sheet, row, APPRAISED, _as_written(entered.value), fmt.entry, fmt.entry)
+    write_value(sheet, row, APPRAISED, preview.as_written(entered.value), fmt.entry, fmt.entry)
     sheet.write_string(row, REASON, entered.reason, fmt.reason)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
     fit_row(sheet, row, [(criterion.title, at_size(WIDTHS[TITLE], SMALL)),
@@ -380,7 +382,7 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
     tests = [(address, preview.unreadable_test(address, criterion)) for address in (own, appraised)]
     sheet.write_formula(row, CHECK, "=" + preview.check_formula(previous, tests), fmt.helper, "")
     sheet.write_formula(row, ENTERED, f"=IF({preview.blank_test(appraised)},0,1)", fmt.helper,
-                        0 if _as_written(entered.value) is None else 1)
+                        0 if preview.as_written(entered.value) is None else 1)
     sheet.data_validation(row, APPRAISED, row, APPRAISED, score_validation(criterion, appraised, lang))
 
 
@@ -430,21 +432,8 @@ def _write_identity(book: Workbook, identity: Mapping[str, str]) -> None:
     sheet.very_hidden()
 
 
-def _shown(cached: preview.Preview | None, key: str, marker: str | None = None) -> float | str:
-    if cached is None:
-        return 0
-    if marker is not None and cached.unreadable:
-        return marker.replace("{cell}", cached.unreadable)
-    return cached.get(key)
 
 
-def _as_written(value: object) -> object:
-    """A value as a reader finds it in the cell write_value writes: a float, text, or None when blank."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return float(value)
-    return value if isinstance(value, str) else str(value)
 
 
 def _as_text(value: object) -> str:

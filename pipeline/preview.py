@@ -152,3 +152,21 @@ def preview(rules: Rules, cells: Mapping[str, Mapping[str, object]], addresses: 
         bonus=float(scored.bonus), deductions=float(scored.deductions), total=float(scored.total),
         unreadable=unreadable,
     )
+
+
+def stored_result(cached: Preview | None, key: str, marker: str | None = None) -> float | str:
+    """A formula's stored result: the pipeline's figure, or the marker where a total cannot be trusted."""
+    if cached is None:
+        return 0
+    if marker is not None and cached.unreadable:
+        return marker.replace("{cell}", cached.unreadable)
+    return cached.get(key)
+
+
+def as_written(value: object) -> object:
+    """A filled value as a reader finds it in the cell `xlsx.write_value` writes: a float, text, or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return float(value)
+    return value if isinstance(value, str) else str(value)

@@ -315,6 +315,12 @@ def _find_appraisal_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]]
     label_keys = {"evidence": "unit_evidence"}
     labels = {key: {fold(text(lang, f"column.{label_keys.get(key, key)}")) for lang in LANGUAGES}
               for key in APPRAISAL_KEYS}
+    return _header_row(cells, labels, {"code", "appraised"})
+
+
+def _header_row(cells: list[list[Any]], labels: dict[str, set[str]], required: set[str]
+                ) -> tuple[int, dict[str, int]] | None:
+    """The first row, among the top ones, whose cells carry the `required` labels: its columns by key."""
     for row_index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
         columns: dict[str, int] = {}
         for column, value in enumerate(row):
@@ -323,7 +329,7 @@ def _find_appraisal_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]]
                 for key, wanted in labels.items():
                     if folded in wanted and key not in columns:
                         columns[key] = column
-        if {"code", "appraised"} <= columns.keys():
+        if required <= columns.keys():
             return row_index, columns
     return None
 
@@ -349,17 +355,7 @@ def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     global _HEADER_LABELS
     if _HEADER_LABELS is None:
         _HEADER_LABELS = _header_labels()
-    for row_index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for column, value in enumerate(row):
-            if isinstance(value, str) and value:
-                folded = fold(value)
-                for key, labels in _HEADER_LABELS.items():
-                    if folded in labels and key not in columns:
-                        columns[key] = column
-        if "code" in columns and "self" in columns:
-            return row_index, columns
-    return None
+    return _header_row(cells, _HEADER_LABELS, {"code", "self"})
 
 
 def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int],

@@ -196,7 +196,7 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
         weight = "" if section.weight == 1 else f"{section.weight}*"
         formula = (f"=IF(SUM({_span(rows, SELF_APPLICABLE)})=0,0,{weight}SUM({_span(rows, SELF)})"
                    f"*{section.max}/SUM({_span(rows, SELF_APPLICABLE)}))")
-        sheet.write_formula(row, SELF, formula, fmt.group_number, _shown(cached_self, section.code))
+        sheet.write_formula(row, SELF, formula, fmt.group_number, preview.stored_result(cached_self, section.code))
         sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
         note = text(lang, "template.weight_note", weight=format_number(section.weight, lang)) \
             if section.weight != 1 else ""
@@ -217,7 +217,8 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
     sheet.write_number(layout.base_row, MAX, float(rules.base_max), fmt.total_number)
     cells = ",".join(_cell(r, SELF) for r in sections)
     formula = "=" + preview.marked(last_check, marker, f"SUM({cells})")
-    sheet.write_formula(layout.base_row, SELF, formula, fmt.total_number, _shown(cached_self, "base", marker))
+    sheet.write_formula(layout.base_row, SELF, formula, fmt.total_number,
+                        preview.stored_result(cached_self, "base", marker))
     sheet.write_blank(layout.base_row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(layout.base_row, EVIDENCE, "", fmt.total_title)
 
@@ -231,18 +232,11 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
     if "deductions" in layout.group_rows:
         terms += f"-{_cell(layout.group_rows['deductions'], SELF)}"
     formula = "=" + preview.marked(last_check, marker, f"ROUND({terms},{rules.decimals})")
-    sheet.write_formula(row, SELF, formula, fmt.total_number, _shown(cached_self, "total", marker))
+    sheet.write_formula(row, SELF, formula, fmt.total_number, preview.stored_result(cached_self, "total", marker))
     sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, "", fmt.total_title)
 
 
-def _shown(cached: preview.Preview | None, key: str, marker: str | None = None) -> float | str:
-    """A formula's stored result: the pipeline's figure, or the marker where a total cannot be trusted."""
-    if cached is None:
-        return 0
-    if marker is not None and cached.unreadable:
-        return marker.replace("{cell}", cached.unreadable)
-    return cached.get(key)
 
 
 def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout,
@@ -261,7 +255,7 @@ def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, buck
         sheet.write_string(row, MAX, "", fmt.group_number)
     total = f"SUM({_span(rows, SELF_POINTS)})"
     formula = f"=MIN({bucket.cap},{total})" if bucket.cap is not None else f"={total}"
-    sheet.write_formula(row, SELF, formula, fmt.group_number, _shown(cached_self, name))
+    sheet.write_formula(row, SELF, formula, fmt.group_number, preview.stored_result(cached_self, name))
     sheet.write_blank(row, APPRAISED, None, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, "", fmt.group_title)
     fit_row(sheet, row, [(title, WIDTHS[TITLE])], bold=True)
@@ -387,15 +381,7 @@ def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValu
         entered = filled.get(criterion.code) or FilledValue()
         contents = {"self": entered.self_score}
         row = layout.criterion_rows[criterion.code]
-        cells[criterion.code] = {s: _as_written(contents[s]) for s in _SCORE_COLUMNS}
+        cells[criterion.code] = {s: preview.as_written(contents[s]) for s in _SCORE_COLUMNS}
         addresses[criterion.code] = {s: _cell(row, column) for s, column in _SCORE_COLUMNS.items()}
     return preview.preview(rules, cells, addresses, ("self",))
 
-
-def _as_written(value: Decimal | str | None) -> object:
-    """A filled value as a reader will find it in the cell `write_value` writes."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, Decimal | int | float):
-        return float(value)
-    return str(value)
