@@ -57,10 +57,14 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -
             found = found or criterion.kind != "base"
             shown: int | float | str | None = (NOT_APPLICABLE if value is None else _number(value)) if found else None
             exact = (NOT_APPLICABLE if value is None else str(Fraction(value))) if found else None
-            rows.append({
+            row: dict[str, Any] = {
                 "code": criterion.code, "self": own[0], "appraised": appraisal[0] if appraisal else None,
                 "final": shown, "final_exact": exact, "source": SOURCES.get(scorer, scorer),
                 "reason": (appraisal[1] or None) if appraisal else None,
-            })
+            }
+            if criterion.per_occurrence is not None and found and value is not None:
+                # The scores of a per-occurrence item are counts: say what the final count is worth.
+                row["points"] = _number(criterion.points(value))
+            rows.append(row)
         listed[unit] = rows
     return listed

@@ -54,6 +54,8 @@ def test_per_occurrence_deduction_in_json_and_ranking(tmp_path, count, deducted)
     written = run_bloc(tmp_path, data, {"A": {**FULL_SMALL, "D1": count}})
     unit = json_units(written)["Đơn vị A"]
     assert (unit["deductions"], unit["total"]) == (deducted, 44.5 - deducted)
+    [item] = [c for c in unit["criteria"] if c["code"] == "D1"]
+    assert (item["final"], item["points"]) == (count, deducted)  # the count typed, and what it is worth
     row = ranking_rows(written)["Đơn vị A"]
     assert (row["deductions"], row["total"]) == (deducted, 44.5 - deducted)
 
