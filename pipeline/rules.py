@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +20,8 @@ import yaml
 
 from pipeline.errors import RuleProblem, RulesError
 from pipeline.labels import LANGUAGES, text
-from pipeline.text import clean, normalise_code
+from pipeline.text import normalise_code
+from pipeline.yaml_nodes import Checker, Node, compose
 
 Kind = Literal["base", "bonus", "deduction"]
 NaPolicy = Literal["rescale", "full"]
@@ -190,153 +190,6 @@ _CRITERION_KEYS = {
 }
 
 
-class _Node:
-    """A YAML value with the line it starts on, so every problem can point at its place."""
-
-    __slots__ = ("duplicates", "line", "value")
-
-    def __init__(self, value: Any, line: int, duplicates: list[tuple[str, int]] | None = None) -> None:
-        self.value = value
-        self.line = line
-        self.duplicates = duplicates or []  # keys a mapping repeats, which YAML would silently merge
-
-
-def _compose(source_text: str, loader_class: Any = None) -> _Node | None:
-    """The YAML tree with a line on every node.
-
-    libyaml composes a province's thousands of unit lines seven times faster than the pure-Python
-    parser; a file it rejects is parsed again by the pure-Python one, so every syntax error reads the
-    same whether or not libyaml is installed.
-    """
-    if loader_class is None:
-        fast = getattr(yaml, "CSafeLoader", None)
-        if fast is not None:
-            try:
-                return _compose(source_text, fast)
-            except yaml.YAMLError:
-                pass
-        loader_class = yaml.SafeLoader
-    loader = loader_class(source_text)
-    try:
-        root = loader.get_single_node()
-        return None if root is None else _convert(loader, root)
-    finally:
-        loader.dispose()
-
-
-def _convert(loader: yaml.SafeLoader, node: yaml.Node) -> _Node:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        mapping: dict[str, _Node] = {}
-        duplicates: list[tuple[str, int]] = []
-        for key_node, value_node in node.value:
-            key = str(loader.construct_object(key_node))
-            if key in mapping:
-                duplicates.append((key, key_node.start_mark.line + 1))
-            mapping[key] = _convert(loader, value_node)
-        return _Node(mapping, line, duplicates)
-    if isinstance(node, yaml.SequenceNode):
-        return _Node([_convert(loader, item) for item in node.value], line)
-    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
-        # Keep the digits as written: 0.6 must stay six tenths, not the binary float next to it.
-        try:
-            return _Node(Decimal(node.value.replace("_", "")), line)
-        except ArithmeticError:
-            return _Node(node.value, line)
-    return _Node(loader.construct_object(node), line)
-
-
-class _Checker:
-    """Walks the composed YAML, building dataclasses and collecting every problem on the way."""
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self.problems: list[RuleProblem] = []
-
-    def problem(self, path: str, node: _Node | None, message_key: str, /, **params: Any) -> None:
-        self.problems.append(
-            RuleProblem(path, node.line if node else None, text(self.lang, f"rules.{message_key}", **params))
-        )
-
-    def mapping(self, node: _Node, path: str, allowed: set[str], required: tuple[str, ...]) -> dict[str, _Node]:
-        if not isinstance(node.value, dict):
-            self.problem(path, node, "not_a_mapping")
-            return {}
-        for key, line in node.duplicates:
-            self.problem(f"{path}.{key}" if path else key, _Node(None, line), "duplicate_key", key=key)
-        for key, child in node.value.items():
-            if key not in allowed:
-                self.problem(
-                    f"{path}.{key}" if path else key, child, "unknown_key", key=key,
-                    allowed=", ".join(sorted(allowed)),
-                )
-        for key in required:
-            if key not in node.value:
-                self.problem(path, node, "missing_key", key=key)
-        return node.value
-
-    def sequence(self, node: _Node | None, path: str, *, required: bool = True) -> list[_Node]:
-        if node is None:
-            return []
-        if not isinstance(node.value, list):
-            self.problem(path, node, "not_a_list")
-            return []
-        if required and not node.value:
-            self.problem(path, node, "empty_list")
-        return node.value
-
-    def string(self, node: _Node | None, path: str, *, required: bool = True, default: str = "") -> str:
-        if node is None or node.value is None or node.value == "":
-            if required:
-                self.problem(path, node, "missing_text")
-            return default
-        if isinstance(node.value, dict | list):
-            self.problem(path, node, "not_text")
-            return default
-        value = node.value
-        if isinstance(value, Decimal):
-            value = format(value, "f")
-        return clean(str(value))
-
-    def number(
-        self, node: _Node | None, path: str, *, default: Decimal | None = None, positive: bool = False,
-        minimum: Decimal | None = None,
-    ) -> Decimal | None:
-        if node is None:
-            return default
-        if not isinstance(node.value, Decimal):  # YAML's true/false arrive as bool, never as Decimal
-            comma = _DECIMAL_COMMA.fullmatch(node.value.strip()) if isinstance(node.value, str) else None
-            if comma:  # 4,5 as a Vietnamese writes it: YAML only knows the point
-                self.problem(path, node, "decimal_comma", value=node.value, number=f"{comma[1]}.{comma[2]}")
-            else:
-                self.problem(path, node, "not_a_number", value=node.value)
-            return default
-        value: Decimal = node.value
-        if positive and value <= 0:
-            self.problem(path, node, "not_positive", value=value)
-        elif minimum is not None and value < minimum:
-            self.problem(path, node, "below_minimum", value=value, minimum=minimum)
-        return value
-
-    def integer(self, node: _Node | None, path: str, *, default: int, low: int, high: int) -> int:
-        if node is None:
-            return default
-        value = node.value
-        if not isinstance(value, Decimal) or value != value.to_integral_value() or not low <= value <= high:
-            self.problem(path, node, "integer_range", value=value, low=low, high=high)
-            return default
-        return int(value)
-
-    def boolean(self, node: _Node | None, path: str) -> bool:
-        if node is None:
-            return False
-        if not isinstance(node.value, bool):
-            self.problem(path, node, "not_boolean", value=node.value)
-            return False
-        return node.value
-
-
-_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d+)")
 # Why a rules file cannot be opened, in the user's language (the operating system's text is English).
 _READ_ERRORS = {errno.ENOENT: "rules.not_found", errno.EACCES: "rules.not_readable",
                 errno.EPERM: "rules.not_readable", errno.EISDIR: "rules.is_folder"}
@@ -367,7 +220,7 @@ def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None =
             raise RulesError(source, [RuleProblem("", None, text(message_lang, "rules.not_utf8"))], heading) \
                 from error
     try:
-        root = _compose(raw)
+        root = compose(raw)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         detail = getattr(error, "problem", None) or str(error)
@@ -381,7 +234,7 @@ def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None =
     if lang is None and declared is not None and declared.value in LANGUAGES:
         message_lang = declared.value
         heading = text(message_lang, "rules.heading", file=source)
-    check = _Checker(message_lang)
+    check = Checker(message_lang)
     rules = _build(check, root, source)
     if check.problems:
         raise RulesError(source, sorted(check.problems, key=lambda p: p.line or 0), heading)
@@ -389,7 +242,7 @@ def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None =
     return rules
 
 
-def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
+def _build(check: Checker, root: Node, source: str) -> Rules | None:
     top = check.mapping(root, "", _TOP_KEYS, _REQUIRED_TOP)
     bloc = check.string(top.get("bloc"), "bloc")
     year = check.integer(top.get("year"), "year", default=0, low=2000, high=2100) if "year" in top else 0
@@ -404,7 +257,7 @@ def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
 
     seen_codes: dict[str, str] = {}
 
-    def claim(code: str, path: str, node: _Node | None) -> None:
+    def claim(code: str, path: str, node: Node | None) -> None:
         if code in seen_codes:
             check.problem(path, node, "duplicate_code", code=code, first=seen_codes[code])
         else:
@@ -437,7 +290,7 @@ def _build(check: _Checker, root: _Node, source: str) -> Rules | None:
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 
 
-def _appraisal(check: _Checker, node: _Node | None) -> bool:
+def _appraisal(check: Checker, node: Node | None) -> bool:
     """`appraisal: {reason_required: false}`: whether a changed score needs a reason (default: it does)."""
     if node is None:
         return True
@@ -449,7 +302,7 @@ def _appraisal(check: _Checker, node: _Node | None) -> bool:
     return found.value if isinstance(found.value, bool) else check.boolean(found, "appraisal.reason_required") or True
 
 
-def _code(check: _Checker, node: _Node | None, path: str) -> str:
+def _code(check: Checker, node: Node | None, path: str) -> str:
     if node is None or node.value in (None, ""):
         check.problem(path, node, "missing_text")
         return ""
@@ -461,7 +314,7 @@ def _code(check: _Checker, node: _Node | None, path: str) -> str:
     return normalise_code(str(value))
 
 
-def _units(check: _Checker, node: _Node | None) -> tuple[Unit, ...]:
+def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
     units: list[Unit] = []
     seen: set[str] = set()
     for i, item in enumerate(check.sequence(node, "units")):
@@ -477,7 +330,7 @@ def _units(check: _Checker, node: _Node | None) -> tuple[Unit, ...]:
 
 
 def _criterion(
-    check: _Checker, node: _Node, path: str, kind: Kind, group: str, claim: Any, award_keys: set[str],
+    check: Checker, node: Node, path: str, kind: Kind, group: str, claim: Any, award_keys: set[str],
     grade_labels: tuple[str, ...] = (), section_na: NaPolicy = "rescale",
 ) -> Criterion:
     # N/A exists only for base criteria (a blank bonus or deduction already means 0), and only a deduction
@@ -509,7 +362,7 @@ def _criterion(
     if per_occurrence is not None and step is not None:
         # The cell holds a count of occurrences, always whole: a step would say something else.
         check.problem(f"{path}.step", fields.get("step"), "step_with_per_occurrence")
-    na = _choice(check, fields.get("na"), f"{path}.na", NA_POLICIES, section_na)
+    na = check.choice(fields.get("na"), f"{path}.na", NA_POLICIES, section_na)
     caps_grade = check.string(fields.get("caps_grade"), f"{path}.caps_grade", required=False) or None
     if caps_grade is not None and caps_grade not in grade_labels:
         check.problem(f"{path}.caps_grade", fields.get("caps_grade"), "unknown_grade", value=caps_grade,
@@ -522,23 +375,15 @@ def _criterion(
     )
 
 
-def _choice(check: _Checker, node: _Node | None, path: str, choices: tuple[Any, ...], default: Any) -> Any:
-    if node is None:
-        return default
-    value = check.string(node, path)
-    if value not in choices:
-        check.problem(path, node, "bad_choice", value=value, choices=", ".join(choices))
-        return default
-    return value
 
 
-def _sections(check: _Checker, node: _Node | None, claim: Any, award_keys: set[str]) -> tuple[Section, ...]:
+def _sections(check: Checker, node: Node | None, claim: Any, award_keys: set[str]) -> tuple[Section, ...]:
     sections: list[Section] = []
     for i, item in enumerate(check.sequence(node, "sections")):
         path = f"sections[{i}]"
         fields = check.mapping(item, path, {"code", "title", "weight", "criteria", "na"},
                                ("code", "title", "criteria"))
-        section_na = _choice(check, fields.get("na"), f"{path}.na", NA_POLICIES, "rescale")
+        section_na = check.choice(fields.get("na"), f"{path}.na", NA_POLICIES, "rescale")
         code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
         if code:
             claim(code, f"{path}.code", fields.get("code"))
@@ -553,7 +398,7 @@ def _sections(check: _Checker, node: _Node | None, claim: Any, award_keys: set[s
     return tuple(sections)
 
 
-def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_keys: set[str],
+def _bucket(check: Checker, node: Node | None, name: str, claim: Any, award_keys: set[str],
             grade_labels: tuple[str, ...]) -> Bucket:
     if node is None:
         return Bucket("", None, ())
@@ -567,7 +412,7 @@ def _bucket(check: _Checker, node: _Node | None, name: str, claim: Any, award_ke
     return Bucket(check.string(fields.get("title"), f"{name}.title", required=False), cap, criteria)
 
 
-def _tie_breakers(check: _Checker, node: _Node | None, section_codes: set[str]) -> tuple[TieBreaker, ...]:
+def _tie_breakers(check: Checker, node: Node | None, section_codes: set[str]) -> tuple[TieBreaker, ...]:
     breakers: list[TieBreaker] = []
     for i, item in enumerate(check.sequence(node, "tie_breakers", required=False)):
         value = check.string(item, f"tie_breakers[{i}]")
@@ -584,14 +429,14 @@ def _tie_breakers(check: _Checker, node: _Node | None, section_codes: set[str]) 
     return tuple(breakers)
 
 
-def _classification(check: _Checker, node: _Node | None) -> tuple[Threshold, ...]:
+def _classification(check: Checker, node: Node | None) -> tuple[Threshold, ...]:
     thresholds: list[Threshold] = []
     for i, item in enumerate(check.sequence(node, "classification", required=False)):
         path = f"classification[{i}]"
         fields = check.mapping(item, path, {"min", "label", "min_criterion_share"}, ("min", "label"))
         minimum = check.number(fields.get("min"), f"{path}.min", minimum=Decimal(0))
         label = check.string(fields.get("label"), f"{path}.label") if "label" in fields else ""
-        floor = _share(check, fields.get("min_criterion_share"), f"{path}.min_criterion_share")
+        floor = check.share(fields.get("min_criterion_share"), f"{path}.min_criterion_share")
         if minimum is not None and thresholds and minimum >= thresholds[-1].min:
             check.problem(f"{path}.min", fields.get("min"), "thresholds_not_descending",
                           value=minimum, previous=thresholds[-1].min)
@@ -600,7 +445,7 @@ def _classification(check: _Checker, node: _Node | None) -> tuple[Threshold, ...
     return tuple(thresholds)
 
 
-def _awards(check: _Checker, node: _Node | None) -> tuple[Award, ...]:
+def _awards(check: Checker, node: Node | None) -> tuple[Award, ...]:
     if node is None:
         return ()
     if not isinstance(node.value, dict):
@@ -615,25 +460,18 @@ def _awards(check: _Checker, node: _Node | None) -> tuple[Award, ...]:
             check.problem(path, item, "award_needs_quota")
         count = check.integer(fields.get("count"), f"{path}.count", default=1, low=1, high=1000) \
             if "count" in fields else None
-        share = _share(check, fields.get("share"), f"{path}.share")
-        share_of = _choice(check, fields.get("share_of"), f"{path}.share_of", SHARE_BASES, "units")
+        share = check.share(fields.get("share"), f"{path}.share")
+        share_of = check.choice(fields.get("share_of"), f"{path}.share_of", SHARE_BASES, "units")
         min_score = check.number(fields.get("min_score"), f"{path}.min_score", default=Decimal(0),
                                  minimum=Decimal(0))
         label = check.string(fields.get("label"), f"{path}.label", required=False) or None
         if label is None and key not in ("flag", "merit"):
             check.problem(f"{path}.label", item, "award_needs_label", key=key)
-        floor = _share(check, fields.get("min_criterion_share"), f"{path}.min_criterion_share")
+        floor = check.share(fields.get("min_criterion_share"), f"{path}.min_criterion_share")
         awards.append(Award(key, count, min_score or Decimal(0), label, share, share_of, floor))
     return tuple(awards)
 
 
-def _share(check: _Checker, node: _Node | None, path: str) -> Decimal | None:
-    """A share written as a fraction of one (0.85 for 85 %), greater than 0 and at most 1."""
-    value = check.number(node, path)
-    if value is not None and not 0 < value <= 1:
-        check.problem(path, node, "share_range", value=value)
-        return None
-    return value
 
 
 def fingerprint(rules: Rules) -> str:

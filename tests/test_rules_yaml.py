@@ -6,14 +6,15 @@ import pytest
 import yaml
 
 from pipeline.errors import RulesError
-from pipeline.rules import _compose, _Node, parse_rules
+from pipeline.rules import parse_rules
 from pipeline.synthetic import synthetic_rules_yaml
+from pipeline.yaml_nodes import Node, compose
 from tests.conftest import SAMPLE_RULES
 
 needs_libyaml = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
 
 
-def _plain(node: _Node) -> object:
+def _plain(node: Node) -> object:
     """A node tree as plain data, every value beside its line, duplicate keys included."""
     value = node.value
     if isinstance(value, dict):
@@ -27,7 +28,7 @@ def _plain(node: _Node) -> object:
 @pytest.mark.parametrize("source", [SAMPLE_RULES.read_text(encoding="utf-8"), synthetic_rules_yaml(30, 60),
                                     "a: 1\na: 2\nb: [0.6, 1_000, 'x', yes, ~]\n"])
 def test_libyaml_and_python_compose_the_same_tree(source):
-    assert _plain(_compose(source, yaml.CSafeLoader)) == _plain(_compose(source, yaml.SafeLoader))
+    assert _plain(compose(source, yaml.CSafeLoader)) == _plain(compose(source, yaml.SafeLoader))
 
 
 def test_a_syntax_error_reads_as_the_python_parser_words_it():
