@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import xlsxwriter
 
-from pipeline.layout import IDENTITY_SHEET, plan_layout
+from pipeline.layout import IDENTITY_SHEET, plan_layout, template_filename
 from pipeline.rules import Rules
 from pipeline.template import FilledValue, write_template
 
@@ -79,6 +79,15 @@ def template_for(rules: Rules, unit_code: str, path: Path, filled: Mapping[str, 
     return write_template(rules, unit, path, filled=filled)
 
 
+def good_files(inbox: Path, rules: Rules, codes: Iterable[str], filled: Mapping[str, FilledValue]) -> Path:
+    """An input folder holding a template filled with `filled` for each unit of `codes`, named as sent."""
+    for code in codes:
+        unit = rules.unit(code)
+        assert unit is not None
+        template_for(rules, code, inbox / template_filename(rules, unit), filled)
+    return inbox
+
+
 def zip_bomb(path: Path, expanded_mb: int = 300) -> Path:
     """A valid-looking .xlsx whose sheet part expands to hundreds of MB of zeros."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -115,12 +124,18 @@ def broken_sheet_xml(source: Path, path: Path) -> Path:
     return _replace_part(source, path, "xl/worksheets/sheet1.xml", sheet[: len(sheet) // 2])
 
 
-def _replace_part(source: Path, path: Path, name: str, content: bytes) -> Path:
+def edited_part(source: Path, name: str, edit: Callable[[bytes], bytes]) -> bytes:
+    """The package's bytes with part `name` passed through `edit`, every other part as it was."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(source) as original, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
         for item in original.infolist():
-            copy.writestr(item, content if item.filename == name else original.read(item.filename))
-    path.write_bytes(buffer.getvalue())
+            body = original.read(item.filename)
+            copy.writestr(item, edit(body) if item.filename == name else body)
+    return buffer.getvalue()
+
+
+def _replace_part(source: Path, path: Path, name: str, content: bytes) -> Path:
+    path.write_bytes(edited_part(source, name, lambda _body: content))
     return path
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -58,6 +62,34 @@ SMALL_RULES: dict[str, Any] = {
                        {"min": 0, "label": "Fair"}],
     "awards": {"flag": {"count": 1, "min_score": 45}, "merit": {"count": 1, "min_score": 40}},
 }
+
+
+@contextmanager
+def script_module(path: Path, name: str) -> Iterator[ModuleType]:
+    """A script of the repository (bench/, scripts/) imported as a module, for as long as a test needs it.
+
+    It is registered in sys.modules while it runs: dataclasses look their module up while a class is built.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+def script_fixture(path: Path, name: str) -> Any:
+    """A module-scoped fixture giving the script at `path` as a module (see `script_module`)."""
+
+    @pytest.fixture(scope="module")
+    def fixture() -> Iterator[ModuleType]:
+        with script_module(path, name) as module:
+            yield module
+
+    return fixture
 
 
 def rules_from(data: Mapping[str, Any] | None = None, **changes: Any) -> Rules:

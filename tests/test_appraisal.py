@@ -34,10 +34,7 @@ OWN_TOTAL = score_unit(RULES, "A", {code: Decimal(str(v)) for code, v in FULL_SM
 @pytest.fixture
 def folder(tmp_path) -> Path:
     """Good files for all four units."""
-    inbox = tmp_path / "input"
-    for code in ("A", "B", "C", "D"):
-        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), GOOD)
-    return inbox
+    return builders.good_files(tmp_path / "input", RULES, "ABCD", GOOD)
 
 
 def unit_file(folder: Path, code: str) -> Path:

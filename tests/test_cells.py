@@ -13,7 +13,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.layout import template_filename
 from pipeline.numbers import CellNote, Parsed, parse_score
 from pipeline.read import Submission, read_workbook
 from pipeline.sheet import apply_override, is_percent_format, open_book, overrides, percent_text
@@ -26,10 +25,7 @@ SHEET = "Self-assessment"
 @pytest.fixture
 def folder(tmp_path) -> Path:
     """Good files for units B, C and D; each test adds unit A's file its own way."""
-    inbox = tmp_path / "input"
-    for code in ("B", "C", "D"):
-        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), GOOD)
-    return inbox
+    return builders.good_files(tmp_path / "input", RULES, "BCD", GOOD)
 
 
 def _edit(path: Path, changes: dict[str, object], formats: dict[str, str] | None = None) -> Path:
@@ -108,19 +104,15 @@ def test_formula_with_a_cached_result_is_read(folder):
 
 def _cache_formula_result(path: Path, cell: str, value: str) -> None:
     """Give a formula cell the cached result Excel would have saved with it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
-        for item in source.infolist():
-            body = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = body.decode()
-                start = text.index(f'<c r="{cell}"')
-                end = text.index("</c>", start)
-                text = text[:start] + text[start:end].replace("<v />", "").replace("<v/>", "") \
-                    + f"<v>{value}</v>" + text[end:]
-                body = text.encode()
-            copy.writestr(item, body)
-    path.write_bytes(buffer.getvalue())
+
+    def cache(body: bytes) -> bytes:
+        text = body.decode()
+        start = text.index(f'<c r="{cell}"')
+        end = text.index("</c>", start)
+        return (text[:start] + text[start:end].replace("<v />", "").replace("<v/>", "")
+                + f"<v>{value}</v>" + text[end:]).encode()
+
+    path.write_bytes(builders.edited_part(path, "xl/worksheets/sheet1.xml", cache))
 
 
 # ----------------------------------------------------------------------------- percents and dates
@@ -347,16 +339,13 @@ def _with_cell_xml(path: Path, cell: str, xml: str) -> bytes:
     """The workbook's bytes with one cell of its first sheet written as `xml`, as other writers do."""
     import re
 
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
-        for item in source.infolist():
-            body = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                pattern = rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode()
-                body, count = re.subn(pattern, xml.encode(), body, count=1, flags=re.S)
-                assert count == 1
-            copy.writestr(item, body)
-    return buffer.getvalue()
+    def rewrite(body: bytes) -> bytes:
+        pattern = rf'<c r="{cell}"[^>]*?(/>|>.*?</c>)'.encode()
+        body, count = re.subn(pattern, xml.encode(), body, count=1, flags=re.S)
+        assert count == 1
+        return body
+
+    return builders.edited_part(path, "xl/worksheets/sheet1.xml", rewrite)
 
 
 @pytest.mark.parametrize(("xml", "expected"), [

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.labels import catalogue, text
-from pipeline.layout import template_filename
 from pipeline.read import Submission, read_workbook
 from pipeline.run import run
 from tests import builders
@@ -137,10 +136,7 @@ def _saved(path: Path, when: str) -> None:
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
-    inbox = tmp_path / "input"
-    for code in ("B", "C", "D"):
-        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), values(**FULL_SMALL))
-    return inbox
+    return builders.good_files(tmp_path / "input", RULES, "BCD", values(**FULL_SMALL))
 
 
 def _duplicate(folder: Path):

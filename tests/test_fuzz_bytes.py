@@ -3,26 +3,16 @@ are caught by `make test`; the long run (10⁵ inputs) is `make fuzz`."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import script_fixture
+
 FUZZ = Path(__file__).resolve().parent.parent / "bench" / "fuzz.py"
 
 
-@pytest.fixture(scope="module")
-def fuzz():
-    spec = importlib.util.spec_from_file_location("bench_fuzz", FUZZ)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        del sys.modules[spec.name]
+fuzz = script_fixture(FUZZ, "bench_fuzz")
 
 
 @pytest.mark.slow

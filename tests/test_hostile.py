@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.layout import template_filename
 from pipeline.run import RunResult, run
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
@@ -26,10 +25,7 @@ GOOD = values(**FULL_SMALL)
 @pytest.fixture
 def folder(tmp_path) -> Path:
     """An input folder with good files for units B, C and D; each test adds unit A's file its own way."""
-    inbox = tmp_path / "input"
-    for code in ("B", "C", "D"):
-        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), GOOD)
-    return inbox
+    return builders.good_files(tmp_path / "input", RULES, "BCD", GOOD)
 
 
 def good_file(folder: Path, name: str = "A.xlsx", filled=None) -> Path:

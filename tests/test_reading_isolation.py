@@ -20,7 +20,6 @@ import pytest
 
 from pipeline import isolation
 from pipeline.errors import ExitCode
-from pipeline.layout import template_filename
 from pipeline.run import RunResult, run
 from pipeline.write import write_outputs
 from tests import builders, hostile_readers
@@ -37,9 +36,7 @@ def folder(tmp_path) -> Path:
     """Good files for units A, B, C and D; A's is the one the hostile readers pick on."""
     inbox = tmp_path / "input"
     builders.template_for(RULES, "A", inbox / hostile_readers.VICTIM, GOOD)
-    for code in ("B", "C", "D"):
-        builders.template_for(RULES, code, inbox / template_filename(RULES, RULES.unit(code)), GOOD)
-    return inbox
+    return builders.good_files(inbox, RULES, "BCD", GOOD)
 
 
 def only(result: RunResult, code: str):

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import python_calamine
 
 from pipeline.run import run
 from pipeline.synthetic import write_submissions
-from tests.conftest import ROOT, SAMPLE_INPUT
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_sample_input", ROOT / "scripts" / "make_sample_input.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import ROOT, SAMPLE_INPUT, script_module
 
 
 def _cells(path):
@@ -24,9 +15,9 @@ def _cells(path):
 
 
 def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
-    generator = _generator()
-    fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
-    fresh.append(generator.write_appraisal_sample(sample_rules, tmp_path))
+    with script_module(ROOT / "scripts" / "make_sample_input.py", "make_sample_input") as generator:
+        fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
+        fresh.append(generator.write_appraisal_sample(sample_rules, tmp_path))
     shipped = sorted(SAMPLE_INPUT.glob("*.xlsx"))
     assert sorted(p.name for p in fresh) == [p.name for p in shipped]
     for path in fresh:
