@@ -49,6 +49,14 @@ class RunResult:
                 or self.validation.appraisal_unusable)
 
     @property
+    def final(self) -> bool:
+        """A ranking the bloc can sign: not provisional (and, once votes exist, every configured vote tallied).
+
+        The one decision of draft or final: the workbook's DỰ THẢO mark and signature blocks read it.
+        """
+        return not self.provisional
+
+    @property
     def exit_code(self) -> ExitCode:
         if not self.ranked:
             return ExitCode.USER_ERROR
