@@ -1,17 +1,21 @@
-"""Speed and memory of `bloc-score run` at province scale, beside a naive pipeline and the reading floor.
+"""Speed and memory of `bloc-score run` at province scale, beside naive scripts and the reading floor.
 
-    python bench/run.py                  # N = 10, 100, 1,000 submissions
+    python bench/run.py                  # N = 10, 100, 1,000 submissions of 20 and of 60 criteria
     python bench/run.py --big            # … and 10,000 (generating them takes ~8 minutes, once)
-    python bench/run.py --sizes 3 --repeat 1    # what tests/test_bench.py runs
+    python bench/run.py --sizes 3 --criteria 20 --repeat 1    # what tests/test_bench.py runs
 
-For each N it generates N filled submissions with the project's own template writer (about 60 criteria
-each, cached in bench/.cache/), then runs, each in a fresh Python process:
+For each table size (criteria per submission) and each N it generates N filled submissions with the
+project's own template writer (cached in bench/.cache/), then runs, each in a fresh Python process:
 
 * ours       `bloc-score run` end to end, as a user types it (start-up included);
 * stages     one `run()` + `write_outputs()` with every stage timed (bench/stages.py);
 * 1 process  the reading stage alone without worker processes, to show what they bring;
 * naive      what a data analyst would write: pandas + openpyxl, pandera per file, floats (bench/naive.py);
+* sum        the least such a script does: pandas + openpyxl reading each file and summing (naive.py --sum-only);
 * floor      python-calamine reading the same cells and nothing else (bench/floor.py).
+
+Then the secretary's everyday case: the example's nine files end to end in a fresh process, median of 5,
+beside `python -c "import pandas, pandera.pandas"` measured in turn with it.
 
 Times are wall-clock seconds, best of --repeat runs; peak memory is the largest resident set of the
 process or of any of its worker processes, as the kernel reports it (ru_maxrss). The table, the
@@ -46,7 +50,11 @@ if str(ROOT) not in sys.path:  # a fresh clone runs without installing the packa
 
 DEFAULT_SIZES = (10, 100, 1_000)
 BIG_SIZE = 10_000
+CRITERIA_SETS = (20, 60)  # a short table, as many blocs have, and a province's long one
 CRITERIA = 60
+EXAMPLE_RUNS = 5
+IMPORTS_ONLY = "import pandas, pandera.pandas"
+EXAMPLE = ROOT / "pipeline" / "examples" / "quang-tri-2024"
 GENERATION_CHUNK = 50  # submissions per task when generating in parallel
 
 STAGE_LABELS = {
@@ -74,7 +82,9 @@ class SizeResult:
     stages: Measurement
     read_one_process: Measurement
     naive: Measurement
+    naive_sum: Measurement
     floor: Measurement
+    criteria: int = CRITERIA
 
     def rate(self, seconds: float) -> float:
         return self.n / seconds if seconds > 0 else float("inf")
@@ -189,10 +199,10 @@ def bloc_score_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipeline"]
 
 
-def measure_size(n: int, cache: Path, repeat: int) -> SizeResult:
-    rules_path, input_dir = ensure_inputs(n, cache)
+def measure_size(n: int, cache: Path, repeat: int, criteria: int = CRITERIA) -> SizeResult:
+    rules_path, input_dir = ensure_inputs(n, cache, criteria)
     python = sys.executable
-    say(f"measuring N = {n:,} …")
+    say(f"measuring N = {n:,}, {criteria} criteria …")
     with tempfile.TemporaryDirectory(prefix="bench-out-", dir=cache) as scratch:
         def fresh(name: str) -> str:
             return str(Path(scratch) / f"{name}-{time.monotonic_ns()}")
@@ -204,8 +214,41 @@ def measure_size(n: int, cache: Path, repeat: int) -> SizeResult:
         one = best_of(repeat, [python, str(BENCH / "stages.py"), "--read-only", str(rules_path), str(input_dir),
                                fresh("one"), "0"])  # 0: no worker process at all
         naive = best_of(repeat, [python, str(BENCH / "naive.py"), str(rules_path), str(input_dir), fresh("naive")])
+        naive_sum = best_of(repeat, [python, str(BENCH / "naive.py"), "--sum-only", str(input_dir)])
         floor = best_of(repeat, [python, str(BENCH / "floor.py"), str(input_dir)])
-    return SizeResult(n, ours, stages, one, naive, floor)
+    return SizeResult(n, ours, stages, one, naive, naive_sum, floor, criteria)
+
+
+@dataclass
+class ExampleResult:
+    """The example's nine files end to end, and the bare imports of the chosen stack, each a median."""
+
+    runs: list[float]
+    imports: list[float]
+
+    @staticmethod
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+    @property
+    def above(self) -> float:
+        return self.median(self.runs) - self.median(self.imports)
+
+
+def measure_example(runs: int = EXAMPLE_RUNS) -> ExampleResult:
+    """Each turn runs both, one after the other, so both see the same machine."""
+    rules = next((EXAMPLE / "schemas").glob("*.yaml"))
+    say(f"measuring the example ({runs} runs) …")
+    result = ExampleResult([], [])
+    with tempfile.TemporaryDirectory(prefix="bench-example-") as scratch:
+        for turn in range(runs):
+            result.imports.append(spawn([sys.executable, "-c", IMPORTS_ONLY]).seconds)
+            command = [*bloc_score_command(), "run", "--rules", str(rules), "--input", str(EXAMPLE / "input"),
+                       "--output", str(Path(scratch) / f"run-{turn}"), "--quiet"]
+            result.runs.append(spawn(command).seconds)
+    return result
 
 
 def measure_help(repeat: int = 5) -> float:
@@ -229,26 +272,44 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 
-def render(results: list[SizeResult], help_seconds: float | None) -> str:
+def render(results: list[SizeResult], help_seconds: float | None, example: ExampleResult | None = None) -> str:
     parts = []
-    headers = ["N", "ours s", "ours/s", "naive s", "naive/s", "floor s", "floor/s", "ours÷naive",
-               "ours÷floor", "read÷floor", "peak MB"]
+    for criteria in sorted({r.criteria for r in results}):
+        if parts:
+            parts.append("")
+        parts.append(f"=== Submissions of {criteria} criteria ===")
+        parts.append(_render_set([r for r in results if r.criteria == criteria]))
+    if example is not None:
+        parts.append("\nThe example's nine files, end to end in a fresh process (median of "
+                     f"{len(example.runs)}), beside `python -c \"{IMPORTS_ONLY}\"`:")
+        parts.append(f"  bloc-score run  {ExampleResult.median(example.runs):.3f} s   imports alone "
+                     f"{ExampleResult.median(example.imports):.3f} s   above them {example.above:+.3f} s")
+    parts.append("\nTargets:")
+    parts += [f"  {mark:6}  {what:70} {value}" for mark, what, value in targets(results, help_seconds, example)]
+    return "\n".join(parts)
+
+
+def _render_set(results: list[SizeResult]) -> str:
+    parts = []
+    headers = ["N", "ours s", "ours/s", "naive s", "naive/s", "sum s", "floor s", "floor/s", "ours÷naive",
+               "ours÷sum", "ours÷floor", "read÷floor", "peak MB"]
     rows = []
     for r in results:
         rows.append([
             f"{r.n:,}", _seconds(r.ours.seconds), _rate(r.rate(r.ours.seconds)),
-            _seconds(r.naive.seconds), _rate(r.rate(r.naive.seconds)),
+            _seconds(r.naive.seconds), _rate(r.rate(r.naive.seconds)), _seconds(r.naive_sum.seconds),
             _seconds(r.floor_seconds), _rate(r.rate(r.floor_seconds)),
-            f"{r.naive.seconds / r.ours.seconds:.1f}×", f"{r.floor_seconds / r.ours.seconds:.2f}×",
-            f"{r.floor_seconds / r.read_seconds:.2f}×",
+            f"{r.naive.seconds / r.ours.seconds:.1f}×", f"{r.naive_sum.seconds / r.ours.seconds:.1f}×",
+            f"{r.floor_seconds / r.ours.seconds:.2f}×", f"{r.floor_seconds / r.read_seconds:.2f}×",
             f"{r.ours.peak_mb:.0f}" if r.ours.peak_mb is not None else "—",
         ])
     parts.append("Submissions per second (/s) and the ratios of those speeds:")
     parts.append(_table(headers, rows))
     parts.append("  ours = `bloc-score run` end to end; naive = pandas + openpyxl + pandera per file\n"
-                 "  (bench/naive.py); floor = python-calamine reading the same cells, nothing else;\n"
+                 "  (bench/naive.py); sum = pandas + openpyxl reading each file and summing, nothing else\n"
+                 "  (naive.py --sum-only); floor = python-calamine reading the same cells, nothing else;\n"
                  "  read = our reading stage alone; a ratio is the first one's speed ÷ the second one's\n"
-                 "  (5.0× = five times as many per second).")
+                 "  (5.0× = five times as many per second). Every process's time includes its start-up.")
 
     stage_rows = []
     for key, label in STAGE_LABELS.items():
@@ -271,33 +332,42 @@ def render(results: list[SizeResult], help_seconds: float | None) -> str:
     if growth:
         parts.append("\nHow time grows with N:")
         parts.append(_table(["N", "ours", "naive", "floor"], growth))
-
-    parts.append("\nTargets:")
-    parts += [f"  {mark:6}  {what:52} {value}" for mark, what, value in targets(results, help_seconds)]
     return "\n".join(parts)
 
 
-def targets(results: list[SizeResult], help_seconds: float | None) -> list[tuple[str, str, str]]:
-    """(ok / MISSED / —, what, measured) for each target of issue 5."""
-    by_n = {r.n: r for r in results}
+def targets(results: list[SizeResult], help_seconds: float | None,
+            example: ExampleResult | None = None) -> list[tuple[str, str, str]]:
+    """(ok / MISSED / —, what, measured) for each target of issues 5 and 17."""
     checks: list[tuple[str, str, str]] = []
 
     def add(what: str, value: float | None, ok: bool, shown: str, missing: str = "not measured") -> None:
         checks.append(("—", what, missing) if value is None else ("ok" if ok else "MISSED", what, shown))
 
-    at = by_n.get(1_000)
-    speedup = at.naive.seconds / at.ours.seconds if at else None
-    add("N=1,000 end to end ≥ 5× the naive pipeline's speed", speedup, bool(speedup and speedup >= 5),
-        f"{speedup:.1f}×" if speedup else "")
-    read_ratio = at.read_seconds / at.floor_seconds if at else None
-    add("N=1,000 reading within 2× of the calamine floor", read_ratio, bool(read_ratio and read_ratio <= 2),
-        f"read takes {read_ratio:.2f}× the floor's time" if read_ratio else "")
-    peak = at.ours.peak_mb if at else None
-    add("N=1,000 peak memory below 400 MB", peak, bool(peak and peak < 400), f"{peak:.0f} MB" if peak else "")
-    big = by_n.get(10_000)
-    growth = big.ours.seconds / at.ours.seconds if big and at else None
-    add("time grows ≤ 11× from N=1,000 to N=10,000", growth, bool(growth and growth <= 11),
+    def at(n: int, criteria: int) -> SizeResult | None:
+        return next((r for r in results if r.n == n and r.criteria == criteria), None)
+
+    long, short = at(1_000, 60), at(1_000, 20)
+    speedup = long.naive.seconds / long.ours.seconds if long else None
+    add("60 criteria, N=1,000 end to end ≥ 5× the naive pipeline's speed", speedup,
+        bool(speedup and speedup >= 5), f"{speedup:.1f}×" if speedup else "")
+    read_ratio = long.read_seconds / long.floor_seconds if long else None
+    add("60 criteria, N=1,000 reading within 2× of the calamine floor", read_ratio,
+        bool(read_ratio and read_ratio <= 2), f"read takes {read_ratio:.2f}× the floor's time" if read_ratio else "")
+    peak = long.ours.peak_mb if long else None
+    add("60 criteria, N=1,000 peak memory below 400 MB", peak, bool(peak and peak < 400),
+        f"{peak:.0f} MB" if peak else "")
+    big = at(BIG_SIZE, 60)
+    growth = big.ours.seconds / long.ours.seconds if big and long else None
+    add("60 criteria, time grows ≤ 11× from N=1,000 to N=10,000", growth, bool(growth and growth <= 11),
         f"×{growth:.1f}" if growth else "", "run with --big")
+    over_sum = short.naive_sum.seconds / short.ours.seconds if short else None
+    add("20 criteria, N=1,000 end to end ≥ 5× reading and summing with pandas", over_sum,
+        bool(over_sum and over_sum >= 5), f"{over_sum:.1f}×" if over_sum else "")
+    over_floor = short.ours.seconds / short.floor_seconds if short else None
+    add("20 criteria, N=1,000 end to end within 5× the calamine floor's time", over_floor,
+        bool(over_floor and over_floor <= 5), f"{over_floor:.1f}× the floor's time" if over_floor else "")
+    add("the example end to end ≤ 0.25 s above importing pandas + pandera", example.above if example else None,
+        bool(example and example.above <= 0.25), f"{example.above:+.3f} s" if example else "")
     add("`bloc-score --help` under 0.3 s", help_seconds, bool(help_seconds is not None and help_seconds < 0.3),
         f"{help_seconds:.3f} s" if help_seconds is not None else "")
     return checks
@@ -333,7 +403,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
                         help="comma-separated numbers of submissions (default: %(default)s)")
-    parser.add_argument("--big", action="store_true", help=f"also measure N={BIG_SIZE:,}")
+    parser.add_argument("--criteria", default=",".join(map(str, CRITERIA_SETS)),
+                        help="comma-separated table sizes, criteria per submission (default: %(default)s)")
+    parser.add_argument("--big", action="store_true", help=f"also measure N={BIG_SIZE:,} (60 criteria)")
+    parser.add_argument("--no-example", action="store_true", help="skip the example's end-to-end line")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs per measurement, best kept (default: 3 up to N=100, then 1)")
     parser.add_argument("--cache", type=Path, default=BENCH / ".cache", help="where generated inputs are kept")
@@ -344,22 +417,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
-    if args.big and BIG_SIZE not in sizes:
-        sizes.append(BIG_SIZE)
+    criteria_sets = sorted({int(c) for c in args.criteria.split(",") if c.strip()})
     args.cache.mkdir(parents=True, exist_ok=True)
     print(f"bloc-score benchmark, {datetime.now().astimezone():%Y-%m-%d %H:%M}: {machine()}")
-    print(f"Each submission: {CRITERIA} criteria (synthetic_rules_yaml), filled by the real template writer.\n",
-          flush=True)
+    print(f"Submissions of {' and '.join(map(str, criteria_sets))} criteria (synthetic_rules_yaml), filled by the "
+          "real template writer.\n", flush=True)
     results = []
-    for n in sizes:
-        repeat = args.repeat if args.repeat is not None else (3 if n <= 100 else 1)
-        results.append(measure_size(n, args.cache, repeat))
+    for criteria in criteria_sets:
+        for n in sizes + ([BIG_SIZE] if args.big and criteria == CRITERIA and BIG_SIZE not in sizes else []):
+            repeat = args.repeat if args.repeat is not None else (3 if n <= 100 else 1)
+            results.append(measure_size(n, args.cache, repeat, criteria))
+    example = None if args.no_example else measure_example()
     help_seconds = measure_help()
-    report = render(results, help_seconds)
+    report = render(results, help_seconds, example)
     print(report)
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     saved.write_text(json.dumps({"machine": machine(), "help_seconds": help_seconds,
+                                 "example": asdict(example) if example else None,
                                  "sizes": [asdict(r) for r in results]}, indent=2) + "\n", encoding="utf-8")
     print(f"\nSaved: {saved}")
     return 0

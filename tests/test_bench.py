@@ -17,22 +17,34 @@ bench = script_fixture(BENCH, "bench_run")
 
 @pytest.mark.slow
 def test_benchmark_prints_the_table(bench, tmp_path, capsys):
-    code = bench.main(["--sizes", "3", "--repeat", "1", "--cache", str(tmp_path / "cache"),
+    code = bench.main(["--sizes", "3", "--criteria", "20,26", "--repeat", "1", "--cache", str(tmp_path / "cache"),
                        "--results", str(tmp_path / "results")])
     out = capsys.readouterr().out
     assert code == 0
-    header = next(line for line in out.splitlines() if line.startswith("N "))
-    assert header.split() == ["N", "ours", "s", "ours/s", "naive", "s", "naive/s", "floor", "s", "floor/s",
-                              "ours÷naive", "ours÷floor", "read÷floor", "peak", "MB"]
-    row = next(line for line in out.splitlines() if line.startswith("3 "))
-    assert len(row.split()) == 11
+    lines = out.splitlines()
+    assert "=== Submissions of 20 criteria ===" in lines and "=== Submissions of 26 criteria ===" in lines
+    headers = [line for line in lines if line.startswith("N ")]
+    assert len(headers) == 2  # one table per table size
+    assert headers[0].split() == ["N", "ours", "s", "ours/s", "naive", "s", "naive/s", "sum", "s", "floor", "s",
+                                  "floor/s", "ours÷naive", "ours÷sum", "ours÷floor", "read÷floor", "peak", "MB"]
+    rows = [line for line in lines if line.startswith("3 ")]
+    assert len(rows) == 2 and all(len(row.split()) == 13 for row in rows)
     for stage in ("read", "validate", "score and rank", "write workbook", "write JSON", "end to end (CLI)"):
-        assert any(line.startswith(stage) for line in out.splitlines()), stage
-    assert "Targets:" in out
-    assert "`bloc-score --help` under 0.3 s" in out
+        assert any(line.startswith(stage) for line in lines), stage
+    example = next(line for line in lines if line.strip().startswith("bloc-score run"))
+    assert "imports alone" in example and "above them" in example
+    targets = out.split("Targets:")[1]
+    for target in ("20 criteria, N=1,000 end to end ≥ 5× reading and summing with pandas",
+                   "the example end to end ≤ 0.25 s above importing pandas + pandera",
+                   "`bloc-score --help` under 0.3 s"):
+        assert target in targets
+    # Sizes it did not measure say so rather than pass.
+    assert "not measured" in targets and "run with --big" in targets
     saved = json.loads(next((tmp_path / "results").glob("bench-*.json")).read_text(encoding="utf-8"))
-    assert [size["n"] for size in saved["sizes"]] == [3]
+    assert [(size["n"], size["criteria"]) for size in saved["sizes"]] == [(3, 20), (3, 26)]
     assert saved["sizes"][0]["stages"]["output"]["units"] == 3
+    assert saved["sizes"][0]["naive_sum"]["output"]["units"] == 3
+    assert len(saved["example"]["runs"]) == len(saved["example"]["imports"]) == bench.EXAMPLE_RUNS
 
 
 def test_generated_inputs_are_cached(bench, tmp_path):
