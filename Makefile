@@ -6,12 +6,17 @@ BIN := $(VENV)/bin
 EXAMPLE := pipeline/examples/quang-tri-2024
 EXAMPLE_RULES := $(EXAMPLE)/schemas/quang-tri-co-quan-dang-2024.yaml
 
+# An editable install is not byte-compiled, and PYTHONDONTWRITEBYTECODE=1 would keep every run compiling
+# the package again (0.08 s a run): compile it as an installed package is.
+COMPILE = $(BIN)/python -m compileall -q pipeline
+
 .PHONY: run test lint templates sample bench fuzz clean
 
 $(BIN)/bloc-score: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(COMPILE)
 	@touch $@
 
 run: $(BIN)/bloc-score  ## score the example: $(EXAMPLE)/input/ -> output/
@@ -29,6 +34,7 @@ sample: $(BIN)/bloc-score  ## regenerate the nine submissions of the example in 
 	$(BIN)/python scripts/make_sample_input.py
 
 bench: $(BIN)/bloc-score  ## speed and memory figures (see README)
+	$(COMPILE)
 	$(BIN)/python bench/run.py
 
 fuzz: $(BIN)/bloc-score  ## 100,000 mutated submissions against the reader and the validator: 0 crashes (README)
