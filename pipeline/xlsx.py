@@ -24,10 +24,15 @@ CHARS_PER_WIDTH = 1.3
 LINE_SPACING = 1.375
 
 
-def new_workbook(path: str | Path, properties: dict[str, Any]) -> xlsxwriter.Workbook:
-    """An empty workbook at `path` where text stays text: never a formula, a number or a link."""
+def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: bool = True) -> xlsxwriter.Workbook:
+    """An empty workbook at `path` where text stays text: never a formula, a number or a link.
+
+    `in_memory` assembles the parts in memory before zipping them; otherwise xlsxwriter writes each part
+    to a temporary file first, which spares memory on a province's workbook but costs a small one a
+    file created and removed per part (0.05–0.2 s for the example's, most of its saving time).
+    """
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False})
+                                           "strings_to_urls": False, "in_memory": in_memory})
     book.set_properties(properties)
     return book
 

@@ -31,10 +31,12 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
     """Write the ranking workbook of `result` to `path`; `tick` follows along (pipeline.run.Tick)."""
     path = Path(path)
     rules = result.rules
+    province_scale = len(result.validation.used) > MAX_UNIT_SHEETS
     book = new_workbook(path, {"title": text(result.lang, "report.title", year=rules.year), "author": rules.bloc,
                                "comments": f"bloc-score {result.tool_version}",
-                               "created": result.started_at.astimezone(UTC).replace(tzinfo=None)})  # UTC, as core.xml
-    ctx = Context(book, result, province_scale=len(result.validation.used) > MAX_UNIT_SHEETS, tick=tick)
+                               "created": result.started_at.astimezone(UTC).replace(tzinfo=None)},  # UTC, as core.xml
+                        in_memory=not province_scale)
+    ctx = Context(book, result, province_scale=province_scale, tick=tick)
     write_ranking(ctx)
     write_chart(ctx)
     if not ctx.province_scale:
