@@ -158,27 +158,32 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
       bloc-score run
       bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
     """
-    from pipeline.isolation import warm_up
+    from pipeline.isolation import start_reading, warm_up
 
-    warm_up()  # the reading workers' server imports the reader while this process imports pandas
-    from pipeline.console import render_run
-    from pipeline.run import run as run_pipeline
-    from pipeline.write import write_outputs
-
-    _refuse_file_as_folder(input_dir, lang)
-    rules = _load(rules_path, lang, input_dir, quiet=quiet)
-    show_progress = not quiet and sys.stderr.isatty()
-
-    def progress(message: str) -> None:
-        if show_progress:
-            click.echo(message, err=True)
-
-    bars = _ProgressBars(lang or rules.language) if show_progress else None
+    warm_up()  # where workers cannot be forks of this process, their server starts importing the reader now
+    # The files are read from now on, in worker processes, while this process imports pandas and the rules.
+    started = start_reading(input_dir)
+    bars = None
     try:
+        from pipeline.console import render_run
+        from pipeline.run import run as run_pipeline
+        from pipeline.write import write_outputs
+
+        _refuse_file_as_folder(input_dir, lang)
+        rules = _load(rules_path, lang, input_dir, quiet=quiet)
+        show_progress = not quiet and sys.stderr.isatty()
+
+        def progress(message: str) -> None:
+            if show_progress:
+                click.echo(message, err=True)
+
+        bars = _ProgressBars(lang or rules.language) if show_progress else None
         tick = bars.tick if bars else None
-        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick)
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started)
         written = write_outputs(result, output_dir, tick=tick)
     finally:
+        if started is not None:
+            started.reading.close()  # a reading the run never collected (a bad rules file): stop its workers
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import types
@@ -22,7 +23,8 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from pipeline.inputs import display_names, distinct_names, read_regular
+from pipeline.inputs import discover, display_names, distinct_names, read_regular
+from pipeline.issues import Issue
 from pipeline.read import MAX_FILE_BYTES, Submission, read_submission
 
 # A filled template reads in a few milliseconds; the largest file the limits let through, in about two seconds.
@@ -47,27 +49,86 @@ def read_submissions(
     Files are shown by their name relative to `root`, or by `names`. `workers` = 0 reads in this process,
     unprotected: for measuring what the workers cost, never for a run.
     """
-    paths = list(paths)
+    return Reading(paths, root, workers=workers, reader=reader, names=names).submissions(on_read)
+
+
+@dataclass
+class FolderReading:
+    """An input folder found and its files being read since before the run needed them."""
+
+    folder: Path
+    paths: list[Path]
+    folder_issues: list[Issue]
+    reading: Reading
+
+
+def start_reading(folder: Path) -> FolderReading | None:
+    """Find the input folder's files and start reading them now; None where the run must say why it cannot."""
+    try:
+        if not folder.is_dir():
+            return None
+        paths, folder_issues = discover(folder)
+    except OSError:
+        return None
     if not paths:
-        return []
-    if names is None:
-        names, renamed = display_names(paths, root)
-    else:
-        names, renamed = distinct_names(list(names), paths)
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
-    if workers <= 0:
-        submissions = []
-        for path, name in zip(paths, names, strict=True):
-            submissions.append(reader(path, root, name))
-            if on_read is not None:
-                on_read(len(submissions))
-    else:
-        submissions = read_isolated(list(zip(paths, names, strict=True)), root, workers=workers, reader=reader,
-                                    on_read=on_read)
-    for index, looks_like in renamed:
-        submissions[index].issue("name-lookalike", params={"other": looks_like})
-    return submissions
+        return None
+    return FolderReading(folder, paths, folder_issues, Reading(paths, folder).start())
+
+
+class Reading:
+    """Files being read, each in a worker process: `start()` them early, collect them with `submissions()`.
+
+    The CLI starts the workers before it imports pandas, and a thread of this process takes their answers
+    and hands them more files meanwhile: on two cores the secretary's files are read while the imports
+    run, instead of after them.
+    """
+
+    def __init__(self, paths: Iterable[Path], root: Path, *, workers: int | None = None,
+                 reader: Reader = read_submission, names: Sequence[str] | None = None) -> None:
+        self.paths, self.root, self.reader = list(paths), root, reader
+        if names is None:
+            self.names, self.renamed = display_names(self.paths, root)
+        else:
+            self.names, self.renamed = distinct_names(list(names), self.paths)
+        if workers is None:
+            workers = min(os.cpu_count() or 1, 4) if len(self.paths) >= PARALLEL_THRESHOLD else 1
+        self.workers = workers
+        self._pool: _Pool | None = None
+        if self.paths and workers > 0:
+            self._pool = _Pool(list(zip(self.paths, self.names, strict=True)), root,
+                               workers=max(1, min(workers, len(self.paths))), reader=reader,
+                               time_limit=READ_TIME_LIMIT, memory_limit=READ_MEMORY_LIMIT, on_read=None)
+
+    def start(self) -> Reading:
+        """Start the workers now and read in the background until `submissions()` is called."""
+        if self._pool is not None:
+            self._pool.start_background()
+        return self
+
+    def submissions(self, on_read: Callable[[int], None] | None = None) -> list[Submission]:
+        """Every file's submission, in the order of the paths; `on_read(done)` follows along."""
+        if self._pool is None:
+            submissions = []
+            for path, name in zip(self.paths, self.names, strict=True):
+                submissions.append(self.reader(path, self.root, name))
+                if on_read is not None:
+                    on_read(len(submissions))
+        else:
+            pool, self._pool = self._pool, None
+            pool.on_read = on_read
+            try:
+                submissions = pool.run()
+            finally:
+                pool.close()
+        for index, looks_like in self.renamed:
+            submissions[index].issue("name-lookalike", params={"other": looks_like})
+        return submissions
+
+    def close(self) -> None:
+        """Stop the workers of a reading nobody will collect (the run ended before it needed the files)."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.close()
 
 
 def warm_up() -> None:
@@ -105,28 +166,6 @@ def _one_thread() -> bool:
         return False
 
 
-def read_isolated(
-    jobs: Sequence[tuple[Path, str]], root: Path, *, workers: int, reader: Reader = read_submission,
-    on_read: Callable[[int], None] | None = None, time_limit: float | None = None,
-    memory_limit: int | None = None,
-) -> list[Submission]:
-    """Read each (path, display name) in one of `workers` processes; the results in the order of `jobs`.
-
-    A worker that dies (a native abort, a segfault, an allocation past its limit) or overruns the time limit
-    costs the file it was reading: that file gets `reader-crashed` or `file-too-complex`, the worker is
-    replaced and the files queued behind it are read by the others.
-    """
-    pool = _Pool(
-        jobs, root, workers=max(1, min(workers, len(jobs))), reader=reader,
-        time_limit=READ_TIME_LIMIT if time_limit is None else time_limit,
-        memory_limit=READ_MEMORY_LIMIT if memory_limit is None else memory_limit, on_read=on_read,
-    )
-    try:
-        return pool.run()
-    finally:
-        pool.close()
-
-
 @dataclass
 class _Worker:
     process: BaseProcess
@@ -137,35 +176,70 @@ class _Worker:
 
 
 class _Pool:
+    """Reads each (path, display name) of `jobs` in one of `workers` processes; the results in their order.
+
+    A worker that dies (a native abort, a segfault, an allocation past its limit) or overruns the time limit
+    costs the file it was reading: that file gets `reader-crashed` or `file-too-complex`, the worker is
+    replaced and the files queued behind it are read by the others.
+    """
+
     def __init__(self, jobs: Sequence[tuple[Path, str]], root: Path, *, workers: int, reader: Reader,
                  time_limit: float, memory_limit: int, on_read: Callable[[int], None] | None) -> None:
         self.jobs, self.root, self.size, self.reader = jobs, root, workers, reader
         self.time_limit, self.memory_limit, self.on_read = time_limit, memory_limit, on_read
-        method = start_method()
-        self.context: BaseContext = multiprocessing.get_context(method)
-        if method == "forkserver":
-            # The server imports the reader once; each worker is then a cheap fork of it.
-            self.context.set_forkserver_preload(["pipeline.read"])
         self.results: list[Submission | None] = [None] * len(jobs)
         self.pending: deque[int] = deque(range(len(jobs)))
         self.workers: list[_Worker] = []
         self.done = 0
+        self._background: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def start_background(self) -> None:
+        """Start the workers from this thread, then take their answers in another until `run` is called."""
+        self._hand_out()
+        self._background = threading.Thread(target=self._serve_meanwhile, name="bloc-score-reading", daemon=True)
+        self._background.start()
+
+    def _serve_meanwhile(self) -> None:
+        # Never starts a worker: forking while the main thread imports could leave the child an import lock
+        # held for ever. A lost worker's files wait for `run`, which starts its replacement.
+        with contextlib.suppress(Exception):  # whatever went wrong, `run` meets it again and reports it
+            while not self._stop.is_set() and self.done < len(self.jobs):
+                if not self._step(may_start=False, longest=0.05):
+                    return
 
     def run(self) -> list[Submission]:
+        if self._background is not None:
+            self._stop.set()
+            self._background.join()
+            self._background = None
+            if self.on_read is not None and self.done:
+                self.on_read(self.done)
         while self.done < len(self.jobs):
-            self._hand_out()
-            busy = [w for w in self.workers if w.queue]
-            now = time.monotonic()
-            deadline = min(w.started + self.time_limit for w in busy)
-            ready = wait([w.connection for w in busy], timeout=max(0.0, deadline - now))
-            for worker in busy:
-                if worker.connection in ready:
-                    self._receive(worker)
-                elif time.monotonic() >= worker.started + self.time_limit:
-                    self._lose(worker, "file-too-complex", {"limit": f"{self.time_limit:g} s"})
+            self._step(may_start=True)
         return [result for result in self.results if result is not None]
 
+    def _step(self, *, may_start: bool, longest: float | None = None) -> bool:
+        """Hand out files, then wait for one answer or a time limit; False when no worker has work."""
+        self._hand_out(may_start=may_start)
+        busy = [w for w in self.workers if w.queue]
+        if not busy:
+            return False
+        now = time.monotonic()
+        wait_for = max(0.0, min(w.started + self.time_limit for w in busy) - now)
+        ready = wait([w.connection for w in busy], timeout=wait_for if longest is None else min(wait_for, longest))
+        for worker in busy:
+            if worker.connection in ready:
+                self._receive(worker)
+            elif time.monotonic() >= worker.started + self.time_limit:
+                self._lose(worker, "file-too-complex", {"limit": f"{self.time_limit:g} s"})
+        return True
+
     def close(self) -> None:
+        if self._background is not None:
+            self._stop.set()
+            self._background.join()
+            self._background = None
         for worker in self.workers:
             with contextlib.suppress(OSError):
                 worker.connection.send(None)
@@ -178,9 +252,9 @@ class _Pool:
             worker.log.unlink(missing_ok=True)
         self.workers = []
 
-    def _hand_out(self) -> None:
+    def _hand_out(self, *, may_start: bool = True) -> None:
         idle = [w for w in self.workers if not w.queue]
-        while self.pending and len(self.workers) < self.size:
+        while may_start and self.pending and len(self.workers) < self.size:
             idle.append(self._start())
         for worker in idle:
             if not self.pending:
@@ -193,10 +267,16 @@ class _Pool:
             worker.started = time.monotonic()
 
     def _start(self) -> _Worker:
-        ours, theirs = self.context.Pipe()
+        # Decided at each start: a worker replaced after pandas has started its threads may need a forkserver.
+        method = start_method()
+        context: BaseContext = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # The server imports the reader once; each worker is then a cheap fork of it.
+            context.set_forkserver_preload(["pipeline.read"])
+        ours, theirs = context.Pipe()
         handle, log = tempfile.mkstemp(prefix="bloc-score-reader-", suffix=".log")
         os.close(handle)
-        process = self.context.Process(  # type: ignore[attr-defined]
+        process = context.Process(  # type: ignore[attr-defined]
             target=_serve, args=(theirs, self.reader, self.root, self.memory_limit, log), daemon=True,
         )
         with _main_module_hidden():

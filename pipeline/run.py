@@ -14,7 +14,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.errors import ExitCode, InputFolderError
 from pipeline.inputs import discover, display_name
-from pipeline.isolation import Reader, read_submissions
+from pipeline.isolation import FolderReading, Reader, Reading, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
 from pipeline.rank import RankedUnit, rank_units
@@ -73,37 +73,36 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
+    started: FolderReading | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
-    inside them (tests hand in one that crashes).
+    inside them (tests hand in one that crashes). `started` is the folder's reading begun earlier
+    (`isolation.start_reading`), used when it is of this folder.
     """
     with paused_gc():
-        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader)
+        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
+                    started=started)
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader,
+    tick: Tick | None, reader: Reader, started: FolderReading | None,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
     started_at = run_time()
     folder = Path(input_dir)
-    if not folder.is_dir():
-        raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
-    try:
-        paths, folder_issues = discover(folder)
-    except OSError as error:
-        raise InputFolderError(text(lang, "report.input_unreadable", folder=str(folder),
-                                    reason=error.strerror or str(error))) from error
-    if not paths and not any(i.severity == "error" for i in folder_issues):
-        raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
+    if started is not None and started.folder == folder:
+        paths, folder_issues, reading = started.paths, started.folder_issues, started.reading
+    else:
+        paths, folder_issues = _discover(folder, lang)
+        reading = Reading(paths, folder, workers=workers, reader=reader)
 
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
     on_read = (lambda done: tick("read", done, len(paths))) if tick else None
-    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read, reader=reader)
+    submissions = reading.submissions(on_read)
     validation = validate(rules, submissions, folder_issues)
     status = validation.unit_status(rules)
 
@@ -116,6 +115,19 @@ def _run(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
     )
+
+
+def _discover(folder: Path, lang: str) -> tuple[list[Path], list[Issue]]:
+    if not folder.is_dir():
+        raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
+    try:
+        paths, folder_issues = discover(folder)
+    except OSError as error:
+        raise InputFolderError(text(lang, "report.input_unreadable", folder=str(folder),
+                                    reason=error.strerror or str(error))) from error
+    if not paths and not any(i.severity == "error" for i in folder_issues):
+        raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
+    return paths, folder_issues
 
 
 def run_time() -> datetime:
