@@ -7,10 +7,8 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,6 +33,7 @@ from pipeline.layout import (
 )
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
+from pipeline.zipparts import read_member, zip_members
 
 # Safety limits, documented in the README; those on a zip package's contents are in pipeline/archive.py.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -182,12 +181,11 @@ def saved_at(data: bytes, kind: str) -> str | None:
         return None
     part = "meta.xml" if kind == "ods" else "docProps/core.xml"
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            member = archive.getinfo(part)
-            if member.file_size > _SAVED_AT_MAX_BYTES:
-                return None
-            found = _SAVED_AT[part].search(archive.read(member))
-    except Exception:  # KeyError (no such part), BadZipFile, zlib.error …: the time is then unknown
+        member = next(m for m in reversed(zip_members(data)) if m.filename == part)  # as ZipFile.getinfo
+        if member.file_size > _SAVED_AT_MAX_BYTES:
+            return None
+        found = _SAVED_AT[part].search(read_member(data, member))
+    except Exception:  # StopIteration (no such part), BadZipFile, zlib.error …: the time is then unknown
         return None
     return found[1].decode("ascii") if found else None
 

@@ -13,9 +13,7 @@ import datetime as dt
 import html
 import io
 import re
-import struct
 import zipfile
-import zlib
 from decimal import Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
 from typing import Any, Literal
@@ -24,6 +22,7 @@ import python_calamine
 
 from pipeline.cells import parse_address
 from pipeline.numbers import CellNote, Parsed
+from pipeline.zipparts import read_member, zip_members
 
 # What the reader puts in place of a cell's value: a note, or the number a misread "date" really is.
 Override = CellNote | float
@@ -142,71 +141,37 @@ def percent_text(value: str | float) -> str:
 
 # ---------------------------------------------------------------------------------------- xlsx
 
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header
-
-
 class _Package:
-    """A zip package's members by name, inflated straight from its bytes.
-
-    `ZipFile.read` opens a stream per member, which costs more than inflating these small parts; the
-    second reading runs for every file, so it takes the short way and falls back to zipfile on anything
-    unusual (encryption, another method, a damaged header), keeping zipfile's checks and errors.
-    """
+    """A zip package's members by name, read through `zipparts` (its list of parts is parsed once per file)."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
-        self.members = {member.filename: member for member in self.archive.infolist()}
+        self.members = {member.filename: member for member in zip_members(data)}
 
     def __contains__(self, name: str) -> bool:
         return name in self.members
 
     def read(self, name: str) -> bytes:
-        member = self.members[name]
-        offset = member.header_offset
-        if member.flag_bits & 0x1 or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) \
-                or offset < 0 or offset + _LOCAL_HEADER.size > len(self.data):
-            return self.archive.read(member)
-        header = _LOCAL_HEADER.unpack_from(self.data, offset)
-        start = offset + _LOCAL_HEADER.size + header[10] + header[11]
-        end = start + member.compress_size
-        if header[0] != b"PK\x03\x04" or end > len(self.data):
-            return self.archive.read(member)
-        body = self.data[start:end]
-        if member.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            body = inflater.decompress(body, member.file_size + 1)
-            if len(body) != member.file_size or not inflater.eof:
-                return self.archive.read(member)
-        elif len(body) != member.file_size:
-            return self.archive.read(member)
-        # No CRC check: calamine has just read these very parts, and a damaged one only costs this reading.
-        return body
-
-    def close(self) -> None:
-        self.archive.close()
+        return read_member(self.data, self.members[name])
 
 
 def _xlsx_overrides(data: bytes, sheet: str) -> Overrides:
     from defusedxml.ElementTree import fromstring, iterparse
 
     package = _Package(data)
-    try:
-        part = _xlsx_sheet_part(package, sheet)
-        if part is None:
-            return {}
-        percent_styles = _xlsx_percent_styles(package, fromstring)
-        content = package.read(part)
-        hides = _xlsx_may_hide(content, percent_styles)
-        if hides is None:
-            return {}
-        if hides == "formulas":
-            cells = _uncached_formula_cells(content, percent_styles, fromstring)
-            if cells is not None:
-                return cells
-        return _all_cells(content, percent_styles, iterparse)
-    finally:
-        package.close()
+    part = _xlsx_sheet_part(package, sheet)
+    if part is None:
+        return {}
+    percent_styles = _xlsx_percent_styles(package, fromstring)
+    content = package.read(part)
+    hides = _xlsx_may_hide(content, percent_styles)
+    if hides is None:
+        return {}
+    if hides == "formulas":
+        cells = _uncached_formula_cells(content, percent_styles, fromstring)
+        if cells is not None:
+            return cells
+    return _all_cells(content, percent_styles, iterparse)
 
 
 def _all_cells(content: bytes, percent_styles: frozenset[int], iterparse: Any) -> Overrides:

@@ -10,6 +10,7 @@ import pytest
 from pipeline.archive import _Package, check_package
 from pipeline.read import Submission, read_workbook
 from pipeline.template import write_template
+from pipeline.zipparts import read_member
 from tests.conftest import FULL_SMALL, values
 
 DOCTYPE = b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><root>&lol;</root>'
@@ -24,8 +25,7 @@ def _zip(parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
 
 
 def _package(data: bytes) -> _Package:
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    return _Package(archive, archive.infolist(), data)
+    return _Package(zipfile.ZipFile(io.BytesIO(data)).infolist(), data)
 
 
 def test_chunks_equal_what_zipfile_reads(small_rules, tmp_path):
@@ -34,6 +34,7 @@ def test_chunks_equal_what_zipfile_reads(small_rules, tmp_path):
     package = _package(path.read_bytes())
     for member in package.members:
         assert b"".join(package.chunks(member)) == package.archive.read(member), member.filename
+        assert read_member(path.read_bytes(), member) == package.archive.read(member), member.filename
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
