@@ -65,19 +65,22 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
+    allow_empty: bool = False,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
-    inside them (tests hand in one that crashes).
+    inside them (tests hand in one that crashes). `allow_empty`: an input folder with nothing to read is every
+    unit missing (reminders for all), not a mistake.
     """
     with paused_gc():
-        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader)
+        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
+                    allow_empty=allow_empty)
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader,
+    tick: Tick | None, reader: Reader, allow_empty: bool,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
@@ -90,7 +93,7 @@ def _run(
     except OSError as error:
         raise InputFolderError(text(lang, "report.input_unreadable", folder=str(folder),
                                     reason=error.strerror or str(error))) from error
-    if not paths and not any(i.severity == "error" for i in folder_issues):
+    if not paths and not allow_empty and not any(i.severity == "error" for i in folder_issues):
         raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
 
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
