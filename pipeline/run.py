@@ -17,6 +17,7 @@ from pipeline.inputs import discover, display_name
 from pipeline.isolation import Reader, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
+from pipeline.previous_year import YearComparison, compare_with_file
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
@@ -41,6 +42,7 @@ class RunResult:
     status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
+    previous_year: YearComparison | None = None  # last year's results beside this year's, when found
 
     @property
     def provisional(self) -> bool:
@@ -65,22 +67,22 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
-    allow_empty: bool = False,
+    allow_empty: bool = False, previous: Path | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
     inside them (tests hand in one that crashes). `allow_empty`: an input folder with nothing to read is every
-    unit missing (reminders for all), not a mistake.
+    unit missing (reminders for all), not a mistake. `previous`: last year's results JSON, to compare with.
     """
     with paused_gc():
         return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
-                    allow_empty=allow_empty)
+                    allow_empty=allow_empty, previous=previous)
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader, allow_empty: bool,
+    tick: Tick | None, reader: Reader, allow_empty: bool, previous: Path | None,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
@@ -107,9 +109,11 @@ def _run(
     final = validation.final
     scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
+    comparison, previous_issues = compare_with_file(rules, ranked, previous) if previous else (None, [])
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
-        issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
+        issues=sort_issues([*validation.issues, *award_issues, *previous_issues]), status=status,
+        started_at=started_at, previous_year=comparison,
     )
 
 
