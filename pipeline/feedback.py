@@ -107,8 +107,9 @@ def feedback_messages(result: RunResult) -> list[Feedback]:
     files: dict[str, list[str]] = {}
     for file, code in result.validation.file_units.items():
         files.setdefault(code, []).append(file)
-    unidentified = any(i.file and i.file not in result.validation.file_units and i.severity == "error"
-                       for i in result.issues)
+    # A unit's file that could not be read or told apart may be why a unit seems to have sent nothing.
+    unidentified = any(s.appraisal is None and s.file not in result.validation.file_units
+                       for s in result.submissions)
     deadline = _deadline(rules, lang)
     messages = []
     for unit in rules.units:
