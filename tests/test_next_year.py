@@ -226,3 +226,24 @@ def test_an_unusable_previous_file_is_a_warning_and_no_comparison(tmp_path, samp
     comparison, issues = compare_with_file(sample_rules, [], other)
     assert comparison is not None and comparison.units["VPTU"].total == Decimal("90.5")
     assert [i.code for i in issues] == ["previous-results-other-bloc", "previous-results-provisional"]
+
+
+@pytest.mark.slow
+def test_run_previous_names_last_years_results_anywhere(tmp_path, monkeypatch, sample_rules):
+    monkeypatch.chdir(tmp_path)
+    archive = tmp_path / "luu-tru" / "ket-qua-2023.json"
+    archive.parent.mkdir()
+    archive.write_text(json.dumps({"schema_version": 2, "year": 2023, "bloc": sample_rules.bloc, "units": [
+        {"code": "VPTU", "name": "Văn phòng Tỉnh ủy", "total": 99.0, "rank": 1},
+        {"code": "BTTU", "name": "Ban cũ", "total": 80.0, "rank": 9}]}), encoding="utf-8")
+    outcome = CliRunner().invoke(main, ["run", "--rules", str(SAMPLE_RULES), "--input", str(SAMPLE_RULES.parent.parent
+                                        / "input"), "--previous", "luu-tru/ket-qua-2023.json", "--lang", "en"])
+    assert outcome.exit_code == ExitCode.DONE, outcome.output
+    assert "Compared with the 2023 results (luu-tru/ket-qua-2023.json): 1 unit compared, 8 new, 1 no longer" \
+        in outcome.output
+    results = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
+    assert results["previous_year"]["file"] == "luu-tru/ket-qua-2023.json"
+    assert [g["code"] for g in results["previous_year"]["gone"]] == ["BTTU"]
+    vptu = next(u for u in results["units"] if u["code"] == "VPTU")
+    assert vptu["previous"]["total"] == 99.0 and vptu["previous"]["total_change"] == vptu["total"] - 99.0
+    assert "Compared with 2023" in openpyxl.load_workbook(tmp_path / "output" / "ranking-2024.xlsx").sheetnames
