@@ -32,7 +32,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 3  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`
 
 
 def output_names(year: int) -> tuple[str, str]:
