@@ -19,7 +19,9 @@ import click
 
 from pipeline import __version__
 from pipeline.commands.appraisal import appraisal
+from pipeline.commands.feedback import feedback
 from pipeline.commands.init import init
+from pipeline.commands.new_year import new_year
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
 
@@ -85,6 +87,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 main.add_command(init)
 main.add_command(appraisal)
+main.add_command(feedback)
+main.add_command(new_year)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,
@@ -148,15 +152,21 @@ class _ProgressBars:
               show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
-def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool) -> None:
+@click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="Last year's results JSON to compare with (default: results-<year-1>.json in the output folder).")
+def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
+        previous: Path | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
-    An earlier ranking and JSON in the output folder move to previous/.
+    An earlier ranking and JSON in the output folder move to previous/. When last year's
+    results-<year-1>.json is in the output folder (or named with --previous), the workbook and the JSON
+    compare each unit with last year.
 
     \b
     Examples:
       bloc-score run
       bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
+      bloc-score run --previous luu-tru/results-2023.json
     """
     from pipeline.isolation import start_reading, warm_up
 
@@ -166,6 +176,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     bars = None
     try:
         from pipeline.console import render_run
+        from pipeline.previous_year import find_previous_results
         from pipeline.run import run as run_pipeline
         from pipeline.write import write_outputs
 
@@ -177,9 +188,11 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
             if show_progress:
                 click.echo(message, err=True)
 
+        previous = previous or find_previous_results(output_dir, rules.year)
         bars = _ProgressBars(lang or rules.language) if show_progress else None
         tick = bars.tick if bars else None
-        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started)
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started,
+                              previous=previous)
         written = write_outputs(result, output_dir, tick=tick)
     finally:
         if started is not None:
@@ -187,6 +200,13 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))
+    if result.previous_year and not quiet:
+        from pipeline.labels import text
+
+        compared = result.previous_year
+        click.echo(text(result.lang, "report.previous_year", year=compared.year, file=compared.file,
+                        new=len(compared.new), gone=len(compared.gone),
+                        count=len(compared.units) - len(compared.new)))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)

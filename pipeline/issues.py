@@ -90,6 +90,11 @@ SEVERITY: dict[str, Severity] = {
     "award-disqualified": "warning",
     "award-unfilled": "info",
     "award-no-places": "info",
+    # last year's results, to compare with
+    "previous-results-unusable": "warning",
+    "previous-results-other-bloc": "warning",
+    "previous-results-provisional": "info",
+    "previous-code-unknown": "warning",
 }
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

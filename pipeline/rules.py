@@ -9,8 +9,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -82,6 +84,8 @@ class Bucket:
 class Unit:
     code: str
     name: str
+    email: str = ""  # where its feedback goes: one address, or several separated by commas
+    previous: tuple[str, ...] = ()  # last year's codes it is compared with (renamed or merged); () = its own
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ class Rules:
     source: str = ""
     # A changed score in the bloc's appraisal workbook needs a reason on record (`appraisal: reason_required`).
     appraisal_reason_required: bool = True
+    deadline: date | None = None  # when the units' files are due: reminders say it
     fingerprint: str = field(default="", compare=False)
 
     @property
@@ -180,7 +185,7 @@ class Rules:
 
 _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
-    "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal",
+    "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
 }
 _APPRAISAL_KEYS = {"reason_required"}
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
@@ -286,6 +291,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         basis=check.string(top.get("basis"), "basis", required=False),
         source=source,
         appraisal_reason_required=reason_required,
+        deadline=_date(check, top.get("deadline"), "deadline"),
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 
@@ -319,14 +325,47 @@ def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
     seen: set[str] = set()
     for i, item in enumerate(check.sequence(node, "units")):
         path = f"units[{i}]"
-        fields = check.mapping(item, path, {"code", "name"}, ("code", "name"))
+        fields = check.mapping(item, path, {"code", "name", "email", "previous"}, ("code", "name"))
         code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
         name = check.string(fields.get("name"), f"{path}.name") if "name" in fields else ""
         if code and code in seen:
             check.problem(f"{path}.code", fields.get("code"), "duplicate_unit", code=code)
         seen.add(code)
-        units.append(Unit(code, name))
+        previous = tuple(
+            _code(check, entry, f"{path}.previous[{j}]")
+            for j, entry in enumerate(check.sequence(fields.get("previous"), f"{path}.previous", required=False))
+        )
+        units.append(Unit(code, name, _emails(check, fields.get("email"), f"{path}.email"), previous))
     return tuple(units)
+
+
+# An address as a secretary copies it from a directory: something@domain.tld, no spaces or brackets.
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
+
+
+def _emails(check: Checker, node: Node | None, path: str) -> str:
+    """`email: vp@tinhuy.gov.vn` or several separated by commas or semicolons; written back joined by ", "."""
+    written = check.string(node, path, required=False)
+    addresses = [part.strip() for part in re.split(r"[,;]", written) if part.strip()]
+    for address in addresses:
+        if not _EMAIL.fullmatch(address):
+            check.problem(path, node, "bad_email", value=address)
+    return ", ".join(addresses)
+
+
+def _date(check: Checker, node: Node | None, path: str) -> date | None:
+    """A day written YYYY-MM-DD (YAML reads it as a date; quoted, it is text in the same form)."""
+    if node is None or node.value in (None, ""):
+        return None
+    if isinstance(node.value, datetime):  # `2025-01-15 17:00`: the day is what counts
+        return node.value.date()
+    if isinstance(node.value, date):
+        return node.value
+    try:
+        return date.fromisoformat(str(node.value).strip())
+    except ValueError:
+        check.problem(path, node, "bad_date", value=node.value)
+        return None
 
 
 def _criterion(

@@ -17,6 +17,7 @@ from pipeline.inputs import discover, display_name
 from pipeline.isolation import FolderReading, Reader, Reading, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
+from pipeline.previous_year import YearComparison, compare_with_file
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
@@ -41,6 +42,7 @@ class RunResult:
     status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
+    previous_year: YearComparison | None = None  # last year's results beside this year's, when found
 
     @property
     def provisional(self) -> bool:
@@ -73,22 +75,24 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
-    started: FolderReading | None = None,
+    started: FolderReading | None = None, allow_empty: bool = False, previous: Path | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
     inside them (tests hand in one that crashes). `started` is the folder's reading begun earlier
-    (`isolation.start_reading`), used when it is of this folder.
+    (`isolation.start_reading`), used when it is of this folder. `allow_empty`: an input folder with nothing
+    to read is every unit missing (reminders for all), not a mistake. `previous`: last year's results JSON,
+    to compare with.
     """
     with paused_gc():
         return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
-                    started=started)
+                    started=started, allow_empty=allow_empty, previous=previous)
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader, started: FolderReading | None,
+    tick: Tick | None, reader: Reader, started: FolderReading | None, allow_empty: bool, previous: Path | None,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
@@ -97,7 +101,7 @@ def _run(
     if started is not None and started.folder == folder:
         paths, folder_issues, reading = started.paths, started.folder_issues, started.reading
     else:
-        paths, folder_issues = _discover(folder, lang)
+        paths, folder_issues = _discover(folder, lang, allow_empty=allow_empty)
         reading = Reading(paths, folder, workers=workers, reader=reader)
 
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
@@ -111,13 +115,15 @@ def _run(
     final = validation.final
     scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
+    comparison, previous_issues = compare_with_file(rules, ranked, previous) if previous else (None, [])
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
-        issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
+        issues=sort_issues([*validation.issues, *award_issues, *previous_issues]), status=status,
+        started_at=started_at, previous_year=comparison,
     )
 
 
-def _discover(folder: Path, lang: str) -> tuple[list[Path], list[Issue]]:
+def _discover(folder: Path, lang: str, *, allow_empty: bool) -> tuple[list[Path], list[Issue]]:
     if not folder.is_dir():
         raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
     try:
@@ -125,7 +131,7 @@ def _discover(folder: Path, lang: str) -> tuple[list[Path], list[Issue]]:
     except OSError as error:
         raise InputFolderError(text(lang, "report.input_unreadable", folder=str(folder),
                                     reason=error.strerror or str(error))) from error
-    if not paths and not any(i.severity == "error" for i in folder_issues):
+    if not paths and not allow_empty and not any(i.severity == "error" for i in folder_issues):
         raise InputFolderError(text(lang, "report.input_empty", folder=str(folder)))
     return paths, folder_issues
 

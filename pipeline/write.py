@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from pipeline.inputs import SKIPPED_CODES
 from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.numbers import SECTION_DECIMALS, rounded
+from pipeline.previous_year import Previous, YearComparison
 from pipeline.rank import remarks_text
 from pipeline.read import Submission
 from pipeline.run import RunResult, Tick, paused_gc
@@ -30,7 +32,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 2  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -66,6 +68,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         else:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
                          classification=None, award=None, remarks=None)
+        entry["previous"] = _previous(result.previous_year.units.get(unit.code)) if result.previous_year else None
         units.append(entry)
     inputs = input_records(
         result.submissions, result.validation, result.issues,
@@ -82,9 +85,32 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "tool_version": result.tool_version,
         "rules": {"file": rules.source, "fingerprint": rules.fingerprint, "revision": rules.revision},
         "units": units,
+        "previous_year": _previous_year(result.previous_year),
         "issues": [i.to_dict(lang) for i in result.issues],
         "inputs": inputs,
     }
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _previous(found: Previous | None) -> dict[str, Any] | None:
+    """A unit's standing last year (README › Outputs); None for a unit new this year."""
+    if found is None:
+        return None
+    return {"year": found.year, "codes": list(found.codes), "total": _number(found.total), "rank": found.rank,
+            "total_change": _number(found.total_change), "rank_change": found.rank_change,
+            "predecessors": [{"code": p.code, "name": p.name, "total": _number(p.total), "rank": p.rank}
+                             for p in found.predecessors]}
+
+
+def _previous_year(comparison: YearComparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    return {"year": comparison.year, "file": comparison.file, "new": comparison.new,
+            "gone": [{"code": p.code, "name": p.name, "total": _number(p.total), "rank": p.rank}
+                     for p in comparison.gone]}
 
 
 @dataclass(frozen=True)

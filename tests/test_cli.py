@@ -86,11 +86,11 @@ def test_json_contract(sample_input, tmp_path):
     result = run_sample(sample_input, tmp_path / "out")
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
-    assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
-    assert data["schema_version"] == 2
+    assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs", "previous_year"} <= set(data)
+    assert data["schema_version"] == 3
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
-            "classification", "award", "criteria"} <= set(unit)
+            "classification", "award", "criteria", "previous"} <= set(unit)
     for criterion in unit["criteria"]:  # who decided each score, and why
         keys = {"code", "self", "appraised", "final", "final_exact", "source", "reason"}
         per_occurrence = criterion["code"] in ("D1", "D2")  # the example counts late reports and absences

@@ -1,8 +1,8 @@
 """The consolidated ranking workbook the bloc's leadership opens, reads, prints and signs.
 
-Sheets, in order: Ranking, Chart, Criteria matrix, one sheet per unit, Issues, Audit; a module each. Every
-number is a number cell equal to the JSON; every text from a submission is written as text, never as a
-formula. The writer only reads the run's result.
+Sheets, in order: Ranking, Chart, Compared with <last year> (when last year's results were found), Criteria
+matrix, one sheet per unit, Issues, Audit; a module each. Every number is a number cell equal to the JSON;
+every text from a submission is written as text, never as a formula. The writer only reads the run's result.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pipeline.workbook.chart import write_chart
 from pipeline.workbook.context import Context, number_format, safe_sheet_name
 from pipeline.workbook.issues import write_issues
 from pipeline.workbook.matrix import write_matrix
+from pipeline.workbook.previous_year import write_previous_year
 from pipeline.workbook.ranking import RankingColumns, write_ranking
 from pipeline.workbook.units import write_unit_sheets
 from pipeline.xlsx import new_workbook
@@ -39,6 +40,7 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
     ctx = Context(book, result, province_scale=province_scale, tick=tick)
     write_ranking(ctx)
     write_chart(ctx)
+    write_previous_year(ctx)  # only when last year's results were found
     if not ctx.province_scale:
         write_matrix(ctx)
     write_unit_sheets(ctx)

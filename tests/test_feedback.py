@@ -1,0 +1,199 @@
+"""`bloc-score feedback`: one sendable draft per unit, naming every problem of its file at its cell."""
+
+from __future__ import annotations
+
+import shutil
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.errors import ExitCode
+from pipeline.feedback import bloc_issues, unit_issues, write_feedback
+from pipeline.labels import format_number, text
+from pipeline.rules import load_rules
+from pipeline.run import run
+from pipeline.validate import UnitStatus
+from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
+from tests.test_golden import _problem_folder
+
+EMAILS = {"VPTU": "vanphong@tinhuy.example.vn", "BDVTU": "dan.van@tinhuy.example.vn, vanthu@tinhuy.example.vn"}
+
+
+def _rules_file(folder: Path, **top: object) -> Path:
+    """The sample's rules with units' e-mail addresses and the given top-level keys."""
+    data = yaml.safe_load(SAMPLE_RULES.read_text(encoding="utf-8"))
+    for unit in data["units"]:
+        if unit["code"] in EMAILS:
+            unit["email"] = EMAILS[unit["code"]]
+    data.update(top)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / SAMPLE_RULES.name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _parse(path: Path):
+    return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def problems(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("feedback")
+    rules = load_rules(_rules_file(tmp / "schemas", deadline="2025-01-15"))
+    _problem_folder(rules, tmp / "input")
+    result = run(rules, tmp / "input", workers=1)
+    return result, write_feedback(result, tmp / "out")
+
+
+@pytest.mark.slow
+def test_every_unit_gets_one_parseable_draft_naming_each_problem_of_its_file_at_its_cell(problems):
+    result, written = problems
+    lang = result.lang
+    assert sorted(p.name for p in written.drafts) == sorted(f"{u.code}.eml" for u in result.rules.units)
+    found = unit_issues(result)
+    assert found["VPTU"] and found["TCT"] and found["DUK"]  # the folder has problems to send
+    for unit in result.rules.units:
+        mail = _parse(written.folder / f"{unit.code}.eml")
+        assert mail["X-Unsent"] == "1"
+        body = mail.get_content()
+        for issue in found[unit.code]:
+            # The Issues sheet's own message, and the place it is at: file, sheet, cell.
+            assert issue.message(lang) in body, (unit.code, issue.code)
+            place = ", ".join(part for part in (f"tệp {issue.file}", issue.sheet and f"trang {issue.sheet}",
+                                                issue.cell and f"ô {issue.cell}") if part)
+            assert place[:1].upper() + place[1:] in body, (unit.code, issue.code)
+        # No problem of another unit's file, nor of the bloc's own appraisal workbook, reaches this unit.
+        for other in result.issues:
+            if other not in found[unit.code] and other.file and other.file not in body:
+                assert other.message(lang) not in body
+
+
+@pytest.mark.slow
+def test_a_unit_with_errors_is_asked_to_correct_and_resend_by_the_deadline(problems):
+    result, written = problems
+    mail = _parse(written.folder / "VPTU.eml")
+    assert mail["To"].addresses[0].addr_spec == EMAILS["VPTU"]
+    assert mail["To"].addresses[0].display_name == "Văn phòng Tỉnh ủy"
+    assert mail["Subject"] == text("vi", "feedback.subject_fix", bloc=result.rules.bloc, year=2024,
+                                   unit="Văn phòng Tỉnh ủy")
+    body = mail.get_content()
+    assert "Tệp 2024_VPTU_Van-phong-Tinh-uy.xlsx, trang Tự chấm điểm, ô D8 (lỗi):" in body
+    assert "chậm nhất ngày 15/01/2025" in body
+
+
+@pytest.mark.slow
+def test_the_subject_is_encoded_and_the_raw_file_is_ascii(problems):
+    _, written = problems
+    raw = (written.folder / "TCT.eml").read_bytes()
+    raw.decode("ascii")  # encoded words and quoted-printable: any mail client reads it
+    subject_line = next(line for line in raw.splitlines() if line.startswith(b"Subject:"))
+    assert b"=?utf-8?" in subject_line
+
+
+@pytest.mark.slow
+def test_a_missing_unit_gets_a_reminder_with_the_deadline_to_every_address(problems):
+    result, written = problems
+    assert result.status["BDVTU"] == UnitStatus.MISSING
+    mail = _parse(written.folder / "BDVTU.eml")
+    assert [a.addr_spec for a in mail["To"].addresses] == EMAILS["BDVTU"].split(", ")
+    body = mail.get_content()
+    assert "2024_BDVTU_Ban-Dan-van-Tinh-uy.xlsx" in body and "chậm nhất ngày 15/01/2025" in body
+    assert "đề nghị Ban Dân vận Tỉnh ủy gửi" in mail["Subject"]
+
+
+@pytest.mark.slow
+def test_a_provisional_run_tells_no_total_nor_rank(problems):
+    result, written = problems
+    assert result.provisional
+    body = _parse(written.folder / "BQT.eml").get_content()  # scored, nothing to correct
+    assert text("vi", "feedback.result_pending") in body
+    assert "xếp thứ" not in body
+
+
+@pytest.mark.slow
+def test_the_summary_lists_one_row_per_unit_and_the_bloc_own_problems(problems):
+    result, written = problems
+    sheet = openpyxl.load_workbook(written.summary).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    units = [row for row in rows if row[1] in {u.code for u in result.rules.units}]
+    assert [row[1] for row in units] == [u.code for u in result.rules.units]
+    by_code = {row[1]: row for row in units}
+    assert by_code["VPTU"][3] == EMAILS["VPTU"] and by_code["VPTU"][5] == 1 and by_code["VPTU"][7] == "VPTU.eml"
+    assert by_code["BDVTU"][4] == "Nhắc gửi bản tự chấm chậm nhất ngày 15/01/2025"
+    assert by_code["BQT"][3] == "(chưa có địa chỉ)"
+    texts = " ".join(str(row[0]) for row in rows)
+    for issue in bloc_issues(result):  # the appraisal workbook's and the unreadable file's: for the bloc
+        assert issue.message(result.lang) in texts
+    assert any(i.file == "hong.xlsx" for i in bloc_issues(result))
+
+
+@pytest.mark.slow
+def test_a_final_run_confirms_with_total_and_rank(sample_rules, tmp_path):
+    result = run(sample_rules, SAMPLE_INPUT, workers=1)
+    assert not result.provisional
+    written = write_feedback(result, tmp_path)
+    first = result.ranked[0]
+    body = _parse(tmp_path / f"{first.unit_code}.eml").get_content()
+    total = format_number(first.score.total_exact, "vi", sample_rules.decimals)
+    assert f"tổng điểm {total}, xếp thứ 1/9" in body
+    assert {m.kind for m in written.messages} == {"received"}
+    # Written again: the earlier drafts are kept, never overwritten.
+    again = write_feedback(result, tmp_path)
+    assert len(again.kept) == 10 and all(p.parent == tmp_path / "previous" for p in again.kept)
+
+
+def test_the_command_writes_reminders_for_an_empty_inbox_and_exits_1(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _rules_file(tmp_path / "schemas")
+    (tmp_path / "input").mkdir()
+    outcome = CliRunner().invoke(main, ["feedback", "--lang", "en", "--output", "letters"])
+    assert outcome.exit_code == ExitCode.PROBLEMS, outcome.output
+    assert "Wrote 9 drafts into letters: 0 asking for corrections, 0 receipts, 9 reminders." in outcome.output
+    assert "List to print: letters/feedback-2024.xlsx" in outcome.output
+    assert "The tool sent nothing" in outcome.output
+    mail = _parse(tmp_path / "letters" / "BQT.eml")
+    assert "please send your 2024 self-assessment" in mail["Subject"]
+    assert "No e-mail address for 7 units" in outcome.output
+
+
+@pytest.mark.slow
+def test_the_command_on_a_final_run_exits_0_into_output_feedback_year(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SAMPLE_INPUT, tmp_path / "input")
+    outcome = CliRunner().invoke(main, ["feedback", "--rules", str(SAMPLE_RULES)])
+    assert outcome.exit_code == ExitCode.DONE, outcome.output
+    assert (tmp_path / "output" / "feedback-2024" / "VPTU.eml").is_file()
+    assert (tmp_path / "output" / "feedback-2024" / "feedback-2024.xlsx").is_file()
+
+
+# ------------------------------------------------------------------------------- the rules keys it reads
+
+def test_rules_read_units_email_and_the_deadline():
+    from tests.conftest import SMALL_RULES, rules_from
+
+    units = [{**SMALL_RULES["units"][0], "email": "a@khoi.example.vn; b@khoi.example.vn"}, *SMALL_RULES["units"][1:]]
+    rules = rules_from(units=units, deadline="2025-01-15")
+    assert rules.unit("A").email == "a@khoi.example.vn, b@khoi.example.vn" and rules.unit("B").email == ""
+    assert str(rules.deadline) == "2025-01-15"
+    assert rules_from().deadline is None
+
+
+def test_a_wrong_address_or_date_is_reported_at_its_line():
+    from pipeline.errors import RulesError
+    from pipeline.rules import parse_rules
+
+    source = SAMPLE_RULES.read_text(encoding="utf-8").replace(
+        "{code: BQT, name: Báo Quảng Trị}", "{code: BQT, name: Báo Quảng Trị, email: toa-soan at baoqt}")
+    source = source.replace("revision: 1\n", "revision: 1\ndeadline: 15/01/2025\n")
+    with pytest.raises(RulesError) as raised:
+        parse_rules(source, source="r.yaml")
+    rendered = [p.render("r.yaml") for p in raised.value.problems]
+    line = source.splitlines().index(next(x for x in source.splitlines() if "toa-soan" in x)) + 1
+    assert f"r.yaml:{line} (units[7].email): 'toa-soan at baoqt' không phải địa chỉ thư điện tử" in rendered[1]
+    assert rendered[0].startswith("r.yaml:7 (deadline): '15/01/2025' không phải ngày")
