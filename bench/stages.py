@@ -24,6 +24,7 @@ STARTED = time.perf_counter()
 from pipeline.isolation import warm_up  # noqa: E402
 
 warm_up()  # as the CLI does: the reading workers' server starts while pandas is imported
+import pipeline.isolation  # noqa: E402
 import pipeline.run  # noqa: E402
 import pipeline.workbook  # noqa: E402
 import pipeline.write  # noqa: E402
@@ -33,7 +34,7 @@ SECONDS: dict[str, float] = defaultdict(float)
 
 # (module, function name) → the stage its time counts towards
 STAGES = {
-    (pipeline.run, "read_submissions"): "read",
+    (pipeline.isolation.Reading, "submissions"): "read",  # the wait for the workers' answers
     (pipeline.run, "validate"): "validate",
     (pipeline.run, "score_units"): "score_rank",
     (pipeline.run, "rank_units"): "score_rank",
@@ -61,7 +62,7 @@ def main(argv: list[str]) -> None:
         load_rules(rules_path)  # warms what a real run has warmed before reading (labels, caches)
         paths, _ = pipeline.run.discover(input_dir)
         clock = time.perf_counter()
-        submissions = pipeline.run.read_submissions(paths, input_dir, workers=workers)
+        submissions = pipeline.isolation.read_submissions(paths, input_dir, workers=workers)
         print(json.dumps({"files": len(submissions), "read": time.perf_counter() - clock}))
         return
     for (module, name), stage in STAGES.items():
