@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -54,6 +55,8 @@ class Criterion:
         """The points an entered value is worth: itself, or count × per_occurrence capped at the max."""
         if self.per_occurrence is None:
             return entered
+        if isinstance(entered, Fraction):  # a peers' mean count (cross-scoring), kept exact
+            return min(entered * Fraction(self.per_occurrence), Fraction(self.max))  # type: ignore[return-value]
         return min(entered * self.per_occurrence, self.max)
 
 
