@@ -211,7 +211,7 @@ def test_a_peer_workbook_of_another_year_is_refused(folder, tmp_path):
 
 
 def test_na_criteria_are_locked_in_the_peer_workbook(folder, tmp_path):
-    builders.edit(folder / next(p.name for p in folder.iterdir() if "_A_" in p.name), {"D7": "N/A"})
+    builders.edit(folder / next(p.name for p in folder.iterdir() if "_A_" in p.name), {"D9": "N/A"})
     result = go(folder)
     path = write_peer_workbook(result, RULES.unit("B"), tmp_path / "b.xlsx")
     book = openpyxl.load_workbook(path)
