@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from xlsxwriter import Workbook
@@ -25,9 +26,9 @@ from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
-    APPRAISAL_KIND,
     APPRAISAL_HEADER_ROW,
     APPRAISAL_KEYS,
+    APPRAISAL_KIND,
     APPRAISAL_SHEET,
     APPRAISAL_VERSION,
     IDENTITY_SHEET,
@@ -141,10 +142,13 @@ def save_peer_workbooks(result: RunResult, output_dir: str | Path, *, lang: str 
     written = []
     for unit in result.rules.units:
         target = Path(output_dir) / peer_filename(result.rules, unit.code)
-        kept = write_keeping_previous(
-            target, lambda path, scorer=unit: write_peer_workbook(result, scorer, path, lang=lang), lang)
+        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang), lang)
         written.append((target, kept))
     return written
+
+
+def _write_peer_to(result: RunResult, scorer: Unit, lang: str, path: Path) -> Path:
+    return write_peer_workbook(result, scorer, path, lang=lang)
 
 
 def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = None,

@@ -120,6 +120,8 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
         counts = {s.value: sum(1 for v in result.status.values() if v == s)
                   for s in (UnitStatus.MISSING, UnitStatus.INVALID)}
         parts.append(text(lang, "report.provisional", **counts))
+        if result.validation.peers_missing:  # cross-scoring: the scorers the ranking waits for, by name
+            parts.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
     else:
         parts.append(text(lang, "report.complete", count=len(result.ranked)))
     return "\n".join(parts)

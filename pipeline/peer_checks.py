@@ -64,11 +64,11 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, sc
         by_scorer[scorer].append(book)
 
     chosen: dict[str, Submission] = {}
-    for scorer, found in by_scorer.items():
-        book, settled = _one_book(scorer, found, issues)
+    for scorer, sent in by_scorer.items():
+        kept, settled = _one_book(scorer, sent, issues)
         unsettled = unsettled or not settled
-        if book is not None:
-            chosen[scorer] = book
+        if kept is not None:
+            chosen[scorer] = kept
 
     self_na = _own_na(entries)
     criteria = {c.code: c for c in rules.criteria()}
@@ -83,8 +83,8 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, sc
         for unit_code, sheet in book.appraisal.sheets.items():
             if unit_code == scorer or unit_code not in scored:
                 continue
-            found, bad = _sheet_scores(book, scorer, unit_code, sheet, criteria, self_na, issues)
-            scores += found
+            given, bad = _sheet_scores(book, scorer, unit_code, sheet, criteria, self_na, issues)
+            scores += given
             unsettled = unsettled or bad
     missing = tuple(u.code for u in rules.units if u.code not in by_scorer)
     for code in missing:
@@ -146,8 +146,9 @@ def _difference(first: Submission, other: Submission) -> tuple[str, str] | None:
         mine = first.appraisal.sheets.get(unit_code)
         theirs = other.appraisal.sheets.get(unit_code)
         if mine is None or theirs is None:
-            if (mine or theirs) is not None and any(r.appraised not in (None, "") for r in (mine or theirs).rows):
-                return (mine or theirs).sheet, "A1"
+            only = mine or theirs
+            if only is not None and any(r.appraised not in (None, "") for r in only.rows):
+                return only.sheet, "A1"  # a sheet only one of them has, with scores in it
             continue
         where = first_difference(mine, theirs)
         if where is not None:

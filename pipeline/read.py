@@ -25,9 +25,9 @@ from pipeline.labels import LANGUAGES, text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_KEYS,
+    APPRAISAL_KIND,
     APPRAISAL_SHEET,
     COLUMN_KEYS,
-    APPRAISAL_KIND,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,

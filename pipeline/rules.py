@@ -51,12 +51,12 @@ class Criterion:
     na: NaPolicy = "rescale"  # what N/A does: rescale the section, or count the full max ("không phát sinh")
     caps_grade: str | None = None  # a deduction here keeps the unit's grade at this label or below
 
-    def points(self, entered: Decimal) -> Decimal:
+    def points(self, entered: Decimal | Fraction) -> Decimal | Fraction:
         """The points an entered value is worth: itself, or count × per_occurrence capped at the max."""
         if self.per_occurrence is None:
             return entered
         if isinstance(entered, Fraction):  # a peers' mean count (cross-scoring), kept exact
-            return min(entered * Fraction(self.per_occurrence), Fraction(self.max))  # type: ignore[return-value]
+            return min(entered * Fraction(self.per_occurrence), Fraction(self.max))
         return min(entered * self.per_occurrence, self.max)
 
 

@@ -30,7 +30,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 3  # 3: see README › Outputs; 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
+SCHEMA_VERSION = 3  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
 
 
 def output_names(year: int) -> tuple[str, str]:

@@ -163,6 +163,19 @@ def test_a_missing_scorer_makes_the_run_provisional_and_is_named(folder, tmp_pat
                                     "--out", str(tmp_path / "out"), "--lang", "en"])
     assert out.exit_code == 1, out.output
     assert "No peer-scoring workbook from unit G" in out.output
+    assert "No peer-scoring workbook yet from: G." in out.output  # beside the provisional line
+    book = openpyxl.load_workbook(tmp_path / "out" / "ranking-2024.xlsx")
+    banner = [c.value for row in book["Ranking"].iter_rows(max_row=12) for c in row if isinstance(c.value, str)
+              and c.value.startswith("PROVISIONAL")]
+    assert banner and banner[0].endswith("No peer-scoring workbook yet from: G.")
+    audit = {row[0].value: row for row in book["Audit"].iter_rows() if row[0].value}
+    scorer_b = audit[peer_filename(RULES, "B")]
+    assert scorer_b[1].value == builders.sha256(books["B"]) and scorer_b[3].value == "B"
+    assert scorer_b[4].value == "Peer-scoring workbook (used)"
+    unit_a = [row for row in book["A"].iter_rows(values_only=True) if row[0] == "1.1"]
+    # G's workbook missing, five peers scored 1.1: still trimmed, (16 + 18 + 18) / 3.
+    assert unit_a[-1][1] == "B: 16; C: 18; D: 18; E: 20 (dropped); F: 14 (dropped)"
+    assert unit_a[-1][7] == pytest.approx(52 / 3)
 
 
 def test_bad_peer_cells_are_located_and_do_not_count(folder):
