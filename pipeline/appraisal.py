@@ -39,6 +39,7 @@ from pipeline.layout import (
     peer_filename,
 )
 from pipeline.numbers import CellNote, Parsed, parse_score
+from pipeline.read import Submission
 from pipeline.rules import Criterion, Rules, Unit
 from pipeline.run import RunResult
 from pipeline.template import score_validation
@@ -82,9 +83,19 @@ def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
     workbooks appraise differently carries none until the bloc keeps one of them.
     """
     book = next((s for s in result.submissions if s.file == result.validation.appraisal_file), None)
+    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
+    return _carried(result, book, conflicting)
+
+
+def carried_peer_scores(result: RunResult, scorer: str) -> dict[str, dict[str, Appraised]]:
+    """The peer scores `scorer`'s workbook in the input folder gives (the one the run used): unit → criterion."""
+    return _carried(result, result.validation.peer_books.get(scorer), {scorer})
+
+
+def _carried(result: RunResult, book: Submission | None, skipped: set[str | None]) -> dict[str, dict[str, Appraised]]:
     if book is None or book.appraisal is None:
         return {}
-    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
+    conflicting = skipped
     criteria = {c.code for c in result.rules.criteria()}
     carried: dict[str, dict[str, Appraised]] = {}
     for unit_code, sheet in book.appraisal.sheets.items():
@@ -142,13 +153,16 @@ def save_peer_workbooks(result: RunResult, output_dir: str | Path, *, lang: str 
     written = []
     for unit in result.rules.units:
         target = Path(output_dir) / peer_filename(result.rules, unit.code)
-        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang), lang)
+        # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
+        filled = carried_peer_scores(result, unit.code)
+        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang, filled), lang)
         written.append((target, kept))
     return written
 
 
-def _write_peer_to(result: RunResult, scorer: Unit, lang: str, path: Path) -> Path:
-    return write_peer_workbook(result, scorer, path, lang=lang)
+def _write_peer_to(result: RunResult, scorer: Unit, lang: str, filled: Mapping[str, Mapping[str, Appraised]],
+                   path: Path) -> Path:
+    return write_peer_workbook(result, scorer, path, lang=lang, filled=filled)
 
 
 def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = None,

@@ -273,3 +273,27 @@ def test_the_trimmed_mean_is_the_mean_of_the_middle(scores, trim, min_scorers):
     # Dropping only ever removes extremes: what remains is no lower than what was dropped from below.
     kept_values = sorted(Fraction(s) for c, s in pairs if c not in result.dropped)
     assert kept_values == kept
+
+
+# ----------------------------------------------------------------------------------------- the command
+
+def test_the_appraisal_command_writes_one_peer_workbook_per_unit(folder, tmp_path):
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(json.dumps(PEER_RULES), encoding="utf-8")
+    peer_books(folder, {"A": by_scorer(A_SCORES)}, scorers="B")  # B has already returned its scores
+    out = tmp_path / "output"
+    args = ["appraisal", "--rules", str(rules_file), "--input", str(folder), "--out", str(out), "--lang", "en"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "7 peer-scoring workbooks (peer-scores-…) written" in first.output
+    assert "No peer-scoring workbook yet from: A, C, D, E, F, G." in first.output
+    assert (out / "appraisal-2024.xlsx").exists()
+    made = {p.name: read_submission(p, out) for p in out.glob("peer-scores-*.xlsx")}
+    assert set(made) == {peer_filename(RULES, c) for c in CODES}
+    b = made[peer_filename(RULES, "B")]
+    assert b.peer and b.appraisal.scorer == "B" and "B" not in b.appraisal.sheets
+    row = next(r for r in b.appraisal.sheets["A"].rows if r.code == "1.1")
+    assert row.appraised == 16  # B's scores are carried into its new workbook
+    second = CliRunner().invoke(main, args)
+    assert "7 earlier peer-scoring workbooks are kept" in second.output
+    assert len(list((out / "previous").glob("peer-scores-2024_B-*.xlsx"))) == 1
