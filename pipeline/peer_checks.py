@@ -32,9 +32,11 @@ class Peers:
     unsettled: bool = False  # a workbook that cannot be used, or a cell in error: the ranking waits
 
 
-def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, scored: set[str],
-                issues: list[Issue]) -> Peers:
-    """Check the peer workbooks against the rules; `scored` are the units whose own file is read.
+def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, issues: list[Issue], *,
+                expect_every_scorer: bool = True) -> Peers:
+    """Check the peer workbooks against the rules: every sheet of a unit of the bloc, whatever its own file.
+
+    `expect_every_scorer` reports the units that sent no workbook (`bloc-score check` of single files does not).
 
     A workbook from another bloc, year or criteria table is refused (the template's own codes); one scorer's
     same workbook twice counts once; two that differ both wait for the bloc to keep one; a sheet for the
@@ -81,12 +83,12 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, sc
                                 sheet=own_sheet.sheet if own_sheet else scorer))
             unsettled = True
         for unit_code, sheet in book.appraisal.sheets.items():
-            if unit_code == scorer or unit_code not in scored:
-                continue
+            if unit_code == scorer or rules.unit(unit_code) is None:
+                continue  # the sheet for the scorer itself is reported above
             given, bad = _sheet_scores(book, scorer, unit_code, sheet, criteria, self_na, issues)
             scores += given
             unsettled = unsettled or bad
-    missing = tuple(u.code for u in rules.units if u.code not in by_scorer)
+    missing = tuple(u.code for u in rules.units if u.code not in by_scorer) if expect_every_scorer else ()
     for code in missing:
         unit = rules.unit(code)
         issues.append(Issue("peer-missing", unit=code, params={

@@ -297,3 +297,14 @@ def test_the_appraisal_command_writes_one_peer_workbook_per_unit(folder, tmp_pat
     second = CliRunner().invoke(main, args)
     assert "7 earlier peer-scoring workbooks are kept" in second.output
     assert len(list((out / "previous").glob("peer-scores-2024_B-*.xlsx"))) == 1
+
+
+def test_checking_a_peer_workbook_alone_reports_its_cells_not_the_absent_scorers(folder, tmp_path):
+    scores = by_scorer(A_SCORES)
+    scores["C"] = {**scores["C"], "1.1": 21}
+    books = peer_books(folder, {"A": scores}, scorers="C")
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(json.dumps(PEER_RULES), encoding="utf-8")
+    out = CliRunner().invoke(main, ["check", str(books["C"]), "--rules", str(rules_file), "--lang", "en"])
+    assert "peer-score-out-of-range" in out.output or "outside 0 to 20" in out.output, out.output
+    assert "No peer-scoring workbook" not in out.output and "No unit peer-scored" not in out.output
