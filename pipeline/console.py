@@ -192,4 +192,6 @@ def render_rules(rules: Rules, lang: str) -> str:
         floor = t("floor", share=percent(award.min_criterion_share)) if award.min_criterion_share else ""
         lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key,
                        quota=quota_in_words(award, lang), min_score=n(award.min_score)) + floor)
+    if rules.appraisal_by == "peers":
+        lines.append(t("peers", trim=rules.peer_trim, min_scorers=rules.peer_min_scorers))
     return "\n".join(lines)

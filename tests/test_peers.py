@@ -103,6 +103,30 @@ def total(result: RunResult, unit: str):
     return next(r.score for r in result.ranked if r.unit_code == unit)
 
 
+# ------------------------------------------------------------------------------------------------ the rules
+
+@pytest.mark.parametrize(("peers", "by", "expected"), [
+    ({"trim": 2, "min_scorers": 4}, "peers", "make min_scorers 5 or more"),  # trimming 4 of 4 leaves nothing
+    ({"trim": 1, "min_scorers": 7}, "peers", "at most 6 other units"),  # 7 units: 6 peers at most
+    ({"trim": -1}, "peers", "appraisal.peers.trim"),
+    ({"trim": 1, "scorers": 5}, "peers", "appraisal.peers.scorers"),
+    ({"trim": 1}, "units", "appraisal.by"),
+])
+def test_bad_cross_scoring_rules_are_located(peers, by, expected):
+    from pipeline.errors import RulesError
+
+    with pytest.raises(RulesError) as raised:
+        rules_from(PEER_RULES, appraisal={"by": by, "peers": peers})
+    assert expected in str(raised.value) and "test-rules.yaml:" in str(raised.value)
+
+
+def test_cross_scoring_defaults():
+    assert (RULES.appraisal_by, RULES.peer_trim, RULES.peer_min_scorers) == ("peers", 1, 5)
+    plain = rules_from()
+    assert (plain.appraisal_by, plain.peer_trim, plain.peer_min_scorers) == ("bloc", 1, 3)
+    assert rules_from(PEER_RULES, appraisal={"by": "peers", "peers": {"trim": 2}}).peer_min_scorers == 5
+
+
 # ----------------------------------------------------------------------------------- the trimmed means
 
 def test_seven_units_reproduce_the_trimmed_means_exactly(folder):
@@ -234,6 +258,8 @@ def test_na_criteria_are_locked_in_the_peer_workbook(folder, tmp_path):
     assert sheet.cell(7, 1).value == "1.2" and sheet.cell(7, 4).value == "N/A"
     assert sheet.cell(7, SCORE).protection.locked and not sheet.cell(6, SCORE).protection.locked
     assert sheet.cell(6, 7).value == "evidence"  # the scored unit's evidence is shown
+    validated = {str(cells) for rule in sheet.data_validations.dataValidation for cells in rule.sqref.ranges}
+    assert "E6" in validated and "E7" not in validated  # 1.1 refuses what is off the rules; 1.2 takes nothing
     made = read_submission(path, tmp_path)
     assert made.peer and made.appraisal.scorer == "B" and made.identity["kind"] == "peer"
     assert made.identity["fingerprint"] == RULES.fingerprint
