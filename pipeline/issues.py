@@ -95,6 +95,7 @@ SEVERITY: dict[str, Severity] = {
     "peer-not-a-number": "error",
     "peer-score-out-of-range": "error",
     "peer-score-off-step": "error",
+    "peer-table-missing": "error",
     # units and files together
     "duplicate-copy": "warning",
     "duplicate-unit": "error",

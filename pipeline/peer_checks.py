@@ -12,6 +12,7 @@ from pipeline.appraisal_checks import first_difference
 from pipeline.cells import cell_address
 from pipeline.identify import check_template
 from pipeline.issues import Issue
+from pipeline.labels import LANGUAGES, text
 from pipeline.layout import peer_filename
 from pipeline.numbers import Parsed, parse_score
 from pipeline.read import AppraisalSheet, Submission
@@ -172,6 +173,13 @@ def _sheet_scores(book: Submission, scorer: str, unit_code: str, sheet: Appraisa
     scores: list[PeerScore] = []
     bad = False
     seen: set[str] = set()
+    assert book.appraisal is not None
+    if sheet.header_row is None and unit_code in book.appraisal.made_from_file:
+        # The sheet was written with a table, which is gone or relabelled: its scores cannot be read.
+        labels = " | ".join(text(lang, key) for lang in LANGUAGES for key in ("column.code", "column.peer"))
+        issues.append(Issue("peer-table-missing", file=book.file, sheet=sheet.sheet, unit=unit_code,
+                            params={"columns": labels}))
+        return [], True
     column = sheet.columns.get("appraised", 0)
     for row in sheet.rows:
         criterion = criteria.get(row.code)

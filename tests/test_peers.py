@@ -334,3 +334,13 @@ def test_checking_a_peer_workbook_alone_reports_its_cells_not_the_absent_scorers
     out = CliRunner().invoke(main, ["check", str(books["C"]), "--rules", str(rules_file), "--lang", "en"])
     assert "peer-score-out-of-range" in out.output or "outside 0 to 20" in out.output, out.output
     assert "No peer-scoring workbook" not in out.output and "No unit peer-scored" not in out.output
+
+
+def test_a_peer_sheet_whose_table_is_gone_is_reported(folder):
+    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+    builders.edit(books["D"], {"E4": "Ghi chú"}, sheet="A")  # the header relabelled: D's scores of A are lost
+    result = go(folder)
+    issue = next(iter(found(result, "peer-table-missing")))
+    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (books["D"].name, "A", "A", "error")
+    assert result.status["A"] == "scored" and result.provisional
+    assert all(scorer != "D" for scorer, _ in result.validation.peers[("A", "1.1")].scores)
