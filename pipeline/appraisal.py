@@ -93,13 +93,13 @@ def carried_peer_scores(result: RunResult, scorer: str) -> dict[str, dict[str, A
 
 
 def _carried(result: RunResult, book: Submission | None, skipped: set[str | None]) -> dict[str, dict[str, Appraised]]:
+    """What `book` holds, unit → criterion → entry, leaving out the units in `skipped`."""
     if book is None or book.appraisal is None:
         return {}
-    conflicting = skipped
     criteria = {c.code for c in result.rules.criteria()}
     carried: dict[str, dict[str, Appraised]] = {}
     for unit_code, sheet in book.appraisal.sheets.items():
-        if unit_code in conflicting or result.rules.unit(unit_code) is None:
+        if unit_code in skipped or result.rules.unit(unit_code) is None:
             continue
         for row in sheet.rows:
             found = carried.setdefault(unit_code, {})
