@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from xlsxwriter import Workbook
@@ -27,14 +28,18 @@ from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_HEADER_ROW,
     APPRAISAL_KEYS,
+    APPRAISAL_KIND,
     APPRAISAL_SHEET,
     APPRAISAL_VERSION,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
+    PEER_KIND,
     appraisal_filename,
+    peer_filename,
 )
 from pipeline.numbers import CellNote, Parsed, parse_score
+from pipeline.read import Submission
 from pipeline.rules import Criterion, Rules, Unit
 from pipeline.run import RunResult
 from pipeline.template import score_validation
@@ -78,13 +83,23 @@ def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
     workbooks appraise differently carries none until the bloc keeps one of them.
     """
     book = next((s for s in result.submissions if s.file == result.validation.appraisal_file), None)
+    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
+    return _carried(result, book, conflicting)
+
+
+def carried_peer_scores(result: RunResult, scorer: str) -> dict[str, dict[str, Appraised]]:
+    """The peer scores `scorer`'s workbook in the input folder gives (the one the run used): unit → criterion."""
+    return _carried(result, result.validation.peer_books.get(scorer), {scorer})
+
+
+def _carried(result: RunResult, book: Submission | None, skipped: set[str | None]) -> dict[str, dict[str, Appraised]]:
+    """What `book` holds, unit → criterion → entry, leaving out the units in `skipped`."""
     if book is None or book.appraisal is None:
         return {}
-    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
     criteria = {c.code for c in result.rules.criteria()}
     carried: dict[str, dict[str, Appraised]] = {}
     for unit_code, sheet in book.appraisal.sheets.items():
-        if unit_code in conflicting or result.rules.unit(unit_code) is None:
+        if unit_code in skipped or result.rules.unit(unit_code) is None:
             continue
         for row in sheet.rows:
             found = carried.setdefault(unit_code, {})
@@ -107,7 +122,7 @@ def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]
 def appraisal_issues(result: RunResult) -> list[Issue]:
     """The run's problems with appraisal workbooks, for the command to show before remaking one."""
     books = {s.file for s in result.submissions if s.appraisal is not None}
-    return [i for i in result.issues if i.file in books or i.code.startswith("appraisal-")]
+    return [i for i in result.issues if i.file in books or i.code.startswith(("appraisal-", "peer-"))]
 
 
 def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
@@ -125,26 +140,91 @@ def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | Non
     return target, kept
 
 
+def save_peer_workbooks(result: RunResult, output_dir: str | Path, *, lang: str | None = None
+                        ) -> list[tuple[Path, Path | None]]:
+    """Write peer-scores-<year>_<CODE>.xlsx for every unit of the bloc (`appraisal: {by: peers}`).
+
+    Each earlier one moves to previous/, never overwritten. Returns each workbook's path and where its
+    earlier one went.
+    """
+    from pipeline.write import write_keeping_previous
+
+    lang = lang or result.lang
+    written = []
+    for unit in result.rules.units:
+        target = Path(output_dir) / peer_filename(result.rules, unit.code)
+        # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
+        filled = carried_peer_scores(result, unit.code)
+        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang, filled), lang)
+        written.append((target, kept))
+    return written
+
+
+def _write_peer_to(result: RunResult, scorer: Unit, lang: str, filled: Mapping[str, Mapping[str, Appraised]],
+                   path: Path) -> Path:
+    return write_peer_workbook(result, scorer, path, lang=lang, filled=filled)
+
+
 def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = None,
                     filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Path:
     """Write the appraisal workbook of `result`'s units to `path`; `filled` pre-enters appraisals."""
+    return _write_book(result, path, _BLOC, list(result.rules.units), lang=lang, filled=filled)
+
+
+def write_peer_workbook(result: RunResult, scorer: Unit, path: str | Path, *, lang: str | None = None,
+                        filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Path:
+    """Write `scorer`'s cross-scoring workbook to `path`: a sheet per other unit, its N/A criteria locked."""
+    others = [unit for unit in result.rules.units if unit.code != scorer.code]
+    return _write_book(result, path, _Kind(PEER_KIND, "peer", scorer), others, lang=lang, filled=filled)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Which of the two workbooks: the bloc's appraisal, or one unit's scores of the others (chấm chéo)."""
+
+    kind: str
+    labels: str  # the locale section of its titles and instructions
+    scorer: Unit | None = None
+
+    @property
+    def peer(self) -> bool:
+        return self.kind == PEER_KIND
+
+    def column(self, key: str) -> str:
+        """The locale key of a table column's header."""
+        if key == "evidence":
+            return "column.unit_evidence"
+        if self.peer and key in _PEER_COLUMNS:
+            return _PEER_COLUMNS[key]
+        return f"column.{key}"
+
+
+_BLOC = _Kind(APPRAISAL_KIND, "appraisal")
+_PEER_COLUMNS = {"appraised": "column.peer", "reason": "column.peer_note"}
+
+
+def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Unit], *, lang: str | None,
+                filled: Mapping[str, Mapping[str, Appraised]] | None) -> Path:
+    """The one writer of both workbooks: a summary sheet, a protected sheet per unit, the identity sheet."""
     rules = result.rules
     lang = lang or result.lang
     path = Path(path)
-    book = new_workbook(path, {"title": _t(lang, "appraisal.title", year=rules.year), "author": rules.bloc,
-                               "created": _FIXED_DATE})
+    title = _t(lang, f"{kind.labels}.title", year=rules.year, scorer=kind.scorer.name if kind.scorer else "")
+    book = new_workbook(path, {"title": title, "author": rules.bloc, "created": _FIXED_DATE})
     fmt = _Formats(Formats(book, text_wrap=True), rules.decimals)
     shown = shown_entries(result.validation.entries, result.validation.final)
-    summary = book.add_worksheet(safe_sheet_name(_t(lang, "appraisal.sheet_summary"), []))
+    summary = book.add_worksheet(safe_sheet_name(_t(lang, f"{kind.labels}.sheet_summary"), []))
     taken = [summary.name, IDENTITY_SHEET]
     identity: dict[str, str] = {
-        "format": APPRAISAL_FORMAT, "appraisal_version": str(APPRAISAL_VERSION), "kind": "appraisal",
+        "format": APPRAISAL_FORMAT, "appraisal_version": str(APPRAISAL_VERSION), "kind": kind.kind,
         "bloc": rules.bloc, "year": str(rules.year), "revision": str(rules.revision),
         "fingerprint": rules.fingerprint, "language": lang,
     }
+    if kind.scorer is not None:
+        identity |= {"scorer": kind.scorer.code, "scorer_name": kind.scorer.name}
     totals: list[tuple[Unit, str, str, _Totals | None]] = []  # unit, its sheet, its status, its totals
     filled = filled or {}
-    for unit in rules.units:
+    for unit in units:
         name = safe_sheet_name(unit.code, taken)
         taken.append(name)
         sheet = book.add_worksheet(name)
@@ -160,9 +240,10 @@ def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = N
         values = {c.code: shown.get((unit.code, c.code), Shown()) for c in rules.criteria()}
         identity[f"{MADE_FROM_SELF}{unit.code}"] = json.dumps(
             {code: _as_text(value.self_value) for code, value in values.items()}, ensure_ascii=False)
-        found = _write_unit(sheet, fmt, rules, unit, lang, submission.file, values, filled.get(unit.code, {}))
+        found = _write_unit(sheet, fmt, rules, unit, lang, submission.file, values, filled.get(unit.code, {}),
+                            kind)
         totals.append((unit, name, status, found))
-    _write_summary(summary, fmt, rules, lang, totals)
+    _write_summary(summary, fmt, rules, lang, totals, kind)
     _write_identity(book, identity)
     summary.activate()
     book.close()
@@ -236,7 +317,7 @@ def _write_note(sheet: Worksheet, fmt: _Formats, unit: Unit, note: str) -> None:
 
 
 def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str, file: str,
-                values: Mapping[str, Shown], filled: Mapping[str, Appraised]) -> _Totals:
+                values: Mapping[str, Shown], filled: Mapping[str, Appraised], kind: _Kind = _BLOC) -> _Totals:
     """A unit's table; returns where its totals are (self in SELF, after appraisal in APPRAISED) and what."""
     width = sum(WIDTHS.values())
     self_cells: dict[str, dict[str, object]] = {}
@@ -272,10 +353,10 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     about = _t(lang, "appraisal.unit_file", file=file, total=total if isinstance(total, str) else Decimal(str(total)))
     sheet.merge_range(1, CODE, 1, EVIDENCE, about, fmt.note)
     fit_row(sheet, 1, [(about, at_size(width, SMALL))])
-    instructions = _t(lang, "appraisal.instructions")
+    instructions = _t(lang, f"{kind.labels}.instructions")
     sheet.merge_range(2, CODE, 2, EVIDENCE, instructions, fmt.note)
     fit_row(sheet, 2, [(instructions, at_size(width, SMALL))])
-    labels = [_t(lang, "column.unit_evidence" if key == "evidence" else f"column.{key}") for key in APPRAISAL_KEYS]
+    labels = [_t(lang, kind.column(key)) for key in APPRAISAL_KEYS]
     for column, label in enumerate(labels):
         sheet.write_string(APPRAISAL_HEADER_ROW, column, label, fmt.header)
     fit_row(sheet, APPRAISAL_HEADER_ROW, [(label, WIDTHS[c]) for c, label in enumerate(labels)], bold=True)
@@ -312,7 +393,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
         fit_row(sheet, group_row, [(title, WIDTHS[TITLE])], bold=True)
         for criterion in criteria:
             _write_criterion(sheet, fmt, criterion, rows[criterion.code], lang, values[criterion.code],
-                             filled.get(criterion.code, Appraised()), ordered)
+                             filled.get(criterion.code, Appraised()), ordered, kind)
 
     sections = [group_rows[s.code] for s in rules.sections]
     for line, key in ((base_row, "template.base_total"), (total_row, "template.total")):
@@ -337,7 +418,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     count = sum(1 for c in filled.values() if preview.as_written(c.value) is not None)
     sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper, count)
     signature = total_row + 2
-    sheet.merge_range(signature, REASON, signature, EVIDENCE, _t(lang, "appraisal.signed_by"), fmt.centre_bold)
+    sheet.merge_range(signature, REASON, signature, EVIDENCE, _t(lang, f"{kind.labels}.signed_by"), fmt.centre_bold)
     sheet.merge_range(signature + 1, REASON, signature + 1, EVIDENCE, _t(lang, "template.sign_hint"), fmt.note)
 
     sheet.freeze_panes(APPRAISAL_HEADER_ROW + 1, 0)
@@ -352,7 +433,7 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
 
 
 def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row: int, lang: str, value: Shown,
-                     entered: Appraised, ordered: list[int]) -> None:
+                     entered: Appraised, ordered: list[int], kind: _Kind = _BLOC) -> None:
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
     if criterion.per_occurrence is not None:
@@ -361,8 +442,11 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
     else:
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     write_value(sheet, row, SELF, value.self_value, fmt.self_score, fmt.self_score)
-    write_value(sheet, row, APPRAISED, preview.as_written(entered.value), fmt.entry, fmt.entry)
-    sheet.write_string(row, REASON, entered.reason, fmt.reason)
+    # A peer never scores a criterion the unit marked N/A: its cell is locked and left blank.
+    locked = kind.peer and value.self_value == "N/A"
+    entry_format = fmt.self_score if locked else fmt.entry
+    write_value(sheet, row, APPRAISED, preview.as_written(entered.value), entry_format, entry_format)
+    sheet.write_string(row, REASON, entered.reason, fmt.self_score if locked else fmt.reason)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
     fit_row(sheet, row, [(criterion.title, at_size(WIDTHS[TITLE], SMALL)),
                          (entered.reason, at_size(WIDTHS[REASON], SMALL)),
@@ -383,22 +467,24 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
     sheet.write_formula(row, CHECK, "=" + preview.check_formula(previous, tests), fmt.helper, "")
     sheet.write_formula(row, ENTERED, f"=IF({preview.blank_test(appraised)},0,1)", fmt.helper,
                         0 if preview.as_written(entered.value) is None else 1)
-    sheet.data_validation(row, APPRAISED, row, APPRAISED, score_validation(criterion, appraised, lang))
+    if not locked:
+        sheet.data_validation(row, APPRAISED, row, APPRAISED, score_validation(criterion, appraised, lang))
 
 
 def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
-                   totals: list[tuple[Unit, str, str, _Totals | None]]) -> None:
+                   totals: list[tuple[Unit, str, str, _Totals | None]], kind: _Kind = _BLOC) -> None:
     widths = (10, 46, 18, 14, 14, 14)
     for column, size in enumerate(widths):
         sheet.set_column(column, column, size)
-    title = _t(lang, "appraisal.summary_title", year=rules.year)
+    title = _t(lang, f"{kind.labels}.summary_title", year=rules.year,
+               scorer=f"{kind.scorer.name} ({kind.scorer.code})" if kind.scorer else "")
     sheet.merge_range(0, 0, 0, len(widths) - 1, title, fmt.title)
     sheet.merge_range(1, 0, 1, len(widths) - 1, rules.bloc, fmt.note)
-    instructions = _t(lang, "appraisal.instructions")
+    instructions = _t(lang, f"{kind.labels}.instructions")
     sheet.merge_range(2, 0, 2, len(widths) - 1, instructions, fmt.note)
     fit_row(sheet, 2, [(instructions, at_size(sum(widths), SMALL))])
     labels = [_t(lang, key) for key in ("column.code", "appraisal.unit", "appraisal.status", "appraisal.self_total",
-                                        "appraisal.appraised_total", "appraisal.changes")]
+                                        f"{kind.labels}.appraised_total", f"{kind.labels}.changes")]
     header = APPRAISAL_HEADER_ROW
     for column, label in enumerate(labels):
         sheet.write_string(header, column, label, fmt.header)

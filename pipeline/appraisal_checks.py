@@ -57,7 +57,7 @@ def choose_appraisals(rules: Rules, books: list[Submission], issues: list[Issue]
                    if book.appraisal and unit_code in book.appraisal.sheets]
         conflict = None
         for book, sheet in holders[1:]:
-            where = _first_difference(holders[0][1], sheet)
+            where = first_difference(holders[0][1], sheet)
             if where is not None:
                 conflict = (book, where)
                 break
@@ -78,7 +78,7 @@ def _appraisal_key(row: AppraisalRow) -> tuple[tuple[str, Any], str]:
     return _score_identity(row.appraised), row.reason
 
 
-def _first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str, str] | None:
+def first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str, str] | None:
     """The first (sheet, cell) where two sheets of one unit appraise differently, or None when they agree.
 
     The cell is the second workbook's appraised score or reason, or the first's where the second lacks the row.

@@ -120,6 +120,8 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
         counts = {s.value: sum(1 for v in result.status.values() if v == s)
                   for s in (UnitStatus.MISSING, UnitStatus.INVALID)}
         parts.append(text(lang, "report.provisional", **counts))
+        if result.validation.peers_missing:  # cross-scoring: the scorers the ranking waits for, by name
+            parts.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
     else:
         parts.append(text(lang, "report.complete", count=len(result.ranked)))
     return "\n".join(parts)
@@ -190,4 +192,6 @@ def render_rules(rules: Rules, lang: str) -> str:
         floor = t("floor", share=percent(award.min_criterion_share)) if award.min_criterion_share else ""
         lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key,
                        quota=quota_in_words(award, lang), min_score=n(award.min_score)) + floor)
+    if rules.appraisal_by == "peers":
+        lines.append(t("peers", trim=rules.peer_trim, min_scorers=rules.peer_min_scorers))
     return "\n".join(lines)

@@ -5,6 +5,7 @@ Read from the run's entries and `Validation.final` (score.final_values), never d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -12,13 +13,16 @@ from typing import Any
 import pandas as pd
 
 from pipeline.rules import Rules
+from pipeline.score import PeerResult
 
 NOT_APPLICABLE = "N/A"
 # `source` in the JSON, by the scorer who decided (score.SCORER_PRECEDENCE).
-SOURCES = {"self": "self", "appraised": "appraisal"}
+SOURCES = {"self": "self", "appraised": "appraisal", "peers": "peers"}
 
 
-def _number(value: Decimal) -> int | float:
+def _number(value: Decimal | Fraction) -> int | float:
+    if isinstance(value, Fraction):  # a peers' mean: exact in `final_exact` and `peer_mean`
+        return int(value) if value.denominator == 1 else float(value)
     return int(value) if value == value.to_integral_value() else float(value)
 
 
@@ -31,8 +35,15 @@ def _cell_value(value: Any, is_na: bool, is_blank: bool) -> int | float | str | 
     return _number(value) if isinstance(value, Decimal) else None
 
 
-def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """unit → [{code, self, appraised, final, final_exact, source, reason}] in the rules' order of criteria."""
+def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame,
+                     peers: Mapping[tuple[str, str], PeerResult] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """unit → [{code, self, appraised, final, final_exact, source, reason}] in the rules' order of criteria.
+
+    With cross-scoring (`appraisal.by: peers`) each entry also has `peers` ([{scorer, score}], the usable peer
+    scores in the units' order) and `peer_mean` (the exact mean that counts, as a fraction, or null).
+    """
+    cross = rules.appraisal_by == "peers"
+    peers = peers or {}
     if entries.empty:
         return {}
     cells: dict[tuple[str, str, str], tuple[int | float | str | None, str]] = {}
@@ -40,7 +51,7 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -
             entries["unit_code"], entries["criterion_code"], entries["scorer"], entries["value"], entries["is_na"],
             entries["is_blank"], entries["reason"], strict=True):
         cells[(unit, code, scorer)] = (_cell_value(value, bool(is_na), bool(is_blank)), reason or "")
-    decided: dict[tuple[str, str], tuple[str, Decimal | None]] = {}
+    decided: dict[tuple[str, str], tuple[str, Decimal | Fraction | None]] = {}
     for unit, code, scorer, value in zip(final["unit_code"], final["criterion_code"], final["scorer"],
                                          final["value"], strict=True):
         decided[(unit, code)] = (scorer, value)
@@ -54,6 +65,7 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -
             found = (unit, criterion.code) in decided
             # A bonus or deduction left blank counts 0; a base criterion nobody scored counts nothing.
             scorer, value = decided.get((unit, criterion.code), ("self", Decimal(0)))
+            value = value if value is None or isinstance(value, Decimal) else Fraction(value)
             found = found or criterion.kind != "base"
             shown: int | float | str | None = (NOT_APPLICABLE if value is None else _number(value)) if found else None
             exact = (NOT_APPLICABLE if value is None else str(Fraction(value))) if found else None
@@ -62,6 +74,11 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame) -
                 "final": shown, "final_exact": exact, "source": SOURCES.get(scorer, scorer),
                 "reason": (appraisal[1] or None) if appraisal else None,
             }
+            if cross:
+                peer = peers.get((unit, criterion.code))
+                row["peers"] = [{"scorer": scorer_code, "score": _number(score)}
+                                for scorer_code, score in (peer.scores if peer else ())]
+                row["peer_mean"] = str(peer.mean) if peer is not None and peer.mean is not None else None
             if criterion.per_occurrence is not None and found and value is not None:
                 # The scores of a per-occurrence item are counts: say what the final count is worth.
                 row["points"] = _number(criterion.points(value))

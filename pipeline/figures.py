@@ -51,7 +51,7 @@ def section_averages(rules: Rules, ranked: Sequence[RankedUnit]) -> dict[str, fl
 
 def unit_errors(issues: Iterable[Issue], unit_code: str) -> list[Issue]:
     """The errors that keep a unit out of the ranking, in the run's issue order."""
-    return [i for i in issues if i.unit == unit_code and i.severity == "error"]
+    return [i for i in issues if i.unit == unit_code and i.severity == "error" and not i.code.startswith("peer-")]
 
 
 def unranked_reason(issues: Iterable[Issue], unit_code: str, lang: str) -> str:

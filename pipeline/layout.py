@@ -33,6 +33,10 @@ APPRAISAL_HEADER_ROW = 3  # 0-based: Excel row 4, under the unit's name, its fil
 # the self-scores it was made from (a JSON object, criterion → the score as text), `file:<unit>` → the
 # SHA-256 of the unit's file then.
 APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
+# A unit's cross-scoring workbook (chấm chéo) is an appraisal workbook of another kind: the same format and
+# table, identity `kind` "peer" and `scorer` its unit's code, one sheet per *other* unit, and the score column
+# labelled `column.peer` instead of `column.appraised`.
+APPRAISAL_KIND, PEER_KIND = "appraisal", "peer"
 
 HEADER_ROW = 5  # 0-based: the table's header is Excel row 6
 FIRST_BODY_ROW = HEADER_ROW + 1
@@ -58,6 +62,11 @@ def template_filename(rules: Rules, unit: Unit) -> str:
 def appraisal_filename(rules: Rules) -> str:
     """`appraisal-2024.xlsx`: the bloc's appraisal workbook, beside `ranking-2024.xlsx` in the output folder."""
     return f"appraisal-{rules.year}.xlsx"
+
+
+def peer_filename(rules: Rules, scorer: str) -> str:
+    """`peer-scores-2024_VPTU.xlsx`: the workbook in which unit VPTU scores the bloc's other units."""
+    return f"peer-scores-{rules.year}_{scorer}.xlsx"
 
 
 def plan_layout(rules: Rules) -> Layout:

@@ -23,11 +23,13 @@ from pipeline.labels import LANGUAGES, text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_KEYS,
+    APPRAISAL_KIND,
     APPRAISAL_SHEET,
     COLUMN_KEYS,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
+    PEER_KIND,
     SCORE_COLUMNS,
     TEMPLATE_FORMAT,
 )
@@ -77,6 +79,16 @@ class Submission:
     other_tables: dict[str, list[SheetRow]] = field(default_factory=dict)
     # The bloc's appraisal workbook, recognised by its identity: what it holds instead of a unit's table.
     appraisal: AppraisalBook | None = None
+
+    @property
+    def peer(self) -> bool:
+        """A unit's cross-scoring workbook (chấm chéo), rather than the bloc's appraisal workbook or a unit's file."""
+        return self.appraisal is not None and self.appraisal.kind == PEER_KIND
+
+    @property
+    def bloc_appraisal(self) -> bool:
+        """The bloc's appraisal workbook."""
+        return self.appraisal is not None and self.appraisal.kind != PEER_KIND
 
     @property
     def readable(self) -> bool:
@@ -220,6 +232,9 @@ class AppraisalBook:
     sheets: dict[str, AppraisalSheet] = field(default_factory=dict)  # unit code → its sheet
     made_from_self: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, criterion) → self-score
     made_from_file: dict[str, str] = field(default_factory=dict)  # unit → the SHA-256 of its file then
+    kind: str = APPRAISAL_KIND  # or PEER_KIND: a unit's cross-scoring workbook
+    scorer: str = ""  # a cross-scoring workbook's unit, who scores the others
+    names: list[str] = field(default_factory=list)  # every sheet of the workbook
 
 
 def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
@@ -270,7 +285,8 @@ def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
 def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels."""
     identity = submission.identity
-    found = AppraisalBook()
+    kind = PEER_KIND if identity.get("kind") == PEER_KIND else APPRAISAL_KIND
+    found = AppraisalBook(kind=kind, scorer=identity.get("scorer", ""), names=list(book.sheet_names))
     names = set(book.sheet_names)
     for key, value in identity.items():
         if key.startswith(MADE_FROM_SELF):
@@ -294,7 +310,7 @@ def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbo
         if sheet.height > MAX_ROWS:
             continue
         cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
-        header = _find_appraisal_header(cells)
+        header = _find_appraisal_header(cells, kind)
         if header is None:
             continue
         unit_sheet.header_row, unit_sheet.columns = header
@@ -308,9 +324,11 @@ def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbo
     submission.appraisal = found
 
 
-def _find_appraisal_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
+def _find_appraisal_header(cells: list[list[Any]], kind: str = APPRAISAL_KIND) -> tuple[int, dict[str, int]] | None:
     """The header row of a unit's appraisal table: its columns by label, in either language."""
     label_keys = {"evidence": "unit_evidence"}
+    if kind == PEER_KIND:  # the scores' column is "Điểm chấm chéo"; read as the appraisal column
+        label_keys |= {"appraised": "peer", "reason": "peer_note"}
     labels = {key: {fold(text(lang, f"column.{label_keys.get(key, key)}")) for lang in LANGUAGES}
               for key in APPRAISAL_KEYS}
     return _header_row(cells, labels, {"code", "appraised"})

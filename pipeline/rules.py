@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -52,10 +53,12 @@ class Criterion:
     na: NaPolicy = "rescale"  # what N/A does: rescale the section, or count the full max ("không phát sinh")
     caps_grade: str | None = None  # a deduction here keeps the unit's grade at this label or below
 
-    def points(self, entered: Decimal) -> Decimal:
+    def points(self, entered: Decimal | Fraction) -> Decimal | Fraction:
         """The points an entered value is worth: itself, or count × per_occurrence capped at the max."""
         if self.per_occurrence is None:
             return entered
+        if isinstance(entered, Fraction):  # a peers' mean count (cross-scoring), kept exact
+            return min(entered * Fraction(self.per_occurrence), Fraction(self.max))
         return min(entered * self.per_occurrence, self.max)
 
 
@@ -144,6 +147,11 @@ class Rules:
     # A changed score in the bloc's appraisal workbook needs a reason on record (`appraisal: reason_required`).
     appraisal_reason_required: bool = True
     deadline: date | None = None  # when the units' files are due: reminders say it
+    # Who appraises: the bloc alone ("bloc"), or the member units scoring each other ("peers", chấm chéo)
+    # with the `peer_trim` highest and lowest peer scores dropped when at least `peer_min_scorers` scored.
+    appraisal_by: str = "bloc"
+    peer_trim: int = 1
+    peer_min_scorers: int = 3
     fingerprint: str = field(default="", compare=False)
 
     @property
@@ -187,7 +195,9 @@ _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
 }
-_APPRAISAL_KEYS = {"reason_required"}
+_APPRAISAL_KEYS = {"reason_required", "by", "peers"}
+_PEERS_KEYS = {"trim", "min_scorers"}
+APPRAISERS = ("bloc", "peers")
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
     "code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies", "per_occurrence", "na",
@@ -279,6 +289,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
     tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
     revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
     reason_required = _appraisal(check, top.get("appraisal"))
+    by, trim, min_scorers = _peers(check, top.get("appraisal"), len(units))
 
     rules = Rules(
         bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
@@ -292,6 +303,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         source=source,
         appraisal_reason_required=reason_required,
         deadline=_date(check, top.get("deadline"), "deadline"),
+        appraisal_by=by, peer_trim=trim, peer_min_scorers=min_scorers,
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 
@@ -306,6 +318,34 @@ def _appraisal(check: Checker, node: Node | None) -> bool:
         return True
     # A wrong value is reported at its line; meanwhile the stricter reading holds.
     return found.value if isinstance(found.value, bool) else check.boolean(found, "appraisal.reason_required") or True
+
+
+def _peers(check: Checker, node: Node | None, unit_count: int) -> tuple[str, int, int]:
+    """`appraisal: {by: peers, peers: {trim: 1, min_scorers: 5}}`: who appraises, and how peer scores combine.
+
+    Trimming must leave a score (min_scorers > 2 × trim), and with `by: peers` a criterion can have at most
+    units − 1 peer scores (a unit never scores itself), so a larger min_scorers would never be reached.
+    """
+    if node is None or not isinstance(node.value, dict):
+        return "bloc", 1, 3
+    keys = node.value
+    by = check.choice(keys.get("by"), "appraisal.by", APPRAISERS, "bloc")
+    peers = keys.get("peers")
+    if peers is None:
+        return by, 1, 3
+    found = check.mapping(peers, "appraisal.peers", _PEERS_KEYS, ())
+    trim = check.integer(found.get("trim"), "appraisal.peers.trim", default=1, low=0, high=100)
+    least = 2 * trim + 1
+    min_scorers = check.integer(found.get("min_scorers"), "appraisal.peers.min_scorers", default=least,
+                                low=1, high=10_000)
+    where = found.get("min_scorers") or found.get("trim") or peers
+    if min_scorers < least:
+        check.problem("appraisal.peers.min_scorers", where, "peers_trim_too_large", min_scorers=min_scorers,
+                      trim=trim, least=least)
+    elif by == "peers" and unit_count and min_scorers > unit_count - 1:
+        check.problem("appraisal.peers.min_scorers", where, "peers_too_few_units", min_scorers=min_scorers,
+                      units=unit_count, most=unit_count - 1)
+    return by, trim, min_scorers
 
 
 def _code(check: Checker, node: Node | None, path: str) -> str:

@@ -46,9 +46,11 @@ class RunResult:
 
     @property
     def provisional(self) -> bool:
-        """A ranking that misses a unit, ranks around an invalid one or lacks the bloc's appraisal, is not final."""
+        """A ranking that misses a unit, ranks around an invalid one or lacks the bloc's appraisal or a unit's
+        peer scores (cross-scoring), is not final."""
         return (any(state != UnitStatus.SCORED for state in self.status.values())
-                or self.validation.appraisal_unusable)
+                or self.validation.appraisal_unusable
+                or bool(self.validation.peers_missing) or self.validation.peers_unsettled)
 
     @property
     def final(self) -> bool:

@@ -18,7 +18,8 @@ from pipeline.rules import Bucket, Rules
 
 # Who may set a criterion's final value, strongest first: an appraisal overrides the self-score.
 # Later scorers (the provincial board, cross-scoring by peers) slot in here without touching the rest.
-SCORER_PRECEDENCE: tuple[str, ...] = ("appraised", "self")
+# Cross-scoring (chấm chéo) gives one "peers" value per criterion, the trimmed mean of the peers' scores.
+SCORER_PRECEDENCE: tuple[str, ...] = ("appraised", "peers", "self")
 
 NOT_APPLICABLE = None  # a final value of None means the criterion does not apply to the unit
 
@@ -141,7 +142,57 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
     )
 
 
-def final_values(entries: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class PeerResult:
+    """The peer scores of one (unit, criterion), which of them were dropped, and the exact mean that counts."""
+
+    scores: tuple[tuple[str, Decimal], ...]  # (scorer's unit code, score) in the rules' order of units
+    dropped: frozenset[str]  # scorers whose score was trimmed away (the highest and the lowest)
+    mean: Fraction | None  # None: no peer scored the criterion, the self-score stands
+    trimmed: bool  # whether enough peers scored it for the extremes to be dropped
+
+
+def trimmed_mean(scores: Sequence[tuple[str, Decimal]], trim: int, min_scorers: int) -> PeerResult:
+    """Drop the `trim` highest and lowest scores when at least `min_scorers` scored; the exact mean of the rest.
+
+    Below `min_scorers` every score counts (a plain mean). Among equal scores at a boundary, which scorer is
+    marked dropped follows the scorers' order; the mean is the same whichever is marked.
+    """
+    if not scores:
+        return PeerResult((), frozenset(), None, False)
+    trimmed = len(scores) >= min_scorers and trim > 0 and len(scores) > 2 * trim
+    ordered = sorted(scores, key=lambda pair: pair[1])  # stable: equal scores keep the scorers' order
+    kept = ordered[trim:len(ordered) - trim] if trimmed else ordered
+    dropped = frozenset(code for code, _ in ordered[:trim] + ordered[len(ordered) - trim:]) if trimmed \
+        else frozenset()
+    mean = exact_sum([value for _, value in kept]) / len(kept)
+    return PeerResult(tuple(scores), dropped, mean, trimmed)
+
+
+def peer_results(rules: Rules, peer_scores: Sequence[tuple[str, str, str, Decimal]]
+                 ) -> dict[tuple[str, str], PeerResult]:
+    """(unit, criterion) → its PeerResult, from (unit, criterion, scorer, score) rows of usable peer cells."""
+    grouped: dict[tuple[str, str], list[tuple[str, Decimal]]] = {}
+    for unit, criterion, scorer, value in peer_scores:
+        grouped.setdefault((unit, criterion), []).append((scorer, value))
+    return {key: trimmed_mean(sorted(found, key=lambda pair: rules.unit_position(pair[0])), rules.peer_trim,
+                              rules.peer_min_scorers)
+            for key, found in grouped.items()}
+
+
+def as_value(mean: Fraction) -> Decimal | Fraction:
+    """A mean as a final value: a Decimal when it has a finite decimal expansion, else the exact Fraction."""
+    denominator = mean.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return mean
+    return _EXACT.divide(Decimal(mean.numerator), Decimal(mean.denominator))
+
+
+def final_values(entries: pd.DataFrame,
+                 peers: Mapping[tuple[str, str], PeerResult] | None = None) -> pd.DataFrame:
     """The one decision of which value counts: per (unit, criterion), the strongest scorer who entered one.
 
     `entries` is long: unit_code, criterion_code, scorer, value (Decimal or None), is_na, is_blank.
@@ -149,13 +200,27 @@ def final_values(entries: pd.DataFrame) -> pd.DataFrame:
     `entry`, the index of the deciding row in `entries`, so a writer can show that very cell as read.
     A criterion nobody entered has no row. Computed once per run (`Validation.final`); everything that
     shows or scores a final value reads it from there.
+
+    `peers` (cross-scoring) adds a "peers" value per (unit, criterion) some peer scored: the exact trimmed
+    mean (a Decimal, or a Fraction such as 25/3), between the bloc's appraisal and the self-score; its
+    `entry` is -1, since no single cell holds it. A criterion the unit marked N/A keeps its N/A.
     """
     columns = ["unit_code", "criterion_code", "scorer", "value", "is_na", "entry"]
     if entries.empty:
         return pd.DataFrame(columns=columns)
     entered = entries.loc[~entries["is_blank"], ["unit_code", "criterion_code", "scorer", "value", "is_na"]]
+    if peers:
+        own_na = set(zip(entered["unit_code"][entered["is_na"] & entered["scorer"].eq("self")],
+                         entered["criterion_code"][entered["is_na"] & entered["scorer"].eq("self")], strict=True))
+        rows = [{"unit_code": unit, "criterion_code": code, "scorer": "peers", "value": as_value(result.mean),
+                 "is_na": False} for (unit, code), result in peers.items()
+                if result.mean is not None and (unit, code) not in own_na]
+        if rows:
+            added = pd.DataFrame(rows, index=pd.RangeIndex(-len(rows), 0))
+            entered = pd.concat([entered, added.astype({"value": object, "is_na": bool})])
     strength = {scorer: rank for rank, scorer in enumerate(SCORER_PRECEDENCE)}
-    entered = entered.assign(_strength=entered["scorer"].map(strength), entry=entered.index).sort_values(
+    entry = [index if index >= 0 else -1 for index in entered.index]
+    entered = entered.assign(_strength=entered["scorer"].map(strength), entry=entry).sort_values(
         ["unit_code", "criterion_code", "_strength"], kind="stable"
     )
     final = entered.drop_duplicates(["unit_code", "criterion_code"], keep="first")

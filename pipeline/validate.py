@@ -22,9 +22,10 @@ from pipeline.identify import identify, one_file_per_unit, with_unit
 from pipeline.issues import Issue
 from pipeline.layout import HEADER_ROW, plan_layout
 from pipeline.numbers import Parsed, parse_score
+from pipeline.peer_checks import check_peers, unscored
 from pipeline.read import SheetRow, Submission
 from pipeline.rules import Criterion, Rules
-from pipeline.score import final_values
+from pipeline.score import PeerResult, final_values, peer_results
 from pipeline.text import clean
 
 
@@ -50,10 +51,17 @@ class Validation:
     # found that could not be used: the ranking then waits for the bloc to settle it.
     appraisal_file: str | None = None
     appraisal_unusable: bool = False
+    # Cross-scoring (appraisal.by: peers): each (unit, criterion)'s peer scores and mean, the workbook each
+    # scorer's scores came from, the scorers who sent none, and whether a peer workbook or cell is in error.
+    peers: dict[tuple[str, str], PeerResult] = field(default_factory=dict)
+    peer_books: dict[str, Submission] = field(default_factory=dict)
+    peers_missing: tuple[str, ...] = ()
+    peers_unsettled: bool = False
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
-        erroneous = {i.unit for i in self.issues if i.severity == "error" and i.unit}
+        # A peer's bad cell is the scorer's to fix and does not count; it does not make the unit invalid.
+        erroneous = {i.unit for i in self.issues if i.severity == "error" and i.unit and not i.code.startswith("peer-")}
         claimed = set(self.file_units.values())
         status = {}
         for unit in rules.units:
@@ -80,10 +88,11 @@ def validate(
     issues: list[Issue] = list(folder_issues)
     file_units: dict[str, str] = {}
     claims: dict[str, list[Submission]] = defaultdict(list)
-    books = [s for s in submissions if s.appraisal is not None]
+    books = [s for s in submissions if s.bloc_appraisal]
+    peer_books = [s for s in submissions if s.peer]
     for submission in submissions:
         if submission.appraisal is not None:
-            continue  # the bloc's appraisal workbook speaks for no unit
+            continue  # the bloc's appraisal workbook, or a unit's cross-scoring one, speaks for no unit
         unit_code = identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code
@@ -105,7 +114,11 @@ def validate(
         if submission.readable and unit_code in appraised:
             rows += appraisal_rows(rules, unit_code, appraised[unit_code], issues)
     entries = build_entries(rules, rows)
-    final = final_values(entries)
+    peers = check_peers(rules, peer_books, entries, issues, expect_every_scorer=expect_every_unit)
+    results = peer_results(rules, peers.scores)
+    final = final_values(entries, results)
+    if expect_every_unit:  # a unit checking its own file has no peer scores yet
+        issues += unscored(rules, entries, results)
     issues += check_entries(entries)
     issues += check_appraisals(rules, entries)
     issues += check_sections(rules, entries, final)
@@ -114,7 +127,8 @@ def validate(
         if unit.code not in claims:
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
     return Validation(_unique(issues), submissions, used, entries, final, file_units,
-                      book.file if book is not None else None, unusable)
+                      book.file if book is not None else None, unusable, results, peers.books, peers.missing,
+                      peers.unsettled)
 
 
 # --------------------------------------------------------------------------------------------- rows

@@ -32,7 +32,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`, peers
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -44,7 +44,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
     rules, lang = result.rules, result.lang
     ranked = {r.unit_code: r for r in result.ranked}
     validation = result.validation
-    criteria = criteria_by_unit(rules, validation.entries, validation.final)
+    criteria = criteria_by_unit(rules, validation.entries, validation.final, validation.peers)
     units = []
     for unit in rules.units:
         entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code].value}
@@ -362,6 +362,8 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
     """What became of a file that was read (README › Outputs: `outcome`)."""
     if not submission.readable:
         return "refused"
+    if submission.peer:  # a unit's cross-scoring workbook: its scores counted, or not
+        return _peer_outcome(submission, validation)
     if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
         if submission.file == validation.appraisal_file:
             return "used"
@@ -380,6 +382,15 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
     return "conflicting"
 
 
+def _peer_outcome(submission: Submission, validation: Validation) -> str:
+    if any(book is submission for book in validation.peer_books.values()):
+        return "used"
+    named = {(i.code, i.file) for i in validation.issues} | {(i.code, i.params.get("other")) for i in validation.issues}
+    if ("peer-duplicate", submission.file) in named:
+        return "duplicate-copy"
+    return "conflicting" if ("peer-conflict", submission.file) in named else "refused"
+
+
 def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
                   modified: Callable[[float], str]) -> list[dict[str, Any]]:
     """One record per entry of the input folder: each file read, then each entry skipped, by name.
@@ -391,7 +402,7 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
          "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies),
-         "kind": "appraisal" if s.appraisal is not None else "unit"}
+         "kind": "peer" if s.peer else "appraisal" if s.appraisal is not None else "unit"}
         for s in submissions
     ]
     for issue in folder_issues:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def write_value(sheet: Worksheet, row: int, column: int, value: object, number: 
     """
     if value is None or value == "":
         sheet.write_blank(row, column, None, number)
-    elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+    elif isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool):
         sheet.write_number(row, column, float(value), number)
     else:
         sheet.write_string(row, column, str(value), other)

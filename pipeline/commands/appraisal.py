@@ -22,6 +22,9 @@ from pipeline.workspace import INPUT, OUTPUT
 def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None) -> None:
     """Write appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons.
 
+    With cross-scoring (appraisal: {by: peers} in the rules), also one peer-scores-<year>_<CODE>.xlsx per
+    unit: a sheet per other unit for its peer scores.
+
     Appraisals already in a filled appraisal workbook in the input folder are carried over; an earlier
     appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
 
@@ -30,7 +33,13 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
       bloc-score appraisal
       bloc-score appraisal --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
     """
-    from pipeline.appraisal import appraisal_issues, carried_appraisals, not_carried, save_appraisal
+    from pipeline.appraisal import (
+        appraisal_issues,
+        carried_appraisals,
+        not_carried,
+        save_appraisal,
+        save_peer_workbooks,
+    )
     from pipeline.console import render_check
     from pipeline.errors import ExitCode
     from pipeline.issues import has_errors
@@ -56,6 +65,14 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
         lines.append(text(lang, "appraisal.carried", count=count, file=result.validation.appraisal_file))
     if kept is not None:
         lines.append(text(lang, "appraisal.kept", path=str(kept)))
+    if rules.appraisal_by == "peers":  # cross-scoring: one workbook per scoring unit besides the bloc's
+        peers = save_peer_workbooks(result, output_dir, lang=lang)
+        lines.append(text(lang, "peer.written", count=len(peers), folder=str(output_dir)))
+        earlier = [kept for _target, kept in peers if kept is not None]
+        if earlier:
+            lines.append(text(lang, "peer.kept", count=len(earlier), folder=str(earlier[0].parent)))
+        if result.validation.peers_missing:
+            lines.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
     # Appraisals of a unit whose file broke since: only the earlier workbook still holds them.
     for unit, count in not_carried(result, carried).items():
         lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit,

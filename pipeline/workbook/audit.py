@@ -172,7 +172,12 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
         unit_code = result.validation.file_units.get(submission.file, "")
         used = result.validation.used.get(unit_code) is submission
         state = ctx.t(f"status.{result.status[unit_code]}") if unit_code and used else "—"
-        if submission.appraisal is not None:  # the bloc's appraisal workbook: whether its appraisals counted
+        if submission.peer:  # a unit's cross-scoring workbook, under its scorer: whether its scores counted
+            assert submission.appraisal is not None
+            unit_code = submission.appraisal.scorer
+            counted = result.validation.peer_books.get(unit_code) is submission
+            state = ctx.t("workbook.audit_peer_used" if counted else "workbook.audit_peer_unused")
+        elif submission.appraisal is not None:  # the bloc's appraisal workbook: whether its appraisals counted
             counted = submission.file == result.validation.appraisal_file
             state = ctx.t("workbook.audit_appraisal_used" if counted else "workbook.audit_appraisal_unused")
         sheet.write_string(row, 0, submission.file, fmt.text(font_size=11))

@@ -44,9 +44,10 @@ def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str,
             slot["reason"] = reason or ""
     deciding: dict[tuple[str, str], tuple[str, object]] = {}
     positions = entries.index.get_indexer(pd.Index(final["entry"]))
-    for unit_code, code, scorer, position in zip(final["unit_code"], final["criterion_code"], final["scorer"],
-                                                 positions, strict=True):
-        deciding[(unit_code, code)] = (scorer, shown[position])
+    for unit_code, code, scorer, position, value in zip(final["unit_code"], final["criterion_code"],
+                                                        final["scorer"], positions, final["value"], strict=True):
+        # The peers' mean (cross-scoring) is in no single cell: it is shown as decided, exact.
+        deciding[(unit_code, code)] = (scorer, shown[position] if position >= 0 else value)
     lookup = {}
     for key, slot in cells.items():
         scorer, value = deciding.get(key, (SELF, None))

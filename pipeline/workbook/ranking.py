@@ -73,6 +73,8 @@ def write_ranking(ctx: Context) -> None:
     if result.provisional:
         counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
         banner = ctx.t("report.provisional", **counts)
+        if result.validation.peers_missing:  # cross-scoring: the scorers the ranking waits for, by name
+            banner += " " + ctx.t("peer.missing_scorers", scorers=", ".join(result.validation.peers_missing))
         sheet.merge_range(row, 0, row, columns.last, banner,
                           fmt.get(bold=True, font_size=13, font_color=ERROR_COLOUR, bg_color="#FFC7CE",
                                   align="center", text_wrap=True, border=2))

@@ -64,6 +64,8 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
         row = _unit_profile(ctx, sheet, row, placed, first_section_row, averages)
     table_header = row
     row = _unit_criteria(ctx, sheet, row, code, placed.score if placed else None)
+    if ctx.rules.appraisal_by == "peers":
+        row = _unit_peers(ctx, sheet, row + 1, code)
     row = _unit_issues(ctx, sheet, row + 1, code)
     ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code)
     sheet.hide_gridlines(2)
@@ -228,6 +230,37 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
                                  (entry.reason, at_size(reason_width, 10))])
             row += 1
     return row
+
+
+def _unit_peers(ctx: Context, sheet: Worksheet, row: int, code: str) -> int:
+    """Cross-scoring: each criterion's peer scores, the dropped ones marked, and the exact mean (as decided)."""
+    fmt, widths = ctx.fmt, UNIT_WIDTHS
+    results = ctx.result.validation.peers
+    headers = [(0, 0, ctx.t("column.code")), (1, 6, ctx.t("column.peer_scores")), (7, 8, ctx.t("column.peer_mean"))]
+    for first, last, label in headers:
+        if first == last:
+            sheet.write_string(row, first, label, fmt.header())
+        else:
+            sheet.merge_range(row, first, row, last, label, fmt.header())
+    fit_row(sheet, row, [(headers[1][2], sum(widths[1:7]))], bold=True)
+    row += 1
+    for criterion in ctx.rules.criteria():
+        peer = results.get((code, criterion.code))
+        listed = "; ".join(ctx.t("peer.score_dropped" if scorer in peer.dropped else "peer.score_item",
+                                 scorer=scorer, score=score) for scorer, score in peer.scores) if peer else ""
+        sheet.write_string(row, 0, criterion.code, fmt.text(align="center"))
+        sheet.merge_range(row, 1, row, 6, listed, fmt.text(font_size=10))
+        if peer is not None and peer.mean is not None:
+            sheet.merge_range(row, 7, row, 8, "", fmt.score())
+            sheet.write_number(row, 7, rounded(peer.mean, SECTION_DECIMALS), fmt.score(num_format="General"))
+        else:
+            sheet.merge_range(row, 7, row, 8, "", fmt.text())
+        fit_row(sheet, row, [(listed, at_size(sum(widths[1:7]), 10))])
+        row += 1
+    note = ctx.t("peer.legend", trim=ctx.rules.peer_trim, min_scorers=ctx.rules.peer_min_scorers)
+    sheet.merge_range(row, 0, row, 8, note, fmt.note())
+    fit_row(sheet, row, [(note, sum(widths))])
+    return row + 1
 
 
 def _unit_issues(ctx: Context, sheet: Worksheet, row: int, code: str) -> int:
