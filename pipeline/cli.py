@@ -200,13 +200,6 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))
-    if result.previous_year and not quiet:
-        from pipeline.labels import text
-
-        compared = result.previous_year
-        click.echo(text(result.lang, "report.previous_year", year=compared.year, file=compared.file,
-                        new=len(compared.new), gone=len(compared.gone),
-                        count=len(compared.units) - len(compared.new)))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)

@@ -124,6 +124,11 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
             parts.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
     else:
         parts.append(text(lang, "report.complete", count=len(result.ranked)))
+    if result.previous_year:
+        compared = result.previous_year
+        parts.append(text(lang, "report.previous_year", year=compared.year, file=compared.file,
+                          new=len(compared.new), gone=len(compared.gone),
+                          count=len(compared.units) - len(compared.new)))
     return "\n".join(parts)
 
 
