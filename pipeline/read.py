@@ -27,6 +27,7 @@ from pipeline.layout import (
     APPRAISAL_KEYS,
     APPRAISAL_SHEET,
     COLUMN_KEYS,
+    COLUMN_LABEL_KEYS,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
@@ -341,10 +342,8 @@ def _plain(value: Any) -> str:
 
 
 def _header_labels() -> dict[str, set[str]]:
-    labels = {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in COLUMN_KEYS}
-    # Templates label the appraised column "for the bloc"; older ones, and copies a unit made, do not.
-    labels["appraised"] |= {fold(text(lang, "column.appraised_for_bloc")) for lang in LANGUAGES}
-    return labels
+    return {key: {fold(text(lang, label)) for lang in LANGUAGES for label in COLUMN_LABEL_KEYS[key]}
+            for key in COLUMN_KEYS}
 
 
 _HEADER_LABELS: dict[str, set[str]] | None = None

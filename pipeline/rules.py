@@ -82,6 +82,8 @@ class Bucket:
 class Unit:
     code: str
     name: str
+    # The body the unit reports to, as its documents' header names it ("TỈNH ỦY QUẢNG TRỊ"); "" when not given.
+    parent: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,13 +321,14 @@ def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
     seen: set[str] = set()
     for i, item in enumerate(check.sequence(node, "units")):
         path = f"units[{i}]"
-        fields = check.mapping(item, path, {"code", "name"}, ("code", "name"))
+        fields = check.mapping(item, path, {"code", "name", "parent"}, ("code", "name"))
         code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
         name = check.string(fields.get("name"), f"{path}.name") if "name" in fields else ""
+        parent = check.string(fields.get("parent"), f"{path}.parent") if "parent" in fields else ""
         if code and code in seen:
             check.problem(f"{path}.code", fields.get("code"), "duplicate_unit", code=code)
         seen.add(code)
-        units.append(Unit(code, name))
+        units.append(Unit(code, name, parent))
     return tuple(units)
 
 

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine
 
-from pipeline.layout import APPRAISED, EVIDENCE, IDENTITY_SHEET, SELF, TITLE, plan_layout, template_filename
+from pipeline.layout import (
+    APPRAISED,
+    EVIDENCE,
+    HEADER_ROW,
+    IDENTITY_SHEET,
+    SELF,
+    TITLE,
+    UNIT_CODE_CELL,
+    plan_layout,
+    template_filename,
+)
 from pipeline.read import read_submission
 from pipeline.run import run
 from pipeline.score import score_unit
 from pipeline.template import EVIDENCE_SIZE, WIDTHS, FilledValue, validation_formula, write_template, write_templates
 from pipeline.validate import validate
 from pipeline.xlsx import at_size, row_height, wrapped_lines
+from tests.builders import criterion_row
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
 
@@ -44,9 +56,12 @@ def test_identity_is_carried_on_a_very_hidden_sheet(sample_rules, template):
     assert identity["unit_code"] == "BQT"
     assert identity["fingerprint"] == sample_rules.fingerprint
     sheet = book["Tự chấm điểm"]
-    assert sheet["D4"].value == "BQT"  # the visible unit code, prefilled
-    assert sheet["B4"].value == "Báo Quảng Trị"
-    assert "NĂM 2024" in sheet["A3"].value
+    assert sheet[UNIT_CODE_CELL].value == "BQT"  # the visible unit code, prefilled
+    code_row = int(UNIT_CODE_CELL[1:])
+    assert sheet[f"B{code_row}"].value == "Báo Quảng Trị"
+    assert "NĂM 2024" in sheet["A5"].value
+    assert sheet["A2"].value == "BÁO QUẢNG TRỊ" and sheet["A3"].value == "*"  # the unit's own letterhead
+    assert sheet["A4"].value.startswith("Số:") and sheet["A4"].value.endswith("-BC/BQT")
 
 
 def test_only_score_and_evidence_cells_can_be_edited(sample_rules, template):
@@ -109,16 +124,17 @@ def test_print_setup_looks_like_an_official_form(template):
     sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9  # A4
-    assert sheet.freeze_panes == "A7"
-    assert sheet.print_title_rows == "$6:$6"
-    assert sheet["B8"].font.name == "Times New Roman"
-    assert sheet["B8"].alignment.wrap_text
+    assert sheet.freeze_panes == f"A{HEADER_ROW + 2}"
+    assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"
+    first = f"B{HEADER_ROW + 3}"  # the first criterion's title
+    assert sheet[first].font.name == "Times New Roman"
+    assert sheet[first].alignment.wrap_text
 
 
 def test_english_template(small_rules, tmp_path):
     path = write_template(small_rules, small_rules.unit("A"), tmp_path / "a.xlsx", lang="en")
     sheet = openpyxl.load_workbook(path)["Self-assessment"]
-    assert [sheet.cell(6, c).value for c in range(1, 7)] == [
+    assert [sheet.cell(HEADER_ROW + 1, c).value for c in range(1, 7)] == [
         "Code", "Criterion", "Max points", "Self-score", "Appraised score (for the bloc)", "Evidence / notes"]
 
 
@@ -186,7 +202,7 @@ def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
     assert [s.score for s in theirs.sections] == [s.score for s in mine.sections]
     assert not [i for i in result_resaved.issues if i.severity == "error" and i.code != "unit-missing"]
     # The number left in the bloc's column of an older copy counts for nothing, wherever it was saved.
-    assert [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"] == ["E10"]
+    assert [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"] == [f"E{criterion_row(sample_rules, '1.3')}"]
 
     # ... and LibreOffice's own recalculation of the template formulas gives the pipeline's total.
     layout = plan_layout(sample_rules)
@@ -240,8 +256,10 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     from tests import builders
 
     blank = write_templates(small_rules, tmp_path / "sent")[0]
-    typed = {"D8": 17.5, "F8": "Báo cáo số 12", "D9": "N/A", "D11": 9.25, "D12": 8, "D14": 1.5, "D17": 0.5,
-             "E11": 9}
+    row = partial(criterion_row, small_rules)
+    typed = {f"D{row('1.1')}": 17.5, f"F{row('1.1')}": "Báo cáo số 12", f"D{row('1.2')}": "N/A",
+             f"D{row('2.1')}": 9.25, f"D{row('2.2')}": 8, f"D{row('B1')}": 1.5, f"D{row('D1')}": 0.5,
+             f"E{row('2.1')}": 9}
     builders.edit(blank, typed)
     resaved = libreoffice_convert(blank, "xlsx", tmp_path / "input", lo_profile)
     submission = read_submission(resaved, resaved.parent)
@@ -254,7 +272,7 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     score = next(r for r in result.ranked if r.unit_code == "A").score
     assert score.section("I").score == Decimal("17.5") * 30 / 20
     assert score.section("II").points == Decimal("9.25") + 8  # the unit's own 9 in E11 counts for nothing
-    assert [i.cell for i in result.issues if i.code == "appraisal-in-unit-file"] == ["E11"]
+    assert [i.cell for i in result.issues if i.code == "appraisal-in-unit-file"] == [f"E{row('2.1')}"]
     cells = _calamine_cells(resaved, submission.sheet)
     layout = plan_layout(small_rules)
     assert Decimal(str(cells[layout.total_row][SELF])) == score.total  # Calc agrees with the pipeline
@@ -326,8 +344,9 @@ def test_prints_on_a4_landscape_one_page_wide_with_page_numbers(template):
     sheet = openpyxl.load_workbook(template).worksheets[0]
     assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1 is the default, left out
-    assert sheet.print_title_rows == "$6:$6"  # the table's header on every page
+    # 1 wide is the default, left out; as tall as it takes, less a page its signature block alone would fill
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 2)
+    assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"  # the table's header on every page
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
 
 
