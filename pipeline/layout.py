@@ -37,9 +37,9 @@ APPRAISAL_HEADER_ROW = 3  # 0-based: Excel row 4, under the unit's name, its fil
 # SHA-256 of the unit's file then.
 APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
 
-HEADER_ROW = 8  # 0-based: the table's header is Excel row 9, under the unit's letterhead and the title
+HEADER_ROW = 5  # 0-based: the table's header is Excel row 6, under the letterhead, the title and the unit
 FIRST_BODY_ROW = HEADER_ROW + 1
-UNIT_CODE_CELL = "D7"
+UNIT_CODE_CELL = "D4"
 # Where earlier versions put the table's header (0-based), for checking their rows where they were.
 HEADER_ROWS = {1: 5, TEMPLATE_VERSION: HEADER_ROW}
 

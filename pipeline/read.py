@@ -21,7 +21,7 @@ from pipeline.archive import MAX_ROWS, check_package
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
-from pipeline.labels import LANGUAGES, text
+from pipeline.labels import LANGUAGES, Label, text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_KEYS,
@@ -151,14 +151,15 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
             return None
         return "xls"
     head = data[:512].lstrip().lower()
+    kind: str | Label
     if head.startswith(b"%pdf"):
         kind = "PDF"
     elif head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
         kind = "HTML/XML"  # web systems often export "Excel" files that are really HTML tables
     elif b"\0" not in data[:1024] and data[:1024].decode("utf-8", errors="replace").count("\ufffd") <= 1:
-        kind = "text"  # a CSV or a text file renamed .xlsx
+        kind = Label("file_kind.text")  # a CSV or a text file renamed .xlsx
     else:
-        kind = "?"
+        kind = Label("file_kind.unknown")
     submission.issue("not-excel", params={"kind": kind})
     return None
 

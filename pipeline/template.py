@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -47,7 +48,6 @@ from pipeline.xlsx import (
     new_workbook,
     page_footer,
     print_setup,
-    write_letterhead,
     write_value,
 )
 
@@ -103,15 +103,12 @@ class _Formats:
         # The cells a unit types in: a dashed box as well as a pale fill, so they stand out printed in grey.
         self.entry = add(border=ENTRY_BORDER, align="center", num_format=number, locked=False, bg_color=ENTRY_FILL)
         self.evidence = add(border=ENTRY_BORDER, locked=False, bg_color=ENTRY_FILL, font_size=EVIDENCE_SIZE)
-        letter = {"align": "center", "valign": "vcenter"}
-        self.letter_upper = add(**letter)
-        self.letter_unit = add(bold=True, **letter)
-        self.letter_unit_underlined = add(bold=True, underline=1, **letter)
-        self.letter_header = add(bold=True, **letter)
-        self.letter_header_underlined = add(bold=True, underline=1, **letter)
-        # The unit writes its number and the date in: open cells, plain so the letterhead stays a letterhead.
-        self.letter_number = add(locked=False, **letter)
-        self.letter_date = add(italic=True, locked=False, **letter)
+        # The letterhead: open, so the unit may type its number and date in, yet plain, not an entry cell.
+        self.letter = add(align="center", valign="top", locked=False)
+        self.rich_plain = add()
+        self.rich_bold = add(bold=True)
+        self.rich_bold_underlined = add(bold=True, underline=1)
+        self.rich_italic = add(italic=True)
         self.for_bloc = add(border=1, align="center", num_format=number, bg_color="#D9D9D9", font_color="#595959")
         self.for_bloc_header = add(bold=True, align="center", border=1, bg_color="#D9D9D9", font_color="#595959")
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
@@ -196,7 +193,6 @@ def pages_tall(heights: list[float], header_row: int) -> int:
         return 0
     content = sum(heights) + (pages - 1) * heights[header_row]
     return pages - 1 if (pages - 1) * _PAGE_HEIGHT / content >= _MOST_SHRINK else 0
-_TITLE_ROW = 4  # under the four lines of the letterhead
 _UNIT_CODE = parse_address(UNIT_CODE_CELL) or (HEADER_ROW - 2, SELF)
 
 
@@ -204,28 +200,30 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
     """The unit's own letterhead (its upper body, its name, "*", "Số: …"), then the title and the table's header.
 
     The unit's report is its document, sent up to the bloc: the Party form by default, the State form when
-    the rules' `header` says so. The number and the date are left for the unit to write in.
+    the rules' `header` says so. Each side of the letterhead is one cell of four lines, so the table keeps
+    the rows of earlier templates; the unit may type its number and date in, or write them on the print.
     """
     left, right = WIDTHS[CODE] + WIDTHS[TITLE], sum(WIDTHS.values()) - WIDTHS[CODE] - WIDTHS[TITLE]
     party = rules.header != "state"
     national = national_header(rules.header, lang).split("\n")
-    lines_left = [(unit.parent.upper(), fmt.letter_upper), (unit.name.upper(), fmt.letter_unit if party
-                                                                else fmt.letter_unit_underlined),
-                  ("*" if party else "", fmt.letter_upper),
-                  (text(lang, f"template.number_{'party' if party else 'state'}", code=unit.code), fmt.letter_number)]
-    lines_right = [(national[0], fmt.letter_header_underlined if len(national) == 1 else fmt.letter_header),
-                   (national[1] if len(national) > 1 else "", fmt.letter_header_underlined), ("", fmt.plain),
-                   (text(lang, "template.place_date", place=rules.place or "…", year=rules.year), fmt.letter_date)]
-    for row, ((left_text, left_format), (right_text, right_format)) in enumerate(zip(lines_left, lines_right,
-                                                                                     strict=True)):
-        sheet.merge_range(row, CODE, row, TITLE, left_text, left_format)
-        sheet.merge_range(row, MAX, row, EVIDENCE, right_text, right_format)
-        fit_row(sheet, row, [(left_text, left), (right_text, right)], bold=True)
+    number = text(lang, f"template.number_{'party' if party else 'state'}", code=unit.code)
+    place = text(lang, "template.place_date", place=rules.place or "…", year=rules.year)
+    name = (unit.name.upper(), fmt.rich_bold if party else fmt.rich_bold_underlined)
+    left_lines = [(unit.parent.upper(), fmt.rich_plain), name, ("*" if party else "", fmt.rich_plain),
+                  (number, fmt.rich_plain)]
+    if not unit.parent:
+        left_lines = [name, *left_lines[2:], ("", fmt.rich_plain)]
+    right_lines = [*[(line, fmt.rich_bold) for line in national[:-1]], (national[-1], fmt.rich_bold_underlined)]
+    right_lines += [("", fmt.rich_plain)] * (3 - len(right_lines)) + [(place, fmt.rich_italic)]
+    _write_lines(sheet, 0, (CODE, TITLE), left_lines, fmt.letter)
+    _write_lines(sheet, 0, (MAX, EVIDENCE), right_lines, fmt.letter)
+    fit_row(sheet, 0, [("\n".join(t for t, _f in left_lines), left), ("\n".join(t for t, _f in right_lines), right)],
+            bold=True)
     title = text(lang, "template.title", year=rules.year).upper()
-    sheet.merge_range(_TITLE_ROW, CODE, _TITLE_ROW, EVIDENCE, title, fmt.title)
-    fit_row(sheet, _TITLE_ROW, [(title, sum(WIDTHS.values()))], size=14, bold=True)
-    sheet.merge_range(_TITLE_ROW + 1, CODE, _TITLE_ROW + 1, EVIDENCE, rules.bloc, fmt.centre_italic)
-    fit_row(sheet, _TITLE_ROW + 1, [(rules.bloc, sum(WIDTHS.values()))])
+    sheet.merge_range(1, CODE, 1, EVIDENCE, title, fmt.title)
+    fit_row(sheet, 1, [(title, sum(WIDTHS.values()))], size=14, bold=True)
+    sheet.merge_range(2, CODE, 2, EVIDENCE, rules.bloc, fmt.centre_italic)
+    fit_row(sheet, 2, [(rules.bloc, sum(WIDTHS.values()))])
     code_row, code_column = _UNIT_CODE
     sheet.write_string(code_row, CODE, text(lang, "template.unit"), fmt.bold)
     sheet.write_string(code_row, TITLE, unit.name, fmt.identity)
@@ -240,6 +238,21 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
         sheet.write_string(HEADER_ROW, column, label, fmt.for_bloc_header if column == APPRAISED else fmt.header)
     fit_row(sheet, HEADER_ROW, [(label, WIDTHS[column]) for column, label in enumerate(labels)], bold=True,
             minimum=2)
+
+
+def _write_lines(sheet: Worksheet, row: int, columns: tuple[int, int], lines: list[tuple[str, Format]],
+                 cell_format: Format) -> None:
+    """Lines of text in one merged cell, each in its own format (bold name, underlined header)."""
+    sheet.merge_range(row, columns[0], row, columns[1], "", cell_format)
+    fragments: list[str | Format] = []
+    for index, (line, line_format) in enumerate(lines):
+        shown = line + ("\n" if index < len(lines) - 1 else "")
+        if shown:
+            fragments += [line_format, shown]
+    if len(fragments) > 2:
+        sheet.write_rich_string(row, columns[0], *fragments, cell_format)
+    else:
+        sheet.write_string(row, columns[0], "".join(str(f) for f in fragments[1:]), cell_format)
 
 
 def _cell(row: int, column: int) -> str:

@@ -59,9 +59,7 @@ def test_identity_is_carried_on_a_very_hidden_sheet(sample_rules, template):
     assert sheet[UNIT_CODE_CELL].value == "BQT"  # the visible unit code, prefilled
     code_row = int(UNIT_CODE_CELL[1:])
     assert sheet[f"B{code_row}"].value == "Báo Quảng Trị"
-    assert "NĂM 2024" in sheet["A5"].value
-    assert sheet["A2"].value == "BÁO QUẢNG TRỊ" and sheet["A3"].value == "*"  # the unit's own letterhead
-    assert sheet["A4"].value.startswith("Số:") and sheet["A4"].value.endswith("-BC/BQT")
+    assert "NĂM 2024" in sheet["A2"].value
 
 
 def test_only_score_and_evidence_cells_can_be_edited(sample_rules, template):
@@ -202,7 +200,8 @@ def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
     assert [s.score for s in theirs.sections] == [s.score for s in mine.sections]
     assert not [i for i in result_resaved.issues if i.severity == "error" and i.code != "unit-missing"]
     # The number left in the bloc's column of an older copy counts for nothing, wherever it was saved.
-    assert [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"] == [f"E{criterion_row(sample_rules, '1.3')}"]
+    left_in_bloc_column = [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"]
+    assert left_in_bloc_column == [f"E{criterion_row(sample_rules, '1.3')}"]
 
     # ... and LibreOffice's own recalculation of the template formulas gives the pipeline's total.
     layout = plan_layout(sample_rules)
