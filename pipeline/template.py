@@ -212,9 +212,10 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
     left_lines = [(unit.parent.upper(), fmt.rich_plain), name, ("*" if party else "", fmt.rich_plain),
                   (number, fmt.rich_plain)]
     if not unit.parent:
-        left_lines = [name, *left_lines[2:], ("", fmt.rich_plain)]
+        left_lines = left_lines[1:]
+    # The date on the line of the number, as on paper.
     right_lines = [*[(line, fmt.rich_bold) for line in national[:-1]], (national[-1], fmt.rich_bold_underlined)]
-    right_lines += [("", fmt.rich_plain)] * (3 - len(right_lines)) + [(place, fmt.rich_italic)]
+    right_lines += [("", fmt.rich_plain)] * (len(left_lines) - 1 - len(right_lines)) + [(place, fmt.rich_italic)]
     _write_lines(sheet, 0, (CODE, TITLE), left_lines, fmt.letter)
     _write_lines(sheet, 0, (MAX, EVIDENCE), right_lines, fmt.letter)
     fit_row(sheet, 0, [("\n".join(t for t, _f in left_lines), left), ("\n".join(t for t, _f in right_lines), right)],

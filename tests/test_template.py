@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -116,6 +117,67 @@ def test_formulas_compute_sections_and_totals(sample_rules, template):
     # The total is rounded as the rules say, unless a cell cannot be added up: then it names that cell.
     assert total.startswith("=IF(J") and "ROUND(" in total and total.endswith(",2))")
     assert '"Kiểm tra ô "&J' in total
+
+
+def _runs(cell_value) -> list[tuple[str, bool, bool]]:
+    """A rich-text cell's runs as (text, bold, underlined), read back by openpyxl."""
+    return [(run.text, bool(run.font and run.font.b), bool(run.font and run.font.u))
+            for run in cell_value if not isinstance(run, str)]
+
+
+def test_the_letterhead_is_the_units_own_in_the_party_form(template):
+    sheet = openpyxl.load_workbook(template, rich_text=True)["Tự chấm điểm"]
+    left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
+    assert [text.strip() for text, _b, _u in left] == ["TỈNH ỦY QUẢNG TRỊ", "BÁO QUẢNG TRỊ", "*", "Số:      -BC/BQT"]
+    assert [bold for _t, bold, _u in left] == [False, True, False, False]  # the unit's name in bold
+    assert right[0] == ("ĐẢNG CỘNG SẢN VIỆT NAM\n", True, True)  # bold and underlined
+    assert right[-1][0] == "Quảng Trị, ngày … tháng … năm 2024"
+    assert sheet["A1"].protection.locked is False  # the unit may type its number and date in
+    assert sheet["A2"].value == "BÁO CÁO KẾT QUẢ TỰ CHẤM ĐIỂM THI ĐUA NĂM 2024"
+
+
+def test_the_state_form_and_a_unit_without_a_parent(sample_rules, tmp_path):
+    rules = dataclasses.replace(sample_rules, header="state")
+    unit = dataclasses.replace(rules.unit("BQT"), parent="")
+    sheet = openpyxl.load_workbook(write_template(rules, unit, tmp_path / "s.xlsx"), rich_text=True).worksheets[0]
+    left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
+    assert left[0] == ("BÁO QUẢNG TRỊ\n", True, True)  # the issuer first, underlined; no "*"
+    assert "*" not in "".join(text for text, _b, _u in left) and left[-1][0] == "Số:      /BC-BQT"
+    assert [(text.strip(), underlined) for text, _b, underlined in right] == [
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", False), ("Độc lập - Tự do - Hạnh phúc", True),
+        ("Quảng Trị, ngày … tháng … năm 2024", False)]  # the date on the number's line
+
+
+def test_totals_read_a_then_b_and_c_then_a_plus_b_minus_c(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    layout = plan_layout(sample_rules)
+    assert layout.group_rows["V"] < layout.base_row < layout.group_rows["bonus"] < layout.group_rows["deductions"]
+    assert layout.total_row == layout.last_row > layout.criterion_rows["D4"]
+    titles = [sheet.cell(row + 1, TITLE + 1).value for row in
+              (layout.base_row, layout.group_rows["bonus"], layout.group_rows["deductions"], layout.total_row)]
+    assert titles == ["ĐIỂM CÁC PHẦN (A)", "ĐIỂM CỘNG (B), tối đa 5 điểm", "ĐIỂM TRỪ (C), tối đa 10 điểm",
+                      "TỔNG ĐIỂM (A + B − C)"]
+    total = sheet.cell(layout.total_row + 1, SELF + 1).value
+    assert f"D{layout.base_row + 1}+D{layout.group_rows['bonus'] + 1}-D{layout.group_rows['deductions'] + 1}" in total
+
+
+def test_entry_cells_are_dashed_boxes_that_survive_a_greyscale_print(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    row = plan_layout(sample_rules).criterion_rows["1.1"] + 1
+    for column in (SELF, EVIDENCE):
+        cell = sheet.cell(row, column + 1)
+        assert cell.protection.locked is False
+        assert {cell.border.left.style, cell.border.right.style, cell.border.top.style,
+                cell.border.bottom.style} == {"mediumDashed"}
+    locked = sheet.cell(row, TITLE + 1)
+    assert locked.border.left.style == "thin"  # every other cell keeps the thin grid
+
+
+def test_version_1_rows_are_planned_as_they_were_sent(sample_rules):
+    old, new = plan_layout(sample_rules, 1), plan_layout(sample_rules)
+    assert old.criterion_rows["1.1"] == new.criterion_rows["1.1"]
+    assert old.criterion_rows["B1"] == new.criterion_rows["B1"] - 1  # A moved above the bonus
+    assert old.base_row == old.total_row - 1 and old.base_row > old.criterion_rows["D4"]
 
 
 def test_print_setup_looks_like_an_official_form(template):
