@@ -458,3 +458,14 @@ def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
         # Calc writes the number the way its locale does: 1.5 or 1,5.
         assert shown.startswith("0.5/time, at most 2 → ") and shown[22:].replace(",", ".") == f"{points} points"
         assert Decimal(str(cells[layout.total_row][SELF])) == Decimal("44.5") - Decimal(points)
+
+
+def test_a_signature_block_alone_on_its_last_page_is_pulled_back_by_a_slight_shrink():
+    from pipeline.template import _PAGE_HEIGHT, pages_tall
+
+    header = 40.0
+    rows = [header, *[20.0] * int(2 * _PAGE_HEIGHT / 20 - 8)]  # two pages, nearly full
+    assert pages_tall(rows, 0) == 0  # fits as it is: as many pages as it takes
+    assert pages_tall([*rows, *[20.0] * 6], 0) == 2  # a stray signature block: fit to two pages
+    assert pages_tall([*rows, *[20.0] * 20], 0) == 0  # a real third page: never shrink that much
+    assert pages_tall([header, 20.0], 0) == 0
