@@ -327,9 +327,14 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
     groups: list[tuple[str, str, list[Criterion]]] = [(s.code, s.title, list(s.criteria)) for s in rules.sections]
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:
-            groups.append((name, bucket.title or _t(lang, f"template.{name}"), list(bucket.criteria)))
+            title = _t(lang, "template.lettered", title=bucket.title or _t(lang, f"template.{name}"),
+                       letter="B" if name == "bonus" else "C")
+            groups.append((name, title, list(bucket.criteria)))
     group_rows: dict[str, int] = {}
+    base_row: int | None = None
     for group, _title, criteria in groups:
+        if base_row is None and rules.section(group) is None:  # A, the sections' total, before B and C
+            base_row, row = row, row + 1
         group_rows[group] = row
         row += 1
         for criterion in criteria:
@@ -340,7 +345,9 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
                                           "appraised": preview.as_written(entered.value)}
             addresses[criterion.code] = {"self": _cell(rows[criterion.code], SELF),
                                          "appraised": _cell(rows[criterion.code], APPRAISED)}
-    base_row, total_row = row, row + 1
+    if base_row is None:
+        base_row, row = row, row + 1
+    total_row = row
     own = preview.preview(rules, self_cells, addresses, ("self",))
     after = preview.preview(rules, self_cells, addresses, ("appraised", "self"))
     marker = _t(lang, "template.check_cell", cell="{cell}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.extents import CHUNK_BYTES, TooComplex, XlsbExtent, XlsxExtent, ods_extent
+from pipeline.labels import Label
 from pipeline.zipparts import open_zip, zip_members
 
 # Safety limits, documented in the README (› Safety limits). A filled template is ~15 KB and ~50 rows.
@@ -54,7 +55,10 @@ def check_package(data: bytes) -> Verdict:
         members = zip_members(data)
     except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
         # NotImplementedError: a damaged "version needed" or compression field (found by make fuzz)
-        return Verdict(refusal="corrupt-file", params={"detail": _short(error)})
+        # The usual case, a zip header with no zip behind it, is said in the reader's language.
+        not_zip = isinstance(error, zipfile.BadZipFile) and "not a zip file" in str(error)
+        return Verdict(refusal="corrupt-file",
+                       params={"detail": Label("file_kind.not_zip") if not_zip else _short(error)})
     package = _Package(members, data)
     with contextlib.closing(package):
         if len(members) > MAX_MEMBERS or _expands_too_far(members):

@@ -170,7 +170,8 @@ def render_rules(rules: Rules, lang: str) -> str:
         text(lang, "report.rules_ok", file=rules.source),
         "",
         t("identity", bloc=rules.bloc, year=rules.year, revision=rules.revision, fingerprint=rules.fingerprint),
-        t("settings", language=rules.language, decimals=rules.decimals, header=rules.header),
+        t("settings", language=t(f"language_{rules.language}"), decimals=rules.decimals,
+          header=t(f"header_{rules.header}")),
         "",
         t("units", count=len(rules.units)) + ": " + ", ".join(f"{u.code} ({u.name})" for u in rules.units),
         "",
@@ -195,7 +196,7 @@ def render_rules(rules: Rules, lang: str) -> str:
         lines.append(t("classification", thresholds=thresholds))
     for award in rules.awards:
         floor = t("floor", share=percent(award.min_criterion_share)) if award.min_criterion_share else ""
-        lines.append(t("award", label=award_name(rules, award.key, lang), key=award.key,
+        lines.append(t("award", label=award_name(rules, award.key, lang),
                        quota=quota_in_words(award, lang), min_score=n(award.min_score)) + floor)
     if rules.appraisal_by == "peers":
         lines.append(t("peers", trim=rules.peer_trim, min_scorers=rules.peer_min_scorers))

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.issues import Issue
+from pipeline.labels import Label
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
+# What a skipped entry is, said in the reader's language when the issue is rendered.
+_STRAY_KINDS = {"~$": "stray.excel_lock", ".~lock.": "stray.libreoffice_lock", "._": "stray.mac_metadata"}
 # The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
 _FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 # The folder issues that name an entry of the input folder which was not read (README › Outputs: `outcome`).
@@ -90,9 +93,9 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
             if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
                 issues.append(Issue("not-a-file", file=name))
             else:
-                issues.append(Issue("stray-file", file=name, params={"what": "folder"}))
+                issues.append(Issue("stray-file", file=name, params={"what": Label("stray.folder")}))
         elif not entry.is_file():
-            issues.append(Issue("stray-file", file=name, params={"what": "special file (pipe, socket, device)"}))
+            issues.append(Issue("stray-file", file=name, params={"what": Label("stray.special")}))
         elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
             files.append(entry)
         else:
@@ -112,17 +115,14 @@ def _link_target(entry: Path) -> str:
         return "?"
 
 
-def _stray_kind(lower_name: str) -> str | None:
-    if lower_name.startswith("~$"):
-        return "Excel lock file (~$…)"
-    if lower_name.startswith(".~lock."):
-        return "LibreOffice lock file (.~lock…#)"
-    if lower_name.startswith("._"):
-        return "macOS metadata (._…)"
+def _stray_kind(lower_name: str) -> Label | None:
+    for prefix, key in _STRAY_KINDS.items():
+        if lower_name.startswith(prefix):
+            return Label(key)
     if lower_name in _STRAY_NAMES:
-        return _STRAY_NAMES[lower_name]
+        return Label("stray.system", (("name", _STRAY_NAMES[lower_name]),))
     if lower_name.startswith("."):
-        return "hidden file"
+        return Label("stray.hidden")
     return None
 
 

@@ -13,7 +13,10 @@ from pipeline.rules import Rules, Unit
 from pipeline.text import slug
 
 TEMPLATE_FORMAT = "bloc-score-template"
-TEMPLATE_VERSION = 1
+# 1: the bloc's letterhead, base total after the bonus and deductions (templates sent out until 2026-11);
+# 2: the unit's own letterhead, totals in the order A (the sections), B (bonus), C (deductions), A+B−C.
+# The reader finds the table by its header labels whatever the version; only the row check needs the plan.
+TEMPLATE_VERSION = 2
 IDENTITY_SHEET = "bloc-score"  # very hidden; holds key/value rows the reader trusts
 
 # The criteria table's columns, by key, in the template's order. The reader finds them by their header
@@ -38,9 +41,23 @@ APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
 # labelled `column.peer` instead of `column.appraised`.
 APPRAISAL_KIND, PEER_KIND = "appraisal", "peer"
 
-HEADER_ROW = 5  # 0-based: the table's header is Excel row 6
+HEADER_ROW = 5  # 0-based: the table's header is Excel row 6, under the letterhead, the title and the unit
 FIRST_BODY_ROW = HEADER_ROW + 1
 UNIT_CODE_CELL = "D4"
+# Where earlier versions put the table's header (0-based), for checking their rows where they were.
+HEADER_ROWS = {1: 5, TEMPLATE_VERSION: HEADER_ROW}
+
+# Every header label the reader accepts per column, by locale key, in both languages: today's, and those of
+# templates already sent out. A column relabelled in a later version keeps its old key listed here.
+COLUMN_LABEL_KEYS: dict[str, tuple[str, ...]] = {
+    "code": ("column.code",),
+    "criterion": ("column.criterion",),
+    "max": ("column.max",),
+    "self": ("column.self",),
+    # Templates label the appraised column "for the bloc"; copies a unit made may not.
+    "appraised": ("column.appraised", "column.appraised_for_bloc"),
+    "evidence": ("column.evidence",),
+}
 
 
 @dataclass
@@ -49,7 +66,7 @@ class Layout:
 
     criterion_rows: dict[str, int] = field(default_factory=dict)
     group_rows: dict[str, int] = field(default_factory=dict)  # section codes, "bonus", "deductions"
-    base_row: int = 0
+    base_row: int = 0  # the sections' total (A)
     total_row: int = 0
     last_row: int = 0
 
@@ -69,15 +86,19 @@ def peer_filename(rules: Rules, scorer: str) -> str:
     return f"peer-scores-{rules.year}_{scorer}.xlsx"
 
 
-def plan_layout(rules: Rules) -> Layout:
+def plan_layout(rules: Rules, version: int = TEMPLATE_VERSION) -> Layout:
+    """The rows of a template of `version` (an unknown one is planned as today's)."""
     layout = Layout()
-    row = FIRST_BODY_ROW
+    row = HEADER_ROWS.get(version, HEADER_ROW) + 1
     for section in rules.sections:
         layout.group_rows[section.code] = row
         row += 1
         for criterion in section.criteria:
             layout.criterion_rows[criterion.code] = row
             row += 1
+    if version != 1:  # A, the sections' total, before B and C
+        layout.base_row = row
+        row += 1
     for name, bucket in (("bonus", rules.bonus), ("deductions", rules.deductions)):
         if bucket.criteria:
             layout.group_rows[name] = row
@@ -85,9 +106,10 @@ def plan_layout(rules: Rules) -> Layout:
             for criterion in bucket.criteria:
                 layout.criterion_rows[criterion.code] = row
                 row += 1
-    layout.base_row = row
-    layout.total_row = row + 1
-    layout.last_row = row + 1
+    if version == 1:
+        layout.base_row = row
+        row += 1
+    layout.total_row = layout.last_row = row
     return layout
 
 

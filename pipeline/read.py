@@ -19,13 +19,14 @@ from pipeline.archive import MAX_ROWS, check_package
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
-from pipeline.labels import LANGUAGES, text
+from pipeline.labels import LANGUAGES, Label, text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
     APPRAISAL_KEYS,
     APPRAISAL_KIND,
     APPRAISAL_SHEET,
     COLUMN_KEYS,
+    COLUMN_LABEL_KEYS,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
@@ -161,14 +162,15 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
             return None
         return "xls"
     head = data[:512].lstrip().lower()
+    kind: str | Label
     if head.startswith(b"%pdf"):
         kind = "PDF"
     elif head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
         kind = "HTML/XML"  # web systems often export "Excel" files that are really HTML tables
     elif b"\0" not in data[:1024] and data[:1024].decode("utf-8", errors="replace").count("\ufffd") <= 1:
-        kind = "text"  # a CSV or a text file renamed .xlsx
+        kind = Label("file_kind.text")  # a CSV or a text file renamed .xlsx
     else:
-        kind = "?"
+        kind = Label("file_kind.unknown")
     submission.issue("not-excel", params={"kind": kind})
     return None
 
@@ -357,10 +359,8 @@ def _plain(value: Any) -> str:
 
 
 def _header_labels() -> dict[str, set[str]]:
-    labels = {key: {fold(text(lang, f"column.{key}")) for lang in LANGUAGES} for key in COLUMN_KEYS}
-    # Templates label the appraised column "for the bloc"; older ones, and copies a unit made, do not.
-    labels["appraised"] |= {fold(text(lang, "column.appraised_for_bloc")) for lang in LANGUAGES}
-    return labels
+    return {key: {fold(text(lang, label)) for lang in LANGUAGES for label in COLUMN_LABEL_KEYS[key]}
+            for key in COLUMN_KEYS}
 
 
 _HEADER_LABELS: dict[str, set[str]] | None = None

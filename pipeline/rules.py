@@ -89,6 +89,8 @@ class Unit:
     name: str
     email: str = ""  # where its feedback goes: one address, or several separated by commas
     previous: tuple[str, ...] = ()  # last year's codes it is compared with (renamed or merged); () = its own
+    # The body the unit reports to, as its documents' header names it ("TỈNH ỦY QUẢNG TRỊ"); "" when not given.
+    parent: str = ""
 
 
 @dataclass(frozen=True)
@@ -365,9 +367,10 @@ def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
     seen: set[str] = set()
     for i, item in enumerate(check.sequence(node, "units")):
         path = f"units[{i}]"
-        fields = check.mapping(item, path, {"code", "name", "email", "previous"}, ("code", "name"))
+        fields = check.mapping(item, path, {"code", "name", "parent", "email", "previous"}, ("code", "name"))
         code = _code(check, fields.get("code"), f"{path}.code") if "code" in fields else ""
         name = check.string(fields.get("name"), f"{path}.name") if "name" in fields else ""
+        parent = check.string(fields.get("parent"), f"{path}.parent") if "parent" in fields else ""
         if code and code in seen:
             check.problem(f"{path}.code", fields.get("code"), "duplicate_unit", code=code)
         seen.add(code)
@@ -375,7 +378,7 @@ def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
             _code(check, entry, f"{path}.previous[{j}]")
             for j, entry in enumerate(check.sequence(fields.get("previous"), f"{path}.previous", required=False))
         )
-        units.append(Unit(code, name, _emails(check, fields.get("email"), f"{path}.email"), previous))
+        units.append(Unit(code, name, _emails(check, fields.get("email"), f"{path}.email"), previous, parent))
     return tuple(units)
 
 

@@ -15,10 +15,12 @@ from functools import partial
 from pathlib import Path
 
 from xlsxwriter import Workbook
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import preview
+from pipeline.cells import parse_address
 from pipeline.labels import format_number, text
 from pipeline.layout import (
     APPRAISED,
@@ -46,7 +48,6 @@ from pipeline.xlsx import (
     new_workbook,
     page_footer,
     print_setup,
-    write_letterhead,
     write_value,
 )
 
@@ -63,6 +64,9 @@ SELF_POINTS = FINAL_POINTS = SELF_APPLICABLE
 _SCORE_COLUMNS = {"self": SELF}
 WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
 EVIDENCE_SIZE = 11
+ENTRY_BORDER = 8  # medium dashed
+ENTRY_FILL = "#FFF2CC"
+RECIPIENTS_SIZE = 11
 
 
 @dataclass(frozen=True)
@@ -96,13 +100,24 @@ class _Formats:
         self.code = add(border=1, align="center")
         self.cell = add(border=1)
         self.max = add(border=1, align="center", num_format=number)
-        self.entry = add(border=1, align="center", num_format=number, locked=False, bg_color="#FFF9E6")
-        self.evidence = add(border=1, locked=False, bg_color="#FFF9E6", font_size=EVIDENCE_SIZE)
+        # The cells a unit types in: a dashed box as well as a pale fill, so they stand out printed in grey.
+        self.entry = add(border=ENTRY_BORDER, align="center", num_format=number, locked=False, bg_color=ENTRY_FILL)
+        self.evidence = add(border=ENTRY_BORDER, locked=False, bg_color=ENTRY_FILL, font_size=EVIDENCE_SIZE)
+        # The letterhead: open, so the unit may type its number and date in, yet plain, not an entry cell.
+        self.letter = add(align="center", valign="top", locked=False)
+        self.rich_plain = add()
+        self.rich_bold = add(bold=True)
+        self.rich_bold_underlined = add(bold=True, underline=1)
+        self.rich_italic = add(italic=True)
         self.for_bloc = add(border=1, align="center", num_format=number, bg_color="#D9D9D9", font_color="#595959")
         self.for_bloc_header = add(bold=True, align="center", border=1, bg_color="#D9D9D9", font_color="#595959")
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
         self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
         self.helper = add(num_format="General")
+        self.recipients_label = add(bold=True, italic=True)
+        self.recipients = add(font_size=RECIPIENTS_SIZE, valign="top")
+        self.sign_hint = add(italic=True, align="center", valign="top")
+        self.signer_name = add(bold=True, align="center", locked=False)
 
 
 def write_template(
@@ -123,7 +138,7 @@ def write_template(
 
     _write_heading(sheet, fmt, rules, unit, lang)
     _write_body(sheet, fmt, rules, layout, lang, filled)
-    _write_signatures(sheet, fmt, layout, lang)
+    _write_signatures(sheet, fmt, rules, layout, lang)
     _set_up_sheet(sheet, layout, lang)
     _write_identity(book, rules, unit, lang, sheet_name)
     book.close()
@@ -144,32 +159,101 @@ def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = Non
 # ------------------------------------------------------------------------------------------- internals
 
 _FIXED_DATE = datetime(2000, 1, 1)
+_SIGNATURE_ROWS = 7  # below the total: a blank row, the signature block, room to sign, the head's name
+_MARGIN_TOP, _MARGIN_BOTTOM = 0.6, 0.6  # inches
+# Landscape A4 (842 × 595 pt) less the margins: what one page holds once the sheet is fitted to its width.
+# A unit of column width prints as about 6.2 pt in LibreOffice (measured on its PDF of the template).
+_FIT_WIDTH = min(1.0, (842 - 72 * (0.5 + 0.4)) / (6.2 * sum(WIDTHS.values())))
+_PAGE_HEIGHT = (595 - 72 * (_MARGIN_TOP + _MARGIN_BOTTOM)) / _FIT_WIDTH
+# LibreOffice prints a wrapped row about a fifth shorter than the height the writer sets for Excel (measured
+# on its PDF of the example's template); the estimate of where pages break uses the printed height.
+_ROW_AS_PRINTED = 0.8
+_MOST_SHRINK = 0.85  # fitting on one page fewer may shrink the print this much, no more (12 pt → 10 pt)
+
+
+def _height(sheet: Worksheet, row: int) -> float:
+    """A row's height in points, as set (xlsxwriter ≥ 3.2 keeps row sizes in pixels, 4/3 of a point)."""
+    size = sheet.row_sizes.get(row)
+    pixels = size[0] if size and size[0] is not None else sheet.default_row_height
+    return float(pixels) * 0.75 * _ROW_AS_PRINTED
+
+
+def pages_tall(heights: list[float], header_row: int) -> int:
+    """The pages tall to fit the print to: one fewer when the last would hold only a stray block (the
+    signature) and a slight shrink saves it, else 0 (as many as it takes, at 100 %).
+
+    `heights` are the printed rows' heights in points; the header row repeats on every later page.
+    """
+    pages, used = 1, 0.0
+    for height in heights:
+        if used + height > _PAGE_HEIGHT and used > 0:
+            pages, used = pages + 1, heights[header_row]
+        used += height
+    if pages == 1:
+        return 0
+    content = sum(heights) + (pages - 1) * heights[header_row]
+    return pages - 1 if (pages - 1) * _PAGE_HEIGHT / content >= _MOST_SHRINK else 0
+_UNIT_CODE = parse_address(UNIT_CODE_CELL) or (HEADER_ROW - 2, SELF)
 
 
 def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang: str) -> None:
+    """The unit's own letterhead (its upper body, its name, "*", "Số: …"), then the title and the table's header.
+
+    The unit's report is its document, sent up to the bloc: the Party form by default, the State form when
+    the rules' `header` says so. Each side of the letterhead is one cell of four lines, so the table keeps
+    the rows of earlier templates; the unit may type its number and date in, or write them on the print.
+    """
     left, right = WIDTHS[CODE] + WIDTHS[TITLE], sum(WIDTHS.values()) - WIDTHS[CODE] - WIDTHS[TITLE]
-    write_letterhead(sheet, fmt.formats, issuer=rules.issuer.upper(), header=national_header(rules.header, lang),
-                     left=(CODE, TITLE), right=(MAX, EVIDENCE), widths=(left, right))
-    sheet.merge_range(1, CODE, 1, TITLE, rules.bloc, fmt.centre_italic)
+    party = rules.header != "state"
+    national = national_header(rules.header, lang).split("\n")
+    number = text(lang, f"template.number_{'party' if party else 'state'}", code=unit.code)
     place = text(lang, "template.place_date", place=rules.place or "…", year=rules.year)
-    sheet.merge_range(1, MAX, 1, EVIDENCE, place, fmt.centre_italic)
-    fit_row(sheet, 1, [(rules.bloc, left), (place, right)])
+    name = (unit.name.upper(), fmt.rich_bold if party else fmt.rich_bold_underlined)
+    left_lines = [(unit.parent.upper(), fmt.rich_plain), name, ("*" if party else "", fmt.rich_plain),
+                  (number, fmt.rich_plain)]
+    if not unit.parent:
+        left_lines = left_lines[1:]
+    # The date on the line of the number, as on paper.
+    right_lines = [*[(line, fmt.rich_bold) for line in national[:-1]], (national[-1], fmt.rich_bold_underlined)]
+    right_lines += [("", fmt.rich_plain)] * (len(left_lines) - 1 - len(right_lines)) + [(place, fmt.rich_italic)]
+    _write_lines(sheet, 0, (CODE, TITLE), left_lines, fmt.letter)
+    _write_lines(sheet, 0, (MAX, EVIDENCE), right_lines, fmt.letter)
+    fit_row(sheet, 0, [("\n".join(t for t, _f in left_lines), left), ("\n".join(t for t, _f in right_lines), right)],
+            bold=True)
     title = text(lang, "template.title", year=rules.year).upper()
-    sheet.merge_range(2, CODE, 2, EVIDENCE, title, fmt.title)
-    fit_row(sheet, 2, [(title, sum(WIDTHS.values()))], size=14, bold=True)
-    sheet.write_string(3, CODE, text(lang, "template.unit"), fmt.bold)
-    sheet.write_string(3, TITLE, unit.name, fmt.identity)
-    sheet.write_string(3, MAX, text(lang, "template.unit_code"), fmt.bold)
-    sheet.write_string(UNIT_CODE_CELL, unit.code, fmt.identity)
+    sheet.merge_range(1, CODE, 1, EVIDENCE, title, fmt.title)
+    fit_row(sheet, 1, [(title, sum(WIDTHS.values()))], size=14, bold=True)
+    sheet.merge_range(2, CODE, 2, EVIDENCE, rules.bloc, fmt.centre_italic)
+    fit_row(sheet, 2, [(rules.bloc, sum(WIDTHS.values()))])
+    code_row, code_column = _UNIT_CODE
+    sheet.write_string(code_row, CODE, text(lang, "template.unit"), fmt.bold)
+    sheet.write_string(code_row, TITLE, unit.name, fmt.identity)
+    sheet.write_string(code_row, code_column - 1, text(lang, "template.unit_code"), fmt.bold)
+    sheet.write_string(code_row, code_column, unit.code, fmt.identity)
     instructions = text(lang, "template.instructions")
-    sheet.merge_range(4, CODE, 4, EVIDENCE, instructions, fmt.note)
-    fit_row(sheet, 4, [(instructions, sum(WIDTHS.values()))], size=11)
+    sheet.merge_range(HEADER_ROW - 1, CODE, HEADER_ROW - 1, EVIDENCE, instructions, fmt.note)
+    fit_row(sheet, HEADER_ROW - 1, [(instructions, sum(WIDTHS.values()))], size=11)
     labels = [text(lang, "column.appraised_for_bloc" if key == "appraised" else f"column.{key}")
               for key in COLUMN_KEYS]
     for column, label in enumerate(labels):
         sheet.write_string(HEADER_ROW, column, label, fmt.for_bloc_header if column == APPRAISED else fmt.header)
     fit_row(sheet, HEADER_ROW, [(label, WIDTHS[column]) for column, label in enumerate(labels)], bold=True,
             minimum=2)
+
+
+def _write_lines(sheet: Worksheet, row: int, columns: tuple[int, int], lines: list[tuple[str, Format]],
+                 cell_format: Format) -> None:
+    """Lines of text in one merged cell, each in its own format (bold name, underlined header)."""
+    sheet.merge_range(row, columns[0], row, columns[1], "", cell_format)
+    fragments: list[str | Format] = []
+    for index, (line, line_format) in enumerate(lines):
+        shown = line + ("\n" if index < len(lines) - 1 else "")
+        if shown:
+            fragments += [line_format, shown]
+    if len(fragments) > 2:
+        sheet.write_rich_string(row, columns[0], *fragments, cell_format)
+    else:
+        sheet.write_string(row, columns[0], "".join(str(f) for f in fragments[1:]), cell_format)
 
 
 def _cell(row: int, column: int) -> str:
@@ -237,16 +321,16 @@ def _write_body(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, l
     sheet.write_string(row, EVIDENCE, "", fmt.total_title)
 
 
-
-
 def _write_bucket(sheet: Worksheet, fmt: _Formats, rules: Rules, name: str, bucket: Bucket, layout: Layout,
                   lang: str, filled: Mapping[str, FilledValue], cached_self: preview.Preview | None,
                   rows_in_order: list[int]) -> None:
     row = layout.group_rows[name]
     rows = [layout.criterion_rows[c.code] for c in bucket.criteria]
-    title = bucket.title or text(lang, f"template.{name}")
+    # "ĐIỂM CỘNG (B), tối đa 5 điểm": the letter the total's formula A + B − C names.
+    title = text(lang, "template.lettered", title=bucket.title or text(lang, f"template.{name}"),
+                 letter="B" if name == "bonus" else "C")
     if bucket.cap is not None:
-        title = f"{title} ({text(lang, 'template.cap', cap=bucket.cap)})"
+        title = text(lang, "template.capped", title=title, cap=bucket.cap)
     sheet.write_string(row, CODE, "", fmt.group_code)
     sheet.write_string(row, TITLE, title, fmt.group_title)
     if bucket.cap is not None:
@@ -336,13 +420,20 @@ def score_validation(criterion: Criterion, cell: str, lang: str) -> dict[str, ob
     }
 
 
-def _write_signatures(sheet: Worksheet, fmt: _Formats, layout: Layout, lang: str) -> None:
-    # Signatures start in the title column: the code column below the table stays empty for the reader.
+def _write_signatures(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str) -> None:
+    """*Nơi nhận* on the left, the head's signature on the right, as a unit's report ends.
+
+    Both start right of the code column: the code column below the table stays empty for the reader.
+    """
     row = layout.last_row + 2
-    sheet.write_string(row, TITLE, text(lang, "template.signed_by_compiler"), fmt.centre_bold)
+    sheet.write_string(row, TITLE, text(lang, "template.recipients_label"), fmt.recipients_label)
+    recipients = text(lang, "template.recipients", bloc=rules.bloc)
+    sheet.write_string(row + 1, TITLE, recipients, fmt.recipients)
+    fit_row(sheet, row + 1, [(recipients, at_size(WIDTHS[TITLE], RECIPIENTS_SIZE))], size=RECIPIENTS_SIZE)
     sheet.merge_range(row, MAX, row, EVIDENCE, text(lang, "template.signed_by_head"), fmt.centre_bold)
-    sheet.write_string(row + 1, TITLE, text(lang, "template.sign_hint"), fmt.centre_italic)
-    sheet.merge_range(row + 1, MAX, row + 1, EVIDENCE, text(lang, "template.sign_hint"), fmt.centre_italic)
+    sheet.merge_range(row + 1, MAX, row + 1, EVIDENCE, text(lang, "template.sign_hint_head"), fmt.sign_hint)
+    # Room to sign and seal, then the head's full name, which the unit types in.
+    sheet.merge_range(row + 5, MAX, row + 5, EVIDENCE, "", fmt.signer_name)
 
 
 def _set_up_sheet(sheet: Worksheet, layout: Layout, lang: str) -> None:
@@ -350,9 +441,11 @@ def _set_up_sheet(sheet: Worksheet, layout: Layout, lang: str) -> None:
         sheet.set_column(column, column, width)
     sheet.set_column(APPRAISED + 2, CHECK, None, None, {"hidden": True})
     sheet.freeze_panes(FIRST_BODY_ROW, 0)
-    print_setup(sheet, margins=(0.5, 0.4, 0.6, 0.6), repeat=(HEADER_ROW, HEADER_ROW),
-                footer=page_footer(text(lang, "workbook.page_footer", page="&P", pages="&N")))
-    sheet.print_area(0, CODE, layout.last_row + 4, EVIDENCE)
+    last = layout.last_row + _SIGNATURE_ROWS
+    print_setup(sheet, margins=(0.5, 0.4, _MARGIN_TOP, _MARGIN_BOTTOM), repeat=(HEADER_ROW, HEADER_ROW),
+                footer=page_footer(text(lang, "workbook.page_footer", page="&P", pages="&N")),
+                pages_tall=pages_tall([_height(sheet, row) for row in range(last + 1)], HEADER_ROW))
+    sheet.print_area(0, CODE, last, EVIDENCE)
     # No password: the lock only guards labels and formulas against slips, it is not a secret.
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})

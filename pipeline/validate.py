@@ -20,7 +20,7 @@ from pipeline.cells import cell_address
 from pipeline.entry_checks import build_entries, check_entries, check_sections, check_text
 from pipeline.identify import identify, one_file_per_unit, with_unit
 from pipeline.issues import Issue
-from pipeline.layout import HEADER_ROW, plan_layout
+from pipeline.layout import HEADER_ROW, TEMPLATE_VERSION, plan_layout
 from pipeline.numbers import Parsed, parse_score
 from pipeline.peer_checks import check_peers, unscored
 from pipeline.read import SheetRow, Submission
@@ -255,7 +255,9 @@ def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, li
         return
     if not submission.identity:
         return
-    layout = plan_layout(rules)
+    version = submission.identity.get("template_version", "")
+    # Each template is checked against the rows of its own version: templates sent out stay valid.
+    layout = plan_layout(rules, int(version) if version.isdigit() and len(version) < 4 else TEMPLATE_VERSION)
     written = submission.identity.get("header_row", "")
     # A damaged identity sheet (found by make fuzz) falls back on the template's own header row.
     template_header = int(written) if written.isdigit() and len(written) < 8 else HEADER_ROW + 1

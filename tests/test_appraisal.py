@@ -203,7 +203,7 @@ def test_a_count_appraisal_must_be_whole(tmp_path):
         builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
     book = builders.appraise(rules, inbox, {"A": {"D1": (1.5, "Biên bản")}})
     issue = one(run(rules, inbox, workers=1), "count-not-whole")
-    assert (issue.file, issue.sheet, issue.cell) == (book.name, "A", "E15")
+    assert (issue.file, issue.sheet, issue.cell) == (book.name, "A", "E16")  # under A, the sections' total
 
 
 def test_a_changed_score_needs_a_reason(folder):

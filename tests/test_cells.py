@@ -62,8 +62,8 @@ def _assert_at(result, code: str, cell: str, shown: str | None = None):
 
 @pytest.mark.parametrize(("cell", "error"), [
     ("D8", "#DIV/0!"),  # a self-score
-    ("D14", "#REF!"),  # a bonus
-    ("D17", "#VALUE!"),  # a deduction: must not count as 0
+    ("D15", "#REF!"),  # a bonus (B1, under the sections' total A)
+    ("D18", "#VALUE!"),  # a deduction (D1): must not count as 0
 ])
 def test_error_value_in_a_score_cell(folder, cell, error):
     result = _case(folder, {cell: error})
@@ -74,7 +74,7 @@ def test_error_value_in_a_score_cell(folder, cell, error):
 
 
 @pytest.mark.parametrize(("cell", "formula"), [
-    ("D8", "=19+0.5"), ("D15", "=1+1"), ("D17", "=2*2"),
+    ("D8", "=19+0.5"), ("D16", "=1+1"), ("D18", "=2*2"),
 ])
 def test_formula_saved_without_its_result(folder, cell, formula):
     result = _case(folder, {cell: formula})  # openpyxl, like many generators, writes no cached value
@@ -94,8 +94,8 @@ def test_an_appraisal_that_is_not_a_number_never_falls_back_to_the_self_score(fo
 
 def test_formula_with_a_cached_result_is_read(folder):
     path = good_file(folder)
-    _edit(path, {"D17": "=1+1"})
-    _cache_formula_result(path, "D17", "2")
+    _edit(path, {"D18": "=1+1"})
+    _cache_formula_result(path, "D18", "2")
     result = go(folder)
     assert not found(result, "formula-without-value")
     a = next(r for r in result.ranked if r.unit_code == "A").score
@@ -133,7 +133,7 @@ def test_percent_typed_as_text(folder):
 
 @pytest.mark.parametrize(("cell", "number_format", "shown"), [
     ("D8", "dd/mm/yyyy", "19/01/1900"),
-    ("D17", "dd/mm/yyyy hh:mm", "01/01/1900 12:00"),
+    ("D18", "dd/mm/yyyy hh:mm", "01/01/1900 12:00"),
 ])
 def test_score_cell_formatted_as_a_date(folder, cell, number_format, shown):
     value = 19 if cell == "D8" else 1.5
@@ -322,7 +322,7 @@ def test_unreadable_second_reading_leaves_the_first():
 def test_outputs_show_what_the_cell_holds(folder, tmp_path):
     from pipeline.write import write_outputs
 
-    result = _case(folder, {"D17": "#DIV/0!", "E9": "=D9-1"})
+    result = _case(folder, {"D18": "#DIV/0!", "E9": "=D9-1"})
     written = write_outputs(result, tmp_path / "out")
     workbook = written.workbook
     book = openpyxl.load_workbook(workbook, read_only=True)

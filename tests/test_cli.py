@@ -184,7 +184,7 @@ def test_templates_command(tmp_path):
 def test_check_a_good_file():
     result = invoke("check", next(SAMPLE_INPUT.glob("2024_VPTU_*.xlsx")), "--rules", SAMPLE_RULES)
     assert result.exit_code == 0
-    assert "không có vấn đề" in result.stdout
+    assert "không có lỗi hay cảnh báo" in result.stdout
 
 
 def test_check_a_bad_file(tmp_path, write_filled, sample_rules):

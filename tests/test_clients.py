@@ -105,13 +105,13 @@ def test_hidden_cell_contents_survive_a_resave(program, target, folder, lo_profi
     source = good_file(folder.parent / "scratch", "A.xlsx")
     book = openpyxl.load_workbook(source)
     sheet = book.worksheets[0]
-    sheet["D17"] = "=1/0"  # the program computes it on load: #DIV/0!
+    sheet["D18"] = "=1/0"  # the program computes it on load (D1): #DIV/0!
     sheet["D11"], sheet["D11"].number_format = 0.045, "0.0%"
     sheet["D8"], sheet["D8"].number_format = 19, "dd/mm/yyyy"
     book.save(source)
     (converted,) = convert(program, [source], target, folder, lo_profile)
     result = go(folder)
-    for code, cell in (("cell-error", "D17"), ("score-percent", "D11"), ("score-date", "D8")):
+    for code, cell in (("cell-error", "D18"), ("score-percent", "D11"), ("score-date", "D8")):
         issue = one(result, code)
         assert (issue.file, issue.cell, issue.unit) == (converted.name, cell, "A"), (code, issue)
     assert result.status["A"] == "invalid"

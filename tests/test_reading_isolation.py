@@ -194,7 +194,7 @@ def test_a_pipe_named_like_a_workbook_is_skipped_not_waited_on(folder):
     os.mkfifo(folder / "E.xlsx")  # opening it for reading would wait for a writer forever
     result = run(RULES, folder, workers=1)
     issue = only(result, "stray-file")
-    assert issue.file == "E.xlsx" and "special file" in issue.params["what"]
+    assert issue.file == "E.xlsx" and "special file" in issue.message("en")
     assert len(result.ranked) == 4
 
 

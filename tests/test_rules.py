@@ -120,7 +120,7 @@ def test_messages_follow_the_file_language():
     with pytest.raises(RulesError) as caught:
         parse_rules(BROKEN.replace("language: fr", "language: vi"), source="x.yaml")
     assert caught.value.message.startswith("Không dùng được tệp quy định x.yaml:")
-    assert "bước 3 không chia hết điểm tối đa 10" in caught.value.message
+    assert "điểm tối đa 10 không chia hết cho bước 3" in caught.value.message
 
 
 def test_not_utf8(tmp_path):

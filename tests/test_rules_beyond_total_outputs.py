@@ -122,6 +122,6 @@ def test_a_fraction_of_an_occurrence_is_an_error_at_its_cell(tmp_path):
         {"code": "D1", "title": "Late reports (0.5 per report)", "max": 2, "per_occurrence": 0.5}]})
     written = run_bloc(tmp_path, data, {"A": {**FULL_SMALL, "D1": 1.5}, "B": {**FULL_SMALL, "D1": 30}})
     [issue] = [i for i in written.json["issues"] if i["severity"] == "error" and i["code"] != "unit-missing"]
-    assert (issue["code"], issue["unit"], issue["criterion"], issue["cell"]) == ("count-not-whole", "A", "D1", "D17")
+    assert (issue["code"], issue["unit"], issue["criterion"], issue["cell"]) == ("count-not-whole", "A", "D1", "D18")
     assert "1.5 is not a whole number" in issue["message"] and "each time counts 0.5 points" in issue["message"]
     assert json_units(written)["Đơn vị B"]["deductions"] == 2.0  # 30 times, capped at the item's max

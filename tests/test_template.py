@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine
 
-from pipeline.layout import APPRAISED, EVIDENCE, IDENTITY_SHEET, SELF, TITLE, plan_layout, template_filename
+from pipeline.layout import (
+    APPRAISED,
+    EVIDENCE,
+    HEADER_ROW,
+    IDENTITY_SHEET,
+    SELF,
+    TITLE,
+    UNIT_CODE_CELL,
+    plan_layout,
+    template_filename,
+)
 from pipeline.read import read_submission
 from pipeline.run import run
 from pipeline.score import score_unit
 from pipeline.template import EVIDENCE_SIZE, WIDTHS, FilledValue, validation_formula, write_template, write_templates
 from pipeline.validate import validate
 from pipeline.xlsx import at_size, row_height, wrapped_lines
+from tests.builders import criterion_row
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
 
@@ -44,9 +57,10 @@ def test_identity_is_carried_on_a_very_hidden_sheet(sample_rules, template):
     assert identity["unit_code"] == "BQT"
     assert identity["fingerprint"] == sample_rules.fingerprint
     sheet = book["Tự chấm điểm"]
-    assert sheet["D4"].value == "BQT"  # the visible unit code, prefilled
-    assert sheet["B4"].value == "Báo Quảng Trị"
-    assert "NĂM 2024" in sheet["A3"].value
+    assert sheet[UNIT_CODE_CELL].value == "BQT"  # the visible unit code, prefilled
+    code_row = int(UNIT_CODE_CELL[1:])
+    assert sheet[f"B{code_row}"].value == "Báo Quảng Trị"
+    assert "NĂM 2024" in sheet["A2"].value
 
 
 def test_only_score_and_evidence_cells_can_be_edited(sample_rules, template):
@@ -105,20 +119,82 @@ def test_formulas_compute_sections_and_totals(sample_rules, template):
     assert '"Kiểm tra ô "&J' in total
 
 
+def _runs(cell_value) -> list[tuple[str, bool, bool]]:
+    """A rich-text cell's runs as (text, bold, underlined), read back by openpyxl."""
+    return [(run.text, bool(run.font and run.font.b), bool(run.font and run.font.u))
+            for run in cell_value if not isinstance(run, str)]
+
+
+def test_the_letterhead_is_the_units_own_in_the_party_form(template):
+    sheet = openpyxl.load_workbook(template, rich_text=True)["Tự chấm điểm"]
+    left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
+    assert [text.strip() for text, _b, _u in left] == ["TỈNH ỦY QUẢNG TRỊ", "BÁO QUẢNG TRỊ", "*", "Số:      -BC/BQT"]
+    assert [bold for _t, bold, _u in left] == [False, True, False, False]  # the unit's name in bold
+    assert right[0] == ("ĐẢNG CỘNG SẢN VIỆT NAM\n", True, True)  # bold and underlined
+    assert right[-1][0] == "Quảng Trị, ngày … tháng … năm 2024"
+    assert sheet["A1"].protection.locked is False  # the unit may type its number and date in
+    assert sheet["A2"].value == "BÁO CÁO KẾT QUẢ TỰ CHẤM ĐIỂM THI ĐUA NĂM 2024"
+
+
+def test_the_state_form_and_a_unit_without_a_parent(sample_rules, tmp_path):
+    rules = dataclasses.replace(sample_rules, header="state")
+    unit = dataclasses.replace(rules.unit("BQT"), parent="")
+    sheet = openpyxl.load_workbook(write_template(rules, unit, tmp_path / "s.xlsx"), rich_text=True).worksheets[0]
+    left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
+    assert left[0] == ("BÁO QUẢNG TRỊ\n", True, True)  # the issuer first, underlined; no "*"
+    assert "*" not in "".join(text for text, _b, _u in left) and left[-1][0] == "Số:      /BC-BQT"
+    assert [(text.strip(), underlined) for text, _b, underlined in right] == [
+        ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", False), ("Độc lập - Tự do - Hạnh phúc", True),
+        ("Quảng Trị, ngày … tháng … năm 2024", False)]  # the date on the number's line
+
+
+def test_totals_read_a_then_b_and_c_then_a_plus_b_minus_c(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    layout = plan_layout(sample_rules)
+    assert layout.group_rows["V"] < layout.base_row < layout.group_rows["bonus"] < layout.group_rows["deductions"]
+    assert layout.total_row == layout.last_row > layout.criterion_rows["D4"]
+    titles = [sheet.cell(row + 1, TITLE + 1).value for row in
+              (layout.base_row, layout.group_rows["bonus"], layout.group_rows["deductions"], layout.total_row)]
+    assert titles == ["ĐIỂM CÁC PHẦN (A)", "ĐIỂM CỘNG (B), tối đa 5 điểm", "ĐIỂM TRỪ (C), tối đa 10 điểm",
+                      "TỔNG ĐIỂM (A + B − C)"]
+    total = sheet.cell(layout.total_row + 1, SELF + 1).value
+    assert f"D{layout.base_row + 1}+D{layout.group_rows['bonus'] + 1}-D{layout.group_rows['deductions'] + 1}" in total
+
+
+def test_entry_cells_are_dashed_boxes_that_survive_a_greyscale_print(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    row = plan_layout(sample_rules).criterion_rows["1.1"] + 1
+    for column in (SELF, EVIDENCE):
+        cell = sheet.cell(row, column + 1)
+        assert cell.protection.locked is False
+        assert {cell.border.left.style, cell.border.right.style, cell.border.top.style,
+                cell.border.bottom.style} == {"mediumDashed"}
+    locked = sheet.cell(row, TITLE + 1)
+    assert locked.border.left.style == "thin"  # every other cell keeps the thin grid
+
+
+def test_version_1_rows_are_planned_as_they_were_sent(sample_rules):
+    old, new = plan_layout(sample_rules, 1), plan_layout(sample_rules)
+    assert old.criterion_rows["1.1"] == new.criterion_rows["1.1"]
+    assert old.criterion_rows["B1"] == new.criterion_rows["B1"] - 1  # A moved above the bonus
+    assert old.base_row == old.total_row - 1 and old.base_row > old.criterion_rows["D4"]
+
+
 def test_print_setup_looks_like_an_official_form(template):
     sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9  # A4
-    assert sheet.freeze_panes == "A7"
-    assert sheet.print_title_rows == "$6:$6"
-    assert sheet["B8"].font.name == "Times New Roman"
-    assert sheet["B8"].alignment.wrap_text
+    assert sheet.freeze_panes == f"A{HEADER_ROW + 2}"
+    assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"
+    first = f"B{HEADER_ROW + 3}"  # the first criterion's title
+    assert sheet[first].font.name == "Times New Roman"
+    assert sheet[first].alignment.wrap_text
 
 
 def test_english_template(small_rules, tmp_path):
     path = write_template(small_rules, small_rules.unit("A"), tmp_path / "a.xlsx", lang="en")
     sheet = openpyxl.load_workbook(path)["Self-assessment"]
-    assert [sheet.cell(6, c).value for c in range(1, 7)] == [
+    assert [sheet.cell(HEADER_ROW + 1, c).value for c in range(1, 7)] == [
         "Code", "Criterion", "Max points", "Self-score", "Appraised score (for the bloc)", "Evidence / notes"]
 
 
@@ -186,7 +262,8 @@ def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
     assert [s.score for s in theirs.sections] == [s.score for s in mine.sections]
     assert not [i for i in result_resaved.issues if i.severity == "error" and i.code != "unit-missing"]
     # The number left in the bloc's column of an older copy counts for nothing, wherever it was saved.
-    assert [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"] == ["E10"]
+    left_in_bloc_column = [i.cell for i in result_resaved.issues if i.code == "appraisal-in-unit-file"]
+    assert left_in_bloc_column == [f"E{criterion_row(sample_rules, '1.3')}"]
 
     # ... and LibreOffice's own recalculation of the template formulas gives the pipeline's total.
     layout = plan_layout(sample_rules)
@@ -240,8 +317,10 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     from tests import builders
 
     blank = write_templates(small_rules, tmp_path / "sent")[0]
-    typed = {"D8": 17.5, "F8": "Báo cáo số 12", "D9": "N/A", "D11": 9.25, "D12": 8, "D14": 1.5, "D17": 0.5,
-             "E11": 9}
+    row = partial(criterion_row, small_rules)
+    typed = {f"D{row('1.1')}": 17.5, f"F{row('1.1')}": "Báo cáo số 12", f"D{row('1.2')}": "N/A",
+             f"D{row('2.1')}": 9.25, f"D{row('2.2')}": 8, f"D{row('B1')}": 1.5, f"D{row('D1')}": 0.5,
+             f"E{row('2.1')}": 9}
     builders.edit(blank, typed)
     resaved = libreoffice_convert(blank, "xlsx", tmp_path / "input", lo_profile)
     submission = read_submission(resaved, resaved.parent)
@@ -254,7 +333,7 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     score = next(r for r in result.ranked if r.unit_code == "A").score
     assert score.section("I").score == Decimal("17.5") * 30 / 20
     assert score.section("II").points == Decimal("9.25") + 8  # the unit's own 9 in E11 counts for nothing
-    assert [i.cell for i in result.issues if i.code == "appraisal-in-unit-file"] == ["E11"]
+    assert [i.cell for i in result.issues if i.code == "appraisal-in-unit-file"] == [f"E{row('2.1')}"]
     cells = _calamine_cells(resaved, submission.sheet)
     layout = plan_layout(small_rules)
     assert Decimal(str(cells[layout.total_row][SELF])) == score.total  # Calc agrees with the pipeline
@@ -326,8 +405,9 @@ def test_prints_on_a4_landscape_one_page_wide_with_page_numbers(template):
     sheet = openpyxl.load_workbook(template).worksheets[0]
     assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)  # 1 is the default, left out
-    assert sheet.print_title_rows == "$6:$6"  # the table's header on every page
+    # 1 wide is the default, left out; as tall as it takes, less a page its signature block alone would fill
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 2)
+    assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"  # the table's header on every page
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
 
 
@@ -378,3 +458,14 @@ def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
         # Calc writes the number the way its locale does: 1.5 or 1,5.
         assert shown.startswith("0.5/time, at most 2 → ") and shown[22:].replace(",", ".") == f"{points} points"
         assert Decimal(str(cells[layout.total_row][SELF])) == Decimal("44.5") - Decimal(points)
+
+
+def test_a_signature_block_alone_on_its_last_page_is_pulled_back_by_a_slight_shrink():
+    from pipeline.template import _PAGE_HEIGHT, pages_tall
+
+    header = 40.0
+    rows = [header, *[20.0] * int(2 * _PAGE_HEIGHT / 20 - 8)]  # two pages, nearly full
+    assert pages_tall(rows, 0) == 0  # fits as it is: as many pages as it takes
+    assert pages_tall([*rows, *[20.0] * 6], 0) == 2  # a stray signature block: fit to two pages
+    assert pages_tall([*rows, *[20.0] * 20], 0) == 0  # a real third page: never shrink that much
+    assert pages_tall([header, 20.0], 0) == 0

@@ -1,0 +1,105 @@
+"""No English word of the code's vocabulary reaches a Vietnamese reader: catalogue texts and rendered outputs.
+
+The vocabulary is what the program names things by inside (issue codes, rules keys, statuses, award keys,
+scorers, file kinds); a Vietnamese text shows each one through its label instead. Messages about the rules
+file (`rules.*`) may name the file's own keys, which the secretary types in English; anything in backticks
+is a command or a value to type, and file names are the units' own.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import rules as rules_module
+from pipeline.console import render_rules, render_run
+from pipeline.issues import SEVERITY
+from pipeline.labels import catalogue
+from pipeline.run import run
+from pipeline.validate import UnitStatus
+from pipeline.write import write_outputs
+from tests.conftest import SAMPLE_INPUT
+
+RULES_KEYS = frozenset({
+    *rules_module._TOP_KEYS, *rules_module._CRITERION_KEYS, *rules_module._APPRAISAL_KEYS,
+    "name", "parent", "criteria", "cap", "weight", "min", "label", "min_criterion_share", "count", "share",
+    "share_of", "min_score", *rules_module.NA_POLICIES, *rules_module.SHARE_BASES, *rules_module.HEADERS,
+})
+AWARD_KEYS = frozenset({"flag", "merit"})
+VOCABULARY = frozenset({
+    *SEVERITY, *RULES_KEYS, *AWARD_KEYS, *(status.value for status in UnitStatus), "self", "appraised",
+    # what the reader calls a file that is not a workbook, or an entry of the input folder it skips
+    "text", "hidden", "folder", "special", "file", "error", "warning", "info",
+})
+
+_QUOTED = re.compile(r"`[^`]*`")
+_COMMAND = re.compile(r"bloc-score(?: [a-z]+)?|--[a-z-]+")
+_MENU = re.compile(r"\([^()]*›[^()]*\)")  # a program's menu path, as its English menus read
+_ISSUE_CODE = re.compile(r"^ +[x!·] \[[a-z-]+\]", re.MULTILINE)  # the terminal's stable code of each issue
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+_FILE_NAME = re.compile(r"\S+\.(?:xlsx|xlsm|xlsb|xls|ods|pdf|txt|csv|ini|yaml|yml|json)\b", re.IGNORECASE)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9]+)*")
+
+
+def english_words(value: str, allowed: frozenset[str] = frozenset()) -> list[str]:
+    """The vocabulary's words in `value`, outside backticks, placeholders and file names."""
+    for pattern in (_QUOTED, _COMMAND, _MENU, _ISSUE_CODE, _PLACEHOLDER, _FILE_NAME):
+        value = pattern.sub(" ", value)
+    return [word for word in _WORD.findall(value) if word.lower() in VOCABULARY - allowed]
+
+
+def test_the_checker_finds_what_leaked_before():
+    assert english_words("ngôn ngữ: vi · quốc hiệu: party") == ["party"]
+    assert english_words("D2 ≤ 5 (không xét: flag)") == ["flag"]
+    assert english_words("Bỏ qua .x: hidden file.") == ["hidden", "file"]
+    assert english_words("{file} không phải tệp Excel (nội dung giống text)") == ["text"]
+    assert english_words("mã not-a-number") == ["not-a-number"]
+    assert english_words("chạy `bloc-score run --rules x.yaml` với tệp 2024_flag.xlsx") == []
+    assert english_words("  x [not-a-number] D8: chạy bloc-score appraisal (File › Info) --max") == []
+
+
+def test_no_vietnamese_text_names_the_codes_vocabulary():
+    leaks = {}
+    for key, value in catalogue("vi").items():
+        allowed = RULES_KEYS | AWARD_KEYS if key.startswith("rules.") else frozenset()
+        found = english_words(value, allowed)
+        if found:
+            leaks[key] = found
+    assert leaks == {}
+
+
+def _workbook_words(path: Path) -> dict[str, list[str]]:
+    leaks: dict[str, list[str]] = {}
+    book = openpyxl.load_workbook(path, read_only=True)
+    for sheet in book.worksheets:
+        rows = sheet.iter_rows(values_only=True)
+        code_column = None
+        for number, row in enumerate(rows, 1):
+            cells = ["" if value is None else str(value) for value in row]
+            if "Mã lỗi" in cells:  # the Issues sheet keeps each issue's stable code, beside its description
+                code_column = cells.index("Mã lỗi")
+                continue
+            for column, value in enumerate(cells):
+                found = [] if column == code_column else english_words(value)
+                if found:
+                    leaks[f"{sheet.title}!{openpyxl.utils.get_column_letter(column + 1)}{number}"] = found
+    return leaks
+
+
+@pytest.mark.slow
+def test_no_vietnamese_output_names_the_codes_vocabulary(sample_rules, tmp_path):
+    from tests.test_golden import _problem_folder
+
+    folder = tmp_path / "input"
+    _problem_folder(sample_rules, folder)
+    assert english_words(render_rules(sample_rules, "vi")) == []
+    for name, source in (("sample", SAMPLE_INPUT), ("problems", folder)):
+        result = run(sample_rules, source, workers=1)
+        assert result.lang == "vi"
+        assert (name, english_words(render_run(result))) == (name, [])
+        out = tmp_path / name
+        write_outputs(result, out)
+        assert (name, _workbook_words(out / f"ranking-{sample_rules.year}.xlsx")) == (name, {})
