@@ -189,7 +189,7 @@ def test_a_wrong_address_or_date_is_reported_at_its_line():
     from pipeline.rules import parse_rules
 
     source = SAMPLE_RULES.read_text(encoding="utf-8").replace(
-        "{code: BQT, name: Báo Quảng Trị}", "{code: BQT, name: Báo Quảng Trị, email: toa-soan at baoqt}")
+        "{code: BQT, name: Báo Quảng Trị,", "{code: BQT, name: Báo Quảng Trị, email: toa-soan at baoqt,")
     source = source.replace("revision: 1\n", "revision: 1\ndeadline: 15/01/2025\n")
     with pytest.raises(RulesError) as raised:
         parse_rules(source, source="r.yaml")

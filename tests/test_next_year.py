@@ -28,8 +28,8 @@ def _this_year(folder: Path, *, deadline: str = "2024-12-20") -> Path:
     """The sample's rules with a deadline, an address and a `previous` mapping, as a secretary's file."""
     source = SAMPLE_RULES.read_text(encoding="utf-8")
     source = source.replace("revision: 1\n", f"revision: 3\ndeadline: {deadline}   # hạn gửi\n")
-    source = source.replace("{code: BQT, name: Báo Quảng Trị}",
-                            "{code: BQT, name: Báo Quảng Trị, previous: [BQTR], email: toasoan@baoqt.example.vn}")
+    source = source.replace("{code: BQT, name: Báo Quảng Trị, parent: Tỉnh ủy Quảng Trị}",
+                            "{code: BQT, name: Báo Quảng Trị, previous: [BQTR], email: toasoan@baoqt.example.vn, parent: Tỉnh ủy Quảng Trị}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SAMPLE_RULES.name
     path.write_text(source, encoding="utf-8")
@@ -46,16 +46,16 @@ def test_next_year_keeps_the_comments_and_changes_year_revision_and_deadline(tmp
     # This year's own comments are still there, each on its line.
     assert "# Rules of the emulation bloc of Party agencies of Quảng Trị province, 2024 (sample).\n" in content
     assert "deadline: 2025-12-20   # hạn gửi\n" in content
-    assert "{code: BQT, name: Báo Quảng Trị, email: toasoan@baoqt.example.vn}" in content
+    assert "{code: BQT, name: Báo Quảng Trị, email: toasoan@baoqt.example.vn, parent: Tỉnh ủy Quảng Trị}" in content
     this_year, next_year = load_rules(source), load_rules(made.path)
     assert (next_year.year, next_year.revision, str(next_year.deadline)) == (2025, 1, "2025-12-20")
     assert [(u.code, u.name, u.email) for u in next_year.units] == [(u.code, u.name, u.email) for u in this_year.units]
     assert not any(u.previous for u in next_year.units)
     assert next_year.sections == this_year.sections and next_year.awards == this_year.awards
     review = "\n".join(made.review)
-    assert "hạn gửi (deadline) 2024-12-20 → 2025-12-20" in review
+    assert "hạn gửi (`deadline`) 2024-12-20 → 2025-12-20" in review
     assert "khen thưởng flag (Cờ thi đua của Ban Chấp hành Đảng bộ tỉnh)" in review
-    assert "căn cứ (basis): Luật Thi đua" in review
+    assert "căn cứ (`basis`): Luật Thi đua" in review
     assert "còn ghi năm 2024: Luật Thi đua, khen thưởng" in review  # the basis still names this year
     assert "đã bỏ các khóa previous của năm 2024" in review
 
@@ -63,7 +63,7 @@ def test_next_year_keeps_the_comments_and_changes_year_revision_and_deadline(tmp
 def test_a_block_style_previous_is_removed_with_its_lines(tmp_path):
     source = _this_year(tmp_path)
     text = source.read_text(encoding="utf-8").replace(
-        "  - {code: TCT, name: Trường Chính trị Lê Duẩn}\n",
+        "  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n",
         "  - code: TCT\n    previous:\n      - TCTLD\n    name: Trường Chính trị Lê Duẩn   # đổi tên 2024\n")
     source.write_text(text, encoding="utf-8")
     made = write_next_year(source, tmp_path / "out")
@@ -75,7 +75,7 @@ def test_a_block_style_previous_is_removed_with_its_lines(tmp_path):
 def test_a_layout_the_edits_cannot_follow_is_written_from_the_data(tmp_path):
     source = _this_year(tmp_path)
     text = source.read_text(encoding="utf-8").replace(
-        "  - {code: TCT, name: Trường Chính trị Lê Duẩn}\n",
+        "  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n",
         "  - previous: [TCTLD]\n    code: TCT\n    name: Trường Chính trị Lê Duẩn\n")
     source.write_text(text, encoding="utf-8")
     made = write_next_year(source, tmp_path / "out")
@@ -156,12 +156,12 @@ def test_new_year_then_a_run_with_last_years_results_shows_the_year_over_year_co
     # 2025: BTGTU and BDVTU merge, BQT is renamed BQTR, TCT leaves, a new unit joins.
     rules_2025 = schemas / NAME_2025
     content = rules_2025.read_text(encoding="utf-8")
-    content = content.replace("  - {code: BTGTU, name: Ban Tuyên giáo Tỉnh ủy}\n"
-                              "  - {code: BDVTU, name: Ban Dân vận Tỉnh ủy}\n",
+    content = content.replace("  - {code: BTGTU, name: Ban Tuyên giáo Tỉnh ủy, parent: Tỉnh ủy Quảng Trị}\n"
+                              "  - {code: BDVTU, name: Ban Dân vận Tỉnh ủy, parent: Tỉnh ủy Quảng Trị}\n",
                               "  - {code: BTGDV, name: Ban Tuyên giáo và Dân vận Tỉnh ủy, previous: [BTGTU, BDVTU]}\n")
-    content = content.replace("  - {code: BQT, name: Báo Quảng Trị}\n",
+    content = content.replace("  - {code: BQT, name: Báo Quảng Trị, parent: Tỉnh ủy Quảng Trị}\n",
                               "  - {code: BQTR, name: Báo và Phát thanh Quảng Trị, previous: [BQT]}\n")
-    content = content.replace("  - {code: TCT, name: Trường Chính trị Lê Duẩn}\n",
+    content = content.replace("  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n",
                               "  - {code: DTN, name: Đoàn Thanh niên}\n")
     rules_2025.write_text(content, encoding="utf-8")
     rules = load_rules(rules_2025)
