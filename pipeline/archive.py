@@ -57,7 +57,7 @@ def check_package(data: bytes) -> Verdict:
         # NotImplementedError: a damaged "version needed" or compression field (found by make fuzz)
         return Verdict(refusal="corrupt-file", params={"detail": _short(error)})
     with archive:
-        if len(members) > MAX_MEMBERS or _expands_too_far(members):
+        if len(members) > MAX_MEMBERS or expands_too_far(members):
             return Verdict(refusal="zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
         try:
             package = _Package(archive, members, data)
@@ -282,7 +282,8 @@ def _has_doctype(content: bytes) -> bool:
     return False
 
 
-def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+def expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+    """More than the limits let a package (or a zip attached to an e-mail) inflate to."""
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:
         return True

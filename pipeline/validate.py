@@ -82,8 +82,8 @@ def validate(
     claims: dict[str, list[Submission]] = defaultdict(list)
     books = [s for s in submissions if s.appraisal is not None]
     for submission in submissions:
-        if submission.appraisal is not None:
-            continue  # the bloc's appraisal workbook speaks for no unit
+        if submission.appraisal is not None or submission.is_mail:
+            continue  # the bloc's appraisal workbook, a saved e-mail: they speak for no unit
         unit_code = identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code
@@ -91,10 +91,13 @@ def validate(
 
     used, duplicate_issues = one_file_per_unit(claims)
     issues += duplicate_issues
+    # A file a later e-mail of its unit replaced says nothing about the unit any more.
+    superseded = {i.file for i in duplicate_issues if i.code == "mail-superseded"}
     # Attach each file's own problems to the unit it speaks for, so the unit is marked invalid.
     for submission in submissions:
-        unit_code = file_units.get(submission.file)
-        issues += [with_unit(i, unit_code) for i in submission.issues]
+        if submission.file not in superseded:
+            unit_code = file_units.get(submission.file)
+            issues += [with_unit(i, unit_code) for i in submission.issues]
 
     rows = []
     for unit_code, submission in used.items():

@@ -11,7 +11,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 2  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
+SCHEMA_VERSION = 3  # 2: per unit, `criteria` (who decided each score, and why); `kind` of each input
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -334,6 +334,9 @@ def _reason(error: OSError) -> str:
 
 def _outcome(submission: Submission, validation: Validation, copies: set[str | None]) -> str:
     """What became of a file that was read (README › Outputs: `outcome`)."""
+    if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
+        return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
+                                for i in submission.issues) else "opened"
     if not submission.readable:
         return "refused"
     if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
@@ -351,7 +354,23 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
         return "used"
     if submission.file in copies:
         return "duplicate-copy"
+    if any(i.code == "mail-superseded" and i.file == submission.file for i in validation.issues):
+        return "superseded"
     return "conflicting"
+
+
+# What keeps an e-mail file itself from being opened at all (its size, the disk, the worker).
+_REFUSALS = ("file-too-large", "corrupt-file", "empty-file", "reader-crashed", "file-too-complex")
+
+
+def _mail_record(submission: Submission | None, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The message a spreadsheet came attached to (README › Outputs: `mail`), or None."""
+    if submission is not None and submission.envelope is not None:
+        params = submission.envelope.params()
+    if not params or "message" not in params:
+        return None
+    return {"message": params["message"], "sender": params["sender"],
+            "date": None if params["date"] == "?" else params["date"], "subject": params["subject"]}
 
 
 def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
@@ -365,12 +384,13 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
          "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies),
-         "kind": "appraisal" if s.appraisal is not None else "unit"}
+         "kind": "appraisal" if s.appraisal is not None else "mail" if s.is_mail else "unit",
+         "mail": _mail_record(s)}
         for s in submissions
     ]
     for issue in folder_issues:
         if issue.code in SKIPPED_CODES and issue.file:
             # Every record has the same keys: a skipped entry's are null, since nothing of it was read.
             records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
-                            "kind": None, "outcome": "skipped"})
+                            "kind": None, "outcome": "skipped", "mail": _mail_record(None, issue.params)})
     return records
