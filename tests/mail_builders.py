@@ -58,9 +58,18 @@ def zipped(members: Sequence[Attached], *, utf8_flag: bool = True) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in members:
-            info = zipfile.ZipInfo(name if utf8_flag else name.encode("utf-8").decode("cp437"))
-            archive.writestr(info, content, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+            archive.writestr(zipfile.ZipInfo(name), content, zipfile.ZIP_DEFLATED)
+    data = bytearray(buffer.getvalue())
+    if not utf8_flag:  # zipfile flags every non-ASCII name: clear the flag in each local and central header
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            local = [info.header_offset + 6 for info in archive.infolist()]
+            central, at = [], archive.start_dir  # type: ignore[attr-defined]
+            for _info in archive.infolist():
+                central.append(at + 8)
+                at += 46 + sum(struct.unpack_from("<HHH", data, at + 28))
+        for offset in local + central:
+            struct.pack_into("<H", data, offset, struct.unpack_from("<H", data, offset)[0] & ~0x800)
+    return bytes(data)
 
 
 # ------------------------------------------------------------------------------------------- Outlook .msg
