@@ -17,6 +17,8 @@ from typing import Any
 
 from pipeline.archive import MAX_MEMBERS, expands_too_far
 from pipeline.issues import Issue
+from pipeline.letter import Letter, Part, clean_text
+from pipeline.msg import read_msg
 
 MAIL_SUFFIXES = frozenset({".eml", ".msg", ".mbox"})
 SEPARATOR = " › "  # between a message and what it holds: "thu.eml › BangDiem.xlsx › VPTU.xlsx"
@@ -28,7 +30,6 @@ _SPREADSHEET_TYPES = frozenset({
 })
 _ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
 _MAX_NAME = 100  # characters of an attachment's name shown; a longer one is cut in the middle
-_MAX_TEXT = 200  # characters of a sender or subject kept
 _MAX_DEPTH = 3  # a message forwarded as an attachment of a message … is opened this deep
 _MBOX_START = re.compile(rb"^From ", re.MULTILINE)
 
@@ -75,29 +76,6 @@ class Opened:
     issues: list[Issue] = field(default_factory=list)
 
 
-@dataclass
-class Part:
-    """An attachment as a message format hands it over: its name as written, type, bytes or nested message."""
-
-    filename: str | None
-    content_type: str
-    data: bytes | None = None
-    inline: bool = False
-    letter: Letter | None = None  # a message attached to the message (a forwarded one, an Outlook item)
-    problem: str | None = None  # why its content could not be decoded
-
-
-@dataclass
-class Letter:
-    """One message, whichever format it came in."""
-
-    sender: str
-    date: str | None
-    subject: str
-    parts: list[Part]
-    problem: str | None = None  # why the message's structure cannot be trusted
-
-
 def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
     """Every spreadsheet attached to the messages of a mail file (`kind`: eml, mbox, msg), none over `limit`.
 
@@ -112,8 +90,6 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
             _open_one(opened, lambda raw=raw: _letter(_parse(raw)), f"{name}{SEPARATOR}#{number}", limit)
     elif kind == "msg":
-        from pipeline.msg import read_msg
-
         _open_one(opened, lambda: read_msg(data), name, limit)
     else:
         _open_one(opened, lambda: _letter(_parse(data)), name, limit)
@@ -252,13 +228,6 @@ def clean_name(raw: str | None, fallback: str) -> str:
         suffix = suffix if dot and len(suffix) <= 10 else ""
         name = name[:_MAX_NAME - len(suffix) - 2] + "…" + (f".{suffix}" if suffix else "")
     return name or fallback
-
-
-def clean_text(raw: object) -> str:
-    """A sender or subject as shown: one line, no control characters, at most `_MAX_TEXT` characters."""
-    value = unicodedata.normalize("NFC", str(raw) if raw is not None else "")
-    value = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp") else " " for ch in value)
-    return " ".join(value.split())[:_MAX_TEXT]
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -9,7 +9,7 @@ import struct
 
 import olefile
 
-from pipeline.mail import Letter, Part, clean_text
+from pipeline.letter import Letter, Part, clean_text
 
 # Property tags ([MS-OXPROPS]): a stream __substg1.0_<tag><type> holds a variable-length value.
 _SUBJECT, _SENDER_NAME, _SENDER_SMTP, _SENDER_ADDRESS = 0x0037, 0x0C1A, 0x5D01, 0x0C1F
