@@ -18,7 +18,6 @@ from typing import Any
 from pipeline.archive import MAX_MEMBERS, expands_too_far
 from pipeline.issues import Issue
 from pipeline.letter import Letter, Part, clean_text
-from pipeline.msg import read_msg
 
 MAIL_SUFFIXES = frozenset({".eml", ".msg", ".mbox"})
 SEPARATOR = " › "  # between a message and what it holds: "thu.eml › BangDiem.xlsx › VPTU.xlsx"
@@ -90,6 +89,8 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
             _open_one(opened, lambda raw=raw: _letter(_parse(raw)), f"{name}{SEPARATOR}#{number}", limit)
     elif kind == "msg":
+        from pipeline.msg import read_msg  # olefile is imported only when an Outlook message is there
+
         _open_one(opened, lambda: read_msg(data), name, limit)
     else:
         _open_one(opened, lambda: _letter(_parse(data)), name, limit)

@@ -321,3 +321,34 @@ def test_the_json_lists_each_mail_file_and_attachment_once(tmp_path, filled):
     files = [record["file"] for record in written["inputs"]]
     assert sorted(files) == ["thu.eml", "thu.eml › A.xlsx", "thu.eml › anh.jpg"]
     assert len(files) == len(set(files))
+
+
+# ------------------------------------------------------------------------------------------- mutations
+
+@pytest.mark.parametrize("kind", ["eml", "mbox", "msg"])
+def test_damaged_mail_files_become_issues_never_exceptions(tmp_path, filled, kind):
+    """Seeded byte flips, cuts and repeats of each format: open_mail returns, whatever it is handed."""
+    import random
+
+    attachments = [("A.xlsx", filled["A"][:600]), ("goi.zip", mb.zipped([("B.xlsx", b"PK" + b"x" * 300)]))]
+    if kind == "msg":
+        seed = mb.msg(tmp_path / "seed.msg", attachments).read_bytes()
+    elif kind == "mbox":
+        seed = mb.mbox(tmp_path / "seed.mbox", [mb.message(attachments), mb.message(attachments[:1])]).read_bytes()
+    else:
+        seed = mb.eml(tmp_path / "seed.eml", attachments).read_bytes()
+    chance = random.Random(18)
+    for _ in range(150):
+        data = bytearray(seed)
+        for _ in range(chance.randint(1, 8)):
+            at = chance.randrange(len(data))
+            action = chance.random()
+            if action < 0.5:
+                data[at] = chance.randrange(256)
+            elif action < 0.7:
+                del data[at:at + chance.randint(1, 400)]
+            else:
+                data[at:at] = data[at:at + chance.randint(1, 200)] * chance.randint(1, 5)
+        opened = open_mail(bytes(data), kind, f"x.{kind}", limit=1 << 20)
+        assert all(i.file and i.file.startswith(f"x.{kind}") for i in opened.issues)
+        assert all(a.name.startswith(f"x.{kind} › ") for a in opened.attachments)
