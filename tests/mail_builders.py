@@ -87,11 +87,30 @@ def _props(header_size: int, longs: dict[int, int], times: dict[int, int] | None
 
 def msg(path: Path, attachments: Sequence[Attached], *, sender_name: str = "Văn phòng",
         sender_address: str = "vp@example.vn", date: str | None = "Mon, 02 Dec 2024 10:00:00 +0700",
-        submitted: int | None = None, subject: str = "Gửi bảng tự chấm điểm") -> Path:
+        submitted: int | None = None, subject: str = "Gửi bảng tự chấm điểm",
+        forwarded: Sequence[Attached] = ()) -> Path:
     """An Outlook .msg ([MS-OXMSG]) as Outlook saves a received message: its transport headers carry the Date
-    (`date` None: only the submit time property, a FILETIME `submitted`, does)."""
+    (`date` None: only the submit time property, a FILETIME `submitted`, does). `forwarded`: the attachments
+    of an Outlook item attached to it (a message forwarded as an attachment), from Đảng ủy Khối."""
+    tree = _message_tree(attachments, 32, sender_name, sender_address, date, submitted, subject)
+    if forwarded:
+        inner = _message_tree(forwarded, 24, "Đảng ủy Khối", "duk@example.vn", "Tue, 03 Dec 2024 08:30:00 +0700",
+                              None, "Chuyển tiếp: bảng điểm")
+        del inner["__nameid_version1.0"]  # an embedded message shares its container's named properties
+        tree[f"__attach_version1.0_#{len(attachments):08X}"] = {
+            _PROPERTIES: _props(8, {0x3705: 5, 0x0E21: len(attachments)}),
+            _unicode(0x3001): "Chuyển tiếp: bảng điểm".encode("utf-16-le"),
+            "__substg1.0_3701000D": inner,
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(compound_file(tree))
+    return path
+
+
+def _message_tree(attachments: Sequence[Attached], header_size: int, sender_name: str, sender_address: str,
+                  date: str | None, submitted: int | None, subject: str) -> Tree:
     tree: Tree = {
-        _PROPERTIES: _props(32, {0x3FFD: 65001}, {0x0039: submitted} if submitted else None),
+        _PROPERTIES: _props(header_size, {0x3FFD: 65001}, {0x0039: submitted} if submitted else None),
         _unicode(0x0037): subject.encode("utf-16-le"),
         _unicode(0x0C1A): sender_name.encode("utf-16-le"),
         _unicode(0x5D01): sender_address.encode("utf-16-le"),
@@ -109,9 +128,7 @@ def msg(path: Path, attachments: Sequence[Attached], *, sender_name: str = "Văn
             _unicode(0x3704): name[:12].encode("utf-16-le"),
             "__substg1.0_37010102": content,
         }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(compound_file(tree))
-    return path
+    return tree
 
 
 _PROPERTIES = "__properties_version1.0"

@@ -352,3 +352,23 @@ def test_damaged_mail_files_become_issues_never_exceptions(tmp_path, filled, kin
         opened = open_mail(bytes(data), kind, f"x.{kind}", limit=1 << 20)
         assert all(i.file and i.file.startswith(f"x.{kind}") for i in opened.issues)
         assert all(a.name.startswith(f"x.{kind} › ") for a in opened.attachments)
+
+
+def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_date(tmp_path, filled):
+    inbox = tmp_path / "input"
+    inner = mb.message([("B.xlsx", filled["B"])], sender="Ban Tổ chức <btc@example.vn>", date=LATE,
+                       subject="Bảng điểm BTC")
+    outer = mb.message([("A.xlsx", filled["A"])])
+    outer.add_attachment(inner)  # message/rfc822, as "Forward as attachment" sends it
+    inbox.mkdir()
+    inbox.joinpath("chuyen-tiep.eml").write_bytes(outer.as_bytes())
+    mb.msg(inbox / "outlook.msg", [], forwarded=[("C.xlsx", filled["C"])])
+    result = run(RULES, inbox)
+    assert result.unit_file("A").file == "chuyen-tiep.eml › A.xlsx"
+    b = result.unit_file("B")
+    assert b.file == "chuyen-tiep.eml › Bảng điểm BTC.eml › B.xlsx"
+    assert b.envelope is not None and b.envelope.sender == "Ban Tổ chức <btc@example.vn>"
+    assert b.envelope.date == "2024-12-03T08:30:00+07:00"
+    c = result.unit_file("C")
+    assert c.file == "outlook.msg › Chuyển tiếp: bảng điểm › C.xlsx"
+    assert c.envelope is not None and c.envelope.sender == "Đảng ủy Khối <duk@example.vn>"
