@@ -87,7 +87,7 @@ def test_json_contract(sample_input, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
     assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs"} <= set(data)
-    assert data["schema_version"] == 2
+    assert data["schema_version"] == 3
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
             "classification", "award", "criteria"} <= set(unit)

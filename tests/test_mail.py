@@ -74,6 +74,7 @@ def test_the_audit_sheet_shows_who_sent_each_attachment_when_and_why(tmp_path, f
     shown = next(value for value in cells if value.startswith("thu.eml › A.xlsx"))
     assert "Văn phòng <vp@example.vn>" in shown and "2024-12-02T10:00:00+07:00" in shown
     assert "Báo cáo thi đua 2024" in shown
+    assert text(result.lang, "workbook.audit_mail_file", count=1) in cells  # the message file's own row
 
 
 def test_several_attachments_of_one_message_each_reach_their_unit(tmp_path, filled):
