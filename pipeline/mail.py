@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import functools
 import hashlib
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from typing import Any
 
-from pipeline.archive import MAX_MEMBERS, expands_too_far
+from pipeline.archive import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, expands_too_far
 from pipeline.issues import Issue
 from pipeline.letter import Letter, Part, clean_text
 
@@ -87,13 +87,13 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
         if not messages:
             opened.issues.append(Issue("mail-malformed", file=name, params={"detail": "no message (From line)"}))
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
-            _open_one(opened, lambda raw=raw: _letter(_parse(raw)), f"{name}{SEPARATOR}#{number}", limit)
+            _open_one(opened, functools.partial(_read_eml, raw), f"{name}{SEPARATOR}#{number}", limit)
     elif kind == "msg":
         from pipeline.msg import read_msg  # olefile is imported only when an Outlook message is there
 
-        _open_one(opened, lambda: read_msg(data), name, limit)
+        _open_one(opened, functools.partial(read_msg, data), name, limit)
     else:
-        _open_one(opened, lambda: _letter(_parse(data)), name, limit)
+        _open_one(opened, functools.partial(_read_eml, data), name, limit)
     return opened
 
 
@@ -111,15 +111,15 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
-def _parse(data: bytes) -> EmailMessage:
+def _read_eml(data: bytes) -> Letter:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    return message
+    return _letter(message)
 
 
-def _open_one(opened: Opened, make: Any, where: str, limit: int) -> None:
+def _open_one(opened: Opened, make: Callable[[], Letter], where: str, limit: int) -> None:
     try:
-        letter: Letter = make()
+        letter = make()
         problem = _malformed(letter)
         if problem:
             opened.issues.append(Issue("mail-malformed", file=where, params={"detail": problem}))
@@ -144,13 +144,13 @@ def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int)
     found = len(opened.attachments)
     names: set[str] = set()
     for number, part in enumerate(letter.parts, 1):
-        shown = _unique(f"{where}{SEPARATOR}{clean_name(part.filename, f'attachment-{number}')}", names)
-        if part.letter is not None:
-            if depth < _MAX_DEPTH:
-                _collect(opened, part.letter, shown, limit, depth + 1)
-            continue
-        suffix = shown.rpartition(".")[2].casefold() if "." in shown.rpartition(SEPARATOR)[2] else ""
-        if part.problem is not None or part.data is None:
+        name = clean_name(part.filename, f"attachment-{number}")
+        shown, suffix = _unique(f"{where}{SEPARATOR}{name}", names), _suffix(name)
+        if part.letter is not None and depth < _MAX_DEPTH:
+            _collect(opened, part.letter, shown, limit, depth + 1)
+        elif part.letter is not None:
+            opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
+        elif part.problem is not None or part.data is None:
             opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": part.problem or "no content"}))
         elif suffix in _SPREADSHEETS or (not suffix and part.content_type in _SPREADSHEET_TYPES):
             opened.attachments.append(_attachment(shown, part.data, envelope, limit))
@@ -179,8 +179,6 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
         return
     with archive:
         if len(members) > MAX_MEMBERS or expands_too_far(members):
-            from pipeline.archive import MAX_UNCOMPRESSED_BYTES
-
             opened.issues.append(Issue("zip-bomb", file=where,
                                        params={"limit_mb": f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}"}))
             return
@@ -188,9 +186,9 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
         for number, member in enumerate(members, 1):
             if member.is_dir():
                 continue
-            shown = _unique(f"{where}{SEPARATOR}{clean_name(_member_name(member), f'member-{number}')}", names)
-            suffix = shown.rpartition(".")[2].casefold() if "." in shown.rpartition(SEPARATOR)[2] else ""
-            if suffix not in _SPREADSHEETS:
+            name = clean_name(_member_name(member), f"member-{number}")
+            shown = _unique(f"{where}{SEPARATOR}{name}", names)
+            if _suffix(name) not in _SPREADSHEETS:
                 opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
             elif member.flag_bits & 0x1:
                 opened.issues.append(Issue("password-protected", file=shown))
@@ -229,6 +227,10 @@ def clean_name(raw: str | None, fallback: str) -> str:
         suffix = suffix if dot and len(suffix) <= 10 else ""
         name = name[:_MAX_NAME - len(suffix) - 2] + "…" + (f".{suffix}" if suffix else "")
     return name or fallback
+
+
+def _suffix(name: str) -> str:
+    return name.rpartition(".")[2].casefold() if "." in name else ""
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -84,8 +84,10 @@ class _Reader:
         return Part(name, content_type, self.ole.openstream(stream).read(), inline)
 
     def _children(self, where: list[str]) -> list[str]:
-        entry = self.ole.root if not where else self.ole.direntries[self.ole._find(where)]
-        return [kid.name for kid in entry.kids if kid.entry_type == olefile.STGTY_STORAGE]
+        """The names of the storages directly inside `where`."""
+        depth = len(where)
+        return [path[depth] for path in self.ole.listdir(streams=False, storages=True)
+                if len(path) == depth + 1 and [p.casefold() for p in path[:depth]] == [p.casefold() for p in where]]
 
     def _string(self, where: list[str], tag: int, encoding: str) -> str:
         for kind, codec in ((_UNICODE, "utf-16-le"), (_STRING8, encoding)):

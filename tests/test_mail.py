@@ -373,3 +373,11 @@ def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_
     c = result.unit_file("C")
     assert c.file == "outlook.msg › Chuyển tiếp: bảng điểm › C.xlsx"
     assert c.envelope is not None and c.envelope.sender == "Đảng ủy Khối <duk@example.vn>"
+
+
+def test_two_attachments_of_one_name_are_told_apart_and_both_read(tmp_path, filled):
+    inbox = tmp_path / "input"
+    mb.eml(inbox / "thu.eml", [("Bang diem.xlsx", filled["A"]), ("Bang diem.xlsx", filled["B"])])
+    result = run(RULES, inbox)
+    assert result.unit_file("A").file == "thu.eml › Bang diem.xlsx"
+    assert result.unit_file("B").file == "thu.eml › Bang diem.xlsx [2]"
