@@ -381,3 +381,16 @@ def test_two_attachments_of_one_name_are_told_apart_and_both_read(tmp_path, fill
     result = run(RULES, inbox)
     assert result.unit_file("A").file == "thu.eml › Bang diem.xlsx"
     assert result.unit_file("B").file == "thu.eml › Bang diem.xlsx [2]"
+
+
+def test_a_crash_on_one_attachment_costs_that_attachment_only(filled):
+    from pipeline.isolation import read_isolated
+    from tests import hostile_readers
+
+    raw = mb.message([("A.xlsx", filled["A"]), ("B.xlsx", filled["B"])]).as_bytes()
+    opened = open_mail(raw, "eml", "thu.eml", limit=1 << 20)
+    jobs = [(attachment, attachment.name) for attachment in opened.attachments]
+    lost, kept = read_isolated(jobs, Path(), workers=1, reader=hostile_readers.abort_attachment)
+    assert [(i.code, i.file) for i in lost.issues] == [("reader-crashed", "thu.eml › A.xlsx")]
+    assert lost.sha256 == hashlib.sha256(filled["A"]).hexdigest() and lost.envelope == opened.envelopes[0]
+    assert kept.readable and kept.unit_code == "B" and not kept.issues
