@@ -86,6 +86,8 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
         messages = split_mbox(data)
         if not messages:
             opened.issues.append(Issue("mail-malformed", file=name, params={"detail": "no message (From line)"}))
+        if len(messages) > MAX_MEMBERS:  # the first ones are read; the export should be split
+            opened.issues.append(Issue("file-too-complex", file=name, params={"limit": f"{MAX_MEMBERS:,} messages"}))
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
             _open_one(opened, functools.partial(_read_eml, raw), f"{name}{SEPARATOR}#{number}", limit)
     elif kind == "msg":

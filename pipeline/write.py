@@ -332,7 +332,8 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def _outcome(submission: Submission, validation: Validation, copies: set[str | None]) -> str:
+def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
+             superseded: set[str | None]) -> str:
     """What became of a file that was read (README › Outputs: `outcome`)."""
     if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
         return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
@@ -354,7 +355,7 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
         return "used"
     if submission.file in copies:
         return "duplicate-copy"
-    if any(i.code == "mail-superseded" and i.file == submission.file for i in validation.issues):
+    if submission.file in superseded:
         return "superseded"
     return "conflicting"
 
@@ -380,10 +381,11 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
     `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
     """
     copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    superseded = {i.file for i in validation.issues if i.code == "mail-superseded"}
     records: list[dict[str, Any]] = [
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
-         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies),
+         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies, superseded),
          "kind": "appraisal" if s.appraisal is not None else "mail" if s.is_mail else "unit",
          "mail": _mail_record(s)}
         for s in submissions

@@ -394,3 +394,11 @@ def test_a_crash_on_one_attachment_costs_that_attachment_only(filled):
     assert [(i.code, i.file) for i in lost.issues] == [("reader-crashed", "thu.eml › A.xlsx")]
     assert lost.sha256 == hashlib.sha256(filled["A"]).hexdigest() and lost.envelope == opened.envelopes[0]
     assert kept.readable and kept.unit_code == "B" and not kept.issues
+
+
+def test_an_mbox_of_more_messages_than_the_limit_says_so(monkeypatch):
+    monkeypatch.setattr("pipeline.mail.MAX_MEMBERS", 2)
+    raw = b"".join(b"From x Mon Dec  2 10:00:00 2024\nSubject: %d\n\nhi\n" % n for n in range(3))
+    opened = open_mail(raw, "mbox", "hop.mbox", limit=1000)
+    assert [(i.code, i.file) for i in opened.issues if i.code == "file-too-complex"] == [("file-too-complex", "hop.mbox")]
+    assert [e.subject for e in opened.envelopes] == ["0", "1"]
