@@ -400,5 +400,5 @@ def test_an_mbox_of_more_messages_than_the_limit_says_so(monkeypatch):
     monkeypatch.setattr("pipeline.mail.MAX_MEMBERS", 2)
     raw = b"".join(b"From x Mon Dec  2 10:00:00 2024\nSubject: %d\n\nhi\n" % n for n in range(3))
     opened = open_mail(raw, "mbox", "hop.mbox", limit=1000)
-    assert [(i.code, i.file) for i in opened.issues if i.code == "file-too-complex"] == [("file-too-complex", "hop.mbox")]
+    assert [i.file for i in opened.issues if i.code == "file-too-complex"] == ["hop.mbox"]
     assert [e.subject for e in opened.envelopes] == ["0", "1"]
