@@ -89,7 +89,9 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
         if len(messages) > MAX_MEMBERS:  # the first ones are read; the export should be split
             opened.issues.append(Issue("file-too-complex", file=name, params={"limit": f"{MAX_MEMBERS:,} messages"}))
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
-            _open_one(opened, functools.partial(_read_eml, raw), f"{name}{SEPARATOR}#{number}", limit)
+            # An export holds the replies and notices too: a message with no spreadsheet is not worth a line.
+            _open_one(opened, functools.partial(_read_eml, raw), f"{name}{SEPARATOR}#{number}", limit,
+                      empty_is_news=False)
     elif kind == "msg":
         from pipeline.msg import read_msg  # olefile is imported only when an Outlook message is there
 
@@ -119,14 +121,15 @@ def _read_eml(data: bytes) -> Letter:
     return _letter(message)
 
 
-def _open_one(opened: Opened, make: Callable[[], Letter], where: str, limit: int) -> None:
+def _open_one(opened: Opened, make: Callable[[], Letter], where: str, limit: int, *,
+              empty_is_news: bool = True) -> None:
     try:
         letter = make()
         problem = _malformed(letter)
         if problem:
             opened.issues.append(Issue("mail-malformed", file=where, params={"detail": problem}))
             return
-        _collect(opened, letter, where, limit, depth=0)
+        _collect(opened, letter, where, limit, depth=0, empty_is_news=empty_is_news)
     except Exception as error:  # the parsers' errors on hostile input: the message's problem, not a bug
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         opened.issues.append(Issue("mail-malformed", file=where, params={"detail": detail}))
@@ -140,7 +143,8 @@ def _malformed(letter: Letter) -> str | None:
     return "no sender, date, subject or attachment"
 
 
-def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int) -> None:
+def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int, *,
+             empty_is_news: bool = False) -> None:
     envelope = Envelope(where, letter.sender, letter.date, letter.subject)
     opened.envelopes.append(envelope)
     found = len(opened.attachments)
@@ -160,7 +164,8 @@ def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int)
             _unzip(opened, shown, part.data, envelope, limit)
         elif not (part.inline and part.content_type.startswith("image/")):  # a signature's logo: not worth a line
             opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
-    if len(opened.attachments) == found and depth == 0 and not any(
+    # Said of a message the secretary saved on purpose, not of each message of an export or a forward.
+    if len(opened.attachments) == found and empty_is_news and not any(
             i.file and i.file.startswith(where + SEPARATOR) and i.code != "mail-attachment-skipped"
             for i in opened.issues):
         opened.issues.append(Issue("mail-no-spreadsheet", file=where, params=envelope.params()))

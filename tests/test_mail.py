@@ -402,3 +402,12 @@ def test_an_mbox_of_more_messages_than_the_limit_says_so(monkeypatch):
     opened = open_mail(raw, "mbox", "hop.mbox", limit=1000)
     assert [i.file for i in opened.issues if i.code == "file-too-complex"] == ["hop.mbox"]
     assert [e.subject for e in opened.envelopes] == ["0", "1"]
+
+
+def test_messages_of_an_mbox_without_a_spreadsheet_are_not_each_reported(tmp_path, filled):
+    inbox = tmp_path / "input"
+    reply = mb.message([], subject="Re: đã nhận", text="Đã nhận, cảm ơn.")
+    mb.mbox(inbox / "hop.mbox", [reply, mb.message([("A.xlsx", filled["A"])])])
+    result = run(RULES, inbox)
+    assert result.unit_file("A").file == "hop.mbox › #2 › A.xlsx"
+    assert not issues_of(result, "mail-no-spreadsheet")
