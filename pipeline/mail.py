@@ -272,13 +272,17 @@ _BROKEN_STRUCTURE = {
 }
 
 
-def _parts(message: Message) -> Iterator[Part]:
+def _parts(message: Message, depth: int = 0) -> Iterator[Part]:
     if not isinstance(message, EmailMessage) or not message.is_multipart():
         if isinstance(message, EmailMessage) and message.get_content_disposition() == "attachment":
             yield _part(message)  # a message that is only its attachment
         return
     for part in message.iter_attachments():
-        yield _part(part)
+        if part.is_multipart() and part.get_content_type() != "message/rfc822" and depth < _MAX_DEPTH:
+            # A signed message (multipart/signed) holds its content, attachments and all, in a part of its own.
+            yield from _parts(part, depth + 1)
+        else:
+            yield _part(part)
 
 
 def _part(part: Message) -> Part:

@@ -411,3 +411,25 @@ def test_messages_of_an_mbox_without_a_spreadsheet_are_not_each_reported(tmp_pat
     result = run(RULES, inbox)
     assert result.unit_file("A").file == "hop.mbox › #2 › A.xlsx"
     assert not issues_of(result, "mail-no-spreadsheet")
+
+
+def test_the_attachments_of_a_signed_message_are_read(tmp_path, filled):
+    from email.message import EmailMessage
+
+    content = mb.message([("A.xlsx", filled["A"])])
+    signed = EmailMessage()
+    for header in ("From", "To", "Subject", "Date"):
+        signed[header] = content[header]
+        del content[header]
+    signed.set_type("multipart/signed")
+    signed.set_param("protocol", "application/pkcs7-signature")
+    signature = EmailMessage()
+    signature.set_content(b"0\x82...", maintype="application", subtype="pkcs7-signature", filename="smime.p7s")
+    signed.attach(content)
+    signed.attach(signature)
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    inbox.joinpath("ky-so.eml").write_bytes(signed.as_bytes())
+    result = run(RULES, inbox)
+    assert result.unit_file("A").file == "ky-so.eml › A.xlsx"
+    assert [i.file for i in issues_of(result, "mail-attachment-skipped")] == ["ky-so.eml › smime.p7s"]
