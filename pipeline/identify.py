@@ -126,7 +126,8 @@ def _superseding(chosen: list[Submission], unit_code: str, issues: list[Issue]) 
     for submission, moment in zip(chosen, moments, strict=True):
         if moment != latest and submission.envelope and newer.envelope:
             issues.append(Issue("mail-superseded", file=submission.file, unit=unit_code, params={
-                "date": submission.envelope.date, "other": newer.file, "other_date": newer.envelope.date}))
+                "date": submission.envelope.date, "when": submission.envelope.when, "other": newer.file,
+                "other_date": newer.envelope.date, "other_when": newer.envelope.when}))
     return kept
 
 

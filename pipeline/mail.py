@@ -49,10 +49,19 @@ class Envelope:
         moment = dt.datetime.fromisoformat(self.date)
         return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
+    @property
+    def when(self) -> str:
+        """The Date as people read it, in the sender's own zone: "2024-12-02 10:00 +07:00"."""
+        if self.date is None:
+            return "?"
+        moment = dt.datetime.fromisoformat(self.date)
+        zone = moment.strftime("%z")
+        return moment.strftime("%Y-%m-%d %H:%M") + (f" {zone[:3]}:{zone[3:]}" if zone else "")
+
     def params(self) -> dict[str, str]:
-        """What an issue about this message's content shows of it."""
+        """What an issue about this message's content shows of it (`date` for the JSON, `when` for people)."""
         return {"message": self.message, "sender": self.sender or "?", "date": self.date or "?",
-                "subject": self.subject}
+                "when": self.when, "subject": self.subject}
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,7 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
         shown = submission.file
         if submission.envelope is not None:  # a spreadsheet attached to an e-mail: who sent it, when, why
             envelope = submission.envelope
-            shown += "\n" + ctx.t("workbook.audit_mail", sender=envelope.sender or "?", date=envelope.date or "?",
+            shown += "\n" + ctx.t("workbook.audit_mail", sender=envelope.sender or "?", when=envelope.when,
                                   subject=envelope.subject)
         elif submission.is_mail:
             state = ctx.t("workbook.audit_mail_file", count=len(submission.mail.envelopes) if submission.mail else 0)
