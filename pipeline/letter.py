@@ -17,7 +17,7 @@ class Part:
     data: bytes | None = None
     inline: bool = False
     letter: Letter | None = None  # a message attached to the message (a forwarded one, an Outlook item)
-    problem: str | None = None  # why its content could not be decoded
+    problem: str | None = None  # why its content could not be used: a `hint.mail_…` key
 
 
 @dataclass
@@ -28,7 +28,15 @@ class Letter:
     date: str | None
     subject: str
     parts: list[Part]
-    problem: str | None = None  # why the message's structure cannot be trusted
+    problem: str | None = None  # why the message's structure cannot be trusted: a `hint.mail_…` key
+
+
+class NotAMessage(ValueError):
+    """The file is not a message of its format; `key` names why (`hint.mail_…`)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 def clean_text(raw: object) -> str:

@@ -17,7 +17,8 @@ from email.message import EmailMessage, Message
 
 from pipeline.archive import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, expands_too_far
 from pipeline.issues import Issue
-from pipeline.letter import Letter, Part, clean_text
+from pipeline.labels import Label
+from pipeline.letter import Letter, NotAMessage, Part, clean_text
 
 MAIL_SUFFIXES = frozenset({".eml", ".msg", ".mbox"})
 SEPARATOR = " › "  # between a message and what it holds: "thu.eml › BangDiem.xlsx › VPTU.xlsx"
@@ -94,7 +95,7 @@ def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
     if kind == "mbox":
         messages = split_mbox(data)
         if not messages:
-            opened.issues.append(Issue("mail-malformed", file=name, params={"detail": "no message (From line)"}))
+            opened.issues.append(Issue("mail-malformed", file=name, params={"detail": Label("hint.mail_no_from_line")}))
         if len(messages) > MAX_MEMBERS:  # the first ones are read; the export should be split
             opened.issues.append(Issue("file-too-complex", file=name, params={"limit": f"{MAX_MEMBERS:,} messages"}))
         for number, raw in enumerate(messages[:MAX_MEMBERS], 1):
@@ -136,9 +137,11 @@ def _open_one(opened: Opened, make: Callable[[], Letter], where: str, limit: int
         letter = make()
         problem = _malformed(letter)
         if problem:
-            opened.issues.append(Issue("mail-malformed", file=where, params={"detail": problem}))
+            opened.issues.append(Issue("mail-malformed", file=where, params={"detail": Label(f"hint.{problem}")}))
             return
         _collect(opened, letter, where, limit, depth=0, empty_is_news=empty_is_news)
+    except NotAMessage as error:
+        opened.issues.append(Issue("mail-malformed", file=where, params={"detail": Label(f"hint.{error.key}")}))
     except Exception as error:  # the parsers' errors on hostile input: the message's problem, not a bug
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0][:160]
         opened.issues.append(Issue("mail-malformed", file=where, params={"detail": detail}))
@@ -149,7 +152,7 @@ def _malformed(letter: Letter) -> str | None:
         return letter.problem
     if letter.parts or letter.sender or letter.date or letter.subject:
         return None
-    return "no sender, date, subject or attachment"
+    return "mail_empty"
 
 
 def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int, *,
@@ -166,7 +169,8 @@ def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int,
         elif part.letter is not None:
             opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
         elif part.problem is not None or part.data is None:
-            opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": part.problem or "no content"}))
+            detail = Label(f"hint.{part.problem or 'mail_no_content'}")
+            opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": detail}))
         elif suffix in _SPREADSHEETS or (not suffix and part.content_type in _SPREADSHEET_TYPES):
             opened.attachments.append(_attachment(shown, part.data, envelope, limit))
         elif suffix == "zip" or (not suffix and part.content_type in _ZIP_TYPES):
@@ -275,9 +279,9 @@ def _letter(message: Message) -> Letter:
 # Defects after which a message's parts cannot be told apart; others (a bad date, a stray character) are
 # the usual untidiness of real mail and leave the attachments readable.
 _BROKEN_STRUCTURE = {
-    "NoBoundaryInMultipartDefect": "a multipart message without a boundary",
-    "StartBoundaryNotFoundDefect": "the parts' boundary is never found",
-    "MultipartInvariantViolationDefect": "a multipart message that is not multipart",
+    "NoBoundaryInMultipartDefect": "mail_no_boundary",
+    "StartBoundaryNotFoundDefect": "mail_boundary_missing",
+    "MultipartInvariantViolationDefect": "mail_not_multipart",
 }
 
 
@@ -304,11 +308,11 @@ def _part(part: Message) -> Part:
             return Part(part.get_filename() or clean_text(nested["Subject"]) + ".eml", content_type,
                         letter=_letter(nested))
     if part.is_multipart():
-        return Part(part.get_filename(), content_type, problem="a multipart attachment")
+        return Part(part.get_filename(), content_type, problem="mail_multipart_part")
     data = part.get_payload(decode=True)
     problem = None
     if any(type(defect).__name__ in ("InvalidBase64CharactersDefect", "InvalidBase64LengthDefect")
            for defect in getattr(part, "defects", [])):
-        problem = "damaged base64 encoding"
+        problem = "mail_bad_base64"
     return Part(part.get_filename(), content_type, data if isinstance(data, bytes) else None, inline,
                 problem=problem)

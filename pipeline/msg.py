@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import email.parser
 import email.policy
+import io
 import struct
 
 import olefile
 
-from pipeline.letter import Letter, Part, clean_text
+from pipeline.letter import Letter, NotAMessage, Part, clean_text
 
 # Property tags ([MS-OXPROPS]): a stream __substg1.0_<tag><type> holds a variable-length value.
 _SUBJECT, _SENDER_NAME, _SENDER_SMTP, _SENDER_ADDRESS = 0x0037, 0x0C1A, 0x5D01, 0x0C1F
@@ -25,12 +26,13 @@ _MAX_DEPTH = 3
 
 
 def read_msg(data: bytes) -> Letter:
-    """The message in an Outlook .msg file; raises (olefile's errors, ValueError) when it is not one."""
-    if not olefile.isOleFile(data):
-        raise ValueError("not an Outlook message (no compound file header)")
-    with olefile.OleFileIO(data) as ole:
+    """The message in an Outlook .msg file; raises (olefile's errors, NotAMessage) when it is not one."""
+    # Always a file object: olefile takes short bytes for a file *name*, and would open what the file names.
+    if len(data) < olefile.MINIMAL_OLEFILE_SIZE or not olefile.isOleFile(io.BytesIO(data)):
+        raise NotAMessage("mail_not_ole")
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
         if not ole.exists(f"__substg1.0_{_SUBJECT:04X}{_UNICODE:04X}") and not ole.exists(_PROPERTIES):
-            raise ValueError("a compound file, but not an Outlook message")
+            raise NotAMessage("mail_not_outlook")
         return _Reader(ole).letter([], header_size=32, depth=0)
 
 
@@ -77,10 +79,10 @@ class _Reader:
             if depth < _MAX_DEPTH and self.ole.exists("/".join(inner)):
                 letter = self.letter(inner, header_size=24, depth=depth + 1)
                 return Part(name or (letter.subject + ".msg"), "message/rfc822", letter=letter)
-            return Part(name, content_type, problem="an Outlook item nested too deep")
+            return Part(name, content_type, problem="mail_too_deep")
         stream = "/".join([*where, f"__substg1.0_{_ATTACH_DATA:04X}{_BINARY:04X}"])
         if method not in (0, _BY_VALUE) or not self.ole.exists(stream):
-            return Part(name, content_type, data=b"", inline=inline, problem="an attachment by reference or OLE object")
+            return Part(name, content_type, data=b"", inline=inline, problem="mail_by_reference")
         return Part(name, content_type, self.ole.openstream(stream).read(), inline)
 
     def _children(self, where: list[str]) -> list[str]:

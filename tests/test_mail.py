@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.issues import Issue
-from pipeline.labels import text
+from pipeline.labels import Label, text
 from pipeline.mail import clean_name, open_mail
 from pipeline.read import read_attachment
 from pipeline.run import RunResult, run
@@ -435,3 +435,12 @@ def test_the_attachments_of_a_signed_message_are_read(tmp_path, filled):
     result = run(RULES, inbox)
     assert result.unit_file("A").file == "ky-so.eml › A.xlsx"
     assert [i.file for i in issues_of(result, "mail-attachment-skipped")] == ["ky-so.eml › smime.p7s"]
+
+
+def test_a_short_msg_is_never_taken_for_a_file_name(tmp_path):
+    """olefile takes bytes shorter than a compound file for a path: a .msg holding a path must not be opened."""
+    target = tmp_path / "secret.msg"
+    builders_msg = mb.msg(target, [("A.xlsx", b"PK")])
+    opened = open_mail(str(builders_msg).encode(), "msg", "x.msg", limit=1000)
+    assert [(i.code, i.file) for i in opened.issues] == [("mail-malformed", "x.msg")]
+    assert opened.issues[0].params["detail"] == Label("hint.mail_not_ole")
