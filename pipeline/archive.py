@@ -61,7 +61,7 @@ def check_package(data: bytes) -> Verdict:
                        params={"detail": Label("file_kind.not_zip") if not_zip else _short(error)})
     package = _Package(members, data)
     with contextlib.closing(package):
-        if len(members) > MAX_MEMBERS or _expands_too_far(members):
+        if len(members) > MAX_MEMBERS or expands_too_far(members):
             return Verdict(refusal="zip-bomb", params={"limit_mb": _mb(MAX_UNCOMPRESSED_BYTES)})
         try:
             if package.duplicate is not None:
@@ -297,7 +297,8 @@ def _has_doctype(content: bytes) -> bool:
     return False
 
 
-def _expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+def expands_too_far(members: list[zipfile.ZipInfo]) -> bool:
+    """More than the limits let a package (or a zip attached to an e-mail) inflate to."""
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:
         return True

@@ -7,6 +7,7 @@ import datetime as dt
 from pipeline.issues import Issue
 from pipeline.labels import Label
 from pipeline.layout import template_filename
+from pipeline.mail import SEPARATOR
 from pipeline.read import Submission
 from pipeline.rules import Rules
 from pipeline.text import fold
@@ -16,7 +17,7 @@ def identify(rules: Rules, submission: Submission) -> str | None:
     """The unit a file speaks for, recording identity problems on the submission."""
     identity = submission.identity
     if not submission.readable:
-        return _unit_from_name(rules, submission.file)
+        return _unit_from_name(rules, _own_name(submission))
     if not identity:
         submission.issue("template-identity-missing", sheet=submission.sheet)
     else:
@@ -27,7 +28,7 @@ def identify(rules: Rules, submission: Submission) -> str | None:
     claimed = identity.get("unit_code")
     if not code:
         submission.issue("unit-code-missing", sheet=submission.sheet, cell=cell)
-        guess = claimed if claimed and rules.unit(claimed) else _unit_from_name(rules, submission.file)
+        guess = claimed if claimed and rules.unit(claimed) else _unit_from_name(rules, _own_name(submission))
         return guess
     if claimed and code != claimed:
         submission.issue("unit-code-altered", sheet=submission.sheet, cell=cell,
@@ -62,6 +63,11 @@ def check_template(rules: Rules, submission: Submission, template: str | None = 
         })
 
 
+def _own_name(submission: Submission) -> str:
+    """A file's own name: an e-mail's attachment is not named by the message it came in."""
+    return submission.file.rpartition(SEPARATOR)[2] if submission.envelope else submission.file
+
+
 def _unit_from_name(rules: Rules, file: str) -> str | None:
     """The unit a file name points to, when exactly one does (`BangChamDiem_2024_VPTU.xlsx`)."""
     folded = fold(file)
@@ -71,11 +77,18 @@ def _unit_from_name(rules: Rules, file: str) -> str | None:
 
 
 def one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Submission], list[Issue]]:
+    """The file that speaks for each unit, and why the others do not.
+
+    The same content twice is one file sent twice (`duplicate-copy`). Different contents for one unit are
+    never chosen between silently (`duplicate-unit`), except by the units' own e-mails: when every one of
+    them came attached to a message with a Date, the latest message's files replace the earlier ones
+    (`mail-superseded`), as a unit that sends a corrected file means it to.
+    """
     used: dict[str, Submission] = {}
     issues: list[Issue] = []
     for unit_code, files in claims.items():
         distinct: dict[str, Submission] = {}
-        for submission in sorted(files, key=lambda s: s.file):
+        for submission in sorted(files, key=_latest_first):
             first = distinct.get(submission.sha256) if submission.sha256 else None
             if first is not None:
                 # The same attachment saved twice is harmless: use it once, say so.
@@ -83,15 +96,39 @@ def one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Su
                                     params={"other": first.file}))
             else:
                 distinct[submission.sha256 or submission.file] = submission
-        if len(distinct) == 1:
-            used[unit_code] = next(iter(distinct.values()))
+        chosen = _superseding(list(distinct.values()), unit_code, issues)
+        if len(chosen) == 1:
+            used[unit_code] = chosen[0]
             continue
         # Different contents for one unit: never pick one silently.
-        chosen = list(distinct.values())
         for submission in chosen[1:]:
             issues.append(Issue("duplicate-unit", file=chosen[0].file, unit=unit_code,
                                 params={"other": submission.file, "advice": _which_newer(chosen[0], submission)}))
     return used, issues
+
+
+def _latest_first(submission: Submission) -> tuple[bool, float, str]:
+    """Files attached to e-mails, the latest message first; then the others by name, as before e-mails."""
+    moment = submission.envelope.moment() if submission.envelope else None
+    return moment is None, -moment.timestamp() if moment else 0.0, submission.file
+
+
+def _superseding(chosen: list[Submission], unit_code: str, issues: list[Issue]) -> list[Submission]:
+    """The files of the latest message, when each file came by e-mail with a Date and one message is latest."""
+    moments = [s.envelope.moment() if s.envelope else None for s in chosen]
+    if len(chosen) < 2 or any(moment is None for moment in moments):
+        return chosen
+    latest = max(m for m in moments if m is not None)
+    kept = [s for s, moment in zip(chosen, moments, strict=True) if moment == latest]
+    if len({s.envelope.message for s in kept if s.envelope}) > 1:
+        return chosen  # two messages sent at the same second: the bloc must tell which counts
+    newer = kept[0]
+    for submission, moment in zip(chosen, moments, strict=True):
+        if moment != latest and submission.envelope and newer.envelope:
+            issues.append(Issue("mail-superseded", file=submission.file, unit=unit_code, params={
+                "date": submission.envelope.date, "when": submission.envelope.when, "other": newer.file,
+                "other_date": newer.envelope.date, "other_when": newer.envelope.when}))
+    return kept
 
 
 def _which_newer(first: Submission, second: Submission) -> Label:

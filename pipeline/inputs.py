@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.issues import Issue
 from pipeline.labels import Label
+from pipeline.mail import MAIL_SUFFIXES
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
@@ -21,9 +22,11 @@ _STRAY_KINDS = {"~$": "stray.excel_lock", ".~lock.": "stray.libreoffice_lock", "
 # The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
 _FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 # The folder issues that name an entry of the input folder which was not read (README › Outputs: `outcome`).
-SKIPPED_CODES = frozenset({"stray-file", "not-a-spreadsheet", "not-a-file", "symlink-skipped"})
+# An attachment of a saved e-mail that is not a spreadsheet is such an entry too.
+SKIPPED_CODES = frozenset({"stray-file", "not-a-spreadsheet", "not-a-file", "symlink-skipped",
+                           "mail-attachment-skipped"})
 # What became of each input, in the JSON's `inputs` (README › Outputs).
-OUTCOMES = ("used", "duplicate-copy", "conflicting", "unattributed", "refused", "skipped")
+OUTCOMES = ("used", "duplicate-copy", "conflicting", "superseded", "unattributed", "refused", "skipped", "opened")
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -71,7 +74,7 @@ def distinct_names(names: list[str], paths: Sequence[Path]) -> tuple[list[str], 
 
 
 def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheet files directly inside `folder`, and a line for every entry skipped.
+    """The spreadsheet and saved e-mail files directly inside `folder`, and a line for every entry skipped.
 
     A symbolic link is never followed (it could lead anywhere on the disk): it is skipped with a warning
     naming where it points, and nothing is read from its target.
@@ -96,7 +99,7 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
                 issues.append(Issue("stray-file", file=name, params={"what": Label("stray.folder")}))
         elif not entry.is_file():
             issues.append(Issue("stray-file", file=name, params={"what": Label("stray.special")}))
-        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
+        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES or entry.suffix.casefold() in MAIL_SUFFIXES:
             files.append(entry)
         else:
             issues.append(Issue("not-a-spreadsheet", file=name))

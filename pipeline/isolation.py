@@ -25,7 +25,8 @@ from typing import Any
 
 from pipeline.inputs import discover, display_names, distinct_names, read_regular
 from pipeline.issues import Issue
-from pipeline.read import MAX_FILE_BYTES, Submission, read_submission
+from pipeline.mail import MAIL_SUFFIXES, Attachment, Opened
+from pipeline.read import MAX_FILE_BYTES, Submission, read_attachment, read_submission
 
 # A filled template reads in a few milliseconds; the largest file the limits let through, in about two seconds.
 READ_TIME_LIMIT = 30.0  # seconds per file, wall clock
@@ -37,6 +38,8 @@ PARALLEL_THRESHOLD = 64  # files handed to a worker at once; its results come ba
 
 # (path, root, display name) → what was read. A test hands in one that crashes on a chosen file.
 Reader = Callable[[Path, Path, str], Submission]
+# What a worker reads: a file of the input folder, or a spreadsheet an e-mail file held (read_attachment).
+Source = Path | Attachment
 _ALLOCATION_FAILED = b"memory allocation of"  # what Rust prints before aborting when an allocation fails
 
 
@@ -122,13 +125,48 @@ class Reading:
                 pool.close()
         for index, looks_like in self.renamed:
             submissions[index].issue("name-lookalike", params={"other": looks_like})
-        return submissions
+        return _with_attachments(submissions, self.root, self.workers)
 
     def close(self) -> None:
         """Stop the workers of a reading nobody will collect (the run ended before it needed the files)."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.close()
+
+
+def _with_attachments(submissions: list[Submission], root: Path, workers: int) -> list[Submission]:
+    """Each e-mail file followed by its spreadsheets, read the same way as the files: in workers, but for
+    `workers` = 0. The e-mail files were opened in workers too (Python's e-mail parser has been quadratic
+    on some hostile headers), so what is read here is only what they handed back."""
+    jobs = [(attachment, attachment.name) for s in submissions if s.mail for attachment in s.mail.attachments]
+    if not jobs:
+        return submissions
+    if workers <= 0:
+        read = [read_attachment(attachment, root, name) for attachment, name in jobs]
+    else:
+        count = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_THRESHOLD else 1
+        read = read_isolated(jobs, root, workers=count, reader=read_attachment)
+    by_message = iter(read)
+    flat: list[Submission] = []
+    for submission in submissions:
+        flat.append(submission)
+        if submission.mail:
+            flat += [next(by_message) for _ in submission.mail.attachments]
+            submission.mail.attachments = []  # their bytes are read; the outputs need only what was found
+    return flat
+
+
+def read_isolated(
+    jobs: Sequence[tuple[Source, str]], root: Path, *, workers: int,
+    reader: Callable[..., Submission] = read_submission,
+) -> list[Submission]:
+    """Read each (source, display name) in one of `workers` processes; the results in the order of `jobs`."""
+    pool = _Pool(jobs, root, workers=max(1, min(workers, len(jobs))), reader=reader, time_limit=READ_TIME_LIMIT,
+                 memory_limit=READ_MEMORY_LIMIT, on_read=None)
+    try:
+        return pool.run()
+    finally:
+        pool.close()
 
 
 def warm_up() -> None:
@@ -183,7 +221,8 @@ class _Pool:
     replaced and the files queued behind it are read by the others.
     """
 
-    def __init__(self, jobs: Sequence[tuple[Path, str]], root: Path, *, workers: int, reader: Reader,
+    def __init__(self, jobs: Sequence[tuple[Source, str]], root: Path, *, workers: int,
+                 reader: Callable[..., Submission],
                  time_limit: float, memory_limit: int, on_read: Callable[[int], None] | None) -> None:
         self.jobs, self.root, self.size, self.reader = jobs, root, workers, reader
         self.time_limit, self.memory_limit, self.on_read = time_limit, memory_limit, on_read
@@ -342,12 +381,18 @@ class _Pool:
     def _refused(self, index: int, code: str, params: dict[str, Any]) -> Submission:
         path, name = self.jobs[index]
         submission = Submission(name)
-        try:
-            content = read_regular(path, limit=MAX_FILE_BYTES)
-        except OSError:
-            pass
+        if isinstance(path, Attachment):
+            submission.size, submission.sha256, submission.envelope = path.size, path.sha256, path.envelope
         else:
-            submission.size, submission.modified, submission.sha256 = content.size, content.modified, content.sha256
+            if path.suffix.casefold() in MAIL_SUFFIXES:
+                submission.mail = Opened()  # an e-mail file that could not be opened: still no unit's file
+            try:
+                content = read_regular(path, limit=MAX_FILE_BYTES)
+            except OSError:
+                pass
+            else:
+                submission.size, submission.modified = content.size, content.modified
+                submission.sha256 = content.sha256
         submission.issue(code, params=params)
         return submission
 
@@ -374,7 +419,8 @@ def _main_module_hidden() -> Iterator[None]:
         sys.modules["__main__"] = main
 
 
-def _serve(connection: Connection, reader: Reader, root: Path, memory_limit: int, log: str) -> None:
+def _serve(connection: Connection, reader: Callable[..., Submission], root: Path, memory_limit: int,
+           log: str) -> None:
     """A worker: read the files it is handed, one answer per file, until it is handed None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     faulthandler.disable()  # a crash is reported as the file's issue, not dumped on the terminal
@@ -391,7 +437,7 @@ def _serve(connection: Connection, reader: Reader, root: Path, memory_limit: int
             connection.send((index, *_read_one(reader, path, root, name)))
 
 
-def _read_one(reader: Reader, path: Path, root: Path, name: str) -> tuple[str, Any]:
+def _read_one(reader: Callable[..., Submission], path: Source, root: Path, name: str) -> tuple[str, Any]:
     try:
         return "ok", reader(path, root, name)
     except (MemoryError, RecursionError):

@@ -24,6 +24,10 @@ SEVERITY: dict[str, Severity] = {
     "not-a-file": "error",
     "symlink-skipped": "warning",
     "name-lookalike": "warning",
+    # saved e-mails in the input folder
+    "mail-malformed": "error",
+    "mail-no-spreadsheet": "warning",
+    "mail-attachment-skipped": "info",
     # reading a file
     "empty-file": "error",
     "not-excel": "error",
@@ -99,6 +103,7 @@ SEVERITY: dict[str, Severity] = {
     # units and files together
     "duplicate-copy": "warning",
     "duplicate-unit": "error",
+    "mail-superseded": "info",
     "unit-missing": "error",
     # awards
     "award-tie": "warning",

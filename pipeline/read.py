@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import python_calamine
 
-from pipeline.archive import MAX_ROWS, check_package
+from pipeline.archive import MAX_ROWS, MAX_UNCOMPRESSED_BYTES, check_package
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
@@ -34,12 +34,14 @@ from pipeline.layout import (
     SCORE_COLUMNS,
     TEMPLATE_FORMAT,
 )
+from pipeline.mail import MAIL_SUFFIXES, Attachment, Envelope, Opened, open_mail
 from pipeline.sheet import Overrides, apply_override, open_book, overrides
 from pipeline.text import clean, fold, normalise_code
 from pipeline.zipparts import read_member, zip_members
 
 # Safety limits, documented in the README; those on a zip package's contents are in pipeline/archive.py.
 MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_MAIL_BYTES = MAX_UNCOMPRESSED_BYTES  # a saved message or mbox export: each attachment still ≤ MAX_FILE_BYTES
 MAX_HEADER_SEARCH_ROWS = 40
 
 SCORE_KEYS = frozenset(SCORE_COLUMNS)  # the columns whose cells are scores: self, appraised
@@ -80,6 +82,13 @@ class Submission:
     other_tables: dict[str, list[SheetRow]] = field(default_factory=dict)
     # The bloc's appraisal workbook, recognised by its identity: what it holds instead of a unit's table.
     appraisal: AppraisalBook | None = None
+    # A saved e-mail file (format eml, mbox or msg): its messages and spreadsheets; it speaks for no unit.
+    mail: Opened | None = None
+    envelope: Envelope | None = None  # the message a spreadsheet was attached to
+
+    @property
+    def is_mail(self) -> bool:
+        return self.mail is not None
 
     @property
     def peer(self) -> bool:
@@ -106,8 +115,11 @@ def read_submission(path: Path, root: Path, name: str | None = None) -> Submissi
     `name` is the file's display name when `inputs.display_names` had to tell look-alike names apart.
     """
     submission = Submission(name or display_name(path, root))
+    mail_kind = path.suffix.casefold()[1:] if path.suffix.casefold() in MAIL_SUFFIXES else None
+    if mail_kind is not None:
+        submission.mail = Opened()
     try:
-        content = read_regular(path, limit=MAX_FILE_BYTES)
+        content = read_regular(path, limit=MAX_MAIL_BYTES if mail_kind else MAX_FILE_BYTES)
     except OSError as error:
         submission.issue("corrupt-file", params={"detail": error.strerror or str(error)})
         return submission
@@ -116,9 +128,27 @@ def read_submission(path: Path, root: Path, name: str | None = None) -> Submissi
         submission.issue("empty-file")
         return submission
     if content.data is None:
-        submission.issue("file-too-large", params={"size_mb": _mb(content.size), "limit_mb": _mb(MAX_FILE_BYTES)})
+        limit = MAX_MAIL_BYTES if mail_kind else MAX_FILE_BYTES
+        submission.issue("file-too-large", params={"size_mb": _mb(content.size), "limit_mb": _mb(limit)})
+        return submission
+    if mail_kind is not None:
+        submission.format = mail_kind
+        submission.mail = open_mail(content.data, mail_kind, submission.file, MAX_FILE_BYTES)
+        submission.issues += submission.mail.issues
         return submission
     read_workbook(submission, content.data)
+    return submission
+
+
+def read_attachment(attachment: Attachment, _root: Path, name: str) -> Submission:
+    """Read a spreadsheet attached to a message, like a file of the input folder; never raises for its content."""
+    submission = Submission(name, sha256=attachment.sha256, size=attachment.size, envelope=attachment.envelope)
+    if attachment.size == 0:
+        submission.issue("empty-file")
+    elif attachment.data is None:
+        submission.issue("file-too-large", params={"size_mb": _mb(attachment.size), "limit_mb": _mb(MAX_FILE_BYTES)})
+    else:
+        read_workbook(submission, attachment.data)
     return submission
 
 

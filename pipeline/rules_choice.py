@@ -19,6 +19,7 @@ from pipeline.errors import BlocScoreError
 from pipeline.inputs import SPREADSHEET_SUFFIXES, discover
 from pipeline.isolation import read_submissions
 from pipeline.labels import Label, text
+from pipeline.mail import MAIL_SUFFIXES
 from pipeline.text import fold
 
 # Submissions whose identity is read to choose: all of a bloc's files come from one template, so a few
@@ -125,7 +126,7 @@ def submission_identities(submissions: Path | Iterable[Path] | None) -> tuple[Co
         except OSError:
             paths = []
     else:
-        paths = [p for p in submissions if p.suffix.casefold() in SPREADSHEET_SUFFIXES and p.is_file()]
+        paths = [p for p in submissions if p.suffix.casefold() in SPREADSHEET_SUFFIXES | MAIL_SUFFIXES and p.is_file()]
     found: Counter[tuple[str, str, str]] = Counter()
     sample = paths[:IDENTITY_SAMPLE]
     # Read in a worker like any run: a hostile file must not take the command down before it starts.

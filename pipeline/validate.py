@@ -91,8 +91,8 @@ def validate(
     books = [s for s in submissions if s.bloc_appraisal]
     peer_books = [s for s in submissions if s.peer]
     for submission in submissions:
-        if submission.appraisal is not None:
-            continue  # the bloc's appraisal workbook, or a unit's cross-scoring one, speaks for no unit
+        if submission.appraisal is not None or submission.is_mail:
+            continue  # the bloc's appraisal workbook, a unit's cross-scoring one, a saved e-mail: no unit's
         unit_code = identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code
@@ -100,10 +100,13 @@ def validate(
 
     used, duplicate_issues = one_file_per_unit(claims)
     issues += duplicate_issues
+    # A file a later e-mail of its unit replaced says nothing about the unit any more.
+    superseded = {i.file for i in duplicate_issues if i.code == "mail-superseded"}
     # Attach each file's own problems to the unit it speaks for, so the unit is marked invalid.
     for submission in submissions:
-        unit_code = file_units.get(submission.file)
-        issues += [with_unit(i, unit_code) for i in submission.issues]
+        if submission.file not in superseded:
+            unit_code = file_units.get(submission.file)
+            issues += [with_unit(i, unit_code) for i in submission.issues]
 
     rows = []
     for unit_code, submission in used.items():

@@ -11,7 +11,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -32,7 +32,7 @@ from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`, peers
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`, peers, mail
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -358,8 +358,12 @@ def _reason(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def _outcome(submission: Submission, validation: Validation, copies: set[str | None]) -> str:
+def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
+             superseded: set[str | None]) -> str:
     """What became of a file that was read (README › Outputs: `outcome`)."""
+    if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
+        return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
+                                for i in submission.issues) else "opened"
     if not submission.readable:
         return "refused"
     if submission.peer:  # a unit's cross-scoring workbook: its scores counted, or not
@@ -379,6 +383,8 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
         return "used"
     if submission.file in copies:
         return "duplicate-copy"
+    if submission.file in superseded:
+        return "superseded"
     return "conflicting"
 
 
@@ -391,6 +397,20 @@ def _peer_outcome(submission: Submission, validation: Validation) -> str:
     return "conflicting" if ("peer-conflict", submission.file) in named else "refused"
 
 
+# What keeps an e-mail file itself from being opened at all (its size, the disk, the worker).
+_REFUSALS = ("file-too-large", "corrupt-file", "empty-file", "reader-crashed", "file-too-complex")
+
+
+def _mail_record(submission: Submission | None, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The message a spreadsheet came attached to (README › Outputs: `mail`), or None."""
+    if submission is not None and submission.envelope is not None:
+        params = submission.envelope.params()
+    if not params or "message" not in params:
+        return None
+    return {"message": params["message"], "sender": params["sender"],
+            "date": None if params["date"] == "?" else params["date"], "subject": params["subject"]}
+
+
 def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
                   modified: Callable[[float], str]) -> list[dict[str, Any]]:
     """One record per entry of the input folder: each file read, then each entry skipped, by name.
@@ -398,16 +418,18 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
     `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
     """
     copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    superseded = {i.file for i in validation.issues if i.code == "mail-superseded"}
     records: list[dict[str, Any]] = [
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
-         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies),
-         "kind": "peer" if s.peer else "appraisal" if s.appraisal is not None else "unit"}
+         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies, superseded),
+         "kind": "peer" if s.peer else "appraisal" if s.appraisal is not None else "mail" if s.is_mail else "unit",
+         "mail": _mail_record(s)}
         for s in submissions
     ]
     for issue in folder_issues:
         if issue.code in SKIPPED_CODES and issue.file:
             # Every record has the same keys: a skipped entry's are null, since nothing of it was read.
             records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
-                            "kind": None, "outcome": "skipped"})
+                            "kind": None, "outcome": "skipped", "mail": _mail_record(None, issue.params)})
     return records

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import python_calamine
 
-from pipeline.read import Submission, read_submission
+from pipeline.mail import Attachment
+from pipeline.read import Submission, read_attachment, read_submission
 
 VICTIM = "A.xlsx"
 
@@ -53,3 +54,10 @@ def bug(path: Path, root: Path, name: str) -> Submission:
     if path.name == VICTIM:
         raise ZeroDivisionError("a bug")
     return read_submission(path, root, name)
+
+
+def abort_attachment(attachment: Attachment, root: Path, name: str) -> Submission:
+    """A native crash on an e-mail's attachment named A.xlsx, as `abort` on a file."""
+    if name.endswith(VICTIM):
+        os.abort()
+    return read_attachment(attachment, root, name)

@@ -180,7 +180,14 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
         elif submission.appraisal is not None:  # the bloc's appraisal workbook: whether its appraisals counted
             counted = submission.file == result.validation.appraisal_file
             state = ctx.t("workbook.audit_appraisal_used" if counted else "workbook.audit_appraisal_unused")
-        sheet.write_string(row, 0, submission.file, fmt.text(font_size=11))
+        shown = submission.file
+        if submission.envelope is not None:  # a spreadsheet attached to an e-mail: who sent it, when, why
+            envelope = submission.envelope
+            shown += "\n" + ctx.t("workbook.audit_mail", sender=envelope.sender or "?", when=envelope.when,
+                                  subject=envelope.subject)
+        elif submission.is_mail:
+            state = ctx.t("workbook.audit_mail_file", count=len(submission.mail.envelopes) if submission.mail else 0)
+        sheet.write_string(row, 0, shown, fmt.text(font_size=11))
         sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=10))
         sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))
         sheet.write_string(row, 3, unit_code, fmt.text(align="center"))
@@ -191,6 +198,6 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
             sheet.write_datetime(row, 5, modified, modified_format)
         else:
             sheet.merge_range(row, 5, row, 6, "", fmt.text())
-        fit_row(sheet, row, [(submission.file, at_size(AUDIT_WIDTHS[0], 11))])
+        fit_row(sheet, row, [(shown, at_size(AUDIT_WIDTHS[0], 11))])
         row += 1
     return row
