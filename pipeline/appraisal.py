@@ -16,7 +16,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -41,7 +40,16 @@ from pipeline.template import score_validation
 from pipeline.validate import UnitStatus
 from pipeline.workbook.context import safe_sheet_name
 from pipeline.workbook.entries import Shown, shown_entries
-from pipeline.xlsx import Formats, at_size, fit_row, new_workbook, page_footer, print_setup, write_value
+from pipeline.xlsx import (
+    Formats,
+    at_size,
+    fit_row,
+    new_workbook,
+    page_footer,
+    print_setup,
+    write_identity,
+    write_value,
+)
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
 WIDTHS = {CODE: 7, TITLE: 46, MAX: 9, SELF: 10, APPRAISED: 11, REASON: 32, EVIDENCE: 34}
@@ -163,7 +171,7 @@ def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = N
         found = _write_unit(sheet, fmt, rules, unit, lang, submission.file, values, filled.get(unit.code, {}))
         totals.append((unit, name, status, found))
     _write_summary(summary, fmt, rules, lang, totals)
-    _write_identity(book, identity)
+    write_identity(book, IDENTITY_SHEET, identity)
     summary.activate()
     book.close()
     return path
@@ -424,12 +432,6 @@ def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
     sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
-def _write_identity(book: Workbook, identity: Mapping[str, str]) -> None:
-    sheet = book.add_worksheet(IDENTITY_SHEET)
-    for row, (key, value) in enumerate(identity.items()):
-        sheet.write_string(row, 0, key)
-        sheet.write_string(row, 1, value)
-    sheet.very_hidden()
 
 
 

@@ -19,6 +19,7 @@ import click
 
 from pipeline import __version__
 from pipeline.commands.appraisal import appraisal
+from pipeline.commands.ballot import ballot
 from pipeline.commands.init import init
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
@@ -85,6 +86,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 main.add_command(init)
 main.add_command(appraisal)
+main.add_command(ballot)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,

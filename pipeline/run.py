@@ -22,6 +22,7 @@ from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
 from pipeline.score import final_values, score_units
 from pipeline.validate import UnitStatus, Validation, validate
+from pipeline.vote import VoteResult, count_votes
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
@@ -41,6 +42,7 @@ class RunResult:
     status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
+    vote: VoteResult | None = None  # the members' vote on the proposals (rules' `vote:`), read from the tally
 
     @property
     def provisional(self) -> bool:
@@ -49,18 +51,27 @@ class RunResult:
                 or self.validation.appraisal_unusable)
 
     @property
+    def vote_pending(self) -> bool:
+        """The rules put an award to the members' vote and its tally is not read yet (or has errors)."""
+        return self.vote is not None and self.vote.pending
+
+    @property
     def final(self) -> bool:
-        """A ranking the bloc can sign: not provisional (and, once votes exist, every configured vote tallied).
+        """A ranking the bloc can sign: not provisional, and every configured vote tallied.
 
         The one decision of draft or final: the workbook's DỰ THẢO mark and signature blocks read it.
         """
-        return not self.provisional
+        return not self.provisional and not self.vote_pending
 
     @property
     def exit_code(self) -> ExitCode:
         if not self.ranked:
             return ExitCode.USER_ERROR
-        return ExitCode.PROBLEMS if self.provisional else ExitCode.DONE
+        return ExitCode.DONE if self.final else ExitCode.PROBLEMS
+
+    def award(self, placed: RankedUnit) -> str | None:
+        """The award decided for a ranked unit: its proposal, or the vote's outcome where the rules vote."""
+        return self.vote.award(placed) if self.vote is not None else placed.award
 
     @property
     def submissions(self) -> list[Submission]:
@@ -112,9 +123,12 @@ def _run(
     final = validation.final
     scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
+    # The tally only decides among the proposals: it never reaches a score, a rank or a grade.
+    vote = count_votes(rules, ranked, validation.submissions)
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
-        issues=sort_issues([*validation.issues, *award_issues]), status=status, started_at=started_at,
+        issues=sort_issues([*validation.issues, *award_issues, *vote.issues]), status=status, started_at=started_at,
+        vote=vote,
     )
 
 

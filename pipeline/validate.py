@@ -82,8 +82,8 @@ def validate(
     claims: dict[str, list[Submission]] = defaultdict(list)
     books = [s for s in submissions if s.appraisal is not None]
     for submission in submissions:
-        if submission.appraisal is not None:
-            continue  # the bloc's appraisal workbook speaks for no unit
+        if submission.speaks_for_no_unit:
+            continue  # the bloc's appraisal workbook and its tally speak for no unit
         unit_code = identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code
