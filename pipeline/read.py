@@ -354,7 +354,8 @@ def _read_tally(submission: Submission, book: python_calamine.CalamineWorkbook) 
     """The bloc's tally: its sheet (named in the identity, else the first), its rows found by header labels."""
     identity = submission.identity
     names = [n for n in book.sheet_names if n != IDENTITY_SHEET]
-    name = identity.get("sheet") if identity.get("sheet") in names else (names[0] if names else "")
+    named = identity.get("sheet", "")
+    name = named if named in names else (names[0] if names else "")
     found = TallyBook(name)
     submission.tally = found
     for index, (key, value) in enumerate(identity.items()):
@@ -391,17 +392,13 @@ def _read_tally(submission: Submission, book: python_calamine.CalamineWorkbook) 
     columns = found.columns
     for index in range(found.header_row + 1, len(cells)):
         line = cells[index]
-
-        def value(key: str, line: list[Any] = line) -> Any:
-            column = columns.get(key)
-            return line[column] if column is not None and column < len(line) else None
-
-        code = normalise_code(value("code"))
+        got = {key: line[column] if column < len(line) else None for key, column in columns.items()}
+        code = normalise_code(got.get("code"))
         if not code:
             continue
-        award = value("award")
-        found.rows.append(TallyRow(index, clean(award if isinstance(award, str) else _plain(award)), code,
-                                   value("present"), value("votes"),
+        written: Any = got.get("award")
+        found.rows.append(TallyRow(index, clean(written if isinstance(written, str) else _plain(written)), code,
+                                   got.get("present"), got.get("votes"),
                                    {key: cell_address(index, column) for key, column in columns.items()}))
 
 

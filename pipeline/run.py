@@ -73,6 +73,12 @@ class RunResult:
         """The award decided for a ranked unit: its proposal, or the vote's outcome where the rules vote."""
         return self.vote.award(placed) if self.vote is not None else placed.award
 
+    def remarks(self, placed: RankedUnit, lang: str | None = None) -> str:
+        """A ranked unit's remarks cell: the ranking's, then the vote's, one sentence each."""
+        lang = lang or self.lang
+        found = [*placed.remarks, *(self.vote.remarks.get(placed.unit_code, []) if self.vote else [])]
+        return "; ".join(text(lang, label.key, **dict(label.params)) for label in found)
+
     @property
     def submissions(self) -> list[Submission]:
         return self.validation.submissions

@@ -18,10 +18,10 @@ from typing import Any
 from pipeline.cells import cell_address
 from pipeline.identify import check_template
 from pipeline.issues import Issue
-from pipeline.labels import LANGUAGES, Label, format_number
+from pipeline.labels import LANGUAGES, Label, format_number, text
 from pipeline.layout import IDENTITY_SHEET, tally_filename
 from pipeline.numbers import Parsed, parse_score
-from pipeline.rank import RankedUnit, award_label, award_name
+from pipeline.rank import RankedUnit, award_label, award_name, percent
 from pipeline.read import Submission, TallyBook, TallyRow
 from pipeline.rules import Rules
 from pipeline.text import fold
@@ -163,7 +163,7 @@ def _whole(raw: Any) -> tuple[str, int | None]:
 def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteResult) -> None:
     """Check every row of the tally; an award with no error is tallied, with a count per candidate."""
     issues = result.issues
-    place = {"file": book.file, "sheet": tally.sheet}
+    place: dict[str, Any] = {"file": book.file, "sheet": tally.sheet}
     if tally.header_row is None:
         issues.append(Issue("tally-table-missing", **place))
         return
@@ -303,6 +303,17 @@ def percent_text(share: Fraction, lang: str) -> str:
     """A share of votes as the minutes and the Ranking sheet show it: `66,67 %`."""
     value = (Decimal(share.numerator) * 100 / Decimal(share.denominator)) if share.denominator else Decimal(0)
     return f"{format_number(value.quantize(Decimal('0.01')), lang, 2)} %"
+
+
+def vote_rule_in_words(rules: Rules, lang: str) -> str:
+    """"Cờ thi đua: a unit is proposed with votes for more than 50 % of the members present …" for legends."""
+    vote = rules.vote
+    assert vote is not None
+    awards = ", ".join(award_name(rules, key, lang) for key in vote.awards)
+    rule = text(lang, "vote.minutes_threshold",
+                comparison=text(lang, "vote.minutes_more_than" if vote.strict else "vote.minutes_at_least"),
+                share=percent(vote.threshold), base=text(lang, f"vote.minutes_base_{vote.of}"))
+    return f"{awards}: {rule}"
 
 
 def meeting_date(tally: TallyBook | None) -> dt.date | None:
