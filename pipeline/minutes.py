@@ -9,6 +9,8 @@ from one function (`header_lines`) so that one model of the letterhead can serve
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,9 +107,7 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     _paragraph(document, text(lang, "vote.minutes_closing"))
     _signatures(document, [text(lang, "vote.minutes_sign_head"), text(lang, "vote.minutes_sign_member"),
                            text(lang, "vote.minutes_sign_secretary")], text(lang, "vote.sign_hint"))
-    path = Path(path)
-    document.save(str(path))
-    return path
+    return _save(document, path, result)
 
 
 def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
@@ -141,12 +141,27 @@ def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = N
     leader = text(lang, "workbook.signed_by_leader").split("\n")
     _cell_lines(table.cell(0, 1), [*(HeaderLine(line, bold=True) for line in leader),
                                    HeaderLine(text(lang, "vote.sign_hint"), italic=True)])
-    path = Path(path)
-    document.save(str(path))
-    return path
+    return _save(document, path, result)
 
 
 # ------------------------------------------------------------------------------------------- internals
+
+def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path:
+    """Save with the run's time inside and on every zip member, so SOURCE_DATE_EPOCH gives identical bytes."""
+    moment = result.started_at.astimezone(dt.UTC).replace(tzinfo=None)
+    properties = document.core_properties
+    properties.author = result.rules.bloc
+    properties.created = properties.modified = properties.last_printed = moment
+    buffer = io.BytesIO()
+    document.save(buffer)
+    stamp = max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    path = Path(path)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            target.writestr(zipfile.ZipInfo(member.filename, date_time=stamp), source.read(member.filename),
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
 
 def _day(lang: str, when: dt.date | None) -> str:
     if when is None:
