@@ -195,7 +195,6 @@ def _document() -> DocumentObject:
 
 def _cell_lines(cell: _Cell, lines: list[HeaderLine], *, align: int = WD_ALIGN_PARAGRAPH.CENTER,
                 size: float = BODY_SIZE) -> None:
-    cell.paragraphs[0].text = ""
     for index, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
         paragraph.alignment = align

@@ -110,7 +110,7 @@ def count_votes(rules: Rules, ranked: list[RankedUnit], submissions: Iterable[Su
     _read_counts(rules, book, tally, result)
     for award in result.voted:
         if award in result.tallied:
-            _decide(rules, award, result)
+            decide_award(rules, award, result)
     return result
 
 
@@ -248,7 +248,7 @@ def _award(rules: Rules, key: str) -> Any:
     return found
 
 
-def _decide(rules: Rules, award: str, result: VoteResult) -> None:
+def decide_award(rules: Rules, award: str, result: VoteResult) -> None:
     """The passing candidates in ranking order fill the places; votes break a tie at the boundary."""
     label = award_label(_award(rules, award))
     group = result.candidates[award]
