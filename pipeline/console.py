@@ -100,20 +100,31 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
             award_name(rules, placed.award, lang),
         ]
         if vote is not None:
+            # One narrow column: the count and whether it decided the proposed award (the remarks say why not).
             count = vote.counts.get(placed.unit_code)
-            pending = placed.award in vote.voted and placed.award not in vote.tallied
-            row += [f"{count.votes}/{count.present}" if count else "",
-                    text(lang, "vote.pending_cell") if pending else award_name(rules, result.award(placed), lang)]
+            if placed.award in vote.voted and placed.award not in vote.tallied:
+                row.append(text(lang, "vote.pending_cell"))
+            elif count is not None:
+                key = "vote.console_decided" if result.award(placed) else "vote.console_not_decided"
+                row.append(text(lang, key, votes=count.votes, present=count.present))
+            else:
+                row.append("")
         rows.append(row)
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
         if vote is not None:
-            headers += [text(lang, "vote.header_votes"), text(lang, "vote.header_decision")]
+            headers.append(text(lang, "vote.header_votes"))
         parts.append(table(headers, rows, right=frozenset({0, 3})))
     remarks = [(placed.unit_code, result.remarks(placed)) for placed in result.ranked]
     if any(note for _, note in remarks):
         parts += ["", text(lang, "report.remarks") + ":"]
         parts += [f"  {code:<8} {note}" for code, note in remarks if note]
+    if vote is not None and vote.tallied:
+        parts += ["", text(lang, "vote.decided_heading") + ":"]
+        for award in (a for a in vote.voted if a in vote.tallied):
+            units = [p.unit_code for p in vote.candidates.get(award, []) if vote.decided.get(p.unit_code) == award]
+            parts.append("  " + text(lang, "vote.decided_line", award=award_name(rules, award, lang),
+                                     units=", ".join(units) or text(lang, "vote.nobody")))
     unranked = [u for u in rules.units if result.status[u.code] != UnitStatus.SCORED]
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
