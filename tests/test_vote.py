@@ -13,8 +13,11 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from pipeline.ballot import make_ballots, write_tally
+from pipeline.cli import main
 from pipeline.errors import ExitCode, RulesError
 from pipeline.layout import IDENTITY_SHEET
 from pipeline.rank import RankedUnit
@@ -318,3 +321,71 @@ def test_the_state_header_reads_the_two_lines(bloc):
     assert [line.underline for line in right[:2]] == [False, True]
     assert right[2].italic and right[2].text.startswith("Quảng Trị, ngày")
     assert left[0].text == rules.issuer.upper()
+
+
+# ------------------------------------------------------------------------------------------- commands and sheets
+
+def _invoke(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _rules_file(tmp_path: Path, **changes: object) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({**SMALL_RULES, **changes}, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
+def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
+    _, inbox = bloc
+    rules_file = _rules_file(tmp_path, vote=VOTE)
+    out = tmp_path / "out"
+    made = _invoke("ballot", "--rules", rules_file, "--input", inbox, "--out", out, "--voters", 5)
+    assert made.exit_code == ExitCode.DONE, made.output
+    assert "(5 papers, one A4 page each)" in made.output
+    assert (out / "ballots-2024.xlsx").exists() and (out / "tally-2024.xlsx").exists()
+    pending = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert pending.exit_code == ExitCode.PROBLEMS
+    assert "VOTE PENDING: Emulation flag not tallied yet" in pending.output
+    assert not (out / "minutes-2024.docx").exists() and not (out / "proposals-2024.docx").exists()
+    builders.edit(out / "tally-2024.xlsx", {"F8": 4, "G8": 3, "C4": "Hall"}, target=inbox / "kiem-phieu.xlsx")
+    decided = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert decided.exit_code == ExitCode.DONE, decided.output
+    assert "3/4: decided" in decided.output and "Emulation flag: A" in decided.output
+    assert (out / "minutes-2024.docx").exists() and (out / "proposals-2024.docx").exists()
+    # The tally goes: the vote is pending again, and the documents it backed move to previous/.
+    (inbox / "kiem-phieu.xlsx").unlink()
+    again = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert again.exit_code == ExitCode.PROBLEMS
+    assert not (out / "minutes-2024.docx").exists()
+    assert sorted(p.suffix for p in (out / "previous").glob("*.docx")) == [".docx", ".docx"]
+
+
+def test_ballot_without_a_vote_in_the_rules_is_a_user_error(bloc, tmp_path):
+    _, inbox = bloc
+    made = _invoke("ballot", "--rules", _rules_file(tmp_path), "--input", inbox, "--out", tmp_path / "out")
+    assert made.exit_code == ExitCode.USER_ERROR
+    assert "no vote: section" in made.output
+
+
+def _ranking_rows(path: Path) -> list[list[object]]:
+    sheet = openpyxl.load_workbook(path)["Ranking"]
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
+    rules, inbox = bloc
+    pending = write_outputs(run(rules, inbox, workers=1), tmp_path / "pending")
+    rows = _ranking_rows(pending.workbook)
+    assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
+    header = next(row for row in rows if "Proposed award" in row)
+    votes, decision = header.index("Vote"), header.index("Award decided")
+    first = rows[rows.index(header) + 1]
+    assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
+    _tally(rules, inbox, {"A": (4, 2)})
+    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "decided")
+    rows = _ranking_rows(written.workbook)
+    assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
+    first = rows[rows.index(header) + 1]
+    assert (first[votes], first[decision]) == ("2/4 (50.00 %)", "")
+    assert "did not reach the vote's threshold for Emulation flag (2 of 4 votes for)" in first[-1]
