@@ -366,15 +366,17 @@ def _reason(error: OSError) -> str:
 
 
 def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
-             vote_file: str | None = None) -> str:
+             vote_file: str | None = None, issues: Iterable[Issue] = ()) -> str:
     """What became of a file that was read (README › Outputs: `outcome`)."""
     if not submission.readable:
         return "refused"
     if submission.tally is not None:  # the bloc's tally of the vote: its counts were read, or not
         if vote_file is not None and submission.file == vote_file:
             return "used"
-        named = {(i.code, i.file) for i in validation.issues}
-        return "duplicate-copy" if ("tally-duplicate", submission.file) in named else "refused"
+        named = {(i.code, i.file) for i in issues} | {(i.code, i.params.get("other")) for i in issues}
+        if ("tally-duplicate", submission.file) in named:
+            return "duplicate-copy"
+        return "conflicting" if ("tally-conflict", submission.file) in named else "refused"
     if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
         if submission.file == validation.appraisal_file:
             return "used"
@@ -400,10 +402,12 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
     `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
     """
     copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    folder_issues = list(folder_issues)  # read once per file below (the run's issues: the tally's are there)
     records: list[dict[str, Any]] = [
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
-         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies, vote_file),
+         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies, vote_file,
+                                                                                folder_issues),
          "kind": "appraisal" if s.appraisal is not None else "tally" if s.tally is not None else "unit"}
         for s in submissions
     ]

@@ -389,3 +389,19 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     first = rows[rows.index(header) + 1]
     assert (first[votes], first[decision]) == ("2/4 (50.00 %)", "")
     assert "did not reach the vote's threshold for Emulation flag (2 of 4 votes for)" in first[-1]
+
+
+def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_path):
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    shutil.copy(tally, inbox / "tally-copy.xlsx")
+    result = run(rules, inbox, workers=1)
+    assert _issues(result, "tally-duplicate") == [("tally-copy.xlsx", None, None)]
+    assert result.final
+    builders.edit(inbox / "tally-copy.xlsx", {"G8": 1})
+    result = run(rules, inbox, workers=1)
+    assert _issues(result, "tally-conflict") == [("tally-2024.xlsx", None, None)]
+    assert result.vote_pending
+    data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
+    assert {i["file"]: i["outcome"] for i in data["inputs"] if i["kind"] == "tally"} == {
+        "tally-2024.xlsx": "conflicting", "tally-copy.xlsx": "conflicting"}

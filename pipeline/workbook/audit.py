@@ -175,6 +175,9 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
         if submission.appraisal is not None:  # the bloc's appraisal workbook: whether its appraisals counted
             counted = submission.file == result.validation.appraisal_file
             state = ctx.t("workbook.audit_appraisal_used" if counted else "workbook.audit_appraisal_unused")
+        if submission.tally is not None:  # the bloc's tally of the vote: whether it was the one read
+            read = result.vote is not None and submission.file == result.vote.tally_file
+            state = ctx.t("workbook.audit_tally_used" if read else "workbook.audit_tally_unused")
         sheet.write_string(row, 0, submission.file, fmt.text(font_size=11))
         sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=10))
         sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))
