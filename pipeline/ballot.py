@@ -170,8 +170,10 @@ def write_tally(result: RunResult, path: str | Path, *, lang: str, counts: Mappi
     fit_row(sheet, 2, [(instructions, at_size(sum(widths), SMALL))], size=SMALL)
     entry = fmt.get(border=1, locked=False, bg_color="#FFF9E6", align="center")
     for address, key in ((TALLY_PLACE_CELL, "vote.tally_place"), (TALLY_DATE_CELL, "vote.tally_date")):
-        label_cell = chr(ord(address[0]) - 1) + address[1:]
-        sheet.write_string(label_cell, text(lang, key), fmt.get(bold=True, align="right"))
+        row, column = _at(address)
+        # The label spans the columns left of the entry cell, on one line.
+        sheet.merge_range(row, 0, row, column - 1, text(lang, key), fmt.get(bold=True, align="right", text_wrap=False))
+        sheet.set_row(row, 20)
     write_value(sheet, *_at(TALLY_PLACE_CELL), place, entry, entry)
     if date is None:
         sheet.write_blank(*_at(TALLY_DATE_CELL), None, entry)
