@@ -23,7 +23,7 @@ from pipeline.layout import IDENTITY_SHEET, tally_filename
 from pipeline.numbers import Parsed, parse_score
 from pipeline.rank import RankedUnit, award_label, award_name, percent
 from pipeline.read import Submission, TallyBook, TallyRow
-from pipeline.rules import Rules
+from pipeline.rules import Award, Rules
 from pipeline.text import fold
 
 
@@ -242,7 +242,7 @@ def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteR
             result.counts[placed.unit_code] = Count(award, present, votes, passes(rules, present, votes))
 
 
-def _award(rules: Rules, key: str) -> Any:
+def _award(rules: Rules, key: str) -> Award:
     found = rules.award(key)
     assert found is not None
     return found

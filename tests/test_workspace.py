@@ -56,7 +56,7 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
     copied = {p.relative_to(tmp_path / "demo") for p in made.written}
     assert copied == set(example_files())
-    assert len([p for p in copied if p.parts[0] == "input"]) == 11  # nine units' files, the appraisal workbook, the tally
+    assert len([p for p in copied if p.parts[0] == "input"]) == 11  # nine units', appraisal, tally
     assert not (tmp_path / "demo" / "README.md").exists()  # the example's description stays where it is shipped
     assert (tmp_path / "demo" / "output").is_dir()
 
