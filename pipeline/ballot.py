@@ -34,7 +34,17 @@ from pipeline.layout import (
 from pipeline.rank import RankedUnit, award_name
 from pipeline.run import RunResult
 from pipeline.vote import candidates
-from pipeline.xlsx import A4, Formats, at_size, fit_row, new_workbook, page_footer, write_identity, write_value
+from pipeline.xlsx import (
+    A4,
+    Formats,
+    at_size,
+    fit_row,
+    new_workbook,
+    page_footer,
+    row_height,
+    write_identity,
+    write_value,
+)
 
 _FIXED_DATE = datetime(2000, 1, 1)
 # Ballot columns: number, unit, agree, disagree; narrow enough for A4 portrait at 100 % (no fit-to-page, which
@@ -42,6 +52,10 @@ _FIXED_DATE = datetime(2000, 1, 1)
 BALLOT_WIDTHS = (6, 34, 11, 11)
 TALLY_WIDTHS = {"award": 28, "code": 10, "unit": 40, "rank": 9, "total": 10, "present": 13, "votes": 13}
 SMALL = 11
+CANDIDATE_LINES = 2  # a candidate's row is two lines tall: room to tick its boxes
+# The height of A4 portrait between the margins and above the footer, in points: a paper taller than this is
+# printed smaller (every paper alike), so it still takes one page per voter.
+PRINTABLE_HEIGHT = 842 - 2 * 0.6 * 72 - 30
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,7 @@ def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str
     sheet.set_portrait()
     sheet.set_paper(A4)
     sheet.set_margins(left=0.6, right=0.6, top=0.6, bottom=0.6)
-    sheet.set_print_scale(100)
+    sheet.set_print_scale(ballot_scale(groups))
     sheet.center_horizontally()
     sheet.set_footer(page_footer(text(lang, "vote.ballot_footer", page="&P", pages="&N")))
     sheet.print_area(0, 0, max(row - 1, 0), len(BALLOT_WIDTHS) - 1)
@@ -101,6 +115,13 @@ def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str
     sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
     book.close()
     return path
+
+
+def ballot_scale(groups: dict[str, list[RankedUnit]]) -> int:
+    """The print scale (percent) that keeps one paper on one page: 100 unless its rows are taller than A4."""
+    lines = 12 + sum(3 + CANDIDATE_LINES * len(found) for found in groups.values())  # heading rows and blanks
+    needed = row_height(1) * lines
+    return max(40, min(100, int(100 * PRINTABLE_HEIGHT / needed)))
 
 
 def _ballot(sheet: Worksheet, fmt: Formats, result: RunResult, groups: dict[str, list[RankedUnit]], row: int,
@@ -137,7 +158,7 @@ def _ballot(sheet: Worksheet, fmt: Formats, result: RunResult, groups: dict[str,
             sheet.write_string(row, 1, name, fmt.get(border=1))
             sheet.write_blank(row, 2, None, fmt.get(border=1))
             sheet.write_blank(row, 3, None, fmt.get(border=1))
-            fit_row(sheet, row, [(name, BALLOT_WIDTHS[1])], minimum=2)
+            fit_row(sheet, row, [(name, BALLOT_WIDTHS[1])], minimum=CANDIDATE_LINES)
             row += 1
         row += 1
     return row

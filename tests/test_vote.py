@@ -405,3 +405,20 @@ def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_
     data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
     assert {i["file"]: i["outcome"] for i in data["inputs"] if i["kind"] == "tally"} == {
         "tally-2024.xlsx": "conflicting", "tally-copy.xlsx": "conflicting"}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@POPPLER
+def test_a_long_ballot_still_prints_on_one_page_per_voter(tmp_path, lo_profile):
+    # Twenty units, all tied for a merit with twenty places that the members vote on: a paper that is taller
+    # than A4 at full size is printed smaller, never over two pages.
+    units = [{"code": f"U{i:02d}", "name": f"Đơn vị số {i} có tên khá dài để xuống dòng trên phiếu"}
+             for i in range(1, 21)]
+    rules = rules_from(units=units, awards={"flag": {"count": 1, "min_score": 100},
+                                                 "merit": {"count": 20, "min_score": 0}},
+                       vote={**VOTE, "awards": ["merit"]})
+    inbox = builders.good_files(tmp_path / "input", rules, [u["code"] for u in units], LOWER)
+    made = make_ballots(run(rules, inbox, workers=1), tmp_path / "out", voters=2)
+    pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
+    assert _pages(pdf) == [(595, 842)] * 2
