@@ -27,10 +27,10 @@ from pipeline.rank import RankedUnit, award_name
 from pipeline.rules import Rules
 from pipeline.run import RunResult
 from pipeline.vote import meeting_date, percent_text, vote_rule_in_words
+from pipeline.workbook.ranking import RULE_CHARACTER
 from pipeline.xlsx import FONT, national_header
 
 BODY_SIZE = 13  # the size of an administrative document's body text (Nghị định 30/2020/NĐ-CP: 13–14)
-RULE_CHARACTER = "\u2500"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def header_lines(rules: Rules, lang: str, when: dt.date | None) -> tuple[list[He
     place and date on the right. The one place that decides them for these documents (the letterhead model the
     Ranking sheet uses can take its place)."""
     issuer = rules.issuer.upper()
-    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 4)
+    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 3)
     left = [HeaderLine(issuer, bold=True), HeaderLine(mark)]
     national = national_header(rules.header, lang).split("\n")
     right = [HeaderLine(line, bold=True, underline=index == len(national) - 1) for index, line in enumerate(national)]
