@@ -17,7 +17,6 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -46,7 +45,16 @@ from pipeline.template import score_validation
 from pipeline.validate import UnitStatus
 from pipeline.workbook.context import safe_sheet_name
 from pipeline.workbook.entries import Shown, shown_entries
-from pipeline.xlsx import Formats, at_size, fit_row, new_workbook, page_footer, print_setup, write_value
+from pipeline.xlsx import (
+    Formats,
+    at_size,
+    fit_row,
+    new_workbook,
+    page_footer,
+    print_setup,
+    write_identity,
+    write_value,
+)
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
 WIDTHS = {CODE: 7, TITLE: 46, MAX: 9, SELF: 10, APPRAISED: 11, REASON: 32, EVIDENCE: 34}
@@ -244,7 +252,7 @@ def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Un
                             kind)
         totals.append((unit, name, status, found))
     _write_summary(summary, fmt, rules, lang, totals, kind)
-    _write_identity(book, identity)
+    write_identity(book, IDENTITY_SHEET, identity)
     summary.activate()
     book.close()
     return path
@@ -517,12 +525,6 @@ def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
     sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
-def _write_identity(book: Workbook, identity: Mapping[str, str]) -> None:
-    sheet = book.add_worksheet(IDENTITY_SHEET)
-    for row, (key, value) in enumerate(identity.items()):
-        sheet.write_string(row, 0, key)
-        sheet.write_string(row, 1, value)
-    sheet.very_hidden()
 
 
 

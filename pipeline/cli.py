@@ -19,6 +19,7 @@ import click
 
 from pipeline import __version__
 from pipeline.commands.appraisal import appraisal
+from pipeline.commands.ballot import ballot
 from pipeline.commands.feedback import feedback
 from pipeline.commands.init import init
 from pipeline.commands.new_year import new_year
@@ -89,6 +90,7 @@ main.add_command(init)
 main.add_command(appraisal)
 main.add_command(feedback)
 main.add_command(new_year)
+main.add_command(ballot)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,

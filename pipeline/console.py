@@ -10,7 +10,7 @@ from typing import Any
 
 from pipeline.issues import Issue
 from pipeline.labels import format_number, text
-from pipeline.rank import award_name, percent, quota_in_words, remarks_text, tie_breakers_in_words
+from pipeline.rank import award_name, percent, quota_in_words, tie_breakers_in_words
 from pipeline.rules import Criterion, Rules
 from pipeline.run import RunResult
 from pipeline.validate import UnitStatus
@@ -91,20 +91,40 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
         return "\n".join([*shown, summary_line(result.issues, lang)])
     parts = [text(lang, "report.title", year=rules.year), rules.bloc, ""]
     rows = []
+    vote = result.vote if rules.vote is not None else None
     for placed in result.ranked:
         unit = rules.unit(placed.unit_code)
-        rows.append([
+        row = [
             str(placed.rank), placed.unit_code, unit.name if unit else "",
             format_number(placed.score.total, lang, rules.decimals), placed.classification or "",
             award_name(rules, placed.award, lang),
-        ])
+        ]
+        if vote is not None:
+            # One narrow column: the count and whether it decided the proposed award (the remarks say why not).
+            count = vote.counts.get(placed.unit_code)
+            if placed.award in vote.voted and placed.award not in vote.tallied:
+                row.append(text(lang, "vote.pending_cell"))
+            elif count is not None:
+                key = "vote.console_decided" if result.award(placed) else "vote.console_not_decided"
+                row.append(text(lang, key, votes=count.votes, present=count.present))
+            else:
+                row.append("")
+        rows.append(row)
     if rows:
         headers = [text(lang, f"report.{k}") for k in ("rank", "unit_code", "unit", "total", "classification", "award")]
+        if vote is not None:
+            headers.append(text(lang, "vote.header_votes"))
         parts.append(table(headers, rows, right=frozenset({0, 3})))
-    remarks = [(placed.unit_code, remarks_text(placed, lang)) for placed in result.ranked]
+    remarks = [(placed.unit_code, result.remarks(placed)) for placed in result.ranked]
     if any(note for _, note in remarks):
         parts += ["", text(lang, "report.remarks") + ":"]
         parts += [f"  {code:<8} {note}" for code, note in remarks if note]
+    if vote is not None and vote.tallied:
+        parts += ["", text(lang, "vote.decided_heading") + ":"]
+        for award in (a for a in vote.voted if a in vote.tallied):
+            units = [p.unit_code for p in vote.candidates.get(award, []) if vote.decided.get(p.unit_code) == award]
+            parts.append("  " + text(lang, "vote.decided_line", award=award_name(rules, award, lang),
+                                     units=", ".join(units) or text(lang, "vote.nobody")))
     unranked = [u for u in rules.units if result.status[u.code] != UnitStatus.SCORED]
     if unranked:
         parts += ["", text(lang, "workbook.unranked") + ":"]
@@ -129,6 +149,10 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
         parts.append(text(lang, "report.previous_year", year=compared.year, file=compared.file,
                           new=len(compared.new), gone=len(compared.gone),
                           count=len(compared.units) - len(compared.new)))
+    if result.vote_pending and result.vote is not None:
+        awards = [award_name(rules, a, lang) for a in result.vote.voted
+                  if result.vote.candidates.get(a) and a not in result.vote.tallied]
+        parts.append(text(lang, "vote.pending", awards=", ".join(awards)))
     return "\n".join(parts)
 
 

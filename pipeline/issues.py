@@ -115,6 +115,21 @@ SEVERITY: dict[str, Severity] = {
     "previous-results-other-bloc": "warning",
     "previous-results-provisional": "info",
     "previous-code-unknown": "warning",
+    # the members' vote and its tally
+    "tally-no-vote": "warning",
+    "tally-duplicate": "warning",
+    "tally-conflict": "error",
+    "tally-table-missing": "error",
+    "tally-other-run": "error",
+    "tally-award-unknown": "error",
+    "tally-candidate-unknown": "error",
+    "tally-candidate-duplicate": "error",
+    "tally-candidate-missing": "error",
+    "tally-value-missing": "error",
+    "tally-value-invalid": "error",
+    "tally-present-above-members": "error",
+    "tally-votes-above-present": "error",
+    "vote-tie": "warning",
 }
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

@@ -41,6 +41,16 @@ APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
 # labelled `column.peer` instead of `column.appraised`.
 APPRAISAL_KIND, PEER_KIND = "appraisal", "peer"
 
+# The bloc's tally of the vote (ballot.py writes it, read.py reads it, vote.py checks it): one sheet, a row per
+# award and candidate whose columns are found by these labels, the meeting's place and date above the table,
+# and an identity naming the candidates it was made from (`candidates:<award>` → their codes, JSON).
+TALLY_FORMAT = "bloc-score-tally"
+TALLY_VERSION = 1
+TALLY_KEYS: tuple[str, ...] = ("award", "code", "unit", "rank", "total", "present", "votes")
+TALLY_HEADER_ROW = 6  # 0-based: Excel row 7, under the title, the instructions, the place and the date
+TALLY_PLACE_CELL, TALLY_DATE_CELL = "C4", "C5"
+TALLY_CANDIDATES = "candidates:"
+
 HEADER_ROW = 5  # 0-based: the table's header is Excel row 6, under the letterhead, the title and the unit
 FIRST_BODY_ROW = HEADER_ROW + 1
 UNIT_CODE_CELL = "D4"
@@ -84,6 +94,16 @@ def appraisal_filename(rules: Rules) -> str:
 def peer_filename(rules: Rules, scorer: str) -> str:
     """`peer-scores-2024_VPTU.xlsx`: the workbook in which unit VPTU scores the bloc's other units."""
     return f"peer-scores-{rules.year}_{scorer}.xlsx"
+
+
+def tally_filename(rules: Rules) -> str:
+    """`tally-2024.xlsx`: the count of the members' vote, filled in by the counting committee."""
+    return f"tally-{rules.year}.xlsx"
+
+
+def ballots_filename(rules: Rules) -> str:
+    """`ballots-2024.xlsx`: the ballot papers, one printed page per voter."""
+    return f"ballots-{rules.year}.xlsx"
 
 
 def plan_layout(rules: Rules, version: int = TEMPLATE_VERSION) -> Layout:

@@ -23,6 +23,7 @@ class RankedUnit:
     classification: str | None
     award: str | None  # award key, or None
     remarks: tuple[Label, ...] = ()  # why the unit got or missed a grade or an award, in any language
+    places: int = 0  # how many places the proposed award has (rank.places), for the members' vote to fill
 
     @property
     def unit_code(self) -> str:
@@ -109,18 +110,20 @@ def rank_units(rules: Rules, scores: list[UnitScore]) -> tuple[list[RankedUnit],
         ranks.append(ranks[-1] if position and key == keyed[position - 1][0] else position + 1)
     ordered = [(rank, score) for rank, (_, _, score) in zip(ranks, keyed, strict=True)]
 
-    awarded, remarks, issues = _propose_awards(rules, ordered)
+    awarded, remarks, issues, quotas = _propose_awards(rules, ordered)
     ranked = []
     for rank, score in ordered:
         grade, grade_remarks = classify(rules, score)
-        ranked.append(RankedUnit(score, rank, grade, awarded.get(score.unit_code),
-                                 (*grade_remarks, *remarks.get(score.unit_code, []))))
+        award = awarded.get(score.unit_code)
+        ranked.append(RankedUnit(score, rank, grade, award, (*grade_remarks, *remarks.get(score.unit_code, [])),
+                                 quotas.get(award or "", 0)))
     return ranked, issues
 
 
 def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
-                    ) -> tuple[dict[str, str], dict[str, list[Label]], list[Issue]]:
+                    ) -> tuple[dict[str, str], dict[str, list[Label]], list[Issue], dict[str, int]]:
     awarded: dict[str, str] = {}
+    quotas: dict[str, int] = {}
     remarks: dict[str, list[Label]] = {}
     issues: list[Issue] = []
     for award in rules.awards:
@@ -139,7 +142,7 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
                     ("award", label), ("criterion", score.lowest_criterion or ""), ("share", percent(floor)))))
             else:
                 candidates.append((rank, score))
-        count = places(award, len(rules.units), len(candidates))
+        count = quotas[award.key] = places(award, len(rules.units), len(candidates))
         chosen = candidates[:count]
         if chosen and len(candidates) > count and candidates[count][0] == chosen[-1][0]:
             # Units sharing a rank compete for the last place: propose them all; the bloc votes.
@@ -163,7 +166,7 @@ def _propose_awards(rules: Rules, ordered: list[tuple[int, UnitScore]]
             if award.share is not None:  # a count alone explains itself; a share is worth spelling out
                 remarks.setdefault(score.unit_code, []).append(Label("remark.award_quota", (
                     ("award", label), ("places", count))))
-    return awarded, remarks, issues
+    return awarded, remarks, issues, quotas
 
 
 def award_rule_in_words(rules: Rules, award: Award, lang: str) -> str:

@@ -32,6 +32,11 @@ from pipeline.layout import (
     MADE_FROM_SELF,
     PEER_KIND,
     SCORE_COLUMNS,
+    TALLY_CANDIDATES,
+    TALLY_DATE_CELL,
+    TALLY_FORMAT,
+    TALLY_KEYS,
+    TALLY_PLACE_CELL,
     TEMPLATE_FORMAT,
 )
 from pipeline.mail import MAIL_SUFFIXES, Attachment, Envelope, Opened, open_mail
@@ -99,11 +104,19 @@ class Submission:
     def bloc_appraisal(self) -> bool:
         """The bloc's appraisal workbook."""
         return self.appraisal is not None and self.appraisal.kind != PEER_KIND
+    # The bloc's tally of the members' vote, recognised by its identity (vote.py checks it after ranking).
+    tally: TallyBook | None = None
 
     @property
     def readable(self) -> bool:
-        """A unit's criteria table was found, or the file is the bloc's appraisal workbook, read."""
-        return self.header_row is not None or self.appraisal is not None
+        """A unit's criteria table was found, or the file is the bloc's appraisal workbook or tally, read."""
+        return self.header_row is not None or self.appraisal is not None or self.tally is not None
+
+    @property
+    def speaks_for_no_unit(self) -> bool:
+        """The bloc's own workbooks (appraisal, tally), a unit's cross-scoring workbook, a saved e-mail: read for
+        what they record or hold, never as a unit's file."""
+        return self.appraisal is not None or self.tally is not None or self.mail is not None
 
     def issue(self, code: str, **kwargs: Any) -> None:
         self.issues.append(Issue(code, file=self.file, **kwargs))
@@ -269,12 +282,40 @@ class AppraisalBook:
     names: list[str] = field(default_factory=list)  # every sheet of the workbook
 
 
+class TallyRow(NamedTuple):
+    """One candidate's row of the tally, cells as calamine returns them; `cells` locates each by key."""
+
+    row: int  # 0-based sheet row
+    award: str
+    code: str
+    present: Any
+    votes: Any
+    cells: dict[str, str]
+
+
+@dataclass
+class TallyBook:
+    """What the bloc's tally holds: its rows, the meeting's place and date, and the candidates it was made for."""
+
+    sheet: str
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[TallyRow] = field(default_factory=list)
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # award key → unit codes, as made
+    candidates_cell: dict[str, str] = field(default_factory=dict)  # award key → its identity cell
+    place: str = ""
+    date: Any = None
+
+
 def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
     if submission.identity.get("format") == APPRAISAL_FORMAT:
         _read_appraisal(submission, book, data)
+        return
+    if submission.identity.get("format") == TALLY_FORMAT:
+        _read_tally(submission, book)
         return
     expected = submission.identity.get("sheet")
     candidates = [expected] if expected in names else []
@@ -309,7 +350,7 @@ def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
         if len(row) >= 2 and isinstance(row[0], str) and row[0]:
             value = row[1]
             identity[row[0].strip()] = clean(value if isinstance(value, str) else _plain(value))
-    if identity.get("format") not in (TEMPLATE_FORMAT, APPRAISAL_FORMAT):
+    if identity.get("format") not in (TEMPLATE_FORMAT, APPRAISAL_FORMAT, TALLY_FORMAT):
         return {}
     return identity
 
@@ -354,6 +395,58 @@ def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbo
             unit_sheet.rows.append(AppraisalRow(row.row, row.code, row.self_score, row.appraised,
                                                 clean(reason if isinstance(reason, str) else _plain(reason))))
     submission.appraisal = found
+
+
+def _read_tally(submission: Submission, book: python_calamine.CalamineWorkbook) -> None:
+    """The bloc's tally: its sheet (named in the identity, else the first), its rows found by header labels."""
+    identity = submission.identity
+    names = [n for n in book.sheet_names if n != IDENTITY_SHEET]
+    named = identity.get("sheet", "")
+    name = named if named in names else (names[0] if names else "")
+    found = TallyBook(name)
+    submission.tally = found
+    for index, (key, value) in enumerate(identity.items()):
+        if key.startswith(TALLY_CANDIDATES):
+            award = key[len(TALLY_CANDIDATES):]
+            try:
+                codes = json.loads(value)
+            except ValueError:
+                codes = None
+            # A damaged record reads as no candidates: it then differs from any run's, and is reported so.
+            found.candidates[award] = [str(c) for c in codes] if isinstance(codes, list) else []
+            found.candidates_cell[award] = f"B{index + 1}"
+    if not name:
+        return
+    sheet = book.get_sheet_by_name(name)
+    if sheet.height > MAX_ROWS:
+        return
+    cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+
+    def at(address: str) -> Any:
+        found_at = parse_address(address)
+        assert found_at is not None
+        row, column = found_at
+        return cells[row][column] if row < len(cells) and column < len(cells[row]) else None
+
+    place = at(TALLY_PLACE_CELL)
+    found.place = clean(place if isinstance(place, str) else _plain(place))
+    found.date = at(TALLY_DATE_CELL)
+    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in TALLY_KEYS}
+    header = _header_row(cells, labels, {"code", "present", "votes"})
+    if header is None:
+        return
+    found.header_row, found.columns = header
+    columns = found.columns
+    for index in range(found.header_row + 1, len(cells)):
+        line = cells[index]
+        got = {key: line[column] if column < len(line) else None for key, column in columns.items()}
+        code = normalise_code(got.get("code"))
+        if not code:
+            continue
+        written: Any = got.get("award")
+        found.rows.append(TallyRow(index, clean(written if isinstance(written, str) else _plain(written)), code,
+                                   got.get("present"), got.get("votes"),
+                                   {key: cell_address(index, column) for key, column in columns.items()}))
 
 
 def _find_appraisal_header(cells: list[list[Any]], kind: str = APPRAISAL_KIND) -> tuple[int, dict[str, int]] | None:

@@ -34,6 +34,8 @@ DEDUCTIONS = "deductions"
 HEADERS = ("party", "state")
 NA_POLICIES: tuple[NaPolicy, ...] = ("rescale", "full")
 SHARE_BASES: tuple[ShareOf, ...] = ("units", "eligible")
+VoteBase = Literal["present", "members"]
+VOTE_BASES: tuple[VoteBase, ...] = ("present", "members")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,20 @@ class Award:
 
 
 @dataclass(frozen=True)
+class Vote:
+    """`vote:` — which awards the members decide by ballot, and what share of whom a candidate needs.
+
+    A candidate passes with more than (`strict`) or at least `threshold` of the members present at the count
+    (`of: present`) or of all the bloc's member units (`of: members`).
+    """
+
+    awards: tuple[str, ...]
+    threshold: Decimal = Decimal("0.5")
+    strict: bool = True
+    of: VoteBase = "present"
+
+
+@dataclass(frozen=True)
 class TieBreaker:
     """What decides between units with the same rounded total: a section's score, fewer deductions, more bonus.
 
@@ -154,6 +170,7 @@ class Rules:
     appraisal_by: str = "bloc"
     peer_trim: int = 1
     peer_min_scorers: int = 3
+    vote: Vote | None = None  # the members' ballot on some awards (`vote:`); None: proposals stand
     fingerprint: str = field(default="", compare=False)
 
     @property
@@ -196,10 +213,12 @@ class Rules:
 _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
+    "vote",
 }
 _APPRAISAL_KEYS = {"reason_required", "by", "peers"}
 _PEERS_KEYS = {"trim", "min_scorers"}
 APPRAISERS = ("bloc", "peers")
+_VOTE_KEYS = {"awards", "threshold", "strict", "of"}
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
     "code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies", "per_occurrence", "na",
@@ -292,6 +311,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
     revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
     reason_required = _appraisal(check, top.get("appraisal"))
     by, trim, min_scorers = _peers(check, top.get("appraisal"), len(units))
+    vote = _vote(check, top.get("vote"), [a.key for a in awards])
 
     rules = Rules(
         bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
@@ -306,6 +326,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         appraisal_reason_required=reason_required,
         deadline=_date(check, top.get("deadline"), "deadline"),
         appraisal_by=by, peer_trim=trim, peer_min_scorers=min_scorers,
+        vote=vote,
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 
@@ -348,6 +369,27 @@ def _peers(check: Checker, node: Node | None, unit_count: int) -> tuple[str, int
         check.problem("appraisal.peers.min_scorers", where, "peers_too_few_units", min_scorers=min_scorers,
                       units=unit_count, most=unit_count - 1)
     return by, trim, min_scorers
+
+
+def _vote(check: Checker, node: Node | None, award_keys: list[str]) -> Vote | None:
+    """`vote: {awards: [flag], threshold: 0.5, strict: true, of: present}`; every listed award must exist."""
+    if node is None:
+        return None
+    fields = check.mapping(node, "vote", _VOTE_KEYS, ("awards",))
+    voted: list[str] = []
+    for index, item in enumerate(check.sequence(fields.get("awards"), "vote.awards")):
+        path = f"vote.awards[{index}]"
+        key = check.string(item, path)
+        if key and key not in award_keys:
+            check.problem(path, item, "unknown_award", key=key, known=", ".join(award_keys) or "—")
+        elif key in voted:
+            check.problem(path, item, "duplicate_key", key=key)
+        elif key:
+            voted.append(key)
+    threshold = check.share(fields.get("threshold"), "vote.threshold")
+    strict = check.boolean(fields.get("strict"), "vote.strict") if "strict" in fields else True
+    of = check.choice(fields.get("of"), "vote.of", VOTE_BASES, "present")
+    return Vote(tuple(voted), threshold if threshold is not None else Decimal("0.5"), strict, of)
 
 
 def _code(check: Checker, node: Node | None, path: str) -> str:

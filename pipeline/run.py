@@ -23,6 +23,7 @@ from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
 from pipeline.score import final_values, score_units
 from pipeline.validate import UnitStatus, Validation, validate
+from pipeline.vote import VoteResult, count_votes
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
@@ -43,6 +44,7 @@ class RunResult:
     started_at: datetime
     tool_version: str = __version__
     previous_year: YearComparison | None = None  # last year's results beside this year's, when found
+    vote: VoteResult | None = None  # the members' vote on the proposals (rules' `vote:`), read from the tally
 
     @property
     def provisional(self) -> bool:
@@ -53,18 +55,33 @@ class RunResult:
                 or bool(self.validation.peers_missing) or self.validation.peers_unsettled)
 
     @property
+    def vote_pending(self) -> bool:
+        """The rules put an award to the members' vote and its tally is not read yet (or has errors)."""
+        return self.vote is not None and self.vote.pending
+
+    @property
     def final(self) -> bool:
-        """A ranking the bloc can sign: not provisional (and, once votes exist, every configured vote tallied).
+        """A ranking the bloc can sign: not provisional, and every configured vote tallied.
 
         The one decision of draft or final: the workbook's DỰ THẢO mark and signature blocks read it.
         """
-        return not self.provisional
+        return not self.provisional and not self.vote_pending
 
     @property
     def exit_code(self) -> ExitCode:
         if not self.ranked:
             return ExitCode.USER_ERROR
-        return ExitCode.PROBLEMS if self.provisional else ExitCode.DONE
+        return ExitCode.DONE if self.final else ExitCode.PROBLEMS
+
+    def award(self, placed: RankedUnit) -> str | None:
+        """The award decided for a ranked unit: its proposal, or the vote's outcome where the rules vote."""
+        return self.vote.award(placed) if self.vote is not None else placed.award
+
+    def remarks(self, placed: RankedUnit, lang: str | None = None) -> str:
+        """A ranked unit's remarks cell: the ranking's, then the vote's, one sentence each."""
+        lang = lang or self.lang
+        found = [*placed.remarks, *(self.vote.remarks.get(placed.unit_code, []) if self.vote else [])]
+        return "; ".join(text(lang, label.key, **dict(label.params)) for label in found)
 
     @property
     def submissions(self) -> list[Submission]:
@@ -118,10 +135,12 @@ def _run(
     scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
     ranked, award_issues = rank_units(rules, scores)
     comparison, previous_issues = compare_with_file(rules, ranked, previous) if previous else (None, [])
+    # The tally only decides among the proposals: it never reaches a score, a rank or a grade.
+    vote = count_votes(rules, ranked, validation.submissions)
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
-        issues=sort_issues([*validation.issues, *award_issues, *previous_issues]), status=status,
-        started_at=started_at, previous_year=comparison,
+        issues=sort_issues([*validation.issues, *award_issues, *previous_issues, *vote.issues]), status=status,
+        started_at=started_at, previous_year=comparison, vote=vote,
     )
 
 

@@ -91,8 +91,8 @@ def validate(
     books = [s for s in submissions if s.bloc_appraisal]
     peer_books = [s for s in submissions if s.peer]
     for submission in submissions:
-        if submission.appraisal is not None or submission.is_mail:
-            continue  # the bloc's appraisal workbook, a unit's cross-scoring one, a saved e-mail: no unit's
+        if submission.speaks_for_no_unit:
+            continue  # the bloc's appraisal workbook and tally, a unit's cross-scoring workbook, a saved e-mail
         unit_code = identify(rules, submission)
         if unit_code:
             file_units[submission.file] = unit_code

@@ -25,14 +25,15 @@ from pipeline.issues import Issue
 from pipeline.labels import text
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.previous_year import Previous, YearComparison
-from pipeline.rank import remarks_text
 from pipeline.read import Submission
 from pipeline.run import RunResult, Tick, paused_gc
 from pipeline.validate import Validation
 
 PREVIOUS_FOLDER = "previous"
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
-SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`, peers, mail
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,
+# peers, mail; per unit `award` is the award decided (after the members' vote), `award_proposed` the scores'
+# proposal, `vote` the unit's count; `vote_pending` at the top
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -60,25 +61,28 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 bonus=rounded(score.bonus, rules.decimals),
                 deductions=rounded(score.deductions, rules.decimals),
                 sections={s.code: rounded(s.score, SECTION_DECIMALS) for s in score.sections},
-                rank=placed.rank, classification=placed.classification, award=placed.award,
-                remarks=remarks_text(placed, lang) or None,
+                rank=placed.rank, classification=placed.classification, award_proposed=placed.award,
+                vote=result.vote.vote_record(unit.code) if result.vote else None, award=result.award(placed),
+                remarks=result.remarks(placed) or None,
                 total_exact=str(score.total_exact),
                 disqualified_from=list(score.disqualified_from),
             )
         else:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
-                         classification=None, award=None, remarks=None)
+                         classification=None, award_proposed=None, vote=None, award=None, remarks=None)
         entry["previous"] = _previous(result.previous_year.units.get(unit.code)) if result.previous_year else None
         units.append(entry)
     inputs = input_records(
         result.submissions, result.validation, result.issues,
         lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
+        result.vote.tally_file if result.vote else None,
     )
     return {
         "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
         "year": rules.year,
         "provisional": result.provisional,
+        "vote_pending": result.vote_pending,
         "language": lang,
         "decimals": rules.decimals,
         "generated_at": result.started_at.isoformat(timespec="seconds"),
@@ -120,10 +124,18 @@ class Written:
     workbook: Path
     results: Path
     kept_previous: dict[str, Path] = field(default_factory=dict)  # output name → its earlier version
+    documents: tuple[Path, ...] = ()  # the minutes of the count and the proposal list, when written
 
     @property
-    def paths(self) -> tuple[Path, Path]:
-        return self.workbook, self.results
+    def paths(self) -> tuple[Path, ...]:
+        return self.workbook, self.results, *self.documents
+
+
+def documents_due(result: RunResult) -> tuple[bool, bool]:
+    """Which Word documents a run writes: the minutes once a tally was read, the proposal list once the
+    awards are decided (the ranking is final: every unit scored and every configured vote tallied)."""
+    minutes = result.vote is not None and result.vote.tally is not None
+    return minutes, result.final
 
 
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
@@ -151,6 +163,21 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         write_workbook(result, path, tick=tick)
 
     writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
+    from pipeline.minutes import minutes_filename, proposals_filename, write_minutes, write_proposals
+
+    # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
+    # the output folder never holds a proposal list the current inputs do not back.
+    retired = []
+    for due, name, document_writer in zip(documents_due(result), (minutes_filename, proposals_filename),
+                                          (write_minutes, write_proposals), strict=True):
+        target = out / name(result.rules)
+        _refuse_if_open(target, lang)
+        remove_stale_temporaries(target)
+        if due:
+            targets.append(target)
+            writers.append(_document_writer(document_writer, result))
+        elif target.exists():
+            retired.append(target)
     staged: list[Path] = []
     kept_previous: dict[str, Path] = {}
     replaced: list[Path] = []
@@ -159,7 +186,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
             for target, writer in zip(targets, writers, strict=True):
                 staged.append(_stage(target, writer, lang))
         try:
-            for target in targets:
+            for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)
                 if kept:
                     kept_previous[target.name] = kept
@@ -172,7 +199,13 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     finally:
         for temporary in staged:
             _discard(temporary)
-    return Written(targets[0], targets[1], kept_previous)
+    return Written(targets[0], targets[1], kept_previous, tuple(targets[2:]))
+
+
+def _document_writer(write: Callable[[RunResult, Path], Path], result: RunResult) -> Callable[[Path], None]:
+    def writer(path: Path) -> None:
+        write(result, path)
+    return writer
 
 
 def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:
@@ -359,7 +392,7 @@ def _reason(error: OSError) -> str:
 
 
 def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
-             superseded: set[str | None]) -> str:
+             superseded: set[str | None], vote_file: str | None = None, issues: Iterable[Issue] = ()) -> str:
     """What became of a file that was read (README › Outputs: `outcome`)."""
     if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
         return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
@@ -368,6 +401,13 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
         return "refused"
     if submission.peer:  # a unit's cross-scoring workbook: its scores counted, or not
         return _peer_outcome(submission, validation)
+    if submission.tally is not None:  # the bloc's tally of the vote: its counts were read, or not
+        if vote_file is not None and submission.file == vote_file:
+            return "used"
+        named = {(i.code, i.file) for i in issues} | {(i.code, i.params.get("other")) for i in issues}
+        if ("tally-duplicate", submission.file) in named:
+            return "duplicate-copy"
+        return "conflicting" if ("tally-conflict", submission.file) in named else "refused"
     if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
         if submission.file == validation.appraisal_file:
             return "used"
@@ -412,18 +452,21 @@ def _mail_record(submission: Submission | None, params: Mapping[str, Any] | None
 
 
 def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
-                  modified: Callable[[float], str]) -> list[dict[str, Any]]:
+                  modified: Callable[[float], str], vote_file: str | None = None) -> list[dict[str, Any]]:
     """One record per entry of the input folder: each file read, then each entry skipped, by name.
 
     `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
     """
     copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
     superseded = {i.file for i in validation.issues if i.code == "mail-superseded"}
+    folder_issues = list(folder_issues)  # read once per file below (the run's issues: the tally's are there)
     records: list[dict[str, Any]] = [
         {"file": s.file, "sha256": s.sha256, "size": s.size,
          "modified": modified(s.modified) if s.modified else None,
-         "unit": validation.file_units.get(s.file), "outcome": _outcome(s, validation, copies, superseded),
-         "kind": "peer" if s.peer else "appraisal" if s.appraisal is not None else "mail" if s.is_mail else "unit",
+         "unit": validation.file_units.get(s.file),
+         "outcome": _outcome(s, validation, copies, superseded, vote_file, folder_issues),
+         "kind": ("peer" if s.peer else "appraisal" if s.appraisal is not None else "tally" if s.tally is not None
+                  else "mail" if s.is_mail else "unit"),
          "mail": _mail_record(s)}
         for s in submissions
     ]

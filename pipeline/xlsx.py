@@ -108,6 +108,15 @@ def write_value(sheet: Worksheet, row: int, column: int, value: object, number: 
         sheet.write_string(row, column, str(value), other)
 
 
+def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str]) -> None:
+    """A very hidden sheet of key/value rows, all text, naming what a workbook the bloc fills in was made from."""
+    sheet = book.add_worksheet(name)
+    for row, (key, value) in enumerate(identity.items()):
+        sheet.write_string(row, 0, key)
+        sheet.write_string(row, 1, value)
+    sheet.very_hidden()
+
+
 # --------------------------------------------------------------------------------------------- layout
 
 def footer_text(value: str) -> str:

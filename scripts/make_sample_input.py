@@ -1,5 +1,6 @@
 """Regenerate the example's input: the nine filled files of the sample bloc (Quảng Trị Party agencies, 2024), and
-the bloc's filled appraisal workbook, which changes a few of their scores with reasons.
+the bloc's filled appraisal workbook, which changes a few of their scores with reasons, and the tally of the
+members' vote on the flag.
 
 They live in pipeline/examples/quang-tri-2024/input/, beside the example's rules file, inside the package so
 an installed `bloc-score init --example` has them too.
@@ -10,6 +11,7 @@ Run `make sample` after changing the sample rules file; tests/test_sample.py che
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from decimal import Decimal as D
 from pathlib import Path
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.appraisal import Appraised, write_appraisal  # noqa: E402
+from pipeline.ballot import write_tally  # noqa: E402
 from pipeline.rules import Rules, load_rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
 from pipeline.synthetic import UnitProfile, write_submissions  # noqa: E402
@@ -57,12 +60,26 @@ APPRAISALS = {
 }
 APPRAISAL_FILE = "appraisal-2024.xlsx"
 
+# The members' secret ballot on the flag, as the counting committee fills in `bloc-score ballot`'s tally:
+# unit → (members present, votes for).
+TALLY = {"VPTU": (9, 8)}
+TALLY_PLACE = "Hội trường Văn phòng Tỉnh ủy Quảng Trị"
+TALLY_DATE = dt.date(2025, 1, 10)
+TALLY_FILE = "tally-2024.xlsx"
+
 
 def write_appraisal_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
     """The filled appraisal workbook of the units' files in `folder`, made as `bloc-score appraisal` makes it."""
     target = target or folder / APPRAISAL_FILE
     result = run(rules, folder, workers=1)
     return write_appraisal(result, target, filled=APPRAISALS)
+
+
+def write_tally_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
+    """The filled tally of the vote on the proposals of the files in `folder` (units' and appraisal)."""
+    target = target or folder / TALLY_FILE
+    result = run(rules, folder, workers=1)
+    return write_tally(result, target, lang=rules.language, counts=TALLY, place=TALLY_PLACE, date=TALLY_DATE)
 
 
 def main() -> None:
@@ -73,6 +90,7 @@ def main() -> None:
     for path in write_submissions(rules, PROFILES, folder):
         print(path.relative_to(ROOT))
     print(write_appraisal_sample(rules, folder).relative_to(ROOT))
+    print(write_tally_sample(rules, folder).relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -78,7 +78,7 @@ def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
     assert data["provisional"] is False
     assert [u["rank"] for u in data["units"] if u["rank"] == 1] == [1]
     assert {u["status"] for u in data["units"]} == {"scored"}
-    assert len(data["inputs"]) == 10  # the nine units' files and the bloc's appraisal workbook
+    assert len(data["inputs"]) == 11  # the nine units' files, the bloc's appraisal workbook and its tally
     assert [i["file"] for i in data["inputs"] if i["kind"] == "appraisal"] == ["appraisal-2024.xlsx"]
 
 
@@ -88,6 +88,7 @@ def test_json_contract(sample_input, tmp_path):
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
     assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs", "previous_year"} <= set(data)
     assert data["schema_version"] == 3
+    assert data["vote_pending"] is False
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",
             "classification", "award", "criteria", "previous"} <= set(unit)
@@ -101,6 +102,8 @@ def test_json_contract(sample_input, tmp_path):
     assert round(unit["total"], 2) == unit["total"]  # rounded to the rules' decimals
     assert set(unit["sections"]) == {"I", "II", "III", "IV", "V"}
     assert unit["award"] in ("flag", "merit", None)
+    assert unit["award_proposed"] in ("flag", "merit", None)
+    assert unit["vote"] is None or set(unit["vote"]) == {"present", "for", "passed"}
     for entry in data["inputs"]:
         assert set(entry) >= {"file", "sha256", "unit", "kind"}
         assert len(entry["sha256"]) == 64
@@ -212,9 +215,10 @@ def test_earlier_outputs_are_kept(sample_input, tmp_path):
     first = (output / "results-2024.json").read_bytes()
     result = run_sample(sample_input, output)
     assert result.exit_code == 0
-    kept = sorted((output / "previous").iterdir(), key=lambda p: p.suffix)
-    assert [p.suffix for p in kept] == [".json", ".xlsx"]
-    assert kept[0].read_bytes() == first
+    kept = sorted((output / "previous").iterdir(), key=lambda p: (p.suffix, p.name))
+    # The pair, and the minutes and proposal list the example's tally makes (README › Outputs).
+    assert [p.suffix for p in kept] == [".docx", ".docx", ".json", ".xlsx"]
+    assert kept[2].read_bytes() == first
     assert "được giữ lại" in result.stdout
 
 

@@ -93,7 +93,9 @@ def test_installed_command_scores_the_example_in_an_init_made_folder(installed, 
     assert (folder / "output" / "ranking-2024.xlsx").is_file()
     data = json.loads((folder / "output" / "results-2024.json").read_text(encoding="utf-8"))
     assert data["provisional"] is False
-    assert len(data["inputs"]) == 10  # nine units' files and the bloc's appraisal workbook
+    assert len(data["inputs"]) == 11  # nine units' files, the bloc's appraisal workbook and its tally
+    # python-docx came with the wheel's dependencies: the vote's minutes are written by the installed command.
+    assert (folder / "output" / "minutes-2024.docx").is_file()
 
 
 def test_installed_command_starts_a_new_bloc(installed, tmp_path):

@@ -155,7 +155,8 @@ def test_output_folder_under_a_file(tmp_path, sample_input):
 def test_a_missing_output_folder_is_made(tmp_path, sample_input):
     out = tmp_path / "new" / "deeper"
     assert run_sample(sample_input, out).exit_code in (0, 1)
-    assert sorted(p.name for p in out.iterdir()) == ["ranking-2024.xlsx", "results-2024.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["minutes-2024.docx", "proposals-2024.docx", "ranking-2024.xlsx",
+                                                     "results-2024.json"]
 
 
 def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, sample_input):

@@ -18,6 +18,7 @@ def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
     with script_module(ROOT / "scripts" / "make_sample_input.py", "make_sample_input") as generator:
         fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
         fresh.append(generator.write_appraisal_sample(sample_rules, tmp_path))
+        fresh.append(generator.write_tally_sample(sample_rules, tmp_path))
     shipped = sorted(SAMPLE_INPUT.glob("*.xlsx"))
     assert sorted(p.name for p in fresh) == [p.name for p in shipped]
     for path in fresh:

@@ -77,7 +77,8 @@ def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValu
     if appraisals:
         builders.appraise(rules, folder / "input", appraisals)
     result = run(rules, folder / "input", lang=lang)
-    workbook_path, json_path = write_outputs(result, folder / "output").paths
+    written = write_outputs(result, folder / "output")
+    workbook_path, json_path = written.workbook, written.results
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
                    workbook_path)
 
@@ -116,7 +117,8 @@ def complete(tmp_path_factory: pytest.TempPathFactory) -> Written:
 def sample_written(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The shipped sample (nine units of a Party bloc), as `bloc-score run` writes it."""
     result = run(sample_rules, SAMPLE_INPUT)
-    workbook_path, json_path = write_outputs(result, tmp_path_factory.mktemp("sample")).paths
+    written = write_outputs(result, tmp_path_factory.mktemp("sample"))
+    workbook_path, json_path = written.workbook, written.results
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
                    workbook_path)
 

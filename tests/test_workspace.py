@@ -56,7 +56,7 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
     copied = {p.relative_to(tmp_path / "demo") for p in made.written}
     assert copied == set(example_files())
-    assert len([p for p in copied if p.parts[0] == "input"]) == 10  # nine units' files, the appraisal workbook
+    assert len([p for p in copied if p.parts[0] == "input"]) == 11  # nine units', appraisal, tally
     assert not (tmp_path / "demo" / "README.md").exists()  # the example's description stays where it is shipped
     assert (tmp_path / "demo" / "output").is_dir()
 
@@ -93,7 +93,7 @@ def test_init_command_exits_2_when_it_would_replace_files(tmp_path, monkeypatch)
     again = invoke("init", "--example", "demo", "--lang", "en")
     assert again.exit_code == 2
     assert "demo already holds input/2024_BDVTU_Ban-Dan-van-Tinh-uy.xlsx" in again.stderr
-    assert "… (+6)" in again.stderr  # eleven files: five named, the rest counted
+    assert "… (+7)" in again.stderr  # twelve files: five named, the rest counted
     assert "bloc-score init NEW-FOLDER" in again.stderr
 
 
@@ -122,7 +122,7 @@ def test_the_example_scores_in_an_init_made_folder(tmp_path, monkeypatch):
     assert result.stdout.startswith(f"Tệp quy định: schemas/{SAMPLE_RULES.name} (tệp duy nhất trong schemas).")
     data = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
     assert data["rules"]["file"] == f"schemas/{SAMPLE_RULES.name}"
-    assert len(data["inputs"]) == 10
+    assert len(data["inputs"]) == 11
 
 
 def test_an_empty_input_folder_says_what_to_put_there_and_how_to_try_the_example(tmp_path, monkeypatch):

@@ -187,6 +187,9 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format) -> 
                                   subject=envelope.subject)
         elif submission.is_mail:
             state = ctx.t("workbook.audit_mail_file", count=len(submission.mail.envelopes) if submission.mail else 0)
+        if submission.tally is not None:  # the bloc's tally of the vote: whether it was the one read
+            read = result.vote is not None and submission.file == result.vote.tally_file
+            state = ctx.t("workbook.audit_tally_used" if read else "workbook.audit_tally_unused")
         sheet.write_string(row, 0, shown, fmt.text(font_size=11))
         sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=10))
         sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))

@@ -9,8 +9,9 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
 from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.rank import RankedUnit, award_name, award_rule_in_words, remarks_text, tie_breakers_in_words
+from pipeline.rank import RankedUnit, award_name, award_rule_in_words, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
+from pipeline.vote import percent_text, vote_rule_in_words
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
 from pipeline.xlsx import FONT, at_size, fit_row, national_header, write_letterhead
 
@@ -28,6 +29,9 @@ REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the tab
 
 # The fixed columns after the sections, in order: the table reads left to right as a leader reads it.
 _AFTER_SECTIONS = ("base", "bonus", "deductions", "total", "classification", "award", "remarks")
+# Where the rules put awards to the members' vote: the votes and the decision follow the proposal.
+_AFTER_SECTIONS_VOTED = ("base", "bonus", "deductions", "total", "classification", "award", "votes", "decision",
+                         "remarks")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class RankingColumns:
     """Column positions of the ranking table, which depend on the number of sections."""
 
     sections: int
+    voted: bool = False  # the rules' `vote:`: two more columns, the votes and the decision
     base: int = field(init=False)
     bonus: int = field(init=False)
     deductions: int = field(init=False)
@@ -42,9 +47,11 @@ class RankingColumns:
     classification: int = field(init=False)
     award: int = field(init=False)
     remarks: int = field(init=False)
+    votes: int = field(init=False, default=-1)
+    decision: int = field(init=False, default=-1)
 
     def __post_init__(self) -> None:
-        for offset, name in enumerate(_AFTER_SECTIONS):
+        for offset, name in enumerate(_AFTER_SECTIONS_VOTED if self.voted else _AFTER_SECTIONS):
             object.__setattr__(self, name, FIRST_SECTION_COLUMN + self.sections + offset)
 
     @property
@@ -57,12 +64,13 @@ class RankingColumns:
         return FIRST_SECTION_COLUMN + self.sections // 2
 
     def widths(self) -> list[float]:
-        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 16, 20, 24]
+        voted = [14, 20] if self.voted else []
+        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 16, 20, *voted, 24]
 
 
 def write_ranking(ctx: Context) -> None:
     rules, fmt, result = ctx.rules, ctx.fmt, ctx.result
-    columns = RankingColumns(len(rules.sections))
+    columns = RankingColumns(len(rules.sections), voted=rules.vote is not None)
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_ranking"))
     widths = columns.widths()
     for column, width in enumerate(widths):
@@ -80,6 +88,16 @@ def write_ranking(ctx: Context) -> None:
                                   align="center", text_wrap=True, border=2))
         fit_row(sheet, row, [(banner, full_width)], size=13, bold=True, minimum=2)
         row += 2
+    elif result.vote_pending:
+        vote = result.vote
+        assert vote is not None
+        banner = ctx.t("vote.pending", awards=", ".join(award_name(rules, a, ctx.lang) for a in vote.voted
+                                                        if a not in vote.tallied))
+        sheet.merge_range(row, 0, row, columns.last, banner,
+                          fmt.get(bold=True, font_size=13, font_color=ERROR_COLOUR, bg_color="#FFEB9C",
+                                  align="center", text_wrap=True, border=2))
+        fit_row(sheet, row, [(banner, full_width)], size=13, bold=True, minimum=2)
+        row += 2
 
     header_row = row
     section_headers = [ctx.t("workbook.header_max", label=s.code, max=s.max * s.weight) for s in rules.sections]
@@ -88,6 +106,7 @@ def write_ranking(ctx: Context) -> None:
                ctx.t("workbook.header_cap", label=ctx.t("report.bonus"), cap=bucket_limit(rules, BONUS)),
                ctx.t("workbook.header_cap", label=ctx.t("report.deductions"), cap=bucket_limit(rules, DEDUCTIONS)),
                ctx.t("report.total"), ctx.t("report.classification"), ctx.t("report.award"),
+               *([ctx.t("vote.header_votes"), ctx.t("vote.header_decision")] if columns.voted else []),
                ctx.t("report.remarks")]
     for column, label in enumerate(headers):
         sheet.write_string(header_row, column, label, fmt.header())
@@ -148,7 +167,8 @@ def _place_date(ctx: Context) -> str:
 
 def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns) -> None:
     fmt, widths = ctx.fmt, columns.widths()
-    fill = {"bg_color": AWARD_FILLS.get(placed.award or "", OTHER_AWARD_FILL)} if placed.award else {}
+    decided = ctx.result.award(placed)
+    fill = {"bg_color": AWARD_FILLS.get(decided or "", OTHER_AWARD_FILL)} if decided else {}
     score = placed.score
     name = ctx.unit_name(placed.unit_code)
     sheet.write_number(row, RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill))
@@ -164,7 +184,9 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     sheet.write_string(row, columns.classification, classification, fmt.text(**fill))
     award = award_name(ctx.rules, placed.award, ctx.lang)
     sheet.write_string(row, columns.award, award, fmt.text(bold=bool(award), **fill))
-    remarks = remarks_text(placed, ctx.lang)
+    if columns.voted:
+        _vote_cells(ctx, sheet, row, placed, columns, fill)
+    remarks = ctx.result.remarks(placed, ctx.lang)
     if remarks:
         sheet.write_string(row, columns.remarks, remarks, fmt.text(font_size=REMARKS_SIZE, **fill))
     else:
@@ -172,6 +194,24 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     fit_row(sheet, row, [(name, widths[UNIT_COLUMN]), (classification, widths[columns.classification]),
                          (award, widths[columns.award] * BOLD_WIDTH),
                          (remarks, at_size(widths[columns.remarks], REMARKS_SIZE))])
+
+
+def _vote_cells(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns,
+                fill: dict[str, str]) -> None:
+    """The members' votes for the unit (`8/9 (88,89 %)`) and the award decided, or that the vote is pending."""
+    fmt, vote = ctx.fmt, ctx.result.vote
+    count = vote.counts.get(placed.unit_code) if vote else None
+    votes = ""
+    if count is not None:
+        votes = ctx.t("vote.votes_cell", votes=count.votes, present=count.present,
+                      percent=percent_text(count.share(ctx.rules), ctx.lang))
+    sheet.write_string(row, columns.votes, votes, fmt.text(align="center", **fill))
+    decided = ctx.result.award(placed)
+    pending = vote is not None and placed.award in vote.voted and placed.award not in vote.tallied
+    shown = ctx.t("vote.pending_cell") if pending else award_name(ctx.rules, decided, ctx.lang)
+    sheet.write_string(row, columns.decision, shown,
+                       fmt.text(bold=bool(decided), italic=pending, **({"font_color": ERROR_COLOUR} if pending
+                                                                        else {}), **fill))
 
 
 def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], columns: RankingColumns) -> int:
@@ -208,6 +248,8 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
         lines.append(award_rule_in_words(rules, award, ctx.lang))
     if rules.tie_breakers:
         lines.append(ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang)))
+    if rules.vote is not None:
+        lines.append(vote_rule_in_words(rules, ctx.lang))
     for line in lines:
         sheet.merge_range(row, 0, row, columns.last, line, fmt.note())
         fit_row(sheet, row, [(line, width)], size=11)

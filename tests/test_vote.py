@@ -1,0 +1,424 @@
+"""The members' vote: the rules key, the decision over a tally, every bad tally located, the outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pipeline.ballot import make_ballots, write_tally
+from pipeline.cli import main
+from pipeline.errors import ExitCode, RulesError
+from pipeline.layout import IDENTITY_SHEET
+from pipeline.rank import RankedUnit
+from pipeline.run import RunResult, run
+from pipeline.score import score_unit
+from pipeline.vote import Count, VoteResult, decide_award, passes
+from pipeline.write import write_outputs
+from tests import builders
+from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, soffice, values
+
+D = Decimal
+VOTE = {"awards": ["flag"], "threshold": 0.5, "strict": True, "of": "present"}
+
+
+def voting_rules(**vote: object):
+    return rules_from(vote={**VOTE, **vote})
+
+
+# ------------------------------------------------------------------------------------------- the rules key
+
+def test_the_vote_key_is_read():
+    rules = voting_rules(threshold=0.6, strict=False, of="members")
+    assert rules.vote is not None
+    assert (rules.vote.awards, rules.vote.threshold, rules.vote.strict, rules.vote.of) == (("flag",), D("0.6"),
+                                                                                             False, "members")
+    assert rules_from().vote is None
+
+
+@pytest.mark.parametrize(("vote", "path", "words"), [
+    ({**VOTE, "awards": ["cup"]}, "vote.awards[0]", "cup"),
+    ({**VOTE, "of": "everyone"}, "vote.of", "everyone"),
+    ({**VOTE, "threshold": 1.5}, "vote.threshold", "1.5"),
+    ({**VOTE, "strict": "yes"}, "vote.strict", "yes"),
+    ({**VOTE, "quorum": 5}, "vote.quorum", "quorum"),
+    ({"threshold": 0.5}, "vote", "awards"),
+])
+def test_a_wrong_vote_key_is_located(vote, path, words):
+    with pytest.raises(RulesError) as raised:
+        rules_from(vote=vote)
+    problems = [p for p in raised.value.problems if p.path == path]
+    assert problems, [str(p) for p in raised.value.problems]
+    assert problems[0].line is not None and words in problems[0].message
+
+
+# ------------------------------------------------------------------------------------------- the threshold
+
+@pytest.mark.parametrize(("strict", "of", "present", "votes", "expected"), [
+    (True, "present", 6, 3, False),  # exactly half is not more than half
+    (True, "present", 6, 4, True),
+    (False, "present", 6, 3, True),  # at least half
+    (False, "present", 6, 2, False),
+    (True, "members", 3, 2, False),  # of the 4 member units: 2 is not more than 2
+    (True, "members", 3, 3, True),
+    (False, "members", 3, 2, True),
+    (True, "present", 0, 0, False),  # nobody present passes nothing
+])
+def test_threshold(strict, of, present, votes, expected):
+    assert passes(voting_rules(strict=strict, of=of), present, votes) is expected
+
+
+# ------------------------------------------------------------------------------------------- the decision
+
+def _placed(rules, code: str, rank: int, places: int) -> RankedUnit:
+    score = score_unit(rules, code, {"1.1": D(20), "1.2": D(10), "2.1": D(10), "2.2": D(10), "B1": D(0),
+                                     "D1": D(0), "D2": D(0)})
+    return RankedUnit(score, rank, None, "flag", (), places)
+
+
+@pytest.mark.parametrize(("places", "candidates", "decided", "remarks", "tie"), [
+    # one place, one candidate who passes / fails
+    (1, [("A", 1, 4)], {"A"}, {}, False),
+    (1, [("A", 1, 3)], set(), {"A": "remark.vote_failed"}, False),
+    # the better-ranked fails: the next passing candidate, in ranking order, takes the place
+    (1, [("A", 1, 2), ("B", 1, 5)], {"B"}, {"A": "remark.vote_failed"}, False),
+    # a candidate that passes but falls outside the places is not decided
+    (1, [("A", 1, 5), ("B", 2, 6)], {"A"}, {"B": "remark.vote_outside_quota"}, False),
+    # a tie for the last place, broken by more votes
+    (1, [("A", 1, 5), ("B", 1, 4)], {"A"}, {"A": "remark.vote_tie_broken", "B": "remark.vote_outside_quota"},
+     False),
+    (2, [("A", 1, 6), ("B", 2, 4), ("C", 2, 5)], {"A", "C"},
+     {"C": "remark.vote_tie_broken", "B": "remark.vote_outside_quota"}, False),
+    # an exact tie in votes at the boundary stays undecided, with a warning
+    (1, [("A", 1, 5), ("B", 1, 5)], set(), {"A": "remark.vote_tie", "B": "remark.vote_tie"}, True),
+    (2, [("A", 1, 6), ("B", 2, 4), ("C", 2, 4)], {"A"}, {"B": "remark.vote_tie", "C": "remark.vote_tie"}, True),
+    # enough places for everyone tied: no vote needed between them
+    (2, [("A", 1, 5), ("B", 1, 4)], {"A", "B"}, {}, False),
+])
+def test_decision(places, candidates, decided, remarks, tie):
+    rules = voting_rules()
+    present = 6
+    group = [_placed(rules, code, rank, places) for code, rank, _ in candidates]
+    result = VoteResult(("flag",), {"flag": group}, tallied={"flag"})
+    result.counts = {code: Count("flag", present, votes, passes(rules, present, votes))
+                     for code, _, votes in candidates}
+    decide_award(rules, "flag", result)
+    assert set(result.decided) == decided
+    assert {code: [label.key for label in found] for code, found in result.remarks.items()} == \
+        {code: [key] for code, key in remarks.items()}
+    assert [i.code for i in result.issues] == (["vote-tie"] if tie else [])
+
+
+# ------------------------------------------------------------------------------------------- the tally
+
+GOOD = values(**{"1.1": 20, "1.2": 10, "2.1": 10, "2.2": 10})
+LOWER = values(**{"1.1": 18, "1.2": 9, "2.1": 9, "2.2": 9})
+
+
+@pytest.fixture
+def bloc(tmp_path: Path):
+    """Four units; A is proposed for the flag, B for merit. Returns (rules, input folder)."""
+    rules = voting_rules()
+    inbox = tmp_path / "input"
+    builders.good_files(inbox, rules, ["A"], GOOD)
+    builders.good_files(inbox, rules, ["B", "C", "D"], LOWER)
+    return rules, inbox
+
+
+def _tally(rules, inbox: Path, counts: dict[str, tuple[int, int]]) -> Path:
+    result = run(rules, inbox, workers=1)
+    return write_tally(result, inbox / "tally-2024.xlsx", lang="en", counts=counts)
+
+
+def test_without_a_tally_the_vote_is_pending(bloc):
+    rules, inbox = bloc
+    result = run(rules, inbox, workers=1)
+    assert not result.provisional and result.vote_pending and not result.final
+    assert result.exit_code == ExitCode.PROBLEMS
+    [first, second, *_] = result.ranked
+    assert (first.award, result.award(first)) == ("flag", None)
+    assert (second.award, result.award(second)) == ("merit", "merit")  # merit is not voted: the proposal stands
+
+
+def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
+    rules, inbox = bloc
+    before = run(rules, inbox, workers=1)
+    _tally(rules, inbox, {"A": (4, 3)})
+    result = run(rules, inbox, workers=1)
+    assert result.final and result.exit_code == ExitCode.DONE
+    assert [(r.unit_code, r.score.total, r.rank) for r in result.ranked] == \
+        [(r.unit_code, r.score.total, r.rank) for r in before.ranked]
+    written = write_outputs(result, tmp_path / "out")
+    data = json.loads(written.results.read_text(encoding="utf-8"))
+    unit = next(u for u in data["units"] if u["code"] == "A")
+    assert (unit["award_proposed"], unit["vote"], unit["award"]) == ("flag", {"present": 4, "for": 3,
+                                                                              "passed": True}, "flag")
+    assert data["vote_pending"] is False and data["schema_version"] == 3
+    tally = next(i for i in data["inputs"] if i["file"] == "tally-2024.xlsx")
+    assert (tally["kind"], tally["outcome"]) == ("tally", "used")
+    assert {p.name for p in written.documents} == {"minutes-2024.docx", "proposals-2024.docx"}
+
+
+def test_a_failed_vote_decides_no_flag(bloc, tmp_path):
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 2)})
+    result = run(rules, inbox, workers=1)
+    assert result.final
+    first = result.ranked[0]
+    assert result.award(first) is None
+    assert "2 of 4 votes for" in result.remarks(first, "en")
+    data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
+    assert next(u for u in data["units"] if u["code"] == "A")["vote"] == {"present": 4, "for": 2, "passed": False}
+
+
+def _issues(result: RunResult, code: str):
+    return [(i.file, i.sheet, i.cell) for i in result.issues if i.code == code]
+
+
+# The tally's table: header on Excel row 7, A's row 8; columns award A, code B, … present F, votes G.
+@pytest.mark.parametrize(("changes", "code", "cell"), [
+    ({"G8": 5}, "tally-votes-above-present", "G8"),
+    ({"F8": 5, "G8": 5}, "tally-present-above-members", "F8"),
+    ({"B8": "C"}, "tally-candidate-unknown", "B8"),
+    ({"B8": None}, "tally-candidate-missing", "B8"),
+    ({"G8": None}, "tally-value-missing", "G8"),
+    ({"F8": "nine"}, "tally-value-invalid", "F8"),
+    ({"G8": 2.5}, "tally-value-invalid", "G8"),
+    ({"A8": "Golden cup"}, "tally-award-unknown", "A8"),
+])
+def test_a_bad_tally_is_located_and_leaves_the_vote_pending(bloc, changes, code, cell):
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    builders.edit(tally, changes)
+    result = run(rules, inbox, workers=1)
+    assert _issues(result, code) == [("tally-2024.xlsx", "Tally", cell)]
+    assert result.vote_pending and not result.final
+    assert all(r.unit_code for r in result.ranked)  # every unit still scored and ranked
+    assert not result.provisional
+
+
+def test_a_tally_for_another_runs_candidates_is_detected(bloc):
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 3)})
+    # B resubmits a better file: B is now proposed for the flag, not A.
+    for path in inbox.glob("*_B_*.xlsx"):
+        path.unlink()
+    builders.good_files(inbox, rules, ["B"], values(**{"1.1": 20, "1.2": 10, "2.1": 10, "2.2": 10, "B1": 2}))
+    result = run(rules, inbox, workers=1)
+    assert result.ranked[0].unit_code == "B"
+    # The identity sheet's row 11 holds the candidates the tally was made for.
+    assert _issues(result, "tally-other-run") == [("tally-2024.xlsx", IDENTITY_SHEET, "B11")]
+    assert _issues(result, "tally-candidate-unknown") == [("tally-2024.xlsx", "Tally", "B8")]
+    assert result.vote_pending
+
+
+def test_a_tally_without_a_vote_in_the_rules_is_not_used(bloc):
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 3)})
+    result = run(rules_from(), inbox, workers=1)
+    assert _issues(result, "tally-no-vote") == [("tally-2024.xlsx", None, None)]
+    assert result.final and result.award(result.ranked[0]) == "flag"
+
+
+def test_the_tally_is_protected_and_validated(bloc):
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {})
+    sheet = openpyxl.load_workbook(tally)["Tally"]
+    assert sheet.protection.sheet
+    assert not sheet["F8"].protection.locked and not sheet["G8"].protection.locked
+    assert sheet["B8"].protection.locked
+    rules_by_cell = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+    assert rules_by_cell["F8"].type == "whole" and rules_by_cell["F8"].formula2 == str(len(SMALL_RULES["units"]))
+    assert rules_by_cell["G8"].formula2 == "F8"
+
+
+# ------------------------------------------------------------------------------------------- printing
+
+POPPLER = pytest.mark.skipif(shutil.which("pdfinfo") is None,
+                             reason="poppler-utils (pdfinfo) is not installed; .ci/run installs it so CI runs this")
+
+
+def _writer_absent() -> bool:
+    """LibreOffice without Writer (libreoffice-calc-nogui alone) cannot open a .docx at all."""
+    found = soffice()
+    return found is None or not (Path(os.path.realpath(found)).parent / "libswlo.so").exists()
+
+
+def _pages(pdf: Path) -> list[tuple[int, int]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], check=True, capture_output=True,
+                          text=True).stdout
+    return [(round(float(w)), round(float(h))) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@POPPLER
+@pytest.mark.parametrize("voters", [None, 3])
+def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, voters):
+    rules, inbox = bloc
+    made = make_ballots(run(rules, inbox, workers=1), tmp_path / "out", voters=voters)
+    pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
+    expected = voters or len(rules.units)
+    assert made.voters == expected
+    assert _pages(pdf) == [(595, 842)] * expected  # A4 portrait, one page per voter
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    assert "Đơn vị A" in first and "Agree" in first
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@POPPLER
+@pytest.mark.skipif(_writer_absent(), reason="LibreOffice Writer is not installed (only Calc): it cannot open "
+                    ".docx; .ci/run installs libreoffice-writer-nogui so CI runs this")
+def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 3)})
+    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "out")
+    for document in written.documents:
+        pdf = libreoffice_convert(document, "pdf", tmp_path / "pdf", lo_profile)
+        pages = _pages(pdf)
+        assert pages and set(pages) == {(595, 842)}, document.name
+
+
+def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 3)})
+    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "out")
+    minutes = docx.Document(str(written.documents[0]))
+    section = minutes.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    header = minutes.tables[0]
+    party = header.cell(0, 1).paragraphs[0].runs[0]
+    assert (party.text, party.bold, party.underline) == ("COMMUNIST PARTY OF VIETNAM", True, True)
+    assert header.cell(0, 0).paragraphs[1].text == "*"
+    assert header.cell(0, 1).paragraphs[-1].runs[0].italic
+    counts = [[c.text for c in row.cells] for row in minutes.tables[1].rows]
+    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00 %", "Passed"]
+    assert len(minutes.tables[2].rows[0].cells) == 3  # the counting committee's signatures
+    proposals = docx.Document(str(written.documents[1]))
+    listed = [[c.text for c in row.cells] for row in proposals.tables[1].rows]
+    # B, C and D tie for the one merit, which is not voted on: all three stay proposed (rank.py).
+    assert [row[1] for row in listed[1:]] == ["Đơn vị A", "Đơn vị B", "Đơn vị C", "Đơn vị D"]
+
+
+def test_the_state_header_reads_the_two_lines(bloc):
+    from pipeline.minutes import header_lines
+
+    rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi")
+    left, right = header_lines(rules, "vi", None)
+    assert [line.text for line in right[:2]] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert [line.underline for line in right[:2]] == [False, True]
+    assert right[2].italic and right[2].text.startswith("Quảng Trị, ngày")
+    assert left[0].text == rules.issuer.upper()
+
+
+# ------------------------------------------------------------------------------------------- commands and sheets
+
+def _invoke(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def _rules_file(tmp_path: Path, **changes: object) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump({**SMALL_RULES, **changes}, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
+def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
+    _, inbox = bloc
+    rules_file = _rules_file(tmp_path, vote=VOTE)
+    out = tmp_path / "out"
+    made = _invoke("ballot", "--rules", rules_file, "--input", inbox, "--out", out, "--voters", 5)
+    assert made.exit_code == ExitCode.DONE, made.output
+    assert "(5 papers, one A4 page each)" in made.output
+    assert (out / "ballots-2024.xlsx").exists() and (out / "tally-2024.xlsx").exists()
+    pending = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert pending.exit_code == ExitCode.PROBLEMS
+    assert "VOTE PENDING: Emulation flag not tallied yet" in pending.output
+    assert not (out / "minutes-2024.docx").exists() and not (out / "proposals-2024.docx").exists()
+    builders.edit(out / "tally-2024.xlsx", {"F8": 4, "G8": 3, "C4": "Hall"}, target=inbox / "kiem-phieu.xlsx")
+    decided = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert decided.exit_code == ExitCode.DONE, decided.output
+    assert "3/4: decided" in decided.output and "Emulation flag: A" in decided.output
+    assert (out / "minutes-2024.docx").exists() and (out / "proposals-2024.docx").exists()
+    # The tally goes: the vote is pending again, and the documents it backed move to previous/.
+    (inbox / "kiem-phieu.xlsx").unlink()
+    again = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
+    assert again.exit_code == ExitCode.PROBLEMS
+    assert not (out / "minutes-2024.docx").exists()
+    assert sorted(p.suffix for p in (out / "previous").glob("*.docx")) == [".docx", ".docx"]
+
+
+def test_ballot_without_a_vote_in_the_rules_is_a_user_error(bloc, tmp_path):
+    _, inbox = bloc
+    made = _invoke("ballot", "--rules", _rules_file(tmp_path), "--input", inbox, "--out", tmp_path / "out")
+    assert made.exit_code == ExitCode.USER_ERROR
+    assert "no vote: section" in made.output
+
+
+def _ranking_rows(path: Path) -> list[list[object]]:
+    sheet = openpyxl.load_workbook(path)["Ranking"]
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
+    rules, inbox = bloc
+    pending = write_outputs(run(rules, inbox, workers=1), tmp_path / "pending")
+    rows = _ranking_rows(pending.workbook)
+    assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
+    header = next(row for row in rows if "Proposed award" in row)
+    votes, decision = header.index("Vote"), header.index("Award decided")
+    first = rows[rows.index(header) + 1]
+    assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
+    _tally(rules, inbox, {"A": (4, 2)})
+    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "decided")
+    rows = _ranking_rows(written.workbook)
+    assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
+    first = rows[rows.index(header) + 1]
+    assert (first[votes], first[decision]) == ("2/4 (50.00 %)", "")
+    assert "did not reach the vote's threshold for Emulation flag (2 of 4 votes for)" in first[-1]
+
+
+def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_path):
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    shutil.copy(tally, inbox / "tally-copy.xlsx")
+    result = run(rules, inbox, workers=1)
+    assert _issues(result, "tally-duplicate") == [("tally-copy.xlsx", None, None)]
+    assert result.final
+    builders.edit(inbox / "tally-copy.xlsx", {"G8": 1})
+    result = run(rules, inbox, workers=1)
+    assert _issues(result, "tally-conflict") == [("tally-2024.xlsx", None, None)]
+    assert result.vote_pending
+    data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
+    assert {i["file"]: i["outcome"] for i in data["inputs"] if i["kind"] == "tally"} == {
+        "tally-2024.xlsx": "conflicting", "tally-copy.xlsx": "conflicting"}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@POPPLER
+def test_a_long_ballot_still_prints_on_one_page_per_voter(tmp_path, lo_profile):
+    # Twenty units, all tied for a merit with twenty places that the members vote on: a paper that is taller
+    # than A4 at full size is printed smaller, never over two pages.
+    units = [{"code": f"U{i:02d}", "name": f"Đơn vị số {i} có tên khá dài để xuống dòng trên phiếu"}
+             for i in range(1, 21)]
+    rules = rules_from(units=units, awards={"flag": {"count": 1, "min_score": 100},
+                                                 "merit": {"count": 20, "min_score": 0}},
+                       vote={**VOTE, "awards": ["merit"]})
+    inbox = builders.good_files(tmp_path / "input", rules, [u["code"] for u in units], LOWER)
+    made = make_ballots(run(rules, inbox, workers=1), tmp_path / "out", voters=2)
+    pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
+    assert _pages(pdf) == [(595, 842)] * 2
