@@ -365,7 +365,7 @@ def test_ballot_without_a_vote_in_the_rules_is_a_user_error(bloc, tmp_path):
     _, inbox = bloc
     made = _invoke("ballot", "--rules", _rules_file(tmp_path), "--input", inbox, "--out", tmp_path / "out")
     assert made.exit_code == ExitCode.USER_ERROR
-    assert "no vote: section" in made.output
+    assert "no `vote:` section" in made.output
 
 
 def _ranking_rows(path: Path) -> list[list[object]]:
