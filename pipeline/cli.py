@@ -12,6 +12,7 @@ import gc
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +21,7 @@ import click
 from pipeline import __version__
 from pipeline.commands.appraisal import appraisal
 from pipeline.commands.init import init
+from pipeline.commands.pdf import pdf
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
 
@@ -85,6 +87,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 main.add_command(init)
 main.add_command(appraisal)
+main.add_command(pdf)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,
@@ -148,24 +151,38 @@ class _ProgressBars:
               show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
-def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool) -> None:
+@click.option("--pdf", "to_pdf", is_flag=True,
+              help="Also print the Ranking sheet to ranking-<year>.pdf with LibreOffice (every sheet with --all).")
+@click.option("--all", "all_sheets", is_flag=True, help="With --pdf: print every sheet of the workbook.")
+@click.option("--number", default=None, help="The document's number (Số …), e.g. 15-BC/KTĐ; default: the rules' "
+              "document_number, else left blank to fill in.")
+@click.option("--date", "signing_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The signing date, YYYY-MM-DD; default: the rules' date, else left blank to write by hand.")
+def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool, to_pdf: bool,
+        all_sheets: bool, number: str | None, signing_date: datetime | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
-    An earlier ranking and JSON in the output folder move to previous/.
+    An earlier ranking and JSON in the output folder move to previous/; a PDF of the same name is replaced.
 
     \b
     Examples:
       bloc-score run
       bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
+      bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
     from pipeline.isolation import warm_up
 
     warm_up()  # the reading workers' server imports the reader while this process imports pandas
     from pipeline.console import render_run
+    from pipeline.letterhead import DocumentOptions
     from pipeline.run import run as run_pipeline
     from pipeline.write import write_outputs
 
     _refuse_file_as_folder(input_dir, lang)
+    if to_pdf:
+        from pipeline.pdf import require_soffice
+
+        require_soffice(lang or "vi")  # before any work: nothing done as asked is exit 2, not a half-done run
     rules = _load(rules_path, lang, input_dir, quiet=quiet)
     show_progress = not quiet and sys.stderr.isatty()
 
@@ -176,12 +193,18 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     bars = _ProgressBars(lang or rules.language) if show_progress else None
     try:
         tick = bars.tick if bars else None
-        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick)
+        document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, document=document)
         written = write_outputs(result, output_dir, tick=tick)
     finally:
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))
+    if to_pdf:
+        from pipeline.commands.pdf import print_and_say
+
+        workbook = written.workbook
+        click.echo(print_and_say(workbook, workbook.with_suffix(".pdf"), all_sheets=all_sheets, lang=result.lang))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)

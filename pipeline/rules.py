@@ -6,6 +6,7 @@ every mistake with its line, so the secretary fixes them all in one pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -119,6 +120,15 @@ class TieBreaker:
 
 
 @dataclass(frozen=True)
+class Signer:
+    """A signature block: the capacity signed in (T/M KHỐI THI ĐUA), the position (KHỐI TRƯỞNG), the name."""
+
+    capacity: str
+    position: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Rules:
     bloc: str
     year: int
@@ -140,6 +150,13 @@ class Rules:
     # A changed score in the bloc's appraisal workbook needs a reason on record (`appraisal: reason_required`).
     appraisal_reason_required: bool = True
     fingerprint: str = field(default="", compare=False)
+    # The official document's header and signature (pipeline/letterhead.py); none of them changes a score.
+    parent: str = ""  # the upper-level body above the issuer, e.g. TỈNH ỦY QUẢNG TRỊ
+    document_number: str = ""  # "12-BC/KTĐ"; blank: left to fill in by hand
+    date: dt.date | None = None  # the signing date; blank: left to write by hand
+    attached_to: str = ""  # "Kèm theo …": the document this one is attached to
+    recipients: tuple[str, ...] = ()  # Nơi nhận
+    signers: tuple[Signer, ...] = ()
 
     @property
     def base_max(self) -> Decimal:
@@ -181,7 +198,9 @@ class Rules:
 _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal",
+    "parent", "document_number", "date", "attached_to", "recipients", "signers",
 }
+_SIGNER_KEYS = {"capacity", "position", "name"}
 _APPRAISAL_KEYS = {"reason_required"}
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
@@ -286,8 +305,45 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         basis=check.string(top.get("basis"), "basis", required=False),
         source=source,
         appraisal_reason_required=reason_required,
+        parent=check.string(top.get("parent"), "parent", required=False),
+        document_number=check.string(top.get("document_number"), "document_number", required=False),
+        date=_date(check, top.get("date")),
+        attached_to=check.string(top.get("attached_to"), "attached_to", required=False),
+        recipients=tuple(check.string(item, f"recipients[{index}]")
+                         for index, item in enumerate(check.sequence(top.get("recipients"), "recipients",
+                                                                     required=False))),
+        signers=_signers(check, top.get("signers")),
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
+
+
+def _date(check: Checker, node: Node | None) -> dt.date | None:
+    """`date: 2024-12-20` (YAML reads it as a date) or the same as text; anything else is a located problem."""
+    if node is None or node.value in (None, ""):
+        return None
+    value = node.value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    check.problem("date", node, "bad_date", value=value)
+    return None
+
+
+def _signers(check: Checker, node: Node | None) -> tuple[Signer, ...]:
+    signers = []
+    for index, item in enumerate(check.sequence(node, "signers", required=False)):
+        path = f"signers[{index}]"
+        keys = check.mapping(item, path, _SIGNER_KEYS, ("capacity", "position"))
+        signers.append(Signer(capacity=check.string(keys.get("capacity"), f"{path}.capacity", required=False),
+                              position=check.string(keys.get("position"), f"{path}.position", required=False),
+                              name=check.string(keys.get("name"), f"{path}.name", required=False)))
+    return tuple(signers)
 
 
 def _appraisal(check: Checker, node: Node | None) -> bool:

@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from pipeline.inputs import discover, display_name
 from pipeline.isolation import Reader, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
+from pipeline.letterhead import DocumentOptions
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, read_submission
 from pipeline.rules import Rules
@@ -41,6 +42,8 @@ class RunResult:
     status: dict[str, UnitStatus]  # every unit of the rules, in their order
     started_at: datetime
     tool_version: str = __version__
+    # `run --number`, `run --date`: the number and signing date of the document to sign.
+    document: DocumentOptions = field(default_factory=DocumentOptions)
 
     @property
     def provisional(self) -> bool:
@@ -73,14 +76,16 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
+    document: DocumentOptions | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
-    inside them (tests hand in one that crashes).
+    inside them (tests hand in one that crashes). `document` numbers and dates the document to sign.
     """
     with paused_gc():
-        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader)
+        result = _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader)
+    return replace(result, document=document) if document else result
 
 
 def _run(

@@ -123,6 +123,8 @@ def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] 
     sheet.set_paper(A4)
     sheet.set_margins(left=left, right=right, top=top, bottom=bottom)
     sheet.fit_to_pages(1, pages_tall)
+    # Each sheet's pages count from 1: LibreOffice otherwise numbers a whole workbook's pages on end.
+    sheet.set_start_page(1)
     sheet.center_horizontally()
     if repeat is not None:
         sheet.repeat_rows(*repeat)

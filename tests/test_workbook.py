@@ -21,13 +21,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import workbook as workbook_module
 from pipeline.labels import text
 from pipeline.layout import template_filename
+from pipeline.letterhead import STATE_RULE_CHARACTER
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
 from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
 from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
-from pipeline.workbook.ranking import RULE_CHARACTER
 from pipeline.write import results_dict, write_outputs
 from pipeline.xlsx import row_height
 from tests import builders
@@ -310,23 +310,34 @@ def test_title_block_party_and_state(small, tmp_path):
     assert small.ranking["A2"].value == "*"  # Party documents put a star under the issuer
     right = next(c for c in small.ranking[1] if c.column > 1 and c.value)
     assert "COMMUNIST PARTY OF VIETNAM" in str(right.value)
-    assert small.result.started_at.strftime("%B") in str(next(c.value for c in small.ranking[2][1:] if c.value))
+    # The signing date is written by hand: never the run's date.
+    assert small.result.started_at.strftime("%B") not in " ".join(str(c.value) for c in small.ranking[3] if c.value)
 
-    state = write_run(rules_from(header="state", language="vi", place="Quảng Trị"), tmp_path,
-                      {"A": values(**FULL_SMALL)})
-    rule = state.ranking["A2"].value
-    assert set(rule) == {RULE_CHARACTER}  # a short solid rule, not dashes
-    header = " ".join(str(c.value) for c in state.ranking[1] if c.value)
+    state = write_run(rules_from(header="state", language="vi", place="Quảng Trị", parent="Ủy ban nhân dân tỉnh"),
+                      tmp_path, {"A": values(**FULL_SMALL)})
+    assert state.ranking["A1"].value == "ỦY BAN NHÂN DÂN TỈNH"  # the upper-level body above the issuer
+    rule = state.ranking["A3"].value
+    assert set(rule) == {STATE_RULE_CHARACTER}  # a short solid rule, not dashes
+    header = " ".join(str(c.value) for row in state.ranking.iter_rows(max_row=2) for c in row if c.value)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
-    date = next(str(c.value) for c in state.ranking[2][1:] if c.value)
-    assert re.fullmatch(r"Quảng Trị, ngày \d\d tháng (0[12]|[3-9]|1[0-2]) năm \d{4}", date)
+    number_row = [str(c.value) for c in state.ranking[4] if c.value]
+    assert number_row == ["Số: ……-BC/……", "Quảng Trị, ngày … tháng … năm 20…"]
     assert text("vi", "report.title", year=2024).upper() in [c.value for c in state.ranking["A"]]
 
 
-def test_signature_blocks_for_secretary_and_bloc_leader(small):
+def test_signature_block_of_the_bloc_leader_with_room_to_sign(complete):
+    shown = [c.value for row in complete.ranking.iter_rows() for c in row if c.value]
+    for key in ("capacity_party", "position_leader", "sign_hint"):
+        assert complete.t(f"letterhead.{key}") in shown
+    assert complete.t("letterhead.draft") not in shown  # every unit scored: final
+
+
+def test_a_provisional_ranking_is_a_draft_with_no_signature_block(small):
+    assert small.result.provisional
     shown = [c.value for row in small.ranking.iter_rows() for c in row if c.value]
-    assert small.t("workbook.signed_by_secretary") in shown
-    assert small.t("workbook.signed_by_leader") in shown
+    assert small.t("letterhead.draft") in shown
+    for key in ("capacity_party", "position_leader", "sign_hint"):
+        assert small.t(f"letterhead.{key}") not in shown
 
 
 def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
@@ -440,7 +451,8 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide(small):
         assert "&P" in sheet.oddFooter.center.text, sheet.title
 
 
-def test_ranking_print_setup(small):
+def test_ranking_print_setup(complete):
+    small = complete
     sheet = small.ranking
     head = header_row(sheet, small.t("report.rank"))
     assert int(sheet.page_setup.fitToHeight) == 0  # as many pages tall as a long bloc needs
@@ -450,8 +462,9 @@ def test_ranking_print_setup(small):
     # The printed page holds every column written and ends below the leader's signature line.
     first_column, first_row, last_column, last_row = range_boundaries(sheet.print_area.split("!")[1])
     assert (first_column, first_row, last_column) == (1, 1, sheet.max_column)
-    signatures = header_row(sheet, small.t("workbook.signed_by_secretary"))
-    assert last_row > signatures + 1  # the "(signature and full name)" line, and room to sign
+    leader = small.t("letterhead.position_leader")
+    signatures = next(c.row for row in sheet.iter_rows() for c in row if c.value == leader)
+    assert last_row > signatures + 1  # the "(signature and seal)" line, and room to sign
 
 
 def test_frozen_headers_and_autofilter(small):

@@ -8,15 +8,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
+from pipeline.letterhead import Letterhead, letterhead
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import RankedUnit, award_name, award_rule_in_words, remarks_text, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
-from pipeline.xlsx import FONT, at_size, fit_row, national_header, write_letterhead
-
-# What official documents put under the issuing body: Party documents a star (Hướng dẫn 36-HD/VPTW),
-# State documents a short solid rule a third to a half as long as the name (Nghị định 30/2020/NĐ-CP).
-RULE_CHARACTER = "\u2500"
+from pipeline.workbook.official import write_closing, write_heading
+from pipeline.xlsx import FONT, at_size, fit_row
 
 # The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
@@ -110,7 +108,8 @@ def write_ranking(ctx: Context) -> None:
     if unranked:
         row = _unranked(ctx, sheet, row + 1, unranked, columns)
     row = _legend(ctx, sheet, row + 1, columns)
-    last_row = _signatures(ctx, sheet, row + 1, columns)
+    last_row = write_closing(sheet, fmt, ranking_letterhead(ctx), row + 1, first=0, last=columns.last,
+                             widths=widths)
 
     ctx.print_setup(sheet, repeat=(header_row, header_row))
     sheet.print_area(0, 0, last_row, columns.last)
@@ -119,29 +118,20 @@ def write_ranking(ctx: Context) -> None:
 
 
 def _title_block(ctx: Context, sheet: Worksheet, columns: RankingColumns) -> int:
-    rules, fmt, widths = ctx.rules, ctx.fmt, columns.widths()
-    split, last = columns.split, columns.last
-    issuer = rules.issuer.upper()
-    write_letterhead(sheet, fmt, issuer=issuer, header=national_header(rules.header, ctx.lang), left=(0, split),
-                     right=(split + 1, last), widths=(sum(widths[: split + 1]), sum(widths[split + 1:])))
-
-    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 3)
-    sheet.merge_range(1, 0, 1, split, mark, fmt.get(align="center", valign="top"))
-    sheet.merge_range(1, split + 1, 1, last, _place_date(ctx), fmt.get(italic=True, align="center"))
-
-    title = ctx.t("report.title", year=rules.year).upper()
-    sheet.merge_range(3, 0, 3, last, title, fmt.get(bold=True, font_size=14, align="center", text_wrap=True))
-    fit_row(sheet, 3, [(title, sum(widths))], size=14, bold=True)
-    sheet.merge_range(4, 0, 4, last, rules.bloc, fmt.get(italic=True, align="center", text_wrap=True))
-    fit_row(sheet, 4, [(rules.bloc, sum(widths))])
-    return 6
+    """The official header (pipeline/letterhead.py), the title and the bloc's name; the next free row."""
+    widths = columns.widths()
+    row = write_heading(sheet, ctx.fmt, ranking_letterhead(ctx), left=(0, columns.split),
+                        right=(columns.split + 1, columns.last), widths=widths)
+    bloc = ctx.rules.bloc
+    sheet.merge_range(row, 0, row, columns.last, bloc, ctx.fmt.get(italic=True, align="center", text_wrap=True))
+    fit_row(sheet, row, [(bloc, sum(widths))])
+    return row + 2
 
 
-def _place_date(ctx: Context) -> str:
-    when = ctx.result.started_at
-    months = ctx.t("workbook.month_names").split(",")
-    return ctx.t("workbook.place_date", place=ctx.rules.place or "…", day=when.day,
-                 month=months[when.month - 1].strip(), year=when.year)
+def ranking_letterhead(ctx: Context) -> Letterhead:
+    """The Ranking sheet's header and closing: a draft until the run is final (`RunResult.final`)."""
+    return letterhead(ctx.rules, ctx.lang, title=ctx.t("report.title", year=ctx.rules.year).upper(),
+                      final=ctx.result.final, options=ctx.result.document)
 
 
 def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns) -> None:
@@ -211,21 +201,3 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
         fit_row(sheet, row, [(line, width)], size=11)
         row += 1
     return row
-
-
-def _signatures(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -> int:
-    """The compiler's and the bloc leader's signature blocks, with room to sign; returns the last row."""
-    fmt, widths = ctx.fmt, columns.widths()
-    split, last = columns.split, columns.last
-    bold = fmt.get(bold=True, align="center", text_wrap=True)
-    hint = fmt.get(italic=True, align="center")
-    secretary, leader = ctx.t("workbook.signed_by_secretary"), ctx.t("workbook.signed_by_leader")
-    sheet.merge_range(row, 0, row, split, secretary, bold)
-    sheet.merge_range(row, split + 1, row, last, leader, bold)
-    fit_row(sheet, row, [(secretary, sum(widths[: split + 1])), (leader, sum(widths[split + 1:]))], bold=True)
-    sheet.merge_range(row + 1, 0, row + 1, split, ctx.t("template.sign_hint"), hint)
-    sheet.merge_range(row + 1, split + 1, row + 1, last, ctx.t("template.sign_hint"), hint)
-    for blank in range(row + 2, row + 6):  # room for the signatures and the seal
-        sheet.set_row(blank, 20)
-    return row + 5
-
