@@ -116,13 +116,16 @@ def page_footer(pages: str, left: str = "") -> str:
 
 
 def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] = (0.4, 0.4, 0.5, 0.6),
-                repeat: tuple[int, int] | None = None, footer: str = "", pages_tall: int = 0) -> None:
-    """A4 landscape, one page wide, centred; `repeat` rows on every page; margins left, right, top, bottom."""
+                repeat: tuple[int, int] | None = None, footer: str = "", pages_tall: int = 0,
+                fit_width: bool = True) -> None:
+    """A4 landscape, one page wide (unless not `fit_width`), centred; `repeat` rows on every page; margins
+    left, right, top, bottom."""
     left, right, top, bottom = margins
     sheet.set_landscape()
     sheet.set_paper(A4)
     sheet.set_margins(left=left, right=right, top=top, bottom=bottom)
-    sheet.fit_to_pages(1, pages_tall)
+    if fit_width:
+        sheet.fit_to_pages(1, pages_tall)
     # Each sheet's pages count from 1: LibreOffice otherwise numbers a whole workbook's pages on end.
     sheet.set_start_page(1)
     sheet.center_horizontally()

@@ -340,28 +340,31 @@ def test_a_provisional_ranking_is_a_draft_with_no_signature_block(small):
         assert small.t(f"letterhead.{key}") not in shown
 
 
-def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
+def test_matrix_lists_criteria_down_units_across_marks_appraisal_changes_and_na(small):
     sheet = small.sheet("matrix")
-    criteria = [c.code for c in small.result.rules.criteria()]
-    head = header_row(sheet, small.t("report.unit_code"))
-    codes = [c.value for c in sheet[head]][3:]
-    assert codes == criteria
-    max_row = [c.value for c in sheet[head + 1]]
-    assert max_row[1] == small.t("column.max")
-    assert max_row[3:] == [float(c.max) for c in small.result.rules.criteria()]
+    rules = small.result.rules
+    head = header_row(sheet, small.t("column.code"))
+    header = [c.value for c in sheet[head]]
+    assert header[1:3] == [small.t("column.criterion"), small.t("column.max")]
+    assert header[3:] == [u.code for u in rules.units if u.code in small.result.validation.used]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=head + 1) if r[0].value}
+    for criterion in rules.criteria():
+        assert rows[criterion.code][1].value == criterion.title  # printed: no hovering on paper
+        assert rows[criterion.code][2].value == float(criterion.max)
 
-    def cell(unit: str, scorer: int, code: str):
-        unit_row = next(r[0].row for r in sheet.iter_rows(min_row=head + 2, max_col=1) if r[0].value == unit)
-        return sheet.cell(unit_row + scorer, 4 + criteria.index(code))
+    def cell(unit: str, code: str):
+        return rows[code][header.index(unit)]
 
-    self_cell, appraised, final = cell("A", 0, "1.1"), cell("A", 1, "1.1"), cell("A", 2, "1.1")
-    assert (self_cell.value, appraised.value, final.value) == (18, 17, 17)
     changed = CHANGED_FILL.lstrip("#")
-    assert appraised.fill.fgColor.rgb.endswith(changed) and final.fill.fgColor.rgb.endswith(changed)
-    assert not (self_cell.fill.fgColor.rgb or "").endswith(changed)
-    assert not (cell("A", 2, "2.1").fill.fgColor.rgb or "").endswith(changed)
-    assert cell("B", 0, "1.2").value == "N/A" and cell("B", 2, "1.2").value == "N/A"
-    assert cell("C", 0, "1.1").value == 25  # an invalid unit's figures are still shown, as read
+    assert cell("A", "1.1").value == 17  # appraised 17 over the self-score 18
+    assert cell("A", "1.1").fill.fgColor.rgb.endswith(changed)
+    assert "18" in cell("A", "1.1").comment.text
+    assert not (cell("A", "2.1").fill.fgColor.rgb or "").endswith(changed)
+    assert cell("B", "1.2").value == "N/A"
+    assert cell("C", "1.1").value == 25  # an invalid unit's figures are still shown, as read
+    # Section headings group the criteria; the units' names are printed under the table.
+    assert any(str(c.value).startswith(f"{rules.sections[0].code}. ") for c in sheet["A"])
+    assert any("A: Đơn vị A" in str(c.value) for c in sheet["A"])
 
 
 def test_unit_sheet_explains_rescaling_and_caps(small):
@@ -426,7 +429,9 @@ def test_one_decimal_rules_show_one_decimal(tmp_path):
     columns = RankingColumns(2)
     start = header_row(written.ranking, written.t("report.rank")) + 1
     assert written.ranking.cell(start, columns.total + 1).number_format == "0.0"
-    assert written.sheet("matrix")["D5"].number_format == "0.0"
+    matrix = written.sheet("matrix")
+    (first,) = (r[3] for r in matrix.iter_rows() if r[0].value == "1.1")
+    assert first.number_format == "0.0"
 
 
 def test_times_new_roman_throughout(small):
@@ -469,9 +474,9 @@ def test_ranking_print_setup(complete):
 
 def test_frozen_headers_and_autofilter(small):
     matrix = small.sheet("matrix")
-    head = header_row(matrix, small.t("report.unit_code"))
-    assert matrix.freeze_panes == f"D{head + 2}"
-    assert matrix.print_title_rows == f"${head}:${head + 1}"
+    head = header_row(matrix, small.t("column.code"))
+    assert matrix.freeze_panes == f"D{head + 1}"
+    assert matrix.print_title_rows == f"${head}:${head}"
     issues = small.sheet("issues")
     assert issues.freeze_panes == "A2"
     assert issues.auto_filter.ref == f"A1:H{len(small.result.issues) + 1}"

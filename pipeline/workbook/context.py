@@ -138,7 +138,7 @@ class Context:
         return unit.name if unit else code
 
     def print_setup(self, sheet: Worksheet, *, repeat: tuple[int, int] | None = None, footer_left: str = "",
-                    pages_tall: int = 0) -> None:
+                    pages_tall: int = 0, fit_width: bool = True) -> None:
         """A4 landscape, one page wide, header rows on every page, page numbers in the footer."""
         footer = page_footer(self.t("workbook.page_footer", page="&P", pages="&N"), footer_left)
-        print_setup(sheet, repeat=repeat, footer=footer, pages_tall=pages_tall)
+        print_setup(sheet, repeat=repeat, footer=footer, pages_tall=pages_tall, fit_width=fit_width)
