@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -160,3 +161,28 @@ def write_letterhead(sheet: Worksheet, formats: Formats, *, issuer: str, header:
 def national_header(kind: str, lang: str) -> str:
     """The header of a Party (`party`) or State (`state`) document, one line per text line."""
     return text(lang, f"template.header_{kind}")
+
+
+# How much of a sheet fits a printed page, for choosing how many pages tall it prints. A column-width unit
+# measured 7.5 pt on LibreOffice's PDF output (where the file's default font, Calibri, becomes a wider
+# substitute); the body of an A4 landscape page with print_setup's margins and a footer is about 780 × 470 pt.
+POINTS_PER_WIDTH = 7.5
+PAGE_BODY = (780.0, 470.0)
+SMALLEST_LAST_PAGE = 0.35  # a last page fuller than this is kept; a stray block below it is pulled back
+
+
+def pages_tall(sheet: Worksheet, last_row: int, widths: Sequence[float]) -> int:
+    """How many pages tall `sheet` should print so that its last page holds more than a stray block.
+
+    The rows' heights (as set, else the default) at the scale that fits the columns on one page width give
+    the pages needed; when the last one would be nearly empty, one page fewer, so the sheet shrinks a little
+    rather than print a page holding three rows.
+    """
+    scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH))
+    default = sheet.default_row_height
+    height = sum(sheet.row_sizes.get(row, [default])[0] for row in range(last_row + 1)) * 0.75 * scale
+    pages = height / PAGE_BODY[1]
+    whole = max(1, math.ceil(pages))
+    if whole > 1 and pages - (whole - 1) < SMALLEST_LAST_PAGE:
+        whole -= 1
+    return int(whole)

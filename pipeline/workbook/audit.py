@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.rank import award_name, award_rule_in_words, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS
 from pipeline.workbook.context import GROUP_FILL, Context
-from pipeline.xlsx import at_size, fit_row
+from pipeline.xlsx import at_size, fit_row, pages_tall
 
 AUDIT_WIDTHS = (40, 56, 12, 12, 12, 16, 16)
 
@@ -66,7 +66,7 @@ def write_audit(ctx: Context) -> None:
     row = _audit_rules(ctx, sheet, row + 1, heading)
     row = _audit_criteria(ctx, sheet, row + 1, heading)
     row = _audit_inputs(ctx, sheet, row + 1, heading)
-    ctx.print_setup(sheet)
+    ctx.print_setup(sheet, pages_tall=pages_tall(sheet, row, widths))
     sheet.hide_gridlines(2)
 
 

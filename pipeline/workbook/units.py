@@ -21,7 +21,7 @@ from pipeline.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.xlsx import FONT, at_size, fit_row, write_value
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, write_value
 
 UNIT_WIDTHS = (7, 50, 9, 10, 10, 10, 40, 10, 10)
 
@@ -65,7 +65,8 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
     table_header = row
     row = _unit_criteria(ctx, sheet, row, code, placed.score if placed else None)
     row = _unit_issues(ctx, sheet, row + 1, code)
-    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code)
+    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code,
+                    pages_tall=pages_tall(sheet, row, widths))
     sheet.hide_gridlines(2)
 
 
