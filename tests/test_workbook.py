@@ -19,6 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import workbook as workbook_module
+from pipeline.issues import SEVERITY
 from pipeline.labels import text
 from pipeline.layout import template_filename
 from pipeline.letterhead import STATE_RULE_CHARACTER
@@ -482,15 +483,34 @@ def test_frozen_headers_and_autofilter(small):
     assert matrix.print_title_rows == f"${head}:${head}"
     issues = small.sheet("issues")
     assert issues.freeze_panes == "A2"
-    assert issues.auto_filter.ref == f"A1:H{len(small.result.issues) + 1}"
+    assert issues.auto_filter.ref == f"A1:I{len(small.result.issues) + 1}"
     assert issues.print_title_rows == "$1:$1"
 
 
 def test_issues_sheet_lists_every_issue(small):
     sheet = small.sheet("issues")
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[5] or None, r[7]) for r in rows] == [
+    assert [(r[2], r[6] or None, r[8]) for r in rows] == [
         (i["code"], i["unit"], i["message"]) for i in small.json["issues"]]
+
+
+def test_issues_sheet_names_each_code_in_the_readers_language(small, tmp_path):
+    headers = [c.value for c in small.sheet("issues")[1]]
+    assert headers[:3] == [small.t("workbook.issue_severity"), small.t("workbook.issue_kind"),
+                           small.t("workbook.issue_code")]
+    rows = list(small.sheet("issues").iter_rows(min_row=2, values_only=True))
+    assert all(r[1] == small.t(f"issue_kind.{r[2]}") for r in rows)
+    vi = write_run(rules_from(language="vi"), tmp_path, small_bloc(), appraisals=SMALL_APPRAISALS)
+    issues = vi.sheet("issues")
+    assert [c.value for c in issues[1]][4] == "Trang tính"  # a sheet, not a printed page
+    shown = {(r[0], r[1], r[2]) for r in issues.iter_rows(min_row=2, values_only=True)}
+    assert ("lỗi", "Điểm vượt mức tối đa", "score-above-max") in shown
+
+
+def test_every_issue_code_has_a_short_name_in_both_languages():
+    for code in SEVERITY:
+        for lang in ("vi", "en"):
+            assert text(lang, f"issue_kind.{code}").strip(), (lang, code)
 
 
 def test_rows_grow_to_fit_long_unit_names(tmp_path):
