@@ -79,7 +79,7 @@ def _write_with_one_sheet_visible(parts: dict[str, bytes], tags: list[bytes], ke
     """A copy of the package whose sheets are all hidden but the `keep`-th, which is also the active one."""
     book = parts["xl/workbook.xml"]
     for index, tag in enumerate(tags):
-        if index != keep:
+        if index != keep and b'state="' not in tag:  # a sheet hidden already stays as it is
             book = book.replace(tag, tag.replace(b"<sheet ", b'<sheet state="hidden" ', 1), 1)
     # LibreOffice prints a hidden sheet all the same when it has a print area: drop the others' print ranges.
     book = re.sub(rb'<definedName name="_xlnm\.Print_(?:Area|Titles)" localSheetId="(\d+)"[^>]*>[^<]*</definedName>',

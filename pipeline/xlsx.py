@@ -112,7 +112,7 @@ def footer_text(value: str) -> str:
 
 def page_footer(pages: str, left: str = "") -> str:
     """A footer with `pages` (holding &P and &N) centred and `left` on the left, in the workbook's font."""
-    font = f'&"{FONT},Regular"&10'
+    font = f'&"{FONT},Regular"&12'  # printed at the sheet's scale: 12 pt keeps it legible on a wide sheet
     return (f"&L{font}{footer_text(left)}" if left else "") + f"&C{font}{pages}"
 
 
@@ -186,3 +186,49 @@ def pages_tall(sheet: Worksheet, last_row: int, widths: Sequence[float]) -> int:
     if whole > 1 and pages - (whole - 1) < SMALLEST_LAST_PAGE:
         whole -= 1
     return int(whole)
+
+
+def needed_height(cells: Sequence[tuple[str, float]], *, size: float = BASE_SIZE, bold: bool = False,
+                  minimum: int = 1) -> float:
+    """The height in points `fit_row` gives a row holding `cells` (text, width it wraps in)."""
+    return row_height(max([minimum, *(wrapped_lines(value, width, size, bold) for value, width in cells)]), size)
+
+
+class Pager:
+    """Manual page breaks down a sheet printed one page wide, decided while its rows are written.
+
+    A heading is kept with the first rows of its table, and a table that runs onto another page has its
+    header row written again at the top of that page (a sheet has one range of repeated rows; the Audit
+    sheet has several tables). Heights are estimates at the scale that fits the columns to the page width.
+    """
+
+    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+        self.sheet = sheet
+        # Narrower columns than pages_tall assumes: a break too early costs a little paper, one too late lets
+        # LibreOffice break inside a table, where no header is repeated.
+        scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH * 0.88))
+        self.body = PAGE_BODY[1] / scale
+        self.used = 0.0
+        self.breaks: list[int] = []
+
+    def height(self, row: int) -> float:
+        """The height of a written row, in points."""
+        return float(self.sheet.row_sizes.get(row, [self.sheet.default_row_height])[0]) * 0.75
+
+    def took(self, first: int, last: int | None = None) -> None:
+        """Rows `first`…`last` are written: their heights fill the page."""
+        for row in range(first, (first if last is None else last) + 1):
+            self.used += self.height(row)
+
+    def fits(self, height: float) -> bool:
+        return self.used + height <= self.body
+
+    def new_page(self, row: int) -> None:
+        """Break before `row`."""
+        if row not in self.breaks:
+            self.breaks.append(row)
+        self.used = 0.0
+
+    def close(self) -> None:
+        if self.breaks:
+            self.sheet.set_h_pagebreaks(self.breaks)

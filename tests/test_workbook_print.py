@@ -22,7 +22,8 @@ needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) is not installed; .ci/run installs it so CI runs this",
 )
-SAMPLE_PAGES = 26  # README › The ranking workbook says the same
+SAMPLE_PAGES = 35  # README › The ranking workbook says the same
+FOOTER_TOP = 550  # the page-number footer sits below this, in points from the top of the A4 landscape page
 POINTS_PER_HEIGHT = 1.299  # a word's box is 1.3 × its font size in LibreOffice's PDF (Times New Roman)
 
 
@@ -88,10 +89,20 @@ def test_the_whole_sample_prints_to_the_pages_the_readme_states_each_numbered_pe
     assert _pages(whole) == SAMPLE_PAGES
     assert f"prints to {SAMPLE_PAGES} A4 pages" in (Path(__file__).parent.parent / "README.md").read_text()
     assert _squeeze(text("vi", "workbook.chart_title", year=2024)) in _pdf_text(whole, 2)
+    footers = []
     for page in range(1, SAMPLE_PAGES + 1):
         words = _words(whole, page)
-        # No stray block: the text reaches at least a fifth down the page's body (595 pt, less the margins).
-        assert max(bottom for _, bottom, _ in words) > 36 + (595 - 36 - 43) / 5, page
+        body = [bottom for _, bottom, _ in words if bottom < FOOTER_TOP]
+        # No stray block: the text above the footer reaches at least a fifth down the page's body.
+        assert max(body) > 36 + (FOOTER_TOP - 36) / 5, page
+        # Nothing printed smaller than 8 pt, on any sheet.
+        assert min(size for *_, size in words) >= 8 - 0.05, page
+        raw = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(whole), "-"], check=True,
+                             capture_output=True, text=True).stdout
+        footers.append(re.search(r"Trang\s*(\d+)\s*/\s*(\d+)\b", raw).groups())
+    # Each sheet's pages counted on their own: the unit sheets' "1/3, 2/3, 3/3", never "7/35".
+    assert all(int(page) <= int(pages) < SAMPLE_PAGES for page, pages in footers)
+    assert footers[0] == ("1", "1")
 
 
 @pytest.mark.libreoffice

@@ -7,10 +7,11 @@ reads "Điểm không phải là số", not `not-a-number`.
 from __future__ import annotations
 
 from pipeline.workbook.context import SEVERITY_COLOURS, Context
-from pipeline.xlsx import at_size, fit_row, row_height
+from pipeline.xlsx import fit_row, row_height
 
-ISSUE_COLUMNS = (("severity", 9), ("kind", 22), ("code", 17), ("file", 24), ("sheet", 11), ("cell", 6),
-                 ("unit", 9), ("criterion", 8), ("message", 60))
+# Narrow enough, in 12-pt text, to print at 8 pt or more fitted to one page width.
+ISSUE_COLUMNS = (("severity", 9), ("kind", 20), ("code", 16), ("file", 20), ("sheet", 11), ("cell", 6),
+                 ("unit", 8), ("criterion", 8), ("message", 50))
 KIND_COLUMN, FILE_COLUMN, MESSAGE_COLUMN = 1, 3, 8
 
 
@@ -31,11 +32,13 @@ def write_issues(ctx: Context) -> None:
                   issue.message(lang)]
         for column, value in enumerate(values):
             coloured = {"font_color": colour} if column in (0, KIND_COLUMN, MESSAGE_COLUMN) else {}
-            sheet.write_string(row, column, value, fmt.text(font_size=11, valign="top", **coloured))
-        fit_row(sheet, row, [(values[column], at_size(widths[column], 11))
-                             for column in (KIND_COLUMN, FILE_COLUMN, MESSAGE_COLUMN)], size=11)
+            sheet.write_string(row, column, value, fmt.text(valign="top", **coloured))
+        fit_row(sheet, row, [(values[column], widths[column]) for column in (KIND_COLUMN, FILE_COLUMN, MESSAGE_COLUMN)])
     if not issues:
         sheet.merge_range(1, 0, 1, len(ISSUE_COLUMNS) - 1, ctx.t("report.no_issues"), fmt.text(italic=True))
+        # Nothing to read: hidden, so it prints no page holding one line (the Audit sheet says none were found);
+        # a script or a curious reader still finds it (Unhide).
+        sheet.hide()
     sheet.autofilter(0, 0, max(len(issues), 1), len(ISSUE_COLUMNS) - 1)
     sheet.freeze_panes(1, 0)
     ctx.print_setup(sheet, repeat=(0, 0))

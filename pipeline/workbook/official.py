@@ -8,10 +8,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.letterhead import Letterhead
 from pipeline.workbook.context import ERROR_COLOUR
-from pipeline.xlsx import Formats, fit_row, row_height, wrapped_lines
+from pipeline.xlsx import Formats, at_size, fit_row, row_height, wrapped_lines
 
 Span = tuple[int, int]  # first and last column of a block
 SIGNING_SPACE_ROWS = 4  # room for the signature and the seal between the position and the name
+SMALL_SIZE = 11.5  # the recipients' lines: 8 pt on a page printed at 70 %
 
 
 def write_heading(sheet: Worksheet, fmt: Formats, head: Letterhead, *, left: Span, right: Span,
@@ -80,9 +81,9 @@ def write_closing(sheet: Worksheet, fmt: Formats, head: Letterhead, row: int, *,
                           fmt.get(bold=True, italic=True, valign="top"))
         for offset, line in enumerate(head.recipients, start=1):
             sheet.merge_range(row + offset, recipients_span[0], row + offset, recipients_span[1], line,
-                              fmt.get(font_size=11, valign="top", text_wrap=True))
-            if wrapped_lines(line, width * 12 / 11) > 1:
-                fit_row(sheet, row + offset, [(line, width * 12 / 11)], size=11)
+                              fmt.get(font_size=SMALL_SIZE, valign="top", text_wrap=True))
+            if wrapped_lines(line, at_size(width, SMALL_SIZE)) > 1:
+                fit_row(sheet, row + offset, [(line, at_size(width, SMALL_SIZE))], size=SMALL_SIZE)
         end = max(end, row + len(head.recipients))
     for block, span in zip(head.signatures, signer_spans, strict=False):  # a draft: recipients, no signer
         width = _width(widths, span) * 0.9

@@ -14,14 +14,17 @@ from pipeline.rank import RankedUnit, award_name, award_rule_in_words, remarks_t
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
 from pipeline.workbook.official import write_closing, write_heading
-from pipeline.xlsx import FONT, at_size, fit_row
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall
 
 # The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
 
 
 BOLD_WIDTH = 0.9  # bold letters are wider: an award name wraps sooner than plain text would
-REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the table on one page width
+# The page to sign prints at about 70 % (fitted to its width): 12-pt text at 8.5 pt, and the smaller text
+# (remarks, reasons, legend, recipients) at 11.5 pt, 8 pt on paper: nothing smaller is legible there.
+SMALL_SIZE = 11.5
+REMARKS_SIZE = SMALL_SIZE
 
 
 # The fixed columns after the sections, in order: the table reads left to right as a leader reads it.
@@ -55,7 +58,8 @@ class RankingColumns:
         return FIRST_SECTION_COLUMN + self.sections // 2
 
     def widths(self) -> list[float]:
-        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 16, 20, 24]
+        # Narrow enough that the page, fitted to its width, prints 12-pt text at 8 pt or more (README).
+        return [6, 27, *([7] * self.sections), 8, 7, 7, 8, 10, 16, 17]
 
 
 def write_ranking(ctx: Context) -> None:
@@ -111,7 +115,8 @@ def write_ranking(ctx: Context) -> None:
     last_row = write_closing(sheet, fmt, ranking_letterhead(ctx), row + 1, first=0, last=columns.last,
                              widths=widths)
 
-    ctx.print_setup(sheet, repeat=(header_row, header_row))
+    # Pages tall as the rows need, but not one more for the last lines of the signature block.
+    ctx.print_setup(sheet, repeat=(header_row, header_row), pages_tall=pages_tall(sheet, last_row, widths))
     sheet.print_area(0, 0, last_row, columns.last)
     sheet.hide_gridlines(2)
     sheet.activate()
@@ -125,7 +130,7 @@ def _title_block(ctx: Context, sheet: Worksheet, columns: RankingColumns) -> int
     bloc = ctx.rules.bloc
     sheet.merge_range(row, 0, row, columns.last, bloc, ctx.fmt.get(italic=True, align="center", text_wrap=True))
     fit_row(sheet, row, [(bloc, sum(widths))])
-    return row + 2
+    return row + 1
 
 
 def ranking_letterhead(ctx: Context) -> Letterhead:
@@ -180,8 +185,8 @@ def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], colum
         sheet.write_string(row, UNIT_COLUMN, unit.name, fmt.text())
         sheet.merge_range(row, FIRST_SECTION_COLUMN, row, status_last, ctx.t(f"status.{result.status[unit.code]}"),
                           fmt.text(align="center", font_color=ERROR_COLOUR))
-        sheet.merge_range(row, status_last + 1, row, columns.last, reason, fmt.text(font_size=11))
-        fit_row(sheet, row, [(reason, at_size(reason_width, 11)), (unit.name, widths[UNIT_COLUMN])])
+        sheet.merge_range(row, status_last + 1, row, columns.last, reason, fmt.text(font_size=SMALL_SIZE))
+        fit_row(sheet, row, [(reason, at_size(reason_width, SMALL_SIZE)), (unit.name, widths[UNIT_COLUMN])])
     return row + 1
 
 
@@ -190,14 +195,14 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
     width = sum(columns.widths())
     sections = "; ".join(ctx.t("workbook.legend_section", code=s.code, title=s.title, max=s.max * s.weight)
                          for s in rules.sections)
-    lines = [ctx.t("workbook.legend_sections", sections=sections),
-             ctx.t("workbook.legend_scores", decimals=rules.decimals)]
-    for award in rules.awards:
-        lines.append(award_rule_in_words(rules, award, ctx.lang))
+    scores = ctx.t("workbook.legend_scores", decimals=rules.decimals)
     if rules.tie_breakers:
-        lines.append(ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang)))
+        scores += " " + ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang))
+    # Three paragraphs rather than a line each: the page to sign has no height to spare.
+    lines = [ctx.t("workbook.legend_sections", sections=sections), scores,
+             " ".join(award_rule_in_words(rules, award, ctx.lang) for award in rules.awards)]
     for line in lines:
-        sheet.merge_range(row, 0, row, columns.last, line, fmt.note())
-        fit_row(sheet, row, [(line, width)], size=11)
+        sheet.merge_range(row, 0, row, columns.last, line, fmt.note(font_size=SMALL_SIZE))
+        fit_row(sheet, row, [(line, at_size(width, SMALL_SIZE))], size=SMALL_SIZE)
         row += 1
     return row
