@@ -660,3 +660,14 @@ def test_a_run_without_issues_hides_the_empty_issues_sheet_and_the_audit_says_so
     assert issues["A2"].value == complete.t("report.no_issues")
     facts = {row[0]: row[1] for row in complete.sheet("audit").iter_rows(values_only=True) if row[0]}
     assert facts[complete.t("workbook.audit_issues")] == complete.t("report.no_issues")
+
+
+def test_a_40_unit_matrix_prints_across_page_widths_with_the_criteria_columns_repeated(tmp_path):
+    units = [{"code": f"U{n:02d}", "name": f"Đơn vị số {n}"} for n in range(40)]
+    written = write_run(rules_from(units=units), tmp_path, {u["code"]: values(**FULL_SMALL) for u in units})
+    matrix = written.sheet("matrix")
+    head = header_row(matrix, written.t("column.code"))
+    assert [c.value for c in matrix[head]][3:] == [u["code"] for u in units]
+    assert matrix.print_title_cols == "$A:$C"  # code, criterion and max on every page width
+    assert matrix.print_title_rows == f"${head}:${head}"
+    assert not matrix.sheet_properties.pageSetUpPr.fitToPage  # a fixed scale: legible, not squeezed to one width
