@@ -59,7 +59,7 @@ class RankingColumns:
 
     def widths(self) -> list[float]:
         # Narrow enough that the page, fitted to its width, prints 12-pt text at 8 pt or more (README).
-        return [6, 27, *([7] * self.sections), 8, 7, 7, 8, 10, 16, 17]
+        return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 16, 17]
 
 
 def write_ranking(ctx: Context) -> None:
