@@ -11,11 +11,11 @@ from pipeline.xlsx import FONT, fit_row
 
 
 def write_chart(ctx: Context) -> None:
-    """Totals by unit, best at the top, each bar stacked by section and bonus; deductions left of zero."""
+    """Totals by unit, best at the top, each bar labelled; the table under it breaks each total down."""
     rules, fmt, result = ctx.rules, ctx.fmt, ctx.result
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_chart"))
     sections = rules.sections
-    # The table under the chart is the chart's data, so every bar can be checked against a figure.
+    # The table under the chart holds each bar's total and what it is made of, to check every bar by a figure.
     labels = [ctx.t("report.rank"), ctx.t("report.unit"), *(s.code for s in sections), ctx.t("report.bonus"),
               ctx.t("workbook.chart_deductions"), ctx.t("report.total")]
     widths = [7, 44, *([8.5] * len(sections)), 9, 11, 10]
@@ -40,7 +40,7 @@ def write_chart(ctx: Context) -> None:
         for index, section in enumerate(score.sections):
             sheet.write_number(row, 2 + index, rounded(section.score, SECTION_DECIMALS), fmt.score())
         sheet.write_number(row, bonus_column, ctx.rounded(score.bonus), fmt.score())
-        # Deductions are drawn to the left of zero, so they are stored negative here (and only here).
+        # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
         sheet.write_number(row, bonus_column + 1, 0.0 - ctx.rounded(score.deductions), fmt.score())
         sheet.write_number(row, bonus_column + 2, ctx.rounded(score.total_exact), fmt.score(bold=True))
         fit_row(sheet, row, [(name, widths[1])])
