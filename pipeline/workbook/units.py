@@ -149,11 +149,13 @@ def _unit_profile(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, 
     name = sheet.name
     for column, label, colour in ((7, placed.unit_code, SECTION_COLOURS[1]),
                                   (8, ctx.t("workbook.profile_average"), "#BFBFBF")):
-        chart.add_series({
+        series = {
             "name": label, "categories": [name, first, 0, last, 0], "values": [name, first, column, last, column],
             "fill": {"color": colour}, "border": {"none": True}, "gap": 60,
-            "data_labels": {"value": True, "num_format": "0%", "font": {"name": FONT, "size": SMALL_SIZE}},
-        })
+        }
+        if column == 7:  # the unit's own bars carry their figure; the average's are in the table above
+            series["data_labels"] = {"value": True, "num_format": "0%", "font": {"name": FONT, "size": SMALL_SIZE}}
+        chart.add_series(series)
     chart.set_title({"name": ctx.t("workbook.profile_title"), "name_font": {"name": FONT, "size": 11}})
     chart.set_x_axis({"min": 0, "max": 1, "major_unit": 0.2, "num_format": "0%",
                       "num_font": {"name": FONT, "size": SMALL_SIZE},
@@ -161,8 +163,9 @@ def _unit_profile(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, 
     chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": SMALL_SIZE}})
     chart.set_legend({"position": "right", "font": {"name": FONT, "size": SMALL_SIZE}})
     chart.set_chartarea({"border": {"none": True}})
-    # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it.
-    rows = 3 + len(sections) * 2
+    # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it; short enough
+    # that the criteria table below starts on the first page with a few of its rows, not its header alone.
+    rows = 2 + (len(sections) * 8 + 4) // 5
     chart.set_size({"width": sum(pixels(w) for w in UNIT_WIDTHS[1:6]), "height": rows * 20})
     sheet.insert_chart(row, 1, chart, {"object_position": 2})
     return row + rows + 1
