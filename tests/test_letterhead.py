@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
 
+from pipeline.cli import main
 from pipeline.errors import RulesError
 from pipeline.letterhead import DocumentOptions, letterhead
 from pipeline.rules import Signer
-from tests.conftest import rules_from
+from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, rules_from
 
 OFFICIAL = {
     "parent": "Tỉnh ủy Quảng Trị", "issuer": "Khối thi đua các cơ quan Đảng tỉnh", "place": "Quảng Trị",
@@ -74,3 +77,22 @@ def test_bad_letterhead_keys_are_located(changes, path):
     with pytest.raises(RulesError) as caught:
         rules_from(**changes)
     assert any(problem.path == path for problem in caught.value.problems), caught.value.problems
+
+
+def test_run_number_and_date_reach_the_ranking_sheet(tmp_path):
+    out = tmp_path / "output"
+    outcome = CliRunner().invoke(main, ["run", "--rules", str(SAMPLE_RULES), "--input", str(SAMPLE_INPUT),
+                                        "--out", str(out), "--quiet", "--number", "15-BC/KTĐ",
+                                        "--date", "2024-12-20"])
+    assert outcome.exit_code == 0, outcome.output
+    ranking = load_workbook(out / "ranking-2024.xlsx").worksheets[0]
+    shown = [c.value for row in ranking.iter_rows() for c in row if c.value]
+    assert "Số 15-BC/KTĐ" in shown
+    assert "Quảng Trị, ngày 20 tháng 12 năm 2024" in shown
+    assert "TỈNH ỦY QUẢNG TRỊ" in shown and "Nguyễn Văn A" in shown  # the example's parent and signer
+
+
+def test_a_bad_run_date_is_a_usage_error(tmp_path):
+    outcome = CliRunner().invoke(main, ["run", "--date", "20/12/2024", "--input", str(tmp_path)])
+    assert outcome.exit_code == 2
+    assert "--date" in outcome.output
