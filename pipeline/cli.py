@@ -12,6 +12,7 @@ import gc
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +24,7 @@ from pipeline.commands.ballot import ballot
 from pipeline.commands.feedback import feedback
 from pipeline.commands.init import init
 from pipeline.commands.new_year import new_year
+from pipeline.commands.pdf import pdf
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
 
@@ -91,6 +93,7 @@ main.add_command(appraisal)
 main.add_command(feedback)
 main.add_command(new_year)
 main.add_command(ballot)
+main.add_command(pdf)
 
 
 def _load(rules_path: Path | None, lang: str | None, submissions: Path | Sequence[Path], *,
@@ -156,28 +159,42 @@ class _ProgressBars:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
 @click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
               help="Last year's results JSON to compare with (default: results-<year-1>.json in the output folder).")
+@click.option("--pdf", "to_pdf", is_flag=True,
+              help="Also print the Ranking sheet to ranking-<year>.pdf with LibreOffice (every sheet with --all).")
+@click.option("--all", "all_sheets", is_flag=True, help="With --pdf: print every sheet of the workbook.")
+@click.option("--number", default=None, help="The document's number (Số …), e.g. 15-BC/KTĐ; default: the rules' "
+              "document_number, else left blank to fill in.")
+@click.option("--date", "signing_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The signing date, YYYY-MM-DD; default: the rules' date, else left blank to write by hand.")
 def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
-        previous: Path | None) -> None:
+        previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
+        signing_date: datetime | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
-    An earlier ranking and JSON in the output folder move to previous/. When last year's
-    results-<year-1>.json is in the output folder (or named with --previous), the workbook and the JSON
-    compare each unit with last year.
+    An earlier ranking and JSON in the output folder move to previous/; a PDF of the same name is replaced.
+    When last year's results-<year-1>.json is in the output folder (or named with --previous), the workbook
+    and the JSON compare each unit with last year.
 
     \b
     Examples:
       bloc-score run
       bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
       bloc-score run --previous luu-tru/results-2023.json
+      bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
     from pipeline.isolation import start_reading, warm_up
 
+    if to_pdf:
+        from pipeline.pdf import require_soffice
+
+        require_soffice(lang or "vi")  # before any work: nothing done as asked is exit 2, not a half-done run
     warm_up()  # where workers cannot be forks of this process, their server starts importing the reader now
     # The files are read from now on, in worker processes, while this process imports pandas and the rules.
     started = start_reading(input_dir)
     bars = None
     try:
         from pipeline.console import render_run
+        from pipeline.letterhead import DocumentOptions
         from pipeline.previous_year import find_previous_results
         from pipeline.run import run as run_pipeline
         from pipeline.write import write_outputs
@@ -193,8 +210,9 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         previous = previous or find_previous_results(output_dir, rules.year)
         bars = _ProgressBars(lang or rules.language) if show_progress else None
         tick = bars.tick if bars else None
+        document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
         result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started,
-                              previous=previous)
+                              previous=previous, document=document)
         written = write_outputs(result, output_dir, tick=tick)
     finally:
         if started is not None:
@@ -202,6 +220,11 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))
+    if to_pdf:
+        from pipeline.commands.pdf import print_and_say
+
+        workbook = written.workbook
+        click.echo(print_and_say(workbook, workbook.with_suffix(".pdf"), all_sheets=all_sheets, lang=result.lang))
     # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
     # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
     atexit.register(gc.freeze)

@@ -3,7 +3,7 @@
 `minutes-<year>.docx` (biên bản kiểm phiếu) records the count read from the tally; `proposals-<year>.docx`
 (danh sách đề nghị) lists the units whose award is decided, with their totals and grades. Both are A4, in
 Times New Roman, topped by the official header of the rules' `header` (Party or State), whose lines come
-from one function (`header_lines`) so that one model of the letterhead can serve every writer.
+from one function (`header_lines`), drawn from the letterhead model (pipeline/letterhead.py) every writer shares.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 
 from pipeline.labels import format_number, text
+from pipeline.letterhead import DocumentOptions, letterhead
 from pipeline.rank import RankedUnit, award_name
 from pipeline.rules import Rules
 from pipeline.run import RunResult
 from pipeline.vote import meeting_date, percent_text, vote_rule_in_words
-from pipeline.workbook.ranking import RULE_CHARACTER
-from pipeline.xlsx import FONT, national_header
+from pipeline.xlsx import FONT
 
 BODY_SIZE = 13  # the size of an administrative document's body text (Nghị định 30/2020/NĐ-CP: 13–14)
 
@@ -51,17 +51,19 @@ def proposals_filename(rules: Rules) -> str:
     return f"proposals-{rules.year}.docx"
 
 
-def header_lines(rules: Rules, lang: str, when: dt.date | None) -> tuple[list[HeaderLine], list[HeaderLine]]:
-    """The two blocks of the official header: the issuing body on the left, the Party or State header with the
-    place and date on the right. The one place that decides them for these documents (the letterhead model the
-    Ranking sheet uses can take its place)."""
-    issuer = rules.issuer.upper()
-    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 3)
-    left = [HeaderLine(issuer, bold=True), HeaderLine(mark)]
-    national = national_header(rules.header, lang).split("\n")
-    right = [HeaderLine(line, bold=True, underline=index == len(national) - 1) for index, line in enumerate(national)]
-    right.append(HeaderLine(text(lang, "vote.place_date", place=rules.place or "…", day=_day(lang, when)),
-                            italic=True))
+def header_lines(rules: Rules, lang: str, options: DocumentOptions, *,
+                 numbered: bool) -> tuple[list[HeaderLine], list[HeaderLine]]:
+    """The two blocks of the official header, from the letterhead model every document shares: the upper body,
+    the issuing body, its mark (and the number, for a document the bloc numbers) on the left; the Party or
+    State header with the place and date on the right."""
+    head = letterhead(rules, lang, title="", final=True, options=options)
+    left = [HeaderLine(head.parent)] if head.parent else []
+    left += [HeaderLine(head.issuer, bold=True), HeaderLine(head.mark)]
+    if numbered:
+        left.append(HeaderLine(head.number))
+    right = [HeaderLine(line, bold=True, underline=index == len(head.national) - 1)
+             for index, line in enumerate(head.national)]
+    right.append(HeaderLine(head.place_date, italic=True))
     return left, right
 
 
@@ -73,7 +75,7 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     when = meeting_date(vote.tally)
     typed = vote.tally.date if isinstance(vote.tally.date, str) and vote.tally.date.strip() else None
     document = _document()
-    _header(document, *header_lines(rules, lang, when))
+    _header(document, *header_lines(rules, lang, DocumentOptions(date=when), numbered=False))
     _title(document, text(lang, "vote.minutes_title"),
            text(lang, "vote.minutes_subtitle", year=rules.year, bloc=rules.bloc))
     present = max((c.present for c in vote.counts.values()), default=0)
@@ -116,7 +118,7 @@ def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = N
     rules = result.rules
     when = meeting_date(result.vote.tally) if result.vote else None
     document = _document()
-    _header(document, *header_lines(rules, lang, None))
+    _header(document, *header_lines(rules, lang, result.document, numbered=True))
     _title(document, text(lang, "vote.proposals_title"),
            text(lang, "vote.proposals_subtitle", year=rules.year, bloc=rules.bloc))
     voted = text(lang, "vote.proposals_voted", date=_day(lang, when)) if when else ""
@@ -133,14 +135,18 @@ def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = N
                              award_name(rules, key, lang)])
     _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (12, 70, 25, 25, 48))
     table = document.add_table(rows=1, cols=2)
-    recipients = table.cell(0, 0)
-    _cell_lines(recipients, [HeaderLine(text(lang, "vote.proposals_recipients"), bold=True, italic=True),
-                             HeaderLine(text(lang, "vote.proposals_recipient_board")),
-                             HeaderLine(text(lang, "vote.proposals_recipient_file"))], align=WD_ALIGN_PARAGRAPH.LEFT,
-                size=11)
-    leader = text(lang, "workbook.signed_by_leader").split("\n")
-    _cell_lines(table.cell(0, 1), [*(HeaderLine(line, bold=True) for line in leader),
-                                   HeaderLine(text(lang, "vote.sign_hint"), italic=True)])
+    # Nơi nhận and the signature, as the letterhead model has them for every document of the bloc.
+    head = letterhead(rules, lang, title="", final=True, options=result.document)
+    recipients = [HeaderLine(line) for line in head.recipients] or [
+        HeaderLine(text(lang, key)) for key in ("vote.proposals_recipient_board", "vote.proposals_recipient_file")]
+    _cell_lines(table.cell(0, 0), [HeaderLine(head.recipients_heading, bold=True, italic=True), *recipients],
+                align=WD_ALIGN_PARAGRAPH.LEFT, size=11)
+    signature: list[HeaderLine] = []
+    for block in head.signatures:
+        signature += [HeaderLine(block.capacity, bold=True), HeaderLine(block.position, bold=True),
+                      HeaderLine(block.hint, italic=True), HeaderLine(""), HeaderLine(""), HeaderLine(""),
+                      HeaderLine(block.name, bold=True)]
+    _cell_lines(table.cell(0, 1), signature)
     return _save(document, path, result)
 
 

@@ -6,6 +6,7 @@ every mistake with its line, so the secretary fixes them all in one pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -144,6 +145,15 @@ class TieBreaker:
 
 
 @dataclass(frozen=True)
+class Signer:
+    """A signature block: the capacity signed in (T/M KHỐI THI ĐUA), the position (KHỐI TRƯỞNG), the name."""
+
+    capacity: str
+    position: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Rules:
     bloc: str
     year: int
@@ -172,6 +182,13 @@ class Rules:
     peer_min_scorers: int = 3
     vote: Vote | None = None  # the members' ballot on some awards (`vote:`); None: proposals stand
     fingerprint: str = field(default="", compare=False)
+    # The official document's header and signature (pipeline/letterhead.py); none of them changes a score.
+    parent: str = ""  # the upper-level body above the issuer, e.g. TỈNH ỦY QUẢNG TRỊ
+    document_number: str = ""  # "12-BC/KTĐ"; blank: left to fill in by hand
+    date: dt.date | None = None  # the signing date; blank: left to write by hand
+    attached_to: str = ""  # "Kèm theo …": the document this one is attached to
+    recipients: tuple[str, ...] = ()  # Nơi nhận
+    signers: tuple[Signer, ...] = ()
 
     @property
     def base_max(self) -> Decimal:
@@ -213,8 +230,9 @@ class Rules:
 _TOP_KEYS = {
     "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
-    "vote",
+    "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers",
 }
+_SIGNER_KEYS = {"capacity", "position", "name"}
 _APPRAISAL_KEYS = {"reason_required", "by", "peers"}
 _PEERS_KEYS = {"trim", "min_scorers"}
 APPRAISERS = ("bloc", "peers")
@@ -327,8 +345,27 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         deadline=_date(check, top.get("deadline"), "deadline"),
         appraisal_by=by, peer_trim=trim, peer_min_scorers=min_scorers,
         vote=vote,
+        parent=check.string(top.get("parent"), "parent", required=False),
+        document_number=check.string(top.get("document_number"), "document_number", required=False),
+        date=_date(check, top.get("date"), "date"),
+        attached_to=check.string(top.get("attached_to"), "attached_to", required=False),
+        recipients=tuple(check.string(item, f"recipients[{index}]")
+                         for index, item in enumerate(check.sequence(top.get("recipients"), "recipients",
+                                                                     required=False))),
+        signers=_signers(check, top.get("signers")),
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
+
+
+def _signers(check: Checker, node: Node | None) -> tuple[Signer, ...]:
+    signers = []
+    for index, item in enumerate(check.sequence(node, "signers", required=False)):
+        path = f"signers[{index}]"
+        keys = check.mapping(item, path, _SIGNER_KEYS, ("capacity", "position"))
+        signers.append(Signer(capacity=check.string(keys.get("capacity"), f"{path}.capacity", required=False),
+                              position=check.string(keys.get("position"), f"{path}.position", required=False),
+                              name=check.string(keys.get("name"), f"{path}.name", required=False)))
+    return tuple(signers)
 
 
 def _appraisal(check: Checker, node: Node | None) -> bool:

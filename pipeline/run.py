@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +17,7 @@ from pipeline.inputs import discover, display_name
 from pipeline.isolation import FolderReading, Reader, Reading, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
+from pipeline.letterhead import DocumentOptions
 from pipeline.previous_year import YearComparison, compare_with_file
 from pipeline.rank import RankedUnit, rank_units
 from pipeline.read import Submission, read_submission
@@ -45,6 +46,8 @@ class RunResult:
     tool_version: str = __version__
     previous_year: YearComparison | None = None  # last year's results beside this year's, when found
     vote: VoteResult | None = None  # the members' vote on the proposals (rules' `vote:`), read from the tally
+    # `run --number`, `run --date`: the number and signing date of the document to sign.
+    document: DocumentOptions = field(default_factory=DocumentOptions)
 
     @property
     def provisional(self) -> bool:
@@ -95,6 +98,7 @@ def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
     started: FolderReading | None = None, allow_empty: bool = False, previous: Path | None = None,
+    document: DocumentOptions | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
@@ -102,11 +106,12 @@ def run(
     inside them (tests hand in one that crashes). `started` is the folder's reading begun earlier
     (`isolation.start_reading`), used when it is of this folder. `allow_empty`: an input folder with nothing
     to read is every unit missing (reminders for all), not a mistake. `previous`: last year's results JSON,
-    to compare with.
+    to compare with. `document` numbers and dates the document to sign.
     """
     with paused_gc():
-        return _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
-                    started=started, allow_empty=allow_empty, previous=previous)
+        result = _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
+                      started=started, allow_empty=allow_empty, previous=previous)
+    return replace(result, document=document) if document else result
 
 
 def _run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -126,18 +127,23 @@ def footer_text(value: str) -> str:
 
 def page_footer(pages: str, left: str = "") -> str:
     """A footer with `pages` (holding &P and &N) centred and `left` on the left, in the workbook's font."""
-    font = f'&"{FONT},Regular"&10'
+    font = f'&"{FONT},Regular"&12'  # printed at the sheet's scale: 12 pt keeps it legible on a wide sheet
     return (f"&L{font}{footer_text(left)}" if left else "") + f"&C{font}{pages}"
 
 
 def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] = (0.4, 0.4, 0.5, 0.6),
-                repeat: tuple[int, int] | None = None, footer: str = "", pages_tall: int = 0) -> None:
-    """A4 landscape, one page wide, centred; `repeat` rows on every page; margins left, right, top, bottom."""
+                repeat: tuple[int, int] | None = None, footer: str = "", pages_tall: int = 0,
+                fit_width: bool = True) -> None:
+    """A4 landscape, one page wide (unless not `fit_width`), centred; `repeat` rows on every page; margins
+    left, right, top, bottom."""
     left, right, top, bottom = margins
     sheet.set_landscape()
     sheet.set_paper(A4)
     sheet.set_margins(left=left, right=right, top=top, bottom=bottom)
-    sheet.fit_to_pages(1, pages_tall)
+    if fit_width:
+        sheet.fit_to_pages(1, pages_tall)
+    # Each sheet's pages count from 1: LibreOffice otherwise numbers a whole workbook's pages on end.
+    sheet.set_start_page(1)
     sheet.center_horizontally()
     if repeat is not None:
         sheet.repeat_rows(*repeat)
@@ -170,3 +176,74 @@ def write_letterhead(sheet: Worksheet, formats: Formats, *, issuer: str, header:
 def national_header(kind: str, lang: str) -> str:
     """The header of a Party (`party`) or State (`state`) document, one line per text line."""
     return text(lang, f"template.header_{kind}")
+
+
+# How much of a sheet fits a printed page, for choosing how many pages tall it prints. A column-width unit
+# measured 7.5 pt on LibreOffice's PDF output (where the file's default font, Calibri, becomes a wider
+# substitute); the body of an A4 landscape page with print_setup's margins and a footer is about 780 × 470 pt.
+POINTS_PER_WIDTH = 7.5
+PAGE_BODY = (780.0, 470.0)
+SMALLEST_LAST_PAGE = 0.35  # a last page fuller than this is kept; a stray block below it is pulled back
+
+
+def pages_tall(sheet: Worksheet, last_row: int, widths: Sequence[float]) -> int:
+    """How many pages tall `sheet` should print so that its last page holds more than a stray block.
+
+    The rows' heights (as set, else the default) at the scale that fits the columns on one page width give
+    the pages needed; when the last one would be nearly empty, one page fewer, so the sheet shrinks a little
+    rather than print a page holding three rows.
+    """
+    scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH))
+    default = sheet.default_row_height
+    height = sum(sheet.row_sizes.get(row, [default])[0] for row in range(last_row + 1)) * 0.75 * scale
+    pages = height / PAGE_BODY[1]
+    whole = max(1, math.ceil(pages))
+    if whole > 1 and pages - (whole - 1) < SMALLEST_LAST_PAGE:
+        whole -= 1
+    return int(whole)
+
+
+def needed_height(cells: Sequence[tuple[str, float]], *, size: float = BASE_SIZE, bold: bool = False,
+                  minimum: int = 1) -> float:
+    """The height in points `fit_row` gives a row holding `cells` (text, width it wraps in)."""
+    return row_height(max([minimum, *(wrapped_lines(value, width, size, bold) for value, width in cells)]), size)
+
+
+class Pager:
+    """Manual page breaks down a sheet printed one page wide, decided while its rows are written.
+
+    A heading is kept with the first rows of its table, and a table that runs onto another page has its
+    header row written again at the top of that page (a sheet has one range of repeated rows; the Audit
+    sheet has several tables). Heights are estimates at the scale that fits the columns to the page width.
+    """
+
+    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+        self.sheet = sheet
+        # Narrower columns than pages_tall assumes: a break too early costs a little paper, one too late lets
+        # LibreOffice break inside a table, where no header is repeated.
+        scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH * 0.88))
+        self.body = PAGE_BODY[1] / scale
+        self.used = 0.0
+        self.breaks: list[int] = []
+
+    def height(self, row: int) -> float:
+        """The height of a written row, in points."""
+        return float(self.sheet.row_sizes.get(row, [self.sheet.default_row_height])[0]) * 0.75
+
+    def took(self, first: int, last: int | None = None) -> None:
+        """Rows `first`…`last` are written: their heights fill the page."""
+        for row in range(first, (first if last is None else last) + 1):
+            self.used += self.height(row)
+
+    def fits(self, height: float) -> bool:
+        return self.used + height <= self.body
+
+    def new_page(self, row: int) -> None:
+        """Break before `row`."""
+        if row not in self.breaks:
+            self.breaks.append(row)
+        self.used = 0.0
+
+    def close(self) -> None:
+        if self.breaks:
+            self.sheet.set_h_pagebreaks(self.breaks)

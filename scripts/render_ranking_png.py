@@ -1,4 +1,4 @@
-"""Regenerate docs/ranking-sheet.png: the sample's Ranking sheet as it comes out of the printer.
+"""Regenerate docs/ranking-sheet.png and docs/unit-sheet.png: the sample's Ranking and first unit sheet, printed.
 
 Scores the example bloc-year (pipeline/examples/quang-tri-2024/) into a temporary folder, has LibreOffice print the
 workbook to PDF, and renders page 1 — the Ranking sheet — with pdftoppm. Needs `soffice` and
@@ -17,31 +17,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.pdf import print_pdf  # noqa: E402
 from pipeline.rules import load_rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
 from pipeline.workspace import EXAMPLE, example_rules  # noqa: E402
 from pipeline.write import write_outputs  # noqa: E402
 
 TARGET = ROOT / "docs" / "ranking-sheet.png"
+UNIT_TARGET = ROOT / "docs" / "unit-sheet.png"  # the first unit sheet's first page
 
 
 def to_pdf(workbook: Path, out_dir: Path) -> Path:
-    """Print `workbook` to PDF with a throwaway LibreOffice profile, so a running LibreOffice is not disturbed."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise SystemExit("soffice (LibreOffice) is not on PATH; install libreoffice-calc-nogui")
-    profile = (out_dir / "lo-profile").resolve().as_uri()
-    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--convert-to",
-                    "pdf", "--outdir", str(out_dir), str(workbook)], check=True, capture_output=True, timeout=180)
-    return out_dir / f"{workbook.stem}.pdf"
+    """The Ranking sheet as `bloc-score pdf` prints it (its own page count in the footer)."""
+    return print_pdf(workbook, out_dir / "ranking.pdf", all_sheets=False, lang="vi")
 
 
-def first_page_png(pdf: Path, target: Path, dpi: int) -> Path:
+def first_page_png(pdf: Path, target: Path, dpi: int, page: int = 1) -> Path:
     if shutil.which("pdftoppm") is None:
         raise SystemExit("pdftoppm is not on PATH; install poppler-utils")
     target.parent.mkdir(parents=True, exist_ok=True)
     # -singlefile writes <prefix>.png for page 1 instead of numbering the pages.
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf),
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
                     str(target.with_suffix(""))], check=True)
     return target
 
@@ -56,7 +52,11 @@ def main() -> None:
         result = run(load_rules(example_rules()), EXAMPLE / "input")
         workbook = write_outputs(result, work / "output").workbook
         png = first_page_png(to_pdf(workbook, work), options.out, options.dpi)
-    print(png.relative_to(ROOT) if png.is_relative_to(ROOT) else png)
+        # Each sheet printed on its own, pages numbered per sheet: Ranking 1, Chart 2, matrix 3–4, first unit 5.
+        whole = print_pdf(workbook, work / "all.pdf", all_sheets=True, lang=result.lang)
+        unit_png = first_page_png(whole, UNIT_TARGET, options.dpi, page=5)
+    for made in (png, unit_png):
+        print(made.relative_to(ROOT) if made.is_relative_to(ROOT) else made)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """The two label tables: the same keys and the same {placeholders}, so either language renders every text."""
 
+from importlib import resources
+
 import pytest
 
 from pipeline.labels import LANGUAGES, catalogue, placeholders, text
@@ -27,3 +29,26 @@ def test_vietnamese_dates_pad_day_and_only_the_first_two_months(month, shown):
     name = text("vi", "workbook.month_names").split(",")[month - 1]
     assert text("vi", "workbook.place_date", place="Quảng Trị", day=5, month=name, year=2024) == \
         f"Quảng Trị, ngày 05 tháng {shown} năm 2024"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_key_is_written_twice_in_a_catalogue(lang):
+    # YAML keeps the last of two equal keys without a word: a text added twice (two branches, say) would
+    # silently lose one of them.
+    import yaml
+
+    found: list[str] = []
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    found.append(f"{key} (line {key_node.start_mark.line + 1})")
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    source = resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    yaml.load(source, Loader=Loader)
+    assert found == []

@@ -19,15 +19,16 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import workbook as workbook_module
+from pipeline.issues import SEVERITY
 from pipeline.labels import text
 from pipeline.layout import template_filename
+from pipeline.letterhead import STATE_RULE_CHARACTER
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
 from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
 from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
-from pipeline.workbook.ranking import RULE_CHARACTER
 from pipeline.write import results_dict, write_outputs
 from pipeline.xlsx import row_height
 from tests import builders
@@ -239,15 +240,18 @@ def chart_xml(path: Path) -> list[str]:
                 if name.startswith("xl/charts/chart")]
 
 
-def test_the_chart_is_a_stacked_bar_sorted_best_first_up_to_base_max_plus_bonus_cap(small):
+def test_the_chart_shows_labelled_totals_best_first_on_an_axis_near_the_lowest_total(small):
     charts = chart_xml(small.path)
     totals = charts[0]  # the Chart sheet's; the unit sheets' profiles follow
-    assert '<c:grouping val="stacked"/>' in totals and '<c:barDir val="bar"/>' in totals
+    assert '<c:barDir val="bar"/>' in totals and '<c:grouping val="stacked"/>' not in totals
     assert '<c:orientation val="maxMin"/>' in totals  # rank 1 at the top
-    rules = small.result.rules
+    assert '<c:showVal val="1"/>' in totals  # each bar carries its total
+    lowest = min(float(r.score.total) for r in small.result.ranked)
+    highest = max(float(r.score.total) for r in small.result.ranked)
+    axis_min = float(re.search(r'<c:valAx>.*?<c:min val="([-0-9.]+)"/>', totals, re.S).group(1))
     axis_max = float(re.search(r'<c:valAx>.*?<c:max val="([-0-9.]+)"/>', totals, re.S).group(1))
-    assert axis_max == float(rules.base_max + rules.bonus.cap)
-    assert len(re.findall("<c:ser>", totals)) == len(rules.sections) + 2  # sections, bonus, deductions
+    assert 0 <= axis_min < lowest and highest < axis_max  # not from −10 or 0: the differences show
+    assert len(re.findall("<c:ser>", totals)) == 1
     # one profile per ranked unit: the unit against the bloc average
     assert len(charts) == 1 + len(small.result.ranked)
     assert all(len(re.findall("<c:ser>", c)) == 2 for c in charts[1:])
@@ -302,7 +306,7 @@ def test_totals_have_a_colour_scale(small):
 
 def test_legend_names_tie_breakers_in_words(small):
     shown = [str(c.value) for c in small.ranking["A"] if c.value]
-    line = next(s for s in shown if s.startswith("Equal totals"))
+    line = next(s for s in shown if "Equal totals" in s)
     assert "section:" not in line
     assert "section I higher, fewer deductions, more bonus" in line
 
@@ -312,47 +316,61 @@ def test_title_block_party_and_state(small, tmp_path):
     assert small.ranking["A2"].value == "*"  # Party documents put a star under the issuer
     right = next(c for c in small.ranking[1] if c.column > 1 and c.value)
     assert "COMMUNIST PARTY OF VIETNAM" in str(right.value)
-    assert small.result.started_at.strftime("%B") in str(next(c.value for c in small.ranking[2][1:] if c.value))
+    # The signing date is written by hand: never the run's date.
+    assert small.result.started_at.strftime("%B") not in " ".join(str(c.value) for c in small.ranking[3] if c.value)
 
-    state = write_run(rules_from(header="state", language="vi", place="Quảng Trị"), tmp_path,
-                      {"A": values(**FULL_SMALL)})
-    rule = state.ranking["A2"].value
-    assert set(rule) == {RULE_CHARACTER}  # a short solid rule, not dashes
-    header = " ".join(str(c.value) for c in state.ranking[1] if c.value)
+    state = write_run(rules_from(header="state", language="vi", place="Quảng Trị", parent="Ủy ban nhân dân tỉnh"),
+                      tmp_path, {"A": values(**FULL_SMALL)})
+    assert state.ranking["A1"].value == "ỦY BAN NHÂN DÂN TỈNH"  # the upper-level body above the issuer
+    rule = state.ranking["A3"].value
+    assert set(rule) == {STATE_RULE_CHARACTER}  # a short solid rule, not dashes
+    header = " ".join(str(c.value) for row in state.ranking.iter_rows(max_row=2) for c in row if c.value)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
-    date = next(str(c.value) for c in state.ranking[2][1:] if c.value)
-    assert re.fullmatch(r"Quảng Trị, ngày \d\d tháng (0[12]|[3-9]|1[0-2]) năm \d{4}", date)
+    number_row = [str(c.value) for c in state.ranking[4] if c.value]
+    assert number_row == ["Số: ……-BC/……", "Quảng Trị, ngày … tháng … năm 20…"]
     assert text("vi", "report.title", year=2024).upper() in [c.value for c in state.ranking["A"]]
 
 
-def test_signature_blocks_for_secretary_and_bloc_leader(small):
+def test_signature_block_of_the_bloc_leader_with_room_to_sign(complete):
+    shown = [c.value for row in complete.ranking.iter_rows() for c in row if c.value]
+    for key in ("capacity_party", "position_leader", "sign_hint"):
+        assert complete.t(f"letterhead.{key}") in shown
+    assert complete.t("letterhead.draft") not in shown  # every unit scored: final
+
+
+def test_a_provisional_ranking_is_a_draft_with_no_signature_block(small):
+    assert small.result.provisional
     shown = [c.value for row in small.ranking.iter_rows() for c in row if c.value]
-    assert small.t("workbook.signed_by_secretary") in shown
-    assert small.t("workbook.signed_by_leader") in shown
+    assert small.t("letterhead.draft") in shown
+    for key in ("capacity_party", "position_leader", "sign_hint"):
+        assert small.t(f"letterhead.{key}") not in shown
 
 
-def test_matrix_marks_appraisal_changes_shows_na_and_each_max(small):
+def test_matrix_lists_criteria_down_units_across_marks_appraisal_changes_and_na(small):
     sheet = small.sheet("matrix")
-    criteria = [c.code for c in small.result.rules.criteria()]
-    head = header_row(sheet, small.t("report.unit_code"))
-    codes = [c.value for c in sheet[head]][3:]
-    assert codes == criteria
-    max_row = [c.value for c in sheet[head + 1]]
-    assert max_row[1] == small.t("column.max")
-    assert max_row[3:] == [float(c.max) for c in small.result.rules.criteria()]
+    rules = small.result.rules
+    head = header_row(sheet, small.t("column.code"))
+    header = [c.value for c in sheet[head]]
+    assert header[1:3] == [small.t("column.criterion"), small.t("column.max")]
+    assert header[3:] == [u.code for u in rules.units if u.code in small.result.validation.used]
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=head + 1) if r[0].value}
+    for criterion in rules.criteria():
+        assert rows[criterion.code][1].value == criterion.title  # printed: no hovering on paper
+        assert rows[criterion.code][2].value == float(criterion.max)
 
-    def cell(unit: str, scorer: int, code: str):
-        unit_row = next(r[0].row for r in sheet.iter_rows(min_row=head + 2, max_col=1) if r[0].value == unit)
-        return sheet.cell(unit_row + scorer, 4 + criteria.index(code))
+    def cell(unit: str, code: str):
+        return rows[code][header.index(unit)]
 
-    self_cell, appraised, final = cell("A", 0, "1.1"), cell("A", 1, "1.1"), cell("A", 2, "1.1")
-    assert (self_cell.value, appraised.value, final.value) == (18, 17, 17)
     changed = CHANGED_FILL.lstrip("#")
-    assert appraised.fill.fgColor.rgb.endswith(changed) and final.fill.fgColor.rgb.endswith(changed)
-    assert not (self_cell.fill.fgColor.rgb or "").endswith(changed)
-    assert not (cell("A", 2, "2.1").fill.fgColor.rgb or "").endswith(changed)
-    assert cell("B", 0, "1.2").value == "N/A" and cell("B", 2, "1.2").value == "N/A"
-    assert cell("C", 0, "1.1").value == 25  # an invalid unit's figures are still shown, as read
+    assert cell("A", "1.1").value == 17  # appraised 17 over the self-score 18
+    assert cell("A", "1.1").fill.fgColor.rgb.endswith(changed)
+    assert "18" in cell("A", "1.1").comment.text
+    assert not (cell("A", "2.1").fill.fgColor.rgb or "").endswith(changed)
+    assert cell("B", "1.2").value == "N/A"
+    assert cell("C", "1.1").value == 25  # an invalid unit's figures are still shown, as read
+    # Section headings group the criteria; the units' names are printed under the table.
+    assert any(str(c.value).startswith(f"{rules.sections[0].code}. ") for c in sheet["A"])
+    assert any("A: Đơn vị A" in str(c.value) for c in sheet["A"])
 
 
 def test_unit_sheet_explains_rescaling_and_caps(small):
@@ -417,7 +435,9 @@ def test_one_decimal_rules_show_one_decimal(tmp_path):
     columns = RankingColumns(2)
     start = header_row(written.ranking, written.t("report.rank")) + 1
     assert written.ranking.cell(start, columns.total + 1).number_format == "0.0"
-    assert written.sheet("matrix")["D5"].number_format == "0.0"
+    matrix = written.sheet("matrix")
+    (first,) = (r[3] for r in matrix.iter_rows() if r[0].value == "1.1")
+    assert first.number_format == "0.0"
 
 
 def test_times_new_roman_throughout(small):
@@ -442,36 +462,58 @@ def test_every_sheet_prints_on_a4_landscape_one_page_wide(small):
         assert "&P" in sheet.oddFooter.center.text, sheet.title
 
 
-def test_ranking_print_setup(small):
+def test_ranking_print_setup(complete):
+    small = complete
     sheet = small.ranking
     head = header_row(sheet, small.t("report.rank"))
-    assert int(sheet.page_setup.fitToHeight) == 0  # as many pages tall as a long bloc needs
+    # As many pages tall as the rows need (xlsx.pages_tall), never one for a stray signature line: here one.
+    assert int(sheet.page_setup.fitToHeight or 1) == 1  # 1 is the default, left out
     assert sheet.print_title_rows == f"${head}:${head}"
     assert sheet.oddFooter.center.text.endswith(small.t("workbook.page_footer", page="&P", pages="&N"))
     assert sheet.freeze_panes == f"C{head + 1}"
     # The printed page holds every column written and ends below the leader's signature line.
     first_column, first_row, last_column, last_row = range_boundaries(sheet.print_area.split("!")[1])
     assert (first_column, first_row, last_column) == (1, 1, sheet.max_column)
-    signatures = header_row(sheet, small.t("workbook.signed_by_secretary"))
-    assert last_row > signatures + 1  # the "(signature and full name)" line, and room to sign
+    leader = small.t("letterhead.position_leader")
+    signatures = next(c.row for row in sheet.iter_rows() for c in row if c.value == leader)
+    assert last_row > signatures + 1  # the "(signature and seal)" line, and room to sign
 
 
 def test_frozen_headers_and_autofilter(small):
     matrix = small.sheet("matrix")
-    head = header_row(matrix, small.t("report.unit_code"))
-    assert matrix.freeze_panes == f"D{head + 2}"
-    assert matrix.print_title_rows == f"${head}:${head + 1}"
+    head = header_row(matrix, small.t("column.code"))
+    assert matrix.freeze_panes == f"D{head + 1}"
+    assert matrix.print_title_rows == f"${head}:${head}"
     issues = small.sheet("issues")
     assert issues.freeze_panes == "A2"
-    assert issues.auto_filter.ref == f"A1:H{len(small.result.issues) + 1}"
+    assert issues.auto_filter.ref == f"A1:I{len(small.result.issues) + 1}"
     assert issues.print_title_rows == "$1:$1"
 
 
 def test_issues_sheet_lists_every_issue(small):
     sheet = small.sheet("issues")
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[5] or None, r[7]) for r in rows] == [
+    assert [(r[2], r[6] or None, r[8]) for r in rows] == [
         (i["code"], i["unit"], i["message"]) for i in small.json["issues"]]
+
+
+def test_issues_sheet_names_each_code_in_the_readers_language(small, tmp_path):
+    headers = [c.value for c in small.sheet("issues")[1]]
+    assert headers[:3] == [small.t("workbook.issue_severity"), small.t("workbook.issue_kind"),
+                           small.t("workbook.issue_code")]
+    rows = list(small.sheet("issues").iter_rows(min_row=2, values_only=True))
+    assert all(r[1] == small.t(f"issue_kind.{r[2]}") for r in rows)
+    vi = write_run(rules_from(language="vi"), tmp_path, small_bloc(), appraisals=SMALL_APPRAISALS)
+    issues = vi.sheet("issues")
+    assert [c.value for c in issues[1]][4] == "Trang tính"  # a sheet, not a printed page
+    shown = {(r[0], r[1], r[2]) for r in issues.iter_rows(min_row=2, values_only=True)}
+    assert ("lỗi", "Điểm vượt mức tối đa", "score-above-max") in shown
+
+
+def test_every_issue_code_has_a_short_name_in_both_languages():
+    for code in SEVERITY:
+        for lang in ("vi", "en"):
+            assert text(lang, f"issue_kind.{code}").strip(), (lang, code)
 
 
 def test_rows_grow_to_fit_long_unit_names(tmp_path):
@@ -605,3 +647,29 @@ def test_writing_the_workbook_changes_nothing_in_the_result(small, tmp_path):
     pd.testing.assert_frame_equal(result.validation.entries, entries)
     pd.testing.assert_frame_equal(result.validation.final, final)
     assert (result.issues, result.status, result.ranked, result.validation.used) == (issues, status, ranked, used)
+
+
+def test_a_long_bloc_prints_its_ranking_on_as_many_pages_as_it_needs_without_a_stray_last_page(tmp_path):
+    units = [{"code": f"U{n:02d}", "name": f"Đơn vị số {n}"} for n in range(40)]
+    written = write_run(rules_from(units=units), tmp_path, {u["code"]: values(**FULL_SMALL) for u in units})
+    assert int(written.ranking.page_setup.fitToHeight) >= 2
+
+
+def test_a_run_without_issues_hides_the_empty_issues_sheet_and_the_audit_says_so(complete):
+    assert complete.result.issues == []
+    issues = complete.sheet("issues")
+    assert issues.sheet_state == "hidden"  # no printed page holding one line
+    assert issues["A2"].value == complete.t("report.no_issues")
+    facts = {row[0]: row[1] for row in complete.sheet("audit").iter_rows(values_only=True) if row[0]}
+    assert facts[complete.t("workbook.audit_issues")] == complete.t("report.no_issues")
+
+
+def test_a_40_unit_matrix_prints_across_page_widths_with_the_criteria_columns_repeated(tmp_path):
+    units = [{"code": f"U{n:02d}", "name": f"Đơn vị số {n}"} for n in range(40)]
+    written = write_run(rules_from(units=units), tmp_path, {u["code"]: values(**FULL_SMALL) for u in units})
+    matrix = written.sheet("matrix")
+    head = header_row(matrix, written.t("column.code"))
+    assert [c.value for c in matrix[head]][3:] == [u["code"] for u in units]
+    assert matrix.print_title_cols == "$A:$C"  # code, criterion and max on every page width
+    assert matrix.print_title_rows == f"${head}:${head}"
+    assert not matrix.sheet_properties.pageSetUpPr.fitToPage  # a fixed scale: legible, not squeezed to one width

@@ -1,28 +1,24 @@
-"""The Chart sheet: each unit's total as a bar stacked by section and bonus, deductions left of zero."""
+"""The Chart sheet: each unit's total as a labelled bar, on an axis that starts near the lowest total."""
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
-from fractions import Fraction
 
-from pipeline.figures import bucket_limit, weighted_base_max
-from pipeline.labels import format_number
 from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.rules import BONUS, Rules
-from pipeline.workbook.context import BONUS_COLOUR, DEDUCTION_COLOUR, SECTION_COLOURS, Context, pixels
+from pipeline.rules import Rules
+from pipeline.workbook.context import SECTION_COLOURS, Context, number_format, pixels
 from pipeline.xlsx import FONT, fit_row
 
 
 def write_chart(ctx: Context) -> None:
-    """Totals by unit, best at the top, each bar stacked by section and bonus; deductions left of zero."""
+    """Totals by unit, best at the top, each bar labelled; the table under it breaks each total down."""
     rules, fmt, result = ctx.rules, ctx.fmt, ctx.result
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_chart"))
     sections = rules.sections
-    # The table under the chart is the chart's data, so every bar can be checked against a figure.
+    # The table under the chart holds each bar's total and what it is made of, to check every bar by a figure.
     labels = [ctx.t("report.rank"), ctx.t("report.unit"), *(s.code for s in sections), ctx.t("report.bonus"),
-              ctx.t("workbook.chart_deductions"), ctx.t("report.total"), ctx.t("workbook.chart_label")]
-    widths = [7, 36, *([8.5] * len(sections)), 9, 11, 10, 44]
+              ctx.t("workbook.chart_deductions"), ctx.t("report.total")]
+    widths = [7, 44, *([8.5] * len(sections)), 9, 11, 10]
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
     title = ctx.t("workbook.chart_title", year=rules.year)
@@ -44,44 +40,34 @@ def write_chart(ctx: Context) -> None:
         for index, section in enumerate(score.sections):
             sheet.write_number(row, 2 + index, rounded(section.score, SECTION_DECIMALS), fmt.score())
         sheet.write_number(row, bonus_column, ctx.rounded(score.bonus), fmt.score())
-        # Deductions are drawn to the left of zero, so they are stored negative here (and only here).
+        # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
         sheet.write_number(row, bonus_column + 1, 0.0 - ctx.rounded(score.deductions), fmt.score())
         sheet.write_number(row, bonus_column + 2, ctx.rounded(score.total_exact), fmt.score(bold=True))
-        # Chart labels are text by nature: the bar's name carries the total the bar nets out to.
-        label = ctx.t("workbook.chart_category", unit=name, total=format_number(score.total, ctx.lang, rules.decimals))
-        sheet.write_string(row, bonus_column + 3, label, fmt.text(font_size=10))
         fit_row(sheet, row, [(name, widths[1])])
     last = first + len(result.ranked) - 1
 
     if result.ranked:
         name = sheet.name
-        chart = ctx.book.add_chart({"type": "bar", "subtype": "stacked"})
-        categories = [name, first, len(labels) - 1, last, len(labels) - 1]
-        series_names = [f"{s.code}. {s.title}" for s in sections]
-        series_names += [ctx.t("report.bonus"), ctx.t("workbook.chart_deductions")]
-        colours = [SECTION_COLOURS[i % len(SECTION_COLOURS)] for i in range(len(sections))]
-        colours += [BONUS_COLOUR, DEDUCTION_COLOUR]
-        for offset, (series_name, colour) in enumerate(zip(series_names, colours, strict=True)):
-            chart.add_series({
-                "name": series_name if len(series_name) <= 70 else series_name[:69] + "…",
-                "categories": categories,
-                "values": [name, first, 2 + offset, last, 2 + offset],
-                "fill": {"color": colour}, "border": {"none": True}, "gap": 50,
-            })
+        chart = ctx.book.add_chart({"type": "bar"})
+        total_column = bonus_column + 2
+        chart.add_series({
+            "name": ctx.t("report.total"),
+            "categories": [name, first, 1, last, 1],
+            "values": [name, first, total_column, last, total_column],
+            "fill": {"color": SECTION_COLOURS[0]}, "border": {"none": True}, "gap": 40,
+            "data_labels": {"value": True, "num_format": number_format(rules.decimals),
+                            "font": {"name": FONT, "size": 11, "bold": True}},
+        })
         chart.set_title({"none": True})  # the sheet's own title stands above it
+        chart.set_legend({"none": True})  # one series: the axis and the labels say what it is
         # Best first, at the top: a bar chart draws its first category at the bottom unless reversed;
         # crossing at the maximum keeps the value axis at the bottom.
-        chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 10}})
-        most_deducted = max(r.score.deductions for r in result.ranked)
-        step = axis_step(rules)
-        axis_min = -float(step * math.ceil(most_deducted / Fraction(step)))
+        chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 11}})
+        low, high = axis_range([r.score.total for r in result.ranked], rules)
         chart.set_x_axis({
-            "min": axis_min, "max": float(weighted_base_max(rules) + bucket_limit(rules, BONUS)),
-            "major_unit": float(step),
-            "num_font": {"name": FONT, "size": 10}, "num_format": "0",
+            "min": low, "max": high, "num_font": {"name": FONT, "size": 10}, "num_format": "0",
             "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
         })
-        chart.set_legend({"position": "bottom", "font": {"name": FONT, "size": 9}})
         chart.set_chartarea({"border": {"none": True}})
         chart.set_size({"width": sum(pixels(w) for w in widths), "height": chart_rows * 20})
         sheet.insert_chart(1, 0, chart, {"object_position": 2})
@@ -90,8 +76,14 @@ def write_chart(ctx: Context) -> None:
     sheet.hide_gridlines(2)
 
 
-def axis_step(rules: Rules) -> Decimal:
-    """A tenth of the base maximum, rounded to 1, 2 or 5 times a power of ten: 10 on a 100-point scale."""
-    rough = weighted_base_max(rules) / 10
-    magnitude = Decimal(10) ** (len(str(int(rough))) - 1) if rough >= 1 else Decimal(1)
-    return next((m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough), 10 * magnitude)
+def axis_range(totals: list[Decimal], rules: Rules) -> tuple[float, float]:
+    """An axis from a round figure below the lowest total to one above the highest: a 9-point spread
+    between units fills the width instead of a sliver at the end of a bar drawn from zero."""
+    low, high = min(totals), max(totals)
+    spread = max(high - low, Decimal(1))
+    step = next(m for m in (Decimal(1), Decimal(2), Decimal(5), Decimal(10), Decimal(20), Decimal(50),
+                            Decimal(100), Decimal(1000)) if spread / m <= 8)
+    start = max(Decimal(0), (low - step) // step * step)
+    end = (high // step + 1) * step
+    return float(start), float(end)
+

@@ -28,7 +28,6 @@ CHANGED_FILL = "#FCE4D6"  # the appraisal changed the self-score
 ERROR_COLOUR, WARNING_COLOUR, INFO_COLOUR = "#9C0006", "#7F6000", "#404040"
 SEVERITY_COLOURS = {"error": ERROR_COLOUR, "warning": WARNING_COLOUR, "info": INFO_COLOUR}
 SECTION_COLOURS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#7030A0", "#BF9000", "#7F7F7F")
-BONUS_COLOUR, DEDUCTION_COLOUR = "#FFC000", "#C00000"
 
 
 def number_format(decimals: int) -> str:
@@ -138,7 +137,7 @@ class Context:
         return unit.name if unit else code
 
     def print_setup(self, sheet: Worksheet, *, repeat: tuple[int, int] | None = None, footer_left: str = "",
-                    pages_tall: int = 0) -> None:
+                    pages_tall: int = 0, fit_width: bool = True) -> None:
         """A4 landscape, one page wide, header rows on every page, page numbers in the footer."""
         footer = page_footer(self.t("workbook.page_footer", page="&P", pages="&N"), footer_left)
-        print_setup(sheet, repeat=repeat, footer=footer, pages_tall=pages_tall)
+        print_setup(sheet, repeat=repeat, footer=footer, pages_tall=pages_tall, fit_width=fit_width)

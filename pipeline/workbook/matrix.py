@@ -1,78 +1,100 @@
-"""The Criteria matrix sheet: units × criteria, each unit's self-score, appraised score and final score."""
+"""The Criteria matrix sheet: criteria down, units across, each unit's final score, appraisal changes marked.
+
+Criteria run down the page with their titles printed (a printed page cannot be hovered), grouped by section;
+each unit takes one narrow column, so 9 units print on one page width at a legible size, and 40 still read
+on screen (frozen panes) and print over several page widths with the criteria columns repeated. The
+self-score and the bloc's reason behind each orange cell are printed on the unit's own sheet.
+"""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from pipeline.labels import format_number
+from pipeline.rules import BONUS, DEDUCTIONS
 from pipeline.workbook.context import CHANGED_FILL, GROUP_FILL, Context
-from pipeline.xlsx import FONT, fit_row, row_height, wrapped_lines, write_value
+from pipeline.xlsx import FONT, fit_row, row_height, write_value
+
+# Above this many units the two columns each no longer fit one page width at a readable size: the sheet
+# prints at a fixed scale across several page widths instead, the criteria columns repeated on each.
+ONE_PAGE_WIDE_UNITS = 12
+CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, SCORE_WIDTH = 6, 40, 7, 7.5
+SCORE_SIZE = 11
+FIRST_UNIT_COLUMN = 3
 
 
 def write_matrix(ctx: Context) -> None:
-    """Units × criteria: self-score, appraised score and final score, with each criterion's max."""
+    """Criteria × units: the final score, where the appraisal changed the self-score in orange."""
     rules, fmt = ctx.rules, ctx.fmt
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_matrix"))
-    criteria = list(rules.criteria())
-    first_criterion = 3
-    last_column = first_criterion + len(criteria) - 1
-    widths = [9, 28, 14]
-    sheet.set_column(0, 0, widths[0])
-    sheet.set_column(1, 1, widths[1])
-    sheet.set_column(2, 2, widths[2])
-    sheet.set_column(first_criterion, last_column, 7)
+    units = [u for u in rules.units if u.code in ctx.result.validation.used]
+    last_column = FIRST_UNIT_COLUMN + max(1, len(units)) - 1
+    sheet.set_column(0, 0, CODE_WIDTH)
+    sheet.set_column(1, 1, TITLE_WIDTH)
+    sheet.set_column(2, 2, MAX_WIDTH)
+    sheet.set_column(FIRST_UNIT_COLUMN, last_column, SCORE_WIDTH)
+    full_width = CODE_WIDTH + TITLE_WIDTH + MAX_WIDTH + SCORE_WIDTH * max(1, len(units))
     sheet.merge_range(0, 0, 0, last_column, ctx.t("workbook.matrix_title", year=rules.year),
                       fmt.get(bold=True, font_size=14, align="center"))
     legend = ctx.t("workbook.matrix_legend")
     sheet.merge_range(1, 0, 1, last_column, legend, fmt.note(valign="vcenter"))
-    fit_row(sheet, 1, [(legend, sum(widths) + 7 * len(criteria))], size=11)
+    fit_row(sheet, 1, [(legend, min(full_width, 180) * 12 / 11)], size=11)
 
     header = 3
-    sheet.write_string(header, 0, ctx.t("report.unit_code"), fmt.header())
-    sheet.write_string(header, 1, ctx.t("report.unit"), fmt.header())
-    sheet.write_string(header, 2, "", fmt.header())
-    for offset, criterion in enumerate(criteria):
-        sheet.write_string(header, first_criterion + offset, criterion.code, fmt.header())
-        sheet.write_comment(header, first_criterion + offset, f"{criterion.code}. {criterion.title}",
-                            {"font_name": FONT, "x_scale": 2.5, "y_scale": 1.5})
-    max_row = header + 1
-    max_fill = {"bg_color": GROUP_FILL, "bold": True}
-    sheet.write_string(max_row, 0, "", fmt.text(**max_fill))
-    sheet.write_string(max_row, 1, ctx.t("column.max"), fmt.text(**max_fill))
-    sheet.write_string(max_row, 2, "", fmt.text(**max_fill))
-    for offset, criterion in enumerate(criteria):
-        sheet.write_number(max_row, first_criterion + offset, float(criterion.max),
-                           fmt.score(font_size=10, **max_fill))
+    sheet.write_string(header, 0, ctx.t("column.code"), fmt.header())
+    sheet.write_string(header, 1, ctx.t("column.criterion"), fmt.header())
+    sheet.write_string(header, 2, ctx.t("column.max"), fmt.header(font_size=10))
+    for index, unit in enumerate(units):
+        sheet.write_string(header, FIRST_UNIT_COLUMN + index, unit.code, fmt.header(font_size=10))
+        sheet.write_comment(header, FIRST_UNIT_COLUMN + index, unit.name, {"font_name": FONT, "x_scale": 2})
+    sheet.set_row(header, row_height(2, 10))
 
-    not_applicable = fmt.get(border=1, align="center", italic=True, font_color="#7F7F7F", font_size=10)
-    labels = (ctx.t("column.self"), ctx.t("column.appraised"), ctx.t("column.final"))
-    # (bold, marked) → format, looked up once: this loop writes units × criteria × 3 cells.
-    numbers = {(bold, marked): fmt.score(font_size=10, bold=bold, **({"bg_color": CHANGED_FILL} if marked else {}))
-               for bold in (False, True) for marked in (False, True)}
-    label_formats = {bold: fmt.text(font_size=10, bold=bold) for bold in (False, True)}
-    unit_code_format, unit_name_format = fmt.text(align="center", bold=True), fmt.text()
+    shown = {(u.code, c.code): ctx.entry(u.code, c.code) for u in units for c in rules.criteria()}
+    finals = {marked: fmt.score(font_size=SCORE_SIZE, bold=True, **({"bg_color": CHANGED_FILL} if marked else {}))
+              for marked in (False, True)}
+    not_applicable = fmt.get(border=1, align="center", italic=True, font_color="#595959", font_size=10)
     comment = {"font_name": FONT, "x_scale": 2.5, "y_scale": 1.5}
-    row = max_row + 1
-    for unit in rules.units:
-        if unit.code not in ctx.result.validation.used:
-            continue
-        sheet.merge_range(row, 0, row + 2, 0, unit.code, unit_code_format)
-        sheet.merge_range(row, 1, row + 2, 1, unit.name, unit_name_format)
-        shown = [ctx.entry(unit.code, c.code) for c in criteria]
-        rows = ([(e.self_value, False) for e in shown], [(e.appraised, e.changed) for e in shown],
-                [(e.final, e.changed) for e in shown])
-        # The appraisal's change is marked on the appraised and on the final figure.
-        for offset_row, (label, cells) in enumerate(zip(labels, rows, strict=True)):
-            final_row = offset_row == 2
-            sheet.write_string(row + offset_row, 2, label, label_formats[final_row])
-            for offset, (value, marked) in enumerate(cells):
-                write_value(sheet, row + offset_row, first_criterion + offset, value, numbers[final_row, marked],
-                            not_applicable)
-                if offset_row == 1 and shown[offset].reason:  # the bloc's reason, on its appraised score
-                    sheet.write_comment(row + 1, first_criterion + offset, shown[offset].reason, comment)
-        lines = wrapped_lines(unit.name, widths[1])
-        if lines > 3:  # three rows share the name; grow them only when it needs more
-            for offset_row in range(3):
-                sheet.set_row(row + offset_row, row_height(-(-lines // 3)))
-        row += 3
+    group = fmt.text(bold=True, bg_color=GROUP_FILL)
+    title_format, code_format = fmt.text(font_size=SCORE_SIZE), fmt.text(font_size=SCORE_SIZE, align="center")
+    row = header + 1
+    groups = [(f"{s.code}. {s.title}", s.criteria) for s in rules.sections]
+    groups += [(ctx.t(f"report.{name}"), bucket.criteria) for name, bucket in
+               ((BONUS, rules.bonus), (DEDUCTIONS, rules.deductions)) if bucket.criteria]
+    for heading, criteria in groups:
+        sheet.merge_range(row, 0, row, last_column, heading, group)
+        fit_row(sheet, row, [(heading, min(full_width, 180) * 0.9)])
+        row += 1
+        for criterion in criteria:
+            sheet.write_string(row, 0, criterion.code, code_format)
+            sheet.write_string(row, 1, criterion.title, title_format)
+            sheet.write_number(row, 2, float(criterion.max), fmt.score(font_size=SCORE_SIZE))
+            for index, unit in enumerate(units):
+                entry = shown[unit.code, criterion.code]
+                column = FIRST_UNIT_COLUMN + index
+                write_value(sheet, row, column, entry.final, finals[entry.changed], not_applicable)
+                if entry.changed:  # on screen; the unit's sheet prints the self-score and the reason
+                    note = ctx.t("workbook.matrix_changed", self_score=_shown(entry.self_value, ctx.lang),
+                                 reason=entry.reason or "")
+                    sheet.write_comment(row, column, note, comment)
+            fit_row(sheet, row, [(criterion.title, TITLE_WIDTH)], size=SCORE_SIZE)
+            row += 1
+    for _ in units:
         ctx.advance()
-    sheet.freeze_panes(max_row + 1, first_criterion)
-    ctx.print_setup(sheet, repeat=(header, max_row))
+    names = "; ".join(f"{u.code}: {u.name}" for u in units)
+    sheet.merge_range(row + 1, 0, row + 1, last_column, names, fmt.note(valign="top"))
+    fit_row(sheet, row + 1, [(names, min(full_width, 180) * 12 / 11)], size=11)
+
+    sheet.freeze_panes(header + 1, FIRST_UNIT_COLUMN)
+    wide = len(units) > ONE_PAGE_WIDE_UNITS
+    ctx.print_setup(sheet, repeat=(header, header), fit_width=not wide)
+    if wide:
+        sheet.repeat_columns(0, 2)
+        sheet.set_print_scale(85)
+    sheet.print_area(0, 0, row + 1, last_column)
     sheet.hide_gridlines(2)
+
+
+def _shown(value: object, lang: str) -> str:
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return format_number(value, lang)
+    return str(value) if value not in (None, "") else "…"

@@ -8,23 +8,24 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
+from pipeline.letterhead import Letterhead, letterhead
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import RankedUnit, award_name, award_rule_in_words, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.vote import percent_text, vote_rule_in_words
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
-from pipeline.xlsx import FONT, at_size, fit_row, national_header, write_letterhead
-
-# What official documents put under the issuing body: Party documents a star (Hướng dẫn 36-HD/VPTW),
-# State documents a short solid rule a third to a half as long as the name (Nghị định 30/2020/NĐ-CP).
-RULE_CHARACTER = "\u2500"
+from pipeline.workbook.official import write_closing, write_heading
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall
 
 # The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
 
 
 BOLD_WIDTH = 0.9  # bold letters are wider: an award name wraps sooner than plain text would
-REMARKS_SIZE = 10  # remarks are a sentence or two: a size smaller keeps the table on one page width
+# The page to sign prints at about 70 % (fitted to its width): 12-pt text at 8.5 pt, and the smaller text
+# (remarks, reasons, legend, recipients) at 11.5 pt, 8 pt on paper: nothing smaller is legible there.
+SMALL_SIZE = 11.5
+REMARKS_SIZE = SMALL_SIZE
 
 
 # The fixed columns after the sections, in order: the table reads left to right as a leader reads it.
@@ -64,8 +65,11 @@ class RankingColumns:
         return FIRST_SECTION_COLUMN + self.sections // 2
 
     def widths(self) -> list[float]:
-        voted = [14, 20] if self.voted else []
-        return [7, 38, *([8.5] * self.sections), 10, 9, 9, 10, 16, 20, *voted, 24]
+        # Narrow enough that the page, fitted to its width, prints 12-pt text at 8 pt or more (README); with a
+        # vote, the award and remarks columns give up some width to the votes and the decision.
+        if self.voted:
+            return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 13, 9, 12, 14]
+        return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 16, 17]
 
 
 def write_ranking(ctx: Context) -> None:
@@ -131,38 +135,31 @@ def write_ranking(ctx: Context) -> None:
     if unranked:
         row = _unranked(ctx, sheet, row + 1, unranked, columns)
     row = _legend(ctx, sheet, row + 1, columns)
-    last_row = _signatures(ctx, sheet, row + 1, columns)
+    last_row = write_closing(sheet, fmt, ranking_letterhead(ctx), row + 1, first=0, last=columns.last,
+                             widths=widths)
 
-    ctx.print_setup(sheet, repeat=(header_row, header_row))
+    # Pages tall as the rows need, but not one more for the last lines of the signature block.
+    ctx.print_setup(sheet, repeat=(header_row, header_row), pages_tall=pages_tall(sheet, last_row, widths))
     sheet.print_area(0, 0, last_row, columns.last)
     sheet.hide_gridlines(2)
     sheet.activate()
 
 
 def _title_block(ctx: Context, sheet: Worksheet, columns: RankingColumns) -> int:
-    rules, fmt, widths = ctx.rules, ctx.fmt, columns.widths()
-    split, last = columns.split, columns.last
-    issuer = rules.issuer.upper()
-    write_letterhead(sheet, fmt, issuer=issuer, header=national_header(rules.header, ctx.lang), left=(0, split),
-                     right=(split + 1, last), widths=(sum(widths[: split + 1]), sum(widths[split + 1:])))
-
-    mark = "*" if rules.header == "party" else RULE_CHARACTER * max(6, len(issuer) // 3)
-    sheet.merge_range(1, 0, 1, split, mark, fmt.get(align="center", valign="top"))
-    sheet.merge_range(1, split + 1, 1, last, _place_date(ctx), fmt.get(italic=True, align="center"))
-
-    title = ctx.t("report.title", year=rules.year).upper()
-    sheet.merge_range(3, 0, 3, last, title, fmt.get(bold=True, font_size=14, align="center", text_wrap=True))
-    fit_row(sheet, 3, [(title, sum(widths))], size=14, bold=True)
-    sheet.merge_range(4, 0, 4, last, rules.bloc, fmt.get(italic=True, align="center", text_wrap=True))
-    fit_row(sheet, 4, [(rules.bloc, sum(widths))])
-    return 6
+    """The official header (pipeline/letterhead.py), the title and the bloc's name; the next free row."""
+    widths = columns.widths()
+    row = write_heading(sheet, ctx.fmt, ranking_letterhead(ctx), left=(0, columns.split),
+                        right=(columns.split + 1, columns.last), widths=widths)
+    bloc = ctx.rules.bloc
+    sheet.merge_range(row, 0, row, columns.last, bloc, ctx.fmt.get(italic=True, align="center", text_wrap=True))
+    fit_row(sheet, row, [(bloc, sum(widths))])
+    return row + 1
 
 
-def _place_date(ctx: Context) -> str:
-    when = ctx.result.started_at
-    months = ctx.t("workbook.month_names").split(",")
-    return ctx.t("workbook.place_date", place=ctx.rules.place or "…", day=when.day,
-                 month=months[when.month - 1].strip(), year=when.year)
+def ranking_letterhead(ctx: Context) -> Letterhead:
+    """The Ranking sheet's header and closing: a draft until the run is final (`RunResult.final`)."""
+    return letterhead(ctx.rules, ctx.lang, title=ctx.t("report.title", year=ctx.rules.year).upper(),
+                      final=ctx.result.final, options=ctx.result.document)
 
 
 def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns) -> None:
@@ -232,8 +229,8 @@ def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], colum
         sheet.write_string(row, UNIT_COLUMN, unit.name, fmt.text())
         sheet.merge_range(row, FIRST_SECTION_COLUMN, row, status_last, ctx.t(f"status.{result.status[unit.code]}"),
                           fmt.text(align="center", font_color=ERROR_COLOUR))
-        sheet.merge_range(row, status_last + 1, row, columns.last, reason, fmt.text(font_size=11))
-        fit_row(sheet, row, [(reason, at_size(reason_width, 11)), (unit.name, widths[UNIT_COLUMN])])
+        sheet.merge_range(row, status_last + 1, row, columns.last, reason, fmt.text(font_size=SMALL_SIZE))
+        fit_row(sheet, row, [(reason, at_size(reason_width, SMALL_SIZE)), (unit.name, widths[UNIT_COLUMN])])
     return row + 1
 
 
@@ -242,34 +239,16 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
     width = sum(columns.widths())
     sections = "; ".join(ctx.t("workbook.legend_section", code=s.code, title=s.title, max=s.max * s.weight)
                          for s in rules.sections)
-    lines = [ctx.t("workbook.legend_sections", sections=sections),
-             ctx.t("workbook.legend_scores", decimals=rules.decimals)]
-    for award in rules.awards:
-        lines.append(award_rule_in_words(rules, award, ctx.lang))
+    scores = ctx.t("workbook.legend_scores", decimals=rules.decimals)
     if rules.tie_breakers:
-        lines.append(ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang)))
+        scores += " " + ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang))
+    awards = [award_rule_in_words(rules, award, ctx.lang) for award in rules.awards]
     if rules.vote is not None:
-        lines.append(vote_rule_in_words(rules, ctx.lang))
+        awards.append(vote_rule_in_words(rules, ctx.lang))
+    # Three paragraphs rather than a line each: the page to sign has no height to spare.
+    lines = [ctx.t("workbook.legend_sections", sections=sections), scores, " ".join(awards)]
     for line in lines:
-        sheet.merge_range(row, 0, row, columns.last, line, fmt.note())
-        fit_row(sheet, row, [(line, width)], size=11)
+        sheet.merge_range(row, 0, row, columns.last, line, fmt.note(font_size=SMALL_SIZE))
+        fit_row(sheet, row, [(line, at_size(width, SMALL_SIZE))], size=SMALL_SIZE)
         row += 1
     return row
-
-
-def _signatures(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -> int:
-    """The compiler's and the bloc leader's signature blocks, with room to sign; returns the last row."""
-    fmt, widths = ctx.fmt, columns.widths()
-    split, last = columns.split, columns.last
-    bold = fmt.get(bold=True, align="center", text_wrap=True)
-    hint = fmt.get(italic=True, align="center")
-    secretary, leader = ctx.t("workbook.signed_by_secretary"), ctx.t("workbook.signed_by_leader")
-    sheet.merge_range(row, 0, row, split, secretary, bold)
-    sheet.merge_range(row, split + 1, row, last, leader, bold)
-    fit_row(sheet, row, [(secretary, sum(widths[: split + 1])), (leader, sum(widths[split + 1:]))], bold=True)
-    sheet.merge_range(row + 1, 0, row + 1, split, ctx.t("template.sign_hint"), hint)
-    sheet.merge_range(row + 1, split + 1, row + 1, last, ctx.t("template.sign_hint"), hint)
-    for blank in range(row + 2, row + 6):  # room for the signatures and the seal
-        sheet.set_row(blank, 20)
-    return row + 5
-

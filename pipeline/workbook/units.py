@@ -21,9 +21,11 @@ from pipeline.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.xlsx import FONT, at_size, fit_row, write_value
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, write_value
 
-UNIT_WIDTHS = (7, 50, 9, 10, 10, 10, 40, 10, 10)
+# Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
+UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
+SMALL_SIZE = 11
 
 
 def write_unit_sheets(ctx: Context) -> None:
@@ -67,7 +69,8 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
     if ctx.rules.appraisal_by == "peers":
         row = _unit_peers(ctx, sheet, row + 1, code)
     row = _unit_issues(ctx, sheet, row + 1, code)
-    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code)
+    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code,
+                    pages_tall=pages_tall(sheet, row, widths))
     sheet.hide_gridlines(2)
 
 
@@ -88,15 +91,15 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
         got = score.section(section.code)
         note = _section_note(ctx, got)
         sheet.write_string(row, 0, section.code, fmt.text(align="center"))
-        sheet.write_string(row, 1, section.title, fmt.text(font_size=11))
+        sheet.write_string(row, 1, section.title, fmt.text(font_size=SMALL_SIZE))
         sheet.write_number(row, 2, float(section.max * section.weight), fmt.score())
         sheet.write_number(row, 3, ctx.rounded(got.points), fmt.score())
         sheet.write_number(row, 4, float(got.applicable_max), fmt.score())
         sheet.write_number(row, 5, rounded(got.score, SECTION_DECIMALS), fmt.score(bold=True))
-        sheet.write_string(row, 6, note, fmt.text(font_size=10))
+        sheet.write_string(row, 6, note, fmt.text(font_size=SMALL_SIZE))
         sheet.write_number(row, 7, section_share(section, got.score), percent)
         sheet.write_number(row, 8, averages.get(section.code, 0.0), percent)
-        fit_row(sheet, row, [(section.title, at_size(widths[1], 11)), (note, at_size(widths[6], 10))])
+        fit_row(sheet, row, [(section.title, at_size(widths[1], SMALL_SIZE)), (note, at_size(widths[6], SMALL_SIZE))])
         row += 1
     for bucket_name, entered, counted in ((BONUS, score.bonus_entered, score.bonus),
                                           (DEDUCTIONS, score.deductions_entered, score.deductions)):
@@ -105,12 +108,12 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
             continue
         note = ctx.t("workbook.capped", entered=_short(entered), cap=_short(counted)) if entered != counted else ""
         sheet.write_string(row, 0, "", fmt.text())
-        sheet.write_string(row, 1, ctx.t(f"report.{bucket_name}"), fmt.text(font_size=11))
+        sheet.write_string(row, 1, ctx.t(f"report.{bucket_name}"), fmt.text(font_size=SMALL_SIZE))
         sheet.write_number(row, 2, float(bucket_limit(rules, bucket_name)), fmt.score())
         sheet.write_number(row, 3, ctx.rounded(entered), fmt.score())
         sheet.write_string(row, 4, "", fmt.text())
         sheet.write_number(row, 5, ctx.rounded(counted), fmt.score(bold=True))
-        sheet.write_string(row, 6, note, fmt.text(font_size=10))
+        sheet.write_string(row, 6, note, fmt.text(font_size=SMALL_SIZE))
         sheet.write_string(row, 7, "", fmt.text())
         sheet.write_string(row, 8, "", fmt.text())
         row += 1
@@ -148,20 +151,23 @@ def _unit_profile(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, 
     name = sheet.name
     for column, label, colour in ((7, placed.unit_code, SECTION_COLOURS[1]),
                                   (8, ctx.t("workbook.profile_average"), "#BFBFBF")):
-        chart.add_series({
+        series = {
             "name": label, "categories": [name, first, 0, last, 0], "values": [name, first, column, last, column],
             "fill": {"color": colour}, "border": {"none": True}, "gap": 60,
-            "data_labels": {"value": True, "num_format": "0%", "font": {"name": FONT, "size": 8}},
-        })
+        }
+        if column == 7:  # the unit's own bars carry their figure; the average's are in the table above
+            series["data_labels"] = {"value": True, "num_format": "0%", "font": {"name": FONT, "size": SMALL_SIZE}}
+        chart.add_series(series)
     chart.set_title({"name": ctx.t("workbook.profile_title"), "name_font": {"name": FONT, "size": 11}})
     chart.set_x_axis({"min": 0, "max": 1, "major_unit": 0.2, "num_format": "0%",
-                      "num_font": {"name": FONT, "size": 9},
+                      "num_font": {"name": FONT, "size": SMALL_SIZE},
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 10}})
-    chart.set_legend({"position": "right", "font": {"name": FONT, "size": 9}})
+    chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": SMALL_SIZE}})
+    chart.set_legend({"position": "right", "font": {"name": FONT, "size": SMALL_SIZE}})
     chart.set_chartarea({"border": {"none": True}})
-    # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it.
-    rows = 3 + len(sections) * 2
+    # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it; short enough
+    # that the criteria table below starts on the first page with a few of its rows, not its header alone.
+    rows = 2 + (len(sections) * 8 + 4) // 5
     chart.set_size({"width": sum(pixels(w) for w in UNIT_WIDTHS[1:6]), "height": rows * 20})
     sheet.insert_chart(row, 1, chart, {"object_position": 2})
     return row + rows + 1
@@ -219,15 +225,16 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
             entry = ctx.entry(code, criterion.code)
             changed = {"bg_color": CHANGED_FILL, "bold": True} if entry.changed else {}
             sheet.write_string(row, 0, criterion.code, fmt.text(align="center"))
-            sheet.write_string(row, 1, criterion.title, fmt.text(font_size=11))
+            sheet.write_string(row, 1, criterion.title, fmt.text(font_size=SMALL_SIZE))
             sheet.write_number(row, 2, float(criterion.max), fmt.score())
             write_value(sheet, row, 3, entry.self_value, fmt.score(), not_applicable)
             write_value(sheet, row, 4, entry.appraised, fmt.score(**changed), not_applicable)
             write_value(sheet, row, 5, entry.final, fmt.score(**changed), not_applicable)
-            sheet.write_string(row, 6, entry.evidence, fmt.text(font_size=10))
-            sheet.merge_range(row, 7, row, 8, entry.reason, fmt.text(font_size=10))
-            fit_row(sheet, row, [(criterion.title, at_size(widths[1], 11)), (entry.evidence, at_size(widths[6], 10)),
-                                 (entry.reason, at_size(reason_width, 10))])
+            sheet.write_string(row, 6, entry.evidence, fmt.text(font_size=SMALL_SIZE))
+            sheet.merge_range(row, 7, row, 8, entry.reason, fmt.text(font_size=SMALL_SIZE))
+            fit_row(sheet, row, [(criterion.title, at_size(widths[1], SMALL_SIZE)),
+                                 (entry.evidence, at_size(widths[6], SMALL_SIZE)),
+                                 (entry.reason, at_size(reason_width, SMALL_SIZE))])
             row += 1
     return row
 
@@ -274,11 +281,11 @@ def _unit_issues(ctx: Context, sheet: Worksheet, row: int, code: str) -> int:
     for issue in unit_issues:
         message = issue.message(ctx.lang)
         colour = SEVERITY_COLOURS[issue.severity]
-        sheet.write_string(row, 0, issue.cell or "", fmt.text(align="center", font_size=11))
+        sheet.write_string(row, 0, issue.cell or "", fmt.text(align="center", font_size=SMALL_SIZE))
         sheet.write_string(row, 1, ctx.t(f"workbook.severity_{issue.severity}"), fmt.text(font_color=colour,
-                                                                                          font_size=11))
-        sheet.merge_range(row, 2, row, 6, message, fmt.text(font_color=colour, font_size=11))
-        fit_row(sheet, row, [(message, at_size(width, 11))])
+                                                                                          font_size=SMALL_SIZE))
+        sheet.merge_range(row, 2, row, 6, message, fmt.text(font_color=colour, font_size=SMALL_SIZE))
+        fit_row(sheet, row, [(message, at_size(width, SMALL_SIZE))])
         row += 1
     return row
 
