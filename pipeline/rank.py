@@ -11,7 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 
 from pipeline.issues import Issue
-from pipeline.labels import Label, text
+from pipeline.labels import Label, catalogue, text
 from pipeline.rules import Award, Rules
 from pipeline.score import UnitScore
 
@@ -42,6 +42,13 @@ def award_name(rules: Rules, key: str | None, lang: str) -> str:
     award = rules.award(key)
     label = award_label(award) if award else key
     return label if isinstance(label, str) else text(lang, label.key)
+
+
+def short_award_name(rules: Rules, key: str | None, lang: str) -> str:
+    """A built-in award by its short name ("Cờ thi đua"), any other as `award_name` gives it."""
+    if key and f"award.{key}" in catalogue(lang):
+        return text(lang, f"award.{key}")
+    return award_name(rules, key, lang)
 
 
 def _order_key(rules: Rules, score: UnitScore) -> tuple[Fraction, ...]:

@@ -315,12 +315,19 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
 def test_the_state_header_reads_the_two_lines(bloc):
     from pipeline.minutes import header_lines
 
-    rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi")
-    left, right = header_lines(rules, "vi", None)
+    from pipeline.letterhead import STATE_RULE_CHARACTER, DocumentOptions
+
+    rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi", parent="UBND tỉnh Quảng Trị",
+                       document_number="15/BC-KTĐ")
+    left, right = header_lines(rules, "vi", DocumentOptions(), numbered=True)
     assert [line.text for line in right[:2]] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     assert [line.underline for line in right[:2]] == [False, True]
     assert right[2].italic and right[2].text.startswith("Quảng Trị, ngày")
-    assert left[0].text == rules.issuer.upper()
+    # The same letterhead as the Ranking sheet: the upper body, the issuer, the State's rule, the number.
+    assert [line.text for line in left[:2]] == ["UBND TỈNH QUẢNG TRỊ", rules.issuer.upper()]
+    assert set(left[2].text) == {STATE_RULE_CHARACTER} and left[3].text == "Số: 15/BC-KTĐ"
+    unnumbered, _ = header_lines(rules, "vi", DocumentOptions(), numbered=False)
+    assert len(unnumbered) == 3
 
 
 # ------------------------------------------------------------------------------------------- commands and sheets

@@ -10,7 +10,7 @@ from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
 from pipeline.letterhead import Letterhead, letterhead
 from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.rank import RankedUnit, award_name, award_rule_in_words, tie_breakers_in_words
+from pipeline.rank import RankedUnit, award_name, award_rule_in_words, short_award_name, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.vote import percent_text, vote_rule_in_words
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
@@ -26,6 +26,7 @@ BOLD_WIDTH = 0.9  # bold letters are wider: an award name wraps sooner than plai
 # (remarks, reasons, legend, recipients) at 11.5 pt, 8 pt on paper: nothing smaller is legible there.
 SMALL_SIZE = 11.5
 REMARKS_SIZE = SMALL_SIZE
+SPACER_HEIGHT = 8  # points: the blank rows around the legend, low so the page to sign keeps its scale
 
 
 # The fixed columns after the sections, in order: the table reads left to right as a leader reads it.
@@ -66,9 +67,9 @@ class RankingColumns:
 
     def widths(self) -> list[float]:
         # Narrow enough that the page, fitted to its width, prints 12-pt text at 8 pt or more (README); with a
-        # vote, the award and remarks columns give up some width to the votes and the decision.
+        # vote, every column gives up a little to make room for the votes and the decision (short award names).
         if self.voted:
-            return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 13, 9, 12, 14]
+            return [6, 22, *([6] * self.sections), 7.5, 7, 8, 7.5, 8.5, 18, 7.5, 9, 16]
         return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 16, 17]
 
 
@@ -134,7 +135,9 @@ def write_ranking(ctx: Context) -> None:
     unranked = [u for u in rules.units if result.status[u.code] != "scored"]
     if unranked:
         row = _unranked(ctx, sheet, row + 1, unranked, columns)
+    sheet.set_row(row, SPACER_HEIGHT)
     row = _legend(ctx, sheet, row + 1, columns)
+    sheet.set_row(row, SPACER_HEIGHT)
     last_row = write_closing(sheet, fmt, ranking_letterhead(ctx), row + 1, first=0, last=columns.last,
                              widths=widths)
 
@@ -205,7 +208,9 @@ def _vote_cells(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, co
     sheet.write_string(row, columns.votes, votes, fmt.text(align="center", **fill))
     decided = ctx.result.award(placed)
     pending = vote is not None and placed.award in vote.voted and placed.award not in vote.tallied
-    shown = ctx.t("vote.pending_cell") if pending else award_name(ctx.rules, decided, ctx.lang)
+    # The decided award by its short name: its full title is in the proposal beside it, and a second full
+    # title would make every awarded row taller on the page to sign.
+    shown = ctx.t("vote.pending_cell") if pending else short_award_name(ctx.rules, decided, ctx.lang)
     sheet.write_string(row, columns.decision, shown,
                        fmt.text(bold=bool(decided), italic=pending, **({"font_color": ERROR_COLOUR} if pending
                                                                         else {}), **fill))
