@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.cells import cell_address
-from pipeline.identify import check_template
+from pipeline.identify import check_template, distinct_copies
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import appraisal_filename
@@ -37,14 +37,7 @@ def choose_appraisals(rules: Rules, books: list[Submission], issues: list[Issue]
             unusable = True
         else:
             usable.append(book)
-    distinct: dict[str, Submission] = {}
-    for book in usable:
-        first = distinct.get(book.sha256)
-        if first is not None:
-            issues.append(Issue("appraisal-duplicate", file=book.file, params={"other": first.file}))
-        else:
-            distinct[book.sha256 or book.file] = book
-    chosen = list(distinct.values())
+    chosen = distinct_copies(usable, "appraisal-duplicate", issues)
     if not chosen:
         return None, {}, unusable
     used: dict[str, AppraisalUse] = {}

@@ -11,10 +11,10 @@ import atexit
 import gc
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,24 +24,13 @@ from pipeline.commands.ballot import ballot
 from pipeline.commands.feedback import feedback
 from pipeline.commands.init import init
 from pipeline.commands.new_year import new_year
+from pipeline.commands.options import LANG_OPTION, input_option, out_option, rules_option
 from pipeline.commands.pdf import pdf
 from pipeline.errors import BlocScoreError, ExitCode
 from pipeline.workspace import INPUT, OUTPUT
 
 if TYPE_CHECKING:
     from pipeline.rules import Rules
-
-FC = TypeVar("FC", bound=Callable[..., Any])
-
-LANG_OPTION = click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-                           help="Language of messages and labels (default: the rules file's).")
-
-
-def rules_option(required: bool = False) -> Callable[[FC], FC]:
-    return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False),
-                        required=required,
-                        help="The year's rules file (default: chosen in schemas/; the output says which and why).")
-
 
 class _Group(click.Group):
     """Renders every user-facing error once, here; a traceback only with --debug."""
@@ -151,10 +140,8 @@ class _ProgressBars:
 
 @main.command()
 @rules_option()
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
-              help="Folder holding the units' filled templates.")
-@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
-              show_default=True, help="Folder for ranking-<year>.xlsx and results-<year>.json.")
+@input_option()
+@out_option("output_dir", OUTPUT, "Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
 @click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
@@ -233,8 +220,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
 
 @main.command()
 @rules_option()
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path),
-              default=OUTPUT / "templates", show_default=True, help="Folder for the templates.")
+@out_option("out_dir", OUTPUT / "templates", "Folder for the templates.")
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
     """Write one self-assessment template per unit, ready to e-mail.

@@ -164,3 +164,16 @@ def with_unit(issue: Issue, unit_code: str | None) -> Issue:
     if unit_code is None or issue.unit:
         return issue
     return Issue(issue.code, issue.file, issue.sheet, issue.cell, unit_code, issue.criterion, issue.params)
+
+
+def distinct_copies(books: list[Submission], duplicate_code: str, issues: list[Issue]) -> list[Submission]:
+    """The different workbooks among `books`, in their order: a byte-identical copy of an earlier one is
+    dropped and reported under `duplicate_code`, naming the copy it repeats (the bloc's own workbooks)."""
+    distinct: dict[str, Submission] = {}
+    for book in books:
+        first = distinct.get(book.sha256)
+        if first is not None:
+            issues.append(Issue(duplicate_code, file=book.file, params={"other": first.file}))
+        else:
+            distinct[book.sha256 or book.file] = book
+    return list(distinct.values())

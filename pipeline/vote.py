@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import Any
 
 from pipeline.cells import cell_address
-from pipeline.identify import check_template
+from pipeline.identify import check_template, distinct_copies
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, Label, format_number, text
 from pipeline.layout import IDENTITY_SHEET, tally_filename
@@ -127,14 +127,7 @@ def _choose(rules: Rules, books: list[Submission], issues: list[Issue]) -> Submi
             usable.append(book)
     if not usable:
         return None
-    distinct: dict[str, Submission] = {}
-    for book in usable:
-        first = distinct.get(book.sha256)
-        if first is not None:
-            issues.append(Issue("tally-duplicate", file=book.file, params={"other": first.file}))
-        else:
-            distinct[book.sha256 or book.file] = book
-    chosen = list(distinct.values())
+    chosen = distinct_copies(usable, "tally-duplicate", issues)
     for other in chosen[1:]:
         issues.append(Issue("tally-conflict", file=chosen[0].file, params={"other": other.file}))
     return chosen[0] if len(chosen) == 1 else None

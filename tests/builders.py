@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ import xlsxwriter
 from pipeline.layout import IDENTITY_SHEET, plan_layout, template_filename
 from pipeline.rules import Rules
 from pipeline.template import FilledValue, write_template
+from tests.conftest import SAMPLE_INPUT
 
 
 def edit(path: Path, changes: Mapping[str, Any], *, target: Path | None = None, sheet: str | None = None) -> Path:
@@ -321,3 +323,40 @@ def xlsb_copy(source: Path, path: Path, extra_cells: list[tuple[int, int, float]
         for name, content in parts.items():
             archive.writestr(name, content)
     return path
+
+
+def _sample_files() -> list[Path]:
+    return sorted(SAMPLE_INPUT.glob("*.xlsx"))
+
+
+def _file_of(unit_code: str) -> Path:
+    return next(p for p in _sample_files() if p.name.split("_")[1:2] == [unit_code])
+
+
+def every_problem_folder(rules: Rules, folder: Path) -> None:
+    """The sample's files with every kind of problem at once, each in a different unit's file (tests/golden)."""
+    folder.mkdir()
+    for path in _sample_files():
+        shutil.copy(path, folder / path.name)
+
+    def cell(column: str, code: str) -> str:
+        return f"{column}{criterion_row(rules, code)}"
+
+    def target(unit_code: str) -> Path:
+        return folder / _file_of(unit_code).name
+
+    edit(target("VPTU"), {cell("D", "1.1"): 25})  # above the max
+    edit(target("BTCTU"), {cell("D", "2.1"): "đã trừ 0,5 do chậm BC"})  # a note in a score cell
+    edit(target("BTGTU"), {cell("D", "2.2"): "3,75",  # a number typed as text: a warning, still scored
+                           cell("D", "1.1"): 18.5})  # resubmitted after the appraisal of 1.1: stale
+    # The bloc's appraisal workbook, with one reason left out (BNCTU's 4.3).
+    edit(folder / "appraisal-2024.xlsx", {f"F{criterion_row(rules, '4.3') - 2}": None}, sheet="BNCTU")
+    (folder / _file_of("BDVTU").name).unlink()  # a unit that sent nothing
+    shutil.copy(target("BNCTU"), folder / "BNCTU - ban sao.xlsx")  # the same attachment saved twice
+    edit(target("UBKTTU"), {cell("E", "1.1"): 20})  # an appraised value in the unit's own file
+    edit(target("DUK"), {cell("D", "2.3"): 2}, target=folder / "DUK_v2_sua.xlsx")  # two different versions
+    edit(target("TCT"), {cell("D", "2.1"): "N/A", cell("F", "2.2"): "Tæ chøc tèt"})  # N/A not allowed; TCVN3
+    edit(target("BQT"), {cell("D", "D1"): 3, cell("F", "D1"): "Chậm báo cáo 3 lần"})  # a per-occurrence deduction
+    (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
+    (folder / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    (folder / "ghi chu.txt").write_text("nộp muộn\n")

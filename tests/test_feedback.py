@@ -19,8 +19,8 @@ from pipeline.labels import format_number, text
 from pipeline.rules import load_rules
 from pipeline.run import run
 from pipeline.validate import UnitStatus
+from tests.builders import every_problem_folder
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
-from tests.test_golden import _problem_folder
 
 EMAILS = {"VPTU": "vanphong@tinhuy.example.vn", "BDVTU": "dan.van@tinhuy.example.vn, vanthu@tinhuy.example.vn"}
 
@@ -46,7 +46,7 @@ def _parse(path: Path):
 def problems(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
     rules = load_rules(_rules_file(tmp / "schemas", deadline="2025-01-15"))
-    _problem_folder(rules, tmp / "input")
+    every_problem_folder(rules, tmp / "input")
     result = run(rules, tmp / "input", workers=1)
     return result, write_feedback(result, tmp / "out")
 

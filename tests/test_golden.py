@@ -11,7 +11,6 @@ import datetime
 import difflib
 import os
 import re
-import shutil
 import types
 from pathlib import Path
 
@@ -19,50 +18,13 @@ import pytest
 
 from pipeline.run import run
 from pipeline.write import write_outputs
-from tests.builders import criterion_row, edit
+from tests.builders import every_problem_folder
 from tests.conftest import ROOT, SAMPLE_INPUT
 from tests.golden_dump import dump_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
 # An input's size, in the JSON and in the Audit sheet (the only cells formatted #,##0).
-
-
-def _sample_files() -> list[Path]:
-    return sorted(SAMPLE_INPUT.glob("*.xlsx"))
-
-
-def _file_of(unit_code: str) -> Path:
-    return next(p for p in _sample_files() if p.name.split("_")[1:2] == [unit_code])
-
-
-def _problem_folder(rules, folder: Path) -> None:
-    """Every kind of problem at once, each in a different unit's file."""
-    folder.mkdir()
-    for path in _sample_files():
-        shutil.copy(path, folder / path.name)
-
-    def cell(column: str, code: str) -> str:
-        return f"{column}{criterion_row(rules, code)}"
-
-    def target(unit_code: str) -> Path:
-        return folder / _file_of(unit_code).name
-
-    edit(target("VPTU"), {cell("D", "1.1"): 25})  # above the max
-    edit(target("BTCTU"), {cell("D", "2.1"): "đã trừ 0,5 do chậm BC"})  # a note in a score cell
-    edit(target("BTGTU"), {cell("D", "2.2"): "3,75",  # a number typed as text: a warning, still scored
-                           cell("D", "1.1"): 18.5})  # resubmitted after the appraisal of 1.1: stale
-    # The bloc's appraisal workbook, with one reason left out (BNCTU's 4.3).
-    edit(folder / "appraisal-2024.xlsx", {f"F{criterion_row(rules, '4.3') - 2}": None}, sheet="BNCTU")
-    (folder / _file_of("BDVTU").name).unlink()  # a unit that sent nothing
-    shutil.copy(target("BNCTU"), folder / "BNCTU - ban sao.xlsx")  # the same attachment saved twice
-    edit(target("UBKTTU"), {cell("E", "1.1"): 20})  # an appraised value in the unit's own file
-    edit(target("DUK"), {cell("D", "2.3"): 2}, target=folder / "DUK_v2_sua.xlsx")  # two different versions
-    edit(target("TCT"), {cell("D", "2.1"): "N/A", cell("F", "2.2"): "Tæ chøc tèt"})  # N/A not allowed; TCVN3
-    edit(target("BQT"), {cell("D", "D1"): 3, cell("F", "D1"): "Chậm báo cáo 3 lần"})  # a per-occurrence deduction
-    (folder / "hong.xlsx").write_bytes(b"PK\x03\x04 this is not a workbook")
-    (folder / "desktop.ini").write_text("[.ShellClassInfo]\n")
-    (folder / "ghi chu.txt").write_text("nộp muộn\n")
 
 
 def _check(name: str, dump: str) -> None:
@@ -99,7 +61,7 @@ def test_problem_folder_outputs_identical(sample_rules, tmp_path, monkeypatch):
     monkeypatch.setattr(openpyxl.writer.excel, "datetime",
                         types.SimpleNamespace(datetime=_SavedAt, timezone=datetime.timezone))
     folder = tmp_path / "input"
-    _problem_folder(sample_rules, folder)
+    every_problem_folder(sample_rules, folder)
     result = run(sample_rules, folder, workers=1)
     write_outputs(result, tmp_path / "out")
     dump = dump_outputs(tmp_path / "out", sample_rules.year, {str(tmp_path): "<tmp>", str(ROOT): "<repo>"})

@@ -91,10 +91,10 @@ def _workbook_words(path: Path) -> dict[str, list[str]]:
 
 @pytest.mark.slow
 def test_no_vietnamese_output_names_the_codes_vocabulary(sample_rules, tmp_path):
-    from tests.test_golden import _problem_folder
+    from tests.builders import every_problem_folder
 
     folder = tmp_path / "input"
-    _problem_folder(sample_rules, folder)
+    every_problem_folder(sample_rules, folder)
     assert english_words(render_rules(sample_rules, "vi")) == []
     for name, source in (("sample", SAMPLE_INPUT), ("problems", folder)):
         result = run(sample_rules, source, workers=1)

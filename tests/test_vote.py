@@ -313,9 +313,8 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
 
 
 def test_the_state_header_reads_the_two_lines(bloc):
-    from pipeline.minutes import header_lines
-
     from pipeline.letterhead import STATE_RULE_CHARACTER, DocumentOptions
+    from pipeline.minutes import header_lines
 
     rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi", parent="UBND tỉnh Quảng Trị",
                        document_number="15/BC-KTĐ")

@@ -7,18 +7,15 @@ from pathlib import Path
 
 import click
 
-from pipeline.workspace import INPUT, OUTPUT
+from pipeline.commands.options import LANG_OPTION, input_option, out_option, rules_option
+from pipeline.workspace import OUTPUT
 
 
 @click.command()
-@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The year's rules file (default: chosen in schemas/; the output says which and why).")
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
-              help="Folder holding the units' filled templates (and a filled appraisal workbook, if any).")
-@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
-              show_default=True, help="Folder for appraisal-<year>.xlsx.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-              help="Language of messages and labels (default: the rules file's).")
+@rules_option()
+@input_option("Folder holding the units' filled templates (and a filled appraisal workbook, if any).")
+@out_option("output_dir", OUTPUT, "Folder for appraisal-<year>.xlsx.")
+@LANG_OPTION
 def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None) -> None:
     """Write appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons.
 

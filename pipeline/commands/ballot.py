@@ -7,20 +7,17 @@ from pathlib import Path
 
 import click
 
-from pipeline.workspace import INPUT, OUTPUT
+from pipeline.commands.options import LANG_OPTION, input_option, out_option, rules_option
+from pipeline.workspace import OUTPUT
 
 
 @click.command()
-@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The year's rules file (default: chosen in schemas/; the output says which and why).")
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
-              help="Folder holding the units' filled templates and the bloc's appraisal workbook.")
-@click.option("--out", "--output", "output_dir", type=click.Path(path_type=Path), default=OUTPUT,
-              show_default=True, help="Folder for ballots-<year>.xlsx and tally-<year>.xlsx.")
+@rules_option()
+@input_option("Folder holding the units' filled templates and the bloc's appraisal workbook.")
+@out_option("output_dir", OUTPUT, "Folder for ballots-<year>.xlsx and tally-<year>.xlsx.")
 @click.option("--voters", type=click.IntRange(1, 1000), default=None,
               help="How many ballot papers (default: the number of member units).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-              help="Language of messages and labels (default: the rules file's).")
+@LANG_OPTION
 def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: int | None,
            lang: str | None) -> None:
     """Write ballots-<year>.xlsx (one A4 page per voter) and tally-<year>.xlsx for the members' vote.

@@ -7,18 +7,15 @@ from pathlib import Path
 
 import click
 
-from pipeline.workspace import INPUT, OUTPUT
+from pipeline.commands.options import LANG_OPTION, input_option, out_option, rules_option
+from pipeline.workspace import OUTPUT
 
 
 @click.command()
-@click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The year's rules file (default: chosen in schemas/; the output says which and why).")
-@click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
-              help="Folder holding the units' filled templates.")
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="Folder for the drafts and the list (default: output/feedback-<year>/).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-              help="Language of messages and labels (default: the rules file's).")
+@rules_option()
+@input_option()
+@out_option("out_dir", None, "Folder for the drafts and the list (default: output/feedback-<year>/).")
+@LANG_OPTION
 def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lang: str | None) -> None:
     """Write a draft e-mail per unit, <CODE>.eml, and feedback-<year>.xlsx listing them, to print.
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.options import lang_option, out_option
+
 
 @click.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path), default=None,
-              help="The folder to make, as FOLDER (default: the current folder).")
+@out_option("out_dir", None, "The folder to make, as FOLDER (default: the current folder).")
 @click.option("--example", is_flag=True,
               help="Copy the example bloc-year (its rules file and the units' returned files) to try bloc-score.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-              help="Language of the messages and of the rules file written (default: vi).")
+@lang_option("Language of the messages and of the rules file written (default: vi).")
 def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | None) -> None:
     """Make a working folder: schemas/ with a rules file to edit, an empty input/ and output/.
 

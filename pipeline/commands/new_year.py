@@ -6,16 +6,15 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.options import lang_option, out_option
 from pipeline.workspace import INPUT, SCHEMAS
 
 
 @click.command("new-year")
 @click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="This year's rules file, to start from (default: chosen in schemas/ as every command does).")
-@click.option("--out", "--output", "out_dir", type=click.Path(path_type=Path), default=SCHEMAS,
-              show_default=True, help="Folder for next year's rules file.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None,
-              help="Language of messages (default: the rules file's).")
+@out_option("out_dir", SCHEMAS, "Folder for next year's rules file.")
+@lang_option("Language of messages (default: the rules file's).")
 def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
     """Write next year's rules file: year + 1, revision 1, the same units and criteria, comments kept.
 

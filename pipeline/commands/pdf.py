@@ -6,13 +6,14 @@ from pathlib import Path
 
 import click
 
+from pipeline.commands.options import lang_option, out_option
+
 
 @click.command()
 @click.argument("workbook", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--all", "all_sheets", is_flag=True, help="Print every sheet, not only the Ranking sheet.")
-@click.option("--out", "--output", "out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The PDF to write (default: beside the workbook, same name, .pdf).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help="Language of messages (default: vi).")
+@out_option("out", None, "The PDF to write (default: beside the workbook, same name, .pdf).", dir_okay=False)
+@lang_option("Language of messages (default: vi).")
 def pdf(workbook: Path, all_sheets: bool, out: Path | None, lang: str | None) -> None:
     """Print the Ranking sheet of a ranking workbook (or, with --all, every sheet) to PDF with LibreOffice.
 
