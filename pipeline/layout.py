@@ -101,6 +101,16 @@ def tally_filename(rules: Rules) -> str:
     return f"tally-{rules.year}.xlsx"
 
 
+def minutes_filename(rules: Rules) -> str:
+    """`minutes-2024.docx`: the minutes of the count of the members' vote (biên bản kiểm phiếu)."""
+    return f"minutes-{rules.year}.docx"
+
+
+def proposals_filename(rules: Rules) -> str:
+    """`proposals-2024.docx`: the list of the units proposed for an award (danh sách đề nghị)."""
+    return f"proposals-{rules.year}.docx"
+
+
 def ballots_filename(rules: Rules) -> str:
     """`ballots-2024.xlsx`: the ballot papers, one printed page per voter."""
     return f"ballots-{rules.year}.xlsx"

@@ -43,14 +43,6 @@ class HeaderLine:
     underline: bool = False
 
 
-def minutes_filename(rules: Rules) -> str:
-    return f"minutes-{rules.year}.docx"
-
-
-def proposals_filename(rules: Rules) -> str:
-    return f"proposals-{rules.year}.docx"
-
-
 def header_lines(rules: Rules, lang: str, options: DocumentOptions, *,
                  numbered: bool) -> tuple[list[HeaderLine], list[HeaderLine]]:
     """The two blocks of the official header, from the letterhead model every document shares: the upper body,

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pipeline.decided import criteria_by_unit
 from pipeline.errors import OutputError
 from pipeline.inputs import SKIPPED_CODES
 from pipeline.issues import Issue
 from pipeline.labels import text
+from pipeline.layout import minutes_filename, proposals_filename
 from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.previous_year import Previous, YearComparison
 from pipeline.read import Submission
@@ -163,19 +164,18 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         write_workbook(result, path, tick=tick)
 
     writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
-    from pipeline.minutes import minutes_filename, proposals_filename, write_minutes, write_proposals
-
     # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
     # the output folder never holds a proposal list the current inputs do not back.
     retired = []
-    for due, name, document_writer in zip(documents_due(result), (minutes_filename, proposals_filename),
-                                          (write_minutes, write_proposals), strict=True):
+    documents: tuple[Literal["minutes", "proposals"], ...] = ("minutes", "proposals")
+    for due, name, document in zip(documents_due(result), (minutes_filename, proposals_filename), documents,
+                                   strict=True):
         target = out / name(result.rules)
         _refuse_if_open(target, lang)
         remove_stale_temporaries(target)
         if due:
             targets.append(target)
-            writers.append(_document_writer(document_writer, result))
+            writers.append(_document_writer(document, result))
         elif target.exists():
             retired.append(target)
     staged: list[Path] = []
@@ -202,9 +202,12 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     return Written(targets[0], targets[1], kept_previous, tuple(targets[2:]))
 
 
-def _document_writer(write: Callable[[RunResult, Path], Path], result: RunResult) -> Callable[[Path], None]:
+def _document_writer(document: Literal["minutes", "proposals"], result: RunResult) -> Callable[[Path], None]:
     def writer(path: Path) -> None:
-        write(result, path)
+        # python-docx is imported only for a run that writes a document (0.1 s of every other run).
+        from pipeline.minutes import write_minutes, write_proposals
+
+        (write_minutes if document == "minutes" else write_proposals)(result, path)
     return writer
 
 
