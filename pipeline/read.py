@@ -332,12 +332,12 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
             continue
         if submission.sheet is not None:
             # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
-            submission.other_tables[name] = _table_rows(cells, *header, overrides(data, submission.format or "", name))
+            submission.other_tables[name] = _table_rows(cells, *header, _overrides_of(data, submission, name, header))
             continue
         submission.sheet = name
         if expected and name != expected:
             submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
-        _read_table(submission, cells, *header, overrides(data, submission.format or "", name))
+        _read_table(submission, cells, *header, _overrides_of(data, submission, name, header))
     if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})
@@ -387,7 +387,7 @@ def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbo
         if header is None:
             continue
         unit_sheet.header_row, unit_sheet.columns = header
-        rows = _table_rows(cells, *header, overrides(data, submission.format or "", name))
+        rows = _table_rows(cells, *header, _overrides_of(data, submission, name, header))
         reason_column = unit_sheet.columns.get("reason")
         for row in rows:
             line = cells[row.row]
@@ -503,6 +503,11 @@ def _read_table(submission: Submission, cells: list[list[Any]], header_row: int,
     submission.columns = columns
     _read_unit_code(submission, cells, header_row)
     submission.rows = _table_rows(cells, header_row, columns, cell_overrides or {})
+
+
+def _overrides_of(data: bytes, submission: Submission, sheet: str, header: tuple[int, dict[str, int]]) -> Overrides:
+    """What calamine hides in the table's own columns of `sheet` (sheet.overrides)."""
+    return overrides(data, submission.format or "", sheet, header[1].values())
 
 
 def _table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int],

@@ -14,6 +14,7 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
 from typing import Any, Literal
@@ -98,24 +99,30 @@ def _ods_without_indentation(data: bytes) -> bytes | None:
 
 # ------------------------------------------------------------------------------- what cells hold
 
-def overrides(data: bytes, kind: str, sheet: str) -> Overrides:
+def overrides(data: bytes, kind: str, sheet: str, columns: Collection[int] | None = None) -> Overrides:
     """(row, column) → what the cell holds, for the cells of `sheet` whose content calamine hides.
+
+    `columns`: only these are asked about (the table's, found by their labels); the template's own check
+    column holds a formula with an empty result on every row, and parsing those cells is wasted.
 
     Error values and formulas without a result become a `CellNote`; so do numbers shown as percentages,
     and, in .xls, numbers xlrd knows to be dates. A float is the number an .xls cell holds where its
     number format has no date token. Anything this second reading cannot parse leaves the first reading
     as it was: it may add what calamine hid, never make a readable file unreadable.
     """
+    wanted = frozenset(columns) if columns is not None else None
     try:
         if kind in ("xlsx", "xlsm"):
-            return _xlsx_overrides(data, sheet)
-        if kind == "ods":
-            return _ods_overrides(data, sheet)
-        if kind == "xls":
-            return _xls_overrides(data, sheet)
+            found = _xlsx_overrides(data, sheet, wanted)
+        elif kind == "ods":
+            found = _ods_overrides(data, sheet)
+        elif kind == "xls":
+            found = _xls_overrides(data, sheet)
+        else:
+            return {}
     except Exception:  # a damaged or unusual part: calamine's reading stands alone
         return {}
-    return {}
+    return found if wanted is None else {cell: note for cell, note in found.items() if cell[1] in wanted}
 
 
 def apply_override(raw: Any, override: Override | None) -> Any:
@@ -155,7 +162,7 @@ class _Package:
         return read_member(self.data, self.members[name])
 
 
-def _xlsx_overrides(data: bytes, sheet: str) -> Overrides:
+def _xlsx_overrides(data: bytes, sheet: str, columns: frozenset[int] | None = None) -> Overrides:
     from defusedxml.ElementTree import fromstring, iterparse
 
     package = _Package(data)
@@ -168,7 +175,7 @@ def _xlsx_overrides(data: bytes, sheet: str) -> Overrides:
     if hides is None:
         return {}
     if hides == "formulas":
-        cells = _uncached_formula_cells(content, percent_styles, fromstring)
+        cells = _uncached_formula_cells(content, percent_styles, fromstring, columns)
         if cells is not None:
             return cells
     return _all_cells(content, percent_styles, iterparse)
@@ -228,7 +235,8 @@ _PREFIXED_ELEMENT = re.compile(rb"<[A-Za-z_][\w.-]*:")
 _CELL_REFERENCE = re.compile(rb"""\br\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7})["']""")
 
 
-def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], fromstring: Any) -> Overrides | None:
+def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], fromstring: Any,
+                            columns: frozenset[int] | None = None) -> Overrides | None:
     """The notes of the cells the formula scan matched, parsed without the rest; None where only a full parse can tell.
 
     Every filled template matches: its check column's formulas rightly hold an empty result, written
@@ -253,7 +261,7 @@ def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], from
         position = _cell_position(reference[1].decode()) if reference else None
         if position is None:
             return None
-        if position[0] < _MAX_ROWS and position[1] < _MAX_COLUMNS:
+        if position[0] < _MAX_ROWS and position[1] < _MAX_COLUMNS and (columns is None or position[1] in columns):
             positions.append(position)
             snippets.append(content[start:last_end])
     if not snippets:

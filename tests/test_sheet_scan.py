@@ -65,3 +65,14 @@ def test_what_the_short_cut_cannot_isolate_goes_to_the_full_parse() -> None:
                 b'<x:row r="1"><x:c r="A1"><x:f>A1*2</x:f></x:c></x:row></x:sheetData></x:worksheet>')
     assert _uncached_formula_cells(without_reference, frozenset(), fromstring) is None
     assert _uncached_formula_cells(prefixed, frozenset(), fromstring) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(0, len(_CELLS) - 1), min_size=1, max_size=6), min_size=1, max_size=6),
+       st.frozensets(st.integers(0, 5)))
+def test_asking_for_some_columns_gives_those_columns_notes(rows: list[list[int]], columns: frozenset[int]) -> None:
+    content = _sheet(rows)
+    every = _all_cells(content, frozenset(), iterparse)
+    some = _uncached_formula_cells(content, frozenset(), fromstring, columns)
+    if _xlsx_may_hide(content, frozenset()) == "formulas":
+        assert some == {cell: note for cell, note in every.items() if cell[1] in columns}
