@@ -10,10 +10,9 @@ import datetime as dt
 import errno
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -22,8 +21,11 @@ from typing import Any, Literal
 
 import yaml
 
+from pipeline import rules_procedure as procedure
 from pipeline.errors import RuleProblem, RulesError
 from pipeline.labels import LANGUAGES, text
+from pipeline.rules_procedure import Signer as Signer
+from pipeline.rules_procedure import Vote as Vote
 from pipeline.text import normalise_code
 from pipeline.yaml_nodes import Checker, Node, compose
 
@@ -35,8 +37,6 @@ DEDUCTIONS = "deductions"
 HEADERS = ("party", "state")
 NA_POLICIES: tuple[NaPolicy, ...] = ("rescale", "full")
 SHARE_BASES: tuple[ShareOf, ...] = ("units", "eligible")
-VoteBase = Literal["present", "members"]
-VOTE_BASES: tuple[VoteBase, ...] = ("present", "members")
 
 
 @dataclass(frozen=True)
@@ -117,20 +117,6 @@ class Award:
 
 
 @dataclass(frozen=True)
-class Vote:
-    """`vote:` — which awards the members decide by ballot, and what share of whom a candidate needs.
-
-    A candidate passes with more than (`strict`) or at least `threshold` of the members present at the count
-    (`of: present`) or of all the bloc's member units (`of: members`).
-    """
-
-    awards: tuple[str, ...]
-    threshold: Decimal = Decimal("0.5")
-    strict: bool = True
-    of: VoteBase = "present"
-
-
-@dataclass(frozen=True)
 class TieBreaker:
     """What decides between units with the same rounded total: a section's score, fewer deductions, more bonus.
 
@@ -142,15 +128,6 @@ class TieBreaker:
 
     def __str__(self) -> str:
         return f"section:{self.section}" if self.kind == "section" else self.kind
-
-
-@dataclass(frozen=True)
-class Signer:
-    """A signature block: the capacity signed in (T/M KHỐI THI ĐUA), the position (KHỐI TRƯỞNG), the name."""
-
-    capacity: str
-    position: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -232,11 +209,6 @@ _TOP_KEYS = {
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
     "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers",
 }
-_SIGNER_KEYS = {"capacity", "position", "name"}
-_APPRAISAL_KEYS = {"reason_required", "by", "peers"}
-_PEERS_KEYS = {"trim", "min_scorers"}
-APPRAISERS = ("bloc", "peers")
-_VOTE_KEYS = {"awards", "threshold", "strict", "of"}
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
     "code", "title", "max", "step", "na_allowed", "evidence_required", "disqualifies", "per_occurrence", "na",
@@ -327,9 +299,9 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
     deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys, grade_labels)
     tie_breakers = _tie_breakers(check, top.get("tie_breakers"), {s.code for s in sections})
     revision = check.integer(top.get("revision"), "revision", default=1, low=1, high=999)
-    reason_required = _appraisal(check, top.get("appraisal"))
-    by, trim, min_scorers = _peers(check, top.get("appraisal"), len(units))
-    vote = _vote(check, top.get("vote"), [a.key for a in awards])
+    reason_required = procedure.reason_required(check, top.get("appraisal"))
+    by, trim, min_scorers = procedure.peers(check, top.get("appraisal"), len(units))
+    vote = procedure.vote(check, top.get("vote"), [a.key for a in awards])
 
     rules = Rules(
         bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
@@ -342,91 +314,19 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         basis=check.string(top.get("basis"), "basis", required=False),
         source=source,
         appraisal_reason_required=reason_required,
-        deadline=_date(check, top.get("deadline"), "deadline"),
+        deadline=procedure.day(check, top.get("deadline"), "deadline"),
         appraisal_by=by, peer_trim=trim, peer_min_scorers=min_scorers,
         vote=vote,
         parent=check.string(top.get("parent"), "parent", required=False),
         document_number=check.string(top.get("document_number"), "document_number", required=False),
-        date=_date(check, top.get("date"), "date"),
+        date=procedure.day(check, top.get("date"), "date"),
         attached_to=check.string(top.get("attached_to"), "attached_to", required=False),
         recipients=tuple(check.string(item, f"recipients[{index}]")
                          for index, item in enumerate(check.sequence(top.get("recipients"), "recipients",
                                                                      required=False))),
-        signers=_signers(check, top.get("signers")),
+        signers=procedure.signers(check, top.get("signers")),
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
-
-
-def _signers(check: Checker, node: Node | None) -> tuple[Signer, ...]:
-    signers = []
-    for index, item in enumerate(check.sequence(node, "signers", required=False)):
-        path = f"signers[{index}]"
-        keys = check.mapping(item, path, _SIGNER_KEYS, ("capacity", "position"))
-        signers.append(Signer(capacity=check.string(keys.get("capacity"), f"{path}.capacity", required=False),
-                              position=check.string(keys.get("position"), f"{path}.position", required=False),
-                              name=check.string(keys.get("name"), f"{path}.name", required=False)))
-    return tuple(signers)
-
-
-def _appraisal(check: Checker, node: Node | None) -> bool:
-    """`appraisal: {reason_required: false}`: whether a changed score needs a reason (default: it does)."""
-    if node is None:
-        return True
-    keys = check.mapping(node, "appraisal", _APPRAISAL_KEYS, ())
-    found = keys.get("reason_required")
-    if found is None:
-        return True
-    # A wrong value is reported at its line; meanwhile the stricter reading holds.
-    return found.value if isinstance(found.value, bool) else check.boolean(found, "appraisal.reason_required") or True
-
-
-def _peers(check: Checker, node: Node | None, unit_count: int) -> tuple[str, int, int]:
-    """`appraisal: {by: peers, peers: {trim: 1, min_scorers: 5}}`: who appraises, and how peer scores combine.
-
-    Trimming must leave a score (min_scorers > 2 × trim), and with `by: peers` a criterion can have at most
-    units − 1 peer scores (a unit never scores itself), so a larger min_scorers would never be reached.
-    """
-    if node is None or not isinstance(node.value, dict):
-        return "bloc", 1, 3
-    keys = node.value
-    by = check.choice(keys.get("by"), "appraisal.by", APPRAISERS, "bloc")
-    peers = keys.get("peers")
-    if peers is None:
-        return by, 1, 3
-    found = check.mapping(peers, "appraisal.peers", _PEERS_KEYS, ())
-    trim = check.integer(found.get("trim"), "appraisal.peers.trim", default=1, low=0, high=100)
-    least = 2 * trim + 1
-    min_scorers = check.integer(found.get("min_scorers"), "appraisal.peers.min_scorers", default=least,
-                                low=1, high=10_000)
-    where = found.get("min_scorers") or found.get("trim") or peers
-    if min_scorers < least:
-        check.problem("appraisal.peers.min_scorers", where, "peers_trim_too_large", min_scorers=min_scorers,
-                      trim=trim, least=least)
-    elif by == "peers" and unit_count and min_scorers > unit_count - 1:
-        check.problem("appraisal.peers.min_scorers", where, "peers_too_few_units", min_scorers=min_scorers,
-                      units=unit_count, most=unit_count - 1)
-    return by, trim, min_scorers
-
-
-def _vote(check: Checker, node: Node | None, award_keys: list[str]) -> Vote | None:
-    """`vote: {awards: [flag], threshold: 0.5, strict: true, of: present}`; every listed award must exist."""
-    if node is None:
-        return None
-    fields = check.mapping(node, "vote", _VOTE_KEYS, ("awards",))
-    voted: list[str] = []
-    for index, item in enumerate(check.sequence(fields.get("awards"), "vote.awards")):
-        path = f"vote.awards[{index}]"
-        key = check.string(item, path)
-        if key and key not in award_keys:
-            check.problem(path, item, "unknown_award", key=key, known=", ".join(award_keys) or "—")
-        elif key in voted:
-            check.problem(path, item, "duplicate_key", key=key)
-        elif key:
-            voted.append(key)
-    threshold = check.share(fields.get("threshold"), "vote.threshold")
-    strict = check.boolean(fields.get("strict"), "vote.strict") if "strict" in fields else True
-    of = check.choice(fields.get("of"), "vote.of", VOTE_BASES, "present")
-    return Vote(tuple(voted), threshold if threshold is not None else Decimal("0.5"), strict, of)
 
 
 def _code(check: Checker, node: Node | None, path: str) -> str:
@@ -457,37 +357,8 @@ def _units(check: Checker, node: Node | None) -> tuple[Unit, ...]:
             _code(check, entry, f"{path}.previous[{j}]")
             for j, entry in enumerate(check.sequence(fields.get("previous"), f"{path}.previous", required=False))
         )
-        units.append(Unit(code, name, _emails(check, fields.get("email"), f"{path}.email"), previous, parent))
+        units.append(Unit(code, name, procedure.emails(check, fields.get("email"), f"{path}.email"), previous, parent))
     return tuple(units)
-
-
-# An address as a secretary copies it from a directory: something@domain.tld, no spaces or brackets.
-_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
-
-
-def _emails(check: Checker, node: Node | None, path: str) -> str:
-    """`email: vp@tinhuy.gov.vn` or several separated by commas or semicolons; written back joined by ", "."""
-    written = check.string(node, path, required=False)
-    addresses = [part.strip() for part in re.split(r"[,;]", written) if part.strip()]
-    for address in addresses:
-        if not _EMAIL.fullmatch(address):
-            check.problem(path, node, "bad_email", value=address)
-    return ", ".join(addresses)
-
-
-def _date(check: Checker, node: Node | None, path: str) -> date | None:
-    """A day written YYYY-MM-DD (YAML reads it as a date; quoted, it is text in the same form)."""
-    if node is None or node.value in (None, ""):
-        return None
-    if isinstance(node.value, datetime):  # `2025-01-15 17:00`: the day is what counts
-        return node.value.date()
-    if isinstance(node.value, date):
-        return node.value
-    try:
-        return date.fromisoformat(str(node.value).strip())
-    except ValueError:
-        check.problem(path, node, "bad_date", value=node.value)
-        return None
 
 
 def _criterion(
