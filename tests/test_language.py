@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from pipeline import rules as rules_module
+from pipeline import rules_procedure
 from pipeline.console import render_rules, render_run
 from pipeline.issues import SEVERITY
 from pipeline.labels import catalogue
@@ -24,7 +25,8 @@ from pipeline.write import write_outputs
 from tests.conftest import SAMPLE_INPUT
 
 RULES_KEYS = frozenset({
-    *rules_module._TOP_KEYS, *rules_module._CRITERION_KEYS, *rules_module._APPRAISAL_KEYS,
+    *rules_module._TOP_KEYS, *rules_module._CRITERION_KEYS, *rules_procedure._APPRAISAL_KEYS,
+    *rules_procedure._PEERS_KEYS, *rules_procedure._VOTE_KEYS, *rules_procedure._SIGNER_KEYS,
     "name", "parent", "criteria", "cap", "weight", "min", "label", "min_criterion_share", "count", "share",
     "share_of", "min_score", *rules_module.NA_POLICIES, *rules_module.SHARE_BASES, *rules_module.HEADERS,
 })
