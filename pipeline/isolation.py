@@ -232,6 +232,7 @@ class _Pool:
         self.done = 0
         self._background: threading.Thread | None = None
         self._stop = threading.Event()
+        self._failure: Exception | None = None
 
     def start_background(self) -> None:
         """Start the workers from this thread, then take their answers in another until `run` is called."""
@@ -242,16 +243,20 @@ class _Pool:
     def _serve_meanwhile(self) -> None:
         # Never starts a worker: forking while the main thread imports could leave the child an import lock
         # held for ever. A lost worker's files wait for `run`, which starts its replacement.
-        with contextlib.suppress(Exception):  # whatever went wrong, `run` meets it again and reports it
+        try:
             while not self._stop.is_set() and self.done < len(self.jobs):
                 if not self._step(may_start=False, longest=0.05):
                     return
+        except Exception as error:  # a bug in the reader (or here): `run` raises it where the caller waits
+            self._failure = error
 
     def run(self) -> list[Submission]:
         if self._background is not None:
             self._stop.set()
             self._background.join()
             self._background = None
+            if self._failure is not None:
+                raise self._failure
             if self.on_read is not None and self.done:
                 self.on_read(self.done)
         while self.done < len(self.jobs):

@@ -377,3 +377,13 @@ def test_no_reading_starts_for_a_folder_the_run_must_refuse(tmp_path):
     assert isolation.start_reading(empty) is None
     (tmp_path / "file.xlsx").write_bytes(b"")
     assert isolation.start_reading(tmp_path / "file.xlsx") is None
+
+
+def test_a_bug_while_the_run_is_still_starting_is_raised_when_it_collects(folder):
+    # The background thread meets the reader's bug first; the run raises it (exit 3), it never hangs.
+    reading = isolation.Reading(sorted(folder.iterdir()), folder, workers=1, reader=hostile_readers.bug).start()
+    deadline = time.monotonic() + 10
+    while reading._pool is not None and reading._pool._failure is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        reading.submissions()
