@@ -6,13 +6,14 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.bloc_books import AppraisalRow, AppraisalSheet
 from pipeline.cells import cell_address
 from pipeline.identify import check_template, distinct_copies
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import appraisal_filename
 from pipeline.numbers import Parsed, parse_score
-from pipeline.read import AppraisalRow, AppraisalSheet, Submission
+from pipeline.read import Submission
 from pipeline.rules import Rules
 from pipeline.text import clean
 

@@ -9,13 +9,14 @@ from decimal import Decimal
 import pandas as pd
 
 from pipeline.appraisal_checks import first_difference
+from pipeline.bloc_books import AppraisalSheet
 from pipeline.cells import cell_address
 from pipeline.identify import check_template
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, text
 from pipeline.layout import peer_filename
 from pipeline.numbers import Parsed, parse_score
-from pipeline.read import AppraisalSheet, Submission
+from pipeline.read import Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import PeerResult
 from pipeline.text import clean

@@ -7,62 +7,39 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import python_calamine
 
 from pipeline.archive import MAX_ROWS, MAX_UNCOMPRESSED_BYTES, check_package
+from pipeline.bloc_books import AppraisalBook, TallyBook, read_appraisal, read_tally
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
 from pipeline.labels import LANGUAGES, Label, text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
-    APPRAISAL_KEYS,
-    APPRAISAL_KIND,
-    APPRAISAL_SHEET,
     COLUMN_KEYS,
     COLUMN_LABEL_KEYS,
     IDENTITY_SHEET,
-    MADE_FROM_FILE,
-    MADE_FROM_SELF,
     PEER_KIND,
-    SCORE_COLUMNS,
-    TALLY_CANDIDATES,
-    TALLY_DATE_CELL,
     TALLY_FORMAT,
-    TALLY_KEYS,
-    TALLY_PLACE_CELL,
     TEMPLATE_FORMAT,
 )
 from pipeline.mail import MAIL_SUFFIXES, Attachment, Envelope, Opened, open_mail
-from pipeline.sheet import Overrides, apply_override, open_book, overrides
+from pipeline.sheet import Overrides, open_book
+from pipeline.table import SheetRow, header_row, plain, sheet_overrides, table_rows
 from pipeline.text import clean, fold, normalise_code
 from pipeline.zipparts import read_member, zip_members
 
 # Safety limits, documented in the README; those on a zip package's contents are in pipeline/archive.py.
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MAIL_BYTES = MAX_UNCOMPRESSED_BYTES  # a saved message or mbox export: each attachment still ≤ MAX_FILE_BYTES
-MAX_HEADER_SEARCH_ROWS = 40
 
-SCORE_KEYS = frozenset(SCORE_COLUMNS)  # the columns whose cells are scores: self, appraised
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class SheetRow(NamedTuple):
-    """One row of the criteria table whose code cell is not empty, cells as calamine returns them."""
-
-    row: int  # 0-based sheet row
-    code: str
-    title: str
-    max: Any
-    self_score: Any
-    appraised: Any
-    evidence: Any
 
 
 @dataclass
@@ -249,73 +226,15 @@ def saved_at(data: bytes, kind: str) -> str | None:
 
 # ---------------------------------------------------------------------------------- reading the sheets
 
-class AppraisalRow(NamedTuple):
-    """One criterion row of a unit's sheet in the appraisal workbook, cells as calamine returns them."""
-
-    row: int  # 0-based sheet row
-    code: str
-    self_score: Any  # as the workbook shows it: what the appraisal was made from
-    appraised: Any
-    reason: str
-
-
-@dataclass
-class AppraisalSheet:
-    """A unit's sheet of the appraisal workbook; `header_row` None when its table was not found."""
-
-    unit_code: str
-    sheet: str
-    header_row: int | None = None
-    columns: dict[str, int] = field(default_factory=dict)
-    rows: list[AppraisalRow] = field(default_factory=list)
-
-
-@dataclass
-class AppraisalBook:
-    """What the bloc's appraisal workbook holds: a sheet per unit, and what it was made from."""
-
-    sheets: dict[str, AppraisalSheet] = field(default_factory=dict)  # unit code → its sheet
-    made_from_self: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, criterion) → self-score
-    made_from_file: dict[str, str] = field(default_factory=dict)  # unit → the SHA-256 of its file then
-    kind: str = APPRAISAL_KIND  # or PEER_KIND: a unit's cross-scoring workbook
-    scorer: str = ""  # a cross-scoring workbook's unit, who scores the others
-    names: list[str] = field(default_factory=list)  # every sheet of the workbook
-
-
-class TallyRow(NamedTuple):
-    """One candidate's row of the tally, cells as calamine returns them; `cells` locates each by key."""
-
-    row: int  # 0-based sheet row
-    award: str
-    code: str
-    present: Any
-    votes: Any
-    cells: dict[str, str]
-
-
-@dataclass
-class TallyBook:
-    """What the bloc's tally holds: its rows, the meeting's place and date, and the candidates it was made for."""
-
-    sheet: str
-    header_row: int | None = None
-    columns: dict[str, int] = field(default_factory=dict)
-    rows: list[TallyRow] = field(default_factory=list)
-    candidates: dict[str, list[str]] = field(default_factory=dict)  # award key → unit codes, as made
-    candidates_cell: dict[str, str] = field(default_factory=dict)  # award key → its identity cell
-    place: str = ""
-    date: Any = None
-
-
 def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
     if submission.identity.get("format") == APPRAISAL_FORMAT:
-        _read_appraisal(submission, book, data)
+        submission.appraisal = read_appraisal(submission.identity, submission.format or "", book, data)
         return
     if submission.identity.get("format") == TALLY_FORMAT:
-        _read_tally(submission, book)
+        submission.tally = read_tally(submission.identity, book)
         return
     expected = submission.identity.get("sheet")
     candidates = [expected] if expected in names else []
@@ -332,12 +251,13 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
             continue
         if submission.sheet is not None:
             # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
-            submission.other_tables[name] = _table_rows(cells, *header, _overrides_of(data, submission, name, header))
+            found = sheet_overrides(data, submission.format or "", name, header)
+            submission.other_tables[name] = table_rows(cells, *header, found)
             continue
         submission.sheet = name
         if expected and name != expected:
             submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
-        _read_table(submission, cells, *header, _overrides_of(data, submission, name, header))
+        _read_table(submission, cells, *header, sheet_overrides(data, submission.format or "", name, header))
     if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})
@@ -349,136 +269,10 @@ def _read_identity(sheet: python_calamine.CalamineSheet) -> dict[str, str]:
     for row in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS):
         if len(row) >= 2 and isinstance(row[0], str) and row[0]:
             value = row[1]
-            identity[row[0].strip()] = clean(value if isinstance(value, str) else _plain(value))
+            identity[row[0].strip()] = clean(value if isinstance(value, str) else plain(value))
     if identity.get("format") not in (TEMPLATE_FORMAT, APPRAISAL_FORMAT, TALLY_FORMAT):
         return {}
     return identity
-
-
-def _read_appraisal(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
-    """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels."""
-    identity = submission.identity
-    kind = PEER_KIND if identity.get("kind") == PEER_KIND else APPRAISAL_KIND
-    found = AppraisalBook(kind=kind, scorer=identity.get("scorer", ""), names=list(book.sheet_names))
-    names = set(book.sheet_names)
-    for key, value in identity.items():
-        if key.startswith(MADE_FROM_SELF):
-            unit_code = key[len(MADE_FROM_SELF):]
-            try:
-                scores = json.loads(value)
-            except ValueError:
-                continue  # a damaged record: no staleness can be told for this unit
-            if isinstance(scores, dict):
-                found.made_from_self.update({(unit_code, str(c)): str(v) for c, v in scores.items()})
-        elif key.startswith(MADE_FROM_FILE):
-            found.made_from_file[key[len(MADE_FROM_FILE):]] = value
-    for key, name in identity.items():
-        if not key.startswith(APPRAISAL_SHEET):
-            continue
-        unit_sheet = AppraisalSheet(key[len(APPRAISAL_SHEET):], name)
-        found.sheets[unit_sheet.unit_code] = unit_sheet
-        if name not in names:
-            continue
-        sheet = book.get_sheet_by_name(name)
-        if sheet.height > MAX_ROWS:
-            continue
-        cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
-        header = _find_appraisal_header(cells, kind)
-        if header is None:
-            continue
-        unit_sheet.header_row, unit_sheet.columns = header
-        rows = _table_rows(cells, *header, _overrides_of(data, submission, name, header))
-        reason_column = unit_sheet.columns.get("reason")
-        for row in rows:
-            line = cells[row.row]
-            reason = line[reason_column] if reason_column is not None and reason_column < len(line) else ""
-            unit_sheet.rows.append(AppraisalRow(row.row, row.code, row.self_score, row.appraised,
-                                                clean(reason if isinstance(reason, str) else _plain(reason))))
-    submission.appraisal = found
-
-
-def _read_tally(submission: Submission, book: python_calamine.CalamineWorkbook) -> None:
-    """The bloc's tally: its sheet (named in the identity, else the first), its rows found by header labels."""
-    identity = submission.identity
-    names = [n for n in book.sheet_names if n != IDENTITY_SHEET]
-    named = identity.get("sheet", "")
-    name = named if named in names else (names[0] if names else "")
-    found = TallyBook(name)
-    submission.tally = found
-    for index, (key, value) in enumerate(identity.items()):
-        if key.startswith(TALLY_CANDIDATES):
-            award = key[len(TALLY_CANDIDATES):]
-            try:
-                codes = json.loads(value)
-            except ValueError:
-                codes = None
-            # A damaged record reads as no candidates: it then differs from any run's, and is reported so.
-            found.candidates[award] = [str(c) for c in codes] if isinstance(codes, list) else []
-            found.candidates_cell[award] = f"B{index + 1}"
-    if not name:
-        return
-    sheet = book.get_sheet_by_name(name)
-    if sheet.height > MAX_ROWS:
-        return
-    cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
-
-    def at(address: str) -> Any:
-        found_at = parse_address(address)
-        assert found_at is not None
-        row, column = found_at
-        return cells[row][column] if row < len(cells) and column < len(cells[row]) else None
-
-    place = at(TALLY_PLACE_CELL)
-    found.place = clean(place if isinstance(place, str) else _plain(place))
-    found.date = at(TALLY_DATE_CELL)
-    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in TALLY_KEYS}
-    header = _header_row(cells, labels, {"code", "present", "votes"})
-    if header is None:
-        return
-    found.header_row, found.columns = header
-    columns = found.columns
-    for index in range(found.header_row + 1, len(cells)):
-        line = cells[index]
-        got = {key: line[column] if column < len(line) else None for key, column in columns.items()}
-        code = normalise_code(got.get("code"))
-        if not code:
-            continue
-        written: Any = got.get("award")
-        found.rows.append(TallyRow(index, clean(written if isinstance(written, str) else _plain(written)), code,
-                                   got.get("present"), got.get("votes"),
-                                   {key: cell_address(index, column) for key, column in columns.items()}))
-
-
-def _find_appraisal_header(cells: list[list[Any]], kind: str = APPRAISAL_KIND) -> tuple[int, dict[str, int]] | None:
-    """The header row of a unit's appraisal table: its columns by label, in either language."""
-    label_keys = {"evidence": "unit_evidence"}
-    if kind == PEER_KIND:  # the scores' column is "Điểm chấm chéo"; read as the appraisal column
-        label_keys |= {"appraised": "peer", "reason": "peer_note"}
-    labels = {key: {fold(text(lang, f"column.{label_keys.get(key, key)}")) for lang in LANGUAGES}
-              for key in APPRAISAL_KEYS}
-    return _header_row(cells, labels, {"code", "appraised"})
-
-
-def _header_row(cells: list[list[Any]], labels: dict[str, set[str]], required: set[str]
-                ) -> tuple[int, dict[str, int]] | None:
-    """The first row, among the top ones, whose cells carry the `required` labels: its columns by key."""
-    for row_index, row in enumerate(cells[:MAX_HEADER_SEARCH_ROWS]):
-        columns: dict[str, int] = {}
-        for column, value in enumerate(row):
-            if isinstance(value, str) and value:
-                folded = fold(value)
-                for key, wanted in labels.items():
-                    if folded in wanted and key not in columns:
-                        columns[key] = column
-        if required <= columns.keys():
-            return row_index, columns
-    return None
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
 
 
 def _header_labels() -> dict[str, set[str]]:
@@ -494,7 +288,7 @@ def _find_header(cells: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     global _HEADER_LABELS
     if _HEADER_LABELS is None:
         _HEADER_LABELS = _header_labels()
-    return _header_row(cells, _HEADER_LABELS, {"code", "self"})
+    return header_row(cells, _HEADER_LABELS, {"code", "self"})
 
 
 def _read_table(submission: Submission, cells: list[list[Any]], header_row: int, columns: dict[str, int],
@@ -502,45 +296,7 @@ def _read_table(submission: Submission, cells: list[list[Any]], header_row: int,
     submission.header_row = header_row
     submission.columns = columns
     _read_unit_code(submission, cells, header_row)
-    submission.rows = _table_rows(cells, header_row, columns, cell_overrides or {})
-
-
-def _overrides_of(data: bytes, submission: Submission, sheet: str, header: tuple[int, dict[str, int]]) -> Overrides:
-    """What calamine hides in the table's own columns of `sheet` (sheet.overrides)."""
-    return overrides(data, submission.format or "", sheet, header[1].values())
-
-
-def _table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int],
-                cell_overrides: Overrides | None = None) -> list[SheetRow]:
-    """The rows of the criteria table under its header whose code cell is not empty."""
-    found = cell_overrides or {}
-
-    def get(row_index: int, key: str) -> Any:
-        column = columns.get(key)
-        if column is None:
-            return ""
-        row = cells[row_index]
-        raw = row[column] if column < len(row) else ""
-        if not found:
-            return raw
-        override = found.get((row_index, column))
-        # A note (an error, a bare formula, a percent) speaks for a score cell; elsewhere only a misread
-        # date is corrected, so a code, a title or an evidence cell keeps the text calamine read.
-        if key not in SCORE_KEYS and not isinstance(override, float):
-            return raw
-        return apply_override(raw, override)
-
-    rows = []
-    for row_index in range(header_row + 1, len(cells)):
-        code = normalise_code(get(row_index, "code"))
-        if code:
-            title = get(row_index, "criterion")
-            rows.append(SheetRow(
-                row_index, code, clean(title) if isinstance(title, str) else _plain(title),
-                get(row_index, "max"), get(row_index, "self"), get(row_index, "appraised"),
-                get(row_index, "evidence"),
-            ))
-    return rows
+    submission.rows = table_rows(cells, header_row, columns, cell_overrides or {})
 
 
 def _read_unit_code(submission: Submission, cells: list[list[Any]], header_row: int) -> None:

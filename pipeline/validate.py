@@ -23,9 +23,10 @@ from pipeline.issues import Issue
 from pipeline.layout import HEADER_ROW, TEMPLATE_VERSION, plan_layout
 from pipeline.numbers import Parsed, parse_score
 from pipeline.peer_checks import check_peers, unscored
-from pipeline.read import SheetRow, Submission
+from pipeline.read import Submission
 from pipeline.rules import Criterion, Rules
 from pipeline.score import PeerResult, final_values, peer_results
+from pipeline.table import SheetRow
 from pipeline.text import clean
 
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from pipeline.bloc_books import TallyBook, TallyRow
 from pipeline.cells import cell_address
 from pipeline.identify import check_template, distinct_copies
 from pipeline.issues import Issue
@@ -22,7 +23,7 @@ from pipeline.labels import LANGUAGES, Label, format_number, text
 from pipeline.layout import IDENTITY_SHEET, tally_filename
 from pipeline.numbers import Parsed, parse_score
 from pipeline.rank import RankedUnit, award_label, award_name, percent
-from pipeline.read import Submission, TallyBook, TallyRow
+from pipeline.read import Submission
 from pipeline.rules import Award, Rules
 from pipeline.text import fold
 
