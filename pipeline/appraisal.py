@@ -21,7 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import preview
-from pipeline.issues import Issue
+from pipeline.appraisal_carry import Appraised, carried_peer_scores
 from pipeline.labels import text
 from pipeline.layout import (
     APPRAISAL_FORMAT,
@@ -37,8 +37,7 @@ from pipeline.layout import (
     appraisal_filename,
     peer_filename,
 )
-from pipeline.numbers import CellNote, Parsed, parse_score
-from pipeline.read import Submission
+from pipeline.numbers import Parsed, parse_score
 from pipeline.rules import Criterion, Rules, Unit
 from pipeline.run import RunResult
 from pipeline.template import score_validation
@@ -76,61 +75,11 @@ class _Totals:
     entered: int
 
 
-@dataclass(frozen=True)
-class Appraised:
-    """What the bloc wrote on one criterion: the appraised score (blank keeps the self-score) and why."""
-
-    value: object = None  # a number, "N/A", or what was typed
-    reason: str = ""
-
-
-def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
-    """The appraisals in the input folder's appraisal workbook (the one the run used): unit → criterion → appraisal.
-
-    Read from the workbook itself, so a unit whose file went missing keeps its appraisals on record; a unit two
-    workbooks appraise differently carries none until the bloc keeps one of them.
-    """
-    book = next((s for s in result.submissions if s.file == result.validation.appraisal_file), None)
-    conflicting = {i.unit for i in result.issues if i.code == "appraisal-conflict"}
-    return _carried(result, book, conflicting)
-
-
-def carried_peer_scores(result: RunResult, scorer: str) -> dict[str, dict[str, Appraised]]:
-    """The peer scores `scorer`'s workbook in the input folder gives (the one the run used): unit → criterion."""
-    return _carried(result, result.validation.peer_books.get(scorer), {scorer})
-
-
-def _carried(result: RunResult, book: Submission | None, skipped: set[str | None]) -> dict[str, dict[str, Appraised]]:
-    """What `book` holds, unit → criterion → entry, leaving out the units in `skipped`."""
-    if book is None or book.appraisal is None:
-        return {}
-    criteria = {c.code for c in result.rules.criteria()}
-    carried: dict[str, dict[str, Appraised]] = {}
-    for unit_code, sheet in book.appraisal.sheets.items():
-        if unit_code in skipped or result.rules.unit(unit_code) is None:
-            continue
-        for row in sheet.rows:
-            found = carried.setdefault(unit_code, {})
-            if row.code not in criteria or row.code in found:
-                continue
-            blank = parse_score(row.appraised)[0] is Parsed.BLANK
-            if not blank or row.reason:
-                value = row.appraised.shown if isinstance(row.appraised, CellNote) else row.appraised
-                found[row.code] = Appraised(None if blank else value, row.reason)
-    return {unit: found for unit, found in carried.items() if found}
-
-
 def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:
     """Units whose appraisals cannot go into a new workbook (their file is now missing or has errors): unit → count."""
     lang = result.lang
     return {code: len(found) for code, found in carried.items()
             if (unit := result.rules.unit(code)) is not None and _unit_state(result, unit, lang)[1]}
-
-
-def appraisal_issues(result: RunResult) -> list[Issue]:
-    """The run's problems with appraisal workbooks, for the command to show before remaking one."""
-    books = {s.file for s in result.submissions if s.appraisal is not None}
-    return [i for i in result.issues if i.file in books or i.code.startswith(("appraisal-", "peer-"))]
 
 
 def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | None = None,

@@ -12,7 +12,8 @@ from fractions import Fraction
 
 from pipeline.issues import Issue
 from pipeline.labels import Label, catalogue, text
-from pipeline.rules import Award, Rules
+from pipeline.rules import Rules
+from pipeline.rules_awards import Award
 from pipeline.score import UnitScore
 
 

@@ -16,6 +16,7 @@ import python_calamine
 
 from pipeline.archive import MAX_ROWS, MAX_UNCOMPRESSED_BYTES, check_package
 from pipeline.bloc_books import AppraisalBook, TallyBook, read_appraisal, read_tally
+from pipeline.cell_notes import Overrides
 from pipeline.cells import cell_address, parse_address
 from pipeline.inputs import display_name, read_regular
 from pipeline.issues import Issue
@@ -30,7 +31,7 @@ from pipeline.layout import (
     TEMPLATE_FORMAT,
 )
 from pipeline.mail import MAIL_SUFFIXES, Attachment, Envelope, Opened, open_mail
-from pipeline.sheet import Overrides, open_book
+from pipeline.sheet import open_book
 from pipeline.table import SheetRow, header_row, plain, sheet_overrides, table_rows
 from pipeline.text import clean, fold, normalise_code
 from pipeline.zipparts import read_member, zip_members

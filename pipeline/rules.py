@@ -21,9 +21,13 @@ from typing import Any, Literal
 
 import yaml
 
+from pipeline import rules_awards as awards_rules
 from pipeline import rules_procedure as procedure
 from pipeline.errors import RuleProblem, RulesError
 from pipeline.labels import LANGUAGES, text
+from pipeline.rules_awards import SHARE_BASES as SHARE_BASES
+from pipeline.rules_awards import Award as Award
+from pipeline.rules_awards import Threshold as Threshold
 from pipeline.rules_procedure import Signer as Signer
 from pipeline.rules_procedure import Vote as Vote
 from pipeline.text import normalise_code
@@ -31,12 +35,10 @@ from pipeline.yaml_nodes import Checker, Node, compose
 
 Kind = Literal["base", "bonus", "deduction"]
 NaPolicy = Literal["rescale", "full"]
-ShareOf = Literal["units", "eligible"]
 BONUS = "bonus"
 DEDUCTIONS = "deductions"
 HEADERS = ("party", "state")
 NA_POLICIES: tuple[NaPolicy, ...] = ("rescale", "full")
-SHARE_BASES: tuple[ShareOf, ...] = ("units", "eligible")
 
 
 @dataclass(frozen=True)
@@ -94,26 +96,6 @@ class Unit:
     previous: tuple[str, ...] = ()  # last year's codes it is compared with (renamed or merged); () = its own
     # The body the unit reports to, as its documents' header names it ("TỈNH ỦY QUẢNG TRỊ"); "" when not given.
     parent: str = ""
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A grade: its label, the total it needs and, optionally, a floor for every criterion."""
-
-    min: Decimal
-    label: str
-    min_criterion_share: Decimal | None = None  # every applicable base criterion ≥ this share of its max
-
-
-@dataclass(frozen=True)
-class Award:
-    key: str  # "flag", "merit" or a bloc's own
-    count: int | None  # at most this many places (None: only the share limits them)
-    min_score: Decimal
-    label: str | None = None  # the award's full title, shown instead of the built-in label
-    share: Decimal | None = None  # at most this share of the base, rounded down
-    share_of: ShareOf = "units"  # the base of the share: the bloc's units, or the units that qualify
-    min_criterion_share: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -290,10 +272,10 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
             seen_codes[code] = path
 
     units = _units(check, top.get("units"))
-    awards = _awards(check, top.get("awards"))
+    awards = awards_rules.awards(check, top.get("awards"))
     award_keys = {a.key for a in awards}
     sections = _sections(check, top.get("sections"), claim, award_keys)
-    classification = _classification(check, top.get("classification"))
+    classification = awards_rules.classification(check, top.get("classification"))
     grade_labels = tuple(t.label for t in classification)
     bonus = _bucket(check, top.get("bonus"), BONUS, claim, award_keys, grade_labels)
     deductions = _bucket(check, top.get("deductions"), DEDUCTIONS, claim, award_keys, grade_labels)
@@ -459,51 +441,6 @@ def _tie_breakers(check: Checker, node: Node | None, section_codes: set[str]) ->
             choices = ", ".join([*(f"section:{c}" for c in sorted(section_codes)), DEDUCTIONS, BONUS])
             check.problem(f"tie_breakers[{i}]", item, "unknown_tie_breaker", value=value, choices=choices)
     return tuple(breakers)
-
-
-def _classification(check: Checker, node: Node | None) -> tuple[Threshold, ...]:
-    thresholds: list[Threshold] = []
-    for i, item in enumerate(check.sequence(node, "classification", required=False)):
-        path = f"classification[{i}]"
-        fields = check.mapping(item, path, {"min", "label", "min_criterion_share"}, ("min", "label"))
-        minimum = check.number(fields.get("min"), f"{path}.min", minimum=Decimal(0))
-        label = check.string(fields.get("label"), f"{path}.label") if "label" in fields else ""
-        floor = check.share(fields.get("min_criterion_share"), f"{path}.min_criterion_share")
-        if minimum is not None and thresholds and minimum >= thresholds[-1].min:
-            check.problem(f"{path}.min", fields.get("min"), "thresholds_not_descending",
-                          value=minimum, previous=thresholds[-1].min)
-        if minimum is not None:
-            thresholds.append(Threshold(minimum, label, floor))
-    return tuple(thresholds)
-
-
-def _awards(check: Checker, node: Node | None) -> tuple[Award, ...]:
-    if node is None:
-        return ()
-    if not isinstance(node.value, dict):
-        check.problem("awards", node, "not_a_mapping")
-        return ()
-    awards: list[Award] = []
-    for key, item in check.mapping(node, "awards", set(node.value), ()).items():
-        path = f"awards.{key}"
-        fields = check.mapping(item, path, {"count", "share", "share_of", "min_score", "label",
-                                            "min_criterion_share"}, ())
-        if "count" not in fields and "share" not in fields:
-            check.problem(path, item, "award_needs_quota")
-        count = check.integer(fields.get("count"), f"{path}.count", default=1, low=1, high=1000) \
-            if "count" in fields else None
-        share = check.share(fields.get("share"), f"{path}.share")
-        share_of = check.choice(fields.get("share_of"), f"{path}.share_of", SHARE_BASES, "units")
-        min_score = check.number(fields.get("min_score"), f"{path}.min_score", default=Decimal(0),
-                                 minimum=Decimal(0))
-        label = check.string(fields.get("label"), f"{path}.label", required=False) or None
-        if label is None and key not in ("flag", "merit"):
-            check.problem(f"{path}.label", item, "award_needs_label", key=key)
-        floor = check.share(fields.get("min_criterion_share"), f"{path}.min_criterion_share")
-        awards.append(Award(key, count, min_score or Decimal(0), label, share, share_of, floor))
-    return tuple(awards)
-
-
 
 
 def fingerprint(rules: Rules) -> str:

@@ -15,37 +15,24 @@ import io
 import re
 import zipfile
 from collections.abc import Collection
-from decimal import Decimal, InvalidOperation
 from posixpath import dirname, join, normpath
 from typing import Any, Literal
 
 import python_calamine
 
+from pipeline.cell_notes import (
+    NOTE_COLUMNS,
+    NOTE_ROWS,
+    Override,
+    Overrides,
+    is_percent_format,
+    local_name,
+    percent_text,
+)
 from pipeline.cells import parse_address
 from pipeline.numbers import CellNote, Parsed
+from pipeline.sheet_other import ods_overrides, xls_overrides
 from pipeline.zipparts import read_member, zip_members
-
-# What the reader puts in place of a cell's value: a note, or the number a misread "date" really is.
-Override = CellNote | float
-Overrides = dict[tuple[int, int], Override]
-
-# Error values as Excel shows them; LibreOffice shows its own as Err:502 and the like.
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
-                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
-_LIBREOFFICE_ERROR = re.compile(r"^Err:\d{3}$")
-# Bounds of the grid an override may sit in: read.py's MAX_ROWS and MAX_COLUMNS (read.py imports this
-# module), so no file makes this pass costlier than the first reading.
-_MAX_ROWS = 5_000
-_MAX_COLUMNS = 200
-
-_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
-_STYLE = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
-_NUMBER = "{urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0}"
-_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
-_CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
-_GNUMERIC = "{http://www.gnumeric.org/odf-extension/1.0}"
-
 
 # ------------------------------------------------------------------------------------- opening
 
@@ -115,9 +102,9 @@ def overrides(data: bytes, kind: str, sheet: str, columns: Collection[int] | Non
         if kind in ("xlsx", "xlsm"):
             found = _xlsx_overrides(data, sheet, wanted)
         elif kind == "ods":
-            found = _ods_overrides(data, sheet)
+            found = ods_overrides(data, sheet)
         elif kind == "xls":
-            found = _xls_overrides(data, sheet)
+            found = xls_overrides(data, sheet)
         else:
             return {}
     except Exception:  # a damaged or unusual part: calamine's reading stands alone
@@ -133,17 +120,6 @@ def apply_override(raw: Any, override: Override | None) -> Any:
         return override
     # A number only corrects a "date" calamine made of it; its own numbers are already right.
     return override if isinstance(raw, dt.date | dt.time | dt.timedelta) else raw
-
-
-def percent_text(value: str | float) -> str:
-    """0.045 → "4.5%": a percent cell as its percentage."""
-    try:
-        number = Decimal(str(value)) * 100
-    except InvalidOperation:
-        return f"{value}"
-    # Gnumeric writes 0.045 as 0.0450000000000000000016: what a person reads has a few decimals at most.
-    shown = format(round(number, 6).normalize(), "f")
-    return f"{shown}%"
 
 
 # ---------------------------------------------------------------------------------------- xlsx
@@ -187,7 +163,7 @@ def _all_cells(content: bytes, percent_styles: frozenset[int], iterparse: Any) -
     row = column = -1
     with io.BytesIO(content) as stream:
         for event, element in iterparse(stream, events=("start", "end")):
-            tag = _local(element.tag)
+            tag = local_name(element.tag)
             if event == "start":
                 if tag == "row":
                     number = element.get("r")
@@ -197,7 +173,7 @@ def _all_cells(content: bytes, percent_styles: frozenset[int], iterparse: Any) -
             if tag == "c":
                 position = _cell_position(element.get("r"))
                 row, column = position if position else (row, column + 1)
-                if row < _MAX_ROWS and column < _MAX_COLUMNS:
+                if row < NOTE_ROWS and column < NOTE_COLUMNS:
                     note = _xlsx_cell(element, percent_styles)
                     if note is not None:
                         found[(row, column)] = note
@@ -261,7 +237,7 @@ def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], from
         position = _cell_position(reference[1].decode()) if reference else None
         if position is None:
             return None
-        if position[0] < _MAX_ROWS and position[1] < _MAX_COLUMNS and (columns is None or position[1] in columns):
+        if position[0] < NOTE_ROWS and position[1] < NOTE_COLUMNS and (columns is None or position[1] in columns):
             positions.append(position)
             snippets.append(content[start:last_end])
     if not snippets:
@@ -296,7 +272,7 @@ def _xlsx_cell(cell: Any, percent_styles: frozenset[int]) -> CellNote | None:
     kind = cell.get("t", "n")
     formula = stored = None
     for child in cell:
-        name = _local(child.tag)
+        name = local_name(child.tag)
         if name == "f":
             formula = child
         elif name == "v":
@@ -359,7 +335,7 @@ def _xlsx_percent_styles(package: _Package, fromstring: Any) -> frozenset[int]:
     percent_formats = set(_BUILTIN_PERCENT_FORMATS)
     cell_formats = None
     for element in styles:
-        name = _local(element.tag)
+        name = local_name(element.tag)
         if name == "numFmts":
             for number_format in element:
                 if is_percent_format(number_format.get("formatCode", "")):
@@ -372,157 +348,5 @@ def _xlsx_percent_styles(package: _Package, fromstring: Any) -> frozenset[int]:
                      if int(xf.get("numFmtId", "0") or 0) in percent_formats)
 
 
-def is_percent_format(code: str) -> bool:
-    """True when an Excel number format shows its number as a percentage: a % outside quotes and escapes."""
-    literal = escaped = False
-    brackets = 0
-    for char in code:
-        if escaped:
-            escaped = False
-        elif char in "\\_*":
-            escaped = True
-        elif char == '"':
-            literal = not literal
-        elif literal:
-            continue
-        elif char == "[":
-            brackets += 1
-        elif char == "]":
-            brackets = max(brackets - 1, 0)
-        elif char == ";":
-            return False  # the first section is the one a score shows
-        elif char == "%" and not brackets:
-            return True
-    return False
-
-
 def _cell_position(reference: str | None) -> tuple[int, int] | None:
     return parse_address(reference) if reference else None
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-# ----------------------------------------------------------------------------------------- ods
-
-def _ods_overrides(data: bytes, sheet: str) -> Overrides:
-    from defusedxml.ElementTree import iterparse
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        percent_data_styles: set[str] = set()
-        cell_data_styles: dict[str, str] = {}
-        if "styles.xml" in archive.namelist():  # common styles a cell may name, beside content.xml's own
-            with archive.open("styles.xml") as stream:
-                for _event, element in iterparse(stream, events=("end",)):
-                    _ods_style(element, percent_data_styles, cell_data_styles)
-        found: Overrides = {}
-        in_sheet = False
-        row = column = 0
-        with archive.open("content.xml") as stream:
-            for event, element in iterparse(stream, events=("start", "end")):
-                tag = element.tag
-                if event == "start":
-                    if tag == f"{_TABLE}table":
-                        in_sheet, row = element.get(f"{_TABLE}name") == sheet, 0
-                    elif tag == f"{_TABLE}table-row":
-                        column = 0
-                    continue
-                if _ods_style(element, percent_data_styles, cell_data_styles):
-                    continue
-                if tag in (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell"):
-                    repeat = _repeat(element, "columns")
-                    if in_sheet and row < _MAX_ROWS:
-                        note = _ods_cell(element, percent_data_styles, cell_data_styles)
-                        if note is not None:
-                            for offset in range(min(repeat, max(_MAX_COLUMNS - column, 0))):
-                                found[(row, column + offset)] = note
-                    column += repeat
-                    element.clear()
-                elif tag == f"{_TABLE}table-row":
-                    row += _repeat(element, "rows")
-                    element.clear()
-                elif tag == f"{_TABLE}table" and in_sheet:
-                    break
-        return found
-
-
-def _ods_style(element: Any, percent_data_styles: set[str], cell_data_styles: dict[str, str]) -> bool:
-    """Note a percentage data style, or a cell style's data style; True when `element` was a style."""
-    if element.tag == f"{_NUMBER}percentage-style":
-        percent_data_styles.add(element.get(f"{_STYLE}name", ""))
-        return True
-    if element.tag == f"{_STYLE}style":
-        data_style = element.get(f"{_STYLE}data-style-name")
-        if data_style and element.get(f"{_STYLE}family") == "table-cell":
-            cell_data_styles[element.get(f"{_STYLE}name", "")] = data_style
-        return True
-    return False
-
-
-def _ods_cell(cell: Any, percent_data_styles: set[str], cell_data_styles: dict[str, str]) -> CellNote | None:
-    value_type = cell.get(f"{_OFFICE}value-type")
-    formula = cell.get(f"{_TABLE}formula")
-    shown = " ".join("".join(p.itertext()) for p in cell if p.tag == f"{_TEXT}p").strip()
-    if cell.get(f"{_CALCEXT}value-type") == "error":
-        return CellNote(Parsed.ERROR, shown or "#?")
-    error = cell.get(f"{_GNUMERIC}error-value")
-    if error:
-        return CellNote(Parsed.ERROR, error)
-    if formula is not None:
-        if value_type is None:
-            return CellNote(Parsed.FORMULA, formula.split(":", 1)[-1] if formula.startswith("of:") else formula)
-        result = cell.get(f"{_OFFICE}string-value", shown) if value_type == "string" else ""
-        if result in EXCEL_ERRORS or _LIBREOFFICE_ERROR.match(result or ""):
-            return CellNote(Parsed.ERROR, result)
-    value = cell.get(f"{_OFFICE}value")
-    if value_type == "percentage" or (
-        value_type == "float" and cell_data_styles.get(cell.get(f"{_TABLE}style-name", "")) in percent_data_styles
-    ):
-        return CellNote(Parsed.PERCENT, percent_text(value or shown))
-    return None
-
-
-def _repeat(element: Any, what: str) -> int:
-    try:
-        return max(int(element.get(f"{_TABLE}number-{what}-repeated", "1")), 1)
-    except ValueError:
-        return 1
-
-
-# ----------------------------------------------------------------------------------------- xls
-
-def _xls_overrides(data: bytes, sheet: str) -> Overrides:
-    """Read the .xls sheet with xlrd, which takes a cell's number format from the file's own FORMAT records."""
-    import xlrd
-
-    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, logfile=io.StringIO())
-    try:
-        table = book.sheet_by_name(sheet)
-        found: Overrides = {}
-        for row in range(min(table.nrows, _MAX_ROWS)):
-            for column, cell in enumerate(table.row(row)[:_MAX_COLUMNS]):
-                if cell.ctype == xlrd.XL_CELL_ERROR:
-                    found[(row, column)] = CellNote(Parsed.ERROR, xlrd.error_text_from_code.get(cell.value, "#?"))
-                elif cell.ctype == xlrd.XL_CELL_NUMBER:
-                    xf = book.xf_list[cell.xf_index]
-                    code = book.format_map[xf.format_key].format_str if xf.format_key in book.format_map else ""
-                    if is_percent_format(code or ""):
-                        found[(row, column)] = CellNote(Parsed.PERCENT, percent_text(cell.value))
-                    else:
-                        found[(row, column)] = float(cell.value)
-                elif cell.ctype == xlrd.XL_CELL_DATE:
-                    found[(row, column)] = CellNote(Parsed.DATE, _xls_date_text(cell.value, book.datemode))
-        return found
-    finally:
-        book.release_resources()
-
-
-def _xls_date_text(serial: float, datemode: int) -> str:
-    import xlrd
-
-    try:
-        moment = xlrd.xldate.xldate_as_datetime(serial, datemode)
-    except Exception:  # a serial before the epoch or out of range: show the number itself
-        return f"{serial}"
-    return str(moment.strftime("%d/%m/%Y %H:%M" if moment.time() != dt.time() else "%d/%m/%Y"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from pipeline.cell_notes import Overrides
 from pipeline.layout import SCORE_COLUMNS
-from pipeline.sheet import Overrides, apply_override, overrides
+from pipeline.sheet import apply_override, overrides
 from pipeline.text import clean, fold, normalise_code
 
 MAX_HEADER_SEARCH_ROWS = 40

@@ -24,7 +24,8 @@ from pipeline.layout import IDENTITY_SHEET, tally_filename
 from pipeline.numbers import Parsed, parse_score
 from pipeline.rank import RankedUnit, award_label, award_name, percent
 from pipeline.read import Submission
-from pipeline.rules import Award, Rules
+from pipeline.rules import Rules
+from pipeline.rules_awards import Award
 from pipeline.text import fold
 
 

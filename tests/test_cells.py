@@ -13,9 +13,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from pipeline.cell_notes import is_percent_format, percent_text
 from pipeline.numbers import CellNote, Parsed, parse_score
 from pipeline.read import Submission, read_workbook
-from pipeline.sheet import apply_override, is_percent_format, open_book, overrides, percent_text
+from pipeline.sheet import apply_override, open_book, overrides
 from tests import builders
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, good_file, one
 

@@ -30,13 +30,8 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
       bloc-score appraisal
       bloc-score appraisal --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
     """
-    from pipeline.appraisal import (
-        appraisal_issues,
-        carried_appraisals,
-        not_carried,
-        save_appraisal,
-        save_peer_workbooks,
-    )
+    from pipeline.appraisal import not_carried, save_appraisal, save_peer_workbooks
+    from pipeline.appraisal_carry import appraisal_issues, carried_appraisals
     from pipeline.console import render_check
     from pipeline.errors import ExitCode
     from pipeline.issues import has_errors
