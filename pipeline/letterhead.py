@@ -67,7 +67,7 @@ def letterhead(rules: Rules, lang: str, *, title: str, final: bool,
         issuer=issuer,
         mark="*" if party else STATE_RULE_CHARACTER * max(6, len(issuer) // 3),
         number=text(lang, f"letterhead.number_{form}", number=number or text(lang, "letterhead.number_blank")),
-        national=tuple(text(lang, f"template.header_{form}").split("\n")),
+        national=tuple(national_header(rules.header, lang).split("\n")),
         place_date=place_date(rules.place, signed_on, lang),
         title=title,
         attached_to=text(lang, "letterhead.attached_to", document=rules.attached_to) if rules.attached_to else "",
@@ -76,6 +76,11 @@ def letterhead(rules: Rules, lang: str, *, title: str, final: bool,
         draft="" if final else text(lang, "letterhead.draft"),
         signatures=_signatures(rules, lang, form) if final else (),
     )
+
+
+def national_header(kind: str, lang: str) -> str:
+    """The header of a Party (`party`) or State (`state`) document, one line per text line."""
+    return text(lang, f"template.header_{kind}")
 
 
 def place_date(place: str, when: dt.date | None, lang: str) -> str:

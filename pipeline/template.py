@@ -39,12 +39,12 @@ from pipeline.layout import (
     template_filename,
     template_identity,
 )
+from pipeline.letterhead import national_header
 from pipeline.rules import Bucket, Criterion, Rules, Unit
 from pipeline.xlsx import (
     Formats,
     at_size,
     fit_row,
-    national_header,
     new_workbook,
     page_footer,
     print_setup,

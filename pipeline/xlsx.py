@@ -13,8 +13,6 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.labels import text
-
 FONT = "Times New Roman"
 BASE_SIZE = 12
 A4 = 9  # xlsxwriter's paper code
@@ -149,33 +147,6 @@ def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] 
         sheet.repeat_rows(*repeat)
     if footer:
         sheet.set_footer(footer)
-
-
-def write_letterhead(sheet: Worksheet, formats: Formats, *, issuer: str, header: str, left: tuple[int, int],
-                     right: tuple[int, int], widths: tuple[float, float], row: int = 0) -> None:
-    """The top of an official document: the issuing body on the left, the Party or State header on the right.
-
-    The header's last line is underlined, as the line under it on paper; the row is as tall as the longer side.
-    """
-    sheet.merge_range(row, left[0], row, left[1], issuer,
-                      formats.get(bold=True, align="center", valign="bottom", text_wrap=True))
-    lines = header.split("\n")
-    if len(lines) > 1:
-        right_format = formats.get(bold=True, align="center", valign="bottom", text_wrap=True)
-        sheet.merge_range(row, right[0], row, right[1], "", right_format)
-        sheet.write_rich_string(row, right[0], formats.get(bold=True), "\n".join(lines[:-1]) + "\n",
-                                formats.get(bold=True, underline=1), lines[-1], right_format)
-    else:
-        sheet.merge_range(row, right[0], row, right[1], lines[0],
-                          formats.get(bold=True, underline=1, align="center", valign="bottom", text_wrap=True))
-    needed = max(wrapped_lines(issuer, widths[0], bold=True),
-                 sum(wrapped_lines(line, widths[1], bold=True) for line in lines))
-    sheet.set_row(row, row_height(needed))
-
-
-def national_header(kind: str, lang: str) -> str:
-    """The header of a Party (`party`) or State (`state`) document, one line per text line."""
-    return text(lang, f"template.header_{kind}")
 
 
 # How much of a sheet fits a printed page, for choosing how many pages tall it prints. A column-width unit
