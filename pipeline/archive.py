@@ -284,16 +284,21 @@ class _Package:
 def _has_doctype(content: bytes) -> bool:
     """A "<!DOCTYPE" or "<!ENTITY", in any case, in UTF-8 or UTF-16 (either byte order) text.
 
-    "<!" is rare in a workbook's XML (no comments, no CDATA), so finding it and looking at the word after
-    costs next to nothing; in UTF-16 each letter is followed or preceded by a zero byte.
+    "!" is rare in a workbook's XML (no comments, no CDATA), so each one is found with a single fast byte
+    search and the bytes around it looked at: "<" just before it (UTF-8), or "<" and a zero byte (UTF-16,
+    where each letter is followed or preceded by a zero byte). Searching for "<!" instead stops at every tag.
     """
-    for opener, first, step in ((b"<!", 2, 1), (b"<\x00!", 4, 2)):
-        at = content.find(opener)
-        while at >= 0:
-            word = content[at + first:at + first + 7 * step:step].upper()
-            if word == b"DOCTYPE" or word.startswith(b"ENTITY"):
-                return True
-            at = content.find(opener, at + 1)
+    at = content.find(b"!")
+    while at >= 0:
+        if at >= 1 and content[at - 1] == 0x3C:  # "<!"
+            word = content[at + 1:at + 8].upper()
+        elif at >= 2 and content[at - 2:at] == b"<\x00":
+            word = content[at + 2:at + 16:2].upper()
+        else:
+            word = b""
+        if word == b"DOCTYPE" or word.startswith(b"ENTITY"):
+            return True
+        at = content.find(b"!", at + 1)
     return False
 
 

@@ -10,6 +10,7 @@ import re
 import xml.parsers.expat
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 
 CHUNK_BYTES = 1 << 20  # parts are inflated and scanned this much at a time
 HUGE = 10**9  # a reference this far is past every limit: counted as such, never as a number to allocate
@@ -26,9 +27,11 @@ class TooComplex(Exception):
 # Where a cell's start tag may begin — "<c" or "…:c" (a namespace prefix), then a space, a line end, "/" or
 # ">" — a superset of the cells the reader sees; and the form every spreadsheet program writes, the
 # reference first, in double quotes.
-_CELL_START = re.compile(rb"<c[\s/>]")
+# One pass finds both: each start, with its reference's letters and digits when written canonically
+# (two empty groups otherwise).
+_CELL_START = re.compile(rb'<c(?: r="([A-Za-z]*)([0-9]+)"|[\s/>])')
 _PREFIXED_CELL_START = re.compile(rb":c[\s/>]")
-_CANONICAL_REFERENCE = re.compile(rb'<c r="([A-Za-z]*)([0-9]+)"')
+_NOT_CANONICAL = (b"", b"")
 
 
 class XlsxExtent:
@@ -55,10 +58,10 @@ class XlsxExtent:
         self.kept = window[cut:]
 
     def _count(self, body: bytes) -> None:
-        self.starts += len(_CELL_START.findall(body)) + len(_PREFIXED_CELL_START.findall(body))
-        references = _CANONICAL_REFERENCE.findall(body)
-        self.canonical += len(references)
-        self.rows, self.columns = _largest(references, self.rows, self.columns)
+        starts = _CELL_START.findall(body)
+        self.starts += len(starts) + len(_PREFIXED_CELL_START.findall(body))
+        self.canonical += len(starts) - starts.count(_NOT_CANONICAL)
+        self.rows, self.columns = _largest(starts, self.rows, self.columns)
 
     def result(self, again: Callable[[], Iterator[bytes]]) -> tuple[int, int]:
         self._count(self.kept)
@@ -80,12 +83,14 @@ class XlsbExtent:
 
 
 def _largest(references: list[tuple[bytes, bytes]], rows: int, columns: int) -> tuple[int, int]:
+    """The largest row and column among (letters, digits) references; (b"", b"") is no reference."""
     if not references:
         return rows, columns
-    for letters in {letters for letters, _digits in references}:
+    for letters in set(map(itemgetter(0), references)):
         columns = max(columns, _column_number(letters))
-    for digits in {digits for _letters, digits in references}:
-        rows = max(rows, int(digits) if len(digits) < 10 else HUGE)
+    for digits in set(map(itemgetter(1), references)):
+        if digits:
+            rows = max(rows, int(digits) if len(digits) < 10 else HUGE)
     return rows, columns
 
 
