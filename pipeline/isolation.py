@@ -23,6 +23,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from pipeline.forking import fork_is_safe
 from pipeline.inputs import discover, display_names, distinct_names, read_regular
 from pipeline.issues import Issue
 from pipeline.mail import MAIL_SUFFIXES, Attachment, Opened
@@ -187,21 +188,11 @@ def start_method() -> str:
     small server process that has imported only the reader (forkserver), else a fresh interpreter (spawn).
 
     Forking costs a few milliseconds; a forkserver about a tenth of a second once, on the secretary's
-    nine-file run. Forking a process that runs other threads (numpy's, once pandas is imported) can
-    deadlock the child in theory, and Python 3.12 warns about it; Python 3.11 forks here as
-    ProcessPoolExecutor always did.
+    nine-file run (forking.fork_is_safe says when a fork is safe).
     """
-    methods = multiprocessing.get_all_start_methods()
-    if sys.platform.startswith("linux") and "fork" in methods and (sys.version_info < (3, 12) or _one_thread()):
+    if fork_is_safe() and "fork" in multiprocessing.get_all_start_methods():
         return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
-
-
-def _one_thread() -> bool:
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pipeline.decided import criteria_by_unit
 from pipeline.errors import OutputError
+from pipeline.forking import beside
 from pipeline.inputs import SKIPPED_CODES
 from pipeline.issues import Issue
 from pipeline.labels import text
@@ -203,8 +204,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     replaced: list[Path] = []
     try:
         with paused_gc():
-            for target, writer in zip(targets, writers, strict=True):
-                staged.append(_stage(target, writer, lang))
+            staged += _stage_all(targets, writers, lang)
         try:
             for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)
@@ -220,6 +220,33 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         for temporary in staged:
             _discard(temporary)
     return Written(targets[0], targets[1], kept_previous, tuple(targets[2:]))
+
+
+def _stage_all(targets: list[Path], writers: list[Callable[[Path], None]], lang: str) -> list[Path]:
+    """Stage every output: the workbook (the first) here, the JSON and the documents meanwhile in a fork.
+
+    They are independent files, and the workbook takes most of the time: on two cores the rest costs
+    nothing (forking.beside; one after the other where a fork is not safe). Either side's failure removes
+    what the other staged before it is raised.
+    """
+    def stage_rest() -> list[Path]:
+        staged: list[Path] = []
+        try:
+            for target, writer in zip(targets[1:], writers[1:], strict=True):
+                staged.append(_stage(target, writer, lang))
+        except BaseException:
+            _discard_all(staged)
+            raise
+        return staged
+
+    first, rest = beside(lambda: _stage(targets[0], writers[0], lang), stage_rest,
+                         undo_main=_discard, undo_side=_discard_all)
+    return [first, *rest]
+
+
+def _discard_all(temporaries: list[Path]) -> None:
+    for temporary in temporaries:
+        _discard(temporary)
 
 
 def _document_writer(document: Literal["minutes", "proposals"], result: RunResult) -> Callable[[Path], None]:
