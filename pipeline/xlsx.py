@@ -99,12 +99,17 @@ def write_value(sheet: Worksheet, row: int, column: int, value: object, number: 
 
     Text is written with write_string, so a unit's `=HYPERLINK(…)` stays the text it typed.
     """
-    if value is None or value == "":
+    if type(value) in _NUMBERS:  # the usual case first: tens of thousands of cells at province scale
+        sheet.write_number(row, column, float(value), number)  # type: ignore[arg-type]
+    elif value is None or value == "":
         sheet.write_blank(row, column, None, number)
     elif isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool):
         sheet.write_number(row, column, float(value), number)
     else:
         sheet.write_string(row, column, str(value), other)
+
+
+_NUMBERS = frozenset({Decimal, Fraction, int, float})
 
 
 def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str]) -> None:

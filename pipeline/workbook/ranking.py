@@ -173,12 +173,12 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     name = ctx.unit_name(placed.unit_code)
     sheet.write_number(row, RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill))
     sheet.write_string(row, UNIT_COLUMN, name, fmt.text(**fill))
+    figure = fmt.score(**fill)
     for offset, section in enumerate(score.sections):
-        sheet.write_number(row, FIRST_SECTION_COLUMN + offset, rounded(section.score, SECTION_DECIMALS),
-                           fmt.score(**fill))
-    sheet.write_number(row, columns.base, ctx.rounded(score.base), fmt.score(**fill))
-    sheet.write_number(row, columns.bonus, ctx.rounded(score.bonus), fmt.score(**fill))
-    sheet.write_number(row, columns.deductions, ctx.rounded(score.deductions), fmt.score(**fill))
+        sheet.write_number(row, FIRST_SECTION_COLUMN + offset, rounded(section.score, SECTION_DECIMALS), figure)
+    sheet.write_number(row, columns.base, ctx.rounded(score.base), figure)
+    sheet.write_number(row, columns.bonus, ctx.rounded(score.bonus), figure)
+    sheet.write_number(row, columns.deductions, ctx.rounded(score.deductions), figure)
     sheet.write_number(row, columns.total, ctx.rounded(score.total_exact), fmt.score(bold=True, **fill))
     classification = placed.classification or ""
     sheet.write_string(row, columns.classification, classification, fmt.text(**fill))

@@ -316,7 +316,7 @@ def write_details(ctx: Context) -> None:
             marked = changed if entry.changed else number
             for column, value, cell_format in ((3, entry.self_value, number), (4, entry.appraised, marked),
                                                (5, entry.final, marked)):
-                if value is not None and value != "":
+                if value is not None and not (type(value) is str and not value):  # not `!= ""`: slow on a Decimal
                     write_value(sheet, row, column, value, cell_format, plain)
             if entry.evidence:
                 sheet.write_string(row, 6, entry.evidence, plain)
