@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeline.extents import CHUNK_BYTES, TooComplex, XlsbExtent, XlsxExtent, ods_extent
 from pipeline.labels import Label
-from pipeline.zipparts import open_zip, zip_members
+from pipeline.zipparts import keep, open_zip, zip_members
 
 # Safety limits, documented in the README (› Safety limits). A filled template is ~15 KB and ~50 rows.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -203,6 +203,7 @@ class _Package:
         unless a relationship points a sheet at them. Each part is inflated once, a chunk at a time.
         """
         sheets = set() if kind == "ods" else {m.filename for m in self.sheet_parts(kind)}
+        shared_strings = self._shared_strings()
         rows = columns = 0
         for member in self.members:
             is_sheet = member.filename in sheets
@@ -212,7 +213,7 @@ class _Package:
             extent: XlsxExtent | XlsbExtent | None = None
             if is_sheet:
                 extent = XlsbExtent() if kind == "xlsb" else XlsxExtent()
-            strings = kind in ("xlsx", "xlsm") and normalised(member.filename) in self._shared_strings()
+            strings = kind in ("xlsx", "xlsm") and normalised(member.filename) in shared_strings
             tail = b""
             for chunk in self.chunks(member):
                 if strings:
@@ -262,6 +263,8 @@ class _Package:
                 if inflater.eof or not pending:
                     break
                 continue
+            if not produced and len(chunk) == member.file_size and inflater.eof:
+                keep(self.data, member, chunk)  # a whole small part: the readings after this check reuse it
             produced += len(chunk)
             yield chunk
         if produced < member.file_size:

@@ -10,6 +10,7 @@ file's own XML (or, for .xls, with xlrd), for the few cells whose content the fi
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import io
 import re
@@ -232,6 +233,10 @@ def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], from
         if start < 0 or end < 0 or start < last_end:
             return None
         last_end = end + 4
+        if columns is not None:
+            canonical = _CANONICAL_CELL.match(content, start)
+            if canonical and _column_index(canonical[1]) not in columns:
+                continue  # the template's check column: a formula with an empty result on every row
         head = content[start: content.find(b">", start) + 1]
         reference = _CELL_REFERENCE.search(head)
         position = _cell_position(reference[1].decode()) if reference else None
@@ -257,6 +262,16 @@ def _uncached_formula_cells(content: bytes, percent_styles: frozenset[int], from
 
 
 _CELL_TAG_FOLLOWERS = frozenset(b" \t\r\n>")
+# A cell start as every spreadsheet program writes it, the reference first: its column letters.
+_CANONICAL_CELL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+
+
+@functools.lru_cache(maxsize=256)
+def _column_index(letters: bytes) -> int:
+    column = 0
+    for letter in letters:
+        column = column * 26 + letter - 64
+    return column - 1
 
 
 def _last_cell_start(content: bytes, before: int) -> int:
