@@ -90,6 +90,16 @@ def _sum(values: Mapping[str, Decimal | None], bucket: Bucket) -> Fraction:
     return exact_sum([c.points(values.get(c.code) or Decimal(0)) for c in bucket.criteria])
 
 
+def _scaled(points: Fraction, weight: Decimal, maximum: Decimal, applicable_max: Decimal) -> Fraction:
+    """weight × points × maximum ÷ applicable_max, exactly: one Fraction built from integers instead of
+    four multiplied and divided (each normalised by a gcd), for every section of every unit."""
+    weight_n, weight_d = weight.as_integer_ratio()
+    max_n, max_d = maximum.as_integer_ratio()
+    applicable_n, applicable_d = applicable_max.as_integer_ratio()
+    return Fraction(weight_n * points.numerator * max_n * applicable_d,
+                    weight_d * points.denominator * max_d * applicable_n)
+
+
 def _capped(entered: Fraction, cap: Decimal | None) -> Fraction:
     return entered if cap is None else min(entered, Fraction(cap))
 
@@ -123,7 +133,7 @@ def score_unit(rules: Rules, unit_code: str, values: Mapping[str, Decimal | None
         if applicable_max == 0:
             raise SectionNotApplicable(f"{unit_code}: every criterion of section {section.code} is N/A")
         # N/A never penalises a unit: the applicable criteria are scaled up to the section's full max.
-        score = Fraction(section.weight) * points * Fraction(section.max) / Fraction(applicable_max)
+        score = _scaled(points, section.weight, section.max, applicable_max)
         sections.append(SectionScore(section.code, score, points, applicable_max, section.max, section.weight,
                                      tuple(not_applicable)))
 
