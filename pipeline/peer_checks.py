@@ -75,7 +75,7 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, is
             chosen[scorer] = kept
 
     self_na = _own_na(entries)
-    criteria = {c.code: c for c in rules.criteria()}
+    criteria = rules.criteria_by_code
     scores: list[PeerScore] = []
     for scorer, book in chosen.items():
         assert book.appraisal is not None

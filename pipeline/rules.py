@@ -160,6 +160,11 @@ class Rules:
         yield from self.bonus.criteria
         yield from self.deductions.criteria
 
+    @cached_property
+    def criteria_by_code(self) -> dict[str, Criterion]:
+        """Every criterion by its code, in template order: looked up for every row of every submission."""
+        return {c.code: c for c in self.criteria()}
+
     def unit(self, code: str) -> Unit | None:
         return self._units_by_code.get(code)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -140,7 +142,7 @@ def validate(
 def _check_rows(rules: Rules, unit_code: str, submission: Submission,
                 issues: list[Issue]) -> list[dict[str, Any]]:
     """Match rows to criteria by code, report what is missing, doubled, unknown or moved."""
-    criteria = {c.code: c for c in rules.criteria()}
+    criteria = rules.criteria_by_code
     group_codes = {s.code for s in rules.sections}
     place = {"file": submission.file, "sheet": submission.sheet, "unit": unit_code}
     by_code: dict[str, list[SheetRow]] = defaultdict(list)
@@ -172,7 +174,7 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission,
         if len(found) != 1:
             continue
         row, criterion = found[0], criteria[code]
-        max_found = parse_score(row.max)[1]
+        max_found = _parsed_max(row.max)
         # A per-occurrence row's max cell is a sentence ("0,5/lần, tối đa 3"), not a number to compare;
         # a program that cannot keep its formula's text (LibreOffice's .xls) may store 0 there.
         if "max" in columns and max_found is not None and max_found != criterion.max \
@@ -200,6 +202,18 @@ def _check_rows(rules: Rules, unit_code: str, submission: Submission,
                 "evidence_cell": cell_address(row.row, columns["evidence"]) if "evidence" in columns else None,
             })
     return records
+
+
+def _parsed_max(raw: Any) -> Decimal | None:
+    """A max cell's number; the few contents a province's files repeat (3, 2.5) are parsed once each."""
+    if type(raw) is float and raw != 0.0:  # a zero keeps its sign: -0.0 and 0.0 would be one key
+        return _parsed_float(raw)
+    return parse_score(raw)[1]
+
+
+@lru_cache(maxsize=1024)
+def _parsed_float(raw: float) -> Decimal | None:
+    return parse_score(raw)[1]
 
 
 def _as_typed(raw: Any) -> Any:
@@ -248,7 +262,7 @@ def _score_key(raw: Any) -> tuple[str, Any]:
 
 def _check_positions(rules: Rules, submission: Submission, by_code: dict[str, list[SheetRow]],
                      place: dict[str, Any], issues: list[Issue]) -> None:
-    order = [c.code for c in rules.criteria()]
+    order = rules.criteria_by_code
     found_order = [row.code for row in submission.rows if row.code in by_code]
     found_order = list(dict.fromkeys(found_order))
     expected_order = [code for code in order if code in by_code]
