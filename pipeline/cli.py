@@ -169,6 +169,21 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
       bloc-score run --previous luu-tru/results-2023.json
       bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
+    # No cyclic garbage collection during the run: importing pandas and pandera builds a few hundred
+    # thousand objects, and the collector's walks over them cost a tenth of the imports; reading, scoring
+    # and writing pause it anyway (run.paused_gc). The reading workers collect their own garbage.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _run(rules_path, input_dir, output_dir, lang, quiet, previous, to_pdf, all_sheets, number, signing_date)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
+         previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
+         signing_date: datetime | None) -> None:
     from pipeline.isolation import start_reading, warm_up
 
     if to_pdf:

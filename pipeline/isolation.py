@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
@@ -419,6 +420,7 @@ def _serve(connection: Connection, reader: Callable[..., Submission], root: Path
            log: str) -> None:
     """A worker: read the files it is handed, one answer per file, until it is handed None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    gc.enable()  # whatever the parent does: a worker reads thousands of files, damaged ones raising errors
     faulthandler.disable()  # a crash is reported as the file's issue, not dumped on the terminal
     with open(log, "wb") as stderr:
         os.dup2(stderr.fileno(), 2)

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 from hypothesis import settings
 
+from pipeline.cli import main
 from pipeline.layout import template_filename
 from pipeline.rules import Rules, load_rules, parse_rules
 from pipeline.template import FilledValue, write_template
@@ -34,6 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 # The example bloc-year shipped in the package (pipeline/examples/quang-tri-2024/).
 SAMPLE_RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 SAMPLE_INPUT = EXAMPLE / "input"
+
+
+def invoke(*args: object) -> Result:
+    """`bloc-score ARGS…` in this process, each argument as text; exceptions are not caught."""
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 # A small bloc: enough to exercise every rule, small enough to reason about by hand.
 SMALL_RULES: dict[str, Any] = {

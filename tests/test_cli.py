@@ -17,12 +17,8 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, rules_from, values
+from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, invoke, rules_from, values
 from tests.test_rules import BROKEN
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture

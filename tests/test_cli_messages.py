@@ -14,11 +14,7 @@ from pipeline.labels import catalogue, text
 from pipeline.read import Submission, read_workbook
 from pipeline.run import run
 from tests import builders
-from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, rules_from, values
-
-
-def invoke(*args: object):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, invoke, rules_from, values
 
 
 @pytest.fixture

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from pipeline import write
-from pipeline.cli import main
-from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
+from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, invoke
 
 FAULTS = {errno.EROFS: "read-only", errno.EACCES: "permission denied", errno.ENOSPC: "disk is full",
           errno.EPERM: "permission denied"}
@@ -30,9 +28,6 @@ FAULTS = {errno.EROFS: "read-only", errno.EACCES: "permission denied", errno.ENO
 FAULTS_VI = {errno.EROFS: "chỉ cho phép đọc", errno.EACCES: "không có quyền ghi", errno.ENOSPC: "ổ đĩa đã đầy",
              errno.EPERM: "không có quyền ghi"}
 
-
-def invoke(*args: object):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
 
 
 def run_sample(input_dir: Path, out: Path, *extra: object):

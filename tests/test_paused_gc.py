@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import pytest
 
+from pipeline.isolation import read_submissions
+from pipeline.read import Submission
 from pipeline.run import paused_gc, run
-from tests.conftest import FULL_SMALL, values
+from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, invoke, values
 
 
 def _failing_stage() -> None:
@@ -37,3 +40,29 @@ def test_run_leaves_the_collector_on(small_rules, write_filled, tmp_path):
     write_filled(small_rules, "A", values(**FULL_SMALL))
     run(small_rules, tmp_path / "input")
     assert gc.isenabled()
+
+
+def test_the_run_command_leaves_the_collector_on(tmp_path):
+    """`bloc-score run` collects no garbage while it works; called in a process that goes on (a test, a
+    script), it leaves the collector as it found it."""
+    result = invoke("run", "--rules", SAMPLE_RULES, "--input", SAMPLE_INPUT, "--out", tmp_path / "out")
+    assert result.exit_code in (0, 1), result.output
+    assert gc.isenabled()
+
+
+def test_a_reading_worker_collects_its_own_garbage(tmp_path):
+    """The CLI pauses the collector before the workers start; a worker turns it back on for itself."""
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(b"not a workbook")
+    gc.disable()
+    try:
+        [submission] = read_submissions([path], tmp_path, workers=1, reader=_collector_state)
+    finally:
+        gc.enable()
+    assert submission.sheet == "collector on"
+
+
+def _collector_state(path: Path, root: Path, name: str) -> Submission:
+    submission = Submission(name)
+    submission.sheet = "collector on" if gc.isenabled() else "collector off"
+    return submission

@@ -7,18 +7,12 @@ import subprocess
 from datetime import date
 
 import pytest
-from click.testing import CliRunner
 
-from pipeline.cli import main
 from pipeline.errors import BlocScoreError
 from pipeline.inputs import discover
 from pipeline.rules import load_rules, parse_rules
 from pipeline.workspace import EXAMPLE, example_files, example_rules, init_folder, starter_rules
-from tests.conftest import ROOT, SAMPLE_RULES
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+from tests.conftest import ROOT, SAMPLE_RULES, invoke
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
