@@ -31,18 +31,19 @@ def write_chart(ctx: Context) -> None:
     fit_row(sheet, header, list(zip(labels, widths, strict=True)), bold=True)
     first = header + 1
     bonus_column = 2 + len(sections)
+    rank_cell, name_cell, figure, total_cell = fmt.integer(), fmt.text(), fmt.score(), fmt.score(bold=True)
     for offset, placed in enumerate(result.ranked):
         row = first + offset
         score = placed.score
         name = ctx.unit_name(placed.unit_code)
-        sheet.write_number(row, 0, placed.rank, fmt.integer())
-        sheet.write_string(row, 1, name, fmt.text())
+        sheet.write_number(row, 0, placed.rank, rank_cell)
+        sheet.write_string(row, 1, name, name_cell)
         for index, section in enumerate(score.sections):
-            sheet.write_number(row, 2 + index, rounded(section.score, SECTION_DECIMALS), fmt.score())
-        sheet.write_number(row, bonus_column, ctx.rounded(score.bonus), fmt.score())
+            sheet.write_number(row, 2 + index, rounded(section.score, SECTION_DECIMALS), figure)
+        sheet.write_number(row, bonus_column, ctx.rounded(score.bonus), figure)
         # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
-        sheet.write_number(row, bonus_column + 1, 0.0 - ctx.rounded(score.deductions), fmt.score())
-        sheet.write_number(row, bonus_column + 2, ctx.rounded(score.total_exact), fmt.score(bold=True))
+        sheet.write_number(row, bonus_column + 1, 0.0 - ctx.rounded(score.deductions), figure)
+        sheet.write_number(row, bonus_column + 2, ctx.rounded(score.total_exact), total_cell)
         fit_row(sheet, row, [(name, widths[1])])
     last = first + len(result.ranked) - 1
 

@@ -17,7 +17,7 @@ from pipeline.numbers import rounded
 from pipeline.rank import RankedUnit
 from pipeline.rules import Rules
 from pipeline.run import RunResult, Tick
-from pipeline.workbook.entries import Shown, shown_entries
+from pipeline.workbook.entries import NOTHING_SHOWN, Shown, shown_entries
 from pipeline.xlsx import Formats, page_footer, print_setup
 
 AWARD_FILLS = {"flag": "#FFE699", "merit": "#DDEBF7"}
@@ -107,7 +107,7 @@ class Context:
         return self.result.lang
 
     def entry(self, unit_code: str, criterion_code: str) -> Shown:
-        return self.entries.get((unit_code, criterion_code), Shown())
+        return self.entries.get((unit_code, criterion_code), NOTHING_SHOWN)
 
     def t(self, key: str, **params: Any) -> str:
         return text(self.lang, key, **params)

@@ -24,6 +24,9 @@ class Shown:
     reason: str = ""  # the bloc's reason for its appraisal
 
 
+NOTHING_SHOWN = Shown()  # a criterion nobody entered: every column blank
+
+
 def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str, str], Shown]:
     """(unit, criterion) → its cells as shown, from the run's entries and final values (pipeline.validate)."""
     if entries.empty:
