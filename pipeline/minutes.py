@@ -198,7 +198,13 @@ def _cell_lines(cell: _Cell, lines: list[HeaderLine], *, align: int = WD_ALIGN_P
         paragraph.alignment = align
         paragraph.paragraph_format.space_after = Pt(0)
         run = paragraph.add_run(line.text)
-        run.bold, run.italic, run.underline = line.bold, line.italic, line.underline
+        # Only what a line has is set: a run inherits "not bold" from its paragraph, without an element each.
+        if line.bold:
+            run.bold = True
+        if line.italic:
+            run.italic = True
+        if line.underline:
+            run.underline = True
         run.font.size = Pt(size)
 
 
@@ -235,16 +241,13 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], 
     table = document.add_table(rows=1 + len(rows), cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for column, label in enumerate(headers):
-        _cell_lines(table.cell(0, column), [HeaderLine(label, bold=True)], size=12)
-    for index, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            align = WD_ALIGN_PARAGRAPH.LEFT if column == 1 else WD_ALIGN_PARAGRAPH.CENTER
-            _cell_lines(table.cell(index, column), [HeaderLine(value)], align=align, size=12)
     # A total a little under the 165 mm between the margins: Word and LibreOffice then keep the widths.
     scale = 160 / sum(widths)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
+    # Each row's cells fetched once: python-docx walks the whole table for every cell it is asked for.
+    for index, (table_row, values) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
+        for column, (cell, value, width) in enumerate(zip(table_row.cells, values, widths, strict=True)):
+            align = WD_ALIGN_PARAGRAPH.LEFT if column == 1 and index else WD_ALIGN_PARAGRAPH.CENTER
+            _cell_lines(cell, [HeaderLine(value, bold=not index)], align=align, size=12)
             cell.width = Mm(width * scale)
     document.add_paragraph()
 
