@@ -7,7 +7,6 @@ Heavy modules are imported inside the commands so `--help` and `--version` answe
 
 from __future__ import annotations
 
-import atexit
 import gc
 import sys
 import traceback
@@ -55,6 +54,22 @@ class _Group(click.Group):
             click.echo(f"Internal error ({type(error).__name__}: {error}). "
                        "Run again with --debug and report what it prints.", err=True)
             ctx.exit(ExitCode.BUG)
+
+
+def entry() -> None:
+    """The `bloc-score` program (and `python -m pipeline`): a command, in a process that ends with it.
+
+    No cyclic garbage collection in that process: importing pandas and pandera builds a few hundred
+    thousand objects and the collector's walks over them cost a tenth of the imports, and the stages leave
+    no cycles worth a walk. At the end every object is frozen: the interpreter's shutdown collects all the
+    same, and would walk every object of a province's run (0.3 s of 6 at 1,000 submissions). The reading
+    workers collect their own garbage. A program that calls `main` itself keeps its collector as it is.
+    """
+    gc.disable()
+    try:
+        main()
+    finally:
+        gc.freeze()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,21 +184,6 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
       bloc-score run --previous luu-tru/results-2023.json
       bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
-    # No cyclic garbage collection during the run: importing pandas and pandera builds a few hundred
-    # thousand objects, and the collector's walks over them cost a tenth of the imports; reading, scoring
-    # and writing pause it anyway (run.paused_gc). The reading workers collect their own garbage.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        _run(rules_path, input_dir, output_dir, lang, quiet, previous, to_pdf, all_sheets, number, signing_date)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
-         previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
-         signing_date: datetime | None) -> None:
     from pipeline.isolation import start_reading, warm_up
 
     if to_pdf:
@@ -227,9 +227,6 @@ def _run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str |
 
         workbook = written.workbook
         click.echo(print_and_say(workbook, workbook.with_suffix(".pdf"), all_sheets=all_sheets, lang=result.lang))
-    # The run is over: spare the interpreter's last garbage collection, a walk over every object of a
-    # province's run (0.3 s of 6 at 1,000 submissions). Memory goes back to the system all the same.
-    atexit.register(gc.freeze)
     sys.exit(result.exit_code)
 
 

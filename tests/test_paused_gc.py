@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import cli
 from pipeline.isolation import read_submissions
 from pipeline.read import Submission
 from pipeline.run import paused_gc, run
@@ -42,9 +43,17 @@ def test_run_leaves_the_collector_on(small_rules, write_filled, tmp_path):
     assert gc.isenabled()
 
 
-def test_the_run_command_leaves_the_collector_on(tmp_path):
-    """`bloc-score run` collects no garbage while it works; called in a process that goes on (a test, a
-    script), it leaves the collector as it found it."""
+def test_the_program_collects_no_garbage_and_main_alone_leaves_the_collector_be(monkeypatch, tmp_path):
+    """`bloc-score` (cli.entry) runs its command with the collector off; `main`, called by a program that
+    goes on (a test, a script), leaves it as it was."""
+    seen = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()))
+    try:
+        cli.entry()
+    finally:
+        gc.unfreeze()  # entry froze this process's objects, as it does before a program ends
+        gc.enable()
+    assert seen == [False]
     result = invoke("run", "--rules", SAMPLE_RULES, "--input", SAMPLE_INPUT, "--out", tmp_path / "out")
     assert result.exit_code in (0, 1), result.output
     assert gc.isenabled()
