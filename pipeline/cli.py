@@ -184,7 +184,7 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
       bloc-score run --previous luu-tru/results-2023.json
       bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
-    from pipeline.isolation import start_reading, warm_up
+    from pipeline.isolation import PARALLEL_THRESHOLD, start_reading, warm_up
 
     if to_pdf:
         from pipeline.pdf import require_soffice
@@ -193,13 +193,20 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     warm_up()  # where workers cannot be forks of this process, their server starts importing the reader now
     # The files are read from now on, in worker processes, while this process imports pandas and the rules.
     started = start_reading(input_dir)
+    helper = None
     bars = None
     try:
         from pipeline.console import render_run
+        from pipeline.forking import Helper
         from pipeline.letterhead import DocumentOptions
         from pipeline.previous_year import find_previous_results
         from pipeline.run import run as run_pipeline
-        from pipeline.write import write_outputs
+        from pipeline.write import SIDE_MODULES, write_outputs
+
+        if started is not None and len(started.paths) < PARALLEL_THRESHOLD:
+            # A few files are read by now and the second core is idle: a helper imports python-docx there
+            # while the run goes on, then writes the JSON and the documents beside the workbook.
+            helper = Helper.start(SIDE_MODULES)
 
         _refuse_file_as_folder(input_dir, lang)
         rules = _load(rules_path, lang, input_dir, quiet=quiet)
@@ -215,10 +222,12 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
         result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started,
                               previous=previous, document=document)
-        written = write_outputs(result, output_dir, tick=tick)
+        written = write_outputs(result, output_dir, tick=tick, helper=helper)
     finally:
         if started is not None:
             started.reading.close()  # a reading the run never collected (a bad rules file): stop its workers
+        if helper is not None:
+            helper.close()  # a helper the run never needed (it stopped before writing)
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))

@@ -1,17 +1,21 @@
-"""Two pieces of independent work on two cores: a fork of this process does one while this one does the other.
+"""Two pieces of independent work on two cores: another process does one while this one does the other.
 
 The outputs of a run are independent files. The workbook takes most of the writing time; the JSON and the
 Word documents are written meanwhile by a fork, which shares the run's result without copying or pickling
-it. Where forking is not safe or not available, the two pieces simply run one after the other.
+it, or, in a small run, by a helper forked at the start, whose imports (python-docx) were done while this
+process imported pandas. Where forking is not safe or not available, the two pieces run one after the other.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import os
 import pickle
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
 Main = TypeVar("Main")
@@ -34,15 +38,104 @@ def _one_thread() -> bool:
         return False
 
 
-def beside(main: Callable[[], Main], side: Callable[[], Side], *,
-           undo_main: Callable[[Main], object], undo_side: Callable[[Side], object]) -> tuple[Main, Side]:
-    """`main()` here and `side()` in a fork of this process, at the same time; both results, or the error.
+def can_fork() -> bool:
+    """Whether a piece of work can go to a fork of this process and run on another core."""
+    return (os.cpu_count() or 1) >= 2 and fork_is_safe()
 
-    `side`'s result and any exception it raises come back pickled. When one of them fails, what the other
-    did is undone (`undo_main`, `undo_side`: removing a file it wrote) and the failure is raised here, the
-    main one first. On one core, or where forking is not safe, they run one after the other.
+
+class Helper:
+    """A fork of this process made early, which imports what a later piece of work needs while this process
+    goes on, then does that one piece of work (`beside(..., helper=)`), or leaves when told to (`close`).
+
+    On two cores a small run leaves the second idle while this process imports pandas: a helper made then
+    has its imports done before the work is ready. The work reaches it pickled, so it must be a module-level
+    function or a `functools.partial` of one, over arguments that pickle.
     """
-    if (os.cpu_count() or 1) < 2 or not fork_is_safe():
+
+    def __init__(self, modules: Sequence[str]) -> None:
+        self._jobs_read, self._jobs = os.pipe()
+        self._answers, answers_write = os.pipe()
+        self.pid: int | None = os.fork()
+        if self.pid == 0:  # pragma: no cover - the helper's lines run in the fork
+            os.close(self._jobs)
+            os.close(self._answers)
+            _prepare_then_serve(modules, self._jobs_read, answers_write)
+        os.close(self._jobs_read)
+        os.close(answers_write)
+
+    @classmethod
+    def start(cls, modules: Sequence[str]) -> Helper | None:
+        """A helper importing `modules`, or None where the work could not run beside this process anyway."""
+        return cls(modules) if can_fork() else None
+
+    def send(self, work: Callable[[], object]) -> bool:
+        """Hand the helper its work; False (and the helper gone) when the work does not pickle."""
+        try:
+            payload = pickle.dumps(work)
+        except Exception:
+            self.close()
+            return False
+        _send_framed(self._jobs, payload)
+        return True
+
+    def collect(self) -> tuple[tuple[object] | None, BaseException | None]:
+        """What the work came to, as `_collect` tells it."""
+        assert self.pid is not None
+        pid, self.pid = self.pid, None
+        return _collect(self._answers, pid)
+
+    def close(self) -> None:
+        """Tell a helper with no work to leave, and wait for it; nothing for one already collected."""
+        if self.pid is None:
+            return
+        pid, self.pid = self.pid, None
+        with contextlib.suppress(OSError):
+            _send_framed(self._jobs, b"")  # no work: the helper leaves
+        with contextlib.suppress(OSError):
+            os.close(self._answers)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def _send_framed(pipe: int, payload: bytes) -> None:
+    with os.fdopen(pipe, "wb") as stream:
+        stream.write(len(payload).to_bytes(8, "little") + payload)
+
+
+def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None:  # pragma: no cover - fork
+    for module in modules:
+        with contextlib.suppress(Exception):  # only a preparation: the work imports what it needs anyway
+            importlib.import_module(module)
+    # Framed, not read to its end: a process forked later (a reading worker) holds a copy of the writing end.
+    with os.fdopen(jobs, "rb") as stream:
+        size = int.from_bytes(stream.read(8) or bytes(8), "little")
+        payload = stream.read(size) if size else b""
+    if not payload:
+        os._exit(0)
+    try:
+        work = pickle.loads(payload)
+    except BaseException as error:
+        error_text = "".join(traceback.format_exception(error))
+        work = functools.partial(_raise, RuntimeError(f"the helper could not read its work:\n{error_text}"))
+    _serve(work, answers)
+
+
+def _raise(error: BaseException) -> None:  # pragma: no cover - runs in the helper
+    raise error
+
+
+def beside(main: Callable[[], Main], side: Callable[[], Side], *, undo_main: Callable[[Main], object],
+           undo_side: Callable[[Side], object], helper: Helper | None = None) -> tuple[Main, Side]:
+    """`main()` here and `side()` in another process at the same time; both results, or the error.
+
+    The other process is `helper` when one is given and `side` pickles, else a fork of this process made
+    now. `side`'s result and any exception it raises come back pickled. When one of them fails, what the
+    other did is undone (`undo_main`, `undo_side`: removing a file it wrote) and the failure is raised here,
+    the main one first. On one core, or where forking is not safe, they run one after the other.
+    """
+    if helper is not None and helper.send(side):
+        return _with_other(main, helper.collect, undo_main, undo_side)
+    if not can_fork():
         done = main()
         try:
             return done, side()
@@ -55,14 +148,20 @@ def beside(main: Callable[[], Main], side: Callable[[], Side], *,
         os.close(reader)
         _serve(side, writer)
     os.close(writer)
+    return _with_other(main, functools.partial(_collect, reader, pid), undo_main, undo_side)
+
+
+def _with_other(main: Callable[[], Main], collect: Callable[[], tuple[tuple[object] | None, BaseException | None]],
+                undo_main: Callable[[Main], object], undo_side: Callable[[Side], object]) -> tuple[Main, Side]:
+    """Run `main` while the other process works, then take the other's outcome (`collect`)."""
     try:
         main_done = main()
     except BaseException:
-        side_done, _failure = _collect(reader, pid)
+        side_done, _failure = collect()
         if side_done is not None:
             undo_side(cast(Side, side_done[0]))
         raise
-    side_done, failure = _collect(reader, pid)
+    side_done, failure = collect()
     if side_done is not None:
         return main_done, cast(Side, side_done[0])
     undo_main(main_done)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import glob
 import json
 import os
@@ -20,7 +21,7 @@ from typing import Any, Literal
 
 from pipeline.decided import criteria_by_unit
 from pipeline.errors import OutputError
-from pipeline.forking import beside
+from pipeline.forking import Helper, beside
 from pipeline.inputs import SKIPPED_CODES
 from pipeline.issues import Issue
 from pipeline.labels import text
@@ -161,14 +162,21 @@ def documents_due(result: RunResult) -> tuple[bool, bool]:
     return minutes, result.final
 
 
-def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
+# Modules the writing of the JSON and the Word documents needs: a helper (forking.Helper) started early
+# imports them while the run imports pandas.
+SIDE_MODULES = ("pipeline.write", "pipeline.minutes")
+Side = Literal["json", "minutes", "proposals"]  # the outputs written beside the workbook
+
+
+def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None,
+                  helper: Helper | None = None) -> Written:
     """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`.
 
     The result is only read: what was written is returned, for the caller to report. Any failure of the
     operating system is an `OutputError` naming the path and what to do; no temporary file survives it.
+    `helper` (started with SIDE_MODULES) writes the JSON and the documents while this process writes the
+    workbook; without one, a fork made now does.
     """
-    from pipeline.workbook import write_workbook
-
     out = Path(output_dir)
     lang = result.lang
     prepare_folder(out, lang)
@@ -177,18 +185,11 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     for target in targets:
         _refuse_if_open(target, lang)
         remove_stale_temporaries(target)
-
-    def json_writer(path: Path) -> None:
-        path.write_text(json_text(results_dict(result)), encoding="utf-8")
-
-    def workbook_writer(path: Path) -> None:
-        write_workbook(result, path, tick=tick)
-
-    writers: list[Callable[[Path], None]] = [workbook_writer, json_writer]
+    sides: list[Side] = ["json"]
     # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
     # the output folder never holds a proposal list the current inputs do not back.
     retired = []
-    documents: tuple[Literal["minutes", "proposals"], ...] = ("minutes", "proposals")
+    documents: tuple[Side, ...] = ("minutes", "proposals")
     for due, name, document in zip(documents_due(result), (minutes_filename, proposals_filename), documents,
                                    strict=True):
         target = out / name(result.rules)
@@ -196,7 +197,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         remove_stale_temporaries(target)
         if due:
             targets.append(target)
-            writers.append(_document_writer(document, result))
+            sides.append(document)
         elif target.exists():
             retired.append(target)
     staged: list[Path] = []
@@ -204,7 +205,11 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     replaced: list[Path] = []
     try:
         with paused_gc():
-            staged += _stage_all(targets, writers, lang)
+            workbook, rest = beside(
+                functools.partial(_stage, targets[0], functools.partial(_write_workbook, result, tick=tick), lang),
+                functools.partial(_stage_sides, result, list(zip(sides, targets[1:], strict=True)), lang),
+                undo_main=_discard, undo_side=_discard_all, helper=helper)
+            staged += [workbook, *rest]
         try:
             for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)
@@ -222,40 +227,38 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     return Written(targets[0], targets[1], kept_previous, tuple(targets[2:]))
 
 
-def _stage_all(targets: list[Path], writers: list[Callable[[Path], None]], lang: str) -> list[Path]:
-    """Stage every output: the workbook (the first) here, the JSON and the documents meanwhile in a fork.
+def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None) -> None:
+    from pipeline.workbook import write_workbook
 
-    They are independent files, and the workbook takes most of the time: on two cores the rest costs
-    nothing (forking.beside; one after the other where a fork is not safe). Either side's failure removes
-    what the other staged before it is raised.
-    """
-    def stage_rest() -> list[Path]:
-        staged: list[Path] = []
-        try:
-            for target, writer in zip(targets[1:], writers[1:], strict=True):
-                staged.append(_stage(target, writer, lang))
-        except BaseException:
-            _discard_all(staged)
-            raise
-        return staged
+    write_workbook(result, path, tick=tick)
 
-    first, rest = beside(lambda: _stage(targets[0], writers[0], lang), stage_rest,
-                         undo_main=_discard, undo_side=_discard_all)
-    return [first, *rest]
+
+def _stage_sides(result: RunResult, sides: list[tuple[Side, Path]], lang: str) -> list[Path]:
+    """Stage the outputs written beside the workbook, in a helper or a fork (forking.beside): a module-level
+    function over what pickles, so a helper started before the result existed can be handed it."""
+    staged: list[Path] = []
+    try:
+        for side, target in sides:
+            staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
+    except BaseException:
+        _discard_all(staged)
+        raise
+    return staged
+
+
+def _write_side(side: Side, result: RunResult, path: Path) -> None:
+    if side == "json":
+        path.write_text(json_text(results_dict(result)), encoding="utf-8")
+        return
+    # python-docx is imported only for a run that writes a document (0.1 s of every other run).
+    from pipeline.minutes import write_minutes, write_proposals
+
+    (write_minutes if side == "minutes" else write_proposals)(result, path)
 
 
 def _discard_all(temporaries: list[Path]) -> None:
     for temporary in temporaries:
         _discard(temporary)
-
-
-def _document_writer(document: Literal["minutes", "proposals"], result: RunResult) -> Callable[[Path], None]:
-    def writer(path: Path) -> None:
-        # python-docx is imported only for a run that writes a document (0.1 s of every other run).
-        from pipeline.minutes import write_minutes, write_proposals
-
-        (write_minutes if document == "minutes" else write_proposals)(result, path)
-    return writer
 
 
 def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:

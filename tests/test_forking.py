@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +86,79 @@ def test_a_fork_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(RuntimeError, match="exit status 7"):
         beside(lambda: "main", side, undo_main=undone.append, undo_side=undone.append)
     assert undone == ["main"]
+
+
+# ------------------------------------------------------------------------------ a helper started early
+
+HELPER_ONLY = "wave"  # a module of the standard library nothing here imports: the helper's preparation
+
+
+def _report(value: str) -> tuple[str, int, bool]:
+    return value, os.getpid(), HELPER_ONLY in sys.modules
+
+
+def _refuse(message: str) -> None:
+    raise OutputError(message)
+
+
+needs_fork = pytest.mark.skipif(not forking.can_fork(), reason="no fork here: there is no helper to start")
+
+
+@needs_fork
+def test_a_helper_prepares_its_imports_then_does_the_work() -> None:
+    assert HELPER_ONLY not in sys.modules
+    helper = forking.Helper.start([HELPER_ONLY])
+    assert helper is not None
+    main_result, (value, pid, prepared) = beside(lambda: "main", functools.partial(_report, "side"),
+                                                 undo_main=lambda _: None, undo_side=lambda _: None, helper=helper)
+    assert (main_result, value) == ("main", "side")
+    assert pid != os.getpid()
+    assert prepared and HELPER_ONLY not in sys.modules  # imported there, not here
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # gone, and reaped by beside
+    helper.close()  # nothing left to do
+
+
+@needs_fork
+def test_a_failure_in_the_helper_undoes_the_main_work() -> None:
+    helper = forking.Helper.start([])
+    undone: list[object] = []
+    with pytest.raises(OutputError, match="the disk is full"):
+        beside(lambda: "workbook staged", functools.partial(_refuse, "the disk is full"),
+               undo_main=undone.append, undo_side=undone.append, helper=helper)
+    assert undone == ["workbook staged"]
+
+
+@needs_fork
+def test_work_that_does_not_pickle_goes_to_a_fork_and_the_helper_leaves() -> None:
+    helper = forking.Helper.start([])
+    assert helper is not None
+    pid = helper.pid
+    main_result, side_result = beside(lambda: 1, lambda: 2, undo_main=lambda _: None, undo_side=lambda _: None,
+                                      helper=helper)
+    assert (main_result, side_result) == (1, 2)
+    assert helper.pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid or 0, os.WNOHANG)  # told to leave, and reaped
+
+
+@needs_fork
+def test_a_helper_never_needed_leaves_even_with_a_later_fork_holding_its_pipes() -> None:
+    """A reading worker forked after the helper holds copies of its pipes: the helper still hears it may
+    leave, and does its work when it has one (framed messages, never read to their end)."""
+    helper = forking.Helper.start([])
+    assert helper is not None
+    holder = os.fork()
+    if holder == 0:  # pragma: no cover - a stand-in for a reading worker
+        time.sleep(30)
+        os._exit(0)
+    signal.alarm(10)  # a helper waiting for the end of its pipe would hang here
+    try:
+        helper.close()
+        second = forking.Helper.start([])
+        assert beside(lambda: "a", functools.partial(_report, "b"), undo_main=lambda _: None,
+                      undo_side=lambda _: None, helper=second)[1][0] == "b"
+    finally:
+        signal.alarm(0)
+        os.kill(holder, signal.SIGKILL)
+        os.waitpid(holder, 0)
