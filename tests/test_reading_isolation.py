@@ -84,6 +84,21 @@ def test_the_files_queued_behind_a_crash_are_read_by_a_new_worker(folder):
     assert all(s.readable for s in submissions if s.file != hostile_readers.VICTIM)
 
 
+def test_the_files_read_before_a_crash_in_its_batch_are_read_again(folder):
+    # A worker answers a whole batch at once: a crash mid-batch takes the answers of the files before it
+    # with it. Those are read again by the new worker; the crash is blamed on the file being read.
+    source = next(p for p in folder.iterdir() if p.name != hostile_readers.VICTIM)
+    victim = folder / hostile_readers.VICTIM
+    ordered = [folder / f"{number:02} before.xlsx" for number in range(4)]
+    for path in ordered:
+        shutil.copy(source, path)
+    paths = [*ordered, victim, *(p for p in sorted(folder.iterdir()) if p not in ordered and p != victim)]
+    submissions = isolation.read_submissions(paths, folder, workers=1, reader=hostile_readers.abort)
+    assert [s.file for s in submissions] == [p.name for p in paths]
+    assert [[i.code for i in s.issues] for s in submissions[:5]] == [[], [], [], [], ["reader-crashed"]]
+    assert all(s.readable for s in submissions if s.file != hostile_readers.VICTIM)
+
+
 def test_the_crashed_file_is_still_accounted_for(folder, tmp_path):
     result = run(RULES, folder, workers=1, reader=hostile_readers.abort)
     write_outputs(result, tmp_path / "output")
