@@ -13,6 +13,7 @@ import functools
 import importlib
 import os
 import pickle
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -57,9 +58,12 @@ class Helper:
         self._answers, answers_write = os.pipe()
         self.pid: int | None = os.fork()
         if self.pid == 0:  # pragma: no cover - the helper's lines run in the fork
-            os.close(self._jobs)
-            os.close(self._answers)
-            _prepare_then_serve(modules, self._jobs_read, answers_write)
+            try:
+                os.close(self._jobs)
+                os.close(self._answers)
+                _prepare_then_serve(modules, self._jobs_read, answers_write)
+            finally:
+                os._exit(1)  # whatever happened, never go on with the parent's program
         os.close(self._jobs_read)
         os.close(answers_write)
 
@@ -103,6 +107,7 @@ def _send_framed(pipe: int, payload: bytes) -> None:
 
 
 def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None:  # pragma: no cover - fork
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it tells the helper
     for module in modules:
         with contextlib.suppress(Exception):  # only a preparation: the work imports what it needs anyway
             importlib.import_module(module)
@@ -145,8 +150,12 @@ def beside(main: Callable[[], Main], side: Callable[[], Side], *, undo_main: Cal
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's lines run in the fork, which reports through the pipe
-        os.close(reader)
-        _serve(side, writer)
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it undoes what the fork wrote
+            os.close(reader)
+            _serve(side, writer)
+        finally:
+            os._exit(1)  # whatever happened, never go on with the parent's program
     os.close(writer)
     return _with_other(main, functools.partial(_collect, reader, pid), undo_main, undo_side)
 

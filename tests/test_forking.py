@@ -162,3 +162,15 @@ def test_a_helper_never_needed_leaves_even_with_a_later_fork_holding_its_pipes()
         signal.alarm(0)
         os.kill(holder, signal.SIGKILL)
         os.waitpid(holder, 0)
+
+
+@needs_fork
+def test_ctrl_c_is_the_parents_to_handle() -> None:
+    """A Ctrl-C reaches every process of the terminal's group: the helper leaves it to the parent, which
+    tells it to leave or collects its work."""
+    helper = forking.Helper.start([])
+    assert helper is not None and helper.pid is not None
+    time.sleep(0.2)  # the helper has set itself up by then
+    os.kill(helper.pid, signal.SIGINT)
+    assert beside(lambda: "a", functools.partial(_report, "b"), undo_main=lambda _: None, undo_side=lambda _: None,
+                  helper=helper)[1][0] == "b"
