@@ -64,7 +64,7 @@ STAGE_LABELS = {
     "validate": "validate",
     "score_rank": "score and rank",
     "write_workbook": "write workbook",
-    "write_json": "write JSON",
+    "write_json": "JSON, documents: beyond it",
 }
 
 

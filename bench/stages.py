@@ -76,7 +76,8 @@ def main(argv: list[str]) -> None:
     clock = time.perf_counter()
     pipeline.write.write_outputs(result, output_dir)
     SECONDS["write"] = time.perf_counter() - clock
-    # The JSON, plus what write_outputs does around both files (temporary files, renaming).
+    # What writing takes beyond the workbook: the JSON and the Word documents are written beside it (a fork),
+    # so this is the wait for them, plus what write_outputs does around the files (staging, renaming).
     SECONDS["write_json"] = SECONDS["write"] - SECONDS["write_workbook"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"units": len(result.ranked), "exit_code": result.exit_code,
