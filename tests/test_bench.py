@@ -29,7 +29,8 @@ def test_benchmark_prints_the_table(bench, tmp_path, capsys):
                                   "floor/s", "ours÷naive", "ours÷sum", "ours÷floor", "read÷floor", "peak", "MB"]
     rows = [line for line in lines if line.startswith("3 ")]
     assert len(rows) == 2 and all(len(row.split()) == 13 for row in rows)
-    for stage in ("read", "validate", "score and rank", "write workbook", "JSON, documents: beyond it", "end to end (CLI)"):
+    for stage in ("read", "validate", "score and rank", "write workbook", "JSON, documents: beyond it",
+                  "end to end (CLI)"):
         assert any(line.startswith(stage) for line in lines), stage
     example = next(line for line in lines if line.strip().startswith("bloc-score run"))
     assert "imports alone" in example and "above them" in example
