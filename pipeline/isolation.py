@@ -34,7 +34,7 @@ from pipeline.read import MAX_FILE_BYTES, Submission, read_attachment, read_subm
 READ_TIME_LIMIT = 30.0  # seconds per file, wall clock
 # What a worker may add to its address space while reading one file (Linux only: README › Safety limits).
 READ_MEMORY_LIMIT = 1024 * 1024 * 1024
-MAX_BATCH = 16  # files handed to a worker at once; its results come back one by one
+MAX_BATCH = 16  # files handed to a worker at once; their answers come back together
 # From this many files on, one worker per core (up to 4); below it one worker: more cost more than they save.
 PARALLEL_THRESHOLD = 64
 
