@@ -69,7 +69,7 @@ def choose_appraisals(rules: Rules, books: list[Submission], issues: list[Issue]
 
 
 def _appraisal_key(row: AppraisalRow) -> tuple[tuple[str, Any], str]:
-    return _score_identity(row.appraised), row.reason
+    return score_identity(row.appraised), row.reason
 
 
 def first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str, str] | None:
@@ -79,7 +79,7 @@ def first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str,
     """
     own = {row.code: row for row in mine.rows}
     other = {row.code: row for row in theirs.rows}
-    blank = (_score_identity(None), "")
+    blank = (score_identity(None), "")
     for code in dict.fromkeys([*own, *other]):
         mine_row, their_row = own.get(code), other.get(code)
         mine_key = _appraisal_key(mine_row) if mine_row else blank
@@ -93,7 +93,7 @@ def first_difference(mine: AppraisalSheet, theirs: AppraisalSheet) -> tuple[str,
     return None
 
 
-def _score_identity(raw: Any) -> tuple[str, Any]:
+def score_identity(raw: Any) -> tuple[str, Any]:
     """What a score cell says, for comparing two cells: a number, N/A, blank, or the text typed."""
     kind, value = parse_score(raw)
     if value is not None:
@@ -103,9 +103,9 @@ def _score_identity(raw: Any) -> tuple[str, Any]:
     return "text", clean(str(raw))
 
 
-def _score_shown(raw: Any) -> Any:
+def score_shown(raw: Any) -> Any:
     """A score cell in a message: its number, N/A, "—" when blank, or the text typed."""
-    kind, value = _score_identity(raw)
+    kind, value = score_identity(raw)
     return {"number": value, "na": "N/A", "blank": "—"}.get(kind, value)
 
 
@@ -156,15 +156,15 @@ def check_appraisals(rules: Rules, entries: pd.DataFrame) -> list[Issue]:
         if found is None:
             continue
         raw, unit_file, unit_cell = found
-        current = _score_identity(raw)
+        current = score_identity(raw)
         place = {"file": row.file, "sheet": row.sheet, "cell": row.cell, "unit": row.unit_code,
                  "criterion": row.criterion_code}
-        if row.made_from is not None and _score_identity(row.made_from) != current:
+        if row.made_from is not None and score_identity(row.made_from) != current:
             issues.append(Issue("appraisal-stale", **place, params={
-                "made_from": _score_shown(row.made_from), "made_from_cell": row.made_from_cell or "—",
-                "current": _score_shown(raw), "unit_file": unit_file, "unit_cell": unit_cell}))
-        if rules.appraisal_reason_required and not row.reason and _score_identity(row.raw) != current:
+                "made_from": score_shown(row.made_from), "made_from_cell": row.made_from_cell or "—",
+                "current": score_shown(raw), "unit_file": unit_file, "unit_cell": unit_cell}))
+        if rules.appraisal_reason_required and not row.reason and score_identity(row.raw) != current:
             issues.append(Issue("appraisal-reason-missing", **place, params={
-                "value": _score_shown(row.raw), "self": _score_shown(raw),
+                "value": score_shown(row.raw), "self": score_shown(raw),
                 "reason_cell": row.reason_cell or "—"}))
     return issues

@@ -96,6 +96,7 @@ SEVERITY: dict[str, Severity] = {
     "peer-none": "warning",
     "peer-score-na": "error",
     "peer-score-on-na": "warning",
+    "peer-stale": "warning",
     "peer-not-a-number": "error",
     "peer-score-out-of-range": "error",
     "peer-score-off-step": "error",

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from pipeline.appraisal_checks import first_difference
+from pipeline.appraisal_checks import first_difference, score_identity, score_shown
 from pipeline.bloc_books import AppraisalSheet
 from pipeline.cells import cell_address
 from pipeline.identify import check_template
@@ -75,6 +75,7 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, is
             chosen[scorer] = kept
 
     self_na = _own_na(entries)
+    selves = _own_scores(entries)
     criteria = rules.criteria_by_code
     scores: list[PeerScore] = []
     for scorer, book in chosen.items():
@@ -88,6 +89,8 @@ def check_peers(rules: Rules, books: list[Submission], entries: pd.DataFrame, is
             if unit_code == scorer or rules.unit(unit_code) is None:
                 continue  # the sheet for the scorer itself is reported above
             given, bad = _sheet_scores(book, scorer, unit_code, sheet, criteria, self_na, issues)
+            _check_stale(book, scorer, unit_code, sheet, {code for _unit, code, _scorer, _value in given},
+                         selves, issues)
             scores += given
             unsettled = unsettled or bad
     missing = tuple(u.code for u in rules.units if u.code not in by_scorer) if expect_every_scorer else ()
@@ -158,6 +161,38 @@ def _difference(first: Submission, other: Submission) -> tuple[str, str] | None:
         if where is not None:
             return where
     return None
+
+
+def _own_scores(entries: pd.DataFrame) -> dict[tuple[str, str], tuple[object, str, str]]:
+    """(unit, criterion) → the self-score cell as read now, its file and its cell."""
+    if entries.empty:
+        return {}
+    own = entries[entries["scorer"].eq("self")]
+    return {(u, c): (raw, file, cell) for u, c, raw, file, cell in zip(
+        own["unit_code"], own["criterion_code"], own["raw"], own["file"], own["cell"], strict=True)}
+
+
+def _check_stale(book: Submission, scorer: str, unit_code: str, sheet: AppraisalSheet, scored: set[str],
+                 selves: Mapping[tuple[str, str], tuple[object, str, str]], issues: list[Issue]) -> None:
+    """A warning per counted peer score given while the unit's self-score was another: the unit resubmitted
+    after the peer's workbook was made, and the peer scored what it no longer claims. The score counts."""
+    assert book.appraisal is not None
+    made_from = book.appraisal.made_from_self
+    column = sheet.columns.get("appraised", 0)
+    looked_at: set[str] = set()
+    for row in sheet.rows:
+        found = selves.get((unit_code, row.code))
+        if row.code not in scored or row.code in looked_at or found is None:
+            continue
+        looked_at.add(row.code)  # the first row of a code is the one that counted, as in _sheet_scores
+        then = made_from.get((unit_code, row.code), row.self_score if "self" in sheet.columns else None)
+        raw, unit_file, unit_cell = found
+        if then is None or score_identity(then) == score_identity(raw):
+            continue
+        issues.append(Issue("peer-stale", file=book.file, sheet=sheet.sheet, cell=cell_address(row.row, column),
+                            unit=unit_code, criterion=row.code, params={
+                                "scorer": scorer, "made_from": score_shown(then), "current": score_shown(raw),
+                                "unit_file": unit_file, "unit_cell": unit_cell}))
 
 
 def _own_na(entries: pd.DataFrame) -> set[tuple[str, str]]:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from pipeline.appraisal import write_peer_workbook
 from pipeline.cli import main
-from pipeline.layout import peer_filename
+from pipeline.layout import peer_filename, template_filename
 from pipeline.read import read_submission
 from pipeline.run import RunResult, run
 from pipeline.score import trimmed_mean
@@ -216,6 +216,28 @@ def test_bad_peer_cells_are_located_and_do_not_count(folder):
                      "peer-not-a-number": (name, "A", "E10", "A", "2.2")}
     assert result.status["A"] == "scored" and result.provisional  # the scorer must fix them
     assert result.validation.peers[("A", "1.1")].scores[0][0] == "C"  # B's 25 is not among the scores
+
+
+def test_a_self_score_changed_after_the_peers_scored_is_stale_and_still_counts(folder):
+    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+    unit_a = folder / template_filename(RULES, RULES.unit("A"))
+    builders.edit(unit_a, {"D8": 19, "D9": 8})  # resubmitted: 1.1 (scored by six peers) and 1.2 (by three)
+    result = go(folder)
+    stale = sorted((i.params["scorer"], i.criterion, i.file, i.sheet, i.cell) for i in found(result, "peer-stale"))
+    assert stale == sorted([(scorer, "1.1", books[scorer].name, "A", "E6") for scorer in "BCDEFG"]
+                           + [(scorer, "1.2", books[scorer].name, "A", "E7") for scorer in "BCD"])
+    issue = next(i for i in found(result, "peer-stale") if i.params["scorer"] == "B" and i.criterion == "1.1")
+    assert (issue.params["made_from"], issue.params["current"]) == (18, 19)
+    assert issue.params["unit_file"] == unit_a.name and issue.params["unit_cell"] == "D8"
+    for lang in ("en", "vi"):
+        assert "D8" in issue.message(lang) and unit_a.name in issue.message(lang)
+    assert issue.severity == "warning"
+    assert decided(result, "A")["1.1"] == ("peers", Decimal("17.5"))  # the peers' scores still count
+
+
+def test_peer_scores_given_on_the_current_self_scores_are_not_stale(folder):
+    peer_books(folder, {"A": by_scorer(A_SCORES)})
+    assert not found(go(folder), "peer-stale")
 
 
 def test_a_scorer_scoring_itself_and_two_different_workbooks(folder):
