@@ -20,9 +20,9 @@ from pipeline.appraisal import Appraised, write_appraisal
 from pipeline.cli import main
 from pipeline.layout import template_filename
 from pipeline.read import read_submission
+from pipeline.results_json import results_dict
 from pipeline.run import run
 from pipeline.score import score_unit
-from pipeline.write import results_dict
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, one

@@ -15,9 +15,10 @@ from pipeline.issues import Issue
 from pipeline.labels import Label, text
 from pipeline.mail import clean_name, open_mail
 from pipeline.read import read_attachment
+from pipeline.results_json import results_dict
 from pipeline.run import RunResult, run
 from pipeline.validate import UnitStatus
-from pipeline.write import results_dict, write_outputs
+from pipeline.write import write_outputs
 from tests import builders
 from tests import mail_builders as mb
 from tests.conftest import FULL_SMALL, rules_from, values

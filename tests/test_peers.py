@@ -23,9 +23,9 @@ from pipeline.appraisal import write_peer_workbook
 from pipeline.cli import main
 from pipeline.layout import peer_filename, template_filename
 from pipeline.read import read_submission
+from pipeline.results_json import results_dict
 from pipeline.run import RunResult, run
 from pipeline.score import trimmed_mean
-from pipeline.write import results_dict
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, values
 

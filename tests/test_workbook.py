@@ -24,12 +24,13 @@ from pipeline.labels import text
 from pipeline.layout import template_filename
 from pipeline.letterhead import STATE_RULE_CHARACTER
 from pipeline.numbers import SECTION_DECIMALS, rounded
+from pipeline.results_json import results_dict
 from pipeline.rules import Rules
 from pipeline.run import RunResult, run
 from pipeline.template import FilledValue, write_template
 from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
 from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
-from pipeline.write import results_dict, write_outputs
+from pipeline.write import write_outputs
 from pipeline.xlsx import row_height
 from tests import builders
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
