@@ -60,25 +60,26 @@ def test_next_year_keeps_the_comments_and_changes_year_revision_and_deadline(tmp
     assert "đã bỏ các khóa previous của năm 2024" in review
 
 
-def test_a_block_style_previous_is_removed_with_its_lines(tmp_path):
+def _next_year_with_school_as(tmp_path: Path, written: str):
+    """Next year's rules made from this year's, the political school's unit entry written as `written`."""
     source = _this_year(tmp_path)
     text = source.read_text(encoding="utf-8").replace(
-        "  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n",
-        "  - code: TCT\n    previous:\n      - TCTLD\n    name: Trường Chính trị Lê Duẩn   # đổi tên 2024\n")
+        "  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n", written)
     source.write_text(text, encoding="utf-8")
-    made = write_next_year(source, tmp_path / "out")
+    return write_next_year(source, tmp_path / "out")
+
+
+def test_a_block_style_previous_is_removed_with_its_lines(tmp_path):
+    made = _next_year_with_school_as(
+        tmp_path, "  - code: TCT\n    previous:\n      - TCTLD\n    name: Trường Chính trị Lê Duẩn   # đổi tên 2024\n")
     content = made.path.read_text(encoding="utf-8")
     assert made.comments_kept
     assert "  - code: TCT\n    name: Trường Chính trị Lê Duẩn   # đổi tên 2024\n" in content
 
 
 def test_a_layout_the_edits_cannot_follow_is_written_from_the_data(tmp_path):
-    source = _this_year(tmp_path)
-    text = source.read_text(encoding="utf-8").replace(
-        "  - {code: TCT, name: Trường Chính trị Lê Duẩn, parent: Tỉnh ủy Quảng Trị}\n",
-        "  - previous: [TCTLD]\n    code: TCT\n    name: Trường Chính trị Lê Duẩn\n")
-    source.write_text(text, encoding="utf-8")
-    made = write_next_year(source, tmp_path / "out")
+    made = _next_year_with_school_as(
+        tmp_path, "  - previous: [TCTLD]\n    code: TCT\n    name: Trường Chính trị Lê Duẩn\n")
     assert not made.comments_kept
     rules = load_rules(made.path)
     assert rules.year == 2025 and rules.unit("TCT").previous == () and rules.unit("TCT").name
