@@ -13,7 +13,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.xlsx_rows import RowsWorksheet
+from pipeline.xlsx_rows import Cell, RowsWorksheet
 
 FONT = "Times New Roman"
 BASE_SIZE = 12
@@ -101,18 +101,22 @@ def fit_row(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]], *, s
 # --------------------------------------------------------------------------------------------- values
 
 def write_value(sheet: Worksheet, row: int, column: int, value: object, number: Format, other: Format) -> None:
-    """A score as read: a number cell, text (N/A, or what a unit typed) as text, or an empty cell.
+    """A score as read: a number cell, text (N/A, or what a unit typed) as text, or an empty cell."""
+    sheet.write_cells(row, [value_cell(column, value, number, other)])
 
-    Text is written with write_string, so a unit's `=HYPERLINK(…)` stays the text it typed.
+
+def value_cell(column: int, value: object, number: Format, other: Format) -> Cell:
+    """The cell `write_value` writes, for `RowsWorksheet.write_cells`: a number, text or a blank, and its format.
+
+    Text stays text (write_cells stores it as a string), so a unit's `=HYPERLINK(…)` stays what it typed.
     """
     if type(value) in _NUMBERS:  # the usual case first: tens of thousands of cells at province scale
-        sheet.write_number(row, column, float(value), number)  # type: ignore[arg-type]
-    elif value is None or value == "":
-        sheet.write_blank(row, column, None, number)
-    elif isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool):
-        sheet.write_number(row, column, float(value), number)
-    else:
-        sheet.write_string(row, column, str(value), other)
+        return column, float(value), number  # type: ignore[arg-type]
+    if value is None or value == "":
+        return column, None, number
+    if isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool):
+        return column, float(value), number
+    return column, str(value), other
 
 
 _NUMBERS = frozenset({Decimal, Fraction, int, float})

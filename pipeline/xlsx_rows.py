@@ -1,27 +1,72 @@
-"""xlsxwriter's worksheet with its cell rows assembled in one pass: the same XML, a fraction of the time.
+"""xlsxwriter's worksheet, with cells taken and written a row at a time: the same XML, a fraction of the time.
 
-xlsxwriter writes each cell of a sheet's <sheetData> through a few general-purpose calls (attribute lists,
-escaping, a file write per cell), about 3 µs a cell. A province's ranking workbook holds over a hundred
-thousand cells, and that loop was the largest single cost of a run after reading. Here a row of the
-cells this tool writes (numbers, dates, shared strings, formatted blanks) becomes one string, rendered
-exactly as xlsxwriter renders it; any other cell, and any sheet with settings the fast path does not
-know, is left to xlsxwriter's own code. tests/test_xlsx_rows.py holds both renderings to the same bytes.
+A province's ranking workbook holds over a hundred thousand cells, and xlsxwriter spends about 2 µs taking
+each one (converting its arguments, checking the sheet's bounds, storing it) and 3 µs writing it out
+(attribute lists, escaping, a file write per cell): after reading, the largest cost of a run. Here
 
-It leans on xlsxwriter's worksheet internals (`table`, `row_spans`, `_write_row`, `_write_cell`): the
-documented way to change how xlsxwriter writes is a subclass (`Workbook.worksheet_class`), and
-pyproject.toml keeps xlsxwriter to the minor version these were checked against.
+* `write_cells` takes a row's numbers, strings and formatted blanks at once, checking the bounds once;
+* `<sheetData>` is written one string per row, each cell rendered exactly as xlsxwriter renders it.
+
+Any other cell (a formula, a date, a string past half the length limit, a number that is not finite), and
+any sheet with settings the fast paths do not know, is left to xlsxwriter's own code.
+tests/test_xlsx_rows.py holds both ways to the same bytes.
+
+It leans on xlsxwriter's worksheet internals (`table`, `str_table`, `row_spans`, `_write_row`,
+`_write_cell`): the documented way to change how xlsxwriter writes is a subclass
+(`Workbook.worksheet_class`), and pyproject.toml keeps xlsxwriter to the minor version they were checked
+against.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+
+# (column, value, format): a value is a str, an int or float, or None for a blank (written only with a format).
+Cell = tuple[int, str | float | None, Format | None]
 
 _NUMBERS = frozenset({"Number", "Datetime"})  # both are written as <v>number</v>
 
 
 class RowsWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped (pyproject: ignore_missing_imports)
-    """A worksheet whose <sheetData> is written one string per row, the same bytes as xlsxwriter's."""
+    """A worksheet taking a row's cells at once, and writing its <sheetData> one string per row."""
+
+    def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
+        """Store `cells` in `row`, as write_string, write_number and write_blank would each store them, in order."""
+        cells = [cell for cell in cells if cell[1] is not None or cell[2] is not None]  # write_blank skips these
+        if not cells:
+            return
+        columns = [cell[0] for cell in cells]
+        if self.constant_memory or self._check_dimensions(row, min(columns)) or self._check_dimensions(
+                row, max(columns)):
+            for cell in cells:
+                self._write_one(row, cell)
+            return
+        stored, strings, longest = self.table[row], self.str_table, self.xls_strmax // 2
+        for cell in cells:
+            column, value, cell_format = cell
+            kind = type(value)
+            if kind is str and len(value) <= longest:  # type: ignore[arg-type]
+                stored[column] = CellStringTuple(strings._get_shared_string_index(value), cell_format)
+            elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+                stored[column] = CellNumberTuple(value, cell_format)
+            elif value is None:
+                stored[column] = CellBlankTuple(cell_format)
+            else:
+                self._write_one(row, cell)
+
+    def _write_one(self, row: int, cell: Cell) -> None:
+        column, value, cell_format = cell
+        if value is None:
+            self.write_blank(row, column, None, cell_format)
+        elif isinstance(value, str):
+            self.write_string(row, column, value, cell_format)
+        else:
+            self.write_number(row, column, value, cell_format)
 
     def _calculate_spans(self) -> None:
         """`row_spans`: each block of 16 rows → "first:last" column (1-based) of its cells and comments."""

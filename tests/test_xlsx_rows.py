@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +143,70 @@ def test_any_sheet_of_numbers_strings_and_blanks(cells: list[tuple[int, int, Any
             sheet.write_comment(3, 14, "ghi chú")
 
     assert_same_bytes(build)
+
+
+# ------------------------------------------------------------------------------------ write_cells
+
+def _one_by_one(sheet: Any, row: int, cells: list[tuple[int, Any, Any]]) -> None:
+    for column, value, cell_format in cells:
+        if value is None:
+            sheet.write_blank(row, column, None, cell_format)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, cell_format)
+        else:
+            sheet.write_number(row, column, value, cell_format)
+
+
+def _rows_both_ways(rows: list[tuple[int, list[tuple[int, Any, int]]]]) -> None:
+    """The same rows written by write_cells and by xlsxwriter's writers one cell at a time: the same file."""
+    def build(book: xlsxwriter.Workbook, together: bool) -> None:
+        formats = [None, book.add_format({"bold": True}), book.add_format({"num_format": "0.0"})]
+        sheet = book.add_worksheet()
+        for row, cells in rows:
+            resolved = [(column, value, formats[which]) for column, value, which in cells]
+            if together:
+                sheet.write_cells(row, resolved)
+            else:
+                _one_by_one(sheet, row, resolved)
+
+    theirs = _parts(lambda book: build(book, False), RowsWorksheet)
+    ours = _parts(lambda book: build(book, True), RowsWorksheet)
+    assert ours == theirs
+
+
+def test_write_cells_stores_what_each_writer_would():
+    # Past half the length limit, xlsxwriter checks the length in UTF-16 units: 33,000 here, so it is cut.
+    long_text = "Đ🙂" * 11_000
+    _rows_both_ways([
+        (0, [(3, "ba", 1), (0, 1.5, 2), (1, 7, 0), (2, None, 1), (4, None, 0), (5, "", 0)]),
+        (2, [(1, long_text, 1), (2, "x" * 40_000, 0)]),  # the second is cut to 32,767 characters, as xlsxwriter does
+        (3, [(0, None, 0)]),  # a blank without a format: nothing at all, not even the sheet's extent
+        (4, [(16_384, "past the last column", 1), (0, "kept", 1)]),  # out of bounds: left out, the rest kept
+        (1_048_576, [(0, "past the last row", 1)]),
+        (5, [(0, Decimal("2.50"), 2), (1, True, 0)]),  # other types: xlsxwriter's write_number
+        (6, []),
+    ])
+
+
+def test_write_cells_refuses_what_write_number_refuses():
+    book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    book.worksheet_class = RowsWorksheet
+    sheet = book.add_worksheet()
+    try:
+        sheet.write_number(0, 0, float("nan"))
+    except TypeError as error:
+        expected = str(error)
+    with pytest.raises(TypeError, match="NAN/INF") as raised:
+        sheet.write_cells(0, [(0, float("inf"), None)])
+    assert str(raised.value) == expected
+    book.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.lists(st.tuples(
+    st.integers(0, 12),
+    st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**6, 10**6), st.text(max_size=6),
+              st.none()),
+    st.integers(0, 2)), max_size=8)), max_size=12))
+def test_any_rows_written_together_or_one_by_one(rows: list[tuple[int, list[tuple[int, Any, int]]]]) -> None:
+    _rows_both_ways(rows)

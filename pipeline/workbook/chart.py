@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rules import Rules
 from pipeline.workbook.context import SECTION_COLOURS, Context, number_format, pixels
 from pipeline.xlsx import FONT, fit_row
@@ -34,16 +33,15 @@ def write_chart(ctx: Context) -> None:
     rank_cell, name_cell, figure, total_cell = fmt.integer(), fmt.text(), fmt.score(), fmt.score(bold=True)
     for offset, placed in enumerate(result.ranked):
         row = first + offset
-        score = placed.score
+        figures = ctx.figures(placed)
         name = ctx.unit_name(placed.unit_code)
-        sheet.write_number(row, 0, placed.rank, rank_cell)
-        sheet.write_string(row, 1, name, name_cell)
-        for index, section in enumerate(score.sections):
-            sheet.write_number(row, 2 + index, rounded(section.score, SECTION_DECIMALS), figure)
-        sheet.write_number(row, bonus_column, ctx.rounded(score.bonus), figure)
-        # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
-        sheet.write_number(row, bonus_column + 1, 0.0 - ctx.rounded(score.deductions), figure)
-        sheet.write_number(row, bonus_column + 2, ctx.rounded(score.total_exact), total_cell)
+        sheet.write_cells(row, [
+            (0, placed.rank, rank_cell), (1, name, name_cell),
+            *((2 + index, value, figure) for index, value in enumerate(figures.sections)),
+            (bonus_column, figures.bonus, figure),
+            # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
+            (bonus_column + 1, 0.0 - figures.deductions, figure), (bonus_column + 2, figures.total, total_cell),
+        ])
         fit_row(sheet, row, [(name, widths[1])])
     last = first + len(result.ranked) - 1
 

@@ -13,12 +13,13 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.labels import text
-from pipeline.numbers import rounded
+from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import RankedUnit
 from pipeline.rules import Rules
 from pipeline.run import RunResult, Tick
 from pipeline.workbook.entries import NOTHING_SHOWN, Shown, shown_entries
 from pipeline.xlsx import Formats, page_footer, print_setup
+from pipeline.xlsx_rows import RowsWorksheet
 
 AWARD_FILLS = {"flag": "#FFE699", "merit": "#DDEBF7"}
 OTHER_AWARD_FILL = "#E2EFDA"
@@ -79,6 +80,17 @@ class WorkbookFormats(Formats):
         return self._with({"italic": True, "font_size": 11, "text_wrap": True, "valign": "top"}, extra)
 
 
+@dataclass(frozen=True)
+class Figures:
+    """A ranked unit's figures as the workbook shows them, the JSON's: rounded once, read by every sheet."""
+
+    sections: tuple[float, ...]  # to SECTION_DECIMALS
+    base: float  # these to the rules' decimals
+    bonus: float
+    deductions: float
+    total: float
+
+
 @dataclass
 class Context:
     """One workbook being written: reads the run's result, never changes it."""
@@ -92,6 +104,7 @@ class Context:
     ranked: dict[str, RankedUnit] = field(init=False)
     sheet_names: list[str] = field(default_factory=list)
     units_written: int = 0
+    _figures: dict[str, Figures] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.fmt = WorkbookFormats(self.book, self.rules.decimals)
@@ -119,14 +132,24 @@ class Context:
             passes = 1 if self.province_scale else 2  # Details alone, or the matrix then the unit sheets
             self.tick("write", self.units_written, passes * len(self.result.validation.used))
 
-    def add_sheet(self, name: str, *, avoid: Iterable[str] = ()) -> Worksheet:
-        sheet = self.book.add_worksheet(safe_sheet_name(name, [*self.sheet_names, *avoid]))
+    def add_sheet(self, name: str, *, avoid: Iterable[str] = ()) -> RowsWorksheet:
+        sheet: RowsWorksheet = self.book.add_worksheet(safe_sheet_name(name, [*self.sheet_names, *avoid]))
         self.sheet_names.append(sheet.name)
         return sheet
 
-    def add_unit_sheet(self, code: str) -> Worksheet:
+    def add_unit_sheet(self, code: str) -> RowsWorksheet:
         # Unit sheets come before Issues and Audit: a unit coded like one of them must not take its name.
         return self.add_sheet(code, avoid=[self.t(f"workbook.sheet_{key}") for key in ("issues", "audit")])
+
+    def figures(self, placed: RankedUnit) -> Figures:
+        found = self._figures.get(placed.unit_code)
+        if found is None:
+            score = placed.score
+            found = self._figures[placed.unit_code] = Figures(
+                tuple(rounded(section.score, SECTION_DECIMALS) for section in score.sections),
+                self.rounded(score.base), self.rounded(score.bonus), self.rounded(score.deductions),
+                self.rounded(score.total_exact))
+        return found
 
     def rounded(self, value: Fraction | Decimal) -> float:
         """A base, bonus, deduction or total as the JSON has it: rounded to the rules' decimals."""

@@ -9,7 +9,6 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.figures import bucket_limit, unranked_reason, weighted_base_max
 from pipeline.labels import format_number
 from pipeline.letterhead import Letterhead, letterhead
-from pipeline.numbers import SECTION_DECIMALS, rounded
 from pipeline.rank import RankedUnit, award_name, award_rule_in_words, short_award_name, tie_breakers_in_words
 from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.vote import percent_text, vote_rule_in_words
@@ -169,21 +168,19 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     fmt, widths = ctx.fmt, columns.widths()
     decided = ctx.result.award(placed)
     fill = {"bg_color": AWARD_FILLS.get(decided or "", OTHER_AWARD_FILL)} if decided else {}
-    score = placed.score
+    figures = ctx.figures(placed)
     name = ctx.unit_name(placed.unit_code)
-    sheet.write_number(row, RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill))
-    sheet.write_string(row, UNIT_COLUMN, name, fmt.text(**fill))
     figure = fmt.score(**fill)
-    for offset, section in enumerate(score.sections):
-        sheet.write_number(row, FIRST_SECTION_COLUMN + offset, rounded(section.score, SECTION_DECIMALS), figure)
-    sheet.write_number(row, columns.base, ctx.rounded(score.base), figure)
-    sheet.write_number(row, columns.bonus, ctx.rounded(score.bonus), figure)
-    sheet.write_number(row, columns.deductions, ctx.rounded(score.deductions), figure)
-    sheet.write_number(row, columns.total, ctx.rounded(score.total_exact), fmt.score(bold=True, **fill))
     classification = placed.classification or ""
-    sheet.write_string(row, columns.classification, classification, fmt.text(**fill))
     award = award_name(ctx.rules, placed.award, ctx.lang)
-    sheet.write_string(row, columns.award, award, fmt.text(bold=bool(award), **fill))
+    sheet.write_cells(row, [
+        (RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill)), (UNIT_COLUMN, name, fmt.text(**fill)),
+        *((FIRST_SECTION_COLUMN + offset, value, figure) for offset, value in enumerate(figures.sections)),
+        (columns.base, figures.base, figure), (columns.bonus, figures.bonus, figure),
+        (columns.deductions, figures.deductions, figure), (columns.total, figures.total, fmt.score(bold=True, **fill)),
+        (columns.classification, classification, fmt.text(**fill)),
+        (columns.award, award, fmt.text(bold=bool(award), **fill)),
+    ])
     if columns.voted:
         _vote_cells(ctx, sheet, row, placed, columns, fill)
     remarks = ctx.result.remarks(placed, ctx.lang)

@@ -21,7 +21,8 @@ from pipeline.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, write_value
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, value_cell, write_value
+from pipeline.xlsx_rows import Cell
 
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
@@ -310,18 +311,17 @@ def write_details(ctx: Context) -> None:
             continue
         for code, maximum in criteria:
             entry = ctx.entry(unit.code, code)
-            sheet.write_string(row, 0, unit.code, plain)
-            sheet.write_string(row, 1, code, plain)
-            sheet.write_number(row, 2, maximum, number)
+            cells: list[Cell] = [(0, unit.code, plain), (1, code, plain), (2, maximum, number)]
             marked = changed if entry.changed else number
             for column, value, cell_format in ((3, entry.self_value, number), (4, entry.appraised, marked),
                                                (5, entry.final, marked)):
                 if value is not None and not (type(value) is str and not value):  # not `!= ""`: slow on a Decimal
-                    write_value(sheet, row, column, value, cell_format, plain)
+                    cells.append(value_cell(column, value, cell_format, plain))
             if entry.evidence:
-                sheet.write_string(row, 6, entry.evidence, plain)
+                cells.append((6, entry.evidence, plain))
             if entry.reason:
-                sheet.write_string(row, 7, entry.reason, plain)
+                cells.append((7, entry.reason, plain))
+            sheet.write_cells(row, cells)
             row += 1
         ctx.advance()
     sheet.autofilter(0, 0, max(row - 1, 1), len(labels) - 1)
