@@ -7,13 +7,15 @@ Heavy modules are imported inside the commands so `--help` and `--version` answe
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -56,20 +58,46 @@ class _Group(click.Group):
             ctx.exit(ExitCode.BUG)
 
 
-def entry() -> None:
+def entry() -> NoReturn:
     """The `bloc-score` program (and `python -m pipeline`): a command, in a process that ends with it.
 
     No cyclic garbage collection in that process: importing pandas and pandera builds a few hundred
     thousand objects and the collector's walks over them cost a tenth of the imports, and the stages leave
-    no cycles worth a walk. At the end every object is frozen: the interpreter's shutdown collects all the
-    same, and would walk every object of a province's run (0.3 s of 6 at 1,000 submissions). The reading
-    workers collect their own garbage. A program that calls `main` itself keeps its collector as it is.
+    no cycles worth a walk. The reading workers collect their own garbage. A program that calls `main`
+    itself keeps its collector as it is.
     """
     gc.disable()
     try:
         main()
+        status: object = 0
+    except SystemExit as stop:  # click ends every command so, with its exit status
+        status = stop.code
     finally:
         gc.freeze()
+    leave(status)
+
+
+def leave(status: object) -> NoReturn:
+    """End the process with `status` as `sys.exit` would, without freeing its objects one by one.
+
+    What the interpreter's shutdown does that matters is done here: the atexit handlers (the reading
+    workers', temporary folders') and flushing the output. What it would do besides, unloading every module
+    and freeing every object, takes 0.03 s after the example and 0.05 s after a thousand files, and
+    changes nothing once the process is gone: the operating system takes its memory back at once.
+    (Instagram's web servers end their processes the same way, for the same reason.)
+    """
+    code = 0 if status is None else status if isinstance(status, int) else 1
+    if not isinstance(status, int | None):
+        print(status, file=sys.stderr)  # sys.exit("message") prints its message, as there
+    try:
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None where no console is attached (pythonw)
+                stream.flush()
+    except BaseException:  # an output closed early (a pipe to `head`): Python's own shutdown says 120
+        code = 120
+    finally:
+        os._exit(code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
