@@ -49,12 +49,20 @@ class Helper:
     goes on, then does that one piece of work (`beside(..., helper=)`), or leaves when told to (`close`).
 
     On two cores a small run leaves the second idle while this process imports pandas: a helper made then
-    has its imports done before the work is ready. The work reaches it pickled, so it must be a module-level
-    function or a `functools.partial` of one, over arguments that pickle.
+    has its imports done before the work is ready. A module named "module:function" has that function
+    called once imported, to prepare more than the imports (the documents' empty pages). The work reaches
+    it pickled, so it must be a module-level function or a `functools.partial` of one, over arguments
+    that pickle.
     """
 
     def __init__(self, modules: Sequence[str]) -> None:
         self._jobs_read, self._jobs = os.pipe()
+        # Room for the whole work in the pipe, where Linux allows it (1 MB for any process): handing it over
+        # then never waits for the helper to finish its preparation and read.
+        with contextlib.suppress(ImportError, AttributeError, OSError):
+            import fcntl  # not on Windows, where there is no helper anyway
+
+            fcntl.fcntl(self._jobs, fcntl.F_SETPIPE_SZ, 1 << 20)
         self._answers, answers_write = os.pipe()
         self.pid: int | None = os.fork()
         if self.pid == 0:  # pragma: no cover - the helper's lines run in the fork
@@ -108,9 +116,12 @@ def _send_framed(pipe: int, payload: bytes) -> None:
 
 def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None:  # pragma: no cover - fork
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it tells the helper
-    for module in modules:
+    for entry in modules:  # "module", or "module:function" to call once it is imported
+        name, _, function = entry.partition(":")
         with contextlib.suppress(Exception):  # only a preparation: the work imports what it needs anyway
-            importlib.import_module(module)
+            module = importlib.import_module(name)
+            if function:
+                getattr(module, function)()
     # Framed, not read to its end: a process forked later (a reading worker) holds a copy of the writing end.
     with os.fdopen(jobs, "rb") as stream:
         size = int.from_bytes(stream.read(8) or bytes(8), "little")

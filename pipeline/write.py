@@ -54,8 +54,8 @@ def documents_due(result: RunResult) -> tuple[bool, bool]:
 
 
 # Modules the writing of the JSON and the Word documents needs: a helper (forking.Helper) started early
-# imports them while the run imports pandas.
-SIDE_MODULES = ("pipeline.write", "pipeline.minutes")
+# imports them while the run imports pandas, and opens the documents' empty pages meanwhile.
+SIDE_MODULES = ("pipeline.write", "pipeline.minutes:prepare")
 Side = Literal["json", "minutes", "proposals"]  # the outputs written beside the workbook
 
 

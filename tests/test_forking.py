@@ -119,6 +119,21 @@ def test_a_helper_prepares_its_imports_then_does_the_work() -> None:
     helper.close()  # nothing left to do
 
 
+def _prepared_documents() -> int:
+    from pipeline import minutes
+
+    return len(minutes._PREPARED)
+
+
+@needs_fork
+def test_a_helper_calls_the_preparation_it_is_named_with() -> None:
+    helper = forking.Helper.start(["pipeline.minutes:prepare", "no.such.module:nothing"])
+    assert helper is not None
+    _, prepared = beside(lambda: None, _prepared_documents, undo_main=lambda _: None, undo_side=lambda _: None,
+                         helper=helper)
+    assert prepared == 2  # made there, before the work came; a preparation that fails is only skipped
+
+
 @needs_fork
 def test_a_failure_in_the_helper_undoes_the_main_work() -> None:
     helper = forking.Helper.start([])
