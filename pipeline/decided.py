@@ -5,6 +5,7 @@ Read from the run's entries and `Validation.final` (score.final_values), never d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -24,6 +25,16 @@ def _number(value: Decimal | Fraction) -> int | float:
     if isinstance(value, Fraction):  # a peers' mean: exact in `final_exact` and `peer_mean`
         return int(value) if value.denominator == 1 else float(value)
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _final(value: Decimal | Fraction) -> tuple[int | float, str]:
+    """A final value as the JSON has it, and exactly, as a fraction in lowest terms ("11/4", "3").
+
+    Cached: a province's twenty thousand final values are a few hundred distinct scores.
+    """
+    numerator, denominator = value.as_integer_ratio()  # in lowest terms, as Fraction prints them
+    return _number(value), str(numerator) if denominator == 1 else f"{numerator}/{denominator}"
 
 
 def _cell_value(value: Any, is_na: bool, is_blank: bool) -> int | float | str | None:
@@ -56,10 +67,11 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame,
                                          final["value"], strict=True):
         decided[(unit, code)] = (scorer, value)
     units = dict.fromkeys(unit for unit, _code, _scorer in cells)
+    criteria = list(rules.criteria())
     listed: dict[str, list[dict[str, Any]]] = {}
     for unit in units:
         rows = []
-        for criterion in rules.criteria():
+        for criterion in criteria:
             own = cells.get((unit, criterion.code, "self"), (None, ""))
             appraisal = cells.get((unit, criterion.code, "appraised"))
             found = (unit, criterion.code) in decided
@@ -67,8 +79,8 @@ def criteria_by_unit(rules: Rules, entries: pd.DataFrame, final: pd.DataFrame,
             scorer, value = decided.get((unit, criterion.code), ("self", Decimal(0)))
             value = value if value is None or isinstance(value, Decimal) else Fraction(value)
             found = found or criterion.kind != "base"
-            shown: int | float | str | None = (NOT_APPLICABLE if value is None else _number(value)) if found else None
-            exact = (NOT_APPLICABLE if value is None else str(Fraction(value))) if found else None
+            shown, exact = (_final(value) if value is not None else (NOT_APPLICABLE, NOT_APPLICABLE)) if found \
+                else (None, None)
             row: dict[str, Any] = {
                 "code": criterion.code, "self": own[0], "appraised": appraisal[0] if appraisal else None,
                 "final": shown, "final_exact": exact, "source": SOURCES.get(scorer, scorer),

@@ -3,7 +3,8 @@
 The outputs of a run are independent files. The workbook takes most of the writing time; the JSON and the
 Word documents are written meanwhile by a fork, which shares the run's result without copying or pickling
 it, or, in a small run, by a helper forked at the start, whose imports (python-docx) were done while this
-process imported pandas. Where forking is not safe or not available, the two pieces run one after the other.
+process imported pandas; a province's Details table is rendered by a fork of its own (`Later`). Where
+forking is not safe or not available, the pieces run one after the other.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar, cast
+from typing import IO, TypeVar, cast
 
 Main = TypeVar("Main")
 Side = TypeVar("Side")
@@ -107,6 +109,46 @@ class Helper:
             os.close(self._answers)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+
+
+class Later:
+    """Text a fork of this process computes from now on, for this process to take when it needs it (`text`):
+    work that needs nothing this process does meanwhile, done on the other core.
+
+    The fork writes into an unnamed temporary file, never a pipe, so it never waits for this process to read.
+    Where forking is not safe, or the fork fails (an error, a crash, its memory), the text is computed here
+    when asked for: the same text, later.
+    """
+
+    def __init__(self, compute: Callable[[], str]) -> None:
+        self._compute = compute
+        self._pid: int | None = None
+        self._file: IO[bytes] | None = None
+        if not can_fork():
+            return
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by text(), after the fork has filled it
+        self._pid = os.fork()
+        if self._pid == 0:  # pragma: no cover - the fork's lines: it reports by its exit status
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+                self._file.write(compute().encode("utf-8"))
+                self._file.flush()
+                status = 0
+            finally:
+                os._exit(status)  # whatever happened, never go on with the parent's program
+
+    def text(self) -> str:
+        """The text: the fork's, once it has ended well, else computed now."""
+        pid, self._pid = self._pid, None
+        stored, self._file = self._file, None
+        if pid is not None and stored is not None:
+            with stored:
+                _pid, status = os.waitpid(pid, 0)
+                if os.waitstatus_to_exitcode(status) == 0:
+                    stored.seek(0)
+                    return stored.read().decode("utf-8")
+        return self._compute()
 
 
 def _send_framed(pipe: int, payload: bytes) -> None:

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.xlsx_rows import Cell, RowsWorksheet
+from pipeline.xlsx_rows import RowsWorksheet
 
 FONT = "Times New Roman"
 BASE_SIZE = 12
@@ -105,7 +105,7 @@ def write_value(sheet: Worksheet, row: int, column: int, value: object, number: 
     sheet.write_cells(row, [value_cell(column, value, number, other)])
 
 
-def value_cell(column: int, value: object, number: Format, other: Format) -> Cell:
+def value_cell(column: int, value: object, number: Style, other: Style) -> tuple[int, str | float | None, Style]:
     """The cell `write_value` writes, for `RowsWorksheet.write_cells`: a number, text or a blank, and its format.
 
     Text stays text (write_cells stores it as a string), so a unit's `=HYPERLINK(…)` stays what it typed.
@@ -120,6 +120,7 @@ def value_cell(column: int, value: object, number: Format, other: Format) -> Cel
 
 
 _NUMBERS = frozenset({Decimal, Fraction, int, float})
+Style = TypeVar("Style", Format, int)  # a cell's format, or its index once the workbook has given it one
 
 
 def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str]) -> None:

@@ -20,20 +20,37 @@ against.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
 
 # (column, value, format): a value is a str, an int or float, or None for a blank (written only with a format).
 Cell = tuple[int, str | float | None, Format | None]
+# (column, value, style index) of a row rendered apart (`inline_rows`): a str, an int or a float.
+InlineCell = tuple[int, str | float, int]
+_STRING_LIMIT = 32767  # UTF-16 units in a cell, Excel's limit (xlsxwriter's xls_strmax)
 
 _NUMBERS = frozenset({"Number", "Datetime"})  # both are written as <v>number</v>
 
 
 class RowsWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped (pyproject: ignore_missing_imports)
     """A worksheet taking a row's cells at once, and writing its <sheetData> one string per row."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows_from: tuple[int, Callable[[], str]] | None = None
+
+    def rows_from(self, first_row: int, last_row: int, last_column: int, rows: Callable[[], str]) -> None:
+        """Take the `<row>` elements from `first_row` to `last_row` as text (`inline_rows`), asked for when the
+        sheet is written: a table rendered by another process meanwhile (forking.Later). No cell of this
+        sheet may be written from `first_row` on."""
+        self._check_dimensions(first_row, 0)
+        self._check_dimensions(last_row, last_column)
+        self._rows_from = (first_row, rows)
 
     def write_cells(self, row: int, cells: Sequence[Cell]) -> None:
         """Store `cells` in `row`, as write_string, write_number and write_blank would each store them, in order."""
@@ -91,16 +108,27 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped (
         self.row_spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
 
     def _write_rows(self) -> None:
+        later = self._rows_from
+        if later is not None and any(row >= later[0] for row, cells in self.table.items() if cells):
+            raise ValueError(f"{self.name}: cells written where the rows rendered apart go")
         if self.constant_memory or self.excel_version != 2007:
+            if later is not None:
+                raise ValueError(f"{self.name}: rows rendered apart need the sheet written row by row here")
             super()._write_rows()
             return
+        self._write_table_rows()
+        if later is not None:
+            self.fh.write(later[1]())
+
+    def _write_table_rows(self) -> None:
         self._calculate_spans()
         table, row_info, comments, spans, fh = self.table, self.row_info, self.comments, self.row_spans, self.fh
         plain_rows = self.default_row_height == self.original_row_height  # no height on a row of its own
         letters = [xl_col_to_name(column) for column in range(self.dim_colmax + 1)]
         styles: dict[int, str] = {}  # id(format) → ' s="n"'; formats are asked in xlsxwriter's order
 
-        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+        later = self._rows_from
+        for row in range(self.dim_rowmin, later[0] if later is not None else self.dim_rowmax + 1):
             cells = table.get(row)
             span = spans.get(row // 16)
             if not cells:
@@ -135,3 +163,44 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped (
             parts.append("</row>")
             fh.write("".join(parts))
 
+
+
+def inline_rows(rows: Iterable[tuple[int, Sequence[InlineCell]]]) -> str:
+    """`<row>` elements of (row, cells), rendered as xlsxwriter's constant_memory mode renders them: each
+    string inline in its cell (no shared-string index, so no process but the one writing the workbook need
+    know the others' strings), no spans; a string past Excel's limit is cut there, as xlsxwriter cuts it."""
+    parts: list[str] = []
+    letters: dict[int, str] = {}
+    shown: dict[str, str] = {}  # a string → its <t> element; codes repeat on every row
+    for row, cells in rows:
+        number = str(row + 1)
+        parts.append(f'<row r="{number}">')
+        for column, value, style in cells:
+            letter = letters.get(column)
+            if letter is None:
+                letter = letters[column] = xl_col_to_name(column)
+            if type(value) is str:
+                element = shown.get(value)
+                if element is None:
+                    element = shown[value] = _text_element(value)
+                parts.append(f'<c r="{letter}{number}" s="{style}" t="inlineStr"><is>{element}</is></c>')
+            else:
+                parts.append(f'<c r="{letter}{number}" s="{style}"><v>{value:.16G}</v></c>')
+        parts.append("</row>")
+    return "".join(parts)
+
+
+# What makes xlsxwriter change a string before writing it: a character to escape, a control character or
+# something that reads as its escape, leading or trailing white space (its `xml:space="preserve"`).
+_NEEDS_CARE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+def _text_element(value: str) -> str:
+    if len(value) > _STRING_LIMIT // 2 and _utf16_len(value) > _STRING_LIMIT:
+        value = _utf16_truncate(value, _STRING_LIMIT)
+    if not _NEEDS_CARE.search(value):
+        return f"<t>{value}</t>"
+    text = XMLwriter._escape_control_characters(value)
+    space = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{space}>{text}</t>"

@@ -189,3 +189,40 @@ def test_ctrl_c_is_the_parents_to_handle() -> None:
     os.kill(helper.pid, signal.SIGINT)
     assert beside(lambda: "a", functools.partial(_report, "b"), undo_main=lambda _: None, undo_side=lambda _: None,
                   helper=helper)[1][0] == "b"
+
+
+# ----------------------------------------------------------------------------------- text for later
+
+def _pid_text() -> str:
+    return str(os.getpid())
+
+
+@needs_fork
+def test_later_text_is_computed_by_a_fork_meanwhile() -> None:
+    later = forking.Later(_pid_text)
+    assert later.text() not in ("", str(os.getpid()))
+
+
+@needs_fork
+def test_later_text_is_computed_here_when_the_fork_fails() -> None:
+    parent = os.getpid()
+
+    def only_here() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # the fork dies as a native crash would take it
+        return "computed here"
+
+    assert forking.Later(only_here).text() == "computed here"
+
+
+def test_later_text_without_a_fork_is_computed_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forking, "can_fork", lambda: False)
+    asked: list[int] = []
+
+    def compute() -> str:
+        asked.append(os.getpid())
+        return "Đủ"
+
+    later = forking.Later(compute)
+    assert asked == []
+    assert later.text() == "Đủ" and asked == [os.getpid()]

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.xlsx_rows import RowsWorksheet
+from pipeline.xlsx_rows import RowsWorksheet, inline_rows
 
 Build = Callable[[xlsxwriter.Workbook], None]
 
@@ -210,3 +211,77 @@ def test_write_cells_refuses_what_write_number_refuses():
     st.integers(0, 2)), max_size=8)), max_size=12))
 def test_any_rows_written_together_or_one_by_one(rows: list[tuple[int, list[tuple[int, Any, int]]]]) -> None:
     _rows_both_ways(rows)
+
+
+# ------------------------------------------------------------------------------- rows rendered apart
+
+def _constant_memory_rows(rows: list[tuple[int, list[tuple[int, Any, int]]]]) -> tuple[str, list[int]]:
+    """xlsxwriter's own rendering of the rows, inline strings and all (constant_memory), and its style indices."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True})  # in_memory would turn constant_memory off
+    formats = [book.add_format({"bold": True}), book.add_format({"num_format": "0.0"})]
+    styles = [cell_format._get_xf_index() for cell_format in formats]
+    sheet = book.add_worksheet()
+    for row, cells in rows:
+        for column, value, which in cells:
+            if isinstance(value, str):
+                sheet.write_string(row, column, value, formats[which])
+            else:
+                sheet.write_number(row, column, value, formats[which])
+    book.close()
+    with zipfile.ZipFile(buffer) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    return xml[xml.index("<sheetData>") + len("<sheetData>"):xml.index("</sheetData>")], styles
+
+
+TRICKY = ["mã", " leading", "trailing ", "a\nb\n", "A & B <c>", "_x0041_ stays", "bell\x07", "\ufffe", "Đ🙂" * 11_000,
+          "x" * 40_000, ""]
+
+
+def test_rows_rendered_apart_are_what_xlsxwriter_writes_with_inline_strings():
+    rows = [(1, [(0, text, 0), (2, 8.25, 1), (3, 3, 1)]) for text in TRICKY[:-1]]
+    rows = [(index + 1, cells) for index, (_row, cells) in enumerate(rows)]
+    expected, styles = _constant_memory_rows(rows)
+    assert inline_rows([(row, [(column, value, styles[which]) for column, value, which in cells])
+                        for row, cells in rows]) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(
+    st.integers(0, 9),
+    st.one_of(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=12),
+              st.sampled_from(TRICKY[:-1]), st.floats(allow_nan=False, allow_infinity=False),
+              st.integers(-10**9, 10**9)),
+    st.integers(0, 1)), min_size=1, max_size=6, unique_by=lambda cell: cell[0]), min_size=1, max_size=8))
+def test_any_rows_rendered_apart(row_cells: list[list[tuple[int, Any, int]]]) -> None:
+    rows = [(index + 1, sorted(cells)) for index, cells in enumerate(row_cells)]
+    expected, styles = _constant_memory_rows(rows)
+    assert inline_rows([(row, [(column, value, styles[which]) for column, value, which in cells])
+                        for row, cells in rows]) == expected
+
+
+def test_a_sheet_takes_its_rows_rendered_apart_after_its_own(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "r.xlsx"))
+    book.worksheet_class = RowsWorksheet
+    sheet = book.add_worksheet("Chi tiết")
+    bold = book.add_format({"bold": True})
+    sheet.write_cells(0, [(0, "Mã", bold), (1, "Điểm", bold)])
+    style = bold._get_xf_index()
+    sheet.rows_from(1, 2, 1, lambda: inline_rows([(1, [(0, "A & B", style), (1, 2.5, style)]),
+                                                  (2, [(0, " C", style)])]))
+    sheet.autofilter(0, 0, 2, 1)
+    book.close()
+    read = openpyxl.load_workbook(tmp_path / "r.xlsx")["Chi tiết"]
+    assert [[cell.value for cell in row] for row in read.iter_rows()] == [["Mã", "Điểm"], ["A & B", 2.5],
+                                                                            [" C", None]]
+    assert read.dimensions == "A1:B3" and read["A2"].font.b
+
+
+def test_no_cell_may_be_written_where_the_rows_rendered_apart_go():
+    book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
+    book.worksheet_class = RowsWorksheet
+    sheet = book.add_worksheet()
+    sheet.rows_from(1, 3, 0, lambda: "")
+    sheet.write_cells(2, [(0, "in the way", None)])
+    with pytest.raises(ValueError, match="rendered apart"):
+        book.close()
