@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import os
 import sys
 import traceback
@@ -231,6 +232,8 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         from pipeline.run import run as run_pipeline
         from pipeline.write import SIDE_MODULES, write_outputs
 
+        # The workbook's modules (xlsxwriter) are imported while the workers read, not after the last file.
+        importlib.import_module("pipeline.workbook")
         if started is not None and len(started.paths) < PARALLEL_THRESHOLD:
             # A few files are read by now and the second core is idle: a helper imports python-docx there
             # while the run goes on, then writes the JSON and the documents beside the workbook.

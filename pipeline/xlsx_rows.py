@@ -5,16 +5,18 @@ each one (converting its arguments, checking the sheet's bounds, storing it) and
 (attribute lists, escaping, a file write per cell): after reading, the largest cost of a run. Here
 
 * `write_cells` takes a row's numbers, strings and formatted blanks at once, checking the bounds once;
-* `<sheetData>` is written one string per row, each cell rendered exactly as xlsxwriter renders it.
+* `<sheetData>` is written one string per row, each cell rendered exactly as xlsxwriter renders it;
+* `rows_from` takes a sheet's last rows as text rendered elsewhere (`inline_rows`: each string in its
+  cell, as xlsxwriter's constant_memory mode writes it), for a table another process renders meanwhile.
 
 Any other cell (a formula, a date, a string past half the length limit, a number that is not finite), and
 any sheet with settings the fast paths do not know, is left to xlsxwriter's own code.
-tests/test_xlsx_rows.py holds both ways to the same bytes.
+tests/test_xlsx_rows.py holds each fast path to the bytes xlsxwriter writes.
 
-It leans on xlsxwriter's worksheet internals (`table`, `str_table`, `row_spans`, `_write_row`,
-`_write_cell`): the documented way to change how xlsxwriter writes is a subclass
-(`Workbook.worksheet_class`), and pyproject.toml keeps xlsxwriter to the minor version they were checked
-against.
+It leans on xlsxwriter's internals (the worksheet's `table`, `str_table`, `row_spans`, `_check_dimensions`,
+`_write_row`, `_write_cell`; a format's `_get_xf_index`; its escaping helpers): the documented way to
+change how xlsxwriter writes is a subclass (`Workbook.worksheet_class`), and pyproject.toml keeps
+xlsxwriter to the minor version they were checked against.
 """
 
 from __future__ import annotations
@@ -162,7 +164,6 @@ class RowsWorksheet(Worksheet):  # type: ignore[misc]  # xlsxwriter is untyped (
                     parts.append(f'<c r="{letters[column]}{number}"{style}><v>{cell.number:.16G}</v></c>')
             parts.append("</row>")
             fh.write("".join(parts))
-
 
 
 def inline_rows(rows: Iterable[tuple[int, Sequence[InlineCell]]]) -> str:
