@@ -143,7 +143,7 @@ class Later:
         pid, self._pid = self._pid, None
         stored, self._file = self._file, None
         if pid is not None and stored is not None:
-            with stored:
+            with stored, contextlib.suppress(ChildProcessError):  # reaped elsewhere: its end is unknown
                 _pid, status = os.waitpid(pid, 0)
                 if os.waitstatus_to_exitcode(status) == 0:
                     stored.seek(0)

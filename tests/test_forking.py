@@ -215,6 +215,14 @@ def test_later_text_is_computed_here_when_the_fork_fails() -> None:
     assert forking.Later(only_here).text() == "computed here"
 
 
+@needs_fork
+def test_later_text_is_computed_here_when_something_else_reaped_the_fork() -> None:
+    later = forking.Later(lambda: "computed")
+    assert later._pid is not None
+    os.waitpid(later._pid, 0)  # an embedding program's SIGCHLD handler, say
+    assert later.text() == "computed"
+
+
 def test_later_text_without_a_fork_is_computed_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forking, "can_fork", lambda: False)
     asked: list[int] = []
