@@ -73,8 +73,6 @@ def entry() -> NoReturn:
         status: object = 0
     except SystemExit as stop:  # click ends every command so, with its exit status
         status = stop.code
-    finally:
-        gc.freeze()
     leave(status)
 
 
@@ -88,9 +86,9 @@ def leave(status: object) -> NoReturn:
     (Instagram's web servers end their processes the same way, for the same reason.)
     """
     code = 0 if status is None else status if isinstance(status, int) else 1
-    if not isinstance(status, int | None):
-        print(status, file=sys.stderr)  # sys.exit("message") prints its message, as there
     try:
+        if not isinstance(status, int | None):
+            print(status, file=sys.stderr)  # sys.exit("message") prints its message, as there
         atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:  # None where no console is attached (pythonw)

@@ -52,7 +52,6 @@ def test_the_program_collects_no_garbage_and_main_alone_leaves_the_collector_be(
     try:
         cli.entry()
     finally:
-        gc.unfreeze()  # entry froze this process's objects, as it does before a program ends
         gc.enable()
     assert seen == [False, 0]
     result = invoke("run", "--rules", SAMPLE_RULES, "--input", SAMPLE_INPUT, "--out", tmp_path / "out")
