@@ -66,14 +66,13 @@ class Helper:
 
             fcntl.fcntl(self._jobs, fcntl.F_SETPIPE_SZ, 1 << 20)
         self._answers, answers_write = os.pipe()
-        self.pid: int | None = os.fork()
-        if self.pid == 0:  # pragma: no cover - the helper's lines run in the fork
-            try:
-                os.close(self._jobs)
-                os.close(self._answers)
-                _prepare_then_serve(modules, self._jobs_read, answers_write)
-            finally:
-                os._exit(1)  # whatever happened, never go on with the parent's program
+
+        def serve() -> None:  # pragma: no cover - the helper's lines run in the fork
+            os.close(self._jobs)
+            os.close(self._answers)
+            _prepare_then_serve(modules, self._jobs_read, answers_write)
+
+        self.pid: int | None = _fork(serve)
         os.close(self._jobs_read)
         os.close(answers_write)
 
@@ -126,17 +125,13 @@ class Later:
         self._file: IO[bytes] | None = None
         if not can_fork():
             return
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by text(), after the fork has filled it
-        self._pid = os.fork()
-        if self._pid == 0:  # pragma: no cover - the fork's lines: it reports by its exit status
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-                self._file.write(compute().encode("utf-8"))
-                self._file.flush()
-                status = 0
-            finally:
-                os._exit(status)  # whatever happened, never go on with the parent's program
+        stored = self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by text(), after the fork
+
+        def store() -> None:  # pragma: no cover - runs in the fork, which tells how it went by its status
+            stored.write(compute().encode("utf-8"))
+            stored.flush()
+
+        self._pid = _fork(store)
 
     def text(self) -> str:
         """The text: the fork's, once it has ended well, else computed now."""
@@ -156,8 +151,23 @@ def _send_framed(pipe: int, payload: bytes) -> None:
         stream.write(len(payload).to_bytes(8, "little") + payload)
 
 
+def _fork(child: Callable[[], object]) -> int:
+    """Fork this process and run `child()` in the fork, which then ends: status 0 when it returned, 1 when
+    it raised, without running anything of this process's program (atexit handlers, buffered output,
+    pytest's teardown). Ctrl-C is this process's to handle: it undoes what the fork wrote. The fork's pid."""
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the fork
+        status = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            child()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
+
+
 def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None:  # pragma: no cover - fork
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it tells the helper
     for entry in modules:  # "module", or "module:function" to call once it is imported
         name, _, function = entry.partition(":")
         with contextlib.suppress(Exception):  # only a preparation: the work imports what it needs anyway
@@ -169,7 +179,7 @@ def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None
         size = int.from_bytes(stream.read(8) or bytes(8), "little")
         payload = stream.read(size) if size else b""
     if not payload:
-        os._exit(0)
+        return  # no work: the helper leaves
     try:
         work = pickle.loads(payload)
     except BaseException as error:
@@ -201,14 +211,12 @@ def beside(main: Callable[[], Main], side: Callable[[], Side], *, undo_main: Cal
             undo_main(done)
             raise
     reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child's lines run in the fork, which reports through the pipe
-        try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it undoes what the fork wrote
-            os.close(reader)
-            _serve(side, writer)
-        finally:
-            os._exit(1)  # whatever happened, never go on with the parent's program
+
+    def serve() -> None:  # pragma: no cover - runs in the fork, which reports through the pipe
+        os.close(reader)
+        _serve(side, writer)
+
+    pid = _fork(serve)
     os.close(writer)
     return _with_other(main, functools.partial(_collect, reader, pid), undo_main, undo_side)
 
@@ -232,27 +240,20 @@ def _with_other(main: Callable[[], Main], collect: Callable[[], tuple[tuple[obje
 
 
 def _serve(side: Callable[[], object], pipe: int) -> None:  # pragma: no cover - runs in the fork
-    """The fork's whole life: run `side`, send back what came of it, and leave without running anything
-    of the parent's (atexit handlers, buffered output, pytest's teardown)."""
-    status = 0
+    """Run `side` and send back what came of it: its result, or the exception it raised."""
     try:
-        try:
-            outcome: tuple[str, object] = ("ok", side())
-        except BaseException as error:
-            error.add_note(f"(in the writing fork)\n{traceback.format_exc()}")
-            outcome = ("error", error)
-        try:
-            payload = pickle.dumps(outcome)
-        except Exception:  # a result or an exception that does not pickle: what happened still comes back
-            what = outcome[1]
-            told = "".join(traceback.format_exception(what)) if isinstance(what, BaseException) else repr(what)
-            payload = pickle.dumps(("error", RuntimeError(f"the writing fork's answer does not pickle:\n{told}")))
-        with os.fdopen(pipe, "wb") as stream:
-            stream.write(payload)
-    except BaseException:
-        status = 1
-    finally:
-        os._exit(status)
+        outcome: tuple[str, object] = ("ok", side())
+    except BaseException as error:
+        error.add_note(f"(in the writing fork)\n{traceback.format_exc()}")
+        outcome = ("error", error)
+    try:
+        payload = pickle.dumps(outcome)
+    except Exception:  # a result or an exception that does not pickle: what happened still comes back
+        what = outcome[1]
+        told = "".join(traceback.format_exception(what)) if isinstance(what, BaseException) else repr(what)
+        payload = pickle.dumps(("error", RuntimeError(f"the writing fork's answer does not pickle:\n{told}")))
+    with os.fdopen(pipe, "wb") as stream:
+        stream.write(payload)
 
 
 def _collect(reader: int, pid: int) -> tuple[tuple[object] | None, BaseException | None]:

@@ -34,7 +34,7 @@ def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: boo
     file created and removed per part (0.05–0.2 s for the example's, most of its saving time).
     """
     book = _Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
-                                           "strings_to_urls": False, "in_memory": in_memory})
+                                 "strings_to_urls": False, "in_memory": in_memory})
     book.set_properties(properties)
     return book
 
