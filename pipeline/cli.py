@@ -223,6 +223,10 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
     helper = None
     bars = None
     try:
+        # The rules, and the catalogue of their language, before pandas: a helper forked below has both.
+        _refuse_file_as_folder(input_dir, lang)
+        rules = _load(rules_path, lang, input_dir, quiet=quiet)
+
         from pipeline.console import render_run
         from pipeline.forking import Helper
         from pipeline.letterhead import DocumentOptions
@@ -230,15 +234,13 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         from pipeline.run import run as run_pipeline
         from pipeline.write import SIDE_MODULES, write_outputs
 
-        # The workbook's modules (xlsxwriter) are imported while the workers read, not after the last file.
-        importlib.import_module("pipeline.workbook")
         if started is not None and len(started.paths) < PARALLEL_THRESHOLD:
             # A few files are read by now and the second core is idle: a helper imports python-docx there
             # while the run goes on, then writes the JSON and the documents beside the workbook.
             helper = Helper.start(SIDE_MODULES)
+        # The workbook's modules (xlsxwriter) are imported while the workers read, not after the last file.
+        importlib.import_module("pipeline.workbook")
 
-        _refuse_file_as_folder(input_dir, lang)
-        rules = _load(rules_path, lang, input_dir, quiet=quiet)
         show_progress = not quiet and sys.stderr.isatty()
 
         def progress(message: str) -> None:

@@ -52,3 +52,74 @@ def test_no_key_is_written_twice_in_a_catalogue(lang):
     source = resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
     yaml.load(source, Loader=Loader)
     assert found == []
+
+
+# ------------------------------------------------------------------------------ the parsed catalogue kept
+
+def _catalogue_file(folder, body="a:\n  b: Một\nc: Hai\n"):
+    path = folder / "xx.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def _stored(folder):
+    return sorted((folder / "__pycache__").glob("xx.*.marshal"))
+
+
+def test_a_catalogue_parsed_once_is_kept_and_read_back_the_same(tmp_path, monkeypatch):
+    from pipeline import labels
+
+    path = _catalogue_file(tmp_path)
+    first = labels.load_catalogue(path)
+    assert first == {"a.b": "Một", "c": "Hai"}
+    assert len(_stored(tmp_path)) == 1
+
+    def no_parsing(source):
+        raise AssertionError("the kept table should have been read")
+
+    monkeypatch.setattr(labels, "parse_catalogue", no_parsing)
+    assert labels.load_catalogue(path) == first
+
+
+def test_an_edited_catalogue_is_parsed_again_and_replaces_the_kept_table(tmp_path):
+    from pipeline.labels import load_catalogue
+
+    path = _catalogue_file(tmp_path)
+    load_catalogue(path)
+    old = _stored(tmp_path)
+    _catalogue_file(tmp_path, "c: Ba\n")
+    assert load_catalogue(path) == {"c": "Ba"}
+    assert len(_stored(tmp_path)) == 1 and _stored(tmp_path) != old
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00garbage", None])
+def test_a_damaged_kept_table_is_ignored_and_rewritten(tmp_path, damage):
+    import marshal
+
+    from pipeline.labels import load_catalogue
+
+    path = _catalogue_file(tmp_path)
+    load_catalogue(path)
+    [kept] = _stored(tmp_path)
+    # None: a well-formed table of the wrong shape (a number where a text should be)
+    kept.write_bytes(marshal.dumps({"c": 1}) if damage is None else damage)
+    assert load_catalogue(path) == {"a.b": "Một", "c": "Hai"}
+    assert load_catalogue(path) == {"a.b": "Một", "c": "Hai"}
+    assert marshal.loads(kept.read_bytes()) == {"a.b": "Một", "c": "Hai"}
+
+
+def test_a_folder_where_nothing_can_be_kept_still_gives_the_catalogue(tmp_path):
+    from pipeline.labels import load_catalogue
+
+    path = _catalogue_file(tmp_path)
+    (tmp_path / "__pycache__").write_text("a file where the folder would be")
+    assert load_catalogue(path) == {"a.b": "Một", "c": "Hai"}
+    assert load_catalogue(path) == {"a.b": "Một", "c": "Hai"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_shipped_catalogues_read_the_same_kept_or_parsed(lang):
+    from pipeline.labels import parse_catalogue
+
+    source = resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    assert catalogue(lang) == parse_catalogue(source)
