@@ -9,15 +9,18 @@ from one function (`header_lines`), drawn from the letterhead model (pipeline/le
 from __future__ import annotations
 
 import datetime as dt
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.packuri import PackURI
+from docx.opc.phys_pkg import PhysPkgWriter
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import _Cell
@@ -150,15 +153,37 @@ def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path
     properties = document.core_properties
     properties.author = result.rules.bloc
     properties.created = properties.modified = properties.last_printed = moment
-    buffer = io.BytesIO()
-    document.save(buffer)
-    stamp = max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]
     path = Path(path)
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for member in source.infolist():
-            target.writestr(zipfile.ZipInfo(member.filename, date_time=stamp), source.read(member.filename),
-                            compress_type=zipfile.ZIP_DEFLATED)
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    # python-docx's own writer, into a zip whose members carry the run's time (its would carry the clock's):
+    # each part serialised and compressed once, where saving and re-stamping the saved zip did both twice.
+    # Its steps are internal (python-docx is pinned below 2 for them); tests hold the members to `save`'s.
+    with _StampedZip(path, max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]) as stamped:
+        sink = cast(PhysPkgWriter, stamped)  # the one method the steps call: write(uri, blob)
+        PackageWriter._write_content_types_stream(sink, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_pkg_rels(sink, package.rels)  # type: ignore[no-untyped-call]
+        PackageWriter._write_parts(sink, package.parts)
     return path
+
+
+class _StampedZip:
+    """The physical package python-docx's `PackageWriter` writes into: a zip, each member dated `stamp`."""
+
+    def __init__(self, path: Path, stamp: tuple[int, ...]) -> None:
+        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
+        self._stamp = stamp
+
+    def write(self, pack_uri: PackURI, blob: bytes) -> None:
+        member = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)  # type: ignore[arg-type]
+        self._zip.writestr(member, blob, compress_type=zipfile.ZIP_DEFLATED)
+
+    def __enter__(self) -> _StampedZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._zip.close()
 
 
 def _day(lang: str, when: dt.date | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -332,6 +333,31 @@ def test_documents_on_pages_prepared_ahead_are_the_same_files(bloc, tmp_path, mo
                         minutes.write_proposals(result, folder / "p.docx").read_bytes()])
     assert minutes._PREPARED == []  # each document took one page
     assert written[0] == written[1]
+
+
+def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bloc, tmp_path, monkeypatch):
+    """minutes._save writes through python-docx's package writer into a zip of its own: the same members,
+    in the same order, with the same bytes as `Document.save`, every one dated with the run's time."""
+    import io
+    import zipfile
+
+    from pipeline import minutes
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
+    rules, inbox = bloc
+    _tally(rules, inbox, {"A": (4, 3)})
+    result = run(rules, inbox, workers=1)
+    written = minutes.write_minutes(result, tmp_path / "m.docx")
+    saved = io.BytesIO()
+    docx.Document(str(written)).save(saved)  # what python-docx itself writes of the same package
+    with zipfile.ZipFile(written) as ours, zipfile.ZipFile(saved) as theirs:
+        assert [m.filename for m in ours.infolist()] == [m.filename for m in theirs.infolist()]
+        assert {m.filename: ours.read(m) for m in ours.infolist()} == \
+               {m.filename: theirs.read(m) for m in theirs.infolist()}
+        moment = result.started_at.astimezone(dt.UTC)
+        stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second // 2 * 2)
+        assert {m.date_time for m in ours.infolist()} == {stamp}
+        assert {m.compress_type for m in ours.infolist()} == {zipfile.ZIP_DEFLATED}
 
 
 def test_the_state_header_reads_the_two_lines(bloc):
