@@ -25,7 +25,7 @@ from pipeline.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, value_cell, write_value
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, value_cell
 from pipeline.xlsx_rows import InlineCell, inline_rows
 
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
@@ -201,6 +201,9 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
     fit_row(sheet, row, [*zip(headers, widths, strict=False), (ctx.t("column.reason"), reason_width)], bold=True)
     row += 1
     not_applicable = fmt.get(border=1, align="center", italic=True, font_color="#7F7F7F")
+    # A criterion row's formats, looked up once for the table: hundreds of rows in a nine-unit workbook.
+    centred, small, score_format = fmt.text(align="center"), fmt.text(font_size=SMALL_SIZE), fmt.score()
+    changed = fmt.score(bg_color=CHANGED_FILL, bold=True)  # the appraisal changed the self-score
     group = {"bg_color": GROUP_FILL, "bold": True}
     groups = [(s.code, s.title, s.criteria) for s in rules.sections]
     groups += [(name, ctx.t(f"template.{name}"), bucket.criteria)
@@ -228,15 +231,13 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
         row += 1
         for criterion in criteria:
             entry = ctx.entry(code, criterion.code)
-            changed = {"bg_color": CHANGED_FILL, "bold": True} if entry.changed else {}
-            sheet.write_string(row, 0, criterion.code, fmt.text(align="center"))
-            sheet.write_string(row, 1, criterion.title, fmt.text(font_size=SMALL_SIZE))
-            sheet.write_number(row, 2, float(criterion.max), fmt.score())
-            write_value(sheet, row, 3, entry.self_value, fmt.score(), not_applicable)
-            write_value(sheet, row, 4, entry.appraised, fmt.score(**changed), not_applicable)
-            write_value(sheet, row, 5, entry.final, fmt.score(**changed), not_applicable)
-            sheet.write_string(row, 6, entry.evidence, fmt.text(font_size=SMALL_SIZE))
-            sheet.merge_range(row, 7, row, 8, entry.reason, fmt.text(font_size=SMALL_SIZE))
+            marked = changed if entry.changed else score_format
+            sheet.write_cells(row, [
+                (0, criterion.code, centred), (1, criterion.title, small), (2, float(criterion.max), score_format),
+                value_cell(3, entry.self_value, score_format, not_applicable),
+                value_cell(4, entry.appraised, marked, not_applicable),
+                value_cell(5, entry.final, marked, not_applicable), (6, entry.evidence, small)])
+            sheet.merge_range(row, 7, row, 8, entry.reason, small)
             fit_row(sheet, row, [(criterion.title, at_size(widths[1], SMALL_SIZE)),
                                  (entry.evidence, at_size(widths[6], SMALL_SIZE)),
                                  (entry.reason, at_size(reason_width, SMALL_SIZE))])
