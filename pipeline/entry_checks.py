@@ -58,21 +58,12 @@ ENTRY_COLUMNS = [
 
 def build_entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     """The long table of every score cell: parsed, with the rule of its criterion beside it."""
-    # Framed once from columns gathered in Python, each criterion's rule looked up in a dict: a merge costs
-    # pandas more than the few hundred cells of a bloc. A key a record lacks is NaN, as from_records has it.
-    columns = {name: [record.get(name, np.nan) for record in records] for name in RECORD_COLUMNS}
-    criteria = {c.code: _criterion_record(c) for c in rules.criteria()}
-    unknown = dict.fromkeys(_CRITERION_COLUMNS, np.nan)  # what a left merge gives a code of no criterion
-    rules_of = [criteria.get(code, unknown) for code in columns["criterion_code"]]
-    for name in _CRITERION_COLUMNS:
-        columns[name] = [rule[name] for rule in rules_of]
-    frame = pd.DataFrame(columns, columns=[*RECORD_COLUMNS, *_CRITERION_COLUMNS])
-    if not records:  # no cell at all: empty columns typed as those of cells
-        frame = frame.astype({**dict.fromkeys(RECORD_COLUMNS, object), **_CRITERION_DTYPES})
+    frame = pd.DataFrame.from_records(records, columns=RECORD_COLUMNS)
     # A unit's own rows have no reason and were made from nothing.
     frame["reason"] = frame["reason"].where(frame["reason"].notna(), "")
     for column in ("reason_cell", "made_from", "made_from_cell"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    frame = pd.concat([frame, _rules_of(rules, frame["criterion_code"])], axis=1)
     kinds, values, numbers = parse_scores(frame["raw"])
     frame["parsed"] = pd.Series(kinds, index=frame.index, dtype=object)
     frame["value"] = pd.Series(values, index=frame.index, dtype=object)
@@ -85,10 +76,19 @@ def build_entries(rules: Rules, records: list[dict[str, Any]]) -> pd.DataFrame:
     return frame[ENTRY_COLUMNS].reset_index(drop=True)
 
 
-# The rule of a criterion beside each of its cells (_criterion_record), and the type of each column.
-_CRITERION_DTYPES: dict[str, Any] = {"kind": object, "group": object, "max": "float64", "step": "float64",
-                                     "na_allowed": bool, "evidence_required": bool, "per_occurrence": "float64"}
-_CRITERION_COLUMNS = list(_CRITERION_DTYPES)
+def _rules_of(rules: Rules, codes: pd.Series) -> pd.DataFrame:
+    """Each cell's criterion's rule (`_criterion_record`), row for row with `codes`; NaN for a code of no
+    criterion, as a left merge gives it. Taken by position from the rules' table: a merge cost more than
+    the few hundred cells of a bloc, and as much for a province's hundred thousand."""
+    table = [_criterion_record(c) for c in rules.criteria()]
+    position = pd.Index([row["criterion_code"] for row in table]).get_indexer(codes)
+    if (position < 0).any():
+        table.append(dict.fromkeys(_CRITERION_COLUMNS, np.nan))  # the row of no criterion, taken at -1
+    criteria = pd.DataFrame.from_records(table, columns=_CRITERION_COLUMNS)
+    return criteria.take(position).set_axis(codes.index)
+
+
+_CRITERION_COLUMNS = ["kind", "group", "max", "step", "na_allowed", "evidence_required", "per_occurrence"]
 
 
 def _criterion_record(criterion: Criterion) -> dict[str, Any]:
