@@ -155,7 +155,6 @@ def _fork(child: Callable[[], object]) -> int:
     """Fork this process and run `child()` in the fork, which then ends: status 0 when it returned, 1 when
     it raised, without running anything of this process's program (atexit handlers, buffered output,
     pytest's teardown). Ctrl-C is this process's to handle: it undoes what the fork wrote. The fork's pid."""
-    reap_ended()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the fork
         status = 1
@@ -166,28 +165,6 @@ def _fork(child: Callable[[], object]) -> int:
         finally:
             os._exit(status)
     return pid
-
-
-# Forks that have answered and are ending on their own. A fork of a large process takes a few milliseconds
-# to end (the kernel unmaps its share of the memory); nothing waits for that: each is reaped by the next
-# fork made, or left to the system when this process ends.
-_ENDING: set[int] = set()
-
-
-def _reap_later(pid: int) -> None:
-    _ENDING.add(pid)
-    reap_ended()
-
-
-def reap_ended() -> None:
-    """Reap the forks that answered and have ended since, without waiting for any still ending."""
-    for pid in list(_ENDING):
-        try:
-            ended, _status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:  # reaped by someone else (an embedding program's SIGCHLD handler)
-            ended = pid
-        if ended:
-            _ENDING.discard(pid)
 
 
 def _prepare_then_serve(modules: Sequence[str], jobs: int, answers: int) -> None:  # pragma: no cover - fork
@@ -283,11 +260,10 @@ def _collect(reader: int, pid: int) -> tuple[tuple[object] | None, BaseException
     """What the fork sent: ((its result,), None), or (None, the exception it raised)."""
     with os.fdopen(reader, "rb") as stream:
         payload = stream.read()
-    if not payload:  # it died without a word: its status says how
-        _pid, status = os.waitpid(pid, 0)
+    _pid, status = os.waitpid(pid, 0)
+    if not payload:
         how = os.waitstatus_to_exitcode(status)
         return None, RuntimeError(f"the writing fork ended without an answer (exit status {how})")
-    _reap_later(pid)
     kind, value = pickle.loads(payload)
     if kind == "ok":
         return (value,), None

@@ -114,27 +114,9 @@ def test_a_helper_prepares_its_imports_then_does_the_work() -> None:
     assert (main_result, value) == ("main", "side")
     assert pid != os.getpid()
     assert prepared and HELPER_ONLY not in sys.modules  # imported there, not here
-    _wait_reaped(pid)
-    helper.close()  # nothing left to do
-
-
-def _wait_reaped(pid: int) -> None:
-    """A fork that answered ends on its own, unwaited for; reap_ended (and the next fork) reaps it then."""
-    deadline = time.monotonic() + 10
-    while pid in forking._ENDING and time.monotonic() < deadline:
-        forking.reap_ended()
-        time.sleep(0.01)
     with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # gone, and reaped
-
-
-@needs_fork
-def test_forks_that_answered_leave_no_zombies() -> None:
-    pids = [beside(lambda: None, functools.partial(_report, "side"), undo_main=lambda _: None,
-                   undo_side=lambda _: None)[1][1] for _ in range(5)]
-    for pid in pids:
-        _wait_reaped(pid)
-    assert not forking._ENDING
+        os.waitpid(pid, os.WNOHANG)  # gone, and reaped by beside
+    helper.close()  # nothing left to do
 
 
 def _prepared_documents() -> int:
