@@ -166,6 +166,25 @@ def test_broken_rules_file_lists_every_problem_and_exits_2(tmp_path):
     assert result.exit_code == 2
 
 
+def test_run_says_a_rules_file_is_broken_before_it_imports_pandas(tmp_path, sample_input):
+    """The rules are loaded before pandas and pandera (a few tenths of a second): a mistake in them is
+    told at once, and the run imports nothing more."""
+    rules_file = tmp_path / "broken.yaml"
+    rules_file.write_text(BROKEN, encoding="utf-8")
+    program = (
+        "import sys\n"
+        "from pipeline.cli import main\n"
+        "try:\n"
+        f"    main(['run', '--rules', {str(rules_file)!r}, '--input', {str(sample_input)!r},"
+        f" '--out', {str(tmp_path / 'o')!r}, '--quiet'])\n"
+        "except SystemExit as stop:\n"
+        "    print(int(stop.code), 'pandas' in sys.modules, 'pandera' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=False)
+    assert done.stdout.split() == ["2", "False", "False"], done.stderr
+    assert "broken.yaml" in done.stderr
+
+
 def test_rules_summary():
     result = invoke("rules", SAMPLE_RULES)
     assert result.exit_code == 0
