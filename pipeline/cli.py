@@ -230,9 +230,8 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
         from pipeline.console import render_run
         from pipeline.forking import Helper
         from pipeline.letterhead import DocumentOptions
-        from pipeline.previous_year import find_previous_results
         from pipeline.run import run as run_pipeline
-        from pipeline.write import SIDE_MODULES, write_outputs
+        from pipeline.write import SIDE_MODULES, find_previous_results, write_outputs
 
         if started is not None and len(started.paths) < PARALLEL_THRESHOLD:
             # A few files are read by now and the second core is idle: a helper imports python-docx there

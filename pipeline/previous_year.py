@@ -76,16 +76,6 @@ class YearComparison:
         return [code for code, found in self.units.items() if found is None]
 
 
-def previous_results_path(output_dir: Path, year: int) -> Path:
-    """Where last year's run wrote its JSON, if this working folder ran it: `output/results-<year-1>.json`."""
-    return output_dir / f"results-{year - 1}.json"
-
-
-def find_previous_results(output_dir: Path, year: int) -> Path | None:
-    path = previous_results_path(output_dir, year)
-    return path if path.is_file() else None
-
-
 def compare_with_file(rules: Rules, ranked: list[RankedUnit], path: Path) -> tuple[YearComparison | None, list[Issue]]:
     """Read last year's results at `path` and compare; a file that cannot be used is an issue, not a failure."""
     shown = str(path)

@@ -6,16 +6,18 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.decided import criteria_by_unit
 from pipeline.inputs import SKIPPED_CODES
 from pipeline.issues import Issue
 from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.previous_year import Previous, YearComparison
 from pipeline.read import Submission
 from pipeline.run import RunResult
 from pipeline.validate import Validation
+
+if TYPE_CHECKING:
+    from pipeline.previous_year import Previous, YearComparison
 
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
 SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,

@@ -32,6 +32,13 @@ def output_names(year: int) -> tuple[str, str]:
     return f"ranking-{year}.xlsx", f"results-{year}.json"
 
 
+def find_previous_results(output_dir: Path, year: int) -> Path | None:
+    """Last year's results JSON, where last year's run wrote it if this working folder ran it
+    (`output/results-<year-1>.json`); None when it is not there."""
+    path = output_dir / output_names(year - 1)[1]
+    return path if path.is_file() else None
+
+
 @dataclass(frozen=True)
 class Written:
     """What `write_outputs` wrote, and where the earlier outputs it replaced went."""

@@ -7,14 +7,17 @@ were found.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.labels import format_number
-from pipeline.previous_year import Previous, YearComparison
 from pipeline.validate import UnitStatus
 from pipeline.workbook.context import Context, number_format
 from pipeline.xlsx import BASE_SIZE, fit_row
+
+if TYPE_CHECKING:
+    from pipeline.previous_year import Previous, YearComparison
 
 COLUMNS = (("code", 10), ("unit", 34), ("total", 11), ("rank", 9), ("total", 11), ("rank", 9),
            ("change_total", 12), ("change_rank", 11), ("remarks", 44))
