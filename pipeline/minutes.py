@@ -155,16 +155,17 @@ def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path
     properties.created = properties.modified = properties.last_printed = moment
     path = Path(path)
     package = document.part.package
-    for part in package.parts:
+    parts = package.parts  # a walk of the package's relationships: once, for all three uses below
+    for part in parts:
         part.before_marshal()
     # python-docx's own writer, into a zip whose members carry the run's time (its would carry the clock's):
     # each part serialised and compressed once, where saving and re-stamping the saved zip did both twice.
     # Its steps are internal (python-docx is pinned below 2 for them); tests hold the members to `save`'s.
     with _StampedZip(path, max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]) as stamped:
         sink = cast(PhysPkgWriter, stamped)  # the one method the steps call: write(uri, blob)
-        PackageWriter._write_content_types_stream(sink, package.parts)  # type: ignore[no-untyped-call]
+        PackageWriter._write_content_types_stream(sink, parts)  # type: ignore[no-untyped-call]
         PackageWriter._write_pkg_rels(sink, package.rels)  # type: ignore[no-untyped-call]
-        PackageWriter._write_parts(sink, package.parts)
+        PackageWriter._write_parts(sink, parts)
     return path
 
 
