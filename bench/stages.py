@@ -21,10 +21,6 @@ from typing import Any
 
 STARTED = time.perf_counter()
 
-from pipeline.isolation import warm_up  # noqa: E402
-
-warm_up()  # as the CLI does: the reading workers' server starts while pandas is imported
-import pipeline.isolation  # noqa: E402
 import pipeline.run  # noqa: E402
 import pipeline.workbook  # noqa: E402
 import pipeline.write  # noqa: E402
@@ -34,7 +30,7 @@ SECONDS: dict[str, float] = defaultdict(float)
 
 # (module, function name) → the stage its time counts towards
 STAGES = {
-    (pipeline.isolation.Reading, "submissions"): "read",  # the wait for the workers' answers
+    (pipeline.run, "read_submissions"): "read",
     (pipeline.run, "validate"): "validate",
     (pipeline.run, "score_units"): "score_rank",
     (pipeline.run, "rank_units"): "score_rank",
@@ -62,7 +58,7 @@ def main(argv: list[str]) -> None:
         load_rules(rules_path)  # warms what a real run has warmed before reading (labels, caches)
         paths, _ = pipeline.run.discover(input_dir)
         clock = time.perf_counter()
-        submissions = pipeline.isolation.read_submissions(paths, input_dir, workers=workers)
+        submissions = pipeline.run.read_submissions(paths, input_dir, workers=workers)
         print(json.dumps({"files": len(submissions), "read": time.perf_counter() - clock}))
         return
     for (module, name), stage in STAGES.items():
@@ -76,8 +72,7 @@ def main(argv: list[str]) -> None:
     clock = time.perf_counter()
     pipeline.write.write_outputs(result, output_dir)
     SECONDS["write"] = time.perf_counter() - clock
-    # What writing takes beyond the workbook: the JSON and the Word documents are written beside it (a fork),
-    # so this is the wait for them, plus what write_outputs does around the files (staging, renaming).
+    # What writing takes beyond the workbook: the JSON, the Word documents, staging and renaming.
     SECONDS["write_json"] = SECONDS["write"] - SECONDS["write_workbook"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"units": len(result.ranked), "exit_code": result.exit_code,

@@ -1,5 +1,5 @@
 """Allow `python -m pipeline`."""
 
-from pipeline.cli import entry
+from pipeline.cli import main
 
-entry()
+main(prog_name="bloc-score")

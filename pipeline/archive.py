@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeline.extents import CHUNK_BYTES, TooComplex, XlsbExtent, XlsxExtent, ods_extent
 from pipeline.labels import Label
-from pipeline.zipparts import keep, open_zip, zip_members
+from pipeline.zipparts import open_zip, zip_members
 
 # Safety limits, documented in the README (› Safety limits). A filled template is ~15 KB and ~50 rows.
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
@@ -263,8 +263,6 @@ class _Package:
                 if inflater.eof or not pending:
                     break
                 continue
-            if not produced and len(chunk) == member.file_size and inflater.eof:
-                keep(self.data, member, chunk)  # a whole small part: the readings after this check reuse it
             produced += len(chunk)
             yield chunk
         if produced < member.file_size:

@@ -7,16 +7,12 @@ Heavy modules are imported inside the commands so `--help` and `--version` answe
 
 from __future__ import annotations
 
-import atexit
-import gc
-import importlib
-import os
 import sys
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -57,46 +53,6 @@ class _Group(click.Group):
             click.echo(f"Internal error ({type(error).__name__}: {error}). "
                        "Run again with --debug and report what it prints.", err=True)
             ctx.exit(ExitCode.BUG)
-
-
-def entry() -> NoReturn:
-    """The `bloc-score` program (and `python -m pipeline`): a command, in a process that ends with it.
-
-    No cyclic garbage collection in that process: importing pandas and pandera builds a few hundred
-    thousand objects and the collector's walks over them cost a tenth of the imports, and the stages leave
-    no cycles worth a walk. The reading workers collect their own garbage. A program that calls `main`
-    itself keeps its collector as it is.
-    """
-    gc.disable()
-    try:
-        main()
-        status: object = 0
-    except SystemExit as stop:  # click ends every command so, with its exit status
-        status = stop.code
-    leave(status)
-
-
-def leave(status: object) -> NoReturn:
-    """End the process with `status` as `sys.exit` would, without freeing its objects one by one.
-
-    What the interpreter's shutdown does that matters is done here: the atexit handlers (the reading
-    workers', temporary folders') and flushing the output. What it would do besides, unloading every module
-    and freeing every object, takes 0.03 s after the example and 0.05 s after a thousand files, and
-    changes nothing once the process is gone: the operating system takes its memory back at once.
-    (Instagram's web servers end their processes the same way, for the same reason.)
-    """
-    code = 0 if status is None else status if isinstance(status, int) else 1
-    try:
-        if not isinstance(status, int | None):
-            print(status, file=sys.stderr)  # sys.exit("message") prints its message, as there
-        atexit._run_exitfuncs()
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:  # None where no console is attached (pythonw)
-                stream.flush()
-    except BaseException:  # an output closed early (a pipe to `head`): Python's own shutdown says 120
-        code = 120
-    finally:
-        os._exit(code)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -211,53 +167,33 @@ def run(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | 
       bloc-score run --previous luu-tru/results-2023.json
       bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
     """
-    from pipeline.isolation import PARALLEL_THRESHOLD, start_reading, warm_up
-
     if to_pdf:
         from pipeline.pdf import require_soffice
 
         require_soffice(lang or "vi")  # before any work: nothing done as asked is exit 2, not a half-done run
-    warm_up()  # where workers cannot be forks of this process, their server starts importing the reader now
-    # The files are read from now on, in worker processes, while this process imports pandas and the rules.
-    started = start_reading(input_dir)
-    helper = None
-    bars = None
+    _refuse_file_as_folder(input_dir, lang)
+    rules = _load(rules_path, lang, input_dir, quiet=quiet)
+
+    from pipeline.console import render_run
+    from pipeline.letterhead import DocumentOptions
+    from pipeline.run import run as run_pipeline
+    from pipeline.write import find_previous_results, write_outputs
+
+    show_progress = not quiet and sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if show_progress:
+            click.echo(message, err=True)
+
+    previous = previous or find_previous_results(output_dir, rules.year)
+    bars = _ProgressBars(lang or rules.language) if show_progress else None
+    tick = bars.tick if bars else None
+    document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
     try:
-        # The rules, and the catalogue of their language, before pandas: a helper forked below has both.
-        _refuse_file_as_folder(input_dir, lang)
-        rules = _load(rules_path, lang, input_dir, quiet=quiet)
-
-        from pipeline.console import render_run
-        from pipeline.forking import Helper
-        from pipeline.letterhead import DocumentOptions
-        from pipeline.run import run as run_pipeline
-        from pipeline.write import SIDE_MODULES, find_previous_results, write_outputs
-
-        if started is not None and len(started.paths) < PARALLEL_THRESHOLD:
-            # A few files are read by now and the second core is idle: a helper imports python-docx there
-            # while the run goes on, then writes the JSON and the documents beside the workbook.
-            helper = Helper.start(SIDE_MODULES)
-        # The workbook's modules (xlsxwriter) are imported while the workers read, not after the last file.
-        importlib.import_module("pipeline.workbook")
-
-        show_progress = not quiet and sys.stderr.isatty()
-
-        def progress(message: str) -> None:
-            if show_progress:
-                click.echo(message, err=True)
-
-        previous = previous or find_previous_results(output_dir, rules.year)
-        bars = _ProgressBars(lang or rules.language) if show_progress else None
-        tick = bars.tick if bars else None
-        document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
-        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, started=started,
-                              previous=previous, document=document)
-        written = write_outputs(result, output_dir, tick=tick, helper=helper)
+        result = run_pipeline(rules, input_dir, lang=lang, progress=progress, tick=tick, previous=previous,
+                              document=document)
+        written = write_outputs(result, output_dir, tick=tick)
     finally:
-        if started is not None:
-            started.reading.close()  # a reading the run never collected (a bad rules file): stop its workers
-        if helper is not None:
-            helper.close()  # a helper the run never needed (it stopped before writing)
         if bars:
             bars.close()
     click.echo(render_run(result, written, quiet=quiet))
@@ -326,9 +262,6 @@ def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None, li
       bloc-score check input/don-vi-A.xlsx
       bloc-score check input/*.xlsx --max 5 --quiet
     """
-    from pipeline.isolation import warm_up
-
-    warm_up()
     from pipeline.console import render_check
     from pipeline.issues import has_errors
     from pipeline.labels import format_number, text

@@ -7,7 +7,6 @@ back to its Excel cell.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
@@ -22,27 +21,6 @@ from pipeline.layout import SCORE_COLUMNS
 from pipeline.numbers import CellNote, Parsed, parse_score, parse_scores
 from pipeline.rules import Criterion, Rules
 from pipeline.text import clean, from_tcvn3, legacy_encoding
-
-
-def _load_pandera_checks() -> None:
-    """Load pandera's built-in checks for pandas now, without its data-synthesis strategies.
-
-    Its first validation imports `pandera.backends.pandas.builtin_checks`, which imports hypothesis
-    whenever hypothesis is installed (our test extras install it) only to offer `schema.example()`,
-    which we never call: 0.3 s of every run. Hiding hypothesis for that one import makes pandera take its
-    own no-hypothesis path; a process that already uses hypothesis (the test suite) is left alone.
-    """
-    if "hypothesis" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` raises ImportError
-    try:
-        import pandera.backends.pandas.builtin_checks  # noqa: F401
-    finally:
-        del sys.modules["hypothesis"]
-
-
-_load_pandera_checks()
-
 
 # Each record of `_check_rows` and `appraisal_rows`; an appraisal also carries its reason and the self-score
 # it was made from (None on a unit's own rows).

@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import types
@@ -24,9 +23,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from pipeline.forking import fork_is_safe
-from pipeline.inputs import discover, display_names, distinct_names, read_regular
-from pipeline.issues import Issue
+from pipeline.inputs import display_names, distinct_names, read_regular
 from pipeline.mail import MAIL_SUFFIXES, Attachment, Opened
 from pipeline.read import MAX_FILE_BYTES, Submission, read_attachment, read_submission
 
@@ -49,91 +46,33 @@ def read_submissions(
     paths: Iterable[Path], root: Path, *, workers: int | None = None, on_read: Callable[[int], None] | None = None,
     reader: Reader = read_submission, names: Sequence[str] | None = None,
 ) -> list[Submission]:
-    """Read every file, each in a worker process; `on_read(done)` follows along.
+    """Read every file, each in a worker process, in the order of `paths`; `on_read(done)` follows along.
 
-    Files are shown by their name relative to `root`, or by `names`. `workers` = 0 reads in this process,
-    unprotected: for measuring what the workers cost, never for a run.
+    Files are shown by their name relative to `root`, or by `names`. `workers` is the number of reading
+    processes (default: by the number of files); 0 reads in this process, unprotected: for measuring what
+    the workers cost, never for a run. Each e-mail file is followed by the spreadsheets it held.
     """
-    return Reading(paths, root, workers=workers, reader=reader, names=names).submissions(on_read)
-
-
-@dataclass
-class FolderReading:
-    """An input folder found and its files being read since before the run needed them."""
-
-    folder: Path
-    paths: list[Path]
-    folder_issues: list[Issue]
-    reading: Reading
-
-
-def start_reading(folder: Path) -> FolderReading | None:
-    """Find the input folder's files and start reading them now; None where the run must say why it cannot."""
-    try:
-        if not folder.is_dir():
-            return None
-        paths, folder_issues = discover(folder)
-    except OSError:
-        return None
+    paths = list(paths)
+    if names is None:
+        shown, renamed = display_names(paths, root)
+    else:
+        shown, renamed = distinct_names(list(names), paths)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
     if not paths:
-        return None
-    return FolderReading(folder, paths, folder_issues, Reading(paths, folder).start())
-
-
-class Reading:
-    """Files being read, each in a worker process: `start()` them early, collect them with `submissions()`.
-
-    The CLI starts the workers before it imports pandas, and a thread of this process takes their answers
-    and hands them more files meanwhile: on two cores the secretary's files are read while the imports
-    run, instead of after them.
-    """
-
-    def __init__(self, paths: Iterable[Path], root: Path, *, workers: int | None = None,
-                 reader: Reader = read_submission, names: Sequence[str] | None = None) -> None:
-        self.paths, self.root, self.reader = list(paths), root, reader
-        if names is None:
-            self.names, self.renamed = display_names(self.paths, root)
-        else:
-            self.names, self.renamed = distinct_names(list(names), self.paths)
-        if workers is None:
-            workers = min(os.cpu_count() or 1, 4) if len(self.paths) >= PARALLEL_THRESHOLD else 1
-        self.workers = workers
-        self._pool: _Pool | None = None
-        if self.paths and workers > 0:
-            self._pool = _Pool(list(zip(self.paths, self.names, strict=True)), root,
-                               workers=max(1, min(workers, len(self.paths))), reader=reader,
-                               time_limit=READ_TIME_LIMIT, memory_limit=READ_MEMORY_LIMIT, on_read=None)
-
-    def start(self) -> Reading:
-        """Start the workers now and read in the background until `submissions()` is called."""
-        if self._pool is not None:
-            self._pool.start_background()
-        return self
-
-    def submissions(self, on_read: Callable[[int], None] | None = None) -> list[Submission]:
-        """Every file's submission, in the order of the paths; `on_read(done)` follows along."""
-        if self._pool is None:
-            submissions = []
-            for path, name in zip(self.paths, self.names, strict=True):
-                submissions.append(self.reader(path, self.root, name))
-                if on_read is not None:
-                    on_read(len(submissions))
-        else:
-            pool, self._pool = self._pool, None
-            pool.on_read = on_read
-            try:
-                submissions = pool.run()
-            finally:
-                pool.close()
-        for index, looks_like in self.renamed:
-            submissions[index].issue("name-lookalike", params={"other": looks_like})
-        return _with_attachments(submissions, self.root, self.workers)
-
-    def close(self) -> None:
-        """Stop the workers of a reading nobody will collect (the run ended before it needed the files)."""
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.close()
+        submissions: list[Submission] = []
+    elif workers <= 0:
+        submissions = []
+        for path, name in zip(paths, shown, strict=True):
+            submissions.append(reader(path, root, name))
+            if on_read is not None:
+                on_read(len(submissions))
+    else:
+        submissions = read_isolated(list(zip(paths, shown, strict=True)), root, workers=workers, reader=reader,
+                                    on_read=on_read)
+    for index, looks_like in renamed:
+        submissions[index].issue("name-lookalike", params={"other": looks_like})
+    return _with_attachments(submissions, root, workers)
 
 
 def _with_attachments(submissions: list[Submission], root: Path, workers: int) -> list[Submission]:
@@ -160,40 +99,36 @@ def _with_attachments(submissions: list[Submission], root: Path, workers: int) -
 
 def read_isolated(
     jobs: Sequence[tuple[Source, str]], root: Path, *, workers: int,
-    reader: Callable[..., Submission] = read_submission,
+    reader: Callable[..., Submission] = read_submission, on_read: Callable[[int], None] | None = None,
 ) -> list[Submission]:
     """Read each (source, display name) in one of `workers` processes; the results in the order of `jobs`."""
     pool = _Pool(jobs, root, workers=max(1, min(workers, len(jobs))), reader=reader, time_limit=READ_TIME_LIMIT,
-                 memory_limit=READ_MEMORY_LIMIT, on_read=None)
+                 memory_limit=READ_MEMORY_LIMIT, on_read=on_read)
     try:
         return pool.run()
     finally:
         pool.close()
 
 
-def warm_up() -> None:
-    """Start the workers' server now, where they will need one, so that its imports overlap the caller's
-    own (pandas, in the CLI: whose threads are why Python 3.12+ will not fork)."""
-    methods = multiprocessing.get_all_start_methods()
-    forks = sys.platform.startswith("linux") and "fork" in methods and sys.version_info < (3, 12)
-    if "forkserver" in methods and not forks:
-        from multiprocessing import forkserver
-
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.read"])
-        with _main_module_hidden():
-            forkserver.ensure_running()
-
-
 def start_method() -> str:
     """How worker processes start: a fork of this process where that is safe and cheap, else a fork of a
     small server process that has imported only the reader (forkserver), else a fresh interpreter (spawn).
 
-    Forking costs a few milliseconds; a forkserver about a tenth of a second once, on the secretary's
-    nine-file run (forking.fork_is_safe says when a fork is safe).
+    A fork is safe on Linux under Python 3.11, which forks a process running other threads as
+    ProcessPoolExecutor always did, or with no other thread running (Python 3.12 warns about forking with
+    threads, since a child may inherit a lock held by one for ever).
     """
-    if fork_is_safe() and "fork" in multiprocessing.get_all_start_methods():
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and sys.platform.startswith("linux") and (sys.version_info < (3, 12) or _one_thread()):
         return "fork"
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _one_thread() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 @dataclass
@@ -232,60 +167,26 @@ class _Pool:
         self.pending: deque[int] = deque(range(len(jobs)))
         self.workers: list[_Worker] = []
         self.done = 0
-        self._background: threading.Thread | None = None
-        self._stop = threading.Event()
-        self._failure: Exception | None = None
-
-    def start_background(self) -> None:
-        """Start the workers from this thread, then take their answers in another until `run` is called."""
-        self._hand_out()
-        self._background = threading.Thread(target=self._serve_meanwhile, name="bloc-score-reading", daemon=True)
-        self._background.start()
-
-    def _serve_meanwhile(self) -> None:
-        # Never starts a worker: forking while the main thread imports could leave the child an import lock
-        # held for ever. A lost worker's files wait for `run`, which starts its replacement.
-        try:
-            while not self._stop.is_set() and self.done < len(self.jobs):
-                if not self._step(may_start=False, longest=0.05):
-                    return
-        except Exception as error:  # a bug in the reader (or here): `run` raises it where the caller waits
-            self._failure = error
 
     def run(self) -> list[Submission]:
-        if self._background is not None:
-            self._stop.set()
-            self._background.join()
-            self._background = None
-            if self._failure is not None:
-                raise self._failure
-            if self.on_read is not None and self.done:
-                self.on_read(self.done)
         while self.done < len(self.jobs):
-            self._step(may_start=True)
+            self._step()
         return [result for result in self.results if result is not None]
 
-    def _step(self, *, may_start: bool, longest: float | None = None) -> bool:
-        """Hand out files, then wait for one answer or a time limit; False when no worker has work."""
-        self._hand_out(may_start=may_start)
+    def _step(self) -> None:
+        """Hand out files, then wait for one answer or a time limit."""
+        self._hand_out()
         busy = [w for w in self.workers if w.queue]
-        if not busy:
-            return False
         now = time.monotonic()
         wait_for = max(0.0, min(w.reading()[1] + self.time_limit for w in busy) - now)
-        ready = wait([w.connection for w in busy], timeout=wait_for if longest is None else min(wait_for, longest))
+        ready = wait([w.connection for w in busy], timeout=wait_for)
         for worker in busy:
             if worker.connection in ready:
                 self._receive(worker)
             elif time.monotonic() >= worker.reading()[1] + self.time_limit:
                 self._lose(worker, "file-too-complex", {"limit": f"{self.time_limit:g} s"})
-        return True
 
     def close(self) -> None:
-        if self._background is not None:
-            self._stop.set()
-            self._background.join()
-            self._background = None
         for worker in self.workers:
             with contextlib.suppress(OSError):
                 worker.connection.send(None)
@@ -298,9 +199,9 @@ class _Pool:
             worker.log.unlink(missing_ok=True)
         self.workers = []
 
-    def _hand_out(self, *, may_start: bool = True) -> None:
+    def _hand_out(self) -> None:
         idle = [w for w in self.workers if not w.queue]
-        while may_start and self.pending and len(self.workers) < self.size:
+        while self.pending and len(self.workers) < self.size:
             idle.append(self._start())
         for worker in idle:
             if not self.pending:
@@ -419,7 +320,8 @@ def _main_module_hidden() -> Iterator[None]:
 
     A forkserver or spawn child re-imports `__main__` (the `bloc-score` script, pytest, a benchmark) before
     running its target: a quarter of a second under pytest, for nothing, since the workers need only
-    `pipeline.isolation` and the reader, both importable by name.
+    `pipeline.isolation` and the reader, both importable by name. multiprocessing offers no option for
+    this, so the module is hidden from it while the worker starts.
     """
     main = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")

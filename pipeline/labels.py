@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import hashlib
-import marshal
-import os
 import re
 import string
-import sys
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -37,63 +29,13 @@ def catalogue(lang: str) -> dict[str, str]:
     """The flat key → text table of one language."""
     if lang not in LANGUAGES:
         raise ValueError(f"unsupported language {lang!r}; use one of {', '.join(LANGUAGES)}")
-    source = resources.files("pipeline").joinpath("locales", f"{lang}.yaml")
-    if isinstance(source, Path):
-        return load_catalogue(source)
-    return parse_catalogue(source.read_text(encoding="utf-8"))  # inside a zip: nowhere to keep a parsed table
-
-
-def load_catalogue(path: Path) -> dict[str, str]:
-    """The flat table of the catalogue at `path`, parsed once and kept beside it (`_stored_path`)."""
-    raw = path.read_bytes()
-    stored = _stored_path(path, raw)
-    table = _read_stored(stored)
-    if table is None:
-        table = parse_catalogue(raw.decode("utf-8"))
-        _store(stored, table)
-    return table
+    return parse_catalogue(resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8"))
 
 
 def parse_catalogue(source: str) -> dict[str, str]:
     """The flat table of a catalogue's YAML text."""
     # libyaml, where PyYAML has it: the pure-Python parser took 0.1 s of every run for these two files.
     return _flatten(yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
-
-
-# A catalogue parsed once is kept beside its YAML, as Python keeps a module's bytecode: libyaml takes 7 ms
-# for one, marshal under 1 ms, in every run of a program whose own work on nine files is a few tenths of a
-# second. The name carries the text's digest and the interpreter's tag, so an edited catalogue or another
-# Python never reads a table that is not its own; where the folder is read-only, the YAML is parsed each time.
-def _stored_path(source: Path, raw: bytes) -> Path:
-    digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
-    return source.parent / "__pycache__" / f"{source.stem}.{sys.implementation.cache_tag}.{digest}.marshal"
-
-
-def _read_stored(path: Path) -> dict[str, str] | None:
-    try:
-        table = marshal.loads(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    if isinstance(table, dict) and all(type(k) is str and type(v) is str for k, v in table.items()):
-        return table
-    return None
-
-
-def _store(path: Path, table: dict[str, str]) -> None:
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(exist_ok=True)
-        stem, tag = path.name.split(".")[:2]
-        for stale in path.parent.glob(f"{glob.escape(stem)}.{glob.escape(tag)}.*.marshal"):  # an edited catalogue's
-            stale.unlink(missing_ok=True)
-        # Written aside, then renamed: a run reading at the same moment sees the whole table or none.
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(marshal.dumps(table))
-            os.replace(temporary, path)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, str]:

@@ -9,18 +9,15 @@ from one function (`header_lines`), drawn from the letterhead model (pipeline/le
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.packuri import PackURI
-from docx.opc.phys_pkg import PhysPkgWriter
-from docx.opc.pkgwriter import PackageWriter
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import _Cell
@@ -153,38 +150,16 @@ def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path
     properties = document.core_properties
     properties.author = result.rules.bloc
     properties.created = properties.modified = properties.last_printed = moment
+    saved = io.BytesIO()
+    document.save(saved)
+    # python-docx dates each zip member with the clock: the same members again, dated with the run's time.
+    stamp = max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]  # a zip cannot hold a date before 1980
     path = Path(path)
-    package = document.part.package
-    parts = package.parts  # a walk of the package's relationships: once, for all three uses below
-    for part in parts:
-        part.before_marshal()
-    # python-docx's own writer, into a zip whose members carry the run's time (its would carry the clock's):
-    # each part serialised and compressed once, where saving and re-stamping the saved zip did both twice.
-    # Its steps are internal (python-docx is pinned below 2 for them); tests hold the members to `save`'s.
-    with _StampedZip(path, max(moment, dt.datetime(1980, 1, 1)).timetuple()[:6]) as stamped:
-        sink = cast(PhysPkgWriter, stamped)  # the one method the steps call: write(uri, blob)
-        PackageWriter._write_content_types_stream(sink, parts)  # type: ignore[no-untyped-call]
-        PackageWriter._write_pkg_rels(sink, package.rels)  # type: ignore[no-untyped-call]
-        PackageWriter._write_parts(sink, parts)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(path, "w") as stamped:
+        for member in source.infolist():
+            stamped.writestr(zipfile.ZipInfo(member.filename, date_time=stamp), source.read(member),
+                             compress_type=zipfile.ZIP_DEFLATED)
     return path
-
-
-class _StampedZip:
-    """The physical package python-docx's `PackageWriter` writes into: a zip, each member dated `stamp`."""
-
-    def __init__(self, path: Path, stamp: tuple[int, ...]) -> None:
-        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
-        self._stamp = stamp
-
-    def write(self, pack_uri: PackURI, blob: bytes) -> None:
-        member = zipfile.ZipInfo(pack_uri.membername, date_time=self._stamp)  # type: ignore[arg-type]
-        self._zip.writestr(member, blob, compress_type=zipfile.ZIP_DEFLATED)
-
-    def __enter__(self) -> _StampedZip:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._zip.close()
 
 
 def _day(lang: str, when: dt.date | None) -> str:
@@ -199,20 +174,7 @@ def _unit_name(rules: Rules, code: str) -> str:
     return unit.name if unit else code
 
 
-_PREPARED: list[DocumentObject] = []  # empty documents made ahead of need (prepare)
-
-
-def prepare(count: int = 2) -> None:
-    """Make the empty documents of the minutes and the proposal list ahead of need: a helper process
-    (forking.Helper) does this while it waits for the run's result; each takes python-docx 10 ms."""
-    _PREPARED.extend(_empty_document() for _ in range(count - len(_PREPARED)))
-
-
 def _document() -> DocumentObject:
-    return _PREPARED.pop() if _PREPARED else _empty_document()
-
-
-def _empty_document() -> DocumentObject:
     """An empty A4 document in Times New Roman, with the margins of an administrative document."""
     document = Document()
     section = document.sections[0]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pipeline import __version__
 from pipeline.errors import ExitCode, InputFolderError
 from pipeline.inputs import discover, display_name
-from pipeline.isolation import FolderReading, Reader, Reading, read_submissions
+from pipeline.isolation import Reader, read_submissions
 from pipeline.issues import Issue, sort_issues
 from pipeline.labels import text
 from pipeline.letterhead import DocumentOptions
@@ -100,40 +100,33 @@ class RunResult:
 def run(
     rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
     workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
-    started: FolderReading | None = None, allow_empty: bool = False, previous: Path | None = None,
-    document: DocumentOptions | None = None,
+    allow_empty: bool = False, previous: Path | None = None, document: DocumentOptions | None = None,
 ) -> RunResult:
     """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
 
     `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
-    inside them (tests hand in one that crashes). `started` is the folder's reading begun earlier
-    (`isolation.start_reading`), used when it is of this folder. `allow_empty`: an input folder with nothing
+    inside them (tests hand in one that crashes). `allow_empty`: an input folder with nothing
     to read is every unit missing (reminders for all), not a mistake. `previous`: last year's results JSON,
     to compare with. `document` numbers and dates the document to sign.
     """
     with paused_gc():
         result = _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
-                      started=started, allow_empty=allow_empty, previous=previous)
+                      allow_empty=allow_empty, previous=previous)
     return replace(result, document=document) if document else result
 
 
 def _run(
     rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader, started: FolderReading | None, allow_empty: bool, previous: Path | None,
+    tick: Tick | None, reader: Reader, allow_empty: bool, previous: Path | None,
 ) -> RunResult:
     lang = lang or rules.language
     say = progress or (lambda _message: None)
     started_at = run_time()
     folder = Path(input_dir)
-    if started is not None and started.folder == folder:
-        paths, folder_issues, reading = started.paths, started.folder_issues, started.reading
-    else:
-        paths, folder_issues = _discover(folder, lang, allow_empty=allow_empty)
-        reading = Reading(paths, folder, workers=workers, reader=reader)
-
+    paths, folder_issues = _discover(folder, lang, allow_empty=allow_empty)
     say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
     on_read = (lambda done: tick("read", done, len(paths))) if tick else None
-    submissions = reading.submissions(on_read)
+    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read, reader=reader)
     validation = validate(rules, submissions, folder_issues)
     status = validation.unit_status(rules)
 

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.errors import OutputError
-from pipeline.forking import Helper, beside
 from pipeline.labels import text
 from pipeline.layout import minutes_filename, proposals_filename
 from pipeline.results_json import json_text, results_dict
-from pipeline.run import RunResult, Tick, paused_gc
+from pipeline.run import RunResult, Tick
 
 PREVIOUS_FOLDER = "previous"
 
@@ -60,20 +59,14 @@ def documents_due(result: RunResult) -> tuple[bool, bool]:
     return minutes, result.final
 
 
-# Modules the writing of the JSON and the Word documents needs: a helper (forking.Helper) started early
-# imports them while the run imports pandas, and opens the documents' empty pages meanwhile.
-SIDE_MODULES = ("pipeline.write", "pipeline.minutes:prepare")
-Side = Literal["json", "minutes", "proposals"]  # the outputs written beside the workbook
+Side = Literal["json", "minutes", "proposals"]  # the outputs written after the workbook
 
 
-def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None,
-                  helper: Helper | None = None) -> Written:
+def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
     """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`.
 
     The result is only read: what was written is returned, for the caller to report. Any failure of the
     operating system is an `OutputError` naming the path and what to do; no temporary file survives it.
-    `helper` (started with SIDE_MODULES) writes the JSON and the documents while this process writes the
-    workbook; without one, a fork made now does.
     """
     out = Path(output_dir)
     lang = result.lang
@@ -102,12 +95,9 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     kept_previous: dict[str, Path] = {}
     replaced: list[Path] = []
     try:
-        with paused_gc():
-            workbook, rest = beside(
-                functools.partial(_stage, targets[0], functools.partial(_write_workbook, result, tick=tick), lang),
-                functools.partial(_stage_sides, result, list(zip(sides, targets[1:], strict=True)), lang),
-                undo_main=_discard, undo_side=_discard_all, helper=helper)
-            staged += [workbook, *rest]
+        staged.append(_stage(targets[0], functools.partial(_write_workbook, result, tick=tick), lang))
+        for side, target in zip(sides, targets[1:], strict=True):
+            staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
         try:
             for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)
@@ -131,19 +121,6 @@ def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None) -> None
     write_workbook(result, path, tick=tick)
 
 
-def _stage_sides(result: RunResult, sides: list[tuple[Side, Path]], lang: str) -> list[Path]:
-    """Stage the outputs written beside the workbook, in a helper or a fork (forking.beside): a module-level
-    function over what pickles, so a helper started before the result existed can be handed it."""
-    staged: list[Path] = []
-    try:
-        for side, target in sides:
-            staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
-    except BaseException:
-        _discard_all(staged)
-        raise
-    return staged
-
-
 def _write_side(side: Side, result: RunResult, path: Path) -> None:
     if side == "json":
         path.write_text(json_text(results_dict(result)), encoding="utf-8")
@@ -152,11 +129,6 @@ def _write_side(side: Side, result: RunResult, path: Path) -> None:
     from pipeline.minutes import write_minutes, write_proposals
 
     (write_minutes if side == "minutes" else write_proposals)(result, path)
-
-
-def _discard_all(temporaries: list[Path]) -> None:
-    for temporary in temporaries:
-        _discard(temporary)
 
 
 def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:

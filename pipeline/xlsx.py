@@ -7,13 +7,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
-
-from pipeline.xlsx_rows import RowsWorksheet
 
 FONT = "Times New Roman"
 BASE_SIZE = 12
@@ -33,14 +31,10 @@ def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: boo
     to a temporary file first, which spares memory on a province's workbook but costs a small one a
     file created and removed per part (0.05–0.2 s for the example's, most of its saving time).
     """
-    book = _Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
+    book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False,
                                  "strings_to_urls": False, "in_memory": in_memory})
     book.set_properties(properties)
     return book
-
-
-class _Workbook(xlsxwriter.Workbook):  # type: ignore[misc]  # xlsxwriter is untyped
-    worksheet_class = RowsWorksheet
 
 
 class Formats:
@@ -100,18 +94,20 @@ def fit_row(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]], *, s
 
 # --------------------------------------------------------------------------------------------- values
 
+# (column, value, format) of a cell: text, a number, or None for a blank (written only with a format).
+Cell = tuple[int, str | float | None, Format | None]
+
+
 def write_value(sheet: Worksheet, row: int, column: int, value: object, number: Format, other: Format) -> None:
     """A score as read: a number cell, text (N/A, or what a unit typed) as text, or an empty cell."""
-    sheet.write_cells(row, [value_cell(column, value, number, other)])
+    write_cells(sheet, row, [value_cell(column, value, number, other)])
 
 
-def value_cell(column: int, value: object, number: Style, other: Style) -> tuple[int, str | float | None, Style]:
-    """The cell `write_value` writes, for `RowsWorksheet.write_cells`: a number, text or a blank, and its format.
+def value_cell(column: int, value: object, number: Format, other: Format) -> Cell:
+    """The cell `write_value` writes: a number, text or a blank, and its format.
 
-    Text stays text (write_cells stores it as a string), so a unit's `=HYPERLINK(…)` stays what it typed.
+    Text stays text (written with write_string), so a unit's `=HYPERLINK(…)` stays what it typed.
     """
-    if type(value) in _NUMBERS:  # the usual case first: tens of thousands of cells at province scale
-        return column, float(value), number  # type: ignore[arg-type]
     if value is None or value == "":
         return column, None, number
     if isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool):
@@ -119,8 +115,15 @@ def value_cell(column: int, value: object, number: Style, other: Style) -> tuple
     return column, str(value), other
 
 
-_NUMBERS = frozenset({Decimal, Fraction, int, float})
-Style = TypeVar("Style", Format, int)  # a cell's format, or its index once the workbook has given it one
+def write_cells(sheet: Worksheet, row: int, cells: Sequence[Cell]) -> None:
+    """Write a row's cells: text as a string (never a formula), a number, a blank that carries a format."""
+    for column, value, cell_format in cells:
+        if value is None:
+            sheet.write_blank(row, column, None, cell_format)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, value, cell_format)
+        else:
+            sheet.write_number(row, column, value, cell_format)
 
 
 def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str]) -> None:

@@ -63,6 +63,20 @@ def test_python_dash_m():
     assert "bloc-score" in done.stdout
 
 
+def test_the_program_ends_with_the_commands_status_and_leaves_nothing_staged(sample_input, tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "pipeline", "run", "--rules", str(SAMPLE_RULES), "--input", str(sample_input),
+               "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["minutes-2024.docx", "proposals-2024.docx", "ranking-2024.xlsx",
+                                                     "results-2024.json"]  # no staged `.ranking-…` file is left
+    missing = subprocess.run([*command[:4], str(tmp_path / "no.yaml"), *command[5:]], capture_output=True, text=True,
+                             check=False, timeout=120)
+    assert missing.returncode == 2
+    assert "no.yaml" in missing.stderr
+
+
 def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
     output = tmp_path / "output"
     result = run_sample(sample_input, output)

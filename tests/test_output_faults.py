@@ -104,7 +104,7 @@ BOUNDARIES: dict[str, Callable[[pytest.MonkeyPatch, int], None]] = {
 @pytest.mark.parametrize("boundary", sorted(BOUNDARIES))
 def test_run_output_fault_is_a_user_error(tmp_path, monkeypatch, sample_input, boundary, number):
     out = tmp_path / "output"
-    assert run_sample(sample_input, out).exit_code in (0, 1)
+    assert run_sample(sample_input, out).exit_code == 0
     before = snapshot(out)
     BOUNDARIES[boundary](monkeypatch, number)
     for lang, expected in (("en", FAULTS[number]), ("vi", FAULTS_VI[number])):
@@ -149,7 +149,7 @@ def test_output_folder_under_a_file(tmp_path, sample_input):
 
 def test_a_missing_output_folder_is_made(tmp_path, sample_input):
     out = tmp_path / "new" / "deeper"
-    assert run_sample(sample_input, out).exit_code in (0, 1)
+    assert run_sample(sample_input, out).exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["minutes-2024.docx", "proposals-2024.docx", "ranking-2024.xlsx",
                                                      "results-2024.json"]
 
@@ -169,7 +169,7 @@ def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, sample_input
     fresh.write_bytes(b"half")
     future = time.time() + 3600
     os.utime(fresh, (future, future))
-    assert run_sample(sample_input, out).exit_code in (0, 1)
+    assert run_sample(sample_input, out).exit_code == 0
     assert [p for p in stale if p.exists()] == []
     assert [p for p in [*kept, fresh] if not p.exists()] == []
 
@@ -179,7 +179,7 @@ def test_outputs_honour_the_umask(tmp_path, sample_input, mask):
     previous = os.umask(mask)
     try:
         out = tmp_path / "output"
-        assert run_sample(sample_input, out).exit_code in (0, 1)
+        assert run_sample(sample_input, out).exit_code == 0
         templates = tmp_path / "templates"
         assert invoke("templates", "--rules", SAMPLE_RULES, "--out", templates).exit_code == 0
     finally:
@@ -218,9 +218,9 @@ def test_a_stale_libreoffice_lock_gets_a_hint(tmp_path, sample_input):
 def test_source_date_epoch_makes_outputs_byte_identical(tmp_path, sample_input, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
     first, second = tmp_path / "first", tmp_path / "second"
-    assert run_sample(sample_input, first).exit_code in (0, 1)
+    assert run_sample(sample_input, first).exit_code == 0
     time.sleep(1.1)  # a clock that would show would now show another second
-    assert run_sample(sample_input, second).exit_code in (0, 1)
+    assert run_sample(sample_input, second).exit_code == 0
     assert snapshot(first) == snapshot(second)
     with zipfile.ZipFile(first / "ranking-2024.xlsx") as book:
         core = book.read("docProps/core.xml").decode()
@@ -231,7 +231,7 @@ def test_source_date_epoch_makes_outputs_byte_identical(tmp_path, sample_input, 
 def test_without_source_date_epoch_the_workbook_says_when_it_was_made(tmp_path, sample_input, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     out = tmp_path / "output"
-    assert run_sample(sample_input, out).exit_code in (0, 1)
+    assert run_sample(sample_input, out).exit_code == 0
     with zipfile.ZipFile(out / "ranking-2024.xlsx") as book:
         core = book.read("docProps/core.xml").decode()
     assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{time.gmtime().tm_year}-" in core

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli
 from pipeline.isolation import read_submissions
 from pipeline.read import Submission
 from pipeline.run import paused_gc, run
-from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, invoke, values
+from tests.conftest import FULL_SMALL, values
 
 
 def _failing_stage() -> None:
@@ -40,22 +39,6 @@ def test_a_disabled_collector_stays_disabled():
 def test_run_leaves_the_collector_on(small_rules, write_filled, tmp_path):
     write_filled(small_rules, "A", values(**FULL_SMALL))
     run(small_rules, tmp_path / "input")
-    assert gc.isenabled()
-
-
-def test_the_program_collects_no_garbage_and_main_alone_leaves_the_collector_be(monkeypatch, tmp_path):
-    """`bloc-score` (cli.entry) runs its command with the collector off; `main`, called by a program that
-    goes on (a test, a script), leaves it as it was."""
-    seen = []
-    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()))
-    monkeypatch.setattr(cli, "leave", seen.append)  # not this process: pytest's
-    try:
-        cli.entry()
-    finally:
-        gc.enable()
-    assert seen == [False, 0]
-    result = invoke("run", "--rules", SAMPLE_RULES, "--input", SAMPLE_INPUT, "--out", tmp_path / "out")
-    assert result.exit_code in (0, 1), result.output
     assert gc.isenabled()
 
 

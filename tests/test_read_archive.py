@@ -7,7 +7,6 @@ import zipfile
 
 import pytest
 
-from pipeline import zipparts
 from pipeline.archive import _Package, check_package
 from pipeline.read import Submission, read_workbook
 from pipeline.template import write_template
@@ -36,22 +35,6 @@ def test_chunks_equal_what_zipfile_reads(small_rules, tmp_path):
     for member in package.members:
         assert b"".join(package.chunks(member)) == package.archive.read(member), member.filename
         assert read_member(path.read_bytes(), member) == package.archive.read(member), member.filename
-
-
-def test_parts_the_check_inflated_are_handed_out_again_for_that_file_only(small_rules, tmp_path):
-    """The second reading reuses what the package check inflated; another file never sees those parts."""
-    unit = small_rules.unit("A")
-    first = write_template(small_rules, unit, tmp_path / "A.xlsx", filled=values(**FULL_SMALL)).read_bytes()
-    second = _zip(dict.fromkeys(zipfile.ZipFile(io.BytesIO(first)).namelist(), b"<x>other</x>"))
-    assert check_package(first).kind == "xlsx"
-    members = zipparts.zip_members(first)
-    with zipfile.ZipFile(io.BytesIO(first)) as archive:
-        for member in members:
-            assert read_member(first, member) == archive.read(member), member.filename
-    assert any(key[0] == "xl/worksheets/sheet1.xml" for key in zipparts._kept)
-    for member in zipparts.zip_members(second):  # the same names at other offsets, in another file
-        assert zipparts._kept == {}
-        assert read_member(second, member) == b"<x>other</x>"
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])

@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import sys
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -328,77 +327,3 @@ def test_an_xlsb_sheet_too_wide_is_refused_before_the_reader_allocates_it(folder
     issue = only(result, "too-many-columns")
     assert issue.file == "A.xlsb" and issue.params["columns"] == 16_000_001
     assert [r.unit_code for r in result.ranked] == ["B", "C", "D"]
-
-
-# ---- reading started early: the CLI starts the workers before it imports pandas
-
-
-def _results(result: RunResult, tmp_path: Path, name: str) -> dict:
-    written = write_outputs(result, tmp_path / name)
-    data = json.loads(written.results.read_text(encoding="utf-8"))
-    for volatile in ("run_at", "generated_at"):
-        data.pop(volatile, None)
-    return data
-
-
-def test_a_reading_started_early_gives_the_same_run(folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    started = isolation.start_reading(folder)
-    assert started is not None and started.folder == folder
-    early = run(RULES, folder, started=started)
-    plain = run(RULES, folder)
-    assert _results(early, tmp_path, "early") == _results(plain, tmp_path, "plain")
-    assert [r.unit_code for r in early.ranked] == ["A", "B", "C", "D"]
-
-
-def test_a_reading_of_another_folder_is_not_used(folder, tmp_path):
-    other = builders.good_files(tmp_path / "other", RULES, "B", GOOD)
-    started = isolation.start_reading(other)
-    try:
-        result = run(RULES, folder, started=started)
-    finally:
-        started.reading.close()
-    assert sorted(result.status) == ["A", "B", "C", "D"] and result.status["A"] == "scored"
-
-
-def test_a_crash_while_the_run_is_still_starting_costs_its_file_only(folder):
-    # The background thread takes the crash and requeues the rest; only the run starts the new worker.
-    source = next(p for p in folder.iterdir() if p.name != hostile_readers.VICTIM)
-    for number in range(10):
-        shutil.copy(source, folder / f"copy {number:02}.xlsx")
-    paths = sorted(folder.iterdir())
-    reading = isolation.Reading(paths, folder, workers=1, reader=hostile_readers.abort).start()
-    deadline = time.monotonic() + 10
-    while reading._pool is not None and not reading._pool.done and time.monotonic() < deadline:
-        time.sleep(0.01)  # A.xlsx is first: its worker dies before any other file is read
-    submissions = reading.submissions()
-    assert [s.file for s in submissions] == [p.name for p in paths]
-    crashed = [s.file for s in submissions if any(i.code == "reader-crashed" for i in s.issues)]
-    assert crashed == [hostile_readers.VICTIM]
-
-
-def test_a_reading_nobody_collects_stops_its_workers(folder):
-    reading = isolation.Reading(sorted(folder.iterdir()), folder, workers=2, reader=hostile_readers.hang).start()
-    processes = [worker.process for worker in reading._pool.workers]
-    assert processes and all(process.is_alive() for process in processes)
-    reading.close()
-    assert not any(process.is_alive() for process in processes)
-
-
-def test_no_reading_starts_for_a_folder_the_run_must_refuse(tmp_path):
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert isolation.start_reading(tmp_path / "missing") is None
-    assert isolation.start_reading(empty) is None
-    (tmp_path / "file.xlsx").write_bytes(b"")
-    assert isolation.start_reading(tmp_path / "file.xlsx") is None
-
-
-def test_a_bug_while_the_run_is_still_starting_is_raised_when_it_collects(folder):
-    # The background thread meets the reader's bug first; the run raises it (exit 3), it never hangs.
-    reading = isolation.Reading(sorted(folder.iterdir()), folder, workers=1, reader=hostile_readers.bug).start()
-    deadline = time.monotonic() + 10
-    while reading._pool is not None and reading._pool._failure is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        reading.submissions()

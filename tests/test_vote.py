@@ -313,31 +313,9 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     assert [row[1] for row in listed[1:]] == ["Đơn vị A", "Đơn vị B", "Đơn vị C", "Đơn vị D"]
 
 
-def test_documents_on_pages_prepared_ahead_are_the_same_files(bloc, tmp_path, monkeypatch):
-    """A helper process opens the documents' empty pages before the result is ready (minutes.prepare):
-    what it writes on them is byte for byte what it writes on pages opened when needed."""
-    from pipeline import minutes
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
-    rules, inbox = bloc
-    _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules, inbox, workers=1)
-    written = []
-    for prepared in (False, True):
-        if prepared:
-            minutes.prepare()
-            assert len(minutes._PREPARED) == 2
-        folder = tmp_path / str(prepared)
-        folder.mkdir()
-        written.append([minutes.write_minutes(result, folder / "m.docx").read_bytes(),
-                        minutes.write_proposals(result, folder / "p.docx").read_bytes()])
-    assert minutes._PREPARED == []  # each document took one page
-    assert written[0] == written[1]
-
-
 def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bloc, tmp_path, monkeypatch):
-    """minutes._save writes through python-docx's package writer into a zip of its own: the same members,
-    in the same order, with the same bytes as `Document.save`, every one dated with the run's time."""
+    """The same members, in the same order, with the same bytes as `Document.save`, every one dated with the
+    run's time (so SOURCE_DATE_EPOCH gives identical files)."""
     import io
     import zipfile
 

@@ -599,24 +599,6 @@ def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
     assert details.auto_filter.ref == f"A1:{get_column_letter(details.max_column)}{len(rows) + 1}"  # every row
 
 
-def test_the_details_rows_are_the_same_rendered_by_a_fork_or_here(tmp_path, monkeypatch):
-    from pipeline import forking
-
-    monkeypatch.setattr(workbook_module, "MAX_UNIT_SHEETS", 1)
-    written = write_run(rules_from(), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)},
-                        appraisals={"A": {"1.1": (16, "Lý do: <thiếu> & chưa đủ ")}})
-    parts = []
-    for fork in (True, False):
-        monkeypatch.setattr(forking, "can_fork", lambda fork=fork: fork)
-        path = write_workbook(written.result, tmp_path / f"{fork}.xlsx")
-        with zipfile.ZipFile(path) as package:
-            parts.append({name: package.read(name) for name in package.namelist() if name != "docProps/core.xml"})
-    assert parts[0] == parts[1]
-    details = load_workbook(tmp_path / "False.xlsx")[text("en", "workbook.sheet_details")]
-    reasons = [row[7] for row in details.iter_rows(min_row=2, values_only=True) if row[7]]
-    assert reasons == ["Lý do: <thiếu> & chưa đủ"]  # as read: the reader trims what a unit typed
-
-
 def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path):
     written = write_run(rules_from(), tmp_path, {"A": values(**{**FULL_SMALL, "1.1": 25})})
     assert written.result.ranked == []

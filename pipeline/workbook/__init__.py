@@ -19,7 +19,7 @@ from pipeline.workbook.issues import write_issues
 from pipeline.workbook.matrix import write_matrix
 from pipeline.workbook.previous_year import write_previous_year
 from pipeline.workbook.ranking import RankingColumns, write_ranking
-from pipeline.workbook.units import start_details, write_unit_sheets
+from pipeline.workbook.units import write_unit_sheets
 from pipeline.xlsx import new_workbook
 
 # Past this many units, one sheet per unit, and a units × criteria matrix thousands of rows long, make a
@@ -38,13 +38,12 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
                                "created": result.started_at.astimezone(UTC).replace(tzinfo=None)},  # UTC, as core.xml
                         in_memory=not province_scale)
     ctx = Context(book, result, province_scale=province_scale, tick=tick)
-    details = start_details(ctx) if province_scale else None  # rendered by a fork while the others are written
     write_ranking(ctx)
     write_chart(ctx)
     write_previous_year(ctx)  # only when last year's results were found
     if not ctx.province_scale:
         write_matrix(ctx)
-    write_unit_sheets(ctx, details)
+    write_unit_sheets(ctx)
     write_issues(ctx)
     write_audit(ctx)
     if tick:

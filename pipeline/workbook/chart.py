@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pipeline.rules import Rules
 from pipeline.workbook.context import SECTION_COLOURS, Context, number_format, pixels
-from pipeline.xlsx import FONT, fit_row
+from pipeline.xlsx import FONT, fit_row, write_cells
 
 
 def write_chart(ctx: Context) -> None:
@@ -35,7 +35,7 @@ def write_chart(ctx: Context) -> None:
         row = first + offset
         figures = ctx.figures(placed)
         name = ctx.unit_name(placed.unit_code)
-        sheet.write_cells(row, [
+        write_cells(sheet, row, [
             (0, placed.rank, rank_cell), (1, name, name_cell),
             *((2 + index, value, figure) for index, value in enumerate(figures.sections)),
             (bonus_column, figures.bonus, figure),

@@ -19,7 +19,6 @@ from pipeline.rules import Rules
 from pipeline.run import RunResult, Tick
 from pipeline.workbook.entries import NOTHING_SHOWN, Shown, shown_entries
 from pipeline.xlsx import Formats, page_footer, print_setup
-from pipeline.xlsx_rows import RowsWorksheet
 
 AWARD_FILLS = {"flag": "#FFE699", "merit": "#DDEBF7"}
 OTHER_AWARD_FILL = "#E2EFDA"
@@ -132,12 +131,12 @@ class Context:
             passes = 1 if self.province_scale else 2  # Details alone, or the matrix then the unit sheets
             self.tick("write", self.units_written, passes * len(self.result.validation.used))
 
-    def add_sheet(self, name: str, *, avoid: Iterable[str] = ()) -> RowsWorksheet:
-        sheet: RowsWorksheet = self.book.add_worksheet(safe_sheet_name(name, [*self.sheet_names, *avoid]))
+    def add_sheet(self, name: str, *, avoid: Iterable[str] = ()) -> Worksheet:
+        sheet: Worksheet = self.book.add_worksheet(safe_sheet_name(name, [*self.sheet_names, *avoid]))
         self.sheet_names.append(sheet.name)
         return sheet
 
-    def add_unit_sheet(self, code: str) -> RowsWorksheet:
+    def add_unit_sheet(self, code: str) -> Worksheet:
         # Unit sheets come before Issues and Audit: a unit coded like one of them must not take its name.
         return self.add_sheet(code, avoid=[self.t(f"workbook.sheet_{key}") for key in ("issues", "audit")])
 

@@ -14,7 +14,7 @@ from pipeline.rules import BONUS, DEDUCTIONS, Unit
 from pipeline.vote import percent_text, vote_rule_in_words
 from pipeline.workbook.context import AWARD_FILLS, ERROR_COLOUR, OTHER_AWARD_FILL, Context
 from pipeline.workbook.official import write_closing, write_heading
-from pipeline.xlsx import FONT, at_size, fit_row, pages_tall
+from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, write_cells
 
 # The ranking table's fixed columns; the rest follow the sections (RankingColumns). The tests use them too.
 RANK_COLUMN, UNIT_COLUMN, FIRST_SECTION_COLUMN = 0, 1, 2
@@ -173,7 +173,7 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
     figure = fmt.score(**fill)
     classification = placed.classification or ""
     award = award_name(ctx.rules, placed.award, ctx.lang)
-    sheet.write_cells(row, [
+    write_cells(sheet, row, [
         (RANK_COLUMN, placed.rank, fmt.integer(bold=True, **fill)), (UNIT_COLUMN, name, fmt.text(**fill)),
         *((FIRST_SECTION_COLUMN + offset, value, figure) for offset, value in enumerate(figures.sections)),
         (columns.base, figures.base, figure), (columns.bonus, figures.bonus, figure),

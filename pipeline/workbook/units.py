@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import cast
 
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.figures import bucket_limit, section_averages, section_share
-from pipeline.forking import Later
 from pipeline.numbers import SECTION_DECIMALS, round_half_away, rounded
 from pipeline.rank import RankedUnit, award_name
 from pipeline.rules import BONUS, DEDUCTIONS
@@ -25,18 +21,17 @@ from pipeline.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.xlsx import FONT, at_size, fit_row, pages_tall, value_cell
-from pipeline.xlsx_rows import InlineCell, inline_rows
+from pipeline.xlsx import FONT, Cell, at_size, fit_row, pages_tall, value_cell, write_cells
 
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
 SMALL_SIZE = 11
 
 
-def write_unit_sheets(ctx: Context, details: DetailsRows | None = None) -> None:
+def write_unit_sheets(ctx: Context) -> None:
     """A sheet per unit whose file was used; past MAX_UNIT_SHEETS units, the Details table instead."""
     if ctx.province_scale:
-        write_details(ctx, details or start_details(ctx))
+        write_details(ctx)
         return
     units = [u for u in ctx.rules.units if u.code in ctx.result.validation.used]
     averages = section_averages(ctx.rules, ctx.result.ranked)
@@ -232,7 +227,7 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
         for criterion in criteria:
             entry = ctx.entry(code, criterion.code)
             marked = changed if entry.changed else score_format
-            sheet.write_cells(row, [
+            write_cells(sheet, row, [
                 (0, criterion.code, centred), (1, criterion.title, small), (2, float(criterion.max), score_format),
                 value_cell(3, entry.self_value, score_format, not_applicable),
                 value_cell(4, entry.appraised, marked, not_applicable),
@@ -300,60 +295,38 @@ _DETAILS_LABELS = ("report.unit_code", "column.code", "column.max", "column.self
                    "column.final", "column.evidence", "column.reason")
 
 
-@dataclass(frozen=True)
-class DetailsRows:
-    """The Details table's rows below its header, rendered by a fork since the workbook began (forking.Later):
-    a province's table is most of the workbook's cells, and needs nothing the other sheets write."""
-
-    units: list[str]
-    count: int
-    text: Later
-
-
-def start_details(ctx: Context) -> DetailsRows:
-    """Start rendering the Details table's rows; its strings go in their cells, not in the workbook's shared
-    table, which only this process fills."""
-    fmt = ctx.fmt
-    # Formats are numbered as the workbook first meets them: these are met now, before the fork.
-    number = fmt.get(num_format=fmt.score_format)._get_xf_index()
-    changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)._get_xf_index()
-    plain = fmt.get()._get_xf_index()
-    criteria = [(c.code, float(c.max)) for c in ctx.rules.criteria()]
-    units = [unit.code for unit in ctx.rules.units if unit.code in ctx.result.validation.used]
-
-    def rows() -> Iterator[tuple[int, list[InlineCell]]]:
-        row = 1
-        # A province writes tens of thousands of rows here, so only cells that hold something are written:
-        # the sheet has no borders, and an empty cell with a format looks exactly like no cell.
-        for unit_code in units:
-            for code, maximum in criteria:
-                entry = ctx.entry(unit_code, code)
-                cells: list[InlineCell] = [(0, unit_code, plain), (1, code, plain), (2, maximum, number)]
-                marked = changed if entry.changed else number
-                for column, value, style in ((3, entry.self_value, number), (4, entry.appraised, marked),
-                                             (5, entry.final, marked)):
-                    if value is not None and not (type(value) is str and not value):  # not `!= ""`: slow on a Decimal
-                        cells.append(cast(InlineCell, value_cell(column, value, style, plain)))
-                if entry.evidence:
-                    cells.append((6, entry.evidence, plain))
-                if entry.reason:
-                    cells.append((7, entry.reason, plain))
-                yield row, cells
-                row += 1
-
-    return DetailsRows(units, len(units) * len(criteria), Later(lambda: inline_rows(rows())))
-
-
-def write_details(ctx: Context, started: DetailsRows) -> None:
+def write_details(ctx: Context) -> None:
     """Above MAX_UNIT_SHEETS units: one long, filterable table instead of a sheet per unit."""
+    fmt = ctx.fmt
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_details"))
     last_column = len(_DETAILS_LABELS) - 1
-    sheet.write_cells(0, [(column, ctx.t(key), ctx.fmt.header()) for column, key in enumerate(_DETAILS_LABELS)])
-    if started.count:
-        sheet.rows_from(1, started.count, last_column, started.text.text)
-    for _unit in started.units:
+    write_cells(sheet, 0, [(column, ctx.t(key), fmt.header()) for column, key in enumerate(_DETAILS_LABELS)])
+    number = fmt.get(num_format=fmt.score_format)
+    changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)
+    plain = fmt.get()
+    criteria = [(c.code, float(c.max)) for c in ctx.rules.criteria()]
+    row = 0
+    for unit in ctx.rules.units:
+        if unit.code not in ctx.result.validation.used:
+            continue
+        # A province writes tens of thousands of rows here, so only cells that hold something are written:
+        # the sheet has no borders, and an empty cell with a format looks exactly like no cell.
+        for code, maximum in criteria:
+            row += 1
+            entry = ctx.entry(unit.code, code)
+            marked = changed if entry.changed else number
+            cells: list[Cell] = [(0, unit.code, plain), (1, code, plain), (2, maximum, number)]
+            for column, value, style in ((3, entry.self_value, number), (4, entry.appraised, marked),
+                                         (5, entry.final, marked)):
+                if value is not None and value != "":
+                    cells.append(value_cell(column, value, style, plain))
+            if entry.evidence:
+                cells.append((6, entry.evidence, plain))
+            if entry.reason:
+                cells.append((7, entry.reason, plain))
+            write_cells(sheet, row, cells)
         ctx.advance()
-    sheet.autofilter(0, 0, max(started.count, 1), last_column)
+    sheet.autofilter(0, 0, max(row, 1), last_column)
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 1, 10)
     sheet.set_column(2, 5, 10)
