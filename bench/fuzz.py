@@ -37,11 +37,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.read import Submission, read_workbook  # noqa: E402
-from pipeline.rules import Rules, parse_rules  # noqa: E402
-from pipeline.template import FilledValue, write_template  # noqa: E402
-from pipeline.validate import validate  # noqa: E402
-from pipeline.workspace import EXAMPLE  # noqa: E402
+from pipeline.checking.validate import validate  # noqa: E402
+from pipeline.forms.template import FilledValue, write_template  # noqa: E402
+from pipeline.reading.read import Submission, read_workbook  # noqa: E402
+from pipeline.rules.load import parse_rules  # noqa: E402
+from pipeline.rules.model import Rules  # noqa: E402
+from pipeline.workspace.folders import EXAMPLE  # noqa: E402
 
 RULES_FILE = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 BATCH = 250

@@ -107,19 +107,20 @@ def _generator_digest(rules_text: str) -> str:
     That is the rules text and their fingerprint (what a template's identity carries), the template
     writer and its xlsx helpers, the synthetic filler and the texts printed in the template.
     """
-    from pipeline.layout import TEMPLATE_VERSION
-    from pipeline.rules import parse_rules
+    from pipeline.rules.layout import TEMPLATE_VERSION
+    from pipeline.rules.load import parse_rules
 
     digest = hashlib.sha256(rules_text.encode("utf-8"))
     digest.update(f"{parse_rules(rules_text).fingerprint}/{TEMPLATE_VERSION}".encode())
-    for part in ("template.py", "xlsx.py", "synthetic.py", "locales/vi.yaml", "locales/en.yaml"):
+    for part in ("forms/template.py", "outputs/xlsx.py", "forms/synthetic.py", "core/locales/vi.yaml",
+                 "core/locales/en.yaml"):
         digest.update((ROOT / "pipeline" / part).read_bytes())
     return digest.hexdigest()[:10]
 
 
 def _write_chunk(task: tuple[str, list[str], str]) -> int:
-    from pipeline.rules import parse_rules
-    from pipeline.synthetic import random_profiles, write_submissions
+    from pipeline.forms.synthetic import random_profiles, write_submissions
+    from pipeline.rules.load import parse_rules
 
     rules_text, codes, folder = task
     rules = parse_rules(rules_text, source="rules.yaml")
@@ -130,8 +131,8 @@ def _write_chunk(task: tuple[str, list[str], str]) -> int:
 
 def ensure_inputs(n: int, cache: Path, criteria: int = CRITERIA) -> tuple[Path, Path]:
     """The rules file and the folder of N filled submissions, generated once and then reused."""
-    from pipeline.rules import parse_rules
-    from pipeline.synthetic import synthetic_rules_yaml
+    from pipeline.forms.synthetic import synthetic_rules_yaml
+    from pipeline.rules.load import parse_rules
 
     rules_text = synthetic_rules_yaml(n, criteria)
     folder = cache / f"n{n}-c{criteria}-{_generator_digest(rules_text)}"

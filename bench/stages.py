@@ -1,6 +1,6 @@
 """Time each stage of one real `run()` + `write_outputs()` call, in this process.
 
-The stage functions are wrapped where `pipeline.run` and `pipeline.write` look them up, so the figures
+The stage functions are wrapped where `pipeline.run` and `pipeline.outputs.write` look them up, so the figures
 come from the very code the CLI runs, not from a copy of its steps. A renamed stage fails loudly here
 (and in tests/test_bench.py) instead of silently timing nothing.
 
@@ -21,10 +21,10 @@ from typing import Any
 
 STARTED = time.perf_counter()
 
+import pipeline.outputs.workbook  # noqa: E402
+import pipeline.outputs.write  # noqa: E402
 import pipeline.run  # noqa: E402
-import pipeline.workbook  # noqa: E402
-import pipeline.write  # noqa: E402
-from pipeline.rules import load_rules  # noqa: E402
+from pipeline.rules.load import load_rules  # noqa: E402
 
 SECONDS: dict[str, float] = defaultdict(float)
 
@@ -34,7 +34,7 @@ STAGES = {
     (pipeline.run, "validate"): "validate",
     (pipeline.run, "score_units"): "score_rank",
     (pipeline.run, "rank_units"): "score_rank",
-    (pipeline.workbook, "write_workbook"): "write_workbook",
+    (pipeline.outputs.workbook, "write_workbook"): "write_workbook",
 }
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str]) -> None:
     result = pipeline.run.run(rules, input_dir, workers=workers)
     SECONDS["run"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    pipeline.write.write_outputs(result, output_dir)
+    pipeline.outputs.write.write_outputs(result, output_dir)
     SECONDS["write"] = time.perf_counter() - clock
     # What writing takes beyond the workbook: the JSON, the Word documents, staging and renaming.
     SECONDS["write_json"] = SECONDS["write"] - SECONDS["write_workbook"]

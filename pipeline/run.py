@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 from collections.abc import Callable, Iterator
@@ -13,26 +14,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
-from pipeline.errors import ExitCode, InputFolderError
-from pipeline.inputs import discover, display_name
-from pipeline.isolation import Reader, read_submissions
-from pipeline.issues import Issue, sort_issues
-from pipeline.labels import text
-from pipeline.letterhead import DocumentOptions
-from pipeline.rank import RankedUnit, rank_units
-from pipeline.read import Submission, read_submission
-from pipeline.rules import Rules
-from pipeline.score import final_values, score_units
-from pipeline.validate import UnitStatus, Validation, validate
-from pipeline.vote import VoteResult, count_votes
+from pipeline.checking.validate import UnitStatus, Validation, validate
+from pipeline.core.errors import ExitCode, InputFolderError
+from pipeline.core.issues import Issue, sort_issues
+from pipeline.core.labels import text
+from pipeline.procedure.vote import VoteResult, count_votes
+from pipeline.reading.inputs import discover, display_name
+from pipeline.reading.isolation import Reader, read_submissions
+from pipeline.reading.read import Submission, read_submission
+from pipeline.rules.model import Rules
+from pipeline.scoring.rank import RankedUnit, rank_units
+from pipeline.scoring.score import final_values, score_units
 
 if TYPE_CHECKING:
-    from pipeline.previous_year import YearComparison
+    from pipeline.scoring.previous_year import YearComparison
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
 # units written into the workbook (matrix, then sheets), "save" is the workbook going to disk (0/1, 1/1).
 Tick = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    """What the person running the tool may set for this one document: `run --number`, `run --date`."""
+
+    number: str | None = None
+    date: dt.date | None = None
 
 
 @dataclass
@@ -148,7 +156,7 @@ def _run(
 def _compare_with_last_year(rules: Rules, ranked: list[RankedUnit],
                             path: Path) -> tuple[YearComparison | None, list[Issue]]:
     # Imported only by a run given last year's results (0.003 s of every other run's start).
-    from pipeline.previous_year import compare_with_file
+    from pipeline.scoring.previous_year import compare_with_file
 
     return compare_with_file(rules, ranked, path)
 

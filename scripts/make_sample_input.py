@@ -19,12 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.appraisal import Appraised, write_appraisal  # noqa: E402
-from pipeline.ballot import write_tally  # noqa: E402
-from pipeline.rules import Rules, load_rules  # noqa: E402
+from pipeline.forms.appraisal import Appraised, write_appraisal  # noqa: E402
+from pipeline.forms.ballot import write_tally  # noqa: E402
+from pipeline.forms.synthetic import UnitProfile, write_submissions  # noqa: E402
+from pipeline.rules.load import load_rules  # noqa: E402
+from pipeline.rules.model import Rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
-from pipeline.synthetic import UnitProfile, write_submissions  # noqa: E402
-from pipeline.workspace import EXAMPLE  # noqa: E402
+from pipeline.workspace.folders import EXAMPLE  # noqa: E402
 
 RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 

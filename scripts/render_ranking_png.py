@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.pdf import print_pdf  # noqa: E402
-from pipeline.rules import load_rules  # noqa: E402
+from pipeline.outputs.pdf import print_pdf  # noqa: E402
+from pipeline.outputs.write import write_outputs  # noqa: E402
+from pipeline.rules.load import load_rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
-from pipeline.workspace import EXAMPLE, example_rules  # noqa: E402
-from pipeline.write import write_outputs  # noqa: E402
+from pipeline.workspace.folders import EXAMPLE, example_rules  # noqa: E402
 
 TARGET = ROOT / "docs" / "ranking-sheet.png"
 UNIT_TARGET = ROOT / "docs" / "unit-sheet.png"  # the first unit sheet's first page

@@ -12,9 +12,9 @@ from typing import Any
 import openpyxl
 import xlsxwriter
 
-from pipeline.layout import IDENTITY_SHEET, plan_layout, template_filename
-from pipeline.rules import Rules
-from pipeline.template import FilledValue, write_template
+from pipeline.forms.template import FilledValue, write_template
+from pipeline.rules.layout import IDENTITY_SHEET, plan_layout, template_filename
+from pipeline.rules.model import Rules
 from tests.conftest import SAMPLE_INPUT
 
 
@@ -209,7 +209,7 @@ def appraise(rules: Rules, folder: Path, appraisals: Mapping[str, Mapping[str, A
              name: str | None = None, lang: str | None = None) -> Path:
     """The bloc's appraisal workbook of the submissions in `folder`, written into it, then filled as a secretary
     would with openpyxl: {unit: {criterion: score or (score, reason)}}. A score without a reason gets one."""
-    from pipeline.appraisal import write_appraisal
+    from pipeline.forms.appraisal import write_appraisal
     from pipeline.run import run
 
     made = folder.parent / f".{name or 'appraisal'}-made.xlsx"

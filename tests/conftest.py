@@ -20,11 +20,12 @@ import yaml
 from click.testing import CliRunner, Result
 from hypothesis import settings
 
-from pipeline.cli import main
-from pipeline.layout import template_filename
-from pipeline.rules import Rules, load_rules, parse_rules
-from pipeline.template import FilledValue, write_template
-from pipeline.workspace import EXAMPLE
+from pipeline.cli.main import main
+from pipeline.forms.template import FilledValue, write_template
+from pipeline.rules.layout import template_filename
+from pipeline.rules.load import load_rules, parse_rules
+from pipeline.rules.model import Rules
+from pipeline.workspace.folders import EXAMPLE
 
 # Property tests draw the same examples on every machine and every run, so a failure in CI is a failure here.
 # HYPOTHESIS_PROFILE=explore draws new ones when hunting for bugs; a failure prints its seed blob.

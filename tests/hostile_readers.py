@@ -12,8 +12,8 @@ from pathlib import Path
 
 import python_calamine
 
-from pipeline.mail import Attachment
-from pipeline.read import Submission, read_attachment, read_submission
+from pipeline.reading.mail.messages import Attachment
+from pipeline.reading.read import Submission, read_attachment, read_submission
 
 VICTIM = "A.xlsx"
 

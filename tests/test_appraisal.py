@@ -16,13 +16,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline.appraisal import Appraised, write_appraisal
-from pipeline.cli import main
-from pipeline.layout import template_filename
-from pipeline.read import read_submission
-from pipeline.results_json import results_dict
+from pipeline.cli.main import main
+from pipeline.forms.appraisal import Appraised, write_appraisal
+from pipeline.outputs.results_json import results_dict
+from pipeline.reading.read import read_submission
+from pipeline.rules.layout import template_filename
 from pipeline.run import run
-from pipeline.score import score_unit
+from pipeline.scoring.score import score_unit
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, one
@@ -228,7 +228,7 @@ def test_the_rules_may_drop_the_reason(tmp_path):
 
 
 def test_a_bad_appraisal_key_in_the_rules_is_located():
-    from pipeline.errors import RulesError
+    from pipeline.core.errors import RulesError
 
     with pytest.raises(RulesError) as raised:
         rules_from(appraisal={"reason_required": "có", "reasons": 1})

@@ -13,10 +13,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.cell_notes import is_percent_format, percent_text
-from pipeline.numbers import CellNote, Parsed, parse_score
-from pipeline.read import Submission, read_workbook
-from pipeline.sheet import apply_override, open_book, overrides
+from pipeline.core.numbers import CellNote, Parsed, parse_score
+from pipeline.reading.cell_notes import is_percent_format, percent_text
+from pipeline.reading.read import Submission, read_workbook
+from pipeline.reading.sheet import apply_override, open_book, overrides
 from tests import builders
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, good_file, one
 
@@ -321,7 +321,7 @@ def test_unreadable_second_reading_leaves_the_first():
 
 
 def test_outputs_show_what_the_cell_holds(folder, tmp_path):
-    from pipeline.write import write_outputs
+    from pipeline.outputs.write import write_outputs
 
     result = _case(folder, {"D18": "#DIV/0!", "E9": "=D9-1"})
     written = write_outputs(result, tmp_path / "out")
@@ -366,7 +366,7 @@ def test_xlsx_cells_as_other_writers_write_them(xml, expected, tmp_path):
 
 
 def test_byte_scans_err_towards_reading_the_xml():
-    from pipeline.sheet import _xlsx_may_hide
+    from pipeline.reading.sheet import _xlsx_may_hide
 
     assert _xlsx_may_hide(b'<x:c r="A1"><x:f>1+1</x:f><x:v>2</x:v></x:c>', frozenset())  # a prefix: parse
     assert _xlsx_may_hide(b'<c r="A1" s="3"><v>0.5</v></c>', frozenset({3}))

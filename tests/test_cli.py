@@ -16,7 +16,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, invoke, rules_from, values
 from tests.test_rules import BROKEN
 
@@ -187,7 +187,7 @@ def test_run_says_a_rules_file_is_broken_before_it_imports_pandas(tmp_path, samp
     rules_file.write_text(BROKEN, encoding="utf-8")
     program = (
         "import sys\n"
-        "from pipeline.cli import main\n"
+        "from pipeline.cli.main import main\n"
         "try:\n"
         f"    main(['run', '--rules', {str(rules_file)!r}, '--input', {str(sample_input)!r},"
         f" '--out', {str(tmp_path / 'o')!r}, '--quiet'])\n"

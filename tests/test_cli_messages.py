@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.labels import catalogue, text
-from pipeline.read import Submission, read_workbook
+from pipeline.cli.main import main
+from pipeline.core.labels import catalogue, text
+from pipeline.reading.read import Submission, read_workbook
 from pipeline.run import run
 from tests import builders
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, invoke, rules_from, values

@@ -2,10 +2,10 @@
 
 import re
 
-from pipeline.cli import main
-from pipeline.errors import ExitCode
-from pipeline.issues import SEVERITY
-from pipeline.labels import LANGUAGES, catalogue, placeholders
+from pipeline.cli.main import main
+from pipeline.core.errors import ExitCode
+from pipeline.core.issues import SEVERITY
+from pipeline.core.labels import LANGUAGES, catalogue, placeholders
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

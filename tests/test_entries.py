@@ -4,7 +4,7 @@ leaves out, as every check and the scoring read them."""
 import numpy as np
 import pandas as pd
 
-from pipeline.entry_checks import ENTRY_COLUMNS, build_entries
+from pipeline.checking.entry_checks import ENTRY_COLUMNS, build_entries
 
 
 def _record(criterion_code, raw, **extra):

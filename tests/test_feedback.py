@@ -12,13 +12,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.errors import ExitCode
-from pipeline.feedback import bloc_issues, unit_issues, write_feedback
-from pipeline.labels import format_number, text
-from pipeline.rules import load_rules
+from pipeline.checking.validate import UnitStatus
+from pipeline.cli.main import main
+from pipeline.core.errors import ExitCode
+from pipeline.core.labels import format_number, text
+from pipeline.outputs.feedback import bloc_issues, unit_issues, write_feedback
+from pipeline.rules.load import load_rules
 from pipeline.run import run
-from pipeline.validate import UnitStatus
 from tests.builders import every_problem_folder
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
@@ -185,8 +185,8 @@ def test_rules_read_units_email_and_the_deadline():
 
 
 def test_a_wrong_address_or_date_is_reported_at_its_line():
-    from pipeline.errors import RulesError
-    from pipeline.rules import parse_rules
+    from pipeline.core.errors import RulesError
+    from pipeline.rules.load import parse_rules
 
     source = SAMPLE_RULES.read_text(encoding="utf-8").replace(
         "{code: BQT, name: Báo Quảng Trị,", "{code: BQT, name: Báo Quảng Trị, email: toa-soan at baoqt,")

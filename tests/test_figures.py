@@ -8,7 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from pipeline.figures import (
+from pipeline.core.issues import Issue
+from pipeline.core.labels import text
+from pipeline.rules.model import BONUS, DEDUCTIONS
+from pipeline.scoring.figures import (
     bucket_limit,
     section_averages,
     section_share,
@@ -16,11 +19,8 @@ from pipeline.figures import (
     unranked_reason,
     weighted_base_max,
 )
-from pipeline.issues import Issue
-from pipeline.labels import text
-from pipeline.rank import rank_units
-from pipeline.rules import BONUS, DEDUCTIONS
-from pipeline.score import score_unit
+from pipeline.scoring.rank import rank_units
+from pipeline.scoring.score import score_unit
 from tests.conftest import SMALL_RULES, rules_from
 
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.layout import template_filename
+from pipeline.rules.layout import template_filename
 from pipeline.run import run
 from tests import builders
 from tests.conftest import FULL_SMALL, rules_from, values

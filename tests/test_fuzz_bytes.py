@@ -28,8 +28,8 @@ def test_mutated_submissions_never_crash_the_reader_or_the_validator(fuzz, tmp_p
 @pytest.mark.parametrize("written", ["", "x", "9" * 40, "-3"])
 def test_a_damaged_identity_header_row_is_not_a_crash(fuzz, written):
     """Found by make fuzz: an identity sheet whose header row is not a number ended in an internal error."""
-    from pipeline.read import Submission, read_workbook
-    from pipeline.validate import validate
+    from pipeline.checking.validate import validate
+    from pipeline.reading.read import Submission, read_workbook
 
     rules = fuzz.fuzz_rules(units=2)
     submission = Submission("F0.xlsx")
@@ -42,7 +42,7 @@ def test_a_damaged_identity_header_row_is_not_a_crash(fuzz, written):
 
 def test_a_damaged_zip_version_field_is_a_corrupt_file(fuzz):
     """Found by make fuzz: zipfile's NotImplementedError for an impossible "version needed" ended in a crash."""
-    from pipeline.read import Submission, read_workbook
+    from pipeline.reading.read import Submission, read_workbook
 
     data = bytearray(fuzz.seeds(fuzz.fuzz_rules(units=2))[0])
     central = data.index(b"PK\x01\x02")
@@ -57,7 +57,7 @@ def test_a_damaged_mimetype_member_is_not_a_crash(fuzz):
     import io
     import zipfile
 
-    from pipeline.read import Submission, read_workbook
+    from pipeline.reading.read import Submission, read_workbook
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -75,7 +75,7 @@ def test_a_damaged_mimetype_member_is_not_a_crash(fuzz):
 def test_a_cell_reference_far_away_is_refused_before_calamine_reads_it(fuzz, reference):
     """Found by make fuzz: a 30-digit row number slipped past the extent check; calamine then asked for
     1.2 TB and aborted the process. Every spelling XML allows is measured now."""
-    from pipeline.read import Submission, read_workbook
+    from pipeline.reading.read import Submission, read_workbook
 
     parts = fuzz._parts(fuzz.seeds(fuzz.fuzz_rules(units=2))[0])
     sheet = parts["xl/worksheets/sheet2.xml"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.outputs.write import write_outputs
 from pipeline.run import run
-from pipeline.write import write_outputs
 from tests.builders import every_problem_folder
 from tests.conftest import ROOT, SAMPLE_INPUT
 from tests.golden_dump import dump_outputs

@@ -540,7 +540,7 @@ def test_inputs_are_never_modified(folder, tmp_path):
     good_file(folder)
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 truncated")
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
-    from pipeline.write import write_outputs
+    from pipeline.outputs.write import write_outputs
 
     write_outputs(go(folder), tmp_path / "out")
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
@@ -550,7 +550,7 @@ def test_inputs_are_never_modified(folder, tmp_path):
 def test_one_corrupted_sample_file_leaves_eight_ranked(tmp_path, sample_rules):
     from click.testing import CliRunner
 
-    from pipeline.cli import main
+    from pipeline.cli.main import main
     from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
     inbox = tmp_path / "input"

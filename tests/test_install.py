@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.workspace import example_files
+from pipeline.workspace.folders import example_files
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -72,8 +72,9 @@ def installed(wheel, tmp_path_factory) -> Path:
 def test_the_wheel_carries_the_license_locales_starter_and_example(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
-    assert {"pipeline/locales/vi.yaml", "pipeline/locales/en.yaml", "pipeline/starter/rules.vi.yaml",
-            "pipeline/starter/rules.en.yaml", "pipeline/commands/init.py"} <= names
+    assert {"pipeline/core/locales/vi.yaml", "pipeline/core/locales/en.yaml",
+            "pipeline/workspace/starter/rules.vi.yaml", "pipeline/workspace/starter/rules.en.yaml",
+            "pipeline/cli/commands/init.py"} <= names
     example = {f"pipeline/examples/quang-tri-2024/{relative.as_posix()}" for relative in example_files()}
     assert len(example) >= 10  # the rules file and nine submissions
     assert example <= names

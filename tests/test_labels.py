@@ -4,7 +4,7 @@ from importlib import resources
 
 import pytest
 
-from pipeline.labels import LANGUAGES, catalogue, placeholders, text
+from pipeline.core.labels import LANGUAGES, catalogue, placeholders, text
 
 
 def test_both_languages_have_the_same_keys():
@@ -49,7 +49,7 @@ def test_no_key_is_written_twice_in_a_catalogue(lang):
                 seen.add(key)
             return super().construct_mapping(node, deep)
 
-    source = resources.files("pipeline").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
+    source = resources.files("pipeline.core").joinpath("locales", f"{lang}.yaml").read_text(encoding="utf-8")
     yaml.load(source, Loader=Loader)
     assert found == []
 

@@ -14,21 +14,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline import rules as rules_module
-from pipeline import rules_procedure
-from pipeline.console import render_rules, render_run
-from pipeline.issues import SEVERITY
-from pipeline.labels import catalogue
+from pipeline.checking.validate import UnitStatus
+from pipeline.cli.console import render_rules, render_run
+from pipeline.core.issues import SEVERITY
+from pipeline.core.labels import catalogue
+from pipeline.outputs.write import write_outputs
+from pipeline.rules import awards as rules_awards
+from pipeline.rules import load as rules_load
+from pipeline.rules import model as rules_model
+from pipeline.rules import procedure as rules_procedure
 from pipeline.run import run
-from pipeline.validate import UnitStatus
-from pipeline.write import write_outputs
 from tests.conftest import SAMPLE_INPUT
 
 RULES_KEYS = frozenset({
-    *rules_module._TOP_KEYS, *rules_module._CRITERION_KEYS, *rules_procedure._APPRAISAL_KEYS,
+    *rules_load._TOP_KEYS, *rules_load._CRITERION_KEYS, *rules_procedure._APPRAISAL_KEYS,
     *rules_procedure._PEERS_KEYS, *rules_procedure._VOTE_KEYS, *rules_procedure._SIGNER_KEYS,
     "name", "parent", "criteria", "cap", "weight", "min", "label", "min_criterion_share", "count", "share",
-    "share_of", "min_score", *rules_module.NA_POLICIES, *rules_module.SHARE_BASES, *rules_module.HEADERS,
+    "share_of", "min_score", *rules_model.NA_POLICIES, *rules_awards.SHARE_BASES, *rules_model.HEADERS,
 })
 AWARD_KEYS = frozenset({"flag", "merit"})
 VOCABULARY = frozenset({

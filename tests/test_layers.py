@@ -1,4 +1,8 @@
-"""Layers point one way: no import cycle among pipeline's modules, whether imported at the top or inside a function."""
+"""Layers point one way: every import of a pipeline module points to its own layer or one below, and no two
+modules import each other, whether imported at the top or inside a function.
+
+The layers, lowest first, are LAYERS; docs/development.md and the README draw the same tree.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "pipeline"
+# read → validate → score → rank → write, as packages: each may import only from itself and the layers before it.
+LAYERS = ("core", "rules", "scoring", "reading", "procedure", "checking", "workspace", "run", "outputs", "forms", "cli")
 
 
 def module_name(path: Path) -> str:
@@ -31,7 +37,7 @@ def imported(path: Path, modules: set[str]) -> set[str]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             found.add(base)
-            # `from pipeline import workbook` imports the module pipeline.workbook, not a name of pipeline.
+            # `from pipeline import workbook` imports the module pipeline.outputs.workbook, not a name of pipeline.
             found.update(f"{base}.{alias.name}" for alias in node.names)
     return {module for module in found if module in modules and module != name}
 
@@ -65,15 +71,44 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def layer(module: str) -> int:
+    """Where a module stands: its package's place in LAYERS; the package root (its version) below them all,
+    `python -m pipeline` above them all."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return -1
+    if parts[1] == "__main__":
+        return len(LAYERS)
+    return LAYERS.index(parts[1])
+
+
+def upward(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that points to a higher layer, as "importer → imported"."""
+    return [f"{importer} → {target}" for importer, targets in sorted(graph.items()) for target in sorted(targets)
+            if layer(target) > layer(importer)]
+
+
 def test_the_graph_sees_the_package():
     graph = import_graph()
-    assert "pipeline.workbook" in graph and "pipeline.workbook.ranking" in graph["pipeline.workbook"]
-    assert "pipeline.workbook" in graph["pipeline.write"]  # imported inside write_outputs: still counted
+    workbook = "pipeline.outputs.workbook"
+    assert workbook in graph and f"{workbook}.ranking" in graph[workbook]
+    assert workbook in graph["pipeline.outputs.write"]  # imported inside write_outputs: still counted
 
 
-def test_no_import_cycle_in_pipeline():
-    found = cycles(import_graph())
-    assert not found, "import cycles: " + "; ".join(" → ".join(cycle) for cycle in found)
+def test_every_module_is_in_a_layer():
+    assert not [module for module in import_graph() if module.count(".") and module.split(".")[1] not in
+                (*LAYERS, "__main__")]
+
+
+def test_imports_point_down_the_layers():
+    found = upward(import_graph())
+    assert not found, "imports that point up the layers (LAYERS, lowest first):\n" + "\n".join(found)
+
+
+def test_an_upward_import_is_caught():
+    graph = {"pipeline.scoring.rank": {"pipeline.outputs.write", "pipeline.core.labels"},
+             "pipeline.outputs.write": {"pipeline.scoring.rank"}}
+    assert upward(graph) == ["pipeline.scoring.rank → pipeline.outputs.write"]
 
 
 @pytest.mark.parametrize(

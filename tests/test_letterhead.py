@@ -8,10 +8,11 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from pipeline.cli import main
-from pipeline.errors import RulesError
-from pipeline.letterhead import DocumentOptions, letterhead
-from pipeline.rules import Signer
+from pipeline.cli.main import main
+from pipeline.core.errors import RulesError
+from pipeline.outputs.letterhead import letterhead
+from pipeline.rules.procedure import Signer
+from pipeline.run import DocumentOptions
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, rules_from
 
 OFFICIAL = {

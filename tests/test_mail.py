@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.issues import Issue
-from pipeline.labels import Label, text
-from pipeline.mail import clean_name, open_mail
-from pipeline.read import read_attachment
-from pipeline.results_json import results_dict
+from pipeline.checking.validate import UnitStatus
+from pipeline.core.issues import Issue
+from pipeline.core.labels import Label, text
+from pipeline.outputs.results_json import results_dict
+from pipeline.outputs.write import write_outputs
+from pipeline.reading.mail.messages import clean_name, open_mail
+from pipeline.reading.read import read_attachment
 from pipeline.run import RunResult, run
-from pipeline.validate import UnitStatus
-from pipeline.write import write_outputs
 from tests import builders
 from tests import mail_builders as mb
 from tests.conftest import FULL_SMALL, rules_from, values
@@ -387,7 +387,7 @@ def test_two_attachments_of_one_name_are_told_apart_and_both_read(tmp_path, fill
 
 
 def test_a_crash_on_one_attachment_costs_that_attachment_only(filled):
-    from pipeline.isolation import read_isolated
+    from pipeline.reading.isolation import read_isolated
     from tests import hostile_readers
 
     raw = mb.message([("A.xlsx", filled["A"]), ("B.xlsx", filled["B"])]).as_bytes()
@@ -400,7 +400,7 @@ def test_a_crash_on_one_attachment_costs_that_attachment_only(filled):
 
 
 def test_an_mbox_of_more_messages_than_the_limit_says_so(monkeypatch):
-    monkeypatch.setattr("pipeline.mail.MAX_MEMBERS", 2)
+    monkeypatch.setattr("pipeline.reading.mail.messages.MAX_MEMBERS", 2)
     raw = b"".join(b"From x Mon Dec  2 10:00:00 2024\nSubject: %d\n\nhi\n" % n for n in range(3))
     opened = open_mail(raw, "mbox", "hop.mbox", limit=1000)
     assert [i.file for i in opened.issues if i.code == "file-too-complex"] == ["hop.mbox"]

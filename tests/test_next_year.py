@@ -11,14 +11,14 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.errors import ExitCode
-from pipeline.next_year import next_year_name, shifted, write_next_year
-from pipeline.previous_year import PastResults, PastUnit, compare_years
-from pipeline.rank import RankedUnit
-from pipeline.rules import load_rules
-from pipeline.rules_choice import choose_rules_file
-from pipeline.synthetic import UnitProfile, write_submissions
+from pipeline.cli.main import main
+from pipeline.core.errors import ExitCode
+from pipeline.forms.next_year import next_year_name, shifted, write_next_year
+from pipeline.forms.synthetic import UnitProfile, write_submissions
+from pipeline.rules.load import load_rules
+from pipeline.scoring.previous_year import PastResults, PastUnit, compare_years
+from pipeline.scoring.rank import RankedUnit
+from pipeline.workspace.choice import choose_rules_file
 from tests.conftest import SAMPLE_RULES, rules_from
 
 NAME_2025 = "quang-tri-co-quan-dang-2025.yaml"
@@ -112,7 +112,7 @@ def test_the_command_never_replaces_a_file(tmp_path, monkeypatch):
 def _ranked(rules, totals: dict[str, tuple[str, int]]) -> list[RankedUnit]:
     from fractions import Fraction
 
-    from pipeline.score import UnitScore
+    from pipeline.scoring.score import UnitScore
 
     return [RankedUnit(UnitScore(code, (), Fraction(0), Fraction(0), Fraction(0), Fraction(0), Fraction(0),
                                  Fraction(total), Decimal(total), (), ()), rank, None, None)
@@ -210,7 +210,7 @@ def test_new_year_then_a_run_with_last_years_results_shows_the_year_over_year_co
 
 
 def test_an_unusable_previous_file_is_a_warning_and_no_comparison(tmp_path, sample_rules):
-    from pipeline.previous_year import compare_with_file
+    from pipeline.scoring.previous_year import compare_with_file
 
     bad = tmp_path / "results-2023.json"
     bad.write_text("{not json", encoding="utf-8")

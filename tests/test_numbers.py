@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.labels import format_number
-from pipeline.numbers import Parsed, parse_score, parse_scores, round_half_away
+from pipeline.core.labels import format_number
+from pipeline.core.numbers import Parsed, parse_score, parse_scores, round_half_away
 
 
 @pytest.mark.parametrize(

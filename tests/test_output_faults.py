@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import write
+from pipeline.outputs import write
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, invoke
 
 FAULTS = {errno.EROFS: "read-only", errno.EACCES: "permission denied", errno.ENOSPC: "disk is full",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from pipeline.xlsx import PAGE_BODY, Pager, pages_tall
+from pipeline.outputs.xlsx import PAGE_BODY, Pager, pages_tall
 
 
 def _sheet(tmp_path, heights: list[float]):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.isolation import read_submissions
-from pipeline.read import Submission
+from pipeline.reading.isolation import read_submissions
+from pipeline.reading.read import Submission
 from pipeline.run import paused_gc, run
 from tests.conftest import FULL_SMALL, values
 

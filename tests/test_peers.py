@@ -19,13 +19,13 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.appraisal import write_peer_workbook
-from pipeline.cli import main
-from pipeline.layout import peer_filename, template_filename
-from pipeline.read import read_submission
-from pipeline.results_json import results_dict
+from pipeline.cli.main import main
+from pipeline.forms.appraisal import write_peer_workbook
+from pipeline.outputs.results_json import results_dict
+from pipeline.reading.read import read_submission
+from pipeline.rules.layout import peer_filename, template_filename
 from pipeline.run import RunResult, run
-from pipeline.score import trimmed_mean
+from pipeline.scoring.score import trimmed_mean
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, values
 
@@ -113,7 +113,7 @@ def total(result: RunResult, unit: str):
     ({"trim": 1}, "units", "appraisal.by"),
 ])
 def test_bad_cross_scoring_rules_are_located(peers, by, expected):
-    from pipeline.errors import RulesError
+    from pipeline.core.errors import RulesError
 
     with pytest.raises(RulesError) as raised:
         rules_from(PEER_RULES, appraisal={"by": by, "peers": peers})

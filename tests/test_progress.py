@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-import pipeline.cli as cli
+import pipeline.cli.main as cli
+from pipeline.outputs.write import write_outputs
 from pipeline.run import run
-from pipeline.write import write_outputs
 from tests.conftest import FULL_SMALL, values
 
 

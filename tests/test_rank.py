@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.rank import rank_units
-from pipeline.score import score_unit
+from pipeline.scoring.rank import rank_units
+from pipeline.scoring.score import score_unit
 from tests.conftest import rules_from
 
 D = Decimal

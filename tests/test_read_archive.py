@@ -7,10 +7,10 @@ import zipfile
 
 import pytest
 
-from pipeline.archive import _Package, check_package
-from pipeline.read import Submission, read_workbook
-from pipeline.template import write_template
-from pipeline.zipparts import read_member
+from pipeline.forms.template import write_template
+from pipeline.reading.archive import _Package, check_package
+from pipeline.reading.read import Submission, read_workbook
+from pipeline.reading.zipparts import read_member
 from tests.conftest import FULL_SMALL, values
 
 DOCTYPE = b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><root>&lol;</root>'

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import isolation
-from pipeline.errors import ExitCode
+from pipeline.core.errors import ExitCode
+from pipeline.outputs.write import write_outputs
+from pipeline.reading import isolation
 from pipeline.run import RunResult, run
-from pipeline.write import write_outputs
 from tests import builders, hostile_readers
 from tests.conftest import FULL_SMALL, rules_from, values
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.errors import RulesError
-from pipeline.rules import load_rules, parse_rules
+from pipeline.core.errors import RulesError
+from pipeline.rules.load import load_rules, parse_rules
 from tests.conftest import SMALL_RULES, rules_from
 
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.errors import RulesError
-from pipeline.rank import places, rank_units, remarks_text
-from pipeline.rules import Award
-from pipeline.score import score_unit
+from pipeline.core.errors import RulesError
+from pipeline.rules.awards import Award
+from pipeline.scoring.rank import places, rank_units, remarks_text
+from pipeline.scoring.score import score_unit
 from tests.conftest import SMALL_RULES, rules_from
 
 D = Decimal

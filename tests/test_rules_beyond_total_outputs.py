@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.workbook import RankingColumns
+from pipeline.outputs.workbook import RankingColumns
 from tests.conftest import FULL_SMALL, SMALL_RULES, rules_from, values
 from tests.test_workbook import Written, header_row, write_run
 

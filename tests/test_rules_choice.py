@@ -9,9 +9,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.errors import BlocScoreError
-from pipeline.rules_choice import IDENTITY_SAMPLE, choose_rules_file
+from pipeline.cli.main import main
+from pipeline.core.errors import BlocScoreError
+from pipeline.workspace.choice import IDENTITY_SAMPLE, choose_rules_file
 from tests.conftest import FULL_SMALL, SMALL_RULES, rules_from, values
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline.errors import RulesError
-from pipeline.rules import parse_rules
-from pipeline.synthetic import synthetic_rules_yaml
-from pipeline.yaml_nodes import Node, compose
+from pipeline.core.errors import RulesError
+from pipeline.forms.synthetic import synthetic_rules_yaml
+from pipeline.rules.load import parse_rules
+from pipeline.rules.yaml_nodes import Node, compose
 from tests.conftest import SAMPLE_RULES
 
 needs_libyaml = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import python_calamine
 
+from pipeline.forms.synthetic import write_submissions
 from pipeline.run import run
-from pipeline.synthetic import write_submissions
 from tests.conftest import ROOT, SAMPLE_INPUT, script_module
 
 

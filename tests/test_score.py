@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.score import SectionNotApplicable, exact_sum, final_values, score_unit
+from pipeline.scoring.score import SectionNotApplicable, exact_sum, final_values, score_unit
 from tests.conftest import rules_from
 
 D = Decimal

@@ -6,8 +6,8 @@ from defusedxml.ElementTree import fromstring, iterparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.numbers import Parsed
-from pipeline.sheet import _all_cells, _uncached_formula_cells, _xlsx_may_hide
+from pipeline.core.numbers import Parsed
+from pipeline.reading.sheet import _all_cells, _uncached_formula_cells, _xlsx_may_hide
 
 _HEAD = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
 _TAIL = b"</sheetData></worksheet>"

@@ -11,7 +11,18 @@ import openpyxl
 import pytest
 import python_calamine
 
-from pipeline.layout import (
+from pipeline.checking.validate import validate
+from pipeline.forms.template import (
+    EVIDENCE_SIZE,
+    WIDTHS,
+    FilledValue,
+    validation_formula,
+    write_template,
+    write_templates,
+)
+from pipeline.outputs.xlsx import at_size, row_height, wrapped_lines
+from pipeline.reading.read import read_submission
+from pipeline.rules.layout import (
     APPRAISED,
     EVIDENCE,
     HEADER_ROW,
@@ -22,12 +33,8 @@ from pipeline.layout import (
     plan_layout,
     template_filename,
 )
-from pipeline.read import read_submission
 from pipeline.run import run
-from pipeline.score import score_unit
-from pipeline.template import EVIDENCE_SIZE, WIDTHS, FilledValue, validation_formula, write_template, write_templates
-from pipeline.validate import validate
-from pipeline.xlsx import at_size, row_height, wrapped_lines
+from pipeline.scoring.score import score_unit
 from tests.builders import criterion_row
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
@@ -461,7 +468,7 @@ def test_calc_counts_occurrences_like_the_pipeline(tmp_path, lo_profile):
 
 
 def test_a_signature_block_alone_on_its_last_page_is_pulled_back_by_a_slight_shrink():
-    from pipeline.template import _PAGE_HEIGHT, pages_tall
+    from pipeline.forms.template import _PAGE_HEIGHT, pages_tall
 
     header = 40.0
     rows = [header, *[20.0] * int(2 * _PAGE_HEIGHT / 20 - 8)]  # two pages, nearly full

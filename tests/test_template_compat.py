@@ -9,9 +9,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from pipeline.forms.synthetic import UnitProfile, filled_values
+from pipeline.forms.template import FilledValue, write_template
 from pipeline.run import run
-from pipeline.synthetic import UnitProfile, filled_values
-from pipeline.template import FilledValue, write_template
 
 FIXTURE = Path(__file__).parent / "fixtures" / "template-v1" / "2024_VPTU_Van-phong-Tinh-uy.xlsx"
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from pipeline.text import clean, fold, legacy_encoding, normalise_code, slug
+from pipeline.core.text import clean, fold, legacy_encoding, normalise_code, slug
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -58,7 +58,7 @@ VIETNAMESE_LOWER = "aàảãáạăằẳẵắặâầẩẫấậbcdđeèẻ�
 
 
 def test_tcvn3_round_trip_of_every_vietnamese_letter():
-    from pipeline.text import from_tcvn3, to_tcvn3
+    from pipeline.core.text import from_tcvn3, to_tcvn3
 
     assert from_tcvn3(to_tcvn3(VIETNAMESE_LOWER)) == VIETNAMESE_LOWER
     # every letter with a mark really went through the table (nothing left as Unicode Vietnamese)
@@ -71,7 +71,7 @@ def test_tcvn3_round_trip_of_every_vietnamese_letter():
     ("§¶ng ñy Khèi", "Đảng ủy Khối"),
 ])
 def test_from_tcvn3(legacy, unicode):
-    from pipeline.text import from_tcvn3
+    from pipeline.core.text import from_tcvn3
 
     assert from_tcvn3(legacy) == unicode
     assert legacy_encoding(legacy) == "tcvn3"

@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.text import clean
+from pipeline.core.text import clean
 
 SPECIAL = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u00a0\u2007\u202f\u3000\t\r\n\u00d0\u00f0"
 INVISIBLE = dict.fromkeys(map(ord, SPECIAL[:6]), None)

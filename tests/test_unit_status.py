@@ -13,8 +13,8 @@ def test_a_unit_that_sent_nothing_is_missing_not_invalid(small_rules, write_fill
 
 def test_validation_leaves_what_reading_returned_as_it_was(small_rules, write_filled, tmp_path):
     """Validating twice finds the same problems once each: it never writes into the reading stage's objects."""
-    from pipeline.isolation import read_submissions
-    from pipeline.validate import validate
+    from pipeline.checking.validate import validate
+    from pipeline.reading.isolation import read_submissions
     from tests.builders import drop_identity
 
     path = write_filled(small_rules, "A", values(**{**FULL_SMALL, "1.1": 25}))

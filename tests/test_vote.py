@@ -17,15 +17,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from pipeline.ballot import make_ballots, write_tally
-from pipeline.cli import main
-from pipeline.errors import ExitCode, RulesError
-from pipeline.layout import IDENTITY_SHEET
-from pipeline.rank import RankedUnit
+from pipeline.cli.main import main
+from pipeline.core.errors import ExitCode, RulesError
+from pipeline.forms.ballot import make_ballots, write_tally
+from pipeline.outputs.write import write_outputs
+from pipeline.procedure.vote import Count, VoteResult, decide_award, passes
+from pipeline.rules.layout import IDENTITY_SHEET
 from pipeline.run import RunResult, run
-from pipeline.score import score_unit
-from pipeline.vote import Count, VoteResult, decide_award, passes
-from pipeline.write import write_outputs
+from pipeline.scoring.rank import RankedUnit
+from pipeline.scoring.score import score_unit
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, soffice, values
 
@@ -319,7 +319,7 @@ def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bl
     import io
     import zipfile
 
-    from pipeline import minutes
+    from pipeline.outputs import minutes
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
     rules, inbox = bloc
@@ -339,8 +339,9 @@ def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bl
 
 
 def test_the_state_header_reads_the_two_lines(bloc):
-    from pipeline.letterhead import STATE_RULE_CHARACTER, DocumentOptions
-    from pipeline.minutes import header_lines
+    from pipeline.outputs.letterhead import STATE_RULE_CHARACTER
+    from pipeline.outputs.minutes import header_lines
+    from pipeline.run import DocumentOptions
 
     rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi", parent="UBND tỉnh Quảng Trị",
                        document_number="15/BC-KTĐ")

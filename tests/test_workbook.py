@@ -18,20 +18,20 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import workbook as workbook_module
-from pipeline.issues import SEVERITY
-from pipeline.labels import text
-from pipeline.layout import template_filename
-from pipeline.letterhead import STATE_RULE_CHARACTER
-from pipeline.numbers import SECTION_DECIMALS, rounded
-from pipeline.results_json import results_dict
-from pipeline.rules import Rules
+from pipeline.core.issues import SEVERITY
+from pipeline.core.labels import text
+from pipeline.core.numbers import SECTION_DECIMALS, rounded
+from pipeline.forms.template import FilledValue, write_template
+from pipeline.outputs import workbook as workbook_module
+from pipeline.outputs.letterhead import STATE_RULE_CHARACTER
+from pipeline.outputs.results_json import results_dict
+from pipeline.outputs.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
+from pipeline.outputs.workbook.context import AWARD_FILLS, CHANGED_FILL
+from pipeline.outputs.write import write_outputs
+from pipeline.outputs.xlsx import row_height
+from pipeline.rules.layout import template_filename
+from pipeline.rules.model import Rules
 from pipeline.run import RunResult, run
-from pipeline.template import FilledValue, write_template
-from pipeline.workbook import RankingColumns, number_format, safe_sheet_name, write_workbook
-from pipeline.workbook.context import AWARD_FILLS, CHANGED_FILL
-from pipeline.write import write_outputs
-from pipeline.xlsx import row_height
 from tests import builders
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
 

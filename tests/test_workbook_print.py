@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.errors import ExitCode
-from pipeline.labels import text
-from pipeline.pdf import print_pdf
+from pipeline.cli.main import main
+from pipeline.core.errors import ExitCode
+from pipeline.core.labels import text
+from pipeline.outputs.pdf import print_pdf
+from pipeline.outputs.write import write_outputs
 from pipeline.run import run
-from pipeline.write import write_outputs
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
 needs_poppler = pytest.mark.skipif(

@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from pipeline.errors import BlocScoreError
-from pipeline.inputs import discover
-from pipeline.rules import load_rules, parse_rules
-from pipeline.workspace import EXAMPLE, example_files, example_rules, init_folder, starter_rules
+from pipeline.core.errors import BlocScoreError
+from pipeline.reading.inputs import discover
+from pipeline.rules.load import load_rules, parse_rules
+from pipeline.workspace.folders import EXAMPLE, example_files, example_rules, init_folder, starter_rules
 from tests.conftest import ROOT, SAMPLE_RULES, invoke
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from pipeline.xlsx import Formats, at_size, new_workbook, row_height, wrapped_lines, write_value
+from pipeline.outputs.xlsx import Formats, at_size, new_workbook, row_height, wrapped_lines, write_value
 
 
 @pytest.mark.parametrize(

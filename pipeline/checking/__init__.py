@@ -1,0 +1,1 @@
+"""Validating what was read into the entries that are scored, every problem at its cell."""

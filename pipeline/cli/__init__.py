@@ -1,0 +1,1 @@
+"""The `bloc-score` command: options in, one library call, what happened out."""

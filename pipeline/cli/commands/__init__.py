@@ -1,0 +1,1 @@
+"""Commands of `bloc-score` that live in their own module; `pipeline.cli.main` registers them."""

@@ -1,0 +1,61 @@
+"""`bloc-score ballot`: the ballot papers and the tally workbook, made from the current run's proposals."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import LANG_OPTION, input_option, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT
+
+
+@click.command()
+@rules_option()
+@input_option("Folder holding the units' filled templates and the bloc's appraisal workbook.")
+@out_option("output_dir", OUTPUT, "Folder for ballots-<year>.xlsx and tally-<year>.xlsx.")
+@click.option("--voters", type=click.IntRange(1, 1000), default=None,
+              help="How many ballot papers (default: the number of member units).")
+@LANG_OPTION
+def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: int | None,
+           lang: str | None) -> None:
+    """Write ballots-<year>.xlsx (one A4 page per voter) and tally-<year>.xlsx for the members' vote.
+
+    The candidates of each award the rules put to the vote (`vote:`) are the units the run proposes for it,
+    every unit tied for its last place included. Earlier files move to previous/, never overwritten.
+
+    \b
+    Examples:
+      bloc-score ballot
+      bloc-score ballot --voters 12 --out ket-qua/
+    """
+    from pipeline.core.errors import ExitCode
+    from pipeline.core.labels import text
+    from pipeline.forms.ballot import ballot_candidates, make_ballots
+    from pipeline.rules.load import load_rules
+    from pipeline.run import run
+    from pipeline.workspace.choice import choose_rules_file
+    from pipeline.workspace.folders import SCHEMAS
+
+    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
+    rules = load_rules(choice.path, lang=lang)
+    lang = lang or rules.language
+    click.echo(choice.describe(lang))
+    if rules.vote is None:
+        click.echo(text(lang, "vote.ballot_nothing"))
+        sys.exit(ExitCode.USER_ERROR)
+    result = run(rules, input_dir, lang=lang)
+    if not ballot_candidates(result):
+        click.echo(text(lang, "vote.ballot_no_candidates", awards=", ".join(rules.vote.awards)))
+        sys.exit(ExitCode.PROBLEMS)
+    made = make_ballots(result, output_dir, voters=voters, lang=lang)
+    lines = [text(lang, "vote.ballot_written", path=str(made.ballots), voters=made.voters),
+             text(lang, "vote.tally_written", path=str(made.tally))]
+    lines += [text(lang, "appraisal.kept", path=str(kept)) for kept in made.kept_previous]
+    if result.provisional:
+        counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
+        lines.append(text(lang, "report.provisional", **counts))
+    lines.append(text(lang, "vote.ballot_next", folder=str(input_dir)))
+    click.echo("\n".join(lines))
+    sys.exit(ExitCode.PROBLEMS if result.provisional else ExitCode.DONE)

@@ -1,0 +1,58 @@
+"""`bloc-score feedback`: a draft e-mail per unit (what to fix, a receipt, a reminder) and a list to print."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import LANG_OPTION, input_option, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT
+
+
+@click.command()
+@rules_option()
+@input_option()
+@out_option("out_dir", None, "Folder for the drafts and the list (default: output/feedback-<year>/).")
+@LANG_OPTION
+def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lang: str | None) -> None:
+    """Write a draft e-mail per unit, <CODE>.eml, and feedback-<year>.xlsx listing them, to print.
+
+    A unit whose file has errors gets the list of them, each with its file, sheet and cell, and what to do;
+    a unit with nothing to fix gets a receipt (with its total and rank once the ranking is final); a unit
+    that sent nothing gets a reminder (with the rules' deadline). Nothing is sent: open each draft in
+    Outlook or Thunderbird, review it and send it. Earlier drafts move to previous/.
+
+    \b
+    Examples:
+      bloc-score feedback
+      bloc-score feedback --input thu-ve/ --out thu-gui/ --lang en
+    """
+    from pipeline.core.errors import ExitCode
+    from pipeline.core.labels import text
+    from pipeline.outputs.feedback import feedback_folder, write_feedback
+    from pipeline.rules.load import load_rules
+    from pipeline.run import run
+    from pipeline.workspace.choice import choose_rules_file
+    from pipeline.workspace.folders import SCHEMAS
+
+    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
+    rules = load_rules(choice.path, lang=lang)
+    lang = lang or rules.language
+    click.echo(choice.describe(lang))
+    result = run(rules, input_dir, lang=lang, allow_empty=True)
+    folder = out_dir or feedback_folder(OUTPUT, rules.year)
+    written = write_feedback(result, folder)
+    kinds = {kind: sum(1 for m in written.messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
+    lines = [text(lang, "feedback.written", count=len(written.drafts), folder=str(folder), **kinds),
+             text(lang, "feedback.summary_written", path=str(written.summary))]
+    unaddressed = [m.unit.code for m in written.messages if not m.unit.email]
+    if unaddressed:
+        lines.append(text(lang, "feedback.no_addresses", count=len(unaddressed), codes=", ".join(unaddressed)))
+    if written.kept:
+        lines.append(text(lang, "feedback.kept", folder=str(written.kept[0].parent)))
+    lines.append(text(lang, "feedback.not_sent"))
+    click.echo("\n".join(lines))
+    # Drafts are written either way; whether the units' files are all in and sound is the run's finality.
+    sys.exit(ExitCode.PROBLEMS if result.provisional else ExitCode.DONE)

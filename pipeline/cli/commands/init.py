@@ -1,0 +1,50 @@
+"""`bloc-score init [DIR]`: a working folder for a bloc (schemas/, input/, output/), or a copy of the example."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import lang_option, out_option
+
+
+@click.command()
+@click.argument("folder", required=False, type=click.Path(path_type=Path, dir_okay=True))
+@out_option("out_dir", None, "The folder to make, as FOLDER (default: the current folder).")
+@click.option("--example", is_flag=True,
+              help="Copy the example bloc-year (its rules file and the units' returned files) to try bloc-score.")
+@lang_option("Language of the messages and of the rules file written (default: vi).")
+def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | None) -> None:
+    """Make a working folder: schemas/ with a rules file to edit, an empty input/ and output/.
+
+    Never replaces a file: if one it would write is there, it writes nothing and says so.
+
+    \b
+    Examples:
+      bloc-score init khoi-thi-dua-2025
+      bloc-score init --example vi-du
+    """
+    from pipeline.core.labels import text
+    from pipeline.workspace.folders import INPUT, init_folder
+
+    if folder is not None and out_dir is not None and folder != out_dir:
+        raise click.UsageError("Name the folder once: FOLDER or --out, not both.")
+    target = folder or out_dir or Path(".")
+    lang = lang or "vi"
+    made = init_folder(target, example=example, lang=lang)
+    # "." says nothing in a message: name the folder itself.
+    lines = [text(lang, "init.made", folder=str(target if target.parts else target.resolve()))]
+    lines += [text(lang, "init.written", path=str(path)) for path in made.written]
+    if os.path.abspath(target) != os.getcwd():
+        lines.append(text(lang, "init.cd", folder=str(target)))
+    rules = str(made.rules_file.relative_to(target))
+    if example:
+        # The units' files: the bloc's appraisal workbook beside them is not one.
+        count = sum(1 for path in made.written
+                    if path.parent == target / INPUT and not path.name.startswith("appraisal-"))
+        lines.append(text(lang, "init.next_example", rules=rules, count=count))
+    else:
+        lines.append(text(lang, "init.next_starter", rules=rules))
+    click.echo("\n".join(lines))

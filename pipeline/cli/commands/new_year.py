@@ -1,0 +1,42 @@
+"""`bloc-score new-year`: next year's rules file from this year's, and what the secretary must review in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import lang_option, out_option
+from pipeline.workspace.folders import INPUT, SCHEMAS
+
+
+@click.command("new-year")
+@click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="This year's rules file, to start from (default: chosen in schemas/ as every command does).")
+@out_option("out_dir", SCHEMAS, "Folder for next year's rules file.")
+@lang_option("Language of messages (default: the rules file's).")
+def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
+    """Write next year's rules file: year + 1, revision 1, the same units and criteria, comments kept.
+
+    Never replaces a file. Lists what to review (deadline, awards, basis, units, lines still naming this
+    year). This year's commands keep using this year's file: they choose by the year the submissions carry.
+
+    \b
+    Examples:
+      bloc-score new-year
+      bloc-score new-year --previous schemas/khoi-2024.yaml --lang en
+    """
+    from pipeline.core.labels import text
+    from pipeline.forms.next_year import write_next_year
+    from pipeline.workspace.choice import choose_rules_file
+
+    choice = choose_rules_file(source, SCHEMAS, INPUT, lang or "vi")
+    made = write_next_year(choice.path, out_dir, lang)
+    lang = lang or made.rules.language
+    click.echo(choice.describe(lang))
+    lines = [text(lang, "next_year.written", path=str(made.path)),
+             text(lang, f"next_year.comments_{'kept' if made.comments_kept else 'lost'}", source=str(choice.path)),
+             "", text(lang, "next_year.review_heading"), *(f"  - {item}" for item in made.review), "",
+             text(lang, "next_year.this_year", source=str(choice.path)),
+             text(lang, "next_year.next", path=str(made.path), previous=made.rules.year - 1, year=made.rules.year)]
+    click.echo("\n".join(lines))

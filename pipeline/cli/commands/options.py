@@ -1,0 +1,38 @@
+"""The options every command spells the same way: --rules, --input, --out (alias --output), --lang."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.workspace.folders import INPUT
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+LANGUAGE_HELP = "Language of messages and labels (default: the rules file's)."
+
+
+def rules_option(required: bool = False) -> Callable[[FC], FC]:
+    return click.option("--rules", "rules_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                        required=required,
+                        help="The year's rules file (default: chosen in schemas/; the output says which and why).")
+
+
+def input_option(help: str = "Folder holding the units' filled templates.") -> Callable[[FC], FC]:
+    return click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
+                        help=help)
+
+
+def out_option(name: str, default: Path | None, help: str, *, dir_okay: bool = True) -> Callable[[FC], FC]:
+    """`--out`, with `--output` as its alias, on every command that writes (README › Commands)."""
+    return click.option("--out", "--output", name, type=click.Path(path_type=Path, dir_okay=dir_okay),
+                        default=default, show_default=default is not None, help=help)
+
+
+def lang_option(help: str = LANGUAGE_HELP) -> Callable[[FC], FC]:
+    return click.option("--lang", type=click.Choice(["vi", "en"]), default=None, help=help)
+
+
+LANG_OPTION = lang_option()

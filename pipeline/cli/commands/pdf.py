@@ -1,0 +1,38 @@
+"""`bloc-score pdf`: print a ranking workbook to PDF through LibreOffice, the Ranking sheet or every sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import lang_option, out_option
+
+
+@click.command()
+@click.argument("workbook", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--all", "all_sheets", is_flag=True, help="Print every sheet, not only the Ranking sheet.")
+@out_option("out", None, "The PDF to write (default: beside the workbook, same name, .pdf).", dir_okay=False)
+@lang_option("Language of messages (default: vi).")
+def pdf(workbook: Path, all_sheets: bool, out: Path | None, lang: str | None) -> None:
+    """Print the Ranking sheet of a ranking workbook (or, with --all, every sheet) to PDF with LibreOffice.
+
+    Each sheet's pages are numbered on their own ("Trang 1/1" on a one-page Ranking).
+
+    \b
+    Examples:
+      bloc-score pdf output/ranking-2024.xlsx
+      bloc-score pdf output/ranking-2024.xlsx --all --out in/toan-bo-2024.pdf
+    """
+    click.echo(print_and_say(workbook, out or workbook.with_suffix(".pdf"), all_sheets=all_sheets, lang=lang or "vi"))
+
+
+def print_and_say(workbook: Path, target: Path, *, all_sheets: bool, lang: str) -> str:
+    """Print `workbook` to `target`; the line saying where and how many pages. `PrintError` says why not."""
+    from pipeline.core.labels import text
+    from pipeline.outputs.pdf import print_pdf
+
+    printed = print_pdf(workbook, target, all_sheets=all_sheets, lang=lang)
+    import pypdf
+
+    return text(lang, "paper.written", path=str(printed), pages=len(pypdf.PdfReader(str(printed)).pages))

@@ -1,1 +1,0 @@
-"""Commands of `bloc-score` that live in their own module; `pipeline.cli` registers them."""

@@ -1,0 +1,210 @@
+"""The results JSON (README › Outputs): its contract, every number equal to the workbook's, and its text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pipeline.checking.validate import Validation
+from pipeline.core.issues import Issue
+from pipeline.core.numbers import SECTION_DECIMALS, rounded
+from pipeline.reading.inputs import SKIPPED_CODES
+from pipeline.reading.read import Submission
+from pipeline.run import RunResult
+from pipeline.scoring.decided import criteria_by_unit
+
+if TYPE_CHECKING:
+    from pipeline.scoring.previous_year import Previous, YearComparison
+
+# The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
+SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,
+# peers, mail; per unit `award` is the award decided (after the members' vote), `award_proposed` the scores'
+# proposal, `vote` the unit's count; `vote_pending` at the top
+
+
+def results_dict(result: RunResult) -> dict[str, Any]:
+    """The JSON contract (README › Output files); every number equals the workbook's."""
+    rules, lang = result.rules, result.lang
+    ranked = {r.unit_code: r for r in result.ranked}
+    validation = result.validation
+    criteria = criteria_by_unit(rules, validation.entries, validation.final, validation.peers)
+    units = []
+    for unit in rules.units:
+        entry: dict[str, Any] = {"code": unit.code, "name": unit.name, "status": result.status[unit.code].value}
+        submission = result.unit_file(unit.code)
+        entry["file"] = submission.file if submission else None
+        entry["criteria"] = criteria.get(unit.code, [])
+        placed = ranked.get(unit.code)
+        if placed:
+            score = placed.score
+            entry.update(
+                total=rounded(score.total_exact, rules.decimals),
+                base=rounded(score.base, rules.decimals),
+                bonus=rounded(score.bonus, rules.decimals),
+                deductions=rounded(score.deductions, rules.decimals),
+                sections={s.code: rounded(s.score, SECTION_DECIMALS) for s in score.sections},
+                rank=placed.rank, classification=placed.classification, award_proposed=placed.award,
+                vote=result.vote.vote_record(unit.code) if result.vote else None, award=result.award(placed),
+                remarks=result.remarks(placed) or None,
+                total_exact=str(score.total_exact),
+                disqualified_from=list(score.disqualified_from),
+            )
+        else:
+            entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
+                         classification=None, award_proposed=None, vote=None, award=None, remarks=None)
+        entry["previous"] = _previous(result.previous_year.units.get(unit.code)) if result.previous_year else None
+        units.append(entry)
+    inputs = input_records(
+        result.submissions, result.validation, result.issues,
+        lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
+        result.vote.tally_file if result.vote else None,
+    )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "bloc": rules.bloc,
+        "year": rules.year,
+        "provisional": result.provisional,
+        "vote_pending": result.vote_pending,
+        "language": lang,
+        "decimals": rules.decimals,
+        "generated_at": result.started_at.isoformat(timespec="seconds"),
+        "tool_version": result.tool_version,
+        "rules": {"file": rules.source, "fingerprint": rules.fingerprint, "revision": rules.revision},
+        "units": units,
+        "previous_year": _previous_year(result.previous_year),
+        "issues": [i.to_dict(lang) for i in result.issues],
+        "inputs": inputs,
+    }
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    """The results JSON as text: a key of the top object per line, and each record of its lists
+    (a unit, an issue, an input) on a line of its own, so that `grep` finds a unit's whole record.
+
+    Python's indenting encoder is pure Python, twenty times slower than the compact one: at province scale
+    it cost a quarter of a second, for whitespace no program reads.
+    """
+    encode = _ENCODER.encode
+    lines = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(encode(item) for item in value)
+            lines.append(f"  {encode(key)}: [\n    {items}\n  ]")
+        else:
+            lines.append(f"  {encode(key)}: {encode(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _previous(found: Previous | None) -> dict[str, Any] | None:
+    """A unit's standing last year (README › Outputs); None for a unit new this year."""
+    if found is None:
+        return None
+    return {"year": found.year, "codes": list(found.codes), "total": _number(found.total), "rank": found.rank,
+            "total_change": _number(found.total_change), "rank_change": found.rank_change,
+            "predecessors": [{"code": p.code, "name": p.name, "total": _number(p.total), "rank": p.rank}
+                             for p in found.predecessors]}
+
+
+def _previous_year(comparison: YearComparison | None) -> dict[str, Any] | None:
+    if comparison is None:
+        return None
+    return {"year": comparison.year, "file": comparison.file, "new": comparison.new,
+            "gone": [{"code": p.code, "name": p.name, "total": _number(p.total), "rank": p.rank}
+                     for p in comparison.gone]}
+
+
+def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
+             superseded: set[str | None], vote_file: str | None = None, issues: Iterable[Issue] = ()) -> str:
+    """What became of a file that was read (README › Outputs: `outcome`)."""
+    if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
+        return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
+                                for i in submission.issues) else "opened"
+    if not submission.readable:
+        return "refused"
+    if submission.peer:  # a unit's cross-scoring workbook: its scores counted, or not
+        return _peer_outcome(submission, validation)
+    if submission.tally is not None:  # the bloc's tally of the vote: its counts were read, or not
+        if vote_file is not None and submission.file == vote_file:
+            return "used"
+        named = {(i.code, i.file) for i in issues} | {(i.code, i.params.get("other")) for i in issues}
+        if ("tally-duplicate", submission.file) in named:
+            return "duplicate-copy"
+        return "conflicting" if ("tally-conflict", submission.file) in named else "refused"
+    if submission.appraisal is not None:  # the bloc's appraisal workbook: its appraisals counted, or not
+        if submission.file == validation.appraisal_file:
+            return "used"
+        named = {(i.code, i.file) for i in validation.issues}
+        named |= {(i.code, i.params.get("other")) for i in validation.issues}
+        if ("appraisal-duplicate", submission.file) in named:
+            return "duplicate-copy"
+        return "conflicting" if ("appraisal-conflict", submission.file) in named else "refused"
+    unit_code = validation.file_units.get(submission.file)
+    if unit_code is None:
+        return "unattributed"
+    if validation.used.get(unit_code) is submission:
+        return "used"
+    if submission.file in copies:
+        return "duplicate-copy"
+    if submission.file in superseded:
+        return "superseded"
+    return "conflicting"
+
+
+def _peer_outcome(submission: Submission, validation: Validation) -> str:
+    if any(book is submission for book in validation.peer_books.values()):
+        return "used"
+    named = {(i.code, i.file) for i in validation.issues} | {(i.code, i.params.get("other")) for i in validation.issues}
+    if ("peer-duplicate", submission.file) in named:
+        return "duplicate-copy"
+    return "conflicting" if ("peer-conflict", submission.file) in named else "refused"
+
+
+# What keeps an e-mail file itself from being opened at all (its size, the disk, the worker).
+_REFUSALS = ("file-too-large", "corrupt-file", "empty-file", "reader-crashed", "file-too-complex")
+
+
+def _mail_record(submission: Submission | None, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    """The message a spreadsheet came attached to (README › Outputs: `mail`), or None."""
+    if submission is not None and submission.envelope is not None:
+        params = submission.envelope.params()
+    if not params or "message" not in params:
+        return None
+    return {"message": params["message"], "sender": params["sender"],
+            "date": None if params["date"] == "?" else params["date"], "subject": params["subject"]}
+
+
+def input_records(submissions: Iterable[Submission], validation: Validation, folder_issues: Iterable[Issue],
+                  modified: Callable[[float], str], vote_file: str | None = None) -> list[dict[str, Any]]:
+    """One record per entry of the input folder: each file read, then each entry skipped, by name.
+
+    `modified` renders a file's time. A skipped entry carries no hash, size or time: nothing of it was read.
+    """
+    copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
+    superseded = {i.file for i in validation.issues if i.code == "mail-superseded"}
+    folder_issues = list(folder_issues)  # read once per file below (the run's issues: the tally's are there)
+    records: list[dict[str, Any]] = [
+        {"file": s.file, "sha256": s.sha256, "size": s.size,
+         "modified": modified(s.modified) if s.modified else None,
+         "unit": validation.file_units.get(s.file),
+         "outcome": _outcome(s, validation, copies, superseded, vote_file, folder_issues),
+         "kind": ("peer" if s.peer else "appraisal" if s.appraisal is not None else "tally" if s.tally is not None
+                  else "mail" if s.is_mail else "unit"),
+         "mail": _mail_record(s)}
+        for s in submissions
+    ]
+    for issue in folder_issues:
+        if issue.code in SKIPPED_CODES and issue.file:
+            # Every record has the same keys: a skipped entry's are null, since nothing of it was read.
+            records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
+                            "kind": None, "outcome": "skipped", "mail": _mail_record(None, issue.params)})
+    return records

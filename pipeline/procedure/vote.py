@@ -1,0 +1,319 @@
+"""The members' vote on the proposed awards: the candidates, the tally read back, and what it decides.
+
+A score only proposes; where the rules say `vote:`, an award goes to the candidates that pass the threshold,
+in ranking order within the award's places. The tally is the bloc's workbook (ballot.py writes it, read.py
+reads it) saved into the input folder; each of its problems is an issue at its cell. A tally never changes a
+score, a rank or a grade: only which proposed award is decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from pipeline.core.cells import cell_address
+from pipeline.core.issues import Issue
+from pipeline.core.labels import LANGUAGES, Label, format_number, text
+from pipeline.core.numbers import Parsed, parse_score
+from pipeline.core.text import fold
+from pipeline.reading.bloc_books import TallyBook, TallyRow
+from pipeline.reading.identify import check_template, distinct_copies
+from pipeline.reading.read import Submission
+from pipeline.rules.awards import Award
+from pipeline.rules.layout import IDENTITY_SHEET, tally_filename
+from pipeline.rules.model import Rules
+from pipeline.scoring.rank import RankedUnit, award_label, award_name, percent
+
+
+@dataclass(frozen=True)
+class Count:
+    """One candidate's count: the members present, the votes for, and whether that passes the threshold."""
+
+    award: str
+    present: int
+    votes: int
+    passed: bool
+
+    def share(self, rules: Rules) -> Fraction:
+        """The votes as a share of the threshold's base (those present, or every member unit)."""
+        base = self.present if rules.vote is None or rules.vote.of == "present" else len(rules.units)
+        return Fraction(self.votes, base) if base else Fraction(0)
+
+
+@dataclass
+class VoteResult:
+    """What the vote decided, award by award; `pending` while a voted award with candidates is not tallied."""
+
+    voted: tuple[str, ...]  # the award keys the members vote on (rules' `vote.awards`)
+    candidates: dict[str, list[RankedUnit]]  # award → its candidates, in ranking order
+    tally: TallyBook | None = None  # the tally that was read, when one was usable
+    tally_file: str | None = None
+    tallied: set[str] = field(default_factory=set)  # awards whose count was read without an error
+    counts: dict[str, Count] = field(default_factory=dict)  # unit → its count
+    decided: dict[str, str] = field(default_factory=dict)  # unit → the award the vote gave it
+    remarks: dict[str, list[Label]] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        return any(award not in self.tallied for award in self.voted if self.candidates.get(award))
+
+    def award(self, placed: RankedUnit) -> str | None:
+        """The unit's award once decided: its proposal where no vote applies, else the vote's outcome (None
+        while that vote is not tallied)."""
+        if placed.award not in self.voted:
+            return placed.award
+        if placed.award not in self.tallied:
+            return None
+        return self.decided.get(placed.unit_code)
+
+    def vote_record(self, unit_code: str) -> dict[str, Any] | None:
+        """The JSON's `vote`: {present, for, passed}, or None when the unit was not voted on."""
+        found = self.counts.get(unit_code)
+        return None if found is None else {"present": found.present, "for": found.votes, "passed": found.passed}
+
+
+def candidates(rules: Rules, ranked: Iterable[RankedUnit]) -> dict[str, list[RankedUnit]]:
+    """The units the members vote on, per voted award: those proposed for it, which include every unit tied
+    at the boundary of its places (rank.py proposes them all)."""
+    voted = rules.vote.awards if rules.vote else ()
+    ranked = list(ranked)
+    return {key: [p for p in ranked if p.award == key] for key in voted}
+
+
+def passes(rules: Rules, present: int, votes: int) -> bool:
+    """More than (strict) or at least the threshold's share of those present, or of every member unit."""
+    vote = rules.vote
+    assert vote is not None
+    base = present if vote.of == "present" else len(rules.units)
+    needed = Fraction(vote.threshold) * base
+    return votes > needed if vote.strict else votes >= needed
+
+
+def count_votes(rules: Rules, ranked: list[RankedUnit], submissions: Iterable[Submission]) -> VoteResult:
+    """Read the tally among `submissions` (the bloc's, recognised by content) and decide every voted award."""
+    result = VoteResult(rules.vote.awards if rules.vote else (), candidates(rules, ranked))
+    books = sorted((s for s in submissions if s.tally is not None), key=lambda s: s.file)
+    if not books:
+        return result
+    if rules.vote is None:
+        result.issues += [Issue("tally-no-vote", file=book.file) for book in books]
+        return result
+    book = _choose(rules, books, result.issues)
+    if book is None:
+        return result
+    tally = book.tally
+    assert tally is not None
+    result.tally, result.tally_file = tally, book.file
+    _read_counts(rules, book, tally, result)
+    for award in result.voted:
+        if award in result.tallied:
+            decide_award(rules, award, result)
+    return result
+
+
+# ------------------------------------------------------------------------------------------- internals
+
+def _choose(rules: Rules, books: list[Submission], issues: list[Issue]) -> Submission | None:
+    """The one tally that counts: the same file twice is used once; two different ones are both set aside."""
+    usable: list[Submission] = []
+    for book in books:
+        before = len(book.issues)
+        check_template(rules, book, template=tally_filename(rules))
+        issues += book.issues[before:]
+        if not any(i.severity == "error" for i in book.issues):
+            usable.append(book)
+    if not usable:
+        return None
+    chosen = distinct_copies(usable, "tally-duplicate", issues)
+    for other in chosen[1:]:
+        issues.append(Issue("tally-conflict", file=chosen[0].file, params={"other": other.file}))
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _award_keys(rules: Rules) -> dict[str, str]:
+    """An award as the tally names it (its label in either language, or its key) → its key."""
+    names: dict[str, str] = {}
+    for award in rules.awards:
+        names[fold(award.key)] = award.key
+        for lang in LANGUAGES:
+            names[fold(award_name(rules, award.key, lang))] = award.key
+    return names
+
+
+def _whole(raw: Any) -> tuple[str, int | None]:
+    """A count cell: ("ok", n) for a whole number ≥ 0, ("blank", None), or ("invalid", None)."""
+    kind, value = parse_score(raw)
+    if kind is Parsed.BLANK:
+        return "blank", None
+    if value is None or value < 0 or value != value.to_integral_value():
+        return "invalid", None
+    return "ok", int(value)
+
+
+def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteResult) -> None:
+    """Check every row of the tally; an award with no error is tallied, with a count per candidate."""
+    issues = result.issues
+    place: dict[str, Any] = {"file": book.file, "sheet": tally.sheet}
+    if tally.header_row is None:
+        issues.append(Issue("tally-table-missing", **place))
+        return
+    members = len(rules.units)
+    wrong: set[str] = set()
+    for award in result.voted:
+        made = tally.candidates.get(award)
+        current = [p.unit_code for p in result.candidates[award]]
+        if made is not None and sorted(made) != sorted(current):
+            issues.append(Issue("tally-other-run", file=book.file, sheet=IDENTITY_SHEET,
+                                cell=tally.candidates_cell.get(award), params={
+                                    "award": award_label(_award(rules, award)), "found": ", ".join(made) or "—",
+                                    "expected": ", ".join(current) or "—"}))
+            wrong.add(award)
+    names = _award_keys(rules)
+    seen: dict[tuple[str, str], TallyRow] = {}
+    counted: dict[tuple[str, str], tuple[int, int]] = {}
+    for row in tally.rows:
+        key = names.get(fold(row.award))
+        code_cell = row.cells.get("code")
+        if key is None or key not in result.voted:
+            issues.append(Issue("tally-award-unknown", **place, cell=row.cells.get("award", code_cell), params={
+                "found": row.award or "—", "known": ", ".join(result.voted)}))
+            continue
+        label = award_label(_award(rules, key))
+        if row.code not in {p.unit_code for p in result.candidates[key]}:
+            issues.append(Issue("tally-candidate-unknown", **place, cell=code_cell,
+                                params={"found": row.code, "award": label}))
+            wrong.add(key)
+            continue
+        if (key, row.code) in seen:
+            issues.append(Issue("tally-candidate-duplicate", **place, cell=code_cell, params={
+                "found": row.code, "award": label, "row": seen[(key, row.code)].row + 1}))
+            wrong.add(key)
+            continue
+        seen[(key, row.code)] = row
+        numbers: dict[str, int] = {}
+        for column in ("present", "votes"):
+            kind, number = _whole(getattr(row, column))
+            cell = row.cells.get(column)
+            if kind == "blank":
+                issues.append(Issue("tally-value-missing", **place, cell=cell,
+                                    params={"found": row.code, "award": label}))
+            elif number is None:
+                issues.append(Issue("tally-value-invalid", **place, cell=cell,
+                                    params={"found": row.code, "award": label, "value": getattr(row, column)}))
+            else:
+                numbers[column] = number
+        if len(numbers) < 2:
+            wrong.add(key)
+            continue
+        present, votes = numbers["present"], numbers["votes"]
+        if present > members:
+            issues.append(Issue("tally-present-above-members", **place, cell=row.cells.get("present"),
+                                params={"present": present, "members": members}))
+            wrong.add(key)
+        if votes > present:
+            issues.append(Issue("tally-votes-above-present", **place, cell=row.cells.get("votes"),
+                                params={"votes": votes, "present": present, "found": row.code}))
+            wrong.add(key)
+        counted[(key, row.code)] = (present, votes)
+    last = max((r.row for r in tally.rows), default=tally.header_row)
+    for award in result.voted:
+        for placed in result.candidates[award]:
+            if (award, placed.unit_code) not in seen:
+                issues.append(Issue("tally-candidate-missing", **place,
+                                    cell=cell_address(last + 1, tally.columns.get("code", 0)),
+                                    params={"found": placed.unit_code, "award": award_label(_award(rules, award))}))
+                wrong.add(award)
+    for award in result.voted:
+        if award in wrong:
+            continue
+        result.tallied.add(award)
+        for placed in result.candidates[award]:
+            present, votes = counted[(award, placed.unit_code)]
+            result.counts[placed.unit_code] = Count(award, present, votes, passes(rules, present, votes))
+
+
+def _award(rules: Rules, key: str) -> Award:
+    found = rules.award(key)
+    assert found is not None
+    return found
+
+
+def decide_award(rules: Rules, award: str, result: VoteResult) -> None:
+    """The passing candidates in ranking order fill the places; votes break a tie at the boundary."""
+    label = award_label(_award(rules, award))
+    group = result.candidates[award]
+    places = group[0].places if group else 0
+    remaining = places
+    passing = []
+    for placed in group:
+        count = result.counts[placed.unit_code]
+        if count.passed:
+            passing.append(placed)
+        else:
+            result.remarks.setdefault(placed.unit_code, []).append(Label("remark.vote_failed", (
+                ("award", label), ("votes", count.votes), ("present", count.present))))
+    ranks = list(dict.fromkeys(p.rank for p in passing))
+    for rank in ranks:
+        tied = [p for p in passing if p.rank == rank]
+        if remaining <= 0:
+            for placed in tied:
+                result.remarks.setdefault(placed.unit_code, []).append(Label("remark.vote_outside_quota", (
+                    ("award", label), ("places", places))))
+            continue
+        if len(tied) <= remaining:
+            chosen = tied
+        else:
+            # More units share this rank than places are left: the votes decide; an equal count does not.
+            ordered = sorted(tied, key=lambda p: -result.counts[p.unit_code].votes)
+            boundary = result.counts[ordered[remaining - 1].unit_code].votes
+            chosen = [p for p in ordered if result.counts[p.unit_code].votes > boundary]
+            level = [p for p in ordered if result.counts[p.unit_code].votes == boundary]
+            if len(chosen) + len(level) <= remaining:
+                chosen += level
+            else:
+                result.issues.append(Issue("vote-tie", params={
+                    "award": label, "units": ", ".join(p.unit_code for p in level), "votes": boundary,
+                    "places": remaining - len(chosen)}))
+                for placed in level:
+                    result.remarks.setdefault(placed.unit_code, []).append(Label("remark.vote_tie", (
+                        ("award", label), ("votes", boundary))))
+            for placed in chosen:
+                result.remarks.setdefault(placed.unit_code, []).append(Label("remark.vote_tie_broken", (
+                    ("award", label), ("votes", result.counts[placed.unit_code].votes))))
+            for placed in tied:
+                if placed not in chosen and placed not in level:
+                    result.remarks.setdefault(placed.unit_code, []).append(Label("remark.vote_outside_quota", (
+                        ("award", label), ("places", places))))
+        for placed in chosen:
+            result.decided[placed.unit_code] = award
+        remaining -= len(tied)
+
+
+def percent_text(share: Fraction, lang: str) -> str:
+    """A share of votes as the minutes and the Ranking sheet show it: `66,67 %`."""
+    value = (Decimal(share.numerator) * 100 / Decimal(share.denominator)) if share.denominator else Decimal(0)
+    return f"{format_number(value.quantize(Decimal('0.01')), lang, 2)} %"
+
+
+def vote_rule_in_words(rules: Rules, lang: str) -> str:
+    """"Cờ thi đua: a unit is proposed with votes for more than 50 % of the members present …" for legends."""
+    vote = rules.vote
+    assert vote is not None
+    awards = ", ".join(award_name(rules, key, lang) for key in vote.awards)
+    rule = text(lang, "vote.minutes_threshold",
+                comparison=text(lang, "vote.minutes_more_than" if vote.strict else "vote.minutes_at_least"),
+                share=percent(vote.threshold), base=text(lang, f"vote.minutes_base_{vote.of}"))
+    return f"{awards}: {rule}"
+
+
+def meeting_date(tally: TallyBook | None) -> dt.date | None:
+    """The date the counting committee wrote on the tally, when it is a date (typed text is kept as such)."""
+    value = tally.date if tally else None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None

@@ -1,0 +1,193 @@
+"""The bloc's own workbooks as read: the appraisal workbook (or a unit's cross-scoring one) and the vote's tally.
+
+Each is recognised by its identity sheet (pipeline/reading/read.py) and read here by its header labels; what its
+cells mean is checked later, in appraisal_checks.py, peer_checks.py and vote.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import python_calamine
+
+from pipeline.core.cells import cell_address, parse_address
+from pipeline.core.labels import LANGUAGES, text
+from pipeline.core.text import clean, fold, normalise_code
+from pipeline.reading.archive import MAX_ROWS
+from pipeline.reading.table import header_row, plain, sheet_overrides, table_rows
+from pipeline.rules.layout import (
+    APPRAISAL_KEYS,
+    APPRAISAL_KIND,
+    APPRAISAL_SHEET,
+    IDENTITY_SHEET,
+    MADE_FROM_FILE,
+    MADE_FROM_SELF,
+    PEER_KIND,
+    TALLY_CANDIDATES,
+    TALLY_DATE_CELL,
+    TALLY_KEYS,
+    TALLY_PLACE_CELL,
+)
+
+
+class AppraisalRow(NamedTuple):
+    """One criterion row of a unit's sheet in the appraisal workbook, cells as calamine returns them."""
+
+    row: int  # 0-based sheet row
+    code: str
+    self_score: Any  # as the workbook shows it: what the appraisal was made from
+    appraised: Any
+    reason: str
+
+
+@dataclass
+class AppraisalSheet:
+    """A unit's sheet of the appraisal workbook; `header_row` None when its table was not found."""
+
+    unit_code: str
+    sheet: str
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[AppraisalRow] = field(default_factory=list)
+
+
+@dataclass
+class AppraisalBook:
+    """What the bloc's appraisal workbook holds: a sheet per unit, and what it was made from."""
+
+    sheets: dict[str, AppraisalSheet] = field(default_factory=dict)  # unit code → its sheet
+    made_from_self: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, criterion) → self-score
+    made_from_file: dict[str, str] = field(default_factory=dict)  # unit → the SHA-256 of its file then
+    kind: str = APPRAISAL_KIND  # or PEER_KIND: a unit's cross-scoring workbook
+    scorer: str = ""  # a cross-scoring workbook's unit, who scores the others
+    names: list[str] = field(default_factory=list)  # every sheet of the workbook
+
+
+class TallyRow(NamedTuple):
+    """One candidate's row of the tally, cells as calamine returns them; `cells` locates each by key."""
+
+    row: int  # 0-based sheet row
+    award: str
+    code: str
+    present: Any
+    votes: Any
+    cells: dict[str, str]
+
+
+@dataclass
+class TallyBook:
+    """What the bloc's tally holds: its rows, the meeting's place and date, and the candidates it was made for."""
+
+    sheet: str
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    rows: list[TallyRow] = field(default_factory=list)
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # award key → unit codes, as made
+    candidates_cell: dict[str, str] = field(default_factory=dict)  # award key → its identity cell
+    place: str = ""
+    date: Any = None
+
+
+def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_calamine.CalamineWorkbook,
+                   data: bytes) -> AppraisalBook:
+    """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels."""
+    kind = PEER_KIND if identity.get("kind") == PEER_KIND else APPRAISAL_KIND
+    found = AppraisalBook(kind=kind, scorer=identity.get("scorer", ""), names=list(book.sheet_names))
+    names = set(book.sheet_names)
+    for key, value in identity.items():
+        if key.startswith(MADE_FROM_SELF):
+            unit_code = key[len(MADE_FROM_SELF):]
+            try:
+                scores = json.loads(value)
+            except ValueError:
+                continue  # a damaged record: no staleness can be told for this unit
+            if isinstance(scores, dict):
+                found.made_from_self.update({(unit_code, str(c)): str(v) for c, v in scores.items()})
+        elif key.startswith(MADE_FROM_FILE):
+            found.made_from_file[key[len(MADE_FROM_FILE):]] = value
+    for key, name in identity.items():
+        if not key.startswith(APPRAISAL_SHEET):
+            continue
+        unit_sheet = AppraisalSheet(key[len(APPRAISAL_SHEET):], name)
+        found.sheets[unit_sheet.unit_code] = unit_sheet
+        if name not in names:
+            continue
+        sheet = book.get_sheet_by_name(name)
+        if sheet.height > MAX_ROWS:
+            continue
+        cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+        header = find_appraisal_header(cells, kind)
+        if header is None:
+            continue
+        unit_sheet.header_row, unit_sheet.columns = header
+        rows = table_rows(cells, *header, sheet_overrides(data, kind_of_file, name, header))
+        reason_column = unit_sheet.columns.get("reason")
+        for row in rows:
+            line = cells[row.row]
+            reason = line[reason_column] if reason_column is not None and reason_column < len(line) else ""
+            unit_sheet.rows.append(AppraisalRow(row.row, row.code, row.self_score, row.appraised,
+                                                clean(reason if isinstance(reason, str) else plain(reason))))
+    return found
+
+
+def read_tally(identity: dict[str, str], book: python_calamine.CalamineWorkbook) -> TallyBook:
+    """The bloc's tally: its sheet (named in the identity, else the first), its rows found by header labels."""
+    names = [n for n in book.sheet_names if n != IDENTITY_SHEET]
+    named = identity.get("sheet", "")
+    name = named if named in names else (names[0] if names else "")
+    found = TallyBook(name)
+    for index, (key, value) in enumerate(identity.items()):
+        if key.startswith(TALLY_CANDIDATES):
+            award = key[len(TALLY_CANDIDATES):]
+            try:
+                codes = json.loads(value)
+            except ValueError:
+                codes = None
+            # A damaged record reads as no candidates: it then differs from any run's, and is reported so.
+            found.candidates[award] = [str(c) for c in codes] if isinstance(codes, list) else []
+            found.candidates_cell[award] = f"B{index + 1}"
+    if not name:
+        return found
+    sheet = book.get_sheet_by_name(name)
+    if sheet.height > MAX_ROWS:
+        return found
+    cells = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+
+    def at(address: str) -> Any:
+        found_at = parse_address(address)
+        assert found_at is not None
+        row, column = found_at
+        return cells[row][column] if row < len(cells) and column < len(cells[row]) else None
+
+    place = at(TALLY_PLACE_CELL)
+    found.place = clean(place if isinstance(place, str) else plain(place))
+    found.date = at(TALLY_DATE_CELL)
+    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in TALLY_KEYS}
+    header = header_row(cells, labels, {"code", "present", "votes"})
+    if header is None:
+        return found
+    found.header_row, found.columns = header
+    columns = found.columns
+    for index in range(found.header_row + 1, len(cells)):
+        line = cells[index]
+        got = {key: line[column] if column < len(line) else None for key, column in columns.items()}
+        code = normalise_code(got.get("code"))
+        if not code:
+            continue
+        written: Any = got.get("award")
+        found.rows.append(TallyRow(index, clean(written if isinstance(written, str) else plain(written)), code,
+                                   got.get("present"), got.get("votes"),
+                                   {key: cell_address(index, column) for key, column in columns.items()}))
+    return found
+
+
+def find_appraisal_header(cells: list[list[Any]], kind: str = APPRAISAL_KIND) -> tuple[int, dict[str, int]] | None:
+    """The header row of a unit's appraisal table: its columns by label, in either language."""
+    label_keys = {"evidence": "unit_evidence"}
+    if kind == PEER_KIND:  # the scores' column is "Điểm chấm chéo"; read as the appraisal column
+        label_keys |= {"appraised": "peer", "reason": "peer_note"}
+    labels = {key: {fold(text(lang, f"column.{label_keys.get(key, key)}")) for lang in LANGUAGES}
+              for key in APPRAISAL_KEYS}
+    return header_row(cells, labels, {"code", "appraised"})

@@ -1,0 +1,166 @@
+"""The input folder: which entries are read, the name each is shown by, and what became of each one."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.core.issues import Issue
+from pipeline.core.labels import Label
+from pipeline.reading.mail.messages import MAIL_SUFFIXES
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+_STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
+# What a skipped entry is, said in the reader's language when the issue is rendered.
+_STRAY_KINDS = {"~$": "stray.excel_lock", ".~lock.": "stray.libreoffice_lock", "._": "stray.mac_metadata"}
+# The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
+_FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
+# The folder issues that name an entry of the input folder which was not read (README › Outputs: `outcome`).
+# An attachment of a saved e-mail that is not a spreadsheet is such an entry too.
+SKIPPED_CODES = frozenset({"stray-file", "not-a-spreadsheet", "not-a-file", "symlink-skipped",
+                           "mail-attachment-skipped"})
+# What became of each input, in the JSON's `inputs` (README › Outputs).
+OUTCOMES = ("used", "duplicate-copy", "conflicting", "superseded", "unattributed", "refused", "skipped", "opened")
+
+
+def display_name(path: Path, root: Path) -> str:
+    """The name shown to users: relative, forward slashes, NFC (macOS hands out NFD names)."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    return unicodedata.normalize("NFC", relative.as_posix())
+
+
+def display_names(paths: Sequence[Path], root: Path) -> tuple[list[str], list[tuple[int, str]]]:
+    """One name per path, all different, and (index, name it looks like) for each renamed one.
+
+    Two names that differ only in how a Vietnamese letter is encoded (NFC/NFD: one copied from a Mac, say)
+    look the same: the one already in NFC (else the first by its bytes) keeps the name, the others get
+    " [2]", " [3]" … so that each file keeps its own unit and its own line in the outputs.
+    """
+    return distinct_names([display_name(path, root) for path in paths], paths)
+
+
+def distinct_names(names: list[str], paths: Sequence[Path]) -> tuple[list[str], list[tuple[int, str]]]:
+    """`display_names` for names already made: equal ones told apart by the order of their paths' bytes."""
+    names = list(names)
+    groups: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        groups.setdefault(name, []).append(index)
+    taken = set(names)
+    renamed: list[tuple[int, str]] = []
+    for name, indices in groups.items():
+        if len(indices) < 2:
+            continue
+        ordered = sorted(indices, key=lambda i: (not unicodedata.is_normalized("NFC", paths[i].name),
+                                                 os.fsencode(paths[i].name)))
+        number = 1
+        for index in ordered[1:]:
+            candidate = name
+            while candidate in taken:
+                number += 1
+                candidate = f"{name} [{number}]"
+            taken.add(candidate)
+            names[index] = candidate
+            renamed.append((index, name))
+    return names, renamed
+
+
+def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
+    """The spreadsheet and saved e-mail files directly inside `folder`, and a line for every entry skipped.
+
+    A symbolic link is never followed (it could lead anywhere on the disk): it is skipped with a warning
+    naming where it points, and nothing is read from its target.
+    """
+    entries = sorted(folder.iterdir(), key=lambda p: (unicodedata.normalize("NFC", p.name), os.fsencode(p.name)))
+    names, _renamed = display_names(entries, folder)
+    files: list[Path] = []
+    issues: list[Issue] = []
+    for entry, name in zip(entries, names, strict=True):
+        lower = unicodedata.normalize("NFC", entry.name).casefold()
+        if lower in _FOLDER_NOTES and entry.is_file() and not entry.is_symlink():
+            continue
+        stray = _stray_kind(lower)
+        if entry.is_symlink() or _is_junction(entry):
+            issues.append(Issue("symlink-skipped", file=name, params={"target": _link_target(entry)}))
+        elif stray:
+            issues.append(Issue("stray-file", file=name, params={"what": stray}))
+        elif entry.is_dir():
+            if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
+                issues.append(Issue("not-a-file", file=name))
+            else:
+                issues.append(Issue("stray-file", file=name, params={"what": Label("stray.folder")}))
+        elif not entry.is_file():
+            issues.append(Issue("stray-file", file=name, params={"what": Label("stray.special")}))
+        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES or entry.suffix.casefold() in MAIL_SUFFIXES:
+            files.append(entry)
+        else:
+            issues.append(Issue("not-a-spreadsheet", file=name))
+    return files, issues
+
+
+def _is_junction(entry: Path) -> bool:
+    is_junction = getattr(entry, "is_junction", None)  # Python 3.12+: a Windows directory junction
+    return bool(is_junction()) if is_junction is not None else False
+
+
+def _link_target(entry: Path) -> str:
+    try:
+        return unicodedata.normalize("NFC", os.readlink(entry))
+    except OSError:
+        return "?"
+
+
+def _stray_kind(lower_name: str) -> Label | None:
+    for prefix, key in _STRAY_KINDS.items():
+        if lower_name.startswith(prefix):
+            return Label(key)
+    if lower_name in _STRAY_NAMES:
+        return Label("stray.system", (("name", _STRAY_NAMES[lower_name]),))
+    if lower_name.startswith("."):
+        return Label("stray.hidden")
+    return None
+
+
+@dataclass(frozen=True)
+class FileContent:
+    """A regular file's bytes (None past the size limit), with its size, time and SHA-256."""
+
+    data: bytes | None
+    size: int
+    modified: float
+    sha256: str
+
+
+def read_regular(path: Path, limit: int | None = None) -> FileContent:
+    """Read a regular file without following a link: a file swapped for a link after `discover` still fails.
+
+    Past `limit` bytes only the hash is taken, in blocks, and `data` is None.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    handle = os.open(path, flags)
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha256()
+        chunks: list[bytes] = []
+        size = 0
+        while block := os.read(handle, 1 << 20):
+            digest.update(block)
+            size += len(block)
+            if limit is None or size <= limit:
+                chunks.append(block)
+            else:
+                chunks.clear()
+        data = b"".join(chunks) if limit is None or size <= limit else None
+        return FileContent(data, size, info.st_mtime, digest.hexdigest())
+    finally:
+        os.close(handle)

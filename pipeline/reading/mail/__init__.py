@@ -1,0 +1,1 @@
+"""Saved e-mails (.eml, .msg, .mbox): their senders, dates and attachments."""

@@ -1,0 +1,1 @@
+"""Scores, ranks and the figures derived from them: pure functions, no files."""

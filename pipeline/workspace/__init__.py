@@ -1,0 +1,1 @@
+"""The working folder: its folders, making one, and choosing the year's rules file."""

@@ -1,0 +1,98 @@
+"""The working folder (schemas/, input/, output/), the example bloc-year shipped in the package, and init."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from pipeline.core.errors import BlocScoreError
+
+# Every command reads and writes these, relative to the folder it runs in, unless told otherwise.
+SCHEMAS = Path("schemas")
+INPUT = Path("input")
+OUTPUT = Path("output")
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# The example bloc-year is a working folder of its own (schemas/, input/, and what later features add),
+# inside the package so that an installed command carries it too.
+EXAMPLE = _PACKAGE / "examples" / "quang-tri-2024"
+_STARTER = Path(__file__).resolve().parent / "starter"
+# Files of the example that describe it where it is shipped, not part of a working folder.
+_EXAMPLE_ONLY = frozenset({"README.md"})
+MAX_NAMES_SHOWN = 5  # of the files init would replace: enough to see which folder it is
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `init_folder` made: the folder, the files written, and the rules file to edit."""
+
+    folder: Path
+    written: list[Path]
+    rules_file: Path
+
+
+def example_rules() -> Path:
+    """The example's rules file."""
+    return next(iter(sorted((EXAMPLE / "schemas").glob("*.yaml"))))
+
+
+def example_files() -> dict[Path, Path]:
+    """Each file of the example by its place in a working folder (`input/…`, `schemas/…`)."""
+    files: dict[Path, Path] = {}
+    for path in sorted(EXAMPLE.rglob("*")):
+        relative = path.relative_to(EXAMPLE)
+        if path.is_file() and relative.as_posix() not in _EXAMPLE_ONLY and "__pycache__" not in relative.parts:
+            files[relative] = path
+    return files
+
+
+def starter_rules(lang: str, year: int) -> str:
+    """A commented rules file for a new bloc, valid as it stands, for the secretary to edit."""
+    source = (_STARTER / f"rules.{lang}.yaml").read_text(encoding="utf-8")
+    return string.Template(source).substitute(year=year)
+
+
+def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: int | None = None) -> InitResult:
+    """Make a working folder: schemas/ with a rules file (the starter, or the example's with its submissions),
+    input/ and output/. Writes nothing at all if any file it would write is already there."""
+    from pipeline.core.labels import text  # here: the CLI imports this module's folder names for --help
+
+    year = year or date.today().year
+    planned: dict[Path, bytes] = {}
+    if example:
+        for relative, source in example_files().items():
+            planned[relative] = source.read_bytes()
+        rules_file = SCHEMAS / example_rules().name
+    else:
+        rules_file = SCHEMAS / f"rules-{year}.yaml"
+        planned[rules_file] = starter_rules(lang, year).encode("utf-8")
+
+    folders = [folder, folder / SCHEMAS, folder / INPUT, folder / OUTPUT]
+    blocked = [path for path in folders if path.exists() and not path.is_dir()]
+    blocked += [folder / relative for relative in planned if (folder / relative).exists()]
+    if blocked:
+        names = ", ".join(_shown(path, folder) for path in blocked[:MAX_NAMES_SHOWN])
+        if len(blocked) > MAX_NAMES_SHOWN:
+            names += f" … (+{len(blocked) - MAX_NAMES_SHOWN})"
+        raise BlocScoreError(text(lang, "init.exists", folder=str(folder), files=names))
+
+    try:
+        for path in folders:
+            path.mkdir(parents=True, exist_ok=True)
+        written = []
+        for relative, content in planned.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("xb") as handle:  # "x": never replace a file that appeared meanwhile
+                handle.write(content)
+            written.append(target)
+    except OSError as error:
+        raise BlocScoreError(text(lang, "init.failed", folder=str(folder),
+                                  reason=error.strerror or str(error))) from error
+    return InitResult(folder=folder, written=written, rules_file=folder / rules_file)
+
+
+def _shown(path: Path, folder: Path) -> str:
+    return str(folder) if path == folder else path.relative_to(folder).as_posix()
