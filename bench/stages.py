@@ -25,6 +25,8 @@ import pipeline.outputs.workbook  # noqa: E402
 import pipeline.outputs.write  # noqa: E402
 import pipeline.run  # noqa: E402
 from pipeline.rules.load import load_rules  # noqa: E402
+from pipeline.run import RunOptions  # noqa: E402
+from pipeline.workspace.folders import Workspace  # noqa: E402
 
 SECONDS: dict[str, float] = defaultdict(float)
 
@@ -67,7 +69,7 @@ def main(argv: list[str]) -> None:
     SECONDS["start_up"] = time.perf_counter() - STARTED
 
     clock = time.perf_counter()
-    result = pipeline.run.run(rules, input_dir, workers=workers)
+    result = pipeline.run.run(rules, Workspace(input=input_dir), RunOptions(workers=workers))
     SECONDS["run"] = time.perf_counter() - clock
     clock = time.perf_counter()
     pipeline.outputs.write.write_outputs(result, output_dir)

@@ -1,4 +1,4 @@
-"""The whole job in one call: read → validate → score → rank, then write; returns what happened."""
+"""The whole job in one call: read → validate → score → rank; returns what happened (outputs.write writes it)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,26 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.checking.validate import UnitStatus, Validation, validate
 from pipeline.core.errors import ExitCode, InputFolderError
-from pipeline.core.issues import Issue, sort_issues
+from pipeline.core.issues import Issue, has_errors, sort_issues
 from pipeline.core.labels import text
 from pipeline.procedure.vote import VoteResult, count_votes
 from pipeline.reading.inputs import discover, display_name
 from pipeline.reading.isolation import Reader, read_submissions
+from pipeline.reading.previous_results import read_past
 from pipeline.reading.read import Submission, read_submission
 from pipeline.rules.model import Rules
+from pipeline.scoring.previous_year import YearComparison, compare_years
 from pipeline.scoring.rank import RankedUnit, rank_units
 from pipeline.scoring.score import final_values, score_units
-
-if TYPE_CHECKING:
-    from pipeline.scoring.previous_year import YearComparison
+from pipeline.workspace.folders import Workspace
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
@@ -105,63 +104,78 @@ class RunResult:
         return self.validation.used.get(unit_code)
 
 
-def run(
-    rules: Rules, input_dir: str | Path, *, lang: str | None = None, progress: Progress | None = None,
-    workers: int | None = None, tick: Tick | None = None, reader: Reader = read_submission,
-    allow_empty: bool = False, previous: Path | None = None, document: DocumentOptions | None = None,
-) -> RunResult:
-    """Read, check, score and rank every submission in `input_dir` (writing is `write.write_outputs`).
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: what `bloc-score run` takes besides the folders."""
 
-    `workers` is the number of reading processes (default: by the number of files); `reader` reads one file
-    inside them (tests hand in one that crashes). `allow_empty`: an input folder with nothing
-    to read is every unit missing (reminders for all), not a mistake. `previous`: last year's results JSON,
-    to compare with. `document` numbers and dates the document to sign.
-    """
-    with paused_gc():
-        result = _run(rules, input_dir, lang=lang, progress=progress, workers=workers, tick=tick, reader=reader,
-                      allow_empty=allow_empty, previous=previous)
-    return replace(result, document=document) if document else result
+    lang: str | None = None  # of messages and labels; default: the rules file's
+    previous: Path | None = None  # last year's results JSON; default: results-<year-1>.json in the output folder
+    document: DocumentOptions = field(default_factory=DocumentOptions)  # the number and date of the page to sign
+    allow_empty: bool = False  # an empty input folder is every unit missing (reminders for all), not a mistake
+    workers: int | None = None  # reading processes (default: by the number of files)
+    reader: Reader = read_submission  # reads one file inside a worker (tests hand in one that crashes)
+    progress: Progress | None = None  # told what the run is doing, a sentence at a time
+    tick: Tick | None = None  # follows a long stage, for a progress bar
 
 
-def _run(
-    rules: Rules, input_dir: str | Path, *, lang: str | None, progress: Progress | None, workers: int | None,
-    tick: Tick | None, reader: Reader, allow_empty: bool, previous: Path | None,
-) -> RunResult:
-    lang = lang or rules.language
-    say = progress or (lambda _message: None)
+def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -> RunResult:
+    """Read, check, score and rank every file in the workspace's input folder (writing is outputs.write)."""
+    options = options or RunOptions()
+    lang = options.lang or rules.language
+    say = options.progress or (lambda _message: None)
+    tick = options.tick
     started_at = run_time()
-    folder = Path(input_dir)
-    paths, folder_issues = _discover(folder, lang, allow_empty=allow_empty)
-    say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
-    on_read = (lambda done: tick("read", done, len(paths))) if tick else None
-    submissions = read_submissions(paths, folder, workers=workers, on_read=on_read, reader=reader)
-    validation = validate(rules, submissions, folder_issues)
-    status = validation.unit_status(rules)
+    folder = workspace.input
+    with paused_gc():
+        paths, folder_issues = _discover(folder, lang, allow_empty=options.allow_empty)
+        say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
+        on_read = (lambda done: tick("read", done, len(paths))) if tick else None
+        submissions = read_submissions(paths, folder, workers=options.workers, on_read=on_read, reader=options.reader)
+        validation = validate(rules, submissions, folder_issues)
+        status = validation.unit_status(rules)
 
-    say(text(lang, "report.scoring"))
-    valid = [code for code, state in status.items() if state == UnitStatus.SCORED]
-    final = validation.final
-    scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
-    ranked, award_issues = rank_units(rules, scores)
-    comparison, previous_issues = _compare_with_last_year(rules, ranked, previous) if previous else (None, [])
-    # The tally only decides among the proposals: it never reaches a score, a rank or a grade.
-    vote = count_votes(rules, ranked, validation.submissions)
+        say(text(lang, "report.scoring"))
+        valid = [code for code, state in status.items() if state == UnitStatus.SCORED]
+        final = validation.final
+        scores = score_units(rules, final[final["unit_code"].isin(valid)]) if valid else []
+        ranked, award_issues = rank_units(rules, scores)
+        previous = options.previous or last_years_results(workspace, rules.year)
+        comparison, previous_issues = _compare_with_last_year(rules, ranked, previous) if previous else (None, [])
+        # The tally only decides among the proposals: it never reaches a score, a rank or a grade.
+        vote = count_votes(rules, ranked, validation.submissions)
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues, *previous_issues, *vote.issues]), status=status,
-        started_at=started_at, previous_year=comparison, vote=vote,
+        started_at=started_at, previous_year=comparison, vote=vote, document=options.document,
     )
+
+
+def output_names(year: int) -> tuple[str, str]:
+    """The ranking workbook's and the results JSON's names for a year."""
+    return f"ranking-{year}.xlsx", f"results-{year}.json"
+
+
+def last_years_results(workspace: Workspace, year: int) -> Path | None:
+    """Last year's results JSON, where last year's run wrote it in this working folder
+    (`output/results-<year-1>.json`); None when it is not there."""
+    if workspace.output is None:
+        return None
+    path = workspace.output / output_names(year - 1)[1]
+    return path if path.is_file() else None
 
 
 def _compare_with_last_year(rules: Rules, ranked: list[RankedUnit],
                             path: Path) -> tuple[YearComparison | None, list[Issue]]:
-    # Imported only by a run given last year's results (0.003 s of every other run's start).
-    from pipeline.scoring.previous_year import compare_with_file
-
-    return compare_with_file(rules, ranked, path)
+    past, issues = read_past(path, rules)
+    if past is None:
+        return None, issues
+    comparison, unknown = compare_years(rules, ranked, past, str(path))
+    return comparison, issues + unknown
 
 
 def _discover(folder: Path, lang: str, *, allow_empty: bool) -> tuple[list[Path], list[Issue]]:
+    if folder.exists() and not folder.is_dir():  # `--input results.xlsx`: name the folder that holds it
+        raise InputFolderError(text(lang, "report.input_not_folder", folder=str(folder), parent=str(folder.parent)))
     if not folder.is_dir():
         raise InputFolderError(text(lang, "report.input_missing", folder=str(folder)))
     try:
@@ -207,6 +221,10 @@ class Checked:
 
     issues: list[Issue]
     self_totals: list[tuple[str, str, Decimal]]  # (file, unit code, total) in the rules' unit order
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PROBLEMS if has_errors(self.issues) else ExitCode.DONE
 
 
 def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:

@@ -25,7 +25,7 @@ from pipeline.forms.synthetic import UnitProfile, write_submissions  # noqa: E40
 from pipeline.rules.load import load_rules  # noqa: E402
 from pipeline.rules.model import Rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
-from pipeline.workspace.folders import EXAMPLE  # noqa: E402
+from pipeline.workspace.folders import EXAMPLE, Workspace  # noqa: E402
 
 RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 
@@ -72,14 +72,14 @@ TALLY_FILE = "tally-2024.xlsx"
 def write_appraisal_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
     """The filled appraisal workbook of the units' files in `folder`, made as `bloc-score appraisal` makes it."""
     target = target or folder / APPRAISAL_FILE
-    result = run(rules, folder, workers=1)
+    result = run(rules, Workspace(input=folder))
     return write_appraisal(result, target, filled=APPRAISALS)
 
 
 def write_tally_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
     """The filled tally of the vote on the proposals of the files in `folder` (units' and appraisal)."""
     target = target or folder / TALLY_FILE
-    result = run(rules, folder, workers=1)
+    result = run(rules, Workspace(input=folder))
     return write_tally(result, target, lang=rules.language, counts=TALLY, place=TALLY_PLACE, date=TALLY_DATE)
 
 

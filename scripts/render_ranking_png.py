@@ -21,7 +21,7 @@ from pipeline.outputs.pdf import print_pdf  # noqa: E402
 from pipeline.outputs.write import write_outputs  # noqa: E402
 from pipeline.rules.load import load_rules  # noqa: E402
 from pipeline.run import run  # noqa: E402
-from pipeline.workspace.folders import EXAMPLE, example_rules  # noqa: E402
+from pipeline.workspace.folders import EXAMPLE, Workspace, example_rules  # noqa: E402
 
 TARGET = ROOT / "docs" / "ranking-sheet.png"
 UNIT_TARGET = ROOT / "docs" / "unit-sheet.png"  # the first unit sheet's first page
@@ -49,7 +49,7 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        result = run(load_rules(example_rules()), EXAMPLE / "input")
+        result = run(load_rules(example_rules()), Workspace(input=EXAMPLE / "input"))
         workbook = write_outputs(result, work / "output").workbook
         png = first_page_png(to_pdf(workbook, work), options.out, options.dpi)
         # Each sheet printed on its own, pages numbered per sheet: Ranking 1, Chart 2, matrix 3–4, first unit 5.

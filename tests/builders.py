@@ -15,6 +15,7 @@ import xlsxwriter
 from pipeline.forms.template import FilledValue, write_template
 from pipeline.rules.layout import IDENTITY_SHEET, plan_layout, template_filename
 from pipeline.rules.model import Rules
+from pipeline.workspace.folders import Workspace
 from tests.conftest import SAMPLE_INPUT
 
 
@@ -213,7 +214,7 @@ def appraise(rules: Rules, folder: Path, appraisals: Mapping[str, Mapping[str, A
     from pipeline.run import run
 
     made = folder.parent / f".{name or 'appraisal'}-made.xlsx"
-    write_appraisal(run(rules, folder, workers=1), made, lang=lang)
+    write_appraisal(run(rules, Workspace(input=folder)), made, lang=lang)
     target = folder / (name or f"appraisal-{rules.year}.xlsx")
     book = openpyxl.load_workbook(made)
     for unit_code, scores in appraisals.items():

@@ -23,6 +23,7 @@ from pipeline.reading.read import read_submission
 from pipeline.rules.layout import template_filename
 from pipeline.run import run
 from pipeline.scoring.score import score_unit
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, one
@@ -150,7 +151,7 @@ def test_an_appraisal_workbook_resaved_by_libreoffice_reads_the_same(folder, tmp
 def test_the_workbook_as_written(folder, tmp_path):
     builders.edit(unit_file(folder, "D"), {"D8": 25})  # D's file has an error: nothing to appraise yet
     unit_file(folder, "C").unlink()  # C sent nothing
-    path = write_appraisal(run(RULES, folder, workers=1), tmp_path / BOOK,
+    path = write_appraisal(run(RULES, Workspace(input=folder)), tmp_path / BOOK,
                            filled={"A": {"1.1": Appraised(Decimal(17), "Lý do")}})
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:5] == ["Summary", "A", "B", "C", "D"]
@@ -202,7 +203,7 @@ def test_a_count_appraisal_must_be_whole(tmp_path):
     for code in ("A", "B", "C", "D"):
         builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
     book = builders.appraise(rules, inbox, {"A": {"D1": (1.5, "Biên bản")}})
-    issue = one(run(rules, inbox, workers=1), "count-not-whole")
+    issue = one(run(rules, Workspace(input=inbox)), "count-not-whole")
     assert (issue.file, issue.sheet, issue.cell) == (book.name, "A", "E16")  # under A, the sections' total
 
 
@@ -222,7 +223,7 @@ def test_the_rules_may_drop_the_reason(tmp_path):
     for code in ("A", "B", "C", "D"):
         builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
     builders.appraise(rules, inbox, {"A": {"1.1": (16, "")}})
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert not found(result, "appraisal-reason-missing")
     assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
 
@@ -275,7 +276,7 @@ def test_two_different_appraisal_workbooks_are_an_error_naming_both(folder):
 
 def test_an_appraisal_workbook_of_another_year_is_not_used(folder, tmp_path):
     other = rules_from(year=2023)
-    made = write_appraisal(run(RULES, folder, workers=1), tmp_path / "x.xlsx")
+    made = write_appraisal(run(RULES, Workspace(input=folder)), tmp_path / "x.xlsx")
     book = openpyxl.load_workbook(made)
     book["bloc-score"]["B5"] = "2023"
     book.save(folder / "appraisal-2023.xlsx")

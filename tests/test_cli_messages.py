@@ -13,6 +13,7 @@ from pipeline.cli.main import main
 from pipeline.core.labels import catalogue, text
 from pipeline.reading.read import Submission, read_workbook
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SAMPLE_RULES, invoke, rules_from, values
 
@@ -136,7 +137,7 @@ def folder(tmp_path) -> Path:
 
 
 def _duplicate(folder: Path):
-    result = run(RULES, folder, workers=1)
+    result = run(RULES, Workspace(input=folder))
     [issue] = [i for i in result.issues if i.code == "duplicate-unit"]
     assert result.status["A"] == "invalid"
     return issue

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from pipeline.run import RunResult, run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import SAMPLE_INPUT, soffice
 from tests.test_cells import folder  # noqa: F401  (the fixture)
 from tests.test_hostile import go, good_file, one
@@ -79,7 +80,7 @@ def _final(result: RunResult) -> dict[tuple[str, str], object]:
 
 @pytest.fixture(scope="module")
 def sample_result(sample_rules) -> RunResult:
-    return run(sample_rules, SAMPLE_INPUT, workers=1)
+    return run(sample_rules, Workspace(input=SAMPLE_INPUT))
 
 
 @pytest.mark.slow
@@ -88,7 +89,7 @@ def sample_result(sample_rules) -> RunResult:
 def test_sample_resaved_by_a_spreadsheet_program_scores_exactly(
         program, target, sample_rules, sample_result, tmp_path, lo_profile):
     converted = convert(program, SAMPLE, target, tmp_path / "input", lo_profile)
-    result = run(sample_rules, tmp_path / "input", workers=1)
+    result = run(sample_rules, Workspace(input=tmp_path / "input"))
     assert {s.file: s.format for s in result.submissions} == {p.name: target for p in converted}
     assert [(i.code, i.file, i.cell) for i in result.issues if i.code != "legacy-format"] == \
         [(i.code, i.file, i.cell) for i in sample_result.issues]

@@ -19,6 +19,7 @@ from pipeline.core.labels import format_number, text
 from pipeline.outputs.feedback import bloc_issues, unit_issues, write_feedback
 from pipeline.rules.load import load_rules
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests.builders import every_problem_folder
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
@@ -47,7 +48,7 @@ def problems(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
     rules = load_rules(_rules_file(tmp / "schemas", deadline="2025-01-15"))
     every_problem_folder(rules, tmp / "input")
-    result = run(rules, tmp / "input", workers=1)
+    result = run(rules, Workspace(input=tmp / "input"))
     return result, write_feedback(result, tmp / "out")
 
 
@@ -135,7 +136,7 @@ def test_the_summary_lists_one_row_per_unit_and_the_bloc_own_problems(problems):
 
 @pytest.mark.slow
 def test_a_final_run_confirms_with_total_and_rank(sample_rules, tmp_path):
-    result = run(sample_rules, SAMPLE_INPUT, workers=1)
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
     assert not result.provisional
     written = write_feedback(result, tmp_path)
     first = result.ranked[0]

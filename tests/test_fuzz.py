@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pipeline.rules.layout import template_filename
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, rules_from, values
 
@@ -112,7 +113,7 @@ def test_random_edits_never_crash_and_never_rank_a_broken_unit(good_folder, chan
             addresses[f"{column}{builders.criterion_row(RULES, code)}"] = value
         builders.edit(path, addresses)
 
-        result = run(RULES, folder, workers=1)  # must not raise, whatever the cells hold
+        result = run(RULES, Workspace(input=folder))  # must not raise, whatever the cells hold
 
         ranked = {r.unit_code for r in result.ranked}
         assert {"B", "C", "D"} <= ranked

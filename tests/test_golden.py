@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.outputs.write import write_outputs
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests.builders import every_problem_folder
 from tests.conftest import ROOT, SAMPLE_INPUT
 from tests.golden_dump import dump_outputs
@@ -41,7 +42,7 @@ def _check(name: str, dump: str) -> None:
 
 @pytest.mark.slow
 def test_sample_outputs_identical(sample_rules, tmp_path):
-    result = run(sample_rules, SAMPLE_INPUT, workers=1)
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
     write_outputs(result, tmp_path)
     _check("sample", dump_outputs(tmp_path, sample_rules.year, {str(tmp_path): "<out>", str(ROOT): "<repo>"}))
 
@@ -62,7 +63,7 @@ def test_problem_folder_outputs_identical(sample_rules, tmp_path, monkeypatch):
                         types.SimpleNamespace(datetime=_SavedAt, timezone=datetime.timezone))
     folder = tmp_path / "input"
     every_problem_folder(sample_rules, folder)
-    result = run(sample_rules, folder, workers=1)
+    result = run(sample_rules, Workspace(input=folder))
     write_outputs(result, tmp_path / "out")
     dump = dump_outputs(tmp_path / "out", sample_rules.year, {str(tmp_path): "<tmp>", str(ROOT): "<repo>"})
     # openpyxl stamps the edited files with the time of the edit, so their hashes change on every run.

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.run import RunResult, run
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
@@ -40,7 +41,7 @@ def scratch(folder: Path) -> Path:
 
 
 def go(folder: Path) -> RunResult:
-    return run(RULES, folder, workers=1)
+    return run(RULES, Workspace(input=folder))
 
 
 def found(result: RunResult, code: str) -> list:
@@ -261,7 +262,7 @@ def test_older_revision_of_this_years_template(folder):
                                                               {"code": "B2", "title": "y", "max": 2}]})
     current = rules_from(revision=2)
     builders.template_for(older, "A", folder / "A.xlsx", GOOD)
-    result = run(current, folder, workers=1)
+    result = run(current, Workspace(input=folder))
     issue = one(result, "old-template")
     assert issue.params["found"] == "1" and issue.params["expected"] == 2
     assert "revision 1" in issue.message("en") and "current template" in issue.message("en")
@@ -472,7 +473,7 @@ def test_section_with_every_criterion_na(folder):
                                                    {"code": "2.2", "title": "t", "max": 10, "na_allowed": True}]},
     ])
     builders.template_for(rules, "A", folder / "A.xlsx", values(**{"1.1": 18, "2.1": "N/A", "2.2": "N/A"}))
-    result = run(rules, folder, workers=1)
+    result = run(rules, Workspace(input=folder))
     issue = one(result, "section-all-na")
     assert issue.params["section"] == "II" and issue.unit == "A"
 

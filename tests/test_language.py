@@ -24,6 +24,7 @@ from pipeline.rules import load as rules_load
 from pipeline.rules import model as rules_model
 from pipeline.rules import procedure as rules_procedure
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import SAMPLE_INPUT
 
 RULES_KEYS = frozenset({
@@ -101,7 +102,7 @@ def test_no_vietnamese_output_names_the_codes_vocabulary(sample_rules, tmp_path)
     every_problem_folder(sample_rules, folder)
     assert english_words(render_rules(sample_rules, "vi")) == []
     for name, source in (("sample", SAMPLE_INPUT), ("problems", folder)):
-        result = run(sample_rules, source, workers=1)
+        result = run(sample_rules, Workspace(input=source))
         assert result.lang == "vi"
         assert (name, english_words(render_run(result))) == (name, [])
         out = tmp_path / name

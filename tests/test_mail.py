@@ -19,6 +19,7 @@ from pipeline.outputs.write import write_outputs
 from pipeline.reading.mail.messages import clean_name, open_mail
 from pipeline.reading.read import read_attachment
 from pipeline.run import RunResult, run
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests import mail_builders as mb
 from tests.conftest import FULL_SMALL, rules_from, values
@@ -51,7 +52,7 @@ def inputs(result: RunResult) -> dict[str, dict[str, object]]:
 def test_one_attachment_reaches_its_unit_with_sender_date_and_subject(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "thu-van-phong.eml", [("Bảng tự chấm A.xlsx", filled["A"])], date=EARLY)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.status["A"] == UnitStatus.SCORED
     assert result.unit_file("A").file == "thu-van-phong.eml › Bảng tự chấm A.xlsx"
     records = inputs(result)
@@ -68,7 +69,7 @@ def test_one_attachment_reaches_its_unit_with_sender_date_and_subject(tmp_path, 
 def test_the_audit_sheet_shows_who_sent_each_attachment_when_and_why(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "thu.eml", [("A.xlsx", filled["A"])], subject="Báo cáo thi đua 2024")
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     workbook = load_workbook(write_outputs(result, tmp_path / "output").workbook)
     audit = workbook[text(result.lang, "workbook.sheet_audit")]
     cells = [c.value for row in audit.iter_rows() for c in row if isinstance(c.value, str)]
@@ -81,7 +82,7 @@ def test_the_audit_sheet_shows_who_sent_each_attachment_when_and_why(tmp_path, f
 def test_several_attachments_of_one_message_each_reach_their_unit(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "tong-hop.eml", [("A.xlsx", filled["A"]), ("B.xlsx", filled["B"]), ("C.xlsx", filled["C"])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert {code: result.unit_file(code).file for code in "ABC"} == {
         "A": "tong-hop.eml › A.xlsx", "B": "tong-hop.eml › B.xlsx", "C": "tong-hop.eml › C.xlsx"}
     assert result.status["D"] == UnitStatus.MISSING
@@ -92,7 +93,7 @@ def test_spreadsheets_inside_a_zip_attachment_are_read_and_named_through_it(tmp_
     bundle = mb.zipped([("Bảng A.xlsx", filled["A"]), ("thư mục/B.xlsx", filled["B"]), ("ghi-chu.txt", b"x")],
                        utf8_flag=False)
     mb.eml(inbox / "goi.eml", [("Hồ sơ.zip", bundle)])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "goi.eml › Hồ sơ.zip › Bảng A.xlsx"
     assert result.unit_file("B").file == "goi.eml › Hồ sơ.zip › B.xlsx"  # a member's folder is not a path here
     [skipped] = issues_of(result, "mail-attachment-skipped")
@@ -107,7 +108,7 @@ def test_a_zip_bomb_attached_is_refused(tmp_path, filled):
     buffer.writestr("A.xlsx", b"\0" * (3 * 1024 * 1024))  # 3 MB of zeros: ~1000× beyond what real files do
     buffer.close()
     mb.eml(inbox / "bom.eml", [("bom.zip", (tmp_path / "bomb.zip").read_bytes())])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [bomb] = issues_of(result, "zip-bomb")
     assert bomb.file == "bom.eml › bom.zip"
 
@@ -116,7 +117,7 @@ def test_a_later_message_from_a_unit_supersedes_its_earlier_one(tmp_path, filled
     inbox = tmp_path / "input"
     mb.eml(inbox / "lan-1.eml", [("A.xlsx", filled["A-bad"])], date=EARLY)
     mb.eml(inbox / "lan-2.eml", [("A (sửa).xlsx", filled["A"])], date=LATE)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.status["A"] == UnitStatus.SCORED  # the earlier file's error no longer counts
     assert result.unit_file("A").file == "lan-2.eml › A (sửa).xlsx"
     [superseded] = issues_of(result, "mail-superseded")
@@ -133,7 +134,7 @@ def test_within_an_mbox_the_latest_message_by_its_date_wins_whatever_the_order(t
     later = mb.message([("A.xlsx", filled["A"])], date=LATE)
     earlier = mb.message([("A.xlsx", filled["A-bad"])], date=EARLY)
     mb.mbox(inbox / "hop-thu.mbox", [later, earlier])  # exported newest first
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "hop-thu.mbox › #1 › A.xlsx"
     [superseded] = issues_of(result, "mail-superseded")
     assert superseded.file == "hop-thu.mbox › #2 › A.xlsx" and superseded.unit == "A"
@@ -143,7 +144,7 @@ def test_messages_without_a_date_are_not_chosen_between(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "lan-1.eml", [("A.xlsx", filled["A-bad"])], date=None)
     mb.eml(inbox / "lan-2.eml", [("A.xlsx", filled["A"])], date=LATE)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [conflict] = issues_of(result, "duplicate-unit")
     assert conflict.unit == "A" and result.status["A"] == UnitStatus.INVALID
     assert not issues_of(result, "mail-superseded")
@@ -153,7 +154,7 @@ def test_the_same_attachment_sent_twice_is_a_duplicate_copy(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "lan-1.eml", [("A.xlsx", filled["A"])], date=EARLY)
     mb.eml(inbox / "lan-2.eml", [("A.xlsx", filled["A"])], date=LATE)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [copy] = issues_of(result, "duplicate-copy")
     assert (copy.file, copy.unit, copy.params["other"]) == ("lan-1.eml › A.xlsx", "A", "lan-2.eml › A.xlsx")
     assert result.status["A"] == UnitStatus.SCORED
@@ -163,7 +164,7 @@ def test_the_same_attachment_sent_twice_is_a_duplicate_copy(tmp_path, filled):
 def test_an_error_in_an_attached_file_is_located_in_it_and_its_unit(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "thu.eml", [("A.xlsx", filled["A-bad"])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [error] = issues_of(result, "score-above-max")
     assert (error.file, error.unit, error.criterion) == ("thu.eml › A.xlsx", "A", "1.1")
     assert error.cell is not None and error.sheet is not None
@@ -175,7 +176,7 @@ def test_a_file_that_is_no_message_is_malformed(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "B.eml", [("B.xlsx", filled["B"])])
     inbox.joinpath("rac.eml").write_bytes(b"\x00\x01\x02\xff" * 100)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [malformed] = issues_of(result, "mail-malformed")
     assert (malformed.file, malformed.unit, malformed.severity) == ("rac.eml", None, "error")
     assert inputs(result)["rac.eml"]["outcome"] == "refused"
@@ -188,7 +189,7 @@ def test_a_multipart_message_without_its_boundary_is_malformed(tmp_path, filled)
     inbox = tmp_path / "input"
     inbox.mkdir()
     inbox.joinpath("hong.eml").write_bytes(broken)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [malformed] = issues_of(result, "mail-malformed")
     assert malformed.file == "hong.eml"
     assert result.status["A"] == UnitStatus.MISSING
@@ -199,7 +200,7 @@ def test_one_malformed_message_of_an_mbox_costs_that_message_only(tmp_path, fill
     good = mb.message([("B.xlsx", filled["B"])])
     path = mb.mbox(inbox / "hop.mbox", [good])
     path.write_bytes(path.read_bytes() + b"From x Mon Dec  2 10:00:00 2024\n\x00\x00\x00\n")
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [malformed] = issues_of(result, "mail-malformed")
     assert malformed.file == "hop.mbox › #2"
     assert result.unit_file("B").file == "hop.mbox › #1 › B.xlsx"
@@ -209,7 +210,7 @@ def test_a_message_with_no_spreadsheet_says_so_and_skips_other_attachments(tmp_p
     inbox = tmp_path / "input"
     mb.eml(inbox / "cong-van.eml", [("Công văn.pdf", b"%PDF-1.7 ...")], sender="Ban Tổ chức <btc@example.vn>")
     mb.eml(inbox / "B.eml", [("B.xlsx", filled["B"])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     [skipped] = issues_of(result, "mail-attachment-skipped")
     assert skipped.file == "cong-van.eml › Công văn.pdf" and skipped.severity == "info"
     [none] = issues_of(result, "mail-no-spreadsheet")
@@ -230,7 +231,7 @@ def test_a_hostile_attachment_name_is_only_shown_sanitised(tmp_path, filled, hos
     inbox.mkdir(parents=True)
     inbox.joinpath("thu.eml").write_bytes(raw)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
     shown = result.unit_file("A").file
     name = shown.removeprefix("thu.eml › ")
@@ -249,7 +250,7 @@ def test_encoded_vietnamese_attachment_names_are_decoded(tmp_path, filled, heade
     inbox = tmp_path / "input"
     inbox.mkdir()
     inbox.joinpath("thu.eml").write_bytes(raw)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "thu.eml › Bảng điểm Đảng ủy.xlsx"
 
 
@@ -286,7 +287,7 @@ def test_an_outlook_message_reaches_its_units(tmp_path, filled):
     mb.msg(inbox / "thu-outlook.msg", [("Bảng A.xlsx", filled["A"]), ("B.xlsx", filled["B"]),
                                        ("goi.zip", mb.zipped([("C.xlsx", filled["C"])]))],
            sender_name="Ủy ban Kiểm tra", sender_address="ubkt@example.vn", subject="Gửi hồ sơ thi đua")
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert {code: result.unit_file(code).file for code in "ABC"} == {
         "A": "thu-outlook.msg › Bảng A.xlsx", "B": "thu-outlook.msg › B.xlsx",
         "C": "thu-outlook.msg › goi.zip › C.xlsx"}
@@ -301,7 +302,7 @@ def test_an_outlook_message_without_transport_headers_is_dated_by_its_submit_tim
     ticks = (1733189400 + 11644473600) * 10_000_000
     mb.msg(inbox / "lan-2.msg", [("A.xlsx", filled["A"])], date=None, submitted=ticks)
     mb.eml(inbox / "lan-1.eml", [("A.xlsx", filled["A-bad"])], date=EARLY)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "lan-2.msg › A.xlsx"
     [superseded] = issues_of(result, "mail-superseded")
     assert superseded.file == "lan-1.eml › A.xlsx" and superseded.params["other_date"] == "2024-12-03T01:30:00+00:00"
@@ -312,7 +313,7 @@ def test_a_damaged_outlook_message_is_malformed(tmp_path, filled):
     path = mb.msg(inbox / "hong.msg", [("A.xlsx", filled["A"])])
     path.write_bytes(path.read_bytes()[:1536])  # cut after a few sectors
     inbox.joinpath("khong-phai.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert sorted(i.file for i in issues_of(result, "mail-malformed")) == ["hong.msg", "khong-phai.msg"]
     assert result.status["A"] == UnitStatus.MISSING
 
@@ -320,7 +321,7 @@ def test_a_damaged_outlook_message_is_malformed(tmp_path, filled):
 def test_the_json_lists_each_mail_file_and_attachment_once(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "thu.eml", [("A.xlsx", filled["A"]), ("anh.jpg", b"\xff\xd8")])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     written = json.loads(write_outputs(result, tmp_path / "output").results.read_text(encoding="utf-8"))
     files = [record["file"] for record in written["inputs"]]
     assert sorted(files) == ["thu.eml", "thu.eml › A.xlsx", "thu.eml › anh.jpg"]
@@ -367,7 +368,7 @@ def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_
     inbox.mkdir()
     inbox.joinpath("chuyen-tiep.eml").write_bytes(outer.as_bytes())
     mb.msg(inbox / "outlook.msg", [], forwarded=[("C.xlsx", filled["C"])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "chuyen-tiep.eml › A.xlsx"
     b = result.unit_file("B")
     assert b.file == "chuyen-tiep.eml › Bảng điểm BTC.eml › B.xlsx"
@@ -381,7 +382,7 @@ def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_
 def test_two_attachments_of_one_name_are_told_apart_and_both_read(tmp_path, filled):
     inbox = tmp_path / "input"
     mb.eml(inbox / "thu.eml", [("Bang diem.xlsx", filled["A"]), ("Bang diem.xlsx", filled["B"])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "thu.eml › Bang diem.xlsx"
     assert result.unit_file("B").file == "thu.eml › Bang diem.xlsx [2]"
 
@@ -411,7 +412,7 @@ def test_messages_of_an_mbox_without_a_spreadsheet_are_not_each_reported(tmp_pat
     inbox = tmp_path / "input"
     reply = mb.message([], subject="Re: đã nhận", text="Đã nhận, cảm ơn.")
     mb.mbox(inbox / "hop.mbox", [reply, mb.message([("A.xlsx", filled["A"])])])
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "hop.mbox › #2 › A.xlsx"
     assert not issues_of(result, "mail-no-spreadsheet")
 
@@ -433,7 +434,7 @@ def test_the_attachments_of_a_signed_message_are_read(tmp_path, filled):
     inbox = tmp_path / "input"
     inbox.mkdir()
     inbox.joinpath("ky-so.eml").write_bytes(signed.as_bytes())
-    result = run(RULES, inbox)
+    result = run(RULES, Workspace(input=inbox))
     assert result.unit_file("A").file == "ky-so.eml › A.xlsx"
     assert [i.file for i in issues_of(result, "mail-attachment-skipped")] == ["ky-so.eml › smime.p7s"]
 

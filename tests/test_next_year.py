@@ -210,22 +210,25 @@ def test_new_year_then_a_run_with_last_years_results_shows_the_year_over_year_co
 
 
 def test_an_unusable_previous_file_is_a_warning_and_no_comparison(tmp_path, sample_rules):
-    from pipeline.scoring.previous_year import compare_with_file
+    from pipeline.reading.previous_results import read_past
+    from pipeline.scoring.previous_year import compare_years
 
     bad = tmp_path / "results-2023.json"
     bad.write_text("{not json", encoding="utf-8")
-    comparison, issues = compare_with_file(sample_rules, [], bad)
-    assert comparison is None and [i.code for i in issues] == ["previous-results-unusable"]
+    past, issues = read_past(bad, sample_rules)
+    assert past is None and [i.code for i in issues] == ["previous-results-unusable"]
     assert issues[0].file == str(bad) and "không đọc được tệp" in issues[0].message("vi")
     later = tmp_path / "results-2025.json"
     later.write_text(json.dumps({"year": 2025, "bloc": sample_rules.bloc, "units": []}), encoding="utf-8")
-    comparison, issues = compare_with_file(sample_rules, [], later)
-    assert comparison is None and "kết quả năm 2025, không phải một năm trước" in issues[0].message("vi")
+    past, issues = read_past(later, sample_rules)
+    assert past is None and "kết quả năm 2025, không phải một năm trước" in issues[0].message("vi")
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"year": 2023, "bloc": "Khối khác", "provisional": True, "units": [
         {"code": "VPTU", "name": "VP", "total": 90.5, "rank": 2}]}), encoding="utf-8")
-    comparison, issues = compare_with_file(sample_rules, [], other)
-    assert comparison is not None and comparison.units["VPTU"].total == Decimal("90.5")
+    past, issues = read_past(other, sample_rules)
+    assert past is not None
+    comparison, unknown = compare_years(sample_rules, [], past, str(other))
+    assert comparison.units["VPTU"].total == Decimal("90.5") and unknown == []
     assert [i.code for i in issues] == ["previous-results-other-bloc", "previous-results-provisional"]
 
 

@@ -10,6 +10,7 @@ import pytest
 from pipeline.reading.isolation import read_submissions
 from pipeline.reading.read import Submission
 from pipeline.run import paused_gc, run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import FULL_SMALL, values
 
 
@@ -38,7 +39,7 @@ def test_a_disabled_collector_stays_disabled():
 
 def test_run_leaves_the_collector_on(small_rules, write_filled, tmp_path):
     write_filled(small_rules, "A", values(**FULL_SMALL))
-    run(small_rules, tmp_path / "input")
+    run(small_rules, Workspace(input=tmp_path / "input"))
     assert gc.isenabled()
 
 

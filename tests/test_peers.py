@@ -26,6 +26,7 @@ from pipeline.reading.read import read_submission
 from pipeline.rules.layout import peer_filename, template_filename
 from pipeline.run import RunResult, run
 from pipeline.scoring.score import trimmed_mean
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, values
 
@@ -64,7 +65,7 @@ def by_scorer(scores: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str,
 def peer_books(folder: Path, scored: Mapping[str, Mapping[str, Mapping[str, object]]], *,
                scorers: str = CODES, rules=RULES) -> dict[str, Path]:
     """Each scorer's workbook made from the folder's files, filled: {scored unit: {scorer: {criterion: score}}}."""
-    result = run(rules, folder, workers=1)
+    result = run(rules, Workspace(input=folder))
     written = {}
     for scorer in scorers:
         made = folder.parent / f".{scorer}-made.xlsx"
@@ -86,7 +87,7 @@ def peer_books(folder: Path, scored: Mapping[str, Mapping[str, Mapping[str, obje
 
 
 def go(folder: Path) -> RunResult:
-    return run(RULES, folder, workers=1)
+    return run(RULES, Workspace(input=folder))
 
 
 def found(result: RunResult, code: str) -> list:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import pipeline.cli.main as cli
+import pipeline.cli.progress as cli
 from pipeline.outputs.write import write_outputs
-from pipeline.run import run
+from pipeline.run import RunOptions, run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import FULL_SMALL, values
 
 
@@ -20,12 +21,12 @@ def three_units(small_rules, write_filled, tmp_path):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_reading_counts_every_file(small_rules, three_units, workers):
     ticks = []
-    run(small_rules, three_units, workers=workers, tick=lambda *event: ticks.append(event))
+    run(small_rules, Workspace(input=three_units), RunOptions(workers=workers, tick=lambda *event: ticks.append(event)))
     assert ticks == [("read", 1, 3), ("read", 2, 3), ("read", 3, 3)]
 
 
 def test_writing_counts_units_then_the_save(small_rules, three_units, tmp_path):
-    result = run(small_rules, three_units)
+    result = run(small_rules, Workspace(input=three_units))
     ticks = []
     write_outputs(result, tmp_path / "out", tick=lambda *event: ticks.append(event))
     # each unit twice (matrix row, then its sheet), then the workbook going to disk
@@ -49,7 +50,7 @@ class FakeBar:
 def test_bars_follow_the_ticks(monkeypatch, capsys):
     bars: list[FakeBar] = []
     monkeypatch.setattr(cli.click, "progressbar", lambda **kw: bars.append(FakeBar(**kw)) or bars[-1])
-    progress = cli._ProgressBars("en")
+    progress = cli.ProgressBars("en")
     for done in range(1, 101):
         progress.tick("read", done, 100)
     for done in range(1, 201):
@@ -64,7 +65,7 @@ def test_bars_follow_the_ticks(monkeypatch, capsys):
 
 def test_no_bar_for_a_small_bloc(monkeypatch):
     monkeypatch.setattr(cli.click, "progressbar", lambda **kw: pytest.fail("a bar for nine files"))
-    progress = cli._ProgressBars("vi")
+    progress = cli.ProgressBars("vi")
     for done in range(1, 10):
         progress.tick("read", done, 9)
     progress.tick("save", 0, 1)

@@ -15,17 +15,24 @@ import sys
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pipeline.core.errors import ExitCode
 from pipeline.outputs.write import write_outputs
 from pipeline.reading import isolation
-from pipeline.run import RunResult, run
+from pipeline.run import RunOptions, RunResult, run
+from pipeline.workspace.folders import Workspace
 from tests import builders, hostile_readers
 from tests.conftest import FULL_SMALL, rules_from, values
 
 RULES = rules_from()
+
+
+def scored(folder: Path, **options: Any) -> RunResult:
+    """The run over `folder`, with `options` (workers, reader…)."""
+    return run(RULES, Workspace(input=folder), RunOptions(**options))
 GOOD = values(**FULL_SMALL)
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the address-space limit is enforced on Linux only (README › Safety limits)")
@@ -56,7 +63,7 @@ def assert_a_lost_the_rest_ranked(result: RunResult, code: str):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_native_crash_costs_its_file_only(folder, workers):
-    result = run(RULES, folder, workers=workers, reader=hostile_readers.abort)
+    result = scored(folder, workers=workers, reader=hostile_readers.abort)
     issue = assert_a_lost_the_rest_ranked(result, "reader-crashed")
     assert issue.params["detail"] == "SIGABRT"
 
@@ -66,8 +73,8 @@ def test_workers_started_every_other_way_hold_too(folder, monkeypatch, method):
     # fork is what Linux with Python 3.11 uses; forkserver is macOS's and Linux's when threads run; spawn is
     # Windows'. Each must read the same and survive a crash.
     monkeypatch.setattr(isolation, "start_method", lambda: method)
-    assert_a_lost_the_rest_ranked(run(RULES, folder, workers=2, reader=hostile_readers.abort), "reader-crashed")
-    assert [r.unit_code for r in run(RULES, folder, workers=1).ranked] == ["A", "B", "C", "D"]
+    assert_a_lost_the_rest_ranked(scored(folder, workers=2, reader=hostile_readers.abort), "reader-crashed")
+    assert [r.unit_code for r in scored(folder, workers=1).ranked] == ["A", "B", "C", "D"]
 
 
 def test_the_files_queued_behind_a_crash_are_read_by_a_new_worker(folder):
@@ -99,7 +106,7 @@ def test_the_files_read_before_a_crash_in_its_batch_are_read_again(folder):
 
 
 def test_the_crashed_file_is_still_accounted_for(folder, tmp_path):
-    result = run(RULES, folder, workers=1, reader=hostile_readers.abort)
+    result = scored(folder, workers=1, reader=hostile_readers.abort)
     write_outputs(result, tmp_path / "output")
     data = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
     inputs = {entry["file"]: entry for entry in data["inputs"]}
@@ -111,7 +118,7 @@ def test_the_crashed_file_is_still_accounted_for(folder, tmp_path):
 
 @linux_only
 def test_a_runaway_allocation_hits_the_workers_limit(folder):
-    result = run(RULES, folder, workers=1, reader=hostile_readers.allocate)
+    result = scored(folder, workers=1, reader=hostile_readers.allocate)
     issue = assert_a_lost_the_rest_ranked(result, "file-too-complex")
     assert issue.params["limit"] == f"{isolation.READ_MEMORY_LIMIT // (1024 * 1024)} MB"
 
@@ -124,7 +131,7 @@ def test_calamine_asked_for_a_sheet_to_xfd1048576_aborts_in_its_worker(folder, t
              "<row r='1048576'><c r='XFD1048576' t='n'><v>1</v></c></row></sheetData></worksheet>")
     victim = folder / hostile_readers.VICTIM
     builders._replace_part(victim, victim, "xl/worksheets/sheet1.xml", sheet.encode())
-    result = run(RULES, folder, workers=1, reader=hostile_readers.unchecked)
+    result = scored(folder, workers=1, reader=hostile_readers.unchecked)
     issue = assert_a_lost_the_rest_ranked(result, "file-too-complex")
     assert issue.params["limit"].endswith("MB")
 
@@ -132,18 +139,18 @@ def test_calamine_asked_for_a_sheet_to_xfd1048576_aborts_in_its_worker(folder, t
 @pytest.mark.slow
 def test_a_hang_is_cut_at_the_time_limit(folder, monkeypatch):
     monkeypatch.setattr(isolation, "READ_TIME_LIMIT", 1.0)
-    result = run(RULES, folder, workers=2, reader=hostile_readers.hang)
+    result = scored(folder, workers=2, reader=hostile_readers.hang)
     issue = assert_a_lost_the_rest_ranked(result, "file-too-complex")
     assert issue.params["limit"] == "1 s"
 
 
 def test_a_bug_in_the_program_is_not_blamed_on_the_file(folder):
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        run(RULES, folder, workers=1, reader=hostile_readers.bug)
+        scored(folder, workers=1, reader=hostile_readers.bug)
 
 
 def test_reading_in_workers_equals_reading_in_process(folder):
-    isolated, in_process = run(RULES, folder, workers=2), run(RULES, folder, workers=0)
+    isolated, in_process = scored(folder, workers=2), scored(folder, workers=0)
     assert [(r.unit_code, r.score.total_exact) for r in isolated.ranked] == \
            [(r.unit_code, r.score.total_exact) for r in in_process.ranked]
     assert isolated.issues == in_process.issues
@@ -164,7 +171,7 @@ def test_names_differing_only_in_normalisation_keep_their_own_units(tmp_path):
     builders.template_for(RULES, "B", inbox / nfd, GOOD)
     for code in ("C", "D"):
         builders.template_for(RULES, code, inbox / f"{code}.xlsx", GOOD)
-    result = run(RULES, inbox, workers=1)
+    result = scored(inbox, workers=1)
     assert result.status == {"A": "scored", "B": "scored", "C": "scored", "D": "scored"}
     lookalike = only(result, "name-lookalike")
     assert lookalike.file == f"{nfc} [2]" and lookalike.params["other"] == nfc
@@ -180,7 +187,7 @@ def test_a_link_to_a_workbook_outside_the_folder_is_not_followed(folder, tmp_pat
     outside = builders.template_for(RULES, "A", tmp_path / "elsewhere" / "A.xlsx", GOOD)
     (folder / hostile_readers.VICTIM).unlink()
     (folder / hostile_readers.VICTIM).symlink_to(outside)
-    result = run(RULES, folder, workers=1)
+    result = scored(folder, workers=1)
     issue = only(result, "symlink-skipped")
     assert issue.file == hostile_readers.VICTIM and issue.params["target"] == str(outside)
     assert issue.severity == "warning"
@@ -195,7 +202,7 @@ def test_a_link_to_a_system_file_leaves_no_trace_of_its_content(folder, tmp_path
     secret = tmp_path / "secret.txt"
     secret.write_text("root:x:0:0")
     (folder / "E.xlsx").symlink_to(secret)
-    data = results_json(run(RULES, folder, workers=1), tmp_path)
+    data = results_json(scored(folder, workers=1), tmp_path)
     text = json.dumps(data)
     assert builders.sha256(secret) not in text and "root:x" not in text
     [link] = [record for record in data["inputs"] if record["file"] == "E.xlsx"]
@@ -206,7 +213,7 @@ def test_a_link_to_a_system_file_leaves_no_trace_of_its_content(folder, tmp_path
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX named pipes")
 def test_a_pipe_named_like_a_workbook_is_skipped_not_waited_on(folder):
     os.mkfifo(folder / "E.xlsx")  # opening it for reading would wait for a writer forever
-    result = run(RULES, folder, workers=1)
+    result = scored(folder, workers=1)
     issue = only(result, "stray-file")
     assert issue.file == "E.xlsx" and "special file" in issue.message("en")
     assert len(result.ranked) == 4
@@ -220,7 +227,7 @@ def test_every_entry_of_the_folder_appears_once_with_its_outcome(folder, tmp_pat
     (folder / "C second.xlsx").write_bytes(b"")  # C's name, refused
     (folder / "other.xlsx").write_bytes(builders.template_for(
         rules_from(bloc="Another bloc"), "A", tmp_path / "x" / "other.xlsx", GOOD).read_bytes())
-    inputs = results_json(run(RULES, folder, workers=1), tmp_path)["inputs"]
+    inputs = results_json(scored(folder, workers=1), tmp_path)["inputs"]
     outcomes = {entry["file"]: entry["outcome"] for entry in inputs}
     assert len(inputs) == len(list(folder.iterdir())) == len(outcomes)
     assert outcomes["copy of A.xlsx"] == "duplicate-copy"
@@ -245,7 +252,7 @@ def sheet_xml(cells: str, *, quote: str = '"', prefix: str = "") -> bytes:
 def hostile_a(folder: Path, part: bytes, name: str = "xl/worksheets/sheet1.xml") -> RunResult:
     victim = folder / hostile_readers.VICTIM
     builders._replace_part(victim, victim, name, part)
-    return run(RULES, folder, workers=1)
+    return scored(folder, workers=1)
 
 
 @pytest.mark.parametrize(("part", "code"), [
@@ -275,7 +282,7 @@ def test_a_sheet_part_named_otherwise_is_found_through_the_relationships(folder)
     builders._replace_part(victim, victim, "xl/worksheets/sheet1.xml",
                            sheet_xml('<row r="1"><c r="XFD1"><v>1</v></c></row>'))
     builders.rename_part(victim, victim, "xl/worksheets/sheet1.xml", "xl/data/Big.XML")
-    assert_a_lost_the_rest_ranked(run(RULES, folder, workers=1), "too-many-columns")
+    assert_a_lost_the_rest_ranked(scored(folder, workers=1), "too-many-columns")
 
 
 def test_a_doctype_deep_inside_a_part_is_found(folder):
@@ -293,7 +300,7 @@ def test_a_doctype_in_utf16_is_found(folder):
 def test_two_parts_of_one_name_are_refused(folder, second_name):
     victim = folder / hostile_readers.VICTIM
     builders.add_member(victim, victim, second_name, sheet_xml('<row r="1"><c r="A1"><v>9</v></c></row>'))
-    issue = assert_a_lost_the_rest_ranked(run(RULES, folder, workers=1), "duplicate-member")
+    issue = assert_a_lost_the_rest_ranked(scored(folder, workers=1), "duplicate-member")
     assert issue.params["member"] == second_name
 
 
@@ -308,11 +315,11 @@ def test_cells_without_references_within_the_limits_are_read(folder):
 # ------------------------------------------------------------------------------ Excel binary workbooks
 
 def test_an_xlsb_workbook_is_read_with_a_warning(folder, tmp_path):
-    expected = run(RULES, folder, workers=1)
+    expected = scored(folder, workers=1)
     victim = folder / hostile_readers.VICTIM
     builders.xlsb_copy(victim, folder / "A.xlsb")
     victim.unlink()
-    result = run(RULES, folder, workers=1)
+    result = scored(folder, workers=1)
     issue = only(result, "legacy-format")
     assert issue.file == "A.xlsb" and issue.params["format"] == ".xlsb"
     assert [(r.unit_code, r.score.total_exact) for r in result.ranked] == \
@@ -323,7 +330,7 @@ def test_an_xlsb_sheet_too_wide_is_refused_before_the_reader_allocates_it(folder
     victim = folder / hostile_readers.VICTIM
     builders.xlsb_copy(victim, folder / "A.xlsb", extra_cells=[(4, 16_000_000, 1.0)])
     victim.unlink()
-    result = run(RULES, folder, workers=1)
+    result = scored(folder, workers=1)
     issue = only(result, "too-many-columns")
     assert issue.file == "A.xlsb" and issue.params["columns"] == 16_000_001
     assert [r.unit_code for r in result.ranked] == ["B", "C", "D"]

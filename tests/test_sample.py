@@ -6,6 +6,7 @@ import python_calamine
 
 from pipeline.forms.synthetic import write_submissions
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import ROOT, SAMPLE_INPUT, script_module
 
 
@@ -26,7 +27,7 @@ def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
 
 
 def test_sample_shows_a_real_ranking(sample_rules):
-    result = run(sample_rules, SAMPLE_INPUT, workers=1)
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
     assert result.exit_code == 0
     assert len(result.ranked) == 9
     assert [r.award for r in result.ranked].count("flag") == 1

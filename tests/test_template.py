@@ -35,6 +35,7 @@ from pipeline.rules.layout import (
 )
 from pipeline.run import run
 from pipeline.scoring.score import score_unit
+from pipeline.workspace.folders import Workspace
 from tests.builders import criterion_row
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
@@ -261,8 +262,8 @@ def test_libreoffice_resave_keeps_the_scores_and_recomputes_the_pipeline_total(
     resaved = libreoffice_convert(original, "xlsx", tmp_path / "resaved", lo_profile)
 
     # The pipeline reads the same scores from the re-saved file ...
-    result_original = run(sample_rules, original.parent, workers=1)
-    result_resaved = run(sample_rules, resaved.parent, workers=1)
+    result_original = run(sample_rules, Workspace(input=original.parent))
+    result_resaved = run(sample_rules, Workspace(input=resaved.parent))
     mine = result_original.ranked[0].score
     theirs = result_resaved.ranked[0].score
     assert theirs.total_exact == mine.total_exact
@@ -336,7 +337,7 @@ def test_blank_template_filled_by_hand_then_resaved_by_libreoffice(small_rules, 
     assert rows["1.2"].self_score == "N/A"
     assert (rows["2.1"].self_score, rows["2.1"].appraised) == (9.25, 9)
     assert rows["B1"].self_score == 1.5 and rows["D1"].self_score == 0.5
-    result = run(small_rules, resaved.parent, workers=1)
+    result = run(small_rules, Workspace(input=resaved.parent))
     score = next(r for r in result.ranked if r.unit_code == "A").score
     assert score.section("I").score == Decimal("17.5") * 30 / 20
     assert score.section("II").points == Decimal("9.25") + 8  # the unit's own 9 in E11 counts for nothing

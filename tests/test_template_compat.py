@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pipeline.forms.synthetic import UnitProfile, filled_values
 from pipeline.forms.template import FilledValue, write_template
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 
 FIXTURE = Path(__file__).parent / "fixtures" / "template-v1" / "2024_VPTU_Van-phong-Tinh-uy.xlsx"
 
@@ -44,7 +45,7 @@ def test_a_version_1_template_filled_is_read_and_scored_as_today(sample_rules, t
     _fill_v1(old / FIXTURE.name, filled)
     write_template(sample_rules, unit, new / FIXTURE.name, filled=filled)
 
-    was, now = run(sample_rules, old, workers=1), run(sample_rules, new, workers=1)
+    was, now = run(sample_rules, Workspace(input=old)), run(sample_rules, Workspace(input=new))
 
     def own(result):  # the file's own problems: the other eight units are missing in both runs alike
         return [(i.code, i.cell, i.criterion) for i in result.issues if i.file]

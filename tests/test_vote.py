@@ -26,6 +26,7 @@ from pipeline.rules.layout import IDENTITY_SHEET
 from pipeline.run import RunResult, run
 from pipeline.scoring.rank import RankedUnit
 from pipeline.scoring.score import score_unit
+from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, soffice, values
 
@@ -137,13 +138,13 @@ def bloc(tmp_path: Path):
 
 
 def _tally(rules, inbox: Path, counts: dict[str, tuple[int, int]]) -> Path:
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     return write_tally(result, inbox / "tally-2024.xlsx", lang="en", counts=counts)
 
 
 def test_without_a_tally_the_vote_is_pending(bloc):
     rules, inbox = bloc
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert not result.provisional and result.vote_pending and not result.final
     assert result.exit_code == ExitCode.PROBLEMS
     [first, second, *_] = result.ranked
@@ -153,9 +154,9 @@ def test_without_a_tally_the_vote_is_pending(bloc):
 
 def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
     rules, inbox = bloc
-    before = run(rules, inbox, workers=1)
+    before = run(rules, Workspace(input=inbox))
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert result.final and result.exit_code == ExitCode.DONE
     assert [(r.unit_code, r.score.total, r.rank) for r in result.ranked] == \
         [(r.unit_code, r.score.total, r.rank) for r in before.ranked]
@@ -173,7 +174,7 @@ def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
 def test_a_failed_vote_decides_no_flag(bloc, tmp_path):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 2)})
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert result.final
     first = result.ranked[0]
     assert result.award(first) is None
@@ -201,7 +202,7 @@ def test_a_bad_tally_is_located_and_leaves_the_vote_pending(bloc, changes, code,
     rules, inbox = bloc
     tally = _tally(rules, inbox, {"A": (4, 3)})
     builders.edit(tally, changes)
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert _issues(result, code) == [("tally-2024.xlsx", "Tally", cell)]
     assert result.vote_pending and not result.final
     assert all(r.unit_code for r in result.ranked)  # every unit still scored and ranked
@@ -215,7 +216,7 @@ def test_a_tally_for_another_runs_candidates_is_detected(bloc):
     for path in inbox.glob("*_B_*.xlsx"):
         path.unlink()
     builders.good_files(inbox, rules, ["B"], values(**{"1.1": 20, "1.2": 10, "2.1": 10, "2.2": 10, "B1": 2}))
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert result.ranked[0].unit_code == "B"
     # The identity sheet's row 11 holds the candidates the tally was made for.
     assert _issues(result, "tally-other-run") == [("tally-2024.xlsx", IDENTITY_SHEET, "B11")]
@@ -226,7 +227,7 @@ def test_a_tally_for_another_runs_candidates_is_detected(bloc):
 def test_a_tally_without_a_vote_in_the_rules_is_not_used(bloc):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules_from(), inbox, workers=1)
+    result = run(rules_from(), Workspace(input=inbox))
     assert _issues(result, "tally-no-vote") == [("tally-2024.xlsx", None, None)]
     assert result.final and result.award(result.ranked[0]) == "flag"
 
@@ -267,7 +268,7 @@ def _pages(pdf: Path) -> list[tuple[int, int]]:
 @pytest.mark.parametrize("voters", [None, 3])
 def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, voters):
     rules, inbox = bloc
-    made = make_ballots(run(rules, inbox, workers=1), tmp_path / "out", voters=voters)
+    made = make_ballots(run(rules, Workspace(input=inbox)), tmp_path / "out", voters=voters)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     expected = voters or len(rules.units)
     assert made.voters == expected
@@ -285,7 +286,7 @@ def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, vot
 def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "out")
+    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "out")
     for document in written.documents:
         pdf = libreoffice_convert(document, "pdf", tmp_path / "pdf", lo_profile)
         pages = _pages(pdf)
@@ -295,7 +296,7 @@ def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
 def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "out")
+    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "out")
     minutes = docx.Document(str(written.documents[0]))
     section = minutes.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
@@ -324,7 +325,7 @@ def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bl
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     written = minutes.write_minutes(result, tmp_path / "m.docx")
     saved = io.BytesIO()
     docx.Document(str(written)).save(saved)  # what python-docx itself writes of the same package
@@ -408,7 +409,7 @@ def _ranking_rows(path: Path) -> list[list[object]]:
 
 def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rules, inbox = bloc
-    pending = write_outputs(run(rules, inbox, workers=1), tmp_path / "pending")
+    pending = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "pending")
     rows = _ranking_rows(pending.workbook)
     assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     header = next(row for row in rows if "Proposed award" in row)
@@ -416,7 +417,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     first = rows[rows.index(header) + 1]
     assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
     _tally(rules, inbox, {"A": (4, 2)})
-    written = write_outputs(run(rules, inbox, workers=1), tmp_path / "decided")
+    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "decided")
     rows = _ranking_rows(written.workbook)
     assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     first = rows[rows.index(header) + 1]
@@ -428,11 +429,11 @@ def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_
     rules, inbox = bloc
     tally = _tally(rules, inbox, {"A": (4, 3)})
     shutil.copy(tally, inbox / "tally-copy.xlsx")
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert _issues(result, "tally-duplicate") == [("tally-copy.xlsx", None, None)]
     assert result.final
     builders.edit(inbox / "tally-copy.xlsx", {"G8": 1})
-    result = run(rules, inbox, workers=1)
+    result = run(rules, Workspace(input=inbox))
     assert _issues(result, "tally-conflict") == [("tally-2024.xlsx", None, None)]
     assert result.vote_pending
     data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
@@ -452,6 +453,6 @@ def test_a_long_ballot_still_prints_on_one_page_per_voter(tmp_path, lo_profile):
                                                  "merit": {"count": 20, "min_score": 0}},
                        vote={**VOTE, "awards": ["merit"]})
     inbox = builders.good_files(tmp_path / "input", rules, [u["code"] for u in units], LOWER)
-    made = make_ballots(run(rules, inbox, workers=1), tmp_path / "out", voters=2)
+    made = make_ballots(run(rules, Workspace(input=inbox)), tmp_path / "out", voters=2)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     assert _pages(pdf) == [(595, 842)] * 2

@@ -16,6 +16,7 @@ from pipeline.core.labels import text
 from pipeline.outputs.pdf import print_pdf
 from pipeline.outputs.write import write_outputs
 from pipeline.run import run
+from pipeline.workspace.folders import Workspace
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
 
 needs_poppler = pytest.mark.skipif(
@@ -56,7 +57,7 @@ def sample_pdfs(tmp_path_factory: pytest.TempPathFactory, sample_rules):
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     folder = tmp_path_factory.mktemp("print")
-    result = run(sample_rules, SAMPLE_INPUT)
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
     workbook = write_outputs(result, folder / "output").workbook
     ranking = print_pdf(workbook, folder / "ranking.pdf", all_sheets=False, lang=result.lang)
     whole = print_pdf(workbook, folder / "all.pdf", all_sheets=True, lang=result.lang)
@@ -126,7 +127,7 @@ def test_a_provisional_ranking_prints_draft_and_no_signature_block(sample_rules,
     folder.mkdir()
     for path in sorted(SAMPLE_INPUT.glob("*.xlsx"))[1:]:  # one unit's file missing
         shutil.copy(path, folder / path.name)
-    result = run(sample_rules, folder)
+    result = run(sample_rules, Workspace(input=folder))
     assert result.provisional and not result.final
     workbook = write_outputs(result, tmp_path / "output").workbook
     page = _pdf_text(print_pdf(workbook, tmp_path / "draft.pdf", all_sheets=False, lang="vi"), 1)

@@ -21,10 +21,12 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.checking.validate import UnitStatus
+from pipeline.core.errors import ExitCode
+from pipeline.core.issues import Issue, has_errors
 from pipeline.core.labels import text
 from pipeline.core.numbers import Parsed, parse_score
 from pipeline.forms import preview
-from pipeline.forms.appraisal_carry import Appraised, carried_peer_scores
+from pipeline.forms.appraisal_carry import Appraised, appraisal_issues, carried_appraisals, carried_peer_scores
 from pipeline.forms.template import score_validation
 from pipeline.outputs.workbook.context import safe_sheet_name
 from pipeline.outputs.workbook.entries import Shown, shown_entries
@@ -53,7 +55,8 @@ from pipeline.rules.layout import (
     peer_filename,
 )
 from pipeline.rules.model import Criterion, Rules, Unit
-from pipeline.run import RunResult
+from pipeline.run import RunOptions, RunResult, run
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
 WIDTHS = {CODE: 7, TITLE: 46, MAX: 9, SELF: 10, APPRAISED: 11, REASON: 32, EVIDENCE: 34}
@@ -73,6 +76,36 @@ class _Totals:
     own: float | str
     after: float | str
     entered: int
+
+
+@dataclass(frozen=True)
+class AppraisalMade:
+    """What `make_appraisal` wrote and found, for the caller to tell."""
+
+    result: RunResult
+    path: Path  # the bloc's appraisal workbook
+    kept: Path | None  # where the earlier one went (previous/)
+    carried: int  # appraisals carried over from the filled workbook in the input folder
+    problems: list[Issue]  # of that filled workbook
+    peers: list[tuple[Path, Path | None]]  # cross-scoring: each unit's workbook, and where its earlier one went
+    not_carried: dict[str, int]  # unit → appraisals left behind because its file broke since
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return ExitCode.PROBLEMS if has_errors(self.problems) else ExitCode.DONE
+
+
+def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = None) -> AppraisalMade:
+    """`bloc-score appraisal`: the bloc's appraisal workbook from the files in the input folder, with the
+    appraisals already made carried over; with cross-scoring, each unit's peer workbook too."""
+    lang = lang or rules.language
+    result = run(rules, workspace, RunOptions(lang=lang))
+    output = workspace.output if workspace.output is not None else OUTPUT
+    carried = carried_appraisals(result)
+    path, kept = save_appraisal(result, output, lang=lang, filled=carried)
+    peers = save_peer_workbooks(result, output, lang=lang) if rules.appraisal_by == "peers" else []
+    count = sum(len(found) for found in carried.values()) if result.validation.appraisal_file else 0
+    return AppraisalMade(result, path, kept, count, appraisal_issues(result), peers, not_carried(result, carried))
 
 
 def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.core.cells import parse_address
+from pipeline.core.errors import BlocScoreError, ExitCode
 from pipeline.core.labels import text
 from pipeline.outputs.xlsx import (
     A4,
@@ -43,8 +44,10 @@ from pipeline.rules.layout import (
     ballots_filename,
     tally_filename,
 )
-from pipeline.run import RunResult
+from pipeline.rules.model import Rules
+from pipeline.run import RunOptions, RunResult, run
 from pipeline.scoring.rank import RankedUnit, award_name
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 _FIXED_DATE = datetime(2000, 1, 1)
 # Ballot columns: number, unit, agree, disagree; narrow enough for A4 portrait at 100 % (no fit-to-page, which
@@ -66,6 +69,34 @@ class Ballots:
     tally: Path
     voters: int
     kept_previous: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class BallotPapers:
+    """What `ballot_papers` found and made: the run it took the candidates from, and the papers, unless there
+    was no candidate to vote on."""
+
+    result: RunResult
+    made: Ballots | None
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Provisional candidates, or none, are done with problems: the secretary is told why."""
+        return ExitCode.PROBLEMS if self.made is None or self.result.provisional else ExitCode.DONE
+
+
+def ballot_papers(rules: Rules, workspace: Workspace, *, voters: int | None = None,
+                  lang: str | None = None) -> BallotPapers:
+    """`bloc-score ballot`: the ballot papers and the tally for the awards the rules put to the vote, their
+    candidates the current run's proposals. Raises BlocScoreError when the rules put nothing to the vote."""
+    lang = lang or rules.language
+    if rules.vote is None:
+        raise BlocScoreError(text(lang, "vote.ballot_nothing"))
+    result = run(rules, workspace, RunOptions(lang=lang))
+    if not ballot_candidates(result):
+        return BallotPapers(result, None)
+    output = workspace.output if workspace.output is not None else OUTPUT
+    return BallotPapers(result, make_ballots(result, output, voters=voters, lang=lang))
 
 
 def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:

@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.checking.validate import UnitStatus
+from pipeline.core.errors import ExitCode
 from pipeline.core.issues import Issue
 from pipeline.core.labels import format_number, text
 from pipeline.outputs.write import prepare_folder, write_keeping_previous
 from pipeline.outputs.xlsx import BASE_SIZE, Formats, fit_row, new_workbook, page_footer, print_setup, row_height
 from pipeline.rules.layout import template_filename
 from pipeline.rules.model import Rules, Unit
-from pipeline.run import RunResult
+from pipeline.run import RunOptions, RunResult, run
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 # fix: the unit's file has errors, it must send it again; received: nothing to fix (notes maybe);
 # reminder: no file speaks for the unit yet.
@@ -61,6 +63,29 @@ class FeedbackWritten:
     summary: Path
     kept: list[Path]
     messages: list[Feedback]
+
+
+@dataclass(frozen=True)
+class FeedbackMade:
+    """What `make_feedback` wrote, and the run it wrote from."""
+
+    result: RunResult
+    folder: Path
+    written: FeedbackWritten
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """Drafts are written either way; whether the units' files are all in and sound is the run's finality."""
+        return ExitCode.PROBLEMS if self.result.provisional else ExitCode.DONE
+
+
+def make_feedback(rules: Rules, workspace: Workspace, *, folder: Path | None = None,
+                  lang: str | None = None) -> FeedbackMade:
+    """`bloc-score feedback`: a draft e-mail per unit and the list of them, in `folder` (default: the
+    output folder's feedback-<year>/). An empty input folder gets every unit a reminder."""
+    result = run(rules, workspace, RunOptions(lang=lang, allow_empty=True))
+    folder = folder or feedback_folder(workspace.output if workspace.output is not None else OUTPUT, rules.year)
+    return FeedbackMade(result, folder, write_feedback(result, folder))
 
 
 def feedback_folder(output_dir: Path, year: int) -> Path:

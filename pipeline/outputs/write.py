@@ -22,20 +22,9 @@ from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
 from pipeline.outputs.results_json import json_text, results_dict
 from pipeline.rules.layout import minutes_filename, proposals_filename
-from pipeline.run import RunResult, Tick
+from pipeline.run import RunResult, Tick, output_names
 
 PREVIOUS_FOLDER = "previous"
-
-
-def output_names(year: int) -> tuple[str, str]:
-    return f"ranking-{year}.xlsx", f"results-{year}.json"
-
-
-def find_previous_results(output_dir: Path, year: int) -> Path | None:
-    """Last year's results JSON, where last year's run wrote it if this working folder ran it
-    (`output/results-<year-1>.json`); None when it is not there."""
-    path = output_dir / output_names(year - 1)[1]
-    return path if path.is_file() else None
 
 
 @dataclass(frozen=True)

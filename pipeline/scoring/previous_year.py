@@ -1,6 +1,6 @@
 """Last year's results beside this year's: each unit's previous total and rank, the change, new and gone units.
 
-Last year is read from its results JSON (`results-<year-1>.json`, any schema version). A unit is compared
+Last year is what reading.previous_results read from its results JSON. A unit is compared
 with the units its rules entry names in `previous:` (renamed or merged), else with its own code. A unit
 merged from several is compared with the **mean** of their totals, rounded like a total: a merger is the
 sum of its parts' work, and the mean keeps it on the same 100-point scale as every other unit, where the
@@ -10,16 +10,11 @@ unit's previous rank is left empty, its predecessors' own ranks are listed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from decimal import Decimal
 
 from pipeline.core.issues import Issue
-from pipeline.core.labels import Label
 from pipeline.core.numbers import round_half_away
-from pipeline.core.text import fold
 from pipeline.rules.model import Rules
 from pipeline.scoring.rank import RankedUnit
 
@@ -74,61 +69,6 @@ class YearComparison:
     @property
     def new(self) -> list[str]:
         return [code for code, found in self.units.items() if found is None]
-
-
-def compare_with_file(rules: Rules, ranked: list[RankedUnit], path: Path) -> tuple[YearComparison | None, list[Issue]]:
-    """Read last year's results at `path` and compare; a file that cannot be used is an issue, not a failure."""
-    shown = str(path)
-    past, issues = read_past(path, rules)
-    if past is None:
-        return None, issues
-    comparison, unknown = compare_years(rules, ranked, past, shown)
-    return comparison, issues + unknown
-
-
-def read_past(path: Path, rules: Rules) -> tuple[PastResults | None, list[Issue]]:
-    shown = str(path)
-
-    def unusable(key: str, **params: Any) -> tuple[None, list[Issue]]:
-        reason = Label(f"previous.{key}", tuple(params.items()))
-        return None, [Issue("previous-results-unusable", file=shown, params={"reason": reason})]
-
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        return unusable("unreadable", detail=getattr(error, "strerror", None) or str(error))
-    if not isinstance(data, dict) or not isinstance(data.get("units"), list) \
-            or not isinstance(data.get("year"), int) or isinstance(data.get("year"), bool):
-        return unusable("not_results")
-    if data["year"] >= rules.year:
-        return unusable("not_earlier", year=data["year"])
-    units: dict[str, PastUnit] = {}
-    for entry in data["units"]:
-        if isinstance(entry, dict) and isinstance(entry.get("code"), str):
-            units[entry["code"]] = PastUnit(entry["code"], str(entry.get("name") or ""), _decimal(entry.get("total")),
-                                            _rank(entry.get("rank")))
-    bloc = str(data.get("bloc") or "")
-    past = PastResults(data["year"], bloc, data.get("provisional") is True, units)
-    issues = []
-    if fold(bloc) != fold(rules.bloc):
-        issues.append(Issue("previous-results-other-bloc", file=shown, params={"found": bloc, "expected": rules.bloc}))
-    if past.provisional:
-        issues.append(Issue("previous-results-provisional", file=shown, params={"year": past.year}))
-    return past, issues
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _rank(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 def compare_years(rules: Rules, ranked: list[RankedUnit], past: PastResults,

@@ -8,7 +8,7 @@ so the choice must follow the files being scored, and always be said.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,9 @@ from pipeline.core.text import fold
 from pipeline.reading.inputs import SPREADSHEET_SUFFIXES, discover
 from pipeline.reading.isolation import read_submissions
 from pipeline.reading.mail.messages import MAIL_SUFFIXES
+from pipeline.rules.load import load_rules
+from pipeline.rules.model import Rules
+from pipeline.workspace.folders import SCHEMAS, Workspace
 
 # Submissions whose identity is read to choose: all of a bloc's files come from one template, so a few
 # tell the year; reading every file of a province (3 ms each) would double the run's reading time.
@@ -47,6 +50,16 @@ class RulesChoice:
 
     def describe(self, lang: str) -> str:
         return text(lang, f"choice.{self.reason}", file=str(self.path), **self.params)
+
+
+def rules_for(given: Path | None, workspace: Workspace, submissions: Sequence[Path] | None = None,
+              lang: str | None = None) -> tuple[Rules, RulesChoice]:
+    """The rules a command uses, and why that file: `given` if named, else chosen in the workspace's schemas/
+    to match `submissions` (default: the files in its input folder). Raises RulesError for a broken file."""
+    folder = workspace.schemas if workspace.schemas is not None else SCHEMAS
+    found = submissions if submissions is not None else workspace.input
+    choice = choose_rules_file(given, folder, found, lang or "vi")
+    return load_rules(choice.path, lang=lang), choice
 
 
 def choose_rules_file(

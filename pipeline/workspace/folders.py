@@ -14,6 +14,29 @@ SCHEMAS = Path("schemas")
 INPUT = Path("input")
 OUTPUT = Path("output")
 
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The folders of a bloc's year: what arrives (input/), what the tool writes (output/), the rules files
+    (schemas/). Commands use those of the folder they run in (`Workspace.here()`) unless told otherwise; a
+    program may name only some (a test, a folder of files to check): a folder left None is not looked in."""
+
+    input: Path
+    output: Path | None = None
+    schemas: Path | None = None
+
+    @classmethod
+    def here(cls) -> Workspace:
+        """The working folder a command runs in: its schemas/, input/ and output/."""
+        return cls(INPUT, OUTPUT, SCHEMAS)
+
+    @classmethod
+    def at(cls, folder: Path) -> Workspace:
+        """The working folder at `folder`."""
+        return cls(folder / INPUT, folder / OUTPUT, folder / SCHEMAS)
+
+
 _PACKAGE = Path(__file__).resolve().parent.parent
 # The example bloc-year is a working folder of its own (schemas/, input/, and what later features add),
 # inside the package so that an installed command carries it too.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT
+from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
 @click.command()
@@ -31,44 +31,31 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
       bloc-score appraisal --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
     """
     from pipeline.cli.console import render_check
-    from pipeline.core.errors import ExitCode
-    from pipeline.core.issues import has_errors
     from pipeline.core.labels import text
-    from pipeline.forms.appraisal import not_carried, save_appraisal, save_peer_workbooks
-    from pipeline.forms.appraisal_carry import appraisal_issues, carried_appraisals
-    from pipeline.rules.load import load_rules
-    from pipeline.run import run
-    from pipeline.workspace.choice import choose_rules_file
-    from pipeline.workspace.folders import SCHEMAS
+    from pipeline.forms.appraisal import make_appraisal
 
-    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
-    rules = load_rules(choice.path, lang=lang)
+    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    click.echo(choice.describe(lang))
-    result = run(rules, input_dir, lang=lang)
-    carried = carried_appraisals(result)
-    target, kept = save_appraisal(result, output_dir, lang=lang, filled=carried)
-    problems = appraisal_issues(result)
-    if problems:
-        click.echo(render_check(problems, [], lang))
-    lines = [text(lang, "appraisal.written", path=str(target))]
-    if carried and result.validation.appraisal_file:
-        count = sum(len(found) for found in carried.values())
-        lines.append(text(lang, "appraisal.carried", count=count, file=result.validation.appraisal_file))
-    if kept is not None:
-        lines.append(text(lang, "appraisal.kept", path=str(kept)))
+    made = make_appraisal(rules, workspace, lang=lang)
+    if made.problems:
+        click.echo(render_check(made.problems, [], lang))
+    found = made.result.validation
+    lines = [text(lang, "appraisal.written", path=str(made.path))]
+    if made.carried:
+        lines.append(text(lang, "appraisal.carried", count=made.carried, file=found.appraisal_file))
+    if made.kept is not None:
+        lines.append(text(lang, "appraisal.kept", path=str(made.kept)))
     if rules.appraisal_by == "peers":  # cross-scoring: one workbook per scoring unit besides the bloc's
-        peers = save_peer_workbooks(result, output_dir, lang=lang)
-        lines.append(text(lang, "peer.written", count=len(peers), folder=str(output_dir)))
-        earlier = [kept for _target, kept in peers if kept is not None]
+        lines.append(text(lang, "peer.written", count=len(made.peers), folder=str(output_dir)))
+        earlier = [kept for _target, kept in made.peers if kept is not None]
         if earlier:
             lines.append(text(lang, "peer.kept", count=len(earlier), folder=str(earlier[0].parent)))
-        if result.validation.peers_missing:
-            lines.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
+        if found.peers_missing:
+            lines.append(text(lang, "peer.missing_scorers", scorers=", ".join(found.peers_missing)))
     # Appraisals of a unit whose file broke since: only the earlier workbook still holds them.
-    for unit, count in not_carried(result, carried).items():
-        lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit,
-                          file=result.validation.appraisal_file or ""))
+    for unit, count in made.not_carried.items():
+        lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit, file=found.appraisal_file or ""))
     lines.append(text(lang, "appraisal.next", folder=str(input_dir)))
     click.echo("\n".join(lines))
-    sys.exit(ExitCode.PROBLEMS if has_errors(problems) else ExitCode.DONE)
+    sys.exit(made.exit_code)

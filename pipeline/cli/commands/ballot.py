@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT
+from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
 @click.command()
@@ -30,26 +30,18 @@ def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: i
       bloc-score ballot
       bloc-score ballot --voters 12 --out ket-qua/
     """
-    from pipeline.core.errors import ExitCode
     from pipeline.core.labels import text
-    from pipeline.forms.ballot import ballot_candidates, make_ballots
-    from pipeline.rules.load import load_rules
-    from pipeline.run import run
-    from pipeline.workspace.choice import choose_rules_file
-    from pipeline.workspace.folders import SCHEMAS
+    from pipeline.forms.ballot import ballot_papers
 
-    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
-    rules = load_rules(choice.path, lang=lang)
+    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    click.echo(choice.describe(lang))
-    if rules.vote is None:
-        click.echo(text(lang, "vote.ballot_nothing"))
-        sys.exit(ExitCode.USER_ERROR)
-    result = run(rules, input_dir, lang=lang)
-    if not ballot_candidates(result):
+    papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
+    made, result = papers.made, papers.result
+    if made is None:
+        assert rules.vote is not None  # ballot_papers refuses rules without a vote
         click.echo(text(lang, "vote.ballot_no_candidates", awards=", ".join(rules.vote.awards)))
-        sys.exit(ExitCode.PROBLEMS)
-    made = make_ballots(result, output_dir, voters=voters, lang=lang)
+        sys.exit(papers.exit_code)
     lines = [text(lang, "vote.ballot_written", path=str(made.ballots), voters=made.voters),
              text(lang, "vote.tally_written", path=str(made.tally))]
     lines += [text(lang, "appraisal.kept", path=str(kept)) for kept in made.kept_previous]
@@ -58,4 +50,4 @@ def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: i
         lines.append(text(lang, "report.provisional", **counts))
     lines.append(text(lang, "vote.ballot_next", folder=str(input_dir)))
     click.echo("\n".join(lines))
-    sys.exit(ExitCode.PROBLEMS if result.provisional else ExitCode.DONE)
+    sys.exit(papers.exit_code)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT
+from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
 @click.command()
@@ -29,30 +29,22 @@ def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lan
       bloc-score feedback
       bloc-score feedback --input thu-ve/ --out thu-gui/ --lang en
     """
-    from pipeline.core.errors import ExitCode
     from pipeline.core.labels import text
-    from pipeline.outputs.feedback import feedback_folder, write_feedback
-    from pipeline.rules.load import load_rules
-    from pipeline.run import run
-    from pipeline.workspace.choice import choose_rules_file
-    from pipeline.workspace.folders import SCHEMAS
+    from pipeline.outputs.feedback import make_feedback
 
-    choice = choose_rules_file(rules_path, SCHEMAS, input_dir, lang or "vi")
-    rules = load_rules(choice.path, lang=lang)
+    workspace = Workspace(input_dir, OUTPUT, SCHEMAS)
+    rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    click.echo(choice.describe(lang))
-    result = run(rules, input_dir, lang=lang, allow_empty=True)
-    folder = out_dir or feedback_folder(OUTPUT, rules.year)
-    written = write_feedback(result, folder)
-    kinds = {kind: sum(1 for m in written.messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
-    lines = [text(lang, "feedback.written", count=len(written.drafts), folder=str(folder), **kinds),
-             text(lang, "feedback.summary_written", path=str(written.summary))]
-    unaddressed = [m.unit.code for m in written.messages if not m.unit.email]
+    made = make_feedback(rules, workspace, folder=out_dir, lang=lang)
+    messages = made.written.messages
+    kinds = {kind: sum(1 for m in messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
+    lines = [text(lang, "feedback.written", count=len(made.written.drafts), folder=str(made.folder), **kinds),
+             text(lang, "feedback.summary_written", path=str(made.written.summary))]
+    unaddressed = [m.unit.code for m in messages if not m.unit.email]
     if unaddressed:
         lines.append(text(lang, "feedback.no_addresses", count=len(unaddressed), codes=", ".join(unaddressed)))
-    if written.kept:
-        lines.append(text(lang, "feedback.kept", folder=str(written.kept[0].parent)))
+    if made.written.kept:
+        lines.append(text(lang, "feedback.kept", folder=str(made.written.kept[0].parent)))
     lines.append(text(lang, "feedback.not_sent"))
     click.echo("\n".join(lines))
-    # Drafts are written either way; whether the units' files are all in and sound is the run's finality.
-    sys.exit(ExitCode.PROBLEMS if result.provisional else ExitCode.DONE)
+    sys.exit(made.exit_code)

@@ -30,7 +30,7 @@ def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
     from pipeline.forms.next_year import write_next_year
     from pipeline.workspace.choice import choose_rules_file
 
-    choice = choose_rules_file(source, SCHEMAS, INPUT, lang or "vi")
+    choice = choose_rules_file(source, SCHEMAS, INPUT, lang or "vi")  # only its path: next year starts from it
     made = write_next_year(choice.path, out_dir, lang)
     lang = lang or made.rules.language
     click.echo(choice.describe(lang))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pipeline.workspace.folders import INPUT
+from pipeline.workspace.folders import INPUT, Workspace
+
+if TYPE_CHECKING:
+    from pipeline.rules.model import Rules
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 LANGUAGE_HELP = "Language of messages and labels (default: the rules file's)."
@@ -36,3 +39,15 @@ def lang_option(help: str = LANGUAGE_HELP) -> Callable[[FC], FC]:
 
 
 LANG_OPTION = lang_option()
+
+
+def load_rules_for(workspace: Workspace, given: Path | None, lang: str | None,
+                   submissions: Sequence[Path] | None = None, *, quiet: bool = False) -> Rules:
+    """The rules a command uses (named, or chosen in schemas/ to match the input folder or `submissions`),
+    saying which and why unless quiet."""
+    from pipeline.workspace.choice import rules_for
+
+    rules, choice = rules_for(given, workspace, submissions, lang)
+    if not quiet:
+        click.echo(choice.describe(lang or rules.language))
+    return rules

@@ -1,0 +1,27 @@
+"""`bloc-score rules [FILE]`: check a rules file and print a readable summary of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import LANG_OPTION, load_rules_for
+from pipeline.workspace.folders import Workspace
+
+
+@click.command()
+@click.argument("rules_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@LANG_OPTION
+def rules(rules_file: Path | None, lang: str | None) -> None:
+    """Check a rules file and print a readable summary of it.
+
+    \b
+    Examples:
+      bloc-score rules
+      bloc-score rules schemas/khoi-2024.yaml --lang en
+    """
+    from pipeline.cli.console import render_rules
+
+    loaded = load_rules_for(Workspace.here(), rules_file, lang)
+    click.echo(render_rules(loaded, lang or loaded.language))

@@ -1,0 +1,67 @@
+"""`bloc-score run`: score and rank every file in the input folder, write the workbook, the JSON, the documents."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
+
+
+@click.command("run")
+@rules_option()
+@input_option()
+@out_option("output_dir", OUTPUT, "Folder for ranking-<year>.xlsx and results-<year>.json.")
+@LANG_OPTION
+@click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
+@click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
+              help="Last year's results JSON to compare with (default: results-<year-1>.json in the output folder).")
+@click.option("--pdf", "to_pdf", is_flag=True,
+              help="Also print the Ranking sheet to ranking-<year>.pdf with LibreOffice (every sheet with --all).")
+@click.option("--all", "all_sheets", is_flag=True, help="With --pdf: print every sheet of the workbook.")
+@click.option("--number", default=None, help="The document's number (Số …), e.g. 15-BC/KTĐ; default: the rules' "
+              "document_number, else left blank to fill in.")
+@click.option("--date", "signing_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The signing date, YYYY-MM-DD; default: the rules' date, else left blank to write by hand.")
+def run_command(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
+                previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
+                signing_date: datetime | None) -> None:
+    """Score and rank every submission in the input folder; write the workbook and the JSON.
+
+    An earlier ranking and JSON in the output folder move to previous/; a PDF of the same name is replaced.
+    When last year's results-<year-1>.json is in the output folder (or named with --previous), the workbook
+    and the JSON compare each unit with last year.
+
+    \b
+    Examples:
+      bloc-score run
+      bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
+      bloc-score run --previous luu-tru/results-2023.json
+      bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
+    """
+    from pipeline.outputs.pdf import require_soffice
+
+    if to_pdf:
+        require_soffice(lang or "vi")  # before any work: nothing done as asked is exit 2, not a half-done run
+    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    rules = load_rules_for(workspace, rules_path, lang, quiet=quiet)  # a broken file is told before pandas loads
+    from pipeline.cli.commands.pdf import print_and_say
+    from pipeline.cli.console import render_run
+    from pipeline.cli.progress import progress_shown
+    from pipeline.outputs.write import write_outputs
+    from pipeline.run import DocumentOptions, RunOptions, run
+
+    document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
+    with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):
+        options = RunOptions(lang=lang, previous=previous, document=document, progress=progress, tick=tick)
+        result = run(rules, workspace, options)
+        written = write_outputs(result, output_dir, tick=tick)
+    click.echo(render_run(result, written, quiet=quiet))
+    if to_pdf:
+        pdf = written.workbook.with_suffix(".pdf")
+        click.echo(print_and_say(written.workbook, pdf, all_sheets=all_sheets, lang=result.lang))
+    sys.exit(result.exit_code)
