@@ -9,7 +9,7 @@ Each input goes through `read_workbook` (bytes → Submission); every batch then
 once, each submission claiming its own unit so every one's rows are checked. A crash is any exception out of
 either: the pipeline must turn every input into issues. Crashing inputs are saved for replay.
 
-    python bench/fuzz.py --count 100000          # the figure in README › Limits and guarantees
+    python bench/fuzz.py --count 100000          # the figure in docs/guarantees.md
     python bench/fuzz.py --count 300 --seed 7    # what tests/test_fuzz_bytes.py runs
 """
 

@@ -1,5 +1,5 @@
 """Allow `python -m pipeline`."""
 
-from pipeline.cli.main import main
+from pipeline.cli.main import entry
 
-main(prog_name="bloc-score")
+entry()

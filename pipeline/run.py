@@ -190,7 +190,7 @@ def _discover(folder: Path, lang: str, *, allow_empty: bool) -> tuple[list[Path]
 
 def run_time() -> datetime:
     """Now; or, with SOURCE_DATE_EPOCH set (reproducible-builds.org), that moment in UTC, so two runs over
-    the same inputs write byte-identical outputs (README › Limits and guarantees)."""
+    the same inputs write byte-identical outputs (docs/guarantees.md)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
@@ -203,7 +203,8 @@ def paused_gc() -> Iterator[None]:
 
     The collector walks every live container every few thousand allocations: submissions' rows, the
     entries table, xlsxwriter's tuple per cell. None of them form cycles, yet the walks cost a fifth of
-    writing the workbook and a tenth of reading and checking 10,000 submissions (bench/run.py).
+    writing the workbook and a tenth of reading and checking 10,000 submissions (bench/run.py), more once
+    pandas and pandera have loaded their hundreds of thousands of objects.
     Whatever cycles appear meanwhile are collected when the collector resumes.
     """
     enabled = gc.isenabled()

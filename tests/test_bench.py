@@ -1,4 +1,4 @@
-"""The benchmark runs end to end at a tiny size, so it cannot rot. It asserts what it prints, never timings."""
+"""The benchmark runs end to end at a tiny size, so it cannot rot. It checks that it runs, never timings."""
 
 from __future__ import annotations
 
@@ -16,36 +16,17 @@ bench = script_fixture(BENCH, "bench_run")
 
 
 @pytest.mark.slow
-def test_benchmark_prints_the_table(bench, tmp_path, capsys):
-    code = bench.main(["--sizes", "3", "--criteria", "20,26", "--repeat", "1", "--cache", str(tmp_path / "cache"),
+def test_the_benchmark_runs_and_saves_what_it_measured(bench, tmp_path, capsys):
+    code = bench.main(["--sizes", "3", "--repeat", "1", "--no-example", "--cache", str(tmp_path / "cache"),
                        "--results", str(tmp_path / "results")])
-    out = capsys.readouterr().out
     assert code == 0
-    lines = out.splitlines()
-    assert "=== Submissions of 20 criteria ===" in lines and "=== Submissions of 26 criteria ===" in lines
-    headers = [line for line in lines if line.startswith("N ")]
-    assert len(headers) == 2  # one table per table size
-    assert headers[0].split() == ["N", "ours", "s", "ours/s", "naive", "s", "naive/s", "sum", "s", "floor", "s",
-                                  "floor/s", "ours÷naive", "ours÷sum", "ours÷floor", "read÷floor", "peak", "MB"]
-    rows = [line for line in lines if line.startswith("3 ")]
-    assert len(rows) == 2 and all(len(row.split()) == 13 for row in rows)
-    for stage in ("read", "validate", "score and rank", "write workbook", "JSON, documents: beyond it",
-                  "end to end (CLI)"):
-        assert any(line.startswith(stage) for line in lines), stage
-    example = next(line for line in lines if line.strip().startswith("bloc-score run"))
-    assert "imports alone" in example and "above them" in example
-    targets = out.split("Targets:")[1]
-    for target in ("20 criteria, N=1,000 end to end ≥ 5× reading and summing with pandas",
-                   "the example end to end ≤ 0.25 s above importing pandas + pandera",
-                   "`bloc-score --help` under 0.3 s"):
-        assert target in targets
-    # Sizes it did not measure say so rather than pass.
-    assert "not measured" in targets and "run with --big" in targets
     saved = json.loads(next((tmp_path / "results").glob("bench-*.json")).read_text(encoding="utf-8"))
-    assert [(size["n"], size["criteria"]) for size in saved["sizes"]] == [(3, 20), (3, 26)]
-    assert saved["sizes"][0]["stages"]["output"]["units"] == 3
-    assert saved["sizes"][0]["naive_sum"]["output"]["units"] == 3
-    assert len(saved["example"]["runs"]) == len(saved["example"]["imports"]) == bench.EXAMPLE_RUNS
+    [size] = saved["sizes"]
+    # Every program ran on the three generated files, and ours ranked them all.
+    assert (size["n"], size["stages"]["output"]["units"], size["naive_sum"]["output"]["units"]) == (3, 3, 3)
+    budgets = capsys.readouterr().out.split("Budgets:\n")[1].split("\n\n")[0].splitlines()
+    assert len(budgets) == len(bench.targets([], None)) and all(line.split()[0] in ("ok", "MISSED", "—")
+                                                                  for line in budgets)
 
 
 def test_generated_inputs_are_cached(bench, tmp_path):

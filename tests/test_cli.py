@@ -245,7 +245,7 @@ def test_earlier_outputs_are_kept(sample_input, tmp_path):
     result = run_sample(sample_input, output)
     assert result.exit_code == 0
     kept = sorted((output / "previous").iterdir(), key=lambda p: (p.suffix, p.name))
-    # The pair, and the minutes and proposal list the example's tally makes (README › Outputs).
+    # The pair, and the minutes and proposal list the example's tally makes (docs/results-json.md).
     assert [p.suffix for p in kept] == [".docx", ".docx", ".json", ".xlsx"]
     assert kept[2].read_bytes() == first
     assert "được giữ lại" in result.stdout

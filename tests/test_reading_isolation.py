@@ -35,7 +35,7 @@ def scored(folder: Path, **options: Any) -> RunResult:
     return run(RULES, Workspace(input=folder), RunOptions(**options))
 GOOD = values(**FULL_SMALL)
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="the address-space limit is enforced on Linux only (README › Safety limits)")
+                                reason="the address-space limit is enforced on Linux only (docs/files.md)")
 
 
 @pytest.fixture

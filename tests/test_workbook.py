@@ -595,9 +595,21 @@ def test_past_the_unit_sheet_limit_one_details_sheet(tmp_path, monkeypatch):
     assert "A" not in names and text("en", "workbook.sheet_details") in names
     assert text("en", "workbook.sheet_matrix") not in names  # the Details table holds the same figures
     details = written.sheet("details")
-    rows = list(details.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 2 * len(list(written.result.rules.criteria()))
-    assert details.auto_filter.ref == f"A1:{get_column_letter(details.max_column)}{len(rows) + 1}"  # every row
+    criteria = list(written.result.rules.criteria())
+    # A row per unit and a column per criterion: it grows with the units, not with every cell they hold.
+    header = next(details.iter_rows(min_row=3, max_row=3, values_only=True))
+    assert list(header) == ["Code", "Unit", *(c.code for c in criteria)]
+    maxima = next(details.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert maxima[1] == "Max points" and list(maxima[2:]) == [float(c.max) for c in criteria]
+    rows = list(details.iter_rows(min_row=4, values_only=True))
+    final = written.result.validation.final
+    expected = dict(zip(final["criterion_code"][final["unit_code"] == "A"], final["value"][final["unit_code"] == "A"],
+                        strict=True))
+    assert [row[:2] for row in rows] == [("A", "Đơn vị A"), ("B", "Đơn vị B")]
+    assert list(rows[0][2:]) == [float(expected[c.code]) if c.code in expected else None for c in criteria]
+    assert len(expected) >= 4
+    assert details.auto_filter.ref == f"A3:{get_column_letter(details.max_column)}5"  # every unit
+    assert "results-2024.json" in details["A1"].value  # where the rest of each criterion is
 
 
 def test_a_run_that_ranks_nobody_still_writes_a_workbook_that_says_why(tmp_path):
@@ -615,11 +627,11 @@ def test_details_table_marks_the_appraisal_changes(tmp_path, monkeypatch):
     written = write_run(rules_from(), tmp_path, {"A": values(**FULL_SMALL), "B": values(**FULL_SMALL)},
                         appraisals={"A": {"1.1": (16, "Báo cáo chưa đủ")}})
     details = written.sheet("details")
-    rows = {(r[0].value, r[1].value): r for r in details.iter_rows(min_row=2)}
-    a11 = rows[("A", "1.1")]
-    assert [c.value for c in a11[3:6]] == [18, 16, 16]
-    assert a11[5].fill.fgColor.rgb.endswith("FCE4D6") and a11[4].fill.fgColor.rgb.endswith("FCE4D6")
-    assert not rows[("B", "1.1")][5].fill.fgColor.rgb.endswith("FCE4D6")
+    rows = {r[0].value: r for r in details.iter_rows(min_row=4)}
+    column = 2 + [c.code for c in written.result.rules.criteria()].index("1.1")
+    assert rows["A"][column].value == 16  # the appraised score, which counts
+    assert rows["A"][column].fill.fgColor.rgb.endswith("FCE4D6")
+    assert rows["B"][column].value == 18 and not rows["B"][column].fill.fgColor.rgb.endswith("FCE4D6")
 
 
 # ------------------------------------------------------------------------------ reads the run's result

@@ -23,7 +23,7 @@ needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
     reason="poppler-utils (pdftotext, pdfinfo) is not installed; .ci/run installs it so CI runs this",
 )
-SAMPLE_PAGES = 35  # README › The ranking workbook says the same
+SAMPLE_PAGES = 35  # the README says the same
 FOOTER_TOP = 550  # the page-number footer sits below this, in points from the top of the A4 landscape page
 POINTS_PER_HEIGHT = 1.299  # a word's box is 1.3 × its font size in LibreOffice's PDF (Times New Roman)
 

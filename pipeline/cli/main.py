@@ -7,8 +7,11 @@ Exit codes are `core.errors.ExitCode`, the same for every command. Every command
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -73,3 +76,31 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf):
     main.add_command(command)
+
+
+def entry() -> NoReturn:
+    """The `bloc-score` program (and `python -m pipeline`): the command, then the process ends at once.
+
+    Python's own shutdown walks and frees, one by one, the objects pandas and pandera loaded: 0.15–0.2 s
+    after the example, 15 % of its whole run, for nothing once the process is gone (docs/performance.md:
+    the example's budget of 1.3 s is not met without this). What the shutdown does that matters is done
+    here — the exit handlers run (the reading workers', temporary files'), the output is flushed — and the
+    process ends with the command's status as `sys.exit` gives it. A program that calls `main` itself ends
+    as it pleases.
+    """
+    try:
+        main()
+        status: object = 0
+    except SystemExit as stop:  # click ends every command so
+        status = stop.code
+    code = 0 if status is None else status if isinstance(status, int) else 1
+    try:
+        if not isinstance(status, int | None):
+            print(status, file=sys.stderr)  # sys.exit("message") prints its message, as there
+        atexit._run_exitfuncs()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None where no console is attached (pythonw)
+                stream.flush()
+    except BaseException:  # an output closed early (a pipe to `head`): Python's own shutdown says 120
+        code = 120
+    os._exit(code)

@@ -11,7 +11,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What every command's exit status means, present and future (README › Exit codes)."""
+    """What every command's exit status means, present and future (README.md, Exit codes)."""
 
     DONE = 0  # the work is complete: a final ranking, a file with no errors, outputs written
     PROBLEMS = 1  # done, but provisional or with problems found: read the report

@@ -14,19 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.checking.validate import UnitStatus
-from pipeline.core.errors import ExitCode
-from pipeline.core.issues import Issue, has_errors
 from pipeline.core.labels import text
 from pipeline.core.numbers import Parsed, parse_score
 from pipeline.forms import preview
-from pipeline.forms.appraisal_carry import Appraised, appraisal_issues, carried_appraisals, carried_peer_scores
+from pipeline.forms.appraisal_carry import Appraised
 from pipeline.forms.template import score_validation
 from pipeline.outputs.workbook.context import safe_sheet_name
 from pipeline.outputs.workbook.entries import Shown, shown_entries
@@ -51,12 +48,9 @@ from pipeline.rules.layout import (
     MADE_FROM_FILE,
     MADE_FROM_SELF,
     PEER_KIND,
-    appraisal_filename,
-    peer_filename,
 )
 from pipeline.rules.model import Criterion, Rules, Unit
-from pipeline.run import RunOptions, RunResult, run
-from pipeline.workspace.folders import OUTPUT, Workspace
+from pipeline.run import RunResult
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
 WIDTHS = {CODE: 7, TITLE: 46, MAX: 9, SELF: 10, APPRAISED: 11, REASON: 32, EVIDENCE: 34}
@@ -76,83 +70,6 @@ class _Totals:
     own: float | str
     after: float | str
     entered: int
-
-
-@dataclass(frozen=True)
-class AppraisalMade:
-    """What `make_appraisal` wrote and found, for the caller to tell."""
-
-    result: RunResult
-    path: Path  # the bloc's appraisal workbook
-    kept: Path | None  # where the earlier one went (previous/)
-    carried: int  # appraisals carried over from the filled workbook in the input folder
-    problems: list[Issue]  # of that filled workbook
-    peers: list[tuple[Path, Path | None]]  # cross-scoring: each unit's workbook, and where its earlier one went
-    not_carried: dict[str, int]  # unit → appraisals left behind because its file broke since
-
-    @property
-    def exit_code(self) -> ExitCode:
-        return ExitCode.PROBLEMS if has_errors(self.problems) else ExitCode.DONE
-
-
-def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = None) -> AppraisalMade:
-    """`bloc-score appraisal`: the bloc's appraisal workbook from the files in the input folder, with the
-    appraisals already made carried over; with cross-scoring, each unit's peer workbook too."""
-    lang = lang or rules.language
-    result = run(rules, workspace, RunOptions(lang=lang))
-    output = workspace.output if workspace.output is not None else OUTPUT
-    carried = carried_appraisals(result)
-    path, kept = save_appraisal(result, output, lang=lang, filled=carried)
-    peers = save_peer_workbooks(result, output, lang=lang) if rules.appraisal_by == "peers" else []
-    count = sum(len(found) for found in carried.values()) if result.validation.appraisal_file else 0
-    return AppraisalMade(result, path, kept, count, appraisal_issues(result), peers, not_carried(result, carried))
-
-
-def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:
-    """Units whose appraisals cannot go into a new workbook (their file is now missing or has errors): unit → count."""
-    lang = result.lang
-    return {code: len(found) for code, found in carried.items()
-            if (unit := result.rules.unit(code)) is not None and _unit_state(result, unit, lang)[1]}
-
-
-def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
-                   filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> tuple[Path, Path | None]:
-    """Write appraisal-<year>.xlsx into `output_dir`; an earlier one moves to previous/, never overwritten.
-
-    Returns the workbook's path and where the earlier one went (None when there was none).
-    """
-    from pipeline.outputs.write import write_keeping_previous
-
-    lang = lang or result.lang
-    target = Path(output_dir) / appraisal_filename(result.rules)
-    kept = write_keeping_previous(target, lambda path: write_appraisal(result, path, lang=lang, filled=filled),
-                                  lang)
-    return target, kept
-
-
-def save_peer_workbooks(result: RunResult, output_dir: str | Path, *, lang: str | None = None
-                        ) -> list[tuple[Path, Path | None]]:
-    """Write peer-scores-<year>_<CODE>.xlsx for every unit of the bloc (`appraisal: {by: peers}`).
-
-    Each earlier one moves to previous/, never overwritten. Returns each workbook's path and where its
-    earlier one went.
-    """
-    from pipeline.outputs.write import write_keeping_previous
-
-    lang = lang or result.lang
-    written = []
-    for unit in result.rules.units:
-        target = Path(output_dir) / peer_filename(result.rules, unit.code)
-        # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
-        filled = carried_peer_scores(result, unit.code)
-        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang, filled), lang)
-        written.append((target, kept))
-    return written
-
-
-def _write_peer_to(result: RunResult, scorer: Unit, lang: str, filled: Mapping[str, Mapping[str, Appraised]],
-                   path: Path) -> Path:
-    return write_peer_workbook(result, scorer, path, lang=lang, filled=filled)
 
 
 def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = None,
@@ -218,7 +135,7 @@ def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Un
         name = safe_sheet_name(unit.code, taken)
         taken.append(name)
         sheet = book.add_worksheet(name)
-        status, note = _unit_state(result, unit, lang)
+        status, note = unit_state(result, unit, lang)
         identity[f"{APPRAISAL_SHEET}{unit.code}"] = name
         if note:
             _write_note(sheet, fmt, unit, note)
@@ -278,7 +195,7 @@ def _span(rows: list[int], column: int) -> str:
     return f"{_cell(rows[0], column)}:{_cell(rows[-1], column)}"
 
 
-def _unit_state(result: RunResult, unit: Unit, lang: str) -> tuple[str, str]:
+def unit_state(result: RunResult, unit: Unit, lang: str) -> tuple[str, str]:
     """The unit's status label, and why there is nothing to appraise ("" when there is)."""
     status = result.status[unit.code]
     label = _t(lang, f"status.{status.value}")

@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.core.cells import parse_address
 from pipeline.core.errors import BlocScoreError, ExitCode
 from pipeline.core.labels import text
+from pipeline.outputs.write import write_keeping_previous
 from pipeline.outputs.xlsx import (
     A4,
     Formats,
@@ -107,8 +108,6 @@ def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:
 def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | None = None,
                  lang: str | None = None) -> Ballots:
     """Write ballots-<year>.xlsx and tally-<year>.xlsx into `output_dir`; earlier ones move to previous/."""
-    from pipeline.outputs.write import write_keeping_previous
-
     lang = lang or result.lang
     out = Path(output_dir)
     count = voters if voters is not None else len(result.rules.units)

@@ -1,4 +1,4 @@
-"""The results JSON (README › Outputs): its contract, every number equal to the workbook's, and its text."""
+"""The results JSON (docs/results-json.md): its contract, every number equal to the workbook's, and its text."""
 
 from __future__ import annotations
 
@@ -19,14 +19,14 @@ from pipeline.scoring.decided import criteria_by_unit
 if TYPE_CHECKING:
     from pipeline.scoring.previous_year import Previous, YearComparison
 
-# The results JSON's contract version: raised whenever a key is removed or changes meaning (README › Outputs).
+# The results JSON's contract version: raised whenever a key is removed or changes meaning (docs/results-json.md).
 SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,
 # peers, mail; per unit `award` is the award decided (after the members' vote), `award_proposed` the scores'
 # proposal, `vote` the unit's count; `vote_pending` at the top
 
 
 def results_dict(result: RunResult) -> dict[str, Any]:
-    """The JSON contract (README › Output files); every number equals the workbook's."""
+    """The JSON contract (docs/results-json.md); every number equals the workbook's."""
     rules, lang = result.rules, result.lang
     ranked = {r.unit_code: r for r in result.ranked}
     validation = result.validation
@@ -106,7 +106,7 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def _previous(found: Previous | None) -> dict[str, Any] | None:
-    """A unit's standing last year (README › Outputs); None for a unit new this year."""
+    """A unit's standing last year (docs/results-json.md); None for a unit new this year."""
     if found is None:
         return None
     return {"year": found.year, "codes": list(found.codes), "total": _number(found.total), "rank": found.rank,
@@ -125,7 +125,7 @@ def _previous_year(comparison: YearComparison | None) -> dict[str, Any] | None:
 
 def _outcome(submission: Submission, validation: Validation, copies: set[str | None],
              superseded: set[str | None], vote_file: str | None = None, issues: Iterable[Issue] = ()) -> str:
-    """What became of a file that was read (README › Outputs: `outcome`)."""
+    """What became of a file that was read (docs/results-json.md, `inputs[]`)."""
     if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
         return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
                                 for i in submission.issues) else "opened"
@@ -174,7 +174,7 @@ _REFUSALS = ("file-too-large", "corrupt-file", "empty-file", "reader-crashed", "
 
 
 def _mail_record(submission: Submission | None, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    """The message a spreadsheet came attached to (README › Outputs: `mail`), or None."""
+    """The message a spreadsheet came attached to (docs/results-json.md, `inputs[]`), or None."""
     if submission is not None and submission.envelope is not None:
         params = submission.envelope.params()
     if not params or "message" not in params:

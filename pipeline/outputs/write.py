@@ -22,7 +22,7 @@ from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
 from pipeline.outputs.results_json import json_text, results_dict
 from pipeline.rules.layout import minutes_filename, proposals_filename
-from pipeline.run import RunResult, Tick, output_names
+from pipeline.run import RunResult, Tick, output_names, paused_gc
 
 PREVIOUS_FOLDER = "previous"
 
@@ -84,9 +84,10 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     kept_previous: dict[str, Path] = {}
     replaced: list[Path] = []
     try:
-        staged.append(_stage(targets[0], functools.partial(_write_workbook, result, tick=tick), lang))
-        for side, target in zip(sides, targets[1:], strict=True):
-            staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
+        with paused_gc():  # xlsxwriter's tuple per cell: walks over them, never a cycle to find
+            staged.append(_stage(targets[0], functools.partial(_write_workbook, result, tick=tick), lang))
+            for side, target in zip(sides, targets[1:], strict=True):
+                staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
         try:
             for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)

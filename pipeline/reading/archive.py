@@ -47,6 +47,7 @@ class Verdict:
     kind: str | None = None
     refusal: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    members: list[zipfile.ZipInfo] = field(default_factory=list)  # the parts listed, for the readings after it
 
 
 def check_package(data: bytes) -> Verdict:
@@ -81,7 +82,7 @@ def check_package(data: bytes) -> Verdict:
         return Verdict(refusal="too-many-rows", params={"rows": rows, "limit": MAX_ROWS})
     if columns > MAX_COLUMNS:
         return Verdict(refusal="too-many-columns", params={"columns": columns, "limit": MAX_COLUMNS})
-    return Verdict(kind=kind)
+    return Verdict(kind=kind, members=members)
 
 
 # The shared strings' uniqueCount, which python-calamine reserves room for before reading one: 30 bytes

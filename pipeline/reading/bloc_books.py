@@ -7,6 +7,7 @@ cells mean is checked later, in appraisal_checks.py, peer_checks.py and vote.py.
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -91,8 +92,9 @@ class TallyBook:
 
 
 def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_calamine.CalamineWorkbook,
-                   data: bytes) -> AppraisalBook:
-    """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels."""
+                   data: bytes, members: list[zipfile.ZipInfo] | None = None) -> AppraisalBook:
+    """The bloc's appraisal workbook: each unit's sheet named in its identity, found by its header labels
+    (`members`: the package's parts, where they were listed already)."""
     kind = PEER_KIND if identity.get("kind") == PEER_KIND else APPRAISAL_KIND
     found = AppraisalBook(kind=kind, scorer=identity.get("scorer", ""), names=list(book.sheet_names))
     names = set(book.sheet_names)
@@ -122,7 +124,7 @@ def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_cal
         if header is None:
             continue
         unit_sheet.header_row, unit_sheet.columns = header
-        rows = table_rows(cells, *header, sheet_overrides(data, kind_of_file, name, header))
+        rows = table_rows(cells, *header, sheet_overrides(data, kind_of_file, name, header, members))
         reason_column = unit_sheet.columns.get("reason")
         for row in rows:
             line = cells[row.row]

@@ -21,11 +21,11 @@ _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_sto
 _STRAY_KINDS = {"~$": "stray.excel_lock", ".~lock.": "stray.libreoffice_lock", "._": "stray.mac_metadata"}
 # The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
 _FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
-# The folder issues that name an entry of the input folder which was not read (README › Outputs: `outcome`).
+# The folder issues that name an entry of the input folder which was not read (docs/results-json.md, `inputs[]`).
 # An attachment of a saved e-mail that is not a spreadsheet is such an entry too.
 SKIPPED_CODES = frozenset({"stray-file", "not-a-spreadsheet", "not-a-file", "symlink-skipped",
                            "mail-attachment-skipped"})
-# What became of each input, in the JSON's `inputs` (README › Outputs).
+# What became of each input, in the JSON's `inputs` (docs/results-json.md).
 OUTCOMES = ("used", "duplicate-copy", "conflicting", "superseded", "unattributed", "refused", "skipped", "opened")
 
 

@@ -29,7 +29,7 @@ from pipeline.reading.read import MAX_FILE_BYTES, Submission, read_attachment, r
 
 # A filled template reads in a few milliseconds; the largest file the limits let through, in about two seconds.
 READ_TIME_LIMIT = 30.0  # seconds per file, wall clock
-# What a worker may add to its address space while reading one file (Linux only: README › Safety limits).
+# What a worker may add to its address space while reading one file (Linux only: docs/files.md, Safety limits).
 READ_MEMORY_LIMIT = 1024 * 1024 * 1024
 MAX_BATCH = 16  # files handed to a worker at once; their answers come back together
 # From this many files on, one worker per core (up to 4); below it one worker: more cost more than they save.

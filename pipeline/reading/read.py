@@ -8,6 +8,8 @@ Problems become `Issue`s; nothing here raises for a bad file, and no input is ev
 from __future__ import annotations
 
 import re
+import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,11 +147,11 @@ def read_attachment(attachment: Attachment, _root: Path, name: str) -> Submissio
 
 def read_workbook(submission: Submission, data: bytes) -> None:
     """Fill `submission` from the bytes of a workbook (a file today, an e-mail attachment tomorrow)."""
-    kind = _sniff(submission, data)
+    kind, members = _sniff(submission, data)
     if kind is None:
         return
     submission.format = kind
-    submission.saved_at = saved_at(data, kind)
+    submission.saved_at = saved_at(data, kind, members)
     if kind in ("xls", "xlsb", "ods"):
         submission.issue("legacy-format", params={"format": f".{kind}"})
     try:
@@ -161,7 +163,7 @@ def read_workbook(submission: Submission, data: bytes) -> None:
         submission.issue("corrupt-file", params={"detail": _short(error)})
         return
     try:
-        _read_book(submission, book, data)
+        _read_book(submission, book, data, members)
     except Exception as error:  # a damaged sheet part surfaces only when the sheet is read
         submission.issue("corrupt-file", params={"detail": _short(error)})
     finally:
@@ -170,18 +172,22 @@ def read_workbook(submission: Submission, data: bytes) -> None:
 
 # --------------------------------------------------------------------------------- recognising the file
 
-def _sniff(submission: Submission, data: bytes) -> str | None:
-    """The workbook format from the content, or None after recording why it cannot be read."""
+def _sniff(submission: Submission, data: bytes) -> tuple[str | None, list[zipfile.ZipInfo] | None]:
+    """The workbook format from the content, or None after recording why it cannot be read; and a zip
+    package's list of parts, read once for every reading after this one."""
     if data.startswith(b"PK"):
-        return _sniff_zip(submission, data)
+        verdict = check_package(data)
+        if verdict.refusal is not None:
+            submission.issue(verdict.refusal, params=verdict.params)
+        return verdict.kind, verdict.members
     if data.startswith(_OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data:
             submission.issue("password-protected")
-            return None
+            return None, None
         if "WordDocument".encode("utf-16-le") in data:
             submission.issue("not-excel", params={"kind": "Word (.doc)"})
-            return None
-        return "xls"
+            return None, None
+        return "xls", None
     head = data[:512].lstrip().lower()
     kind: str | Label
     if head.startswith(b"%pdf"):
@@ -193,14 +199,7 @@ def _sniff(submission: Submission, data: bytes) -> str | None:
     else:
         kind = Label("file_kind.unknown")
     submission.issue("not-excel", params={"kind": kind})
-    return None
-
-
-def _sniff_zip(submission: Submission, data: bytes) -> str | None:
-    verdict = check_package(data)
-    if verdict.refusal is not None:
-        submission.issue(verdict.refusal, params=verdict.params)
-    return verdict.kind
+    return None, None
 
 
 # Where a workbook's program records when it last saved it: Excel and xlsxwriter in docProps/core.xml,
@@ -210,13 +209,16 @@ _SAVED_AT = {"docProps/core.xml": re.compile(rb"<dcterms:modified\b[^>]*>\s*([0-
 _SAVED_AT_MAX_BYTES = 64 * 1024
 
 
-def saved_at(data: bytes, kind: str) -> str | None:
-    """The save time a workbook's program wrote inside it (ISO 8601, as written), or None (.xls, damaged)."""
+def saved_at(data: bytes, kind: str, members: Sequence[zipfile.ZipInfo] | None = None) -> str | None:
+    """The save time a workbook's program wrote inside it (ISO 8601, as written), or None (.xls, damaged).
+
+    `members`: the package's parts, where they were listed already."""
     if kind == "xls":
         return None
     part = "meta.xml" if kind == "ods" else "docProps/core.xml"
     try:
-        member = next(m for m in reversed(zip_members(data)) if m.filename == part)  # as ZipFile.getinfo
+        listed = members if members is not None else zip_members(data)
+        member = next(m for m in reversed(listed) if m.filename == part)  # as ZipFile.getinfo
         if member.file_size > _SAVED_AT_MAX_BYTES:
             return None
         found = _SAVED_AT[part].search(read_member(data, member))
@@ -227,12 +229,13 @@ def saved_at(data: bytes, kind: str) -> str | None:
 
 # ---------------------------------------------------------------------------------- reading the sheets
 
-def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes) -> None:
+def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, data: bytes,
+               members: list[zipfile.ZipInfo] | None) -> None:
     names = list(book.sheet_names)
     if IDENTITY_SHEET in names:
         submission.identity = _read_identity(book.get_sheet_by_name(IDENTITY_SHEET))
     if submission.identity.get("format") == APPRAISAL_FORMAT:
-        submission.appraisal = read_appraisal(submission.identity, submission.format or "", book, data)
+        submission.appraisal = read_appraisal(submission.identity, submission.format or "", book, data, members)
         return
     if submission.identity.get("format") == TALLY_FORMAT:
         submission.tally = read_tally(submission.identity, book)
@@ -252,13 +255,14 @@ def _read_book(submission: Submission, book: python_calamine.CalamineWorkbook, d
             continue
         if submission.sheet is not None:
             # Every sheet is looked at: a copied sheet with other scores must not go unnoticed.
-            found = sheet_overrides(data, submission.format or "", name, header)
+            found = sheet_overrides(data, submission.format or "", name, header, members)
             submission.other_tables[name] = table_rows(cells, *header, found)
             continue
         submission.sheet = name
         if expected and name != expected:
             submission.issue("sheet-renamed", sheet=name, params={"expected": expected})
-        _read_table(submission, cells, *header, sheet_overrides(data, submission.format or "", name, header))
+        found = sheet_overrides(data, submission.format or "", name, header, members)
+        _read_table(submission, cells, *header, found)
     if submission.sheet is None and not any(i.code == "too-many-rows" for i in submission.issues):
         columns = " | ".join(text(lang, f"column.{k}") for lang in LANGUAGES for k in ("code", "self"))
         submission.issue("not-a-template", params={"columns": columns})

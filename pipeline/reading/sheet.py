@@ -15,7 +15,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from posixpath import dirname, join, normpath
 from typing import Any, Literal
 
@@ -87,7 +87,8 @@ def _ods_without_indentation(data: bytes) -> bytes | None:
 
 # ------------------------------------------------------------------------------- what cells hold
 
-def overrides(data: bytes, kind: str, sheet: str, columns: Collection[int] | None = None) -> Overrides:
+def overrides(data: bytes, kind: str, sheet: str, columns: Collection[int] | None = None,
+              members: Sequence[zipfile.ZipInfo] | None = None) -> Overrides:
     """(row, column) → what the cell holds, for the cells of `sheet` whose content calamine hides.
 
     `columns`: only these are asked about (the table's, found by their labels); the template's own check
@@ -101,7 +102,7 @@ def overrides(data: bytes, kind: str, sheet: str, columns: Collection[int] | Non
     wanted = frozenset(columns) if columns is not None else None
     try:
         if kind in ("xlsx", "xlsm"):
-            found = _xlsx_overrides(data, sheet, wanted)
+            found = _xlsx_overrides(data, sheet, wanted, members)
         elif kind == "ods":
             found = ods_overrides(data, sheet)
         elif kind == "xls":
@@ -126,11 +127,11 @@ def apply_override(raw: Any, override: Override | None) -> Any:
 # ---------------------------------------------------------------------------------------- xlsx
 
 class _Package:
-    """A zip package's members by name, read through `zipparts` (its list of parts is parsed once per file)."""
+    """A zip package's members by name: those the package check listed, else listed here."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, members: Sequence[zipfile.ZipInfo] | None = None) -> None:
         self.data = data
-        self.members = {member.filename: member for member in zip_members(data)}
+        self.members = {member.filename: member for member in (zip_members(data) if members is None else members)}
 
     def __contains__(self, name: str) -> bool:
         return name in self.members
@@ -139,10 +140,11 @@ class _Package:
         return read_member(self.data, self.members[name])
 
 
-def _xlsx_overrides(data: bytes, sheet: str, columns: frozenset[int] | None = None) -> Overrides:
+def _xlsx_overrides(data: bytes, sheet: str, columns: frozenset[int] | None = None,
+                    members: Sequence[zipfile.ZipInfo] | None = None) -> Overrides:
     from defusedxml.ElementTree import fromstring, iterparse
 
-    package = _Package(data)
+    package = _Package(data, members)
     part = _xlsx_sheet_part(package, sheet)
     if part is None:
         return {}

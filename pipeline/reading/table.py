@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from pipeline.core.text import clean, fold, normalise_code
@@ -49,9 +50,10 @@ def plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def sheet_overrides(data: bytes, kind: str, sheet: str, header: tuple[int, Mapping[str, int]]) -> Overrides:
+def sheet_overrides(data: bytes, kind: str, sheet: str, header: tuple[int, Mapping[str, int]],
+                    members: Sequence[zipfile.ZipInfo] | None = None) -> Overrides:
     """What calamine hides in the table's own columns of `sheet` (sheet.overrides)."""
-    return overrides(data, kind, sheet, header[1].values())
+    return overrides(data, kind, sheet, header[1].values(), members)
 
 
 def table_rows(cells: list[list[Any]], header_row: int, columns: dict[str, int],

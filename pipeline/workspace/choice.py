@@ -1,4 +1,4 @@
-"""Which rules file a command uses when none is named, and why (README › Which rules file).
+"""Which rules file a command uses when none is named, and why (docs/rules.md, Which rules file).
 
 One file in schemas/ → that one. Several → the one whose bloc and year the submissions carry in their
 template identity, else the newest year. A secretary keeps last year's file beside this year's for weeks,

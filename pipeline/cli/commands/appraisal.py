@@ -32,7 +32,7 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
     """
     from pipeline.cli.console import render_check
     from pipeline.core.labels import text
-    from pipeline.forms.appraisal import make_appraisal
+    from pipeline.forms.appraisal_made import make_appraisal
 
     workspace = Workspace(input_dir, output_dir, SCHEMAS)
     rules = load_rules_for(workspace, rules_path, lang)

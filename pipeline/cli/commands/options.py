@@ -29,7 +29,7 @@ def input_option(help: str = "Folder holding the units' filled templates.") -> C
 
 
 def out_option(name: str, default: Path | None, help: str, *, dir_okay: bool = True) -> Callable[[FC], FC]:
-    """`--out`, with `--output` as its alias, on every command that writes (README › Commands)."""
+    """`--out`, with `--output` as its alias, on every command that writes (README.md, Commands)."""
     return click.option("--out", "--output", name, type=click.Path(path_type=Path, dir_okay=dir_okay),
                         default=default, show_default=default is not None, help=help)
 

@@ -17,12 +17,17 @@ from pipeline.outputs.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, pages_tall, value_cell, write_cells
+from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, pages_tall, row_height, value_cell, write_cells
 from pipeline.rules.model import BONUS, DEDUCTIONS
+from pipeline.run import output_names
 from pipeline.scoring.figures import bucket_limit, section_averages, section_share
 from pipeline.scoring.rank import RankedUnit, award_name
 from pipeline.scoring.score import SectionScore, UnitScore
 
+# The Details table (above MAX_UNIT_SHEETS units): a legend, the maxima, the header row, then a row per unit.
+HEADER_ROW = 2
+FIRST_CRITERION_COLUMN = 2
+LEGEND_COLUMNS = 12  # the legend wraps over the first columns, whatever the number of criteria
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
 SMALL_SIZE = 11
@@ -291,43 +296,38 @@ def _unit_issues(ctx: Context, sheet: Worksheet, row: int, code: str) -> int:
     return row
 
 
-_DETAILS_LABELS = ("report.unit_code", "column.code", "column.max", "column.self", "column.appraised",
-                   "column.final", "column.evidence", "column.reason")
-
-
 def write_details(ctx: Context) -> None:
-    """Above MAX_UNIT_SHEETS units: one long, filterable table instead of a sheet per unit."""
-    fmt = ctx.fmt
+    """Above MAX_UNIT_SHEETS units: one filterable table, a row per unit and a column per criterion, instead
+    of a sheet per unit. It grows with the units, not with every cell they hold: each unit's final score per
+    criterion, appraisal changes marked as in the Criteria matrix; every self-score, evidence and reason is
+    in the results JSON."""
+    fmt, rules = ctx.fmt, ctx.rules
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_details"))
-    last_column = len(_DETAILS_LABELS) - 1
-    write_cells(sheet, 0, [(column, ctx.t(key), fmt.header()) for column, key in enumerate(_DETAILS_LABELS)])
-    number = fmt.get(num_format=fmt.score_format)
+    criteria = list(rules.criteria())
+    last_column = FIRST_CRITERION_COLUMN + max(1, len(criteria)) - 1
+    legend = ctx.t("workbook.details_legend", file=output_names(rules.year)[1])
+    sheet.merge_range(0, 0, 0, min(last_column, LEGEND_COLUMNS), legend, fmt.note(valign="vcenter"))
+    sheet.set_row(0, row_height(3))
+    number, plain = fmt.get(num_format=fmt.score_format), fmt.get()
     changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)
-    plain = fmt.get()
-    criteria = [(c.code, float(c.max)) for c in ctx.rules.criteria()]
-    row = 0
-    for unit in ctx.rules.units:
+    maxima = [(column, float(c.max), number) for column, c in enumerate(criteria, FIRST_CRITERION_COLUMN)]
+    write_cells(sheet, HEADER_ROW - 1, [(1, ctx.t("column.max"), fmt.get(italic=True)), *maxima])
+    labels = [ctx.t("report.unit_code"), ctx.t("report.unit"), *(c.code for c in criteria)]
+    write_cells(sheet, HEADER_ROW, [(column, label, fmt.header()) for column, label in enumerate(labels)])
+    row = HEADER_ROW
+    for unit in rules.units:
         if unit.code not in ctx.result.validation.used:
             continue
-        # A province writes tens of thousands of rows here, so only cells that hold something are written:
-        # the sheet has no borders, and an empty cell with a format looks exactly like no cell.
-        for code, maximum in criteria:
-            row += 1
-            entry = ctx.entry(unit.code, code)
-            marked = changed if entry.changed else number
-            cells: list[Cell] = [(0, unit.code, plain), (1, code, plain), (2, maximum, number)]
-            for column, value, style in ((3, entry.self_value, number), (4, entry.appraised, marked),
-                                         (5, entry.final, marked)):
-                if value is not None and value != "":
-                    cells.append(value_cell(column, value, style, plain))
-            if entry.evidence:
-                cells.append((6, entry.evidence, plain))
-            if entry.reason:
-                cells.append((7, entry.reason, plain))
-            write_cells(sheet, row, cells)
+        row += 1
+        cells: list[Cell] = [(0, unit.code, plain), (1, unit.name, plain)]
+        for column, criterion in enumerate(criteria, FIRST_CRITERION_COLUMN):
+            entry = ctx.entry(unit.code, criterion.code)
+            if entry.final is not None and entry.final != "":  # nothing to show: no cell at all
+                cells.append(value_cell(column, entry.final, changed if entry.changed else number, plain))
+        write_cells(sheet, row, cells)
         ctx.advance()
-    sheet.autofilter(0, 0, max(row, 1), last_column)
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, 1, 10)
-    sheet.set_column(2, 5, 10)
-    sheet.set_column(6, 7, 60)
+    sheet.autofilter(HEADER_ROW, 0, max(row, HEADER_ROW + 1), last_column)
+    sheet.freeze_panes(HEADER_ROW + 1, FIRST_CRITERION_COLUMN)
+    sheet.set_column(0, 0, 10)
+    sheet.set_column(1, 1, 40)
+    sheet.set_column(FIRST_CRITERION_COLUMN, last_column, 8)
