@@ -9,7 +9,7 @@ EXAMPLE_RULES := $(EXAMPLE)/schemas/quang-tri-co-quan-dang-2024.yaml
 # The budgets are measured as a user meets them: an installed bloc-score, without the test extras.
 BENCH_VENV := .venv-bench
 
-.PHONY: run test templates sample bench fuzz clean
+.PHONY: run test templates sample docs bench fuzz clean
 
 $(BIN)/bloc-score: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ templates: $(BIN)/bloc-score  ## blank templates for every unit of the example -
 
 sample: $(BIN)/bloc-score  ## regenerate the nine submissions of the example in $(EXAMPLE)/input/
 	$(BIN)/python scripts/make_sample_input.py
+
+docs: $(BIN)/bloc-score  ## regenerate docs/issue-codes.md and the copy of docs/ the package ships
+	$(BIN)/python scripts/make_docs.py
 
 $(BENCH_VENV)/bin/bloc-score: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)

@@ -1,4 +1,5 @@
-"""Outputs stay identical: the JSON and every workbook cell of two runs, against committed text dumps.
+"""Outputs stay identical: the JSON and every workbook cell of two runs, against committed text dumps; and
+both JSON files hold to their published schema (docs/results.schema.json).
 
 One run is the shipped sample; the other a folder with every kind of problem a secretary meets. A change
 that alters an output on purpose regenerates the dumps in the same commit (`UPDATE_GOLDEN=1 make test`)
@@ -9,14 +10,17 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import json
 import os
 import re
 import types
 from pathlib import Path
 
+import jsonschema
 import pytest
 
-from pipeline.outputs.write import write_outputs
+from pipeline.outputs.write import Written, write_outputs
+from pipeline.rules.model import Rules
 from pipeline.run import run
 from pipeline.workspace.folders import Workspace
 from tests.builders import every_problem_folder
@@ -24,8 +28,35 @@ from tests.conftest import ROOT, SAMPLE_INPUT
 from tests.golden_dump import dump_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
+SCHEMA = ROOT / "docs" / "results.schema.json"
 _SHA256 = re.compile(r"\b[0-9a-f]{64}\b")
-# An input's size, in the JSON and in the Audit sheet (the only cells formatted #,##0).
+
+
+class _SavedAt(datetime.datetime):
+    @classmethod
+    def now(cls, tz: datetime.tzinfo | None = None) -> _SavedAt:
+        return cls(2024, 12, 1, 8, 0, 0, tzinfo=tz)
+
+
+@pytest.fixture(scope="module")
+def sample_outputs(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """The shipped sample, run and written once for this module's tests."""
+    return write_outputs(run(sample_rules, Workspace(input=SAMPLE_INPUT)), tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="module")
+def problem_outputs(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
+    """A folder with every kind of problem, run and written once for this module's tests."""
+    folder = tmp_path_factory.mktemp("problems")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        # openpyxl stamps every file it saves with the time in docProps/core.xml; the digits change how well
+        # the part compresses, hence the edited files' sizes. A fixed time keeps the sizes (not the hashes).
+        import openpyxl.writer.excel
+
+        monkeypatch.setattr(openpyxl.writer.excel, "datetime",
+                            types.SimpleNamespace(datetime=_SavedAt, timezone=datetime.timezone))
+        every_problem_folder(sample_rules, folder / "input")
+    return write_outputs(run(sample_rules, Workspace(input=folder / "input")), folder / "out")
 
 
 def _check(name: str, dump: str) -> None:
@@ -41,30 +72,36 @@ def _check(name: str, dump: str) -> None:
 
 
 @pytest.mark.slow
-def test_sample_outputs_identical(sample_rules, tmp_path):
-    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
-    write_outputs(result, tmp_path)
-    _check("sample", dump_outputs(tmp_path, sample_rules.year, {str(tmp_path): "<out>", str(ROOT): "<repo>"}))
-
-
-class _SavedAt(datetime.datetime):
-    @classmethod
-    def now(cls, tz: datetime.tzinfo | None = None) -> _SavedAt:
-        return cls(2024, 12, 1, 8, 0, 0, tzinfo=tz)
+def test_sample_outputs_identical(sample_rules, sample_outputs):
+    out = sample_outputs.workbook.parent
+    _check("sample", dump_outputs(out, sample_rules.year, {str(out): "<out>", str(ROOT): "<repo>"}))
 
 
 @pytest.mark.slow
-def test_problem_folder_outputs_identical(sample_rules, tmp_path, monkeypatch):
-    # openpyxl stamps every file it saves with the time in docProps/core.xml; the digits change how well
-    # the part compresses, hence the edited files' sizes. A fixed time keeps the sizes (not the hashes).
-    import openpyxl.writer.excel
-
-    monkeypatch.setattr(openpyxl.writer.excel, "datetime",
-                        types.SimpleNamespace(datetime=_SavedAt, timezone=datetime.timezone))
-    folder = tmp_path / "input"
-    every_problem_folder(sample_rules, folder)
-    result = run(sample_rules, Workspace(input=folder))
-    write_outputs(result, tmp_path / "out")
-    dump = dump_outputs(tmp_path / "out", sample_rules.year, {str(tmp_path): "<tmp>", str(ROOT): "<repo>"})
+def test_problem_folder_outputs_identical(sample_rules, problem_outputs):
+    folder = problem_outputs.workbook.parent.parent
+    dump = dump_outputs(folder / "out", sample_rules.year, {str(folder): "<tmp>", str(ROOT): "<repo>"})
     # openpyxl stamps the edited files with the time of the edit, so their hashes change on every run.
     _check("problems", _SHA256.sub("<sha256>", dump))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outputs", ["sample_outputs", "problem_outputs"])
+def test_the_results_json_holds_to_its_published_schema(outputs, request):
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    written: Written = request.getfixturevalue(outputs)
+    results = json.loads(written.results.read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(results), key=lambda e: list(e.path))
+    assert [f"{'/'.join(map(str, error.path))}: {error.message}" for error in errors] == []
+
+
+def test_the_schema_refuses_what_the_contract_does_not_allow(sample_outputs):
+    """Not a schema that accepts anything: a key unknown to the contract, a wrong type, a missing key fail."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    results = json.loads(sample_outputs.results.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for broken in ({**results, "surprise": 1}, {**results, "provisional": "no"},
+                   {key: value for key, value in results.items() if key != "units"},
+                   {**results, "units": [{**results["units"][0], "total": "98,50"}]}):
+        assert not validator.is_valid(broken)

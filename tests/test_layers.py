@@ -7,6 +7,7 @@ The layers, lowest first, are LAYERS; docs/development.md and the README draw th
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,21 @@ def test_an_upward_import_is_caught():
     graph = {"pipeline.scoring.rank": {"pipeline.outputs.write", "pipeline.core.labels"},
              "pipeline.outputs.write": {"pipeline.scoring.rank"}}
     assert upward(graph) == ["pipeline.scoring.rank → pipeline.outputs.write"]
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/development.md"])
+def test_the_documented_tree_is_the_layers(page):
+    """The tree of packages each page draws, read top to bottom, is LAYERS from the highest down."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    tree = text[text.index("pipeline/\n"):]
+    tree = tree[:tree.index("```")]
+    drawn = [match.group(1) for match in re.finditer(r"^\S*\s*[├└]── (\w+)(?:/|\.py)", tree, re.M)]
+    assert drawn == list(reversed(LAYERS))
+
+
+def test_no_import_cycle_in_pipeline():
+    found = cycles(import_graph())
+    assert not found, "import cycles: " + "; ".join(" → ".join(cycle) for cycle in found)
 
 
 @pytest.mark.parametrize(

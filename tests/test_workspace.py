@@ -11,7 +11,14 @@ import pytest
 from pipeline.core.errors import BlocScoreError
 from pipeline.reading.inputs import discover
 from pipeline.rules.load import load_rules, parse_rules
-from pipeline.workspace.folders import EXAMPLE, example_files, example_rules, init_folder, starter_rules
+from pipeline.workspace.folders import (
+    EXAMPLE,
+    RULES_REFERENCE,
+    example_files,
+    example_rules,
+    init_folder,
+    starter_rules,
+)
 from tests.conftest import ROOT, SAMPLE_RULES, invoke
 
 
@@ -38,6 +45,13 @@ def test_the_starter_is_the_same_rules_in_both_languages():
         return criteria, rules.tie_breakers, [t.min for t in rules.classification], awards, rules.bonus.cap
 
     assert shape(vi) == shape(en)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_starter_names_where_the_rules_reference_is(lang):
+    """An installed bloc-score has no README beside it: the starter names the reference the package carries."""
+    assert str(RULES_REFERENCE) in starter_rules(lang, 2025)
+    assert RULES_REFERENCE.is_file() and "## " in RULES_REFERENCE.read_text(encoding="utf-8")
 
 
 def test_init_defaults_to_this_year(tmp_path):

@@ -42,6 +42,8 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # inside the package so that an installed command carries it too.
 EXAMPLE = _PACKAGE / "examples" / "quang-tri-2024"
 _STARTER = Path(__file__).resolve().parent / "starter"
+# The rules-file reference, shipped in the package (a copy of docs/rules.md): the starter rules file names it.
+RULES_REFERENCE = _PACKAGE / "docs" / "rules.md"
 # Files of the example that describe it where it is shipped, not part of a working folder.
 _EXAMPLE_ONLY = frozenset({"README.md"})
 MAX_NAMES_SHOWN = 5  # of the files init would replace: enough to see which folder it is
@@ -74,7 +76,7 @@ def example_files() -> dict[Path, Path]:
 def starter_rules(lang: str, year: int) -> str:
     """A commented rules file for a new bloc, valid as it stands, for the secretary to edit."""
     source = (_STARTER / f"rules.{lang}.yaml").read_text(encoding="utf-8")
-    return string.Template(source).substitute(year=year)
+    return string.Template(source).substitute(year=year, reference=RULES_REFERENCE)
 
 
 def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: int | None = None) -> InitResult:
