@@ -41,6 +41,14 @@ def sample_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def earlier_outputs(sample_input: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder a successful run wrote, for a failing run to leave as it was (copied per test)."""
+    out = tmp_path_factory.mktemp("earlier") / "output"
+    assert run_sample(sample_input, out).exit_code == 0
+    return out
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder`, by relative path: what a failed run must leave unchanged."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -102,9 +110,8 @@ BOUNDARIES: dict[str, Callable[[pytest.MonkeyPatch, int], None]] = {
 
 @pytest.mark.parametrize("number", sorted(FAULTS), ids=[errno.errorcode[n] for n in sorted(FAULTS)])
 @pytest.mark.parametrize("boundary", sorted(BOUNDARIES))
-def test_run_output_fault_is_a_user_error(tmp_path, monkeypatch, sample_input, boundary, number):
-    out = tmp_path / "output"
-    assert run_sample(sample_input, out).exit_code == 0
+def test_run_output_fault_is_a_user_error(tmp_path, monkeypatch, sample_input, earlier_outputs, boundary, number):
+    out = shutil.copytree(earlier_outputs, tmp_path / "output")
     before = snapshot(out)
     BOUNDARIES[boundary](monkeypatch, number)
     for lang, expected in (("en", FAULTS[number]), ("vi", FAULTS_VI[number])):

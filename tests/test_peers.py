@@ -53,6 +53,21 @@ def folder(tmp_path) -> Path:
     return builders.good_files(tmp_path / "input", RULES, CODES, SELF)
 
 
+@pytest.fixture(scope="module")
+def scored_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seven units' files and every peer's workbook scoring unit A (A_SCORES), made once for the module."""
+    folder = builders.good_files(tmp_path_factory.mktemp("peers") / "input", RULES, CODES, SELF)
+    peer_books(folder, {"A": by_scorer(A_SCORES)})
+    return folder
+
+
+@pytest.fixture
+def scored(scored_once: Path, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A copy of that folder for one test to change, and each scorer's workbook in it."""
+    folder = shutil.copytree(scored_once, tmp_path / "input")
+    return folder, {scorer: folder / peer_filename(RULES, scorer) for scorer in CODES}
+
+
 def by_scorer(scores: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str, object]]:
     """{criterion: {scorer: score}} → {scorer: {criterion: score}}."""
     turned: dict[str, dict[str, object]] = {}
@@ -130,8 +145,8 @@ def test_cross_scoring_defaults():
 
 # ----------------------------------------------------------------------------------- the trimmed means
 
-def test_seven_units_reproduce_the_trimmed_means_exactly(folder):
-    peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_seven_units_reproduce_the_trimmed_means_exactly(scored):
+    folder, _books = scored
     result = go(folder)
     a = decided(result, "A")
     for code, mean in A_MEANS.items():
@@ -149,8 +164,8 @@ def test_seven_units_reproduce_the_trimmed_means_exactly(folder):
     assert peers[("A", "2.2")].dropped == {"B", "F"}
 
 
-def test_the_json_says_who_scored_what(folder):
-    peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_the_json_says_who_scored_what(scored):
+    folder, _books = scored
     data = results_dict(go(folder))
     assert data["schema_version"] == 3
     unit = next(u for u in data["units"] if u["code"] == "A")
@@ -164,8 +179,8 @@ def test_the_json_says_who_scored_what(folder):
     assert next(i for i in data["inputs"] if i["file"] == peer_filename(RULES, "B"))["outcome"] == "used"
 
 
-def test_the_bloc_appraisal_still_overrides_the_peers(folder):
-    peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_the_bloc_appraisal_still_overrides_the_peers(scored):
+    folder, _books = scored
     builders.appraise(RULES, folder, {"A": {"1.1": (12, "Thiếu minh chứng")}})
     result = go(folder)
     assert decided(result, "A")["1.1"] == ("appraised", Decimal(12))
@@ -174,8 +189,8 @@ def test_the_bloc_appraisal_still_overrides_the_peers(folder):
 
 # ------------------------------------------------------------------------------------------------ faults
 
-def test_a_missing_scorer_makes_the_run_provisional_and_is_named(folder, tmp_path):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_missing_scorer_makes_the_run_provisional_and_is_named(scored, tmp_path):
+    folder, books = scored
     books["G"].unlink()
     result = go(folder)
     assert result.provisional and result.validation.peers_missing == ("G",)
@@ -219,8 +234,8 @@ def test_bad_peer_cells_are_located_and_do_not_count(folder):
     assert result.validation.peers[("A", "1.1")].scores[0][0] == "C"  # B's 25 is not among the scores
 
 
-def test_a_self_score_changed_after_the_peers_scored_is_stale_and_still_counts(folder):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_self_score_changed_after_the_peers_scored_is_stale_and_still_counts(scored):
+    folder, books = scored
     unit_a = folder / template_filename(RULES, RULES.unit("A"))
     builders.edit(unit_a, {"D8": 19, "D9": 8})  # resubmitted: 1.1 (scored by six peers) and 1.2 (by three)
     result = go(folder)
@@ -236,13 +251,13 @@ def test_a_self_score_changed_after_the_peers_scored_is_stale_and_still_counts(f
     assert decided(result, "A")["1.1"] == ("peers", Decimal("17.5"))  # the peers' scores still count
 
 
-def test_peer_scores_given_on_the_current_self_scores_are_not_stale(folder):
-    peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_peer_scores_given_on_the_current_self_scores_are_not_stale(scored):
+    folder, _books = scored
     assert not found(go(folder), "peer-stale")
 
 
-def test_a_scorer_scoring_itself_and_two_different_workbooks(folder):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_scorer_scoring_itself_and_two_different_workbooks(scored):
+    folder, books = scored
     book = openpyxl.load_workbook(books["B"])
     book.copy_worksheet(book["A"]).title = "B"  # B adds a sheet for itself
     book.save(books["B"])
@@ -256,8 +271,8 @@ def test_a_scorer_scoring_itself_and_two_different_workbooks(folder):
     assert "C" not in result.validation.peer_books and result.provisional
 
 
-def test_a_peer_workbook_of_another_year_is_refused(folder, tmp_path):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_peer_workbook_of_another_year_is_refused(scored, tmp_path):
+    folder, books = scored
     book = openpyxl.load_workbook(books["D"])
     identity = book["bloc-score"]
     for row in identity.iter_rows():
@@ -290,8 +305,8 @@ def test_na_criteria_are_locked_in_the_peer_workbook(folder, tmp_path):
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
-def test_a_peer_workbook_resaved_by_libreoffice_reads_the_same(folder, tmp_path, lo_profile):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_peer_workbook_resaved_by_libreoffice_reads_the_same(scored, tmp_path, lo_profile):
+    folder, books = scored
     expected = go(folder)
     resaved = libreoffice_convert(books["E"], "xlsx", tmp_path / "calc", lo_profile)
     books["E"].unlink()
@@ -359,8 +374,8 @@ def test_checking_a_peer_workbook_alone_reports_its_cells_not_the_absent_scorers
     assert "No peer-scoring workbook" not in out.output and "No unit peer-scored" not in out.output
 
 
-def test_a_peer_sheet_whose_table_is_gone_is_reported(folder):
-    books = peer_books(folder, {"A": by_scorer(A_SCORES)})
+def test_a_peer_sheet_whose_table_is_gone_is_reported(scored):
+    folder, books = scored
     builders.edit(books["D"], {"E4": "Ghi chú"}, sheet="A")  # the header relabelled: D's scores of A are lost
     result = go(folder)
     issue = next(iter(found(result, "peer-table-missing")))
