@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 EXAMPLE := pipeline/examples/quang-tri-2024
 EXAMPLE_RULES := $(EXAMPLE)/schemas/quang-tri-co-quan-dang-2024.yaml
 
-# The budgets are measured as a user meets them: an installed bloc-score, without the test extras.
+# The budgets are measured as a user meets bloc-score: without the test extras, its code byte-compiled.
 BENCH_VENV := .venv-bench
 
 .PHONY: run test templates sample docs bench fuzz clean
