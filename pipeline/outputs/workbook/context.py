@@ -27,6 +27,7 @@ GROUP_FILL = "#F2F2F2"
 CHANGED_FILL = "#FCE4D6"  # the appraisal changed the self-score
 ERROR_COLOUR, WARNING_COLOUR, INFO_COLOUR = "#9C0006", "#7F6000", "#404040"
 SEVERITY_COLOURS = {"error": ERROR_COLOUR, "warning": WARNING_COLOUR, "info": INFO_COLOUR}
+NOTE_SIZE = 11  # a sheet's legend and notes
 SECTION_COLOURS = ("#1F4E79", "#2E75B6", "#9DC3E6", "#548235", "#A9D18E", "#7030A0", "#BF9000", "#7F7F7F")
 
 
@@ -76,7 +77,7 @@ class WorkbookFormats(Formats):
                            "bg_color": HEADER_FILL}, extra)
 
     def note(self, **extra: Any) -> Format:
-        return self._with({"italic": True, "font_size": 11, "text_wrap": True, "valign": "top"}, extra)
+        return self._with({"italic": True, "font_size": NOTE_SIZE, "text_wrap": True, "valign": "top"}, extra)
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,13 @@ from pipeline.outputs.workbook.context import (
     CHANGED_FILL,
     GROUP_FILL,
     HEADER_FILL,
+    NOTE_SIZE,
     SECTION_COLOURS,
     SEVERITY_COLOURS,
     Context,
     pixels,
 )
-from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, pages_tall, row_height, value_cell, write_cells
+from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, pages_tall, value_cell, write_cells
 from pipeline.rules.model import BONUS, DEDUCTIONS
 from pipeline.run import output_names
 from pipeline.scoring.figures import bucket_limit, section_averages, section_share
@@ -27,7 +28,8 @@ from pipeline.scoring.score import SectionScore, UnitScore
 # The Details table (above MAX_UNIT_SHEETS units): a legend, the maxima, the header row, then a row per unit.
 HEADER_ROW = 2
 FIRST_CRITERION_COLUMN = 2
-LEGEND_COLUMNS = 12  # the legend wraps over the first columns, whatever the number of criteria
+DETAILS_WIDTHS = (10, 40, 8)  # the code, the unit's name, each criterion
+LEGEND_CRITERIA = 8  # the legend wraps over the criteria columns of the first printed page
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
 SMALL_SIZE = 11
@@ -306,9 +308,12 @@ def write_details(ctx: Context) -> None:
     criteria = list(rules.criteria())
     last_column = FIRST_CRITERION_COLUMN + max(1, len(criteria)) - 1
     legend = ctx.t("workbook.details_legend", file=output_names(rules.year)[1])
-    sheet.merge_range(0, 0, 0, min(last_column, LEGEND_COLUMNS), legend, fmt.note(valign="vcenter"))
-    sheet.set_row(0, row_height(3))
-    number, plain = fmt.get(num_format=fmt.score_format), fmt.get()
+    # Above the criteria of the first printed page, not the code and name columns every page repeats.
+    legend_last = max(FIRST_CRITERION_COLUMN + 1, min(last_column, FIRST_CRITERION_COLUMN + LEGEND_CRITERIA - 1))
+    sheet.merge_range(0, FIRST_CRITERION_COLUMN, 0, legend_last, legend, fmt.note(valign="vcenter"))
+    legend_width = DETAILS_WIDTHS[2] * (legend_last - FIRST_CRITERION_COLUMN + 1)
+    fit_row(sheet, 0, [(legend, at_size(legend_width, NOTE_SIZE))], size=NOTE_SIZE)
+    number, plain, text_score = fmt.get(num_format=fmt.score_format), fmt.get(), fmt.get(align="right")
     changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)
     maxima = [(column, float(c.max), number) for column, c in enumerate(criteria, FIRST_CRITERION_COLUMN)]
     write_cells(sheet, HEADER_ROW - 1, [(1, ctx.t("column.max"), fmt.get(italic=True)), *maxima])
@@ -323,11 +328,16 @@ def write_details(ctx: Context) -> None:
         for column, criterion in enumerate(criteria, FIRST_CRITERION_COLUMN):
             entry = ctx.entry(unit.code, criterion.code)
             if entry.final is not None and entry.final != "":  # nothing to show: no cell at all
-                cells.append(value_cell(column, entry.final, changed if entry.changed else number, plain))
+                cells.append(value_cell(column, entry.final, changed if entry.changed else number, text_score))
         write_cells(sheet, row, cells)
         ctx.advance()
     sheet.autofilter(HEADER_ROW, 0, max(row, HEADER_ROW + 1), last_column)
     sheet.freeze_panes(HEADER_ROW + 1, FIRST_CRITERION_COLUMN)
-    sheet.set_column(0, 0, 10)
-    sheet.set_column(1, 1, 40)
-    sheet.set_column(FIRST_CRITERION_COLUMN, last_column, 8)
+    sheet.set_column(0, 0, DETAILS_WIDTHS[0])
+    sheet.set_column(1, 1, DETAILS_WIDTHS[1])
+    sheet.set_column(FIRST_CRITERION_COLUMN, last_column, DETAILS_WIDTHS[2])
+    # Printed as the Criteria matrix of a large bloc is: across page widths, the maxima and header rows and
+    # the units' code and name repeated on every page.
+    ctx.print_setup(sheet, repeat=(HEADER_ROW - 1, HEADER_ROW), fit_width=False)
+    sheet.repeat_columns(0, FIRST_CRITERION_COLUMN - 1)
+    sheet.set_print_scale(85)
