@@ -168,6 +168,15 @@ def test_missing_input_folder_exits_2(tmp_path):
     assert "The input folder" in result.stderr and "does not exist" in result.stderr
 
 
+def test_a_file_given_as_the_input_folder_is_refused_naming_its_folder(tmp_path):
+    workbook = tmp_path / "thu-ve" / "ket-qua.xlsx"
+    workbook.parent.mkdir()
+    workbook.write_bytes(b"PK")
+    result = run_sample(workbook, tmp_path / "out", "--lang", "en")
+    assert result.exit_code == 2
+    assert f"{workbook} is a file, not a folder" in result.stderr and f"(here: {workbook.parent})" in result.stderr
+
+
 def test_broken_rules_file_lists_every_problem_and_exits_2(tmp_path):
     rules_file = tmp_path / "broken.yaml"
     rules_file.write_text(BROKEN, encoding="utf-8")

@@ -17,7 +17,7 @@ from pipeline.outputs.write import write_keeping_previous
 from pipeline.rules.layout import appraisal_filename, peer_filename
 from pipeline.rules.model import Rules, Unit
 from pipeline.run import RunOptions, RunResult, run
-from pipeline.workspace.folders import OUTPUT, Workspace
+from pipeline.workspace.folders import Workspace
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = Non
     appraisals already made carried over; with cross-scoring, each unit's peer workbook too."""
     lang = lang or rules.language
     result = run(rules, workspace, RunOptions(lang=lang))
-    output = workspace.output if workspace.output is not None else OUTPUT
+    output = workspace.written_to
     carried = carried_appraisals(result)
     path, kept = save_appraisal(result, output, lang=lang, filled=carried)
     peers = save_peer_workbooks(result, output, lang=lang) if rules.appraisal_by == "peers" else []

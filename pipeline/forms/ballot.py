@@ -48,7 +48,7 @@ from pipeline.rules.layout import (
 from pipeline.rules.model import Rules
 from pipeline.run import RunOptions, RunResult, run
 from pipeline.scoring.rank import RankedUnit, award_name
-from pipeline.workspace.folders import OUTPUT, Workspace
+from pipeline.workspace.folders import Workspace
 
 _FIXED_DATE = datetime(2000, 1, 1)
 # Ballot columns: number, unit, agree, disagree; narrow enough for A4 portrait at 100 % (no fit-to-page, which
@@ -96,8 +96,7 @@ def ballot_papers(rules: Rules, workspace: Workspace, *, voters: int | None = No
     result = run(rules, workspace, RunOptions(lang=lang))
     if not ballot_candidates(result):
         return BallotPapers(result, None)
-    output = workspace.output if workspace.output is not None else OUTPUT
-    return BallotPapers(result, make_ballots(result, output, voters=voters, lang=lang))
+    return BallotPapers(result, make_ballots(result, workspace.written_to, voters=voters, lang=lang))
 
 
 def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:

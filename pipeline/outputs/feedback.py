@@ -22,7 +22,7 @@ from pipeline.outputs.xlsx import BASE_SIZE, Formats, fit_row, new_workbook, pag
 from pipeline.rules.layout import template_filename
 from pipeline.rules.model import Rules, Unit
 from pipeline.run import RunOptions, RunResult, run
-from pipeline.workspace.folders import OUTPUT, Workspace
+from pipeline.workspace.folders import Workspace
 
 # fix: the unit's file has errors, it must send it again; received: nothing to fix (notes maybe);
 # reminder: no file speaks for the unit yet.
@@ -84,7 +84,7 @@ def make_feedback(rules: Rules, workspace: Workspace, *, folder: Path | None = N
     """`bloc-score feedback`: a draft e-mail per unit and the list of them, in `folder` (default: the
     output folder's feedback-<year>/). An empty input folder gets every unit a reminder."""
     result = run(rules, workspace, RunOptions(lang=lang, allow_empty=True))
-    folder = folder or feedback_folder(workspace.output if workspace.output is not None else OUTPUT, rules.year)
+    folder = folder or feedback_folder(workspace.written_to, rules.year)
     return FeedbackMade(result, folder, write_feedback(result, folder))
 
 

@@ -1,5 +1,5 @@
 """Writing the outputs atomically, never losing an earlier one: the workbook here, the JSON and the Word
-documents beside it (pipeline/outputs/results_json.py holds the JSON's contract)."""
+documents after it (outputs/results_json.py holds the JSON's contract)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def documents_due(result: RunResult) -> tuple[bool, bool]:
     return minutes, result.final
 
 
-Side = Literal["json", "minutes", "proposals"]  # the outputs written after the workbook
+Output = Literal["json", "minutes", "proposals"]  # the outputs written after the workbook
 
 
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
@@ -65,11 +65,11 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     for target in targets:
         _refuse_if_open(target, lang)
         remove_stale_temporaries(target)
-    sides: list[Side] = ["json"]
+    others: list[Output] = ["json"]
     # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
     # the output folder never holds a proposal list the current inputs do not back.
     retired = []
-    documents: tuple[Side, ...] = ("minutes", "proposals")
+    documents: tuple[Output, ...] = ("minutes", "proposals")
     for due, name, document in zip(documents_due(result), (minutes_filename, proposals_filename), documents,
                                    strict=True):
         target = out / name(result.rules)
@@ -77,7 +77,7 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
         remove_stale_temporaries(target)
         if due:
             targets.append(target)
-            sides.append(document)
+            others.append(document)
         elif target.exists():
             retired.append(target)
     staged: list[Path] = []
@@ -86,8 +86,8 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     try:
         with paused_gc():  # xlsxwriter's tuple per cell: walks over them, never a cycle to find
             staged.append(_stage(targets[0], functools.partial(_write_workbook, result, tick=tick), lang))
-            for side, target in zip(sides, targets[1:], strict=True):
-                staged.append(_stage(target, functools.partial(_write_side, side, result), lang))
+            for output, target in zip(others, targets[1:], strict=True):
+                staged.append(_stage(target, functools.partial(_write_other, output, result), lang))
         try:
             for target in [*targets, *retired]:
                 kept = keep_previous(target, lang)
@@ -111,14 +111,14 @@ def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None) -> None
     write_workbook(result, path, tick=tick)
 
 
-def _write_side(side: Side, result: RunResult, path: Path) -> None:
-    if side == "json":
+def _write_other(output: Output, result: RunResult, path: Path) -> None:
+    if output == "json":
         path.write_text(json_text(results_dict(result)), encoding="utf-8")
         return
     # python-docx is imported only for a run that writes a document (0.1 s of every other run).
     from pipeline.outputs.minutes import write_minutes, write_proposals
 
-    (write_minutes if side == "minutes" else write_proposals)(result, path)
+    (write_minutes if output == "minutes" else write_proposals)(result, path)
 
 
 def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:

@@ -58,7 +58,7 @@ def read_submissions(
     else:
         shown, renamed = distinct_names(list(names), paths)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_THRESHOLD else 1
+        workers = _worker_count(len(paths))
     if not paths:
         submissions: list[Submission] = []
     elif workers <= 0:
@@ -75,6 +75,11 @@ def read_submissions(
     return _with_attachments(submissions, root, workers)
 
 
+def _worker_count(files: int) -> int:
+    """One worker per core (up to 4) from PARALLEL_THRESHOLD files on, else one."""
+    return min(os.cpu_count() or 1, 4) if files >= PARALLEL_THRESHOLD else 1
+
+
 def _with_attachments(submissions: list[Submission], root: Path, workers: int) -> list[Submission]:
     """Each e-mail file followed by its spreadsheets, read the same way as the files: in workers, but for
     `workers` = 0. The e-mail files were opened in workers too (Python's e-mail parser has been quadratic
@@ -85,8 +90,7 @@ def _with_attachments(submissions: list[Submission], root: Path, workers: int) -
     if workers <= 0:
         read = [read_attachment(attachment, root, name) for attachment, name in jobs]
     else:
-        count = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_THRESHOLD else 1
-        read = read_isolated(jobs, root, workers=count, reader=read_attachment)
+        read = read_isolated(jobs, root, workers=_worker_count(len(jobs)), reader=read_attachment)
     by_message = iter(read)
     flat: list[Submission] = []
     for submission in submissions:

@@ -15,7 +15,6 @@ INPUT = Path("input")
 OUTPUT = Path("output")
 
 
-
 @dataclass(frozen=True)
 class Workspace:
     """The folders of a bloc's year: what arrives (input/), what the tool writes (output/), the rules files
@@ -31,10 +30,10 @@ class Workspace:
         """The working folder a command runs in: its schemas/, input/ and output/."""
         return cls(INPUT, OUTPUT, SCHEMAS)
 
-    @classmethod
-    def at(cls, folder: Path) -> Workspace:
-        """The working folder at `folder`."""
-        return cls(folder / INPUT, folder / OUTPUT, folder / SCHEMAS)
+    @property
+    def written_to(self) -> Path:
+        """Where a command writes: the output folder, or output/ of the current folder when none is named."""
+        return self.output if self.output is not None else OUTPUT
 
 
 _PACKAGE = Path(__file__).resolve().parent.parent
