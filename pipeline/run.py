@@ -228,13 +228,9 @@ class Checked:
         return ExitCode.PROBLEMS if has_errors(self.issues) else ExitCode.DONE
 
 
-def check_files(rules: Rules, paths: list[Path]) -> list[Issue]:
-    """Validate single submissions (a unit checking its file before sending): no ranking, no missing units."""
-    return check_submissions(rules, paths).issues
-
-
 def check_submissions(rules: Rules, paths: list[Path]) -> Checked:
-    """`check_files`, with the self-assessed total of each unit whose file has no errors."""
+    """Validate single submissions (a unit checking its file before sending): no ranking, no missing units;
+    and the self-assessed total of each unit whose file has no errors."""
     folder_issues, files = [], []
     for path in paths:
         if path.is_dir():
