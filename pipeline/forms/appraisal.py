@@ -424,12 +424,6 @@ def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
     sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
-
-
-
-
-
-
 def _as_text(value: object) -> str:
     """A self-score as the identity records it: the number as text, "N/A", "" when blank, or what was typed."""
     kind, number = (Parsed.NUMBER, value) if isinstance(value, Decimal) else parse_score(value)

@@ -14,8 +14,6 @@ from pipeline.run import DocumentOptions
 STATE_RULE_CHARACTER = "\u2500"
 
 
-
-
 @dataclass(frozen=True)
 class SignatureBlock:
     capacity: str  # T/M KHỐI THI ĐUA

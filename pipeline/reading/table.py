@@ -27,7 +27,6 @@ class SheetRow(NamedTuple):
     evidence: Any
 
 
-
 def header_row(cells: list[list[Any]], labels: dict[str, set[str]], required: set[str]
                 ) -> tuple[int, dict[str, int]] | None:
     """The first row, among the top ones, whose cells carry the `required` labels: its columns by key."""

@@ -1,7 +1,6 @@
 """Loading a bloc-year's rules file: every key checked, every mistake reported with its line.
 
-The rules file is the single source of truth for a bloc-year. Loading checks the whole file and reports
-every mistake with its line, so the secretary fixes them all in one pass.
+The whole file is checked before anything is used, so the secretary fixes every mistake in one pass.
 """
 
 from __future__ import annotations
@@ -237,8 +236,6 @@ def _criterion(
         evidence_required=check.boolean(fields.get("evidence_required"), f"{path}.evidence_required"),
         disqualifies=tuple(disqualifies), per_occurrence=per_occurrence, na=na, caps_grade=caps_grade,
     )
-
-
 
 
 def _sections(check: Checker, node: Node | None, claim: Any, award_keys: set[str]) -> tuple[Section, ...]:

@@ -1,7 +1,7 @@
 """A bloc's rules for one year — units, criteria, maxima, weights, caps, thresholds, awards — as typed data.
 
-The rules file is the single source of truth for a bloc-year. Loading checks the whole file and reports
-every mistake with its line, so the secretary fixes them all in one pass.
+The rules file is the single source of truth for a bloc-year; rules.load reads and checks it into these
+frozen dataclasses, which nothing changes afterwards.
 """
 
 from __future__ import annotations
