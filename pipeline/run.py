@@ -16,12 +16,13 @@ from pipeline import __version__
 from pipeline.checking.validate import UnitStatus, Validation, validate
 from pipeline.core.errors import ExitCode, InputFolderError
 from pipeline.core.issues import Issue, has_errors, sort_issues
-from pipeline.core.labels import text
+from pipeline.core.labels import Label, text
 from pipeline.procedure.vote import VoteResult, count_votes
-from pipeline.reading.inputs import discover, display_name
+from pipeline.reading.inputs import discover, discover_records, display_name, record_name
 from pipeline.reading.isolation import Reader, read_submissions
 from pipeline.reading.previous_results import read_past
 from pipeline.reading.read import Submission, read_submission
+from pipeline.rules.layout import appraisal_filename, tally_filename
 from pipeline.rules.model import Rules
 from pipeline.scoring.previous_year import YearComparison, compare_years
 from pipeline.scoring.rank import RankedUnit, rank_units
@@ -128,10 +129,18 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
     folder = workspace.input
     with paused_gc():
         paths, folder_issues = _discover(folder, lang, allow_empty=options.allow_empty)
+        folder_issues += records_left_in_output(rules, workspace)
+        records = discover_records(workspace.bloc)
         say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
-        on_read = (lambda done: tick("read", done, len(paths))) if tick else None
-        submissions = read_submissions(paths, folder, workers=options.workers, on_read=on_read, reader=options.reader)
-        validation = validate(rules, submissions, folder_issues)
+        total = len(paths) + len(records)
+        on_read = (lambda done: tick("read", done, total)) if tick else None
+        names = [*(display_name(path, folder) for path in paths), *map(record_name, records)]
+        submissions = read_submissions([*paths, *records], folder, workers=options.workers, on_read=on_read,
+                                       reader=options.reader, names=names)
+        # The records come last and are workbooks only (no e-mail is followed by its attachments among them).
+        for submission in submissions[len(submissions) - len(records):]:
+            submission.from_bloc_folder = True
+        validation = validate(rules, submissions, folder_issues, now=started_at)
         status = validation.unit_status(rules)
 
         say(text(lang, "report.scoring"))
@@ -142,12 +151,26 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
         previous = options.previous or last_years_results(workspace, rules.year)
         comparison, previous_issues = _compare_with_last_year(rules, ranked, previous) if previous else (None, [])
         # The tally only decides among the proposals: it never reaches a score, a rank or a grade.
-        vote = count_votes(rules, ranked, validation.submissions)
+        vote = count_votes(rules, ranked, validation.records)
     return RunResult(
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues, *previous_issues, *vote.issues]), status=status,
         started_at=started_at, previous_year=comparison, vote=vote, document=options.document,
     )
+
+
+def records_left_in_output(rules: Rules, workspace: Workspace) -> list[Issue]:
+    """The bloc's records where an earlier bloc-score wrote them (output/), which the bloc may have filled in
+    there: never read, but never silently passed over either."""
+    found: list[Issue] = []
+    if workspace.output is None:
+        return found
+    for name, what in ((appraisal_filename(rules), "record.appraisal"), (tally_filename(rules), "record.tally")):
+        in_bloc = workspace.bloc is not None and (workspace.bloc / name).exists()
+        if (workspace.output / name).is_file() and not in_bloc:
+            found.append(Issue("bloc-book-in-output", file=record_name(workspace.output / name),
+                               params={"what": Label(what), "name": name}))
+    return found
 
 
 def output_names(year: int) -> tuple[str, str]:

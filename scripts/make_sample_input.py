@@ -1,9 +1,9 @@
-"""Regenerate the example's input: the nine filled files of the sample bloc (Quảng Trị Party agencies, 2024), and
-the bloc's filled appraisal workbook, which changes a few of their scores with reasons, and the tally of the
-members' vote on the flag.
+"""Regenerate the example's input and records: the nine filled files of the sample bloc (Quảng Trị Party
+agencies, 2024) in its input/, and in its bloc/ the bloc's filled appraisal workbook, which changes a few of
+their scores with reasons, and the tally of the members' vote on the flag.
 
-They live in pipeline/examples/quang-tri-2024/input/, beside the example's rules file, inside the package so
-an installed `bloc-score init --example` has them too.
+They live in pipeline/examples/quang-tri-2024/, beside the example's rules file, inside the package so an
+installed `bloc-score init --example` has them too.
 
 Made with the project's own template writer, so they are exactly what units receive and send back.
 Run `make sample` after changing the sample rules file; tests/test_sample.py checks they are in sync.
@@ -69,29 +69,30 @@ TALLY_DATE = dt.date(2025, 1, 10)
 TALLY_FILE = "tally-2024.xlsx"
 
 
-def write_appraisal_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
-    """The filled appraisal workbook of the units' files in `folder`, made as `bloc-score appraisal` makes it."""
-    target = target or folder / APPRAISAL_FILE
-    result = run(rules, Workspace(input=folder))
-    return write_appraisal(result, target, filled=APPRAISALS)
+def write_appraisal_sample(rules: Rules, inbox: Path, records: Path) -> Path:
+    """The filled appraisal workbook of the units' files in `inbox`, made into `records` as `bloc-score
+    appraisal` makes it."""
+    result = run(rules, Workspace(input=inbox, bloc=records))
+    return write_appraisal(result, records / APPRAISAL_FILE, filled=APPRAISALS)
 
 
-def write_tally_sample(rules: Rules, folder: Path, target: Path | None = None) -> Path:
-    """The filled tally of the vote on the proposals of the files in `folder` (units' and appraisal)."""
-    target = target or folder / TALLY_FILE
-    result = run(rules, Workspace(input=folder))
-    return write_tally(result, target, lang=rules.language, counts=TALLY, place=TALLY_PLACE, date=TALLY_DATE)
+def write_tally_sample(rules: Rules, inbox: Path, records: Path) -> Path:
+    """The filled tally of the vote on the proposals of the files in `inbox` and the appraisal in `records`."""
+    result = run(rules, Workspace(input=inbox, bloc=records))
+    return write_tally(result, records / TALLY_FILE, lang=rules.language, counts=TALLY, place=TALLY_PLACE,
+                       date=TALLY_DATE)
 
 
 def main() -> None:
     rules = load_rules(RULES)
-    folder = EXAMPLE / "input"
-    for old in folder.glob("*.xlsx"):
+    inbox, records = EXAMPLE / "input", EXAMPLE / "bloc"
+    for old in [*inbox.glob("*.xlsx"), *records.glob("*.xlsx")]:
         old.unlink()
-    for path in write_submissions(rules, PROFILES, folder):
+    records.mkdir(exist_ok=True)
+    for path in write_submissions(rules, PROFILES, inbox):
         print(path.relative_to(ROOT))
-    print(write_appraisal_sample(rules, folder).relative_to(ROOT))
-    print(write_tally_sample(rules, folder).relative_to(ROOT))
+    print(write_appraisal_sample(rules, inbox, records).relative_to(ROOT))
+    print(write_tally_sample(rules, inbox, records).relative_to(ROOT))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pipeline.forms.template import FilledValue, write_template
 from pipeline.rules.layout import IDENTITY_SHEET, plan_layout, template_filename
 from pipeline.rules.model import Rules
 from pipeline.workspace.folders import Workspace
-from tests.conftest import SAMPLE_INPUT
+from tests.conftest import SAMPLE_BLOC, SAMPLE_INPUT
 
 
 def edit(path: Path, changes: Mapping[str, Any], *, target: Path | None = None, sheet: str | None = None) -> Path:
@@ -206,16 +206,33 @@ def sparse_ods(path: Path, repeat: int = 16000) -> Path:
     return path
 
 
+def records_of(folder: Path) -> Path:
+    """The bloc's folder beside an input folder, as `bloc-score` finds it: `<folder>/../bloc`."""
+    return folder.parent / "bloc"
+
+
+def workspace(folder: Path, output: Path | None = None) -> Workspace:
+    """The input folder `folder` with the bloc's records beside it (`records_of`)."""
+    return Workspace(input=folder, output=output, bloc=records_of(folder))
+
+
+def shown(path: Path) -> str:
+    """A bloc record's name in the outputs: its folder's and its own, "bloc/appraisal-2024.xlsx"."""
+    return f"{path.parent.name}/{path.name}"
+
+
 def appraise(rules: Rules, folder: Path, appraisals: Mapping[str, Mapping[str, Any]], *,
-             name: str | None = None, lang: str | None = None) -> Path:
-    """The bloc's appraisal workbook of the submissions in `folder`, written into it, then filled as a secretary
-    would with openpyxl: {unit: {criterion: score or (score, reason)}}. A score without a reason gets one."""
+             name: str | None = None, lang: str | None = None, into: Path | None = None) -> Path:
+    """The bloc's appraisal workbook of the submissions in `folder`, written into the bloc's folder beside it
+    (or `into`), then filled as a secretary would with openpyxl: {unit: {criterion: score or (score, reason)}}.
+    A score without a reason gets one."""
     from pipeline.forms.appraisal import write_appraisal
     from pipeline.run import run
 
     made = folder.parent / f".{name or 'appraisal'}-made.xlsx"
-    write_appraisal(run(rules, Workspace(input=folder)), made, lang=lang)
-    target = folder / (name or f"appraisal-{rules.year}.xlsx")
+    write_appraisal(run(rules, workspace(folder)), made, lang=lang)
+    target = (into or records_of(folder)) / (name or f"appraisal-{rules.year}.xlsx")
+    target.parent.mkdir(parents=True, exist_ok=True)
     book = openpyxl.load_workbook(made)
     for unit_code, scores in appraisals.items():
         sheet = book[unit_code]
@@ -330,15 +347,20 @@ def _sample_files() -> list[Path]:
     return sorted(SAMPLE_INPUT.glob("*.xlsx"))
 
 
+def copy_sample(folder: Path) -> Path:
+    """The example's working folder again: its units' files in `folder`, its records in the bloc/ beside it."""
+    shutil.copytree(SAMPLE_INPUT, folder)
+    shutil.copytree(SAMPLE_BLOC, records_of(folder))
+    return folder
+
+
 def _file_of(unit_code: str) -> Path:
     return next(p for p in _sample_files() if p.name.split("_")[1:2] == [unit_code])
 
 
 def every_problem_folder(rules: Rules, folder: Path) -> None:
     """The sample's files with every kind of problem at once, each in a different unit's file (tests/golden)."""
-    folder.mkdir()
-    for path in _sample_files():
-        shutil.copy(path, folder / path.name)
+    copy_sample(folder)
 
     def cell(column: str, code: str) -> str:
         return f"{column}{criterion_row(rules, code)}"
@@ -351,7 +373,7 @@ def every_problem_folder(rules: Rules, folder: Path) -> None:
     edit(target("BTGTU"), {cell("D", "2.2"): "3,75",  # a number typed as text: a warning, still scored
                            cell("D", "1.1"): 18.5})  # resubmitted after the appraisal of 1.1: stale
     # The bloc's appraisal workbook, with one reason left out (BNCTU's 4.3).
-    edit(folder / "appraisal-2024.xlsx", {f"F{criterion_row(rules, '4.3') - 2}": None}, sheet="BNCTU")
+    edit(records_of(folder) / "appraisal-2024.xlsx", {f"F{criterion_row(rules, '4.3') - 2}": None}, sheet="BNCTU")
     (folder / _file_of("BDVTU").name).unlink()  # a unit that sent nothing
     shutil.copy(target("BNCTU"), folder / "BNCTU - ban sao.xlsx")  # the same attachment saved twice
     edit(target("UBKTTU"), {cell("E", "1.1"): 20})  # an appraised value in the unit's own file

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The example bloc-year shipped in the package (pipeline/examples/quang-tri-2024/).
 SAMPLE_RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 SAMPLE_INPUT = EXAMPLE / "input"
+SAMPLE_BLOC = EXAMPLE / "bloc"  # the bloc's filled appraisal workbook and tally
 
 
 def invoke(*args: object) -> Result:

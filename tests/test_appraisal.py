@@ -23,7 +23,6 @@ from pipeline.reading.read import read_submission
 from pipeline.rules.layout import template_filename
 from pipeline.run import run
 from pipeline.scoring.score import score_unit
-from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 from tests.test_hostile import GOOD, RULES, assert_others_scored, found, go, one
@@ -108,11 +107,11 @@ def test_appraisal_changes_exactly_the_criteria_it_appraises(folder):
     assert {s for s, _v in untouched.values()} == {"self"}
     assert {s for s, _v in decided(result, "C").values()} == {"self"}
     assert total(result, "C") == OWN_TOTAL and total(result, "A") < OWN_TOTAL
-    assert result.validation.appraisal_file == book.name
+    assert result.validation.appraisal_file == builders.shown(book)
     # Not a unit's submission: nobody is missing or doubled for it, and it is on record with its SHA-256.
     assert result.status == {"A": "scored", "B": "scored", "C": "scored", "D": "scored"}
     data = results_dict(result)
-    entry = next(i for i in data["inputs"] if i["file"] == book.name)
+    entry = next(i for i in data["inputs"] if i["file"] == builders.shown(book))
     assert entry["kind"] == "appraisal" and entry["unit"] is None and len(entry["sha256"]) == 64
     unit_a = next(u for u in data["units"] if u["code"] == "A")
     c11 = next(c for c in unit_a["criteria"] if c["code"] == "1.1")
@@ -132,9 +131,9 @@ def test_an_appraisal_workbook_resaved_by_libreoffice_reads_the_same(folder, tmp
     expected = go(folder)
     resaved = libreoffice_convert(book, "xlsx", tmp_path / "calc", lo_profile)
     book.unlink()
-    shutil.copy(resaved, folder / "tham-dinh-2024.xlsx")
+    shutil.copy(resaved, builders.records_of(folder) / "tham-dinh-2024.xlsx")
     result = go(folder)
-    assert result.validation.appraisal_file == "tham-dinh-2024.xlsx"  # recognised by content, not name
+    assert result.validation.appraisal_file == "bloc/tham-dinh-2024.xlsx"  # recognised by content, not name
     for code in ("A", "B", "C", "D"):
         assert decided(result, code) == decided(expected, code)
         assert total(result, code) == total(expected, code)
@@ -151,7 +150,7 @@ def test_an_appraisal_workbook_resaved_by_libreoffice_reads_the_same(folder, tmp
 def test_the_workbook_as_written(folder, tmp_path):
     builders.edit(unit_file(folder, "D"), {"D8": 25})  # D's file has an error: nothing to appraise yet
     unit_file(folder, "C").unlink()  # C sent nothing
-    path = write_appraisal(run(RULES, Workspace(input=folder)), tmp_path / BOOK,
+    path = write_appraisal(run(RULES, builders.workspace(folder)), tmp_path / BOOK,
                            filled={"A": {"1.1": Appraised(Decimal(17), "Lý do")}})
     book = openpyxl.load_workbook(path)
     assert book.sheetnames[:5] == ["Summary", "A", "B", "C", "D"]
@@ -190,7 +189,8 @@ def test_an_appraisal_outside_the_rules_is_an_error_at_its_cell(folder, given, c
     book = builders.appraise(RULES, folder, {"B": {"1.1": (given, "Kiểm tra lại")}})
     result = go(folder)
     issue = one(result, code)
-    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "B", "E6", "B", "1.1")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
+        builders.shown(book), "B", "E6", "B", "1.1")
     assert issue.message("en").startswith("E6: ") and "1.1" in issue.message("en")
     assert result.status["B"] == "invalid"
     assert {r.unit_code for r in result.ranked} == {"A", "C", "D"}
@@ -203,15 +203,16 @@ def test_a_count_appraisal_must_be_whole(tmp_path):
     for code in ("A", "B", "C", "D"):
         builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
     book = builders.appraise(rules, inbox, {"A": {"D1": (1.5, "Biên bản")}})
-    issue = one(run(rules, Workspace(input=inbox)), "count-not-whole")
-    assert (issue.file, issue.sheet, issue.cell) == (book.name, "A", "E16")  # under A, the sections' total
+    issue = one(run(rules, builders.workspace(inbox)), "count-not-whole")
+    assert (issue.file, issue.sheet, issue.cell) == (builders.shown(book), "A", "E16")  # under A, the sections' total
 
 
 def test_a_changed_score_needs_a_reason(folder):
     book = builders.appraise(RULES, folder, {"A": {"1.1": (16, ""), "1.2": (9, "")}})  # 1.2 unchanged: fine
     result = go(folder)
     issue = one(result, "appraisal-reason-missing")
-    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "A", "E6", "A", "1.1")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
+        builders.shown(book), "A", "E6", "A", "1.1")
     assert issue.params["reason_cell"] == "F6" and "F6" in issue.message("vi") and "F6" in issue.message("en")
     assert issue.severity == "error" and result.status["A"] == "invalid"
     assert_others_scored(result)
@@ -223,7 +224,7 @@ def test_the_rules_may_drop_the_reason(tmp_path):
     for code in ("A", "B", "C", "D"):
         builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL))
     builders.appraise(rules, inbox, {"A": {"1.1": (16, "")}})
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     assert not found(result, "appraisal-reason-missing")
     assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
 
@@ -242,7 +243,8 @@ def test_a_self_score_changed_after_the_appraisal_is_stale(folder):
     builders.edit(unit_file(folder, "A"), {"D8": 19, "D9": 8})  # resubmitted: 1.1 appraised, 1.2 not
     result = go(folder)
     issue = one(result, "appraisal-stale")
-    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (book.name, "A", "E6", "A", "1.1")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
+        builders.shown(book), "A", "E6", "A", "1.1")
     assert issue.params["made_from_cell"] == "D6" and issue.params["unit_cell"] == "D8"
     assert issue.params["unit_file"] == unit_file(folder, "A").name
     for lang in ("en", "vi"):
@@ -253,10 +255,11 @@ def test_a_self_score_changed_after_the_appraisal_is_stale(folder):
 
 def test_the_same_appraisal_workbook_twice_is_used_once(folder):
     book = builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
-    shutil.copy(book, folder / "appraisal-2024 (1).xlsx")
+    shutil.copy(book, book.parent / "appraisal-2024 (1).xlsx")
     result = go(folder)
     issue = one(result, "appraisal-duplicate")
-    assert issue.severity == "warning" and {issue.file, issue.params["other"]} == {book.name, "appraisal-2024 (1).xlsx"}
+    assert issue.severity == "warning"
+    assert {issue.file, issue.params["other"]} == {builders.shown(book), "bloc/appraisal-2024 (1).xlsx"}
     assert decided(result, "A")["1.1"] == ("appraised", Decimal(16))
     assert result.status["A"] == "scored"
 
@@ -267,7 +270,7 @@ def test_two_different_appraisal_workbooks_are_an_error_naming_both(folder):
                                name="appraisal-2024-v2.xlsx")
     result = go(folder)
     issue = one(result, "appraisal-conflict")
-    assert {issue.file, issue.params["other"]} == {first.name, second.name}
+    assert {issue.file, issue.params["other"]} == {builders.shown(first), builders.shown(second)}
     assert (issue.sheet, issue.cell, issue.unit, issue.severity) == ("A", "E6", "A", "error")
     assert first.name in issue.message("en") and second.name in issue.message("vi")
     assert result.status["A"] == "invalid"  # neither is used for A until the bloc keeps one
@@ -276,14 +279,17 @@ def test_two_different_appraisal_workbooks_are_an_error_naming_both(folder):
 
 def test_an_appraisal_workbook_of_another_year_is_not_used(folder, tmp_path):
     other = rules_from(year=2023)
-    made = write_appraisal(run(RULES, Workspace(input=folder)), tmp_path / "x.xlsx")
+    made = write_appraisal(run(RULES, builders.workspace(folder)), tmp_path / "x.xlsx")
     book = openpyxl.load_workbook(made)
     book["bloc-score"]["B5"] = "2023"
-    book.save(folder / "appraisal-2023.xlsx")
+    builders.records_of(folder).mkdir()
+    book.save(builders.records_of(folder) / "appraisal-2023.xlsx")
     result = go(folder)
-    issue = one(result, "wrong-year")
-    assert issue.file == "appraisal-2023.xlsx" and other.year == 2023
-    assert result.provisional  # the bloc's appraisal is missing from this ranking
+    # Last year's record left in the bloc's folder: said once, never used, never blamed on a unit.
+    issue = one(result, "record-other-year")
+    assert issue.file == "bloc/appraisal-2023.xlsx" and other.year == 2023 and issue.severity == "info"
+    assert "2023" in issue.message("en") and not found(result, "wrong-year")
+    assert result.validation.appraisal_file is None
 
 
 # -------------------------------------------------------------------------------------- the command
@@ -297,22 +303,33 @@ def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     assert "1 appraisals carried over" in first.output
+    # The filled workbook is remade where it is, in the bloc's folder; the one filled moves to previous/.
+    records = builders.records_of(folder)
+    assert "kept as" in first.output and len(list((records / "previous").glob("appraisal-2024-*.xlsx"))) == 1
     builders.edit(unit_file(folder, "B"), {"D8": 19})  # B resubmits
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
-    kept = list((out / "previous").glob("appraisal-2024-*.xlsx"))
-    assert len(kept) == 1 and "kept as" in second.output
-    made = read_submission(out / BOOK, out)
+    kept = list((records / "previous").glob("appraisal-2024-*.xlsx"))
+    assert len(kept) == 2 and "kept as" in second.output
+    made = read_submission(records / BOOK, records)
     assert made.appraisal is not None
     row = next(r for r in made.appraisal.sheets["A"].rows if r.code == "1.1")
     assert (row.appraised, row.reason) == (16, "Thiếu minh chứng")
     assert made.appraisal.made_from_self[("B", "1.1")] == "19"  # made from the resubmitted file
+    sound = unit_file(folder, "A").read_bytes()
     builders.edit(unit_file(folder, "A"), {"D8": 25})  # A resubmits a file with an error
     third = CliRunner().invoke(main, args)
-    assert "1 appraisals of unit A could not be carried" in third.output and BOOK in third.output
+    assert "1 appraisals of unit A have no table in the new workbook" in third.output
     unit_file(folder, "A").unlink()  # ... or withdraws it: the appraisal is still on record, and said so
     fourth = CliRunner().invoke(main, args)
-    assert "1 appraisals of unit A could not be carried" in fourth.output
+    assert "1 appraisals of unit A have no table in the new workbook" in fourth.output
+    unit_file(folder, "A").write_bytes(sound)  # A sends a sound file again: its appraisal is back in its table
+    fifth = CliRunner().invoke(main, args)
+    assert fifth.exit_code == 0 and "have no table" not in fifth.output
+    made = read_submission(records / BOOK, records)
+    assert made.appraisal is not None and not made.appraisal.held
+    row = next(r for r in made.appraisal.sheets["A"].rows if r.code == "1.1")
+    assert (row.appraised, row.reason) == (16, "Thiếu minh chứng")
 
 
 def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
@@ -320,7 +337,7 @@ def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
     builders.edit(book, {"E4": "Ghi chú"}, sheet="A")  # the header relabelled: the bloc's column is lost
     result = go(folder)
     issue = one(result, "appraisal-table-missing")
-    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (book.name, "A", "A", "error")
+    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (builders.shown(book), "A", "A", "error")
     assert result.status["A"] == "invalid"  # never scored without the bloc's appraisal it was given
     assert_others_scored(result)
 

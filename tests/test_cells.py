@@ -88,7 +88,7 @@ def test_an_appraisal_that_is_not_a_number_never_falls_back_to_the_self_score(fo
     book = builders.appraise(RULES, folder, {"A": {"1.2": (value, "Thiếu minh chứng")}})
     result = go(folder)
     issue = one(result, code)
-    assert (issue.file, issue.sheet, issue.cell, issue.unit) == (book.name, "A", "E7", "A")
+    assert (issue.file, issue.sheet, issue.cell, issue.unit) == (builders.shown(book), "A", "E7", "A")
     assert result.status["A"] == "invalid"
     assert_others_scored(result)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -17,6 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli.main import main
+from tests import builders
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, invoke, rules_from, values
 from tests.test_rules import BROKEN
 
@@ -24,8 +24,7 @@ from tests.test_rules import BROKEN
 @pytest.fixture
 def sample_input(tmp_path) -> Path:
     folder = tmp_path / "input"
-    shutil.copytree(SAMPLE_INPUT, folder)
-    return folder
+    return builders.copy_sample(folder)
 
 
 def run_sample(input_dir: Path, output_dir: Path, *extra: str):
@@ -89,7 +88,7 @@ def test_run_on_the_sample_ranks_all_nine_units(sample_input, tmp_path):
     assert [u["rank"] for u in data["units"] if u["rank"] == 1] == [1]
     assert {u["status"] for u in data["units"]} == {"scored"}
     assert len(data["inputs"]) == 11  # the nine units' files, the bloc's appraisal workbook and its tally
-    assert [i["file"] for i in data["inputs"] if i["kind"] == "appraisal"] == ["appraisal-2024.xlsx"]
+    assert [i["file"] for i in data["inputs"] if i["kind"] == "appraisal"] == ["bloc/appraisal-2024.xlsx"]
 
 
 def test_json_contract(sample_input, tmp_path):
@@ -97,7 +96,7 @@ def test_json_contract(sample_input, tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results-2024.json").read_text(encoding="utf-8"))
     assert {"schema_version", "bloc", "year", "provisional", "units", "issues", "inputs", "previous_year"} <= set(data)
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     assert data["vote_pending"] is False
     unit = data["units"][0]
     assert {"code", "name", "status", "total", "base", "bonus", "deductions", "sections", "rank",

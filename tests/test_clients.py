@@ -17,11 +17,12 @@ import pytest
 
 from pipeline.run import RunResult, run
 from pipeline.workspace.folders import Workspace
-from tests.conftest import SAMPLE_INPUT, soffice
+from tests.conftest import SAMPLE_BLOC, SAMPLE_INPUT, soffice
 from tests.test_cells import folder  # noqa: F401  (the fixture)
 from tests.test_hostile import go, good_file, one
 
 SAMPLE = sorted(SAMPLE_INPUT.glob("*.xlsx"))
+RECORDS = sorted(SAMPLE_BLOC.glob("*.xlsx"))  # the bloc's appraisal workbook and tally, re-saved as well
 FORMATS = ("xlsx", "ods", "xls")
 
 
@@ -80,7 +81,7 @@ def _final(result: RunResult) -> dict[tuple[str, str], object]:
 
 @pytest.fixture(scope="module")
 def sample_result(sample_rules) -> RunResult:
-    return run(sample_rules, Workspace(input=SAMPLE_INPUT))
+    return run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
 
 
 @pytest.mark.slow
@@ -89,8 +90,10 @@ def sample_result(sample_rules) -> RunResult:
 def test_sample_resaved_by_a_spreadsheet_program_scores_exactly(
         program, target, sample_rules, sample_result, tmp_path, lo_profile):
     converted = convert(program, SAMPLE, target, tmp_path / "input", lo_profile)
-    result = run(sample_rules, Workspace(input=tmp_path / "input"))
-    assert {s.file: s.format for s in result.submissions} == {p.name: target for p in converted}
+    records = convert(program, RECORDS, target, tmp_path / "bloc", lo_profile)
+    result = run(sample_rules, Workspace(input=tmp_path / "input", bloc=tmp_path / "bloc"))
+    assert {s.file: s.format for s in result.submissions} == {
+        **{p.name: target for p in converted}, **{f"bloc/{p.name}": target for p in records}}
     assert [(i.code, i.file, i.cell) for i in result.issues if i.code != "legacy-format"] == \
         [(i.code, i.file, i.cell) for i in sample_result.issues]
     assert result.status == sample_result.status

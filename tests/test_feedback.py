@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -20,8 +19,9 @@ from pipeline.outputs.feedback import bloc_issues, unit_issues, write_feedback
 from pipeline.rules.load import load_rules
 from pipeline.run import run
 from pipeline.workspace.folders import Workspace
+from tests import builders
 from tests.builders import every_problem_folder
-from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
+from tests.conftest import SAMPLE_BLOC, SAMPLE_INPUT, SAMPLE_RULES
 
 EMAILS = {"VPTU": "vanphong@tinhuy.example.vn", "BDVTU": "dan.van@tinhuy.example.vn, vanthu@tinhuy.example.vn"}
 
@@ -48,7 +48,7 @@ def problems(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("feedback")
     rules = load_rules(_rules_file(tmp / "schemas", deadline="2025-01-15"))
     every_problem_folder(rules, tmp / "input")
-    result = run(rules, Workspace(input=tmp / "input"))
+    result = run(rules, builders.workspace(tmp / "input"))
     return result, write_feedback(result, tmp / "out")
 
 
@@ -136,7 +136,7 @@ def test_the_summary_lists_one_row_per_unit_and_the_bloc_own_problems(problems):
 
 @pytest.mark.slow
 def test_a_final_run_confirms_with_total_and_rank(sample_rules, tmp_path):
-    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
     assert not result.provisional
     written = write_feedback(result, tmp_path)
     first = result.ranked[0]
@@ -166,7 +166,7 @@ def test_the_command_writes_reminders_for_an_empty_inbox_and_exits_1(tmp_path, m
 @pytest.mark.slow
 def test_the_command_on_a_final_run_exits_0_into_output_feedback_year(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    shutil.copytree(SAMPLE_INPUT, tmp_path / "input")
+    builders.copy_sample(tmp_path / "input")
     outcome = CliRunner().invoke(main, ["feedback", "--rules", str(SAMPLE_RULES)])
     assert outcome.exit_code == ExitCode.DONE, outcome.output
     assert (tmp_path / "output" / "feedback-2024" / "VPTU.eml").is_file()

@@ -23,8 +23,9 @@ from pipeline.outputs.write import Written, write_outputs
 from pipeline.rules.model import Rules
 from pipeline.run import run
 from pipeline.workspace.folders import Workspace
+from tests import builders
 from tests.builders import every_problem_folder
-from tests.conftest import ROOT, SAMPLE_INPUT
+from tests.conftest import ROOT, SAMPLE_BLOC, SAMPLE_INPUT
 from tests.golden_dump import dump_outputs
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -41,7 +42,8 @@ class _SavedAt(datetime.datetime):
 @pytest.fixture(scope="module")
 def sample_outputs(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The shipped sample, run and written once for this module's tests."""
-    return write_outputs(run(sample_rules, Workspace(input=SAMPLE_INPUT)), tmp_path_factory.mktemp("sample"))
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
+    return write_outputs(result, tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def problem_outputs(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactor
         monkeypatch.setattr(openpyxl.writer.excel, "datetime",
                             types.SimpleNamespace(datetime=_SavedAt, timezone=datetime.timezone))
         every_problem_folder(sample_rules, folder / "input")
-    return write_outputs(run(sample_rules, Workspace(input=folder / "input")), folder / "out")
+    return write_outputs(run(sample_rules, builders.workspace(folder / "input")), folder / "out")
 
 
 def _check(name: str, dump: str) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.run import RunResult, run
-from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
 
@@ -41,7 +40,7 @@ def scratch(folder: Path) -> Path:
 
 
 def go(folder: Path) -> RunResult:
-    return run(RULES, Workspace(input=folder))
+    return run(RULES, builders.workspace(folder))
 
 
 def found(result: RunResult, code: str) -> list:
@@ -262,7 +261,7 @@ def test_older_revision_of_this_years_template(folder):
                                                               {"code": "B2", "title": "y", "max": 2}]})
     current = rules_from(revision=2)
     builders.template_for(older, "A", folder / "A.xlsx", GOOD)
-    result = run(current, Workspace(input=folder))
+    result = run(current, builders.workspace(folder))
     issue = one(result, "old-template")
     assert issue.params["found"] == "1" and issue.params["expected"] == 2
     assert "revision 1" in issue.message("en") and "current template" in issue.message("en")
@@ -463,7 +462,7 @@ def test_both_self_and_appraised_problems_are_reported(folder):
     builders.edit(folder / "A.xlsx", {"D8": 25})
     result = go(folder)
     assert {(i.file, i.sheet, i.cell, i.unit) for i in found(result, "score-above-max")} == {
-        ("A.xlsx", "Self-assessment", "D8", "A"), (book.name, "B", "E6", "B")}
+        ("A.xlsx", "Self-assessment", "D8", "A"), (builders.shown(book), "B", "E6", "B")}
 
 
 def test_section_with_every_criterion_na(folder):
@@ -473,7 +472,7 @@ def test_section_with_every_criterion_na(folder):
                                                    {"code": "2.2", "title": "t", "max": 10, "na_allowed": True}]},
     ])
     builders.template_for(rules, "A", folder / "A.xlsx", values(**{"1.1": 18, "2.1": "N/A", "2.2": "N/A"}))
-    result = run(rules, Workspace(input=folder))
+    result = run(rules, builders.workspace(folder))
     issue = one(result, "section-all-na")
     assert issue.params["section"] == "II" and issue.unit == "A"
 
@@ -552,10 +551,10 @@ def test_one_corrupted_sample_file_leaves_eight_ranked(tmp_path, sample_rules):
     from click.testing import CliRunner
 
     from pipeline.cli.main import main
-    from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
+    from tests.conftest import SAMPLE_RULES
 
     inbox = tmp_path / "input"
-    shutil.copytree(SAMPLE_INPUT, inbox)
+    builders.copy_sample(inbox)
     victim = next(inbox.glob("2024_BTGTU_*.xlsx"))
     victim.write_bytes(victim.read_bytes()[:3000])
     out = tmp_path / "out"

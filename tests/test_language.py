@@ -24,7 +24,8 @@ from pipeline.rules import load as rules_load
 from pipeline.rules import model as rules_model
 from pipeline.rules import procedure as rules_procedure
 from pipeline.run import run
-from pipeline.workspace.folders import Workspace
+from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS
+from tests import builders
 from tests.conftest import SAMPLE_INPUT
 
 RULES_KEYS = frozenset({
@@ -46,12 +47,14 @@ _MENU = re.compile(r"\([^()]*›[^()]*\)")  # a program's menu path, as its Engl
 _ISSUE_CODE = re.compile(r"^ +[x!·] \[[a-z-]+\]", re.MULTILINE)  # the terminal's stable code of each issue
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 _FILE_NAME = re.compile(r"\S+\.(?:xlsx|xlsm|xlsb|xls|ods|pdf|txt|csv|ini|yaml|yml|json)\b", re.IGNORECASE)
+# The working folder's folders, written as paths: their names are what the secretary sees on disk.
+_FOLDER = re.compile(r"\b(?:" + "|".join(p.as_posix() for p in (SCHEMAS, INPUT, BLOC, OUTPUT)) + ")/")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9]+)*")
 
 
 def english_words(value: str, allowed: frozenset[str] = frozenset()) -> list[str]:
     """The vocabulary's words in `value`, outside backticks, placeholders and file names."""
-    for pattern in (_QUOTED, _COMMAND, _MENU, _ISSUE_CODE, _PLACEHOLDER, _FILE_NAME):
+    for pattern in (_QUOTED, _COMMAND, _MENU, _ISSUE_CODE, _PLACEHOLDER, _FILE_NAME, _FOLDER):
         value = pattern.sub(" ", value)
     return [word for word in _WORD.findall(value) if word.lower() in VOCABULARY - allowed]
 
@@ -102,7 +105,7 @@ def test_no_vietnamese_output_names_the_codes_vocabulary(sample_rules, tmp_path)
     every_problem_folder(sample_rules, folder)
     assert english_words(render_rules(sample_rules, "vi")) == []
     for name, source in (("sample", SAMPLE_INPUT), ("problems", folder)):
-        result = run(sample_rules, Workspace(input=source))
+        result = run(sample_rules, builders.workspace(source))
         assert result.lang == "vi"
         assert (name, english_words(render_run(result))) == (name, [])
         out = tmp_path / name

@@ -63,7 +63,7 @@ def test_one_attachment_reaches_its_unit_with_sender_date_and_subject(tmp_path, 
     assert attached["sha256"] == hashlib.sha256(filled["A"]).hexdigest() and attached["size"] == len(filled["A"])
     message = records["thu-van-phong.eml"]
     assert message["kind"] == "mail" and message["outcome"] == "opened" and message["unit"] is None
-    assert results_dict(result)["schema_version"] == 3
+    assert results_dict(result)["schema_version"] == 4
 
 
 def test_the_audit_sheet_shows_who_sent_each_attachment_when_and_why(tmp_path, filled):
@@ -359,7 +359,7 @@ def test_damaged_mail_files_become_issues_never_exceptions(tmp_path, filled, kin
         assert all(a.name.startswith(f"x.{kind} › ") for a in opened.attachments)
 
 
-def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_date(tmp_path, filled):
+def test_a_message_forwarded_as_an_attachment_counts_as_sent_by_the_forwarder(tmp_path, filled):
     inbox = tmp_path / "input"
     inner = mb.message([("B.xlsx", filled["B"])], sender="Ban Tổ chức <btc@example.vn>", date=LATE,
                        subject="Bảng điểm BTC")
@@ -372,11 +372,17 @@ def test_a_message_forwarded_as_an_attachment_is_opened_with_its_own_sender_and_
     assert result.unit_file("A").file == "chuyen-tiep.eml › A.xlsx"
     b = result.unit_file("B")
     assert b.file == "chuyen-tiep.eml › Bảng điểm BTC.eml › B.xlsx"
-    assert b.envelope is not None and b.envelope.sender == "Ban Tổ chức <btc@example.vn>"
-    assert b.envelope.date == "2024-12-03T08:30:00+07:00"
+    # The inner From and Date are text the forwarder could have typed: the file was sent by the outer message.
+    outer_envelope = result.unit_file("A").envelope
+    assert b.envelope == outer_envelope and outer_envelope is not None
+    assert b.envelope.sender != "Ban Tổ chức <btc@example.vn>" and b.envelope.date != "2024-12-03T08:30:00+07:00"
     c = result.unit_file("C")
     assert c.file == "outlook.msg › Chuyển tiếp: bảng điểm › C.xlsx"
-    assert c.envelope is not None and c.envelope.sender == "Đảng ủy Khối <duk@example.vn>"
+    assert c.envelope is not None and c.envelope.sender != "Đảng ủy Khối <duk@example.vn>"
+    assert c.envelope.message == "outlook.msg"
+    # The forwarded messages are still opened and on record, with their own headers.
+    senders = {e.sender for s in result.submissions if s.mail for e in s.mail.envelopes}
+    assert {"Ban Tổ chức <btc@example.vn>", "Đảng ủy Khối <duk@example.vn>"} <= senders
 
 
 def test_two_attachments_of_one_name_are_told_apart_and_both_read(tmp_path, filled):

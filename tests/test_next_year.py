@@ -145,7 +145,7 @@ def test_new_year_then_a_run_with_last_years_results_shows_the_year_over_year_co
     first = runner.invoke(main, ["run", "--quiet"])
     assert first.exit_code == ExitCode.DONE, first.output
     last_year = json.loads((tmp_path / "output" / "results-2024.json").read_text(encoding="utf-8"))
-    assert last_year["schema_version"] == 3 and last_year["previous_year"] is None
+    assert last_year["schema_version"] == 4 and last_year["previous_year"] is None
     assert runner.invoke(main, ["new-year"]).exit_code == ExitCode.DONE
 
     # new-year changes no choice: this year's submissions still pick this year's file.

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from pipeline.outputs import write
-from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, invoke
+from tests import builders
+from tests.conftest import SAMPLE_RULES, invoke
 
 FAULTS = {errno.EROFS: "read-only", errno.EACCES: "permission denied", errno.ENOSPC: "disk is full",
           errno.EPERM: "permission denied"}
@@ -37,8 +38,7 @@ def run_sample(input_dir: Path, out: Path, *extra: object):
 @pytest.fixture(scope="module")
 def sample_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("faults") / "input"
-    shutil.copytree(SAMPLE_INPUT, folder)
-    return folder
+    return builders.copy_sample(folder)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,6 @@ from pipeline.reading.read import read_submission
 from pipeline.rules.layout import peer_filename, template_filename
 from pipeline.run import RunResult, run
 from pipeline.scoring.score import trimmed_mean
-from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, values
 
@@ -80,7 +79,7 @@ def by_scorer(scores: Mapping[str, Mapping[str, object]]) -> dict[str, dict[str,
 def peer_books(folder: Path, scored: Mapping[str, Mapping[str, Mapping[str, object]]], *,
                scorers: str = CODES, rules=RULES) -> dict[str, Path]:
     """Each scorer's workbook made from the folder's files, filled: {scored unit: {scorer: {criterion: score}}}."""
-    result = run(rules, Workspace(input=folder))
+    result = run(rules, builders.workspace(folder))
     written = {}
     for scorer in scorers:
         made = folder.parent / f".{scorer}-made.xlsx"
@@ -102,7 +101,7 @@ def peer_books(folder: Path, scored: Mapping[str, Mapping[str, Mapping[str, obje
 
 
 def go(folder: Path) -> RunResult:
-    return run(RULES, Workspace(input=folder))
+    return run(RULES, builders.workspace(folder))
 
 
 def found(result: RunResult, code: str) -> list:
@@ -167,7 +166,7 @@ def test_seven_units_reproduce_the_trimmed_means_exactly(scored):
 def test_the_json_says_who_scored_what(scored):
     folder, _books = scored
     data = results_dict(go(folder))
-    assert data["schema_version"] == 3
+    assert data["schema_version"] == 4
     unit = next(u for u in data["units"] if u["code"] == "A")
     row = next(c for c in unit["criteria"] if c["code"] == "1.2")
     assert row["source"] == "peers" and row["peer_mean"] == "23/3" and row["final_exact"] == "23/3"
@@ -351,7 +350,8 @@ def test_the_appraisal_command_writes_one_peer_workbook_per_unit(folder, tmp_pat
     assert first.exit_code == 0, first.output
     assert "7 peer-scoring workbooks (peer-scores-…) written" in first.output
     assert "No peer-scoring workbook yet from: A, C, D, E, F, G." in first.output
-    assert (out / "appraisal-2024.xlsx").exists()
+    # The bloc's appraisal workbook is its record (bloc/); the units' peer workbooks go out (output/).
+    assert (builders.records_of(folder) / "appraisal-2024.xlsx").exists() and not (out / "appraisal-2024.xlsx").exists()
     made = {p.name: read_submission(p, out) for p in out.glob("peer-scores-*.xlsx")}
     assert set(made) == {peer_filename(RULES, c) for c in CODES}
     b = made[peer_filename(RULES, "B")]

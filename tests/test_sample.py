@@ -7,7 +7,7 @@ import python_calamine
 from pipeline.forms.synthetic import write_submissions
 from pipeline.run import run
 from pipeline.workspace.folders import Workspace
-from tests.conftest import ROOT, SAMPLE_INPUT, script_module
+from tests.conftest import ROOT, SAMPLE_BLOC, SAMPLE_INPUT, script_module
 
 
 def _cells(path):
@@ -16,18 +16,21 @@ def _cells(path):
 
 
 def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
+    inbox, records = tmp_path / "input", tmp_path / "bloc"
+    inbox.mkdir(), records.mkdir()
     with script_module(ROOT / "scripts" / "make_sample_input.py", "make_sample_input") as generator:
-        fresh = write_submissions(sample_rules, generator.PROFILES, tmp_path)
-        fresh.append(generator.write_appraisal_sample(sample_rules, tmp_path))
-        fresh.append(generator.write_tally_sample(sample_rules, tmp_path))
-    shipped = sorted(SAMPLE_INPUT.glob("*.xlsx"))
-    assert sorted(p.name for p in fresh) == [p.name for p in shipped]
+        fresh = write_submissions(sample_rules, generator.PROFILES, inbox)
+        fresh.append(generator.write_appraisal_sample(sample_rules, inbox, records))
+        fresh.append(generator.write_tally_sample(sample_rules, inbox, records))
+    shipped = sorted([*SAMPLE_INPUT.glob("*.xlsx"), *SAMPLE_BLOC.glob("*.xlsx")])
+    assert sorted(p.relative_to(tmp_path) for p in fresh) == sorted(p.relative_to(SAMPLE_INPUT.parent) for p in shipped)
     for path in fresh:
-        assert _cells(path) == _cells(SAMPLE_INPUT / path.name), f"run `make sample`: {path.name} is stale"
+        shipped_path = SAMPLE_INPUT.parent / path.relative_to(tmp_path)
+        assert _cells(path) == _cells(shipped_path), f"run `make sample`: {path.name} is stale"
 
 
 def test_sample_shows_a_real_ranking(sample_rules):
-    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
     assert result.exit_code == 0
     assert len(result.ranked) == 9
     assert [r.award for r in result.ranked].count("flag") == 1
@@ -37,7 +40,7 @@ def test_sample_shows_a_real_ranking(sample_rules):
     assert entries["is_na"].sum() >= 2  # some criteria do not apply
     appraised = entries[(entries["scorer"] == "appraised") & ~entries["is_blank"]]
     # The bloc's appraisal workbook changes four scores, each with its reason, at its own cells.
-    assert len(appraised) == 4 and set(appraised["file"]) == {"appraisal-2024.xlsx"}
+    assert len(appraised) == 4 and set(appraised["file"]) == {"bloc/appraisal-2024.xlsx"}
     assert appraised["reason"].str.len().gt(20).all()
-    assert result.validation.appraisal_file == "appraisal-2024.xlsx"
+    assert result.validation.appraisal_file == "bloc/appraisal-2024.xlsx"
     assert not [i for i in result.issues if i.severity == "error"]

@@ -26,7 +26,6 @@ from pipeline.rules.layout import IDENTITY_SHEET
 from pipeline.run import RunResult, run
 from pipeline.scoring.rank import RankedUnit
 from pipeline.scoring.score import score_unit
-from pipeline.workspace.folders import Workspace
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, soffice, values
 
@@ -138,13 +137,15 @@ def bloc(tmp_path: Path):
 
 
 def _tally(rules, inbox: Path, counts: dict[str, tuple[int, int]]) -> Path:
-    result = run(rules, Workspace(input=inbox))
-    return write_tally(result, inbox / "tally-2024.xlsx", lang="en", counts=counts)
+    result = run(rules, builders.workspace(inbox))
+    records = builders.records_of(inbox)
+    records.mkdir(exist_ok=True)
+    return write_tally(result, records / "tally-2024.xlsx", lang="en", counts=counts)
 
 
 def test_without_a_tally_the_vote_is_pending(bloc):
     rules, inbox = bloc
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     assert not result.provisional and result.vote_pending and not result.final
     assert result.exit_code == ExitCode.PROBLEMS
     [first, second, *_] = result.ranked
@@ -154,9 +155,9 @@ def test_without_a_tally_the_vote_is_pending(bloc):
 
 def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
     rules, inbox = bloc
-    before = run(rules, Workspace(input=inbox))
+    before = run(rules, builders.workspace(inbox))
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     assert result.final and result.exit_code == ExitCode.DONE
     assert [(r.unit_code, r.score.total, r.rank) for r in result.ranked] == \
         [(r.unit_code, r.score.total, r.rank) for r in before.ranked]
@@ -165,8 +166,8 @@ def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
     unit = next(u for u in data["units"] if u["code"] == "A")
     assert (unit["award_proposed"], unit["vote"], unit["award"]) == ("flag", {"present": 4, "for": 3,
                                                                               "passed": True}, "flag")
-    assert data["vote_pending"] is False and data["schema_version"] == 3
-    tally = next(i for i in data["inputs"] if i["file"] == "tally-2024.xlsx")
+    assert data["vote_pending"] is False and data["schema_version"] == 4
+    tally = next(i for i in data["inputs"] if i["file"] == "bloc/tally-2024.xlsx")
     assert (tally["kind"], tally["outcome"]) == ("tally", "used")
     assert {p.name for p in written.documents} == {"minutes-2024.docx", "proposals-2024.docx"}
 
@@ -174,7 +175,7 @@ def test_a_tally_decides_and_changes_no_score(bloc, tmp_path):
 def test_a_failed_vote_decides_no_flag(bloc, tmp_path):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 2)})
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     assert result.final
     first = result.ranked[0]
     assert result.award(first) is None
@@ -202,8 +203,8 @@ def test_a_bad_tally_is_located_and_leaves_the_vote_pending(bloc, changes, code,
     rules, inbox = bloc
     tally = _tally(rules, inbox, {"A": (4, 3)})
     builders.edit(tally, changes)
-    result = run(rules, Workspace(input=inbox))
-    assert _issues(result, code) == [("tally-2024.xlsx", "Tally", cell)]
+    result = run(rules, builders.workspace(inbox))
+    assert _issues(result, code) == [("bloc/tally-2024.xlsx", "Tally", cell)]
     assert result.vote_pending and not result.final
     assert all(r.unit_code for r in result.ranked)  # every unit still scored and ranked
     assert not result.provisional
@@ -216,19 +217,19 @@ def test_a_tally_for_another_runs_candidates_is_detected(bloc):
     for path in inbox.glob("*_B_*.xlsx"):
         path.unlink()
     builders.good_files(inbox, rules, ["B"], values(**{"1.1": 20, "1.2": 10, "2.1": 10, "2.2": 10, "B1": 2}))
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     assert result.ranked[0].unit_code == "B"
     # The identity sheet's row 11 holds the candidates the tally was made for.
-    assert _issues(result, "tally-other-run") == [("tally-2024.xlsx", IDENTITY_SHEET, "B11")]
-    assert _issues(result, "tally-candidate-unknown") == [("tally-2024.xlsx", "Tally", "B8")]
+    assert _issues(result, "tally-other-run") == [("bloc/tally-2024.xlsx", IDENTITY_SHEET, "B11")]
+    assert _issues(result, "tally-candidate-unknown") == [("bloc/tally-2024.xlsx", "Tally", "B8")]
     assert result.vote_pending
 
 
 def test_a_tally_without_a_vote_in_the_rules_is_not_used(bloc):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules_from(), Workspace(input=inbox))
-    assert _issues(result, "tally-no-vote") == [("tally-2024.xlsx", None, None)]
+    result = run(rules_from(), builders.workspace(inbox))
+    assert _issues(result, "tally-no-vote") == [("bloc/tally-2024.xlsx", None, None)]
     assert result.final and result.award(result.ranked[0]) == "flag"
 
 
@@ -268,7 +269,7 @@ def _pages(pdf: Path) -> list[tuple[int, int]]:
 @pytest.mark.parametrize("voters", [None, 3])
 def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, voters):
     rules, inbox = bloc
-    made = make_ballots(run(rules, Workspace(input=inbox)), tmp_path / "out", voters=voters)
+    made = make_ballots(run(rules, builders.workspace(inbox)), tmp_path / "out", voters=voters)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     expected = voters or len(rules.units)
     assert made.voters == expected
@@ -286,7 +287,7 @@ def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, vot
 def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "out")
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
     for document in written.documents:
         pdf = libreoffice_convert(document, "pdf", tmp_path / "pdf", lo_profile)
         pages = _pages(pdf)
@@ -296,7 +297,7 @@ def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
 def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "out")
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
     minutes = docx.Document(str(written.documents[0]))
     section = minutes.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
@@ -325,7 +326,7 @@ def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bl
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
     rules, inbox = bloc
     _tally(rules, inbox, {"A": (4, 3)})
-    result = run(rules, Workspace(input=inbox))
+    result = run(rules, builders.workspace(inbox))
     written = minutes.write_minutes(result, tmp_path / "m.docx")
     saved = io.BytesIO()
     docx.Document(str(written)).save(saved)  # what python-docx itself writes of the same package
@@ -377,18 +378,24 @@ def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
     made = _invoke("ballot", "--rules", rules_file, "--input", inbox, "--out", out, "--voters", 5)
     assert made.exit_code == ExitCode.DONE, made.output
     assert "(5 papers, one A4 page each)" in made.output
-    assert (out / "ballots-2024.xlsx").exists() and (out / "tally-2024.xlsx").exists()
+    # The papers are printed from the output folder; the tally is the bloc's record, filled where it is made.
+    tally = builders.records_of(inbox) / "tally-2024.xlsx"
+    assert (out / "ballots-2024.xlsx").exists() and tally.exists() and not (out / "tally-2024.xlsx").exists()
+    assert str(tally) in made.output
     pending = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
-    assert pending.exit_code == ExitCode.PROBLEMS
-    assert "VOTE PENDING: Emulation flag not tallied yet" in pending.output
+    assert pending.exit_code == ExitCode.PROBLEMS  # the tally as made: the vote is not counted yet, no error
+    assert "VOTE PENDING: Emulation flag not tallied yet" in pending.output and "tally-" not in pending.output
     assert not (out / "minutes-2024.docx").exists() and not (out / "proposals-2024.docx").exists()
-    builders.edit(out / "tally-2024.xlsx", {"F8": 4, "G8": 3, "C4": "Hall"}, target=inbox / "kiem-phieu.xlsx")
+    data = json.loads((out / "results-2024.json").read_text(encoding="utf-8"))
+    assert [(i["file"], i["outcome"]) for i in data["inputs"] if i["kind"] == "tally"] == [("bloc/tally-2024.xlsx",
+                                                                                            "blank")]
+    builders.edit(tally, {"F8": 4, "G8": 3, "C4": "Hall"})
     decided = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
     assert decided.exit_code == ExitCode.DONE, decided.output
     assert "3/4: decided" in decided.output and "Emulation flag: A" in decided.output
     assert (out / "minutes-2024.docx").exists() and (out / "proposals-2024.docx").exists()
     # The tally goes: the vote is pending again, and the documents it backed move to previous/.
-    (inbox / "kiem-phieu.xlsx").unlink()
+    tally.unlink()
     again = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
     assert again.exit_code == ExitCode.PROBLEMS
     assert not (out / "minutes-2024.docx").exists()
@@ -409,7 +416,7 @@ def _ranking_rows(path: Path) -> list[list[object]]:
 
 def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rules, inbox = bloc
-    pending = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "pending")
+    pending = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "pending")
     rows = _ranking_rows(pending.workbook)
     assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     header = next(row for row in rows if "Proposed award" in row)
@@ -417,7 +424,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     first = rows[rows.index(header) + 1]
     assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
     _tally(rules, inbox, {"A": (4, 2)})
-    written = write_outputs(run(rules, Workspace(input=inbox)), tmp_path / "decided")
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "decided")
     rows = _ranking_rows(written.workbook)
     assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     first = rows[rows.index(header) + 1]
@@ -428,17 +435,17 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
 def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_path):
     rules, inbox = bloc
     tally = _tally(rules, inbox, {"A": (4, 3)})
-    shutil.copy(tally, inbox / "tally-copy.xlsx")
-    result = run(rules, Workspace(input=inbox))
-    assert _issues(result, "tally-duplicate") == [("tally-copy.xlsx", None, None)]
+    shutil.copy(tally, tally.parent / "tally-copy.xlsx")
+    result = run(rules, builders.workspace(inbox))
+    assert _issues(result, "tally-duplicate") == [("bloc/tally-copy.xlsx", None, None)]
     assert result.final
-    builders.edit(inbox / "tally-copy.xlsx", {"G8": 1})
-    result = run(rules, Workspace(input=inbox))
-    assert _issues(result, "tally-conflict") == [("tally-2024.xlsx", None, None)]
+    builders.edit(tally.parent / "tally-copy.xlsx", {"G8": 1})
+    result = run(rules, builders.workspace(inbox))
+    assert _issues(result, "tally-conflict") == [("bloc/tally-2024.xlsx", None, None)]
     assert result.vote_pending
     data = json.loads(write_outputs(result, tmp_path / "out").results.read_text(encoding="utf-8"))
     assert {i["file"]: i["outcome"] for i in data["inputs"] if i["kind"] == "tally"} == {
-        "tally-2024.xlsx": "conflicting", "tally-copy.xlsx": "conflicting"}
+        "bloc/tally-2024.xlsx": "conflicting", "bloc/tally-copy.xlsx": "conflicting"}
 
 
 @pytest.mark.libreoffice
@@ -453,6 +460,6 @@ def test_a_long_ballot_still_prints_on_one_page_per_voter(tmp_path, lo_profile):
                                                  "merit": {"count": 20, "min_score": 0}},
                        vote={**VOTE, "awards": ["merit"]})
     inbox = builders.good_files(tmp_path / "input", rules, [u["code"] for u in units], LOWER)
-    made = make_ballots(run(rules, Workspace(input=inbox)), tmp_path / "out", voters=2)
+    made = make_ballots(run(rules, builders.workspace(inbox)), tmp_path / "out", voters=2)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     assert _pages(pdf) == [(595, 842)] * 2

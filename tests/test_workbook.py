@@ -34,7 +34,7 @@ from pipeline.rules.model import Rules
 from pipeline.run import RunOptions, RunResult, run
 from pipeline.workspace.folders import Workspace
 from tests import builders
-from tests.conftest import FULL_SMALL, SAMPLE_INPUT, SMALL_RULES, rules_from, values
+from tests.conftest import FULL_SMALL, SAMPLE_BLOC, SAMPLE_INPUT, SMALL_RULES, rules_from, values
 
 # Text a unit might type that a spreadsheet would run as a formula if written carelessly.
 INJECTIONS = {
@@ -79,7 +79,7 @@ def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValu
         _fill(rules, folder / "input", unit_code, unit_values)
     if appraisals:
         builders.appraise(rules, folder / "input", appraisals)
-    result = run(rules, Workspace(input=folder / "input"), RunOptions(lang=lang))
+    result = run(rules, builders.workspace(folder / "input"), RunOptions(lang=lang))
     written = write_outputs(result, folder / "output")
     workbook_path, json_path = written.workbook, written.results
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
@@ -119,7 +119,7 @@ def complete(tmp_path_factory: pytest.TempPathFactory) -> Written:
 @pytest.fixture(scope="module")
 def sample_written(sample_rules: Rules, tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The shipped sample (nine units of a Party bloc), as `bloc-score run` writes it."""
-    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
     written = write_outputs(result, tmp_path_factory.mktemp("sample"))
     workbook_path, json_path = written.workbook, written.results
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),
@@ -570,7 +570,7 @@ def test_audit_shows_the_rules_files_sha256(tmp_path):
     rules_path.write_text("# rules\n", encoding="utf-8")
     rules = replace(rules_from(), source=str(rules_path))
     _fill(rules, tmp_path / "input", "A", values(**FULL_SMALL))
-    result = run(rules, Workspace(input=tmp_path / "input"))
+    result = run(rules, builders.workspace(tmp_path / "input"))
     path = write_outputs(result, tmp_path / "output").workbook
     audit = load_workbook(path)[text("en", "workbook.sheet_audit")]
     cells = {row[0]: row[1] for row in audit.iter_rows(values_only=True)}

@@ -17,7 +17,7 @@ from pipeline.outputs.pdf import print_pdf
 from pipeline.outputs.write import write_outputs
 from pipeline.run import run
 from pipeline.workspace.folders import Workspace
-from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES
+from tests.conftest import SAMPLE_BLOC, SAMPLE_INPUT, SAMPLE_RULES
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None,
@@ -57,7 +57,7 @@ def sample_pdfs(tmp_path_factory: pytest.TempPathFactory, sample_rules):
     if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     folder = tmp_path_factory.mktemp("print")
-    result = run(sample_rules, Workspace(input=SAMPLE_INPUT))
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
     workbook = write_outputs(result, folder / "output").workbook
     ranking = print_pdf(workbook, folder / "ranking.pdf", all_sheets=False, lang=result.lang)
     whole = print_pdf(workbook, folder / "all.pdf", all_sheets=True, lang=result.lang)

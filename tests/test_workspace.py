@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +27,13 @@ from tests.conftest import ROOT, SAMPLE_RULES, invoke
 def test_init_writes_a_valid_commented_rules_file_and_empty_folders(tmp_path, lang):
     made = init_folder(tmp_path / "khoi", lang=lang, year=2025)
     assert made.rules_file == tmp_path / "khoi" / "schemas" / "rules-2025.yaml"
-    assert made.written == [made.rules_file]
+    readme = tmp_path / "khoi" / "bloc" / "README.txt"
+    assert made.written == [made.rules_file, readme]
     assert (tmp_path / "khoi" / "input").is_dir() and not any((tmp_path / "khoi" / "input").iterdir())
+    # The bloc's own folder, with a note in the secretary's language of what it is for.
+    assert list((tmp_path / "khoi" / "bloc").iterdir()) == [readme]
+    assert "bloc-score appraisal" in readme.read_text(encoding="utf-8")
+    assert readme.read_text(encoding="utf-8") == (ROOT / "bloc" / "README.txt").read_text(encoding="utf-8")
     assert (tmp_path / "khoi" / "output").is_dir() and not any((tmp_path / "khoi" / "output").iterdir())
     rules = load_rules(made.rules_file)
     assert (rules.year, rules.language) == (2025, lang)
@@ -63,8 +69,10 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     made = init_folder(tmp_path / "demo", example=True)
     assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
     copied = {p.relative_to(tmp_path / "demo") for p in made.written}
-    assert copied == set(example_files())
-    assert len([p for p in copied if p.parts[0] == "input"]) == 11  # nine units', appraisal, tally
+    assert copied == set(example_files()) | {Path("bloc/README.txt")}
+    assert len([p for p in copied if p.parts[0] == "input"]) == 9  # the nine units' files
+    # The bloc's filled appraisal workbook and tally are its records, in bloc/.
+    assert {p.name for p in copied if p.parts[0] == "bloc"} == {"appraisal-2024.xlsx", "tally-2024.xlsx", "README.txt"}
     assert not (tmp_path / "demo" / "README.md").exists()  # the example's description stays where it is shipped
     assert (tmp_path / "demo" / "output").is_dir()
 
@@ -85,8 +93,11 @@ def test_init_in_a_folder_with_other_files_is_fine(tmp_path):
     (tmp_path / "input").mkdir()
     (tmp_path / "input" / "README.txt").write_text("note")
     (tmp_path / "ghi-chu.docx").write_bytes(b"x")
+    (tmp_path / "bloc").mkdir()
+    (tmp_path / "bloc" / "README.txt").write_text("my own note")  # a note already there is kept, never a refusal
     made = init_folder(tmp_path, lang="vi", year=2025)
     assert made.written == [tmp_path / "schemas" / "rules-2025.yaml"]
+    assert (tmp_path / "bloc" / "README.txt").read_text() == "my own note"
 
 
 def test_init_over_a_file_named_like_the_folder_is_refused(tmp_path):
@@ -100,7 +111,7 @@ def test_init_command_exits_2_when_it_would_replace_files(tmp_path, monkeypatch)
     assert invoke("init", "--example", "demo").exit_code == 0
     again = invoke("init", "--example", "demo", "--lang", "en")
     assert again.exit_code == 2
-    assert "demo already holds input/2024_BDVTU_Ban-Dan-van-Tinh-uy.xlsx" in again.stderr
+    assert "demo already holds bloc/appraisal-2024.xlsx, bloc/tally-2024.xlsx, input/2024_BDVTU_" in again.stderr
     assert "… (+7)" in again.stderr  # twelve files: five named, the rest counted
     assert "bloc-score init NEW-FOLDER" in again.stderr
 
@@ -110,8 +121,8 @@ def test_init_command_tells_the_next_steps(tmp_path, monkeypatch):
     result = invoke("init", "khoi", "--lang", "en")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[:3] == [
-        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml",
-        "Go into it before running the commands: cd khoi"]
+        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml", "  khoi/bloc/README.txt"]
+    assert "Go into it before running the commands: cd khoi" in result.stdout
     assert "bloc-score templates" in result.stdout and "bloc-score run" in result.stdout
 
 

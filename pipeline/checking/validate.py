@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
@@ -18,13 +19,16 @@ from typing import Any
 import pandas as pd
 
 from pipeline.checking.entry_checks import build_entries, check_entries, check_sections, check_text
+from pipeline.checking.senders import check_senders
 from pipeline.core.cells import cell_address
 from pipeline.core.issues import Issue
+from pipeline.core.labels import Label
 from pipeline.core.numbers import Parsed, parse_score
-from pipeline.core.text import clean
+from pipeline.core.text import clean, fold
 from pipeline.procedure.appraisal_checks import appraisal_rows, check_appraisals, choose_appraisals
 from pipeline.procedure.peer_checks import check_peers, unscored
 from pipeline.reading.identify import identify, one_file_per_unit, with_unit
+from pipeline.reading.mail.messages import SEPARATOR
 from pipeline.reading.read import Submission
 from pipeline.reading.table import SheetRow
 from pipeline.rules.layout import HEADER_ROW, TEMPLATE_VERSION, plan_layout
@@ -60,6 +64,11 @@ class Validation:
     peer_books: dict[str, Submission] = field(default_factory=dict)
     peers_missing: tuple[str, ...] = ()
     peers_unsettled: bool = False
+    # Files not used because of where they were found or who sent them (docs/files.md): a bloc's record in
+    # input/, a unit's file in bloc/, a file sent from another unit's address.
+    refused: set[str] = field(default_factory=set)
+    # The bloc's records that decide: read from its folder, of this year, with something entered.
+    records: list[Submission] = field(default_factory=list)
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
@@ -79,35 +88,50 @@ class Validation:
 
 def validate(
     rules: Rules, submissions: list[Submission], folder_issues: Iterable[Issue] = (), *,
-    expect_every_unit: bool = True,
+    expect_every_unit: bool = True, now: datetime | None = None,
 ) -> Validation:
     """Check every submission against the rules, collecting every problem.
 
-    `expect_every_unit` reports units with no file; checking a single file turns it off.
+    `expect_every_unit` reports units with no file; checking a single file turns it off. `now` is the run's
+    time, which no message's Date may be far past (checking/senders.py).
     The submissions the reading stage returned are left as they were: validation records what it finds on
     copies of them (a shallow copy each, with an issue list of its own), which `Validation` carries.
     """
     submissions = [replace(s, issues=list(s.issues)) for s in submissions]
     issues: list[Issue] = list(folder_issues)
-    file_units: dict[str, str] = {}
-    claims: dict[str, list[Submission]] = defaultdict(list)
-    books = [s for s in submissions if s.bloc_appraisal]
-    peer_books = [s for s in submissions if s.peer]
+    refused = _misplaced(rules, submissions, issues)
+    records = [s for s in submissions if s.counts_as_bloc_record and s.file not in refused]
+    books = [s for s in records if s.bloc_appraisal]
+    peer_books = [s for s in submissions if s.peer and s.file not in refused]
+    found: list[tuple[Submission, str]] = []
     for submission in submissions:
-        if submission.speaks_for_no_unit:
+        if submission.speaks_for_no_unit or submission.file in refused:
             continue  # the bloc's appraisal workbook and tally, a unit's cross-scoring workbook, a saved e-mail
         unit_code = identify(rules, submission)
         if unit_code:
+            found.append((submission, unit_code))
+    scorers = [(book, book.appraisal.scorer) for book in peer_books
+               if book.appraisal is not None and rules.unit(book.appraisal.scorer)]
+    senders = check_senders(rules, [*found, *scorers], now or datetime.now(UTC))
+    issues += senders.issues
+    refused |= senders.refused
+    peer_books = [book for book in peer_books if book.file not in refused]
+    file_units: dict[str, str] = {}
+    claims: dict[str, list[Submission]] = defaultdict(list)
+    for submission, unit_code in found:
+        if submission.file not in refused:
             file_units[submission.file] = unit_code
             claims[unit_code].append(submission)
 
-    used, duplicate_issues = one_file_per_unit(claims)
+    dated = {file: (sent.sender, sent.moment) for file, sent in senders.sent.items()
+             if sent.sender is not None and sent.moment is not None}
+    used, duplicate_issues = one_file_per_unit(claims, dated)
     issues += duplicate_issues
-    # A file a later e-mail of its unit replaced says nothing about the unit any more.
-    superseded = {i.file for i in duplicate_issues if i.code == "mail-superseded"}
+    # A file a later e-mail of its unit replaced says nothing about the unit any more, nor does a refused one.
+    set_aside = refused | {i.file for i in duplicate_issues if i.code == "mail-superseded"}
     # Attach each file's own problems to the unit it speaks for, so the unit is marked invalid.
     for submission in submissions:
-        if submission.file not in superseded:
+        if submission.file not in set_aside:
             unit_code = file_units.get(submission.file)
             issues += [with_unit(i, unit_code) for i in submission.issues]
 
@@ -134,7 +158,35 @@ def validate(
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
     return Validation(_unique(issues), submissions, used, entries, final, file_units,
                       book.file if book is not None else None, unusable, results, peers.books, peers.missing,
-                      peers.unsettled)
+                      peers.unsettled, refused, records)
+
+
+def _misplaced(rules: Rules, submissions: list[Submission], issues: list[Issue]) -> set[str]:
+    """Files in the wrong folder, never used: the bloc's records where units' files arrive (input/, a unit's
+    e-mail), a unit's file among the bloc's records, a record of the bloc of another year."""
+    refused = set()
+    for submission in submissions:
+        if submission.bloc_record and not submission.from_bloc_folder:
+            what = Label("record.appraisal" if submission.bloc_appraisal else "record.tally")
+            envelope = submission.envelope
+            if envelope is not None:
+                advice = Label("hint.bloc_book_mail", tuple(envelope.params().items()))
+            else:
+                own_name = submission.file.rpartition(SEPARATOR)[2].rpartition("/")[2]
+                advice = Label("hint.bloc_book_move", (("name", own_name),))
+            issues.append(Issue("bloc-book-in-input", file=submission.file, params={"what": what, "advice": advice}))
+        elif submission.from_bloc_folder and not submission.bloc_record and submission.readable:
+            issues.append(Issue("unit-file-in-bloc", file=submission.file))
+        elif submission.bloc_record and submission.identity.get("year", str(rules.year)) != str(rules.year) \
+                and fold(submission.identity.get("bloc", "")) == fold(rules.bloc):
+            # The bloc's own record of another year (last year's, kept in the same folder): not this year's.
+            what = Label("record.appraisal" if submission.bloc_appraisal else "record.tally")
+            issues.append(Issue("record-other-year", file=submission.file, params={
+                "what": what, "found": submission.identity.get("year", "?"), "expected": rules.year}))
+        else:
+            continue
+        refused.add(submission.file)
+    return refused
 
 
 # --------------------------------------------------------------------------------------------- rows

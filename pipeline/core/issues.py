@@ -28,6 +28,15 @@ SEVERITY: dict[str, Severity] = {
     "mail-malformed": "error",
     "mail-no-spreadsheet": "warning",
     "mail-attachment-skipped": "info",
+    "mail-several-units": "warning",
+    "mail-date-future": "warning",
+    # where a file was found and who sent it: a unit never sets what the bloc decides
+    "bloc-book-in-input": "warning",
+    "bloc-book-in-output": "warning",
+    "unit-file-in-bloc": "warning",
+    "record-other-year": "info",
+    "sender-other-unit": "error",
+    "sender-unknown": "warning",
     # reading a file
     "empty-file": "error",
     "not-excel": "error",

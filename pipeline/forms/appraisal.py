@@ -44,6 +44,7 @@ from pipeline.rules.layout import (
     APPRAISAL_KIND,
     APPRAISAL_SHEET,
     APPRAISAL_VERSION,
+    HELD,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
@@ -140,6 +141,10 @@ def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Un
         if note:
             _write_note(sheet, fmt, unit, note)
             totals.append((unit, name, status, None))
+            if filled.get(unit.code):
+                identity[f"{HELD}{unit.code}"] = json.dumps(
+                    {code: [entry.value, entry.reason] for code, entry in filled[unit.code].items()},
+                    ensure_ascii=False, default=str)
             continue
         submission = result.unit_file(unit.code)
         assert submission is not None

@@ -1,4 +1,5 @@
-"""What a new appraisal or cross-scoring workbook carries over from the one returned into the input folder.
+"""What a new appraisal or cross-scoring workbook carries over from the earlier one: the bloc's, in its own
+folder; a unit's peer workbook, returned into the input folder.
 
 Remaking a workbook (a unit resubmitted, the rules changed) keeps what the bloc or a scoring unit already
 wrote, read from the returned workbook itself, so nothing typed is lost.
@@ -23,7 +24,7 @@ class Appraised:
 
 
 def carried_appraisals(result: RunResult) -> dict[str, dict[str, Appraised]]:
-    """The appraisals in the input folder's appraisal workbook (the one the run used): unit → criterion → appraisal.
+    """The appraisals in the bloc's appraisal workbook (the one the run used): unit → criterion → appraisal.
 
     Read from the workbook itself, so a unit whose file went missing keeps its appraisals on record; a unit two
     workbooks appraise differently carries none until the bloc keeps one of them.
@@ -55,6 +56,10 @@ def _carried(result: RunResult, book: Submission | None, skipped: set[str | None
             if not blank or row.reason:
                 value = row.appraised.shown if isinstance(row.appraised, CellNote) else row.appraised
                 found[row.code] = Appraised(None if blank else value, row.reason)
+    for unit_code, held in book.appraisal.held.items():  # typed before the unit's file broke: never dropped
+        if unit_code not in skipped and result.rules.unit(unit_code) is not None and not carried.get(unit_code):
+            carried[unit_code] = {code: Appraised(value, reason) for code, (value, reason) in held.items()
+                                  if code in criteria}
     return {unit: found for unit, found in carried.items() if found}
 
 

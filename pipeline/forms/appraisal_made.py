@@ -1,6 +1,6 @@
-"""`bloc-score appraisal`'s work: the bloc's appraisal workbook (and, with cross-scoring, each unit's peer
-workbook) made from the files in the input folder and saved into the output folder, with what was already
-written carried over and an earlier workbook kept in previous/."""
+"""`bloc-score appraisal`'s work: the bloc's appraisal workbook, saved into the bloc's folder, and with
+cross-scoring each unit's peer workbook, saved into the output folder; made from the files in the input folder,
+with what was already written carried over and an earlier workbook kept in previous/."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class AppraisalMade:
     result: RunResult
     path: Path  # the bloc's appraisal workbook
     kept: Path | None  # where the earlier one went (previous/)
-    carried: int  # appraisals carried over from the filled workbook in the input folder
+    carried: int  # appraisals carried over from the filled workbook in the bloc's folder
     problems: list[Issue]  # of that filled workbook
     peers: list[tuple[Path, Path | None]]  # cross-scoring: each unit's workbook, and where its earlier one went
     not_carried: dict[str, int]  # unit → appraisals left behind because its file broke since
@@ -42,10 +42,9 @@ def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = Non
     appraisals already made carried over; with cross-scoring, each unit's peer workbook too."""
     lang = lang or rules.language
     result = run(rules, workspace, RunOptions(lang=lang))
-    output = workspace.written_to
     carried = carried_appraisals(result)
-    path, kept = save_appraisal(result, output, lang=lang, filled=carried)
-    peers = save_peer_workbooks(result, output, lang=lang) if rules.appraisal_by == "peers" else []
+    path, kept = save_appraisal(result, workspace.records_to, lang=lang, filled=carried)
+    peers = save_peer_workbooks(result, workspace.written_to, lang=lang) if rules.appraisal_by == "peers" else []
     count = sum(len(found) for found in carried.values()) if result.validation.appraisal_file else 0
     return AppraisalMade(result, path, kept, count, appraisal_issues(result), peers, not_carried(result, carried))
 

@@ -96,7 +96,8 @@ def ballot_papers(rules: Rules, workspace: Workspace, *, voters: int | None = No
     result = run(rules, workspace, RunOptions(lang=lang))
     if not ballot_candidates(result):
         return BallotPapers(result, None)
-    return BallotPapers(result, make_ballots(result, workspace.written_to, voters=voters, lang=lang))
+    return BallotPapers(result, make_ballots(result, workspace.written_to, voters=voters, lang=lang,
+                                             records=workspace.records_to))
 
 
 def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:
@@ -105,12 +106,14 @@ def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:
 
 
 def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | None = None,
-                 lang: str | None = None) -> Ballots:
-    """Write ballots-<year>.xlsx and tally-<year>.xlsx into `output_dir`; earlier ones move to previous/."""
+                 lang: str | None = None, records: str | Path | None = None) -> Ballots:
+    """Write ballots-<year>.xlsx into `output_dir` and tally-<year>.xlsx, the bloc's record, into `records`
+    (default: `output_dir`); earlier ones move to previous/ in their folder."""
     lang = lang or result.lang
     out = Path(output_dir)
     count = voters if voters is not None else len(result.rules.units)
-    ballots, tally = out / ballots_filename(result.rules), out / tally_filename(result.rules)
+    ballots = out / ballots_filename(result.rules)
+    tally = Path(records if records is not None else output_dir) / tally_filename(result.rules)
     kept = [write_keeping_previous(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang), lang),
             write_keeping_previous(tally, lambda path: write_tally(result, path, lang=lang), lang)]
     return Ballots(ballots, tally, count, tuple(k for k in kept if k is not None))

@@ -20,9 +20,10 @@ if TYPE_CHECKING:
     from pipeline.scoring.previous_year import Previous, YearComparison
 
 # The results JSON's contract version: raised whenever a key is removed or changes meaning (docs/results-json.md).
-SCHEMA_VERSION = 3  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,
+SCHEMA_VERSION = 4  # 2: per unit `criteria`, `kind` of each input; 3: `previous_year`, per unit `previous`,
 # peers, mail; per unit `award` is the award decided (after the members' vote), `award_proposed` the scores'
-# proposal, `vote` the unit's count; `vote_pending` at the top
+# proposal, `vote` the unit's count; `vote_pending` at the top; 4: `inputs[]` lists the bloc's records, read from
+# its own folder ("bloc/appraisal-2024.xlsx"), outcome `blank`; a record found in input/ is `refused`
 
 
 def results_dict(result: RunResult) -> dict[str, Any]:
@@ -129,8 +130,10 @@ def _outcome(submission: Submission, validation: Validation, copies: set[str | N
     if submission.is_mail:  # a saved e-mail: its spreadsheets have records of their own
         return "refused" if any(i.code in ("mail-malformed", *_REFUSALS) and i.file == submission.file
                                 for i in submission.issues) else "opened"
-    if not submission.readable:
+    if not submission.readable or submission.file in validation.refused:
         return "refused"
+    if submission.from_bloc_folder and submission.blank_record:
+        return "blank"
     if submission.peer:  # a unit's cross-scoring workbook: its scores counted, or not
         return _peer_outcome(submission, validation)
     if submission.tally is not None:  # the bloc's tally of the vote: its counts were read, or not

@@ -95,7 +95,7 @@ def passes(rules: Rules, present: int, votes: int) -> bool:
 
 
 def count_votes(rules: Rules, ranked: list[RankedUnit], submissions: Iterable[Submission]) -> VoteResult:
-    """Read the tally among `submissions` (the bloc's, recognised by content) and decide every voted award."""
+    """Read the tally among `submissions` (the bloc's records, recognised by content) and decide every voted award."""
     result = VoteResult(rules.vote.awards if rules.vote else (), candidates(rules, ranked))
     books = sorted((s for s in submissions if s.tally is not None), key=lambda s: s.file)
     if not books:

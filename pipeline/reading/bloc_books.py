@@ -22,6 +22,7 @@ from pipeline.rules.layout import (
     APPRAISAL_KEYS,
     APPRAISAL_KIND,
     APPRAISAL_SHEET,
+    HELD,
     IDENTITY_SHEET,
     MADE_FROM_FILE,
     MADE_FROM_SELF,
@@ -61,9 +62,19 @@ class AppraisalBook:
     sheets: dict[str, AppraisalSheet] = field(default_factory=dict)  # unit code → its sheet
     made_from_self: dict[tuple[str, str], str] = field(default_factory=dict)  # (unit, criterion) → self-score
     made_from_file: dict[str, str] = field(default_factory=dict)  # unit → the SHA-256 of its file then
+    # unit → criterion → (value, reason): appraisals held for a unit the workbook has no table for (HELD)
+    held: dict[str, dict[str, tuple[Any, str]]] = field(default_factory=dict)
     kind: str = APPRAISAL_KIND  # or PEER_KIND: a unit's cross-scoring workbook
     scorer: str = ""  # a cross-scoring workbook's unit, who scores the others
     names: list[str] = field(default_factory=list)  # every sheet of the workbook
+
+    @property
+    def blank(self) -> bool:
+        """Still as `bloc-score appraisal` made it: every table found, and not one score or reason written."""
+        sheets = list(self.sheets.values())
+        rows = [row for sheet in sheets for row in sheet.rows]
+        return bool(rows) and not self.held and all(sheet.header_row is not None for sheet in sheets) and all(
+            _empty(row.appraised) and not row.reason for row in rows)
 
 
 class TallyRow(NamedTuple):
@@ -90,6 +101,16 @@ class TallyBook:
     place: str = ""
     date: Any = None
 
+    @property
+    def blank(self) -> bool:
+        """Still as `bloc-score ballot` made it: its table found, and no count, place or date written."""
+        return self.header_row is not None and bool(self.rows) and not self.place and _empty(self.date) and all(
+            _empty(row.present) and _empty(row.votes) for row in self.rows)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
 
 def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_calamine.CalamineWorkbook,
                    data: bytes, members: list[zipfile.ZipInfo] | None = None) -> AppraisalBook:
@@ -109,6 +130,8 @@ def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_cal
                 found.made_from_self.update({(unit_code, str(c)): str(v) for c, v in scores.items()})
         elif key.startswith(MADE_FROM_FILE):
             found.made_from_file[key[len(MADE_FROM_FILE):]] = value
+        elif key.startswith(HELD):
+            found.held[key[len(HELD):]] = _held(value)
     for key, name in identity.items():
         if not key.startswith(APPRAISAL_SHEET):
             continue
@@ -132,6 +155,18 @@ def read_appraisal(identity: dict[str, str], kind_of_file: str, book: python_cal
             unit_sheet.rows.append(AppraisalRow(row.row, row.code, row.self_score, row.appraised,
                                                 clean(reason if isinstance(reason, str) else plain(reason))))
     return found
+
+
+def _held(value: str) -> dict[str, tuple[Any, str]]:
+    """A HELD record: criterion → (value, reason); a damaged one holds nothing (it was the bloc's own copy)."""
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(code): (entry[0], clean(str(entry[1] or ""))) for code, entry in found.items()
+            if isinstance(entry, list) and len(entry) == 2}
 
 
 def read_tally(identity: dict[str, str], book: python_calamine.CalamineWorkbook) -> TallyBook:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
@@ -76,19 +77,22 @@ def _unit_from_name(rules: Rules, file: str) -> str | None:
     return hits.pop() if len(hits) == 1 else None
 
 
-def one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Submission], list[Issue]]:
+def one_file_per_unit(claims: dict[str, list[Submission]], dated: Mapping[str, tuple[str, dt.datetime]] | None = None
+                      ) -> tuple[dict[str, Submission], list[Issue]]:
     """The file that speaks for each unit, and why the others do not.
 
     The same content twice is one file sent twice (`duplicate-copy`). Different contents for one unit are
-    never chosen between silently (`duplicate-unit`), except by the units' own e-mails: when every one of
-    them came attached to a message with a Date, the latest message's files replace the earlier ones
+    never chosen between silently (`duplicate-unit`), except by the unit's own e-mails: `dated` gives, for a
+    file attached to a message whose sender and Date may decide (checking/senders.py), that sender and that
+    moment; when every file is so dated, by one sender, the latest message's files replace the earlier ones
     (`mail-superseded`), as a unit that sends a corrected file means it to.
     """
+    dated = dated or {}
     used: dict[str, Submission] = {}
     issues: list[Issue] = []
     for unit_code, files in claims.items():
         distinct: dict[str, Submission] = {}
-        for submission in sorted(files, key=_latest_first):
+        for submission in sorted(files, key=lambda s: _latest_first(s, dated)):
             first = distinct.get(submission.sha256) if submission.sha256 else None
             if first is not None:
                 # The same attachment saved twice is harmless: use it once, say so.
@@ -96,7 +100,7 @@ def one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Su
                                     params={"other": first.file}))
             else:
                 distinct[submission.sha256 or submission.file] = submission
-        chosen = _superseding(list(distinct.values()), unit_code, issues)
+        chosen = _superseding(list(distinct.values()), unit_code, dated, issues)
         if len(chosen) == 1:
             used[unit_code] = chosen[0]
             continue
@@ -107,18 +111,21 @@ def one_file_per_unit(claims: dict[str, list[Submission]]) -> tuple[dict[str, Su
     return used, issues
 
 
-def _latest_first(submission: Submission) -> tuple[bool, float, str]:
-    """Files attached to e-mails, the latest message first; then the others by name, as before e-mails."""
-    moment = submission.envelope.moment() if submission.envelope else None
-    return moment is None, -moment.timestamp() if moment else 0.0, submission.file
+def _latest_first(submission: Submission, dated: Mapping[str, tuple[str, dt.datetime]]) -> tuple[bool, float, str]:
+    """Files whose message may decide, the latest first; then the others by name."""
+    found = dated.get(submission.file)
+    return found is None, -found[1].timestamp() if found else 0.0, submission.file
 
 
-def _superseding(chosen: list[Submission], unit_code: str, issues: list[Issue]) -> list[Submission]:
-    """The files of the latest message, when each file came by e-mail with a Date and one message is latest."""
-    moments = [s.envelope.moment() if s.envelope else None for s in chosen]
-    if len(chosen) < 2 or any(moment is None for moment in moments):
+def _superseding(chosen: list[Submission], unit_code: str, dated: Mapping[str, tuple[str, dt.datetime]],
+                 issues: list[Issue]) -> list[Submission]:
+    """The files of the latest message, when every file came by a message that may decide, all from one
+    sender, and one message is latest."""
+    found = [dated.get(s.file) for s in chosen]
+    if len(chosen) < 2 or any(f is None for f in found) or len({f[0] for f in found if f}) > 1:
         return chosen
-    latest = max(m for m in moments if m is not None)
+    moments = [f[1] for f in found if f]
+    latest = max(moments)
     kept = [s for s, moment in zip(chosen, moments, strict=True) if moment == latest]
     if len({s.envelope.message for s in kept if s.envelope}) > 1:
         return chosen  # two messages sent at the same second: the bloc must tell which counts
@@ -132,12 +139,13 @@ def _superseding(chosen: list[Submission], unit_code: str, issues: list[Issue]) 
 
 
 def _which_newer(first: Submission, second: Submission) -> Label:
-    """Which of two files of one unit was saved later, by the time inside each (a copy keeps it; mtime not)."""
+    """What the bloc should do about two different files of one unit. The time a program wrote inside each file
+    is shown when both have one, but never decides: whoever made a file can set it."""
     times = [_saved_moment(first.saved_at), _saved_moment(second.saved_at)]
     if times[0] is None or times[1] is None or times[0] == times[1]:
         return Label("hint.duplicate_unknown")
     newer, older = (first, second) if times[0] > times[1] else (second, first)
-    return Label("hint.duplicate_newer", (("newer", newer.file), ("older", older.file),
+    return Label("hint.duplicate_saved", (("newer", newer.file), ("older", older.file),
                                           ("newer_saved", _saved_shown(newer.saved_at)),
                                           ("older_saved", _saved_shown(older.saved_at))))
 

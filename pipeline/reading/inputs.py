@@ -26,7 +26,8 @@ _FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 SKIPPED_CODES = frozenset({"stray-file", "not-a-spreadsheet", "not-a-file", "symlink-skipped",
                            "mail-attachment-skipped"})
 # What became of each input, in the JSON's `inputs` (docs/results-json.md).
-OUTCOMES = ("used", "duplicate-copy", "conflicting", "superseded", "unattributed", "refused", "skipped", "opened")
+OUTCOMES = ("used", "duplicate-copy", "conflicting", "superseded", "unattributed", "refused", "skipped", "opened",
+            "blank")
 
 
 def display_name(path: Path, root: Path) -> str:
@@ -164,3 +165,26 @@ def read_regular(path: Path, limit: int | None = None) -> FileContent:
         return FileContent(data, size, info.st_mtime, digest.hexdigest())
     finally:
         os.close(handle)
+
+
+def discover_records(folder: Path | None) -> list[Path]:
+    """The workbooks directly inside the bloc's folder (bloc/), where its own records are kept.
+
+    Nothing else there is news: its README.txt, what later features keep beside the records, the earlier
+    versions in previous/, the lock file Excel leaves while a record is open. A link is not followed.
+    """
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for entry in sorted(folder.iterdir(), key=lambda p: (unicodedata.normalize("NFC", p.name), os.fsencode(p.name))):
+        lower = unicodedata.normalize("NFC", entry.name).casefold()
+        if _stray_kind(lower) is None and entry.suffix.casefold() in SPREADSHEET_SUFFIXES \
+                and not entry.is_symlink() and entry.is_file():
+            found.append(entry)
+    return found
+
+
+def record_name(path: Path) -> str:
+    """A bloc record's name in every output: its folder's name and its own, "bloc/appraisal-2024.xlsx", so
+    that it is never taken for a file of the input folder."""
+    return unicodedata.normalize("NFC", f"{path.parent.resolve().name}/{path.name}")

@@ -70,6 +70,9 @@ class Submission:
     # A saved e-mail file (format eml, mbox or msg): its messages and spreadsheets; it speaks for no unit.
     mail: Opened | None = None
     envelope: Envelope | None = None  # the message a spreadsheet was attached to
+    # Read from the bloc's own folder (bloc/), the only place the bloc's records count: anything a unit sends
+    # reaches input/, so a record found there is never the bloc's.
+    from_bloc_folder: bool = False
 
     @property
     def is_mail(self) -> bool:
@@ -86,6 +89,23 @@ class Submission:
         return self.appraisal is not None and self.appraisal.kind != PEER_KIND
     # The bloc's tally of the members' vote, recognised by its identity (vote.py checks it after ranking).
     tally: TallyBook | None = None
+
+    @property
+    def bloc_record(self) -> bool:
+        """One of the bloc's own records by its content (its appraisal workbook, the vote's tally), wherever found."""
+        return self.bloc_appraisal or self.tally is not None
+
+    @property
+    def counts_as_bloc_record(self) -> bool:
+        """A bloc's record that decides: one read from the bloc's folder (never one from input/) with something
+        entered in it (a record still as the tool made it means no appraisal yet, the vote not counted yet)."""
+        return self.bloc_record and self.from_bloc_folder and not self.blank_record
+
+    @property
+    def blank_record(self) -> bool:
+        """A bloc's record still as the tool made it."""
+        return (self.bloc_appraisal and self.appraisal is not None and self.appraisal.blank) or (
+            self.tally is not None and self.tally.blank)
 
     @property
     def readable(self) -> bool:

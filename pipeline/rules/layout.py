@@ -34,8 +34,10 @@ APPRAISAL_KEYS: tuple[str, ...] = ("code", "criterion", "max", "self", "appraise
 APPRAISAL_HEADER_ROW = 3  # 0-based: Excel row 4, under the unit's name, its file and the instructions
 # Keys of the appraisal identity, a row per unit each: `sheet:<unit>` → its sheet's name, `self:<unit>` →
 # the self-scores it was made from (a JSON object, criterion → the score as text), `file:<unit>` → the
-# SHA-256 of the unit's file then.
-APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE = "sheet:", "self:", "file:"
+# SHA-256 of the unit's file then, `held:<unit>` → appraisals already entered for a unit the workbook has no
+# table for (its file is now missing or has errors): a JSON object, criterion → [value, reason], carried back
+# into its table once the unit's file is sound again, so that remaking the workbook never loses what was typed.
+APPRAISAL_SHEET, MADE_FROM_SELF, MADE_FROM_FILE, HELD = "sheet:", "self:", "file:", "held:"
 # A unit's cross-scoring workbook (chấm chéo) is an appraisal workbook of another kind: the same format and
 # table, identity `kind` "peer" and `scorer` its unit's code, one sheet per *other* unit, and the score column
 # labelled `column.peer` instead of `column.appraised`.

@@ -36,7 +36,7 @@ from pipeline.rules.model import (
 from pipeline.rules.yaml_nodes import Checker, Node, compose
 
 _TOP_KEYS = {
-    "bloc", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
+    "bloc", "bloc_email", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
     "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers",
 }
@@ -156,6 +156,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
                          for index, item in enumerate(check.sequence(top.get("recipients"), "recipients",
                                                                      required=False))),
         signers=procedure.signers(check, top.get("signers")),
+        bloc_email=procedure.emails(check, top.get("bloc_email"), "bloc_email"),
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 

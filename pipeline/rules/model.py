@@ -73,6 +73,11 @@ class Bucket:
     criteria: tuple[Criterion, ...]
 
 
+def addresses(written: str) -> frozenset[str]:
+    """The addresses of an `email` key as written back by the rules ("a@x.vn, b@x.vn"), case-folded."""
+    return frozenset(part.strip().casefold() for part in written.split(",") if part.strip())
+
+
 @dataclass(frozen=True)
 class Unit:
     code: str
@@ -81,6 +86,11 @@ class Unit:
     previous: tuple[str, ...] = ()  # last year's codes it is compared with (renamed or merged); () = its own
     # The body the unit reports to, as its documents' header names it ("TỈNH ỦY QUẢNG TRỊ"); "" when not given.
     parent: str = ""
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        """Its e-mail addresses as compared with a message's sender (case does not matter in an address)."""
+        return addresses(self.email)
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,22 @@ class Rules:
     attached_to: str = ""  # "Kèm theo …": the document this one is attached to
     recipients: tuple[str, ...] = ()  # Nơi nhận
     signers: tuple[Signer, ...] = ()
+    # The bloc's own address(es) (`bloc_email`): a message from it is the secretary forwarding what she
+    # received, so it says nothing of who sent the files it carries.
+    bloc_email: str = ""
+
+    @property
+    def bloc_addresses(self) -> frozenset[str]:
+        return addresses(self.bloc_email)
+
+    @property
+    def lists_senders(self) -> bool:
+        """Whether the rules give any address to compare a message's sender with."""
+        return bool(self.bloc_email) or any(unit.email for unit in self.units)
+
+    def units_of_address(self, address: str) -> tuple[Unit, ...]:
+        """The units an address belongs to by the rules' `units[].email` (two units may share a mailbox)."""
+        return tuple(unit for unit in self.units if address.casefold() in unit.addresses)
 
     @property
     def base_max(self) -> Decimal:

@@ -1,4 +1,4 @@
-"""The working folder (schemas/, input/, output/), the example bloc-year shipped in the package, and init."""
+"""The working folder (schemas/, input/, bloc/, output/), the example bloc-year shipped in the package, and init."""
 
 from __future__ import annotations
 
@@ -9,31 +9,49 @@ from pathlib import Path
 
 from pipeline.core.errors import BlocScoreError
 
-# Every command reads and writes these, relative to the folder it runs in, unless told otherwise.
+# Every command reads and writes these, relative to the folder it runs in, unless told otherwise. Four kinds
+# of trust: the rules (schemas/), what units send (input/, never trusted to decide anything), the bloc's own
+# records (bloc/: its appraisal workbook and the vote's tally, the only place they are read from) and what the
+# tool writes (output/).
 SCHEMAS = Path("schemas")
 INPUT = Path("input")
+BLOC = Path("bloc")
 OUTPUT = Path("output")
 
 
 @dataclass(frozen=True)
 class Workspace:
-    """The folders of a bloc's year: what arrives (input/), what the tool writes (output/), the rules files
-    (schemas/). Commands use those of the folder they run in (`Workspace.here()`) unless told otherwise; a
-    program may name only some (a test, a folder of files to check): a folder left None is not looked in."""
+    """The folders of a bloc's year: what arrives (input/), the bloc's own records (bloc/), what the tool
+    writes (output/), the rules files (schemas/). Commands use those of the folder they run in
+    (`Workspace.here()`) unless told otherwise; a program may name only some (a test, a folder of files to
+    check): a folder left None is not looked in."""
 
     input: Path
     output: Path | None = None
     schemas: Path | None = None
+    bloc: Path | None = None
 
     @classmethod
     def here(cls) -> Workspace:
-        """The working folder a command runs in: its schemas/, input/ and output/."""
-        return cls(INPUT, OUTPUT, SCHEMAS)
+        """The working folder a command runs in: its schemas/, input/, bloc/ and output/."""
+        return cls(INPUT, OUTPUT, SCHEMAS, BLOC)
+
+    @classmethod
+    def of(cls, input_dir: Path, output_dir: Path | None, bloc_dir: Path | None = None) -> Workspace:
+        """The folders a command was given (`--input`, `--out`, `--bloc`): the bloc's records are in the
+        `bloc/` beside the input folder unless named, so that `--input other/input` brings its own."""
+        return cls(input_dir, output_dir, SCHEMAS, bloc_dir if bloc_dir is not None else input_dir.parent / BLOC)
 
     @property
     def written_to(self) -> Path:
         """Where a command writes: the output folder, or output/ of the current folder when none is named."""
         return self.output if self.output is not None else OUTPUT
+
+    @property
+    def records_to(self) -> Path:
+        """Where the bloc's records are made (its appraisal workbook, the tally): the bloc folder, or bloc/ of
+        the current folder when none is named."""
+        return self.bloc if self.bloc is not None else BLOC
 
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -72,6 +90,11 @@ def example_files() -> dict[Path, Path]:
     return files
 
 
+def bloc_readme() -> str:
+    """bloc/README.txt: what the bloc's folder is for, in the secretary's language (init writes it)."""
+    return (_STARTER / "bloc-README.txt").read_text(encoding="utf-8")
+
+
 def starter_rules(lang: str, year: int) -> str:
     """A commented rules file for a new bloc, valid as it stands, for the secretary to edit."""
     source = (_STARTER / f"rules.{lang}.yaml").read_text(encoding="utf-8")
@@ -79,8 +102,9 @@ def starter_rules(lang: str, year: int) -> str:
 
 
 def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: int | None = None) -> InitResult:
-    """Make a working folder: schemas/ with a rules file (the starter, or the example's with its submissions),
-    input/ and output/. Writes nothing at all if any file it would write is already there."""
+    """Make a working folder: schemas/ with a rules file (the starter, or the example's with its submissions
+    and the bloc's records), input/, bloc/ with its README.txt, and output/. Writes nothing at all if any file
+    it would write is already there."""
     from pipeline.core.labels import text  # here: the CLI imports this module's folder names for --help
 
     year = year or date.today().year
@@ -92,8 +116,10 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
     else:
         rules_file = SCHEMAS / f"rules-{year}.yaml"
         planned[rules_file] = starter_rules(lang, year).encode("utf-8")
+    # A note, not the bloc's data: one already there (a clone of the project has its own) is kept as it is.
+    notes = {BLOC / "README.txt": bloc_readme().encode("utf-8")}
 
-    folders = [folder, folder / SCHEMAS, folder / INPUT, folder / OUTPUT]
+    folders = [folder, folder / SCHEMAS, folder / INPUT, folder / BLOC, folder / OUTPUT]
     blocked = [path for path in folders if path.exists() and not path.is_dir()]
     blocked += [folder / relative for relative in planned if (folder / relative).exists()]
     if blocked:
@@ -106,6 +132,8 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
         for path in folders:
             path.mkdir(parents=True, exist_ok=True)
         written = []
+        planned |= {relative: content for relative, content in notes.items()
+                    if relative not in planned and not (folder / relative).exists()}
         for relative, content in planned.items():
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -7,23 +7,34 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    bloc_option,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 
 @click.command()
 @rules_option()
-@input_option("Folder holding the units' filled templates (and a filled appraisal workbook, if any).")
-@out_option("output_dir", OUTPUT, "Folder for appraisal-<year>.xlsx.")
+@input_option("Folder holding the units' filled templates (and, with cross-scoring, their peer workbooks).")
+@bloc_option()
+@out_option("output_dir", OUTPUT, "Folder for the peer workbooks (cross-scoring).")
 @LANG_OPTION
-def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None) -> None:
-    """Write appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons.
+def appraisal(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path,
+              lang: str | None) -> None:
+    """Write bloc/appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons, to fill
+    in where it is and save.
 
     With cross-scoring (appraisal: {by: peers} in the rules), also one peer-scores-<year>_<CODE>.xlsx per
-    unit: a sheet per other unit for its peer scores.
+    unit into the output folder: a sheet per other unit for its peer scores, sent to the unit and returned
+    into input/.
 
-    Appraisals already in a filled appraisal workbook in the input folder are carried over; an earlier
-    appraisal-<year>.xlsx in the output folder moves to previous/, never overwritten.
+    Appraisals already entered in bloc/appraisal-<year>.xlsx are carried over; the earlier workbook moves to
+    bloc/previous/, never overwritten.
 
     \b
     Examples:
@@ -34,7 +45,7 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
     from pipeline.core.labels import text
     from pipeline.forms.appraisal_made import make_appraisal
 
-    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    workspace = Workspace.of(input_dir, output_dir, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
     made = make_appraisal(rules, workspace, lang=lang)
@@ -55,7 +66,7 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
             lines.append(text(lang, "peer.missing_scorers", scorers=", ".join(found.peers_missing)))
     # Appraisals of a unit whose file broke since: only the earlier workbook still holds them.
     for unit, count in made.not_carried.items():
-        lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit, file=found.appraisal_file or ""))
-    lines.append(text(lang, "appraisal.next", folder=str(input_dir)))
+        lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit))
+    lines.append(text(lang, "appraisal.next", path=str(made.path)))
     click.echo("\n".join(lines))
     sys.exit(made.exit_code)

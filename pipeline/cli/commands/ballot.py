@@ -7,20 +7,28 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    bloc_option,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 
 @click.command()
 @rules_option()
-@input_option("Folder holding the units' filled templates and the bloc's appraisal workbook.")
-@out_option("output_dir", OUTPUT, "Folder for ballots-<year>.xlsx and tally-<year>.xlsx.")
+@input_option()
+@bloc_option()
+@out_option("output_dir", OUTPUT, "Folder for ballots-<year>.xlsx (the tally goes into the bloc folder).")
 @click.option("--voters", type=click.IntRange(1, 1000), default=None,
               help="How many ballot papers (default: the number of member units).")
 @LANG_OPTION
-def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: int | None,
+def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path, voters: int | None,
            lang: str | None) -> None:
-    """Write ballots-<year>.xlsx (one A4 page per voter) and tally-<year>.xlsx for the members' vote.
+    """Write ballots-<year>.xlsx (one A4 page per voter) and bloc/tally-<year>.xlsx for the members' vote.
 
     The candidates of each award the rules put to the vote (`vote:`) are the units the run proposes for it,
     every unit tied for its last place included. Earlier files move to previous/, never overwritten.
@@ -33,7 +41,7 @@ def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: i
     from pipeline.core.labels import text
     from pipeline.forms.ballot import ballot_papers
 
-    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    workspace = Workspace.of(input_dir, output_dir, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
     papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
@@ -48,6 +56,6 @@ def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: i
     if result.provisional:
         counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
         lines.append(text(lang, "report.provisional", **counts))
-    lines.append(text(lang, "vote.ballot_next", folder=str(input_dir)))
+    lines.append(text(lang, "vote.ballot_next", path=str(made.tally)))
     click.echo("\n".join(lines))
     sys.exit(papers.exit_code)

@@ -7,16 +7,25 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    bloc_option,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 
 @click.command()
 @rules_option()
 @input_option()
+@bloc_option()
 @out_option("out_dir", None, "Folder for the drafts and the list (default: output/feedback-<year>/).")
 @LANG_OPTION
-def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lang: str | None) -> None:
+def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, out_dir: Path | None,
+             lang: str | None) -> None:
     """Write a draft e-mail per unit, <CODE>.eml, and feedback-<year>.xlsx listing them, to print.
 
     A unit whose file has errors gets the list of them, each with its file, sheet and cell, and what to do;
@@ -32,7 +41,7 @@ def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lan
     from pipeline.core.labels import text
     from pipeline.outputs.feedback import make_feedback
 
-    workspace = Workspace(input_dir, OUTPUT, SCHEMAS)
+    workspace = Workspace.of(input_dir, OUTPUT, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
     made = make_feedback(rules, workspace, folder=out_dir, lang=lang)

@@ -1,4 +1,4 @@
-"""`bloc-score init [DIR]`: a working folder for a bloc (schemas/, input/, output/), or a copy of the example."""
+"""`bloc-score init [DIR]`: a working folder for a bloc (schemas/, input/, bloc/, output/), or a copy of the example."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pipeline.cli.commands.options import lang_option, out_option
 @click.argument("folder", required=False, type=click.Path(path_type=Path, dir_okay=True))
 @out_option("out_dir", None, "The folder to make, as FOLDER (default: the current folder).")
 @click.option("--example", is_flag=True,
-              help="Copy the example bloc-year (its rules file and the units' returned files) to try bloc-score.")
+              help="Copy the example bloc-year (its rules file, the units' returned files and the bloc's records).")
 @lang_option("Language of the messages and of the rules file written (default: vi).")
 def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | None) -> None:
-    """Make a working folder: schemas/ with a rules file to edit, an empty input/ and output/.
+    """Make a working folder: schemas/ with a rules file to edit, an empty input/, bloc/ (the bloc's own
+    records) and output/.
 
     Never replaces a file: if one it would write is there, it writes nothing and says so.
 
@@ -41,9 +42,7 @@ def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | N
         lines.append(text(lang, "init.cd", folder=str(target)))
     rules = str(made.rules_file.relative_to(target))
     if example:
-        # The units' files: the bloc's appraisal workbook beside them is not one.
-        count = sum(1 for path in made.written
-                    if path.parent == target / INPUT and not path.name.startswith("appraisal-"))
+        count = sum(1 for path in made.written if path.parent == target / INPUT)
         lines.append(text(lang, "init.next_example", rules=rules, count=count))
     else:
         lines.append(text(lang, "init.next_starter", rules=rules))

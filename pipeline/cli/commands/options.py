@@ -1,4 +1,4 @@
-"""The options every command spells the same way: --rules, --input, --out (alias --output), --lang."""
+"""The options every command spells the same way: --rules, --input, --bloc, --out (alias --output), --lang."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ def rules_option(required: bool = False) -> Callable[[FC], FC]:
 def input_option(help: str = "Folder holding the units' filled templates.") -> Callable[[FC], FC]:
     return click.option("--input", "input_dir", type=click.Path(path_type=Path), default=INPUT, show_default=True,
                         help=help)
+
+
+def bloc_option() -> Callable[[FC], FC]:
+    """`--bloc`: where the bloc's own records are (its appraisal workbook, the tally)."""
+    return click.option("--bloc", "bloc_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                        help="Folder of the bloc's own records: appraisal-<year>.xlsx, tally-<year>.xlsx "
+                             "(default: bloc/ beside the input folder).")
 
 
 def out_option(name: str, default: Path | None, help: str, *, dir_okay: bool = True) -> Callable[[FC], FC]:

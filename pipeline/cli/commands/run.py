@@ -8,13 +8,21 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
-from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    bloc_option,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
+from pipeline.workspace.folders import OUTPUT, Workspace
 
 
 @click.command("run")
 @rules_option()
 @input_option()
+@bloc_option()
 @out_option("output_dir", OUTPUT, "Folder for ranking-<year>.xlsx and results-<year>.json.")
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
@@ -27,8 +35,8 @@ from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
               "document_number, else left blank to fill in.")
 @click.option("--date", "signing_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The signing date, YYYY-MM-DD; default: the rules' date, else left blank to write by hand.")
-def run_command(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: str | None, quiet: bool,
-                previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
+def run_command(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path, lang: str | None,
+                quiet: bool, previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
                 signing_date: datetime | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
@@ -47,7 +55,7 @@ def run_command(rules_path: Path | None, input_dir: Path, output_dir: Path, lang
 
     if to_pdf:
         require_soffice(lang or "vi")  # before any work: nothing done as asked is exit 2, not a half-done run
-    workspace = Workspace(input_dir, output_dir, SCHEMAS)
+    workspace = Workspace.of(input_dir, output_dir, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang, quiet=quiet)  # a broken file is told before pandas loads
     from pipeline.cli.commands.pdf import print_and_say
     from pipeline.cli.console import render_run

@@ -60,6 +60,13 @@ class Envelope:
         zone = moment.strftime("%z")
         return moment.strftime("%Y-%m-%d %H:%M") + (f" {zone[:3]}:{zone[3:]}" if zone else "")
 
+    @property
+    def address(self) -> str:
+        """The sender's address alone, case-folded: "Văn phòng <VP@x.vn>" → "vp@x.vn"; "" when none."""
+        from email.utils import parseaddr
+
+        return parseaddr(self.sender)[1].strip().casefold()
+
     def params(self) -> dict[str, str]:
         """What an issue about this message's content shows of it (`date` for the JSON, `when` for people)."""
         return {"message": self.message, "sender": self.sender or "?", "date": self.date or "?",
@@ -162,16 +169,19 @@ def _malformed(letter: Letter) -> str | None:
 
 
 def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int, *,
-             empty_is_news: bool = False) -> None:
-    envelope = Envelope(where, letter.sender, letter.date, letter.subject)
-    opened.envelopes.append(envelope)
+             empty_is_news: bool = False, outer: Envelope | None = None) -> None:
+    """`outer`: the saved message a forwarded one came in. Its From and Date are what the mail server saw;
+    a forwarded message's own headers are text its forwarder could have typed, so the files it holds are
+    taken as sent by the outer message, never by the sender it names."""
+    opened.envelopes.append(Envelope(where, letter.sender, letter.date, letter.subject))
+    envelope = outer or opened.envelopes[-1]
     found = len(opened.attachments)
     names: set[str] = set()
     for number, part in enumerate(letter.parts, 1):
         name = clean_name(part.filename, f"attachment-{number}")
         shown, suffix = _unique(f"{where}{SEPARATOR}{name}", names), _suffix(name)
         if part.letter is not None and depth < _MAX_DEPTH:
-            _collect(opened, part.letter, shown, limit, depth + 1)
+            _collect(opened, part.letter, shown, limit, depth + 1, outer=envelope)
         elif part.letter is not None:
             opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
         elif part.problem is not None or part.data is None:
