@@ -9,6 +9,7 @@ import stat
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.core.issues import Issue
@@ -161,6 +162,16 @@ def read_regular(path: Path, limit: int | None = None) -> FileContent:
             else:
                 chunks.clear()
         data = b"".join(chunks) if limit is None or size <= limit else None
-        return FileContent(data, size, info.st_mtime, digest.hexdigest())
+        return FileContent(data, size, _shown_time(info.st_mtime), digest.hexdigest())
     finally:
         os.close(handle)
+
+
+def _shown_time(modified: float) -> float:
+    """A file's time, or 0.0 (unknown) when it cannot be shown as a local date: Windows refuses times before
+    1970, and no datetime holds one past year 9999; the Audit sheet and the JSON show a file's time."""
+    try:
+        datetime.fromtimestamp(modified)
+    except (OverflowError, OSError, ValueError):
+        return 0.0
+    return modified

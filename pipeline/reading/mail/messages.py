@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
 from pipeline.reading.archive import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, expands_too_far
-from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text
+from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text, iso_date, utc_moment
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -45,20 +45,25 @@ class Envelope:
     subject: str
 
     def moment(self) -> dt.datetime | None:
-        """The Date as a moment comparable with another's (UTC; a date without zone is taken as UTC)."""
+        """The Date as a moment comparable with another's (UTC; a date without zone is taken as UTC).
+
+        None as for no date when it cannot be one: the readers keep only dates that can (`iso_date`), and an
+        envelope built otherwise must not take a run down either."""
         if self.date is None:
             return None
-        moment = dt.datetime.fromisoformat(self.date)
-        return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        try:
+            return utc_moment(dt.datetime.fromisoformat(self.date))
+        except (OverflowError, ValueError):
+            return None
 
     @property
     def when(self) -> str:
         """The Date as people read it, in the sender's own zone: "2024-12-02 10:00 +07:00"."""
-        if self.date is None:
+        if self.moment() is None or self.date is None:
             return "?"
         moment = dt.datetime.fromisoformat(self.date)
         zone = moment.strftime("%z")
-        return moment.strftime("%Y-%m-%d %H:%M") + (f" {zone[:3]}:{zone[3:]}" if zone else "")
+        return f"{moment:%Y-%m-%d %H:%M}" + (f" {zone[:3]}:{zone[3:]}" if zone else "")
 
     def params(self) -> dict[str, str]:
         """What an issue about this message's content shows of it (`date` for the JSON, `when` for people)."""
@@ -271,11 +276,7 @@ def _unique(name: str, taken: set[str]) -> str:
 # ----------------------------------------------------------------------------------------- .eml, .mbox
 
 def _letter(message: Message) -> Letter:
-    date = None
-    header = message["Date"]
-    moment = getattr(header, "datetime", None)
-    if isinstance(moment, dt.datetime):
-        date = moment.isoformat()
+    date = iso_date(getattr(message["Date"], "datetime", None))
     broken = [type(defect).__name__ for part in message.walk() for defect in getattr(part, "defects", [])
               if type(defect).__name__ in _BROKEN_STRUCTURE]
     return Letter(clean_text(message["From"]), date, clean_text(message["Subject"]), list(_parts(message)),
