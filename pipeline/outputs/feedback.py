@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -258,7 +258,10 @@ def write_summary(result: RunResult, messages: list[Feedback], path: Path, folde
     def t(key: str, **params: object) -> str:
         return text(lang, f"feedback.{key}", **params)
 
-    book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc})
+    # Dated by the run, as the ranking workbook is: with SOURCE_DATE_EPOCH, two runs write the same bytes.
+    created = result.started_at.astimezone(UTC).replace(tzinfo=None)  # UTC, as docProps/core.xml holds it
+    book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc,
+                               "created": created})
     fmt = Formats(book)
     cell = fmt.get(border=1, text_wrap=True, valign="top")
     centred = fmt.get(border=1, align="center", valign="top")
