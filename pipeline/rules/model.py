@@ -15,6 +15,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
+from pipeline.core.errors import RuleProblem
 from pipeline.rules.awards import Award, Threshold
 from pipeline.rules.procedure import Signer, Vote
 
@@ -133,6 +134,8 @@ class Rules:
     attached_to: str = ""  # "Kèm theo …": the document this one is attached to
     recipients: tuple[str, ...] = ()  # Nơi nhận
     signers: tuple[Signer, ...] = ()
+    # What loading mended in the file and `bloc-score rules` says, each at its line (a line break in a name).
+    warnings: tuple[RuleProblem, ...] = field(default=(), compare=False)
 
     @property
     def base_max(self) -> Decimal:
