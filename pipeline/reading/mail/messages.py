@@ -89,6 +89,16 @@ class Opened:
     attachments: list[Attachment] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # Attachments refused before any reading (damaged, a zip bomb, a member under a password): each has its
+    # issue, and its record in the JSON's inputs[] like every file read (no bytes kept).
+    refused: list[Attachment] = field(default_factory=list)
+
+    def refuse(self, issue: Issue, name: str, envelope: Envelope, data: bytes | None = None,
+               size: int | None = None) -> None:
+        """An attachment not read, with why: what is known of it is recorded for the outputs."""
+        self.issues.append(issue)
+        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+        self.refused.append(Attachment(name, None, size if size is not None else len(data or b""), envelope, digest))
 
 
 def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
@@ -181,7 +191,7 @@ def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int,
             opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
         elif part.problem is not None or part.data is None:
             detail = Label(f"hint.{part.problem or 'mail_no_content'}")
-            opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": detail}))
+            opened.refuse(Issue("corrupt-file", file=shown, params={"detail": detail}), shown, envelope, part.data)
         elif suffix in _SPREADSHEETS or (not suffix and part.content_type in _SPREADSHEET_TYPES):
             opened.attachments.append(_attachment(shown, part.data, envelope, limit))
         elif suffix == "zip" or (not suffix and part.content_type in _ZIP_TYPES):
@@ -206,12 +216,12 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
-        opened.issues.append(Issue("corrupt-file", file=where, params={"detail": str(error)[:160]}))
+        opened.refuse(Issue("corrupt-file", file=where, params={"detail": str(error)[:160]}), where, envelope, data)
         return
     with archive:
         if len(members) > MAX_MEMBERS or expands_too_far(members):
-            opened.issues.append(Issue("zip-bomb", file=where,
-                                       params={"limit_mb": f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}"}))
+            bomb = Issue("zip-bomb", file=where, params={"limit_mb": f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}"})
+            opened.refuse(bomb, where, envelope, data)
             return
         names: set[str] = set()
         for number, member in enumerate(members, 1):
@@ -222,7 +232,7 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
             if _suffix(name) not in _SPREADSHEETS:
                 opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
             elif member.flag_bits & 0x1:
-                opened.issues.append(Issue("password-protected", file=shown))
+                opened.refuse(Issue("password-protected", file=shown), shown, envelope, size=member.file_size)
             elif member.file_size > limit:
                 opened.attachments.append(Attachment(shown, None, member.file_size, envelope))
             else:
@@ -230,7 +240,8 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
                     with archive.open(member) as stream:
                         content = stream.read(limit + 1)
                 except Exception as error:  # BadZipFile, zlib.error, EOFError … from a damaged member
-                    opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": str(error)[:160]}))
+                    damaged = Issue("corrupt-file", file=shown, params={"detail": str(error)[:160]})
+                    opened.refuse(damaged, shown, envelope, size=member.file_size)
                     continue
                 opened.attachments.append(_attachment(shown, content, envelope, limit))
 
