@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -172,6 +173,28 @@ def test_the_command_on_a_final_run_exits_0_into_output_feedback_year(tmp_path, 
     assert (tmp_path / "output" / "feedback-2024" / "VPTU.eml").is_file()
     assert (tmp_path / "output" / "feedback-2024" / "feedback-2024.xlsx").is_file()
 
+
+
+def test_with_source_date_epoch_two_runs_write_byte_identical_drafts_and_list(tmp_path, monkeypatch):
+    import time
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714000000")
+    _rules_file(tmp_path / "schemas")
+    (tmp_path / "input").mkdir()
+    shutil.copy(next(SAMPLE_INPUT.glob("*_VPTU_*.xlsx")), tmp_path / "input")
+    folder = tmp_path / "letters"
+    first = CliRunner().invoke(main, ["feedback", "--output", str(folder)])
+    assert first.exit_code == ExitCode.PROBLEMS, first.output
+    written = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    time.sleep(1.1)  # a clock that would show would now show another second
+    second = CliRunner().invoke(main, ["feedback", "--output", str(folder)])
+    assert second.exit_code == ExitCode.PROBLEMS, second.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == written
+    with zipfile.ZipFile(folder / "feedback-2024.xlsx") as book:
+        core = book.read("docProps/core.xml").decode()
+    assert '<dcterms:created xsi:type="dcterms:W3CDTF">2024-04-24T23:06:40Z</dcterms:created>' in core
 
 # ------------------------------------------------------------------------------- the rules keys it reads
 

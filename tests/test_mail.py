@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
+import struct
 import zipfile
+from email.policy import SMTP
 from pathlib import Path
 
 import pytest
@@ -112,6 +115,58 @@ def test_a_zip_bomb_attached_is_refused(tmp_path, filled):
     [bomb] = issues_of(result, "zip-bomb")
     assert bomb.file == "bom.eml › bom.zip"
 
+
+def _flagged_encrypted(data: bytes) -> bytes:
+    """A zip whose members say they are under a password (bit 0 of the flags): no reader opens them."""
+    patched = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        at = archive.start_dir  # type: ignore[attr-defined]
+        offsets = [info.header_offset + 6 for info in archive.infolist()]
+        for _info in archive.infolist():
+            offsets.append(at + 8)
+            at += 46 + sum(struct.unpack_from("<HHH", patched, at + 28))
+    for offset in offsets:
+        struct.pack_into("<H", patched, offset, struct.unpack_from("<H", patched, offset)[0] | 0x1)
+    return bytes(patched)
+
+
+def test_every_attachment_refused_or_skipped_has_its_inputs_record(tmp_path, filled):
+    """A zip bomb, a damaged zip, a zip member under a password, a damaged member, an attachment whose base64 is
+    broken: each refused before any reading, each with its issue and its record in the schema's shape."""
+    import jsonschema
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("A.xlsx", b"\0" * (3 * 1024 * 1024))
+    damaged_member = bytearray(mb.zipped([("D.xlsx", filled["D"])]))
+    damaged_member[60:90] = b"\xff" * 30  # inside the member's deflated bytes: its CRC no longer matches
+    mail = mb.message([("B.xlsx", filled["B"]), ("bom.zip", bomb.getvalue()), ("hong.zip", b"PK\x03\x04 damaged"),
+                       ("khoa.zip", _flagged_encrypted(mb.zipped([("C.xlsx", filled["C"])]))),
+                       ("hong-tep.zip", bytes(damaged_member)), ("A.xlsx", filled["A"]), ("scan.pdf", b"%PDF-1.4")])
+    broken = next(part for part in mail.iter_attachments() if part.get_filename() == "A.xlsx")
+    broken.set_payload("UEsDBBQ$$$$===\r\n")  # not base64: the attachment's bytes cannot be trusted
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    (inbox / "thu.eml").write_bytes(mail.as_bytes(policy=SMTP))
+    result = run(RULES, Workspace(input=inbox))
+    assert result.unit_file("B").file == "thu.eml › B.xlsx"
+    refused = {f"thu.eml › {name}": code for name, code in [
+        ("bom.zip", "zip-bomb"), ("hong.zip", "corrupt-file"), ("khoa.zip › C.xlsx", "password-protected"),
+        ("hong-tep.zip › D.xlsx", "corrupt-file"), ("A.xlsx", "corrupt-file")]}
+    assert {i.file: i.code for i in result.issues if i.file in refused} == refused
+    written = json.loads(write_outputs(result, tmp_path / "output").results.read_text(encoding="utf-8"))
+    records = {record["file"]: record for record in written["inputs"]}
+    assert len(records) == len(written["inputs"])  # each once
+    for name in refused:
+        assert records[name]["outcome"] == "refused" and records[name]["kind"] == "unit", name
+        assert records[name]["mail"]["message"] == "thu.eml" and records[name]["unit"] is None
+    assert records["thu.eml › bom.zip"]["sha256"] == hashlib.sha256(bomb.getvalue()).hexdigest()
+    assert records["thu.eml › bom.zip"]["size"] == len(bomb.getvalue())
+    assert records["thu.eml › khoa.zip › C.xlsx"]["sha256"] == ""  # never taken out of the zip
+    assert records["thu.eml › scan.pdf"]["outcome"] == "skipped"
+    assert sorted(records) == sorted([*refused, "thu.eml", "thu.eml › B.xlsx", "thu.eml › scan.pdf"])
+    schema = json.loads((Path(__file__).parent.parent / "docs" / "results.schema.json").read_text(encoding="utf-8"))
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(written))
 
 def test_a_later_message_from_a_unit_supersedes_its_earlier_one(tmp_path, filled):
     inbox = tmp_path / "input"

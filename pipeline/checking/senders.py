@@ -58,7 +58,7 @@ def check_senders(rules: Rules, claims: Iterable[tuple[Submission, str]], now: d
         owners = rules.units_of_address(envelope.address) if envelope.address else ()
         unit = rules.unit(unit_code)
         what = Label("record.peer" if submission.peer else "record.unit_file")
-        messages.setdefault(envelope.message, (envelope, {}))
+        messages.setdefault(envelope.message, (envelope, {}))[1][unit_code] = None
         if owners and unit_code not in {owner.code for owner in owners}:
             found.refused.add(submission.file)
             found.issues.append(Issue("sender-other-unit", file=submission.file, params={
@@ -71,7 +71,6 @@ def check_senders(rules: Rules, claims: Iterable[tuple[Submission, str]], now: d
                 **envelope.params(), "sender_address": envelope.address or "?", "what": what}))
         # Where the rules list the unit's addresses, any of them is the unit; else only the same address is.
         found.sent[submission.file] = Sent(f"unit:{unit_code}" if owners else f"address:{envelope.address}", moment)
-        messages[envelope.message][1][unit_code] = None
     for message, (envelope, units) in messages.items():
         if len(units) > 1:
             found.issues.append(Issue("mail-several-units", file=message,

@@ -190,8 +190,11 @@ def render_rules(rules: Rules, lang: str) -> str:
     def t(name: str, /, **params: Any) -> str:
         return text(lang, f"summary.{name}", **params)
 
-    lines = [
-        text(lang, "report.rules_ok", file=rules.source),
+    lines = [text(lang, "report.rules_ok", file=rules.source)]
+    if rules.warnings:
+        lines.append(text(lang, "rules.warnings", count=len(rules.warnings)))
+        lines += [f"  ! {warning.render(rules.source)}" for warning in rules.warnings]
+    lines += [
         "",
         t("identity", bloc=rules.bloc, year=rules.year, revision=rules.revision, fingerprint=rules.fingerprint),
         t("settings", language=t(f"language_{rules.language}"), decimals=rules.decimals,

@@ -17,6 +17,20 @@ _CLEANING = {**_INVISIBLE, **_SPACES, **_LOOKALIKES}
 _NEEDS_CLEANING = re.compile("[" + "".join(map(chr, _CLEANING)) + "]")
 
 
+# What breaks a line or is no text at all: the C0 and C1 control characters other than tab, CR and LF (which
+# `clean` makes spaces) and Unicode's line and paragraph separators. Word's Shift+Enter is U+000B and its page
+# break U+000C; U+001C…U+001F separate records; U+0085, U+2028 and U+2029 end a line in Unicode. An e-mail
+# header refuses most of them, and no name, title or code means one.
+LINE_BREAKING = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str) -> str:
+    """Text fit for a single line whatever it holds (an e-mail header): every control character and line or
+    paragraph separator a space, runs of white space one space, trimmed."""
+    return " ".join(_ANY_CONTROL.sub(" ", value).split())
+
+
 # Titles, codes and header labels repeat in every submission, so a run asks for the same few hundred
 # strings thousands of times; a bounded cache turns those repeats into one dictionary look-up.
 _CACHE_SIZE = 1 << 16

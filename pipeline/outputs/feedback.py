@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -17,6 +17,7 @@ from pipeline.checking.validate import UnitStatus
 from pipeline.core.errors import ExitCode
 from pipeline.core.issues import Issue
 from pipeline.core.labels import format_number, text
+from pipeline.core.text import one_line
 from pipeline.outputs.write import prepare_folder, write_keeping_previous
 from pipeline.outputs.xlsx import BASE_SIZE, Formats, fit_row, new_workbook, page_footer, print_setup, row_height
 from pipeline.rules.layout import template_filename
@@ -217,13 +218,34 @@ def draft(message: Feedback, rules: Rules) -> EmailMessage:
     """The message as an unsent draft: UTF-8, the subject encoded for any mail client, `X-Unsent: 1` so Outlook
     opens it ready to edit and send; addressed to the unit's `email` when the rules give one."""
     mail = EmailMessage(policy=SMTP)
-    if message.unit.email:
-        mail["To"] = [Address(display_name=message.unit.name, addr_spec=address)
-                      for address in message.unit.email.split(", ")]
-    mail["Subject"] = message.subject
+    recipients = _recipients(message.unit)
+    if recipients:
+        mail["To"] = recipients
+    mail["Subject"] = header_text(message.subject)
     mail["X-Unsent"] = "1"
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
     return mail
+
+
+def header_text(value: str) -> str:
+    """Every text a draft's header carries passes here: one line, whatever a rules file or a unit's file held.
+
+    The e-mail package refuses a header holding a line or paragraph separator (U+000B from Word, U+2028 …)
+    with an exception; the rules already read names on one line, and this keeps any other way in closed.
+    """
+    return one_line(value)
+
+
+def _recipients(unit: Unit) -> list[Address]:
+    """The unit's addresses as the draft's To; one the e-mail package refuses is left for the secretary to type
+    (the rules check addresses the same way, so none should be)."""
+    found = []
+    for address in filter(None, unit.email.split(", ")):
+        try:
+            found.append(Address(display_name=header_text(unit.name), addr_spec=address))
+        except Exception:  # its own defects (ValueError subclasses), and AttributeError on "a@[b.vn"
+            continue
+    return found
 
 
 def write_feedback(result: RunResult, folder: Path) -> FeedbackWritten:
@@ -258,7 +280,10 @@ def write_summary(result: RunResult, messages: list[Feedback], path: Path, folde
     def t(key: str, **params: object) -> str:
         return text(lang, f"feedback.{key}", **params)
 
-    book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc})
+    # Dated by the run, as the ranking workbook is: with SOURCE_DATE_EPOCH, two runs write the same bytes.
+    created = result.started_at.astimezone(UTC).replace(tzinfo=None)  # UTC, as docProps/core.xml holds it
+    book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc,
+                               "created": created})
     fmt = Formats(book)
     cell = fmt.get(border=1, text_wrap=True, valign="top")
     centred = fmt.get(border=1, align="center", valign="top")

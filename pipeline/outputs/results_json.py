@@ -195,16 +195,21 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
     copies = {i.file for i in validation.issues if i.code == "duplicate-copy"}
     superseded = {i.file for i in validation.issues if i.code == "mail-superseded"}
     folder_issues = list(folder_issues)  # read once per file below (the run's issues: the tally's are there)
-    records: list[dict[str, Any]] = [
-        {"file": s.file, "sha256": s.sha256, "size": s.size,
-         "modified": modified(s.modified) if s.modified else None,
-         "unit": validation.file_units.get(s.file),
-         "outcome": _outcome(s, validation, copies, superseded, vote_file, folder_issues),
-         "kind": ("peer" if s.peer else "appraisal" if s.appraisal is not None else "tally" if s.tally is not None
-                  else "mail" if s.is_mail else "unit"),
-         "mail": _mail_record(s)}
-        for s in submissions
-    ]
+    records: list[dict[str, Any]] = []
+    for s in submissions:
+        records.append(
+            {"file": s.file, "sha256": s.sha256, "size": s.size,
+             "modified": modified(s.modified) if s.modified else None,
+             "unit": validation.file_units.get(s.file),
+             "outcome": _outcome(s, validation, copies, superseded, vote_file, folder_issues),
+             "kind": ("peer" if s.peer else "appraisal" if s.appraisal is not None else "tally" if s.tally is not None
+                      else "mail" if s.is_mail else "unit"),
+             "mail": _mail_record(s)})
+        # A message's attachments refused before any reading (a zip bomb, damaged, under a password), as an
+        # attachment refused once read is: a unit's file that could not be used.
+        records += [{"file": a.name, "sha256": a.sha256, "size": a.size, "modified": None, "unit": None,
+                     "outcome": "refused", "kind": "unit", "mail": _mail_record(None, a.envelope.params())}
+                    for a in (s.mail.refused if s.mail else ())]
     for issue in folder_issues:
         if issue.code in SKIPPED_CODES and issue.file:
             # Every record has the same keys: a skipped entry's are null, since nothing of it was read.

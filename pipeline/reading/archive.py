@@ -25,6 +25,7 @@ from pipeline.reading.extents import CHUNK_BYTES, TooComplex, XlsbExtent, XlsxEx
 from pipeline.reading.zipparts import open_zip, zip_members
 
 # Safety limits, documented in the README (› Safety limits). A filled template is ~15 KB and ~50 rows.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # a workbook, whether a file of the input folder or an e-mail's attachment
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200  # real workbooks compress 5–30×; bombs, thousands of times
 MAX_ROWS = 5_000
@@ -101,10 +102,27 @@ def normalised(name: str) -> str:
     return name.replace("\\", "/").lstrip("/").lower()
 
 
+_SMALL_PART_BYTES = 64 * 1024  # _rels/.rels and mimetype: a few hundred bytes in every real package
+
+
+def package_kind(archive: zipfile.ZipFile) -> str | None:
+    """The workbook format of a zip package opened from a file (xlsx, xlsm, xlsb, ods), None for any other
+    package (a .docx, a .zip of files): the very decision `check_package` makes, for a file looked at before it
+    is read. Only the table of contents and two parts of a few hundred bytes are read (_rels/.rels, mimetype);
+    either one larger than real ones ever are counts as absent."""
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        return None
+    kind = _Package(members, b"", archive, max_part=_SMALL_PART_BYTES).kind()
+    return None if kind is None or kind.startswith("not:") else kind
+
+
 class _Package:
-    def __init__(self, members: list[zipfile.ZipInfo], data: bytes) -> None:
+    def __init__(self, members: list[zipfile.ZipInfo], data: bytes, archive: zipfile.ZipFile | None = None, *,
+                 max_part: int | None = None) -> None:
         self.members, self.data = members, data
-        self._archive: zipfile.ZipFile | None = None
+        self._archive: zipfile.ZipFile | None = archive  # without `data`, every part is read through it
+        self.max_part = max_part
         self.by_name: dict[str, zipfile.ZipInfo] = {}
         self.duplicate: str | None = None
         self._folder: str | None = None
@@ -130,7 +148,9 @@ class _Package:
 
     def read(self, name: str) -> bytes | None:
         member = self.member(name)
-        return None if member is None else b"".join(self.chunks(member))
+        if member is None or (self.max_part is not None and member.file_size > self.max_part):
+            return None
+        return b"".join(self.chunks(member))
 
     def kind(self) -> str | None:
         if self.member(self.folder() + "workbook.xml") or self.member("xl/workbook.xml"):

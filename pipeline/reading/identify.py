@@ -156,9 +156,10 @@ def _saved_moment(value: str | None) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # A time written 9999-12-31T23:59:59-23:59 parses but has no UTC form: unknown, like a damaged one.
+        return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    except (OverflowError, ValueError):
         return None
-    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _saved_shown(value: str | None) -> str:

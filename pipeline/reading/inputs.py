@@ -9,11 +9,13 @@ import stat
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
 from pipeline.reading.mail.messages import MAIL_SUFFIXES
+from pipeline.reading.recognise import LOCK_PREFIXES, is_lock_file, is_workbook, name_suffix
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
@@ -77,6 +79,9 @@ def distinct_names(names: list[str], paths: Sequence[Path]) -> tuple[list[str], 
 def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
     """The spreadsheet and saved e-mail files directly inside `folder`, and a line for every entry skipped.
 
+    A file is read when its name says it is a spreadsheet or a saved e-mail (a trailing space or dot aside), or
+    when its content shows a workbook whatever its name (`recognise.is_workbook`: no extension, say). A `~$…`
+    or `.~lock.…` name is a lock file only when its content is one (`recognise.is_lock_file`).
     A symbolic link is never followed (it could lead anywhere on the disk): it is skipped with a warning
     naming where it points, and nothing is read from its target.
     """
@@ -89,18 +94,22 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
         if lower in _FOLDER_NOTES and entry.is_file() and not entry.is_symlink():
             continue
         stray = _stray_kind(lower)
+        if stray is not None and lower.startswith(LOCK_PREFIXES) and entry.is_file() and not entry.is_symlink() \
+                and not is_lock_file(entry):
+            stray = None  # a workbook a unit named like a lock file: read like any other file
+        suffix = name_suffix(entry.name)
         if entry.is_symlink() or _is_junction(entry):
             issues.append(Issue("symlink-skipped", file=name, params={"target": _link_target(entry)}))
         elif stray:
             issues.append(Issue("stray-file", file=name, params={"what": stray}))
         elif entry.is_dir():
-            if entry.suffix.casefold() in SPREADSHEET_SUFFIXES:
+            if suffix in SPREADSHEET_SUFFIXES:
                 issues.append(Issue("not-a-file", file=name))
             else:
                 issues.append(Issue("stray-file", file=name, params={"what": Label("stray.folder")}))
         elif not entry.is_file():
             issues.append(Issue("stray-file", file=name, params={"what": Label("stray.special")}))
-        elif entry.suffix.casefold() in SPREADSHEET_SUFFIXES or entry.suffix.casefold() in MAIL_SUFFIXES:
+        elif suffix in SPREADSHEET_SUFFIXES or suffix in MAIL_SUFFIXES or is_workbook(entry):
             files.append(entry)
         else:
             issues.append(Issue("not-a-spreadsheet", file=name))
@@ -162,9 +171,19 @@ def read_regular(path: Path, limit: int | None = None) -> FileContent:
             else:
                 chunks.clear()
         data = b"".join(chunks) if limit is None or size <= limit else None
-        return FileContent(data, size, info.st_mtime, digest.hexdigest())
+        return FileContent(data, size, _shown_time(info.st_mtime), digest.hexdigest())
     finally:
         os.close(handle)
+
+
+def _shown_time(modified: float) -> float:
+    """A file's time, or 0.0 (unknown) when it cannot be shown as a local date: Windows refuses times before
+    1970, and no datetime holds one past year 9999; the Audit sheet and the JSON show a file's time."""
+    try:
+        datetime.fromtimestamp(modified)
+    except (OverflowError, OSError, ValueError):
+        return 0.0
+    return modified
 
 
 def discover_records(folder: Path | None) -> list[Path]:

@@ -23,9 +23,11 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from pipeline.reading.archive import MAX_FILE_BYTES
 from pipeline.reading.inputs import display_names, distinct_names, read_regular
 from pipeline.reading.mail.messages import MAIL_SUFFIXES, Attachment, Opened
-from pipeline.reading.read import MAX_FILE_BYTES, Submission, read_attachment, read_submission
+from pipeline.reading.read import Submission, read_attachment, read_submission
+from pipeline.reading.recognise import name_suffix
 
 # A filled template reads in a few milliseconds; the largest file the limits let through, in about two seconds.
 READ_TIME_LIMIT = 30.0  # seconds per file, wall clock
@@ -299,7 +301,7 @@ class _Pool:
         if isinstance(path, Attachment):
             submission.size, submission.sha256, submission.envelope = path.size, path.sha256, path.envelope
         else:
-            if path.suffix.casefold() in MAIL_SUFFIXES:
+            if name_suffix(path.name) in MAIL_SUFFIXES:
                 submission.mail = Opened()  # an e-mail file that could not be opened: still no unit's file
             try:
                 content = read_regular(path, limit=MAX_FILE_BYTES)

@@ -20,11 +20,12 @@ from pipeline.core.cells import cell_address, parse_address
 from pipeline.core.issues import Issue
 from pipeline.core.labels import LANGUAGES, Label, text
 from pipeline.core.text import clean, fold, normalise_code
-from pipeline.reading.archive import MAX_ROWS, MAX_UNCOMPRESSED_BYTES, check_package
+from pipeline.reading.archive import MAX_FILE_BYTES, MAX_ROWS, MAX_UNCOMPRESSED_BYTES, check_package
 from pipeline.reading.bloc_books import AppraisalBook, TallyBook, read_appraisal, read_tally
 from pipeline.reading.cell_notes import Overrides
 from pipeline.reading.inputs import display_name, read_regular
 from pipeline.reading.mail.messages import MAIL_SUFFIXES, Attachment, Envelope, Opened, open_mail
+from pipeline.reading.recognise import OLE_SIGNATURE, name_suffix
 from pipeline.reading.sheet import open_book
 from pipeline.reading.table import SheetRow, header_row, plain, sheet_overrides, table_rows
 from pipeline.reading.zipparts import read_member, zip_members
@@ -38,11 +39,9 @@ from pipeline.rules.layout import (
     TEMPLATE_FORMAT,
 )
 
-# Safety limits, documented in the README; those on a zip package's contents are in pipeline/reading/archive.py.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+# Safety limits, documented in the README; the others (a workbook's size, its package's contents) are in
+# pipeline/reading/archive.py.
 MAX_MAIL_BYTES = MAX_UNCOMPRESSED_BYTES  # a saved message or mbox export: each attachment still ≤ MAX_FILE_BYTES
-
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -128,7 +127,8 @@ def read_submission(path: Path, root: Path, name: str | None = None) -> Submissi
     `name` is the file's display name when `inputs.display_names` had to tell look-alike names apart.
     """
     submission = Submission(name or display_name(path, root))
-    mail_kind = path.suffix.casefold()[1:] if path.suffix.casefold() in MAIL_SUFFIXES else None
+    suffix = name_suffix(path.name)
+    mail_kind = suffix[1:] if suffix in MAIL_SUFFIXES else None
     if mail_kind is not None:
         submission.mail = Opened()
     try:
@@ -200,7 +200,7 @@ def _sniff(submission: Submission, data: bytes) -> tuple[str | None, list[zipfil
         if verdict.refusal is not None:
             submission.issue(verdict.refusal, params=verdict.params)
         return verdict.kind, verdict.members
-    if data.startswith(_OLE_MAGIC):
+    if data.startswith(OLE_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data:
             submission.issue("password-protected")
             return None, None

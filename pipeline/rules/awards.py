@@ -61,6 +61,7 @@ def awards(check: Checker, node: Node | None) -> tuple[Award, ...]:
     awards: list[Award] = []
     for key, item in check.mapping(node, "awards", set(node.value), ()).items():
         path = f"awards.{key}"
+        check.code(item, path, key)
         fields = check.mapping(item, path, {"count", "share", "share_of", "min_score", "label",
                                             "min_criterion_share"}, ())
         if "count" not in fields and "share" not in fields:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None =
     if check.problems:
         raise RulesError(source, sorted(check.problems, key=lambda p: p.line or 0), heading)
     assert rules is not None
-    return rules
+    return replace(rules, warnings=tuple(sorted(check.warnings, key=lambda p: p.line or 0)))
 
 
 def _build(check: Checker, root: Node, source: str) -> Rules | None:
@@ -170,6 +171,7 @@ def _code(check: Checker, node: Node | None, path: str) -> str:
         # `code: 1.10` would silently become 1.1; codes are labels, so they must be quoted text.
         check.problem(path, node, "code_not_text", value=format(value, "f"))
         return format(value, "f")
+    check.code(node, path, str(value))
     return normalise_code(str(value))
 
 

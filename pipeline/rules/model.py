@@ -15,6 +15,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Literal
 
+from pipeline.core.errors import RuleProblem
 from pipeline.rules.awards import Award, Threshold
 from pipeline.rules.procedure import Signer, Vote
 
@@ -146,6 +147,8 @@ class Rules:
     # The bloc's own address(es) (`bloc_email`): a message from it is the secretary forwarding what she
     # received, so it says nothing of who sent the files it carries.
     bloc_email: str = ""
+    # What loading mended in the file and `bloc-score rules` says, each at its line (a line break in a name).
+    warnings: tuple[RuleProblem, ...] = field(default=(), compare=False)
 
     @property
     def bloc_addresses(self) -> frozenset[str]:

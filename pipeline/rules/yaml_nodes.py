@@ -13,7 +13,7 @@ import yaml
 
 from pipeline.core.errors import RuleProblem
 from pipeline.core.labels import text
-from pipeline.core.text import clean
+from pipeline.core.text import LINE_BREAKING, clean
 
 _DECIMAL_COMMA = re.compile(r"(-?\d+),(\d+)")  # 4,5 as a Vietnamese writes four and a half
 
@@ -80,9 +80,15 @@ class Checker:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.problems: list[RuleProblem] = []
+        self.warnings: list[RuleProblem] = []  # what was mended on the way: the file is still used
 
     def problem(self, path: str, node: Node | None, message_key: str, /, **params: Any) -> None:
         self.problems.append(
+            RuleProblem(path, node.line if node else None, text(self.lang, f"rules.{message_key}", **params))
+        )
+
+    def warning(self, path: str, node: Node | None, message_key: str, /, **params: Any) -> None:
+        self.warnings.append(
             RuleProblem(path, node.line if node else None, text(self.lang, f"rules.{message_key}", **params))
         )
 
@@ -124,7 +130,22 @@ class Checker:
         value = node.value
         if isinstance(value, Decimal):
             value = format(value, "f")
-        return clean(str(value))
+        value = str(value)
+        if LINE_BREAKING.search(value):
+            # A name pasted from Word ("\v" for its Shift+Enter): shown on one line, and said, so the file
+            # can be mended; an e-mail header or a file name cannot hold such a character.
+            self.warning(path, node, "line_break_replaced")
+            value = LINE_BREAKING.sub(" ", value)
+        return clean(value)
+
+    def code(self, node: Node, path: str, value: str) -> bool:
+        """Whether a code (of a unit, a section, a criterion, an award) is free of line breaks; a problem if not.
+
+        A code is matched against what units type: a character no one can type would never match."""
+        if LINE_BREAKING.search(value):
+            self.problem(path, node, "code_line_break")
+            return False
+        return True
 
     def number(
         self, node: Node | None, path: str, *, default: Decimal | None = None, positive: bool = False,

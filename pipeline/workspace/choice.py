@@ -21,6 +21,7 @@ from pipeline.core.text import fold
 from pipeline.reading.inputs import SPREADSHEET_SUFFIXES, discover
 from pipeline.reading.isolation import read_submissions
 from pipeline.reading.mail.messages import MAIL_SUFFIXES
+from pipeline.reading.recognise import name_suffix
 from pipeline.rules.load import load_rules
 from pipeline.rules.model import Rules
 from pipeline.workspace.folders import SCHEMAS, Workspace
@@ -139,7 +140,7 @@ def submission_identities(submissions: Path | Iterable[Path] | None) -> tuple[Co
         except OSError:
             paths = []
     else:
-        paths = [p for p in submissions if p.suffix.casefold() in SPREADSHEET_SUFFIXES | MAIL_SUFFIXES and p.is_file()]
+        paths = [p for p in submissions if name_suffix(p.name) in SPREADSHEET_SUFFIXES | MAIL_SUFFIXES and p.is_file()]
     found: Counter[tuple[str, str, str]] = Counter()
     sample = paths[:IDENTITY_SAMPLE]
     # Read in a worker like any run: a hostile file must not take the command down before it starts.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
@@ -44,3 +45,27 @@ def clean_text(raw: object) -> str:
     value = unicodedata.normalize("NFC", str(raw) if raw is not None else "")
     value = "".join(ch if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp") else " " for ch in value)
     return " ".join(value.split())[:_MAX_TEXT]
+
+
+def utc_moment(moment: dt.datetime) -> dt.datetime:
+    """A moment in UTC, comparable with any other (a moment without a zone is taken as UTC).
+
+    Raises OverflowError or ValueError for a moment that has no UTC form: 31 Dec 9999 23:59 at -23:59 is
+    already year 10000 in UTC.
+    """
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def iso_date(moment: object) -> str | None:
+    """A message's Date as ISO 8601; None when it has none, or one that cannot be compared with another.
+
+    Mail parsers accept any zone on any day up to 31 Dec 9999; a Date past what a moment can hold costs the
+    message its date (like an unreadable one), never the run that compares it.
+    """
+    if not isinstance(moment, dt.datetime):
+        return None
+    try:
+        utc_moment(moment).timestamp()
+    except (OverflowError, ValueError):
+        return None
+    return moment.isoformat()

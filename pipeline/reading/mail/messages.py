@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
 from pipeline.reading.archive import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, expands_too_far
-from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text
+from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text, iso_date, utc_moment
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -45,20 +45,25 @@ class Envelope:
     subject: str
 
     def moment(self) -> dt.datetime | None:
-        """The Date as a moment comparable with another's (UTC; a date without zone is taken as UTC)."""
+        """The Date as a moment comparable with another's (UTC; a date without zone is taken as UTC).
+
+        None as for no date when it cannot be one: the readers keep only dates that can (`iso_date`), and an
+        envelope built otherwise must not take a run down either."""
         if self.date is None:
             return None
-        moment = dt.datetime.fromisoformat(self.date)
-        return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        try:
+            return utc_moment(dt.datetime.fromisoformat(self.date))
+        except (OverflowError, ValueError):
+            return None
 
     @property
     def when(self) -> str:
         """The Date as people read it, in the sender's own zone: "2024-12-02 10:00 +07:00"."""
-        if self.date is None:
+        if self.moment() is None or self.date is None:
             return "?"
         moment = dt.datetime.fromisoformat(self.date)
         zone = moment.strftime("%z")
-        return moment.strftime("%Y-%m-%d %H:%M") + (f" {zone[:3]}:{zone[3:]}" if zone else "")
+        return f"{moment:%Y-%m-%d %H:%M}" + (f" {zone[:3]}:{zone[3:]}" if zone else "")
 
     @property
     def address(self) -> str:
@@ -91,6 +96,16 @@ class Opened:
     attachments: list[Attachment] = field(default_factory=list)
     envelopes: list[Envelope] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # Attachments refused before any reading (damaged, a zip bomb, a member under a password): each has its
+    # issue, and its record in the JSON's inputs[] like every file read (no bytes kept).
+    refused: list[Attachment] = field(default_factory=list)
+
+    def refuse(self, issue: Issue, name: str, envelope: Envelope, data: bytes | None = None,
+               size: int | None = None) -> None:
+        """An attachment not read, with why: what is known of it is recorded for the outputs."""
+        self.issues.append(issue)
+        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+        self.refused.append(Attachment(name, None, size if size is not None else len(data or b""), envelope, digest))
 
 
 def open_mail(data: bytes, kind: str, name: str, limit: int) -> Opened:
@@ -186,7 +201,7 @@ def _collect(opened: Opened, letter: Letter, where: str, limit: int, depth: int,
             opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
         elif part.problem is not None or part.data is None:
             detail = Label(f"hint.{part.problem or 'mail_no_content'}")
-            opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": detail}))
+            opened.refuse(Issue("corrupt-file", file=shown, params={"detail": detail}), shown, envelope, part.data)
         elif suffix in _SPREADSHEETS or (not suffix and part.content_type in _SPREADSHEET_TYPES):
             opened.attachments.append(_attachment(shown, part.data, envelope, limit))
         elif suffix == "zip" or (not suffix and part.content_type in _ZIP_TYPES):
@@ -211,12 +226,12 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as error:
-        opened.issues.append(Issue("corrupt-file", file=where, params={"detail": str(error)[:160]}))
+        opened.refuse(Issue("corrupt-file", file=where, params={"detail": str(error)[:160]}), where, envelope, data)
         return
     with archive:
         if len(members) > MAX_MEMBERS or expands_too_far(members):
-            opened.issues.append(Issue("zip-bomb", file=where,
-                                       params={"limit_mb": f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}"}))
+            bomb = Issue("zip-bomb", file=where, params={"limit_mb": f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)}"})
+            opened.refuse(bomb, where, envelope, data)
             return
         names: set[str] = set()
         for number, member in enumerate(members, 1):
@@ -227,7 +242,7 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
             if _suffix(name) not in _SPREADSHEETS:
                 opened.issues.append(Issue("mail-attachment-skipped", file=shown, params=envelope.params()))
             elif member.flag_bits & 0x1:
-                opened.issues.append(Issue("password-protected", file=shown))
+                opened.refuse(Issue("password-protected", file=shown), shown, envelope, size=member.file_size)
             elif member.file_size > limit:
                 opened.attachments.append(Attachment(shown, None, member.file_size, envelope))
             else:
@@ -235,7 +250,8 @@ def _unzip(opened: Opened, where: str, data: bytes, envelope: Envelope, limit: i
                     with archive.open(member) as stream:
                         content = stream.read(limit + 1)
                 except Exception as error:  # BadZipFile, zlib.error, EOFError … from a damaged member
-                    opened.issues.append(Issue("corrupt-file", file=shown, params={"detail": str(error)[:160]}))
+                    damaged = Issue("corrupt-file", file=shown, params={"detail": str(error)[:160]})
+                    opened.refuse(damaged, shown, envelope, size=member.file_size)
                     continue
                 opened.attachments.append(_attachment(shown, content, envelope, limit))
 
@@ -281,11 +297,7 @@ def _unique(name: str, taken: set[str]) -> str:
 # ----------------------------------------------------------------------------------------- .eml, .mbox
 
 def _letter(message: Message) -> Letter:
-    date = None
-    header = message["Date"]
-    moment = getattr(header, "datetime", None)
-    if isinstance(moment, dt.datetime):
-        date = moment.isoformat()
+    date = iso_date(getattr(message["Date"], "datetime", None))
     broken = [type(defect).__name__ for part in message.walk() for defect in getattr(part, "defects", [])
               if type(defect).__name__ in _BROKEN_STRUCTURE]
     return Letter(clean_text(message["From"]), date, clean_text(message["Subject"]), list(_parts(message)),

@@ -10,7 +10,7 @@ import struct
 
 import olefile
 
-from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text
+from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text, iso_date
 
 # Property tags ([MS-OXPROPS]): a stream __substg1.0_<tag><type> holds a variable-length value.
 _SUBJECT, _SENDER_NAME, _SENDER_SMTP, _SENDER_ADDRESS = 0x0037, 0x0C1A, 0x5D01, 0x0C1F
@@ -52,8 +52,7 @@ class _Reader:
         date = None
         if headers:
             parsed = email.parser.HeaderParser(policy=email.policy.default).parsestr(headers)
-            moment = getattr(parsed["Date"], "datetime", None)
-            date = moment.isoformat() if isinstance(moment, dt.datetime) else None
+            date = iso_date(getattr(parsed["Date"], "datetime", None))
             sender = sender or clean_text(parsed["From"])
         if date is None:
             for tag in (_SUBMITTED, _DELIVERED):
@@ -125,4 +124,4 @@ def _filetime(value: bytes) -> str | None:
         moment = dt.datetime(1601, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=ticks // 10)
     except OverflowError:
         return None
-    return moment.isoformat()
+    return iso_date(moment)
