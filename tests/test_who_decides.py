@@ -26,7 +26,8 @@ from tests.test_peers import CODES, PEER_RULES, SCORE, SELF
 
 DOMAIN = "quangtri.dcs.vn"
 BLOC_ADDRESS = f"khoithidua@{DOMAIN}"
-EARLY, LATE, FAR = "Mon, 02 Dec 2024 10:00:00 +0700", "Tue, 03 Dec 2024 16:00:00 +0700", "Fri, 31 Dec 2099 09:00:00 +0700"
+EARLY, LATE = "Mon, 02 Dec 2024 10:00:00 +0700", "Tue, 03 Dec 2024 16:00:00 +0700"
+FAR = "Fri, 31 Dec 2099 09:00:00 +0700"  # a unit's clock, or its forger, "later" than any correction
 
 
 def address(code: str) -> str:
