@@ -80,16 +80,13 @@ def _fail_json_write(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
 
 
 def _fail_workbook_file(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
-    # xlsxwriter creates its file with zipfile.ZipFile(name, "w") when it saves.
-    real = zipfile.ZipFile
-
-    class Failing(real):  # type: ignore[misc,valid-type]
-        def __init__(self, file: object, mode: str = "r", *args: object, **kwargs: object) -> None:
-            if mode == "w" and str(file).endswith(".xlsx"):
-                Path(str(file)).write_bytes(b"PK\x03\x04half")
-                raise oserror(number, file)
-            super().__init__(file, mode, *args, **kwargs)
-    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", Failing)
+    # A workbook is zipped in memory, then written with open(name, "wb") (outputs/xlsx.py).
+    def fake(file: object, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "wb" and str(file).endswith(".xlsx"):
+            Path(str(file)).write_bytes(b"PK\x03\x04half")
+            raise oserror(number, file)
+        return open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+    monkeypatch.setattr("pipeline.outputs.xlsx.open", fake, raising=False)
 
 
 def _fail_final_rename(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
