@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    folder_lock,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
 from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
@@ -37,7 +44,8 @@ def appraisal(rules_path: Path | None, input_dir: Path, output_dir: Path, lang: 
     workspace = Workspace(input_dir, output_dir, SCHEMAS)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    made = make_appraisal(rules, workspace, lang=lang)
+    with folder_lock(workspace.written_to, lang):
+        made = make_appraisal(rules, workspace, lang=lang)
     if made.problems:
         click.echo(render_check(made.problems, [], lang))
     found = made.result.validation

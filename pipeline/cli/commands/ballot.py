@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    folder_lock,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
 from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
@@ -36,7 +43,8 @@ def ballot(rules_path: Path | None, input_dir: Path, output_dir: Path, voters: i
     workspace = Workspace(input_dir, output_dir, SCHEMAS)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
+    with folder_lock(workspace.written_to, lang):
+        papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
     made, result = papers.made, papers.result
     if made is None:
         assert rules.vote is not None  # ballot_papers refuses rules without a vote

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    folder_lock,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
 from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
@@ -30,12 +37,14 @@ def feedback(rules_path: Path | None, input_dir: Path, out_dir: Path | None, lan
       bloc-score feedback --input thu-ve/ --out thu-gui/ --lang en
     """
     from pipeline.core.labels import text
-    from pipeline.outputs.feedback import make_feedback
+    from pipeline.outputs.feedback import feedback_folder, make_feedback
 
     workspace = Workspace(input_dir, OUTPUT, SCHEMAS)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    made = make_feedback(rules, workspace, folder=out_dir, lang=lang)
+    folder = out_dir or feedback_folder(workspace.written_to, rules.year)
+    with folder_lock(folder, lang):
+        made = make_feedback(rules, workspace, folder=folder, lang=lang)
     messages = made.written.messages
     kinds = {kind: sum(1 for m in messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
     lines = [text(lang, "feedback.written", count=len(made.written.drafts), folder=str(made.folder), **kinds),

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, input_option, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    folder_lock,
+    input_option,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
 from pipeline.workspace.folders import OUTPUT, SCHEMAS, Workspace
 
 
@@ -32,7 +39,7 @@ def run_command(rules_path: Path | None, input_dir: Path, output_dir: Path, lang
                 signing_date: datetime | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
-    An earlier ranking and JSON in the output folder move to previous/; a PDF of the same name is replaced.
+    An earlier ranking and JSON in the output folder move to previous/<their time>/; a PDF of the same name is replaced.
     When last year's results-<year-1>.json is in the output folder (or named with --previous), the workbook
     and the JSON compare each unit with last year.
 
@@ -56,12 +63,14 @@ def run_command(rules_path: Path | None, input_dir: Path, output_dir: Path, lang
     from pipeline.run import DocumentOptions, RunOptions, run
 
     document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
-    with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):
-        options = RunOptions(lang=lang, previous=previous, document=document, progress=progress, tick=tick)
-        result = run(rules, workspace, options)
-        written = write_outputs(result, output_dir, tick=tick)
-    click.echo(render_run(result, written, quiet=quiet))
-    if to_pdf:
-        pdf = written.workbook.with_suffix(".pdf")
-        click.echo(print_and_say(written.workbook, pdf, all_sheets=all_sheets, lang=result.lang))
+    # From before last year's results are read in the output folder until the PDF is printed there.
+    with folder_lock(output_dir, lang or rules.language):
+        with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):
+            options = RunOptions(lang=lang, previous=previous, document=document, progress=progress, tick=tick)
+            result = run(rules, workspace, options)
+            written = write_outputs(result, output_dir, tick=tick)
+        click.echo(render_run(result, written, quiet=quiet))
+        if to_pdf:
+            pdf = written.workbook.with_suffix(".pdf")
+            click.echo(print_and_say(written.workbook, pdf, all_sheets=all_sheets, lang=result.lang))
     sys.exit(result.exit_code)
