@@ -305,11 +305,11 @@ def test_remaking_the_workbook_keeps_the_earlier_one_and_carries_the_appraisals(
     assert "1 appraisals carried over" in first.output
     # The filled workbook is remade where it is, in the bloc's folder; the one filled moves to previous/.
     records = builders.records_of(folder)
-    assert "kept as" in first.output and len(list((records / "previous").glob("appraisal-2024-*.xlsx"))) == 1
+    assert "kept as" in first.output and len(list((records / "previous").glob("*/appraisal-2024.xlsx"))) == 1
     builders.edit(unit_file(folder, "B"), {"D8": 19})  # B resubmits
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 0, second.output
-    kept = list((records / "previous").glob("appraisal-2024-*.xlsx"))
+    kept = list((records / "previous").glob("*/appraisal-2024.xlsx"))  # previous/<its time>/, its own name
     assert len(kept) == 2 and "kept as" in second.output
     made = read_submission(records / BOOK, records)
     assert made.appraisal is not None

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from fractions import Fraction
 from importlib.metadata import version
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from pipeline.cli.main import main
+from pipeline.core.own_files import LOCK_NAME
 from tests import builders
 from tests.conftest import SAMPLE_INPUT, SAMPLE_RULES, SMALL_RULES, invoke, rules_from, values
 from tests.test_rules import BROKEN
@@ -68,8 +70,9 @@ def test_the_program_ends_with_the_commands_status_and_leaves_nothing_staged(sam
                "--out", str(out)]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["minutes-2024.docx", "proposals-2024.docx", "ranking-2024.xlsx",
-                                                     "results-2024.json"]  # no staged `.ranking-…` file is left
+    # No staged `.ranking-…` file and no journal is left; the folder's lock stays for the next command.
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "minutes-2024.docx", "proposals-2024.docx",
+                                                     "ranking-2024.xlsx", "results-2024.json"]
     missing = subprocess.run([*command[:4], str(tmp_path / "no.yaml"), *command[5:]], capture_output=True, text=True,
                              check=False, timeout=120)
     assert missing.returncode == 2
@@ -158,7 +161,8 @@ def test_empty_input_folder_exits_2(tmp_path):
     result = run_sample(tmp_path / "input", tmp_path / "out")
     assert result.exit_code == 2
     assert "không có tệp bảng tính nào" in result.stderr
-    assert not (tmp_path / "out").exists()
+    # The output folder is made when the command starts, to hold its lock; nothing is written into it.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [LOCK_NAME]
 
 
 def test_missing_input_folder_exits_2(tmp_path):
@@ -250,11 +254,16 @@ def test_earlier_outputs_are_kept(sample_input, tmp_path):
     output = tmp_path / "out"
     assert run_sample(sample_input, output).exit_code == 0
     first = (output / "results-2024.json").read_bytes()
+    made = datetime.fromtimestamp((output / "ranking-2024.xlsx").stat().st_mtime)
     result = run_sample(sample_input, output)
     assert result.exit_code == 0
-    kept = sorted((output / "previous").iterdir(), key=lambda p: (p.suffix, p.name))
+    # One subfolder per write, named by when the set it holds was made: no ':' in a name on Windows.
+    [subfolder] = (output / "previous").iterdir()
+    assert subfolder.name == made.strftime("%Y-%m-%d %H.%M.%S")
+    kept = sorted(subfolder.iterdir(), key=lambda p: (p.suffix, p.name))
     # The pair, and the minutes and proposal list the example's tally makes (docs/results-json.md).
-    assert [p.suffix for p in kept] == [".docx", ".docx", ".json", ".xlsx"]
+    assert [p.name for p in kept] == ["minutes-2024.docx", "proposals-2024.docx", "results-2024.json",
+                                      "ranking-2024.xlsx"]
     assert kept[2].read_bytes() == first
     assert "được giữ lại" in result.stdout
 

@@ -147,7 +147,9 @@ def test_a_final_run_confirms_with_total_and_rank(sample_rules, tmp_path):
     assert {m.kind for m in written.messages} == {"received"}
     # Written again: the earlier drafts are kept, never overwritten.
     again = write_feedback(result, tmp_path)
-    assert len(again.kept) == 10 and all(p.parent == tmp_path / "previous" for p in again.kept)
+    # One write, one subfolder of previous/ for all of them: the drafts and the list sent together.
+    assert len(again.kept) == 10 and {p.parent.parent for p in again.kept} == {tmp_path / "previous"}
+    assert len({p.parent for p in again.kept}) == 1
 
 
 def test_the_command_writes_reminders_for_an_empty_inbox_and_exits_1(tmp_path, monkeypatch):

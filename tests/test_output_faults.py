@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
+from pipeline.core.own_files import LOCK_NAME, OWN_FILES
 from pipeline.outputs import write
+from pipeline.outputs.lock import writing_into
 from tests import builders
 from tests.conftest import SAMPLE_RULES, invoke
 
@@ -80,23 +82,22 @@ def _fail_json_write(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
 
 
 def _fail_workbook_file(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
-    # xlsxwriter creates its file with zipfile.ZipFile(name, "w") when it saves.
-    real = zipfile.ZipFile
-
-    class Failing(real):  # type: ignore[misc,valid-type]
-        def __init__(self, file: object, mode: str = "r", *args: object, **kwargs: object) -> None:
-            if mode == "w" and str(file).endswith(".xlsx"):
-                Path(str(file)).write_bytes(b"PK\x03\x04half")
-                raise oserror(number, file)
-            super().__init__(file, mode, *args, **kwargs)
-    monkeypatch.setattr("xlsxwriter.workbook.ZipFile", Failing)
+    # A workbook is zipped in memory, then written with open(name, "wb") (outputs/xlsx.py).
+    def fake(file: object, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "wb" and str(file).endswith(".xlsx"):
+            Path(str(file)).write_bytes(b"PK\x03\x04half")
+            raise oserror(number, file)
+        return open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+    monkeypatch.setattr("pipeline.outputs.xlsx.open", fake, raising=False)
 
 
 def _fail_final_rename(monkeypatch: pytest.MonkeyPatch, number: int) -> None:
     real = os.replace
 
     def fake(source: object, target: object) -> None:
-        if Path(str(source)).name.startswith("."):  # the staged file going into place, not previous/
+        # A staged file going into place, once the earlier outputs have moved to previous/ (not the journal).
+        name = Path(str(source)).name
+        if name.startswith(".") and name not in OWN_FILES:
             raise oserror(number, target)
         real(source, target)
     monkeypatch.setattr(os, "replace", fake)
@@ -157,28 +158,41 @@ def test_output_folder_under_a_file(tmp_path, sample_input):
 def test_a_missing_output_folder_is_made(tmp_path, sample_input):
     out = tmp_path / "new" / "deeper"
     assert run_sample(sample_input, out).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["minutes-2024.docx", "proposals-2024.docx", "ranking-2024.xlsx",
-                                                     "results-2024.json"]
+    assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME, "minutes-2024.docx", "proposals-2024.docx",
+                                                     "ranking-2024.xlsx", "results-2024.json"]
 
 
 def test_stale_temporary_files_of_killed_runs_are_removed(tmp_path, sample_input):
     out = tmp_path / "output"
     out.mkdir()
     old = time.time() - 3600
-    stale = [out / ".ranking-2024-k3_x9a2b.xlsx", out / ".results-2024-0abcdefg.json"]
+    stale = [out / ".ranking-2024-k3_x9a2b.xlsx", out / ".results-2024-0abcdefg.json",
+             out / ".other-2024-k3_x9a2b.xlsx"]  # any output's: the folder's lock says nobody else writes
     kept = [out / ".ranking-2024-notours.xlsx",  # not mkstemp's eight characters
             out / ".ranking-2024-k3_x9a2b.xlsx.bak", out / "ranking-2024-k3_x9a2b.xlsx",
-            out / ".other-2024-k3_x9a2b.xlsx"]
+            out / ".notes-k3_x9a2b.txt"]  # not a suffix bloc-score stages
     for path in stale + kept:
         path.write_bytes(b"half")
         os.utime(path, (old, old))
-    fresh = out / ".results-2024-zzzzzzzz.json"  # a parallel run's, newer than this one
+    fresh = out / ".results-2024-zzzzzzzz.json"  # however recent: under the folder's lock nobody else writes
     fresh.write_bytes(b"half")
-    future = time.time() + 3600
-    os.utime(fresh, (future, future))
     assert run_sample(sample_input, out).exit_code == 0
-    assert [p for p in stale if p.exists()] == []
-    assert [p for p in [*kept, fresh] if not p.exists()] == []
+    assert [p for p in [*stale, fresh] if p.exists()] == []
+    assert [p for p in kept if not p.exists()] == []
+
+
+def test_without_the_folders_lock_no_temporary_file_is_removed(tmp_path):
+    # Another command's work in progress, for all this process knows (the bug of two runs at once).
+    staged = tmp_path / ".ranking-2024-k3_x9a2b.xlsx"
+    staged.write_bytes(b"half")
+    old = time.time() - 3600
+    os.utime(staged, (old, old))
+    assert write.remove_stale_temporaries(tmp_path / "ranking-2024.xlsx") == []
+    assert staged.exists()
+    with writing_into(tmp_path, "en"):  # the lock's holder: a killed command's leftover, removed on taking it
+        assert not staged.exists()
+        staged.write_bytes(b"half")
+        assert write.remove_stale_temporaries(tmp_path / "ranking-2024.xlsx") == [staged]
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o027, 0o002])
@@ -250,4 +264,4 @@ def test_write_file_leaves_no_temporary_on_a_bug(tmp_path):
         raise RuntimeError("a bug")
     with pytest.raises(RuntimeError):
         write.write_file(tmp_path / "a.xlsx", broken, "en")
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [LOCK_NAME]

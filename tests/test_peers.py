@@ -360,7 +360,10 @@ def test_the_appraisal_command_writes_one_peer_workbook_per_unit(folder, tmp_pat
     assert row.appraised == 16  # B's scores are carried into its new workbook
     second = CliRunner().invoke(main, args)
     assert "7 earlier peer-scoring workbooks are kept" in second.output
-    assert len(list((out / "previous").glob("peer-scores-2024_B-*.xlsx"))) == 1
+    # One write, one subfolder of previous/: the earlier workbooks there under their own names.
+    [subfolder] = (out / "previous").iterdir()
+    assert len(list(subfolder.glob("peer-scores-2024_*.xlsx"))) == 7
+    assert (subfolder / "peer-scores-2024_B.xlsx").exists()
 
 
 def test_checking_a_peer_workbook_alone_reports_its_cells_not_the_absent_scorers(folder, tmp_path):

@@ -399,7 +399,7 @@ def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
     again = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
     assert again.exit_code == ExitCode.PROBLEMS
     assert not (out / "minutes-2024.docx").exists()
-    assert sorted(p.suffix for p in (out / "previous").glob("*.docx")) == [".docx", ".docx"]
+    assert sorted(p.name for p in (out / "previous").glob("*/*.docx")) == ["minutes-2024.docx", "proposals-2024.docx"]
 
 
 def test_ballot_without_a_vote_in_the_rules_is_a_user_error(bloc, tmp_path):

@@ -4,7 +4,7 @@ with what was already written carried over and an earlier workbook kept in previ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -13,7 +13,7 @@ from pipeline.core.errors import ExitCode
 from pipeline.core.issues import Issue, has_errors
 from pipeline.forms.appraisal import unit_state, write_appraisal, write_peer_workbook
 from pipeline.forms.appraisal_carry import Appraised, appraisal_issues, carried_appraisals, carried_peer_scores
-from pipeline.outputs.write import write_keeping_previous
+from pipeline.outputs.write import write_all_keeping_previous
 from pipeline.rules.layout import appraisal_filename, peer_filename
 from pipeline.rules.model import Rules, Unit
 from pipeline.run import RunOptions, RunResult, run
@@ -43,10 +43,14 @@ def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = Non
     lang = lang or rules.language
     result = run(rules, workspace, RunOptions(lang=lang))
     carried = carried_appraisals(result)
-    path, kept = save_appraisal(result, workspace.records_to, lang=lang, filled=carried)
-    peers = save_peer_workbooks(result, workspace.written_to, lang=lang) if rules.appraisal_by == "peers" else []
+    book = appraisal_output(result, workspace.records_to, lang=lang, filled=carried)
+    peers = peer_outputs(result, workspace.written_to, lang=lang) if rules.appraisal_by == "peers" else []
+    # One write: the earlier workbooks it replaces go together into one subfolder of each folder's previous/.
+    kept = write_all_keeping_previous([book, *peers], lang)
+    path = book[0]
     count = sum(len(found) for found in carried.values()) if result.validation.appraisal_file else 0
-    return AppraisalMade(result, path, kept, count, appraisal_issues(result), peers, not_carried(result, carried))
+    return AppraisalMade(result, path, kept.get(path), count, appraisal_issues(result),
+                         [(target, kept.get(target)) for target, _writer in peers], not_carried(result, carried))
 
 
 def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:
@@ -56,35 +60,24 @@ def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]
             if (unit := result.rules.unit(code)) is not None and unit_state(result, unit, lang)[1]}
 
 
-def save_appraisal(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
-                   filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> tuple[Path, Path | None]:
-    """Write appraisal-<year>.xlsx into `output_dir`; an earlier one moves to previous/, never overwritten.
+Output = tuple[Path, Callable[[Path], object]]  # a workbook to write and its writer
 
-    Returns the workbook's path and where the earlier one went (None when there was none).
-    """
+
+def appraisal_output(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
+                     filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Output:
+    """appraisal-<year>.xlsx in `output_dir`, with the appraisals already made in `filled`."""
     lang = lang or result.lang
     target = Path(output_dir) / appraisal_filename(result.rules)
-    kept = write_keeping_previous(target, lambda path: write_appraisal(result, path, lang=lang, filled=filled),
-                                  lang)
-    return target, kept
+    return target, lambda path: write_appraisal(result, path, lang=lang, filled=filled)
 
 
-def save_peer_workbooks(result: RunResult, output_dir: str | Path, *, lang: str | None = None
-                        ) -> list[tuple[Path, Path | None]]:
-    """Write peer-scores-<year>_<CODE>.xlsx for every unit of the bloc (`appraisal: {by: peers}`).
-
-    Each earlier one moves to previous/, never overwritten. Returns each workbook's path and where its
-    earlier one went.
-    """
+def peer_outputs(result: RunResult, output_dir: str | Path, *, lang: str | None = None) -> list[Output]:
+    """peer-scores-<year>_<CODE>.xlsx in `output_dir` for every unit of the bloc (`appraisal: {by: peers}`)."""
     lang = lang or result.lang
-    written = []
-    for unit in result.rules.units:
-        target = Path(output_dir) / peer_filename(result.rules, unit.code)
-        # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
-        filled = carried_peer_scores(result, unit.code)
-        kept = write_keeping_previous(target, partial(_write_peer_to, result, unit, lang, filled), lang)
-        written.append((target, kept))
-    return written
+    # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
+    return [(Path(output_dir) / peer_filename(result.rules, unit.code),
+             partial(_write_peer_to, result, unit, lang, carried_peer_scores(result, unit.code)))
+            for unit in result.rules.units]
 
 
 def _write_peer_to(result: RunResult, scorer: Unit, lang: str, filled: Mapping[str, Mapping[str, Appraised]],

@@ -20,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.core.cells import parse_address
 from pipeline.core.errors import BlocScoreError, ExitCode
 from pipeline.core.labels import text
-from pipeline.outputs.write import write_keeping_previous
+from pipeline.outputs.write import write_all_keeping_previous
 from pipeline.outputs.xlsx import (
     A4,
     Formats,
@@ -114,9 +114,9 @@ def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | Non
     count = voters if voters is not None else len(result.rules.units)
     ballots = out / ballots_filename(result.rules)
     tally = Path(records if records is not None else output_dir) / tally_filename(result.rules)
-    kept = [write_keeping_previous(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang), lang),
-            write_keeping_previous(tally, lambda path: write_tally(result, path, lang=lang), lang)]
-    return Ballots(ballots, tally, count, tuple(k for k in kept if k is not None))
+    kept = write_all_keeping_previous([(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang)),
+                                       (tally, lambda path: write_tally(result, path, lang=lang))], lang)
+    return Ballots(ballots, tally, count, tuple(kept.values()))
 
 
 def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str) -> Path:

@@ -18,7 +18,7 @@ from pipeline.core.errors import ExitCode
 from pipeline.core.issues import Issue
 from pipeline.core.labels import format_number, text
 from pipeline.core.text import one_line
-from pipeline.outputs.write import prepare_folder, write_keeping_previous
+from pipeline.outputs.write import prepare_folder, write_all_keeping_previous
 from pipeline.outputs.xlsx import BASE_SIZE, Formats, fit_row, new_workbook, page_footer, print_setup, row_height
 from pipeline.rules.layout import template_filename
 from pipeline.rules.model import Rules, Unit
@@ -249,19 +249,17 @@ def _recipients(unit: Unit) -> list[Address]:
 
 
 def write_feedback(result: RunResult, folder: Path) -> FeedbackWritten:
-    """Write `<CODE>.eml` per unit and the summary into `folder`; earlier ones move to its previous/."""
+    """Write `<CODE>.eml` per unit and the summary into `folder` as one set; the earlier ones move to one
+    subfolder of its previous/."""
     lang, rules = result.lang, result.rules
     prepare_folder(folder, lang)
     messages = feedback_messages(result)
-    drafts, kept = [], []
-    for message in messages:
-        target = folder / draft_name(message.unit)
-        earlier = write_keeping_previous(target, _eml_writer(draft(message, rules)), lang)
-        drafts.append(target)
-        kept += [earlier] if earlier else []
+    drafts = [folder / draft_name(message.unit) for message in messages]
     summary = folder / summary_name(rules.year)
-    earlier = write_keeping_previous(summary, lambda path: write_summary(result, messages, path, folder), lang)
-    kept += [earlier] if earlier else []
+    outputs: list[tuple[Path, Callable[[Path], object]]] = [
+        (target, _eml_writer(draft(message, rules))) for target, message in zip(drafts, messages, strict=True)]
+    outputs.append((summary, lambda path: write_summary(result, messages, path, folder)))
+    kept = list(write_all_keeping_previous(outputs, lang).values())
     return FeedbackWritten(folder, drafts, summary, kept, messages)
 
 

@@ -67,11 +67,15 @@ def print_pdf(workbook: Path, target: Path, *, all_sheets: bool, lang: str,
             if not printed.is_file():
                 raise PrintError(text(lang, "paper.failed", workbook=str(workbook), detail=printed.name))
             writer.append(str(printed))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staged = work / "joined.pdf"
-        with staged.open("wb") as out:
+        joined = work / "joined.pdf"
+        with joined.open("wb") as out:
             writer.write(out)
-        shutil.move(str(staged), target)
+        # Staged beside the target, flushed and renamed (a move from the system's temporary folder may be a
+        # copy, which a kill would leave half done under the PDF's name). Imported here: write.py brings
+        # pandas, which `run --pdf` must not load before its rules are found good.
+        from pipeline.outputs.write import write_file
+
+        write_file(target, lambda path: shutil.copyfile(joined, path), lang)
     return target
 
 

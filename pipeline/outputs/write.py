@@ -1,30 +1,30 @@
-"""Writing the outputs atomically, never losing an earlier one: the workbook here, the JSON and the Word
-documents after it (outputs/results_json.py holds the JSON's contract)."""
+"""Writing the outputs as whole sets, never losing an earlier one: the workbook here, the JSON and the Word
+documents after it (outputs/results_json.py holds the JSON's contract); commit.py puts a set in place,
+lock.py keeps a second command out of the folder meanwhile."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import glob
 import os
-import re
-import sys
 import tempfile
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
+from pipeline.outputs.commit import PREVIOUS_FOLDER as PREVIOUS_FOLDER
+from pipeline.outputs.commit import commit, journal_pending, plan_commit, refused_error, staged_pattern
+from pipeline.outputs.folders import is_xlsxwriter_error, sync_file, sync_folder
+from pipeline.outputs.folders import output_error as output_error  # for the writers of forms/
+from pipeline.outputs.folders import prepare_folder as prepare_folder
+from pipeline.outputs.lock import held, writing_into
 from pipeline.outputs.results_json import json_text, results_dict
 from pipeline.rules.layout import minutes_filename, proposals_filename
 from pipeline.run import RunResult, Tick, output_names, paused_gc
-
-PREVIOUS_FOLDER = "previous"
 
 
 @dataclass(frozen=True)
@@ -52,20 +52,16 @@ Output = Literal["json", "minutes", "proposals"]  # the outputs written after th
 
 
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
-    """Write the workbook and the JSON into `output_dir`; an existing pair moves to `previous/`.
+    """Write the workbook and the JSON (and the documents due) into `output_dir` as one set; the earlier
+    set moves to previous/<its time>/.
 
     The result is only read: what was written is returned, for the caller to report. Any failure of the
     operating system is an `OutputError` naming the path and what to do; no temporary file survives it.
     """
     out = Path(output_dir)
-    lang = result.lang
-    prepare_folder(out, lang)
     workbook_name, json_name = output_names(result.rules.year)
-    targets = [out / workbook_name, out / json_name]
-    for target in targets:
-        _refuse_if_open(target, lang)
-        remove_stale_temporaries(target)
-    others: list[Output] = ["json"]
+    outputs: list[tuple[Path, Writer]] = [(out / workbook_name, functools.partial(_write_workbook, result, tick=tick)),
+                                          (out / json_name, functools.partial(_write_other, "json", result))]
     # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
     # the output folder never holds a proposal list the current inputs do not back.
     retired = []
@@ -73,36 +69,44 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     for due, name, document in zip(documents_due(result), (minutes_filename, proposals_filename), documents,
                                    strict=True):
         target = out / name(result.rules)
-        _refuse_if_open(target, lang)
-        remove_stale_temporaries(target)
         if due:
-            targets.append(target)
-            others.append(document)
-        elif target.exists():
+            outputs.append((target, functools.partial(_write_other, document, result)))
+        else:
             retired.append(target)
-    staged: list[Path] = []
-    kept_previous: dict[str, Path] = {}
-    replaced: list[Path] = []
-    try:
-        with paused_gc():  # xlsxwriter's tuple per cell: walks over them, never a cycle to find
-            staged.append(_stage(targets[0], functools.partial(_write_workbook, result, tick=tick), lang))
-            for output, target in zip(others, targets[1:], strict=True):
-                staged.append(_stage(target, functools.partial(_write_other, output, result), lang))
+    kept = write_set(out, outputs, result.lang, retire=retired)
+    targets = [target for target, _writer in outputs]
+    return Written(targets[0], targets[1], kept, tuple(targets[2:]))
+
+
+Writer = Callable[[Path], object]  # writes one output at the path it is given
+
+
+def write_set(folder: Path, outputs: Sequence[tuple[Path, Writer]], lang: str, *,
+              retire: Sequence[Path] = ()) -> dict[str, Path]:
+    """Write `outputs` (each a target in `folder` and its writer) as one set: every one is staged and flushed
+    to the disk first, then all are put in place together (commit.py), the earlier ones and those of `retire`
+    moved into one new subfolder of previous/. Returns each earlier output's name → where it went.
+
+    A failure leaves the folder as it was; a kill, as it was or with the whole new set, once the next command
+    writing there has started. Holds the folder's lock meanwhile (lock.py).
+    """
+    targets = [target for target, _writer in outputs]
+    with writing_into(folder, lang):
+        for target in [*targets, *retire]:
+            _refuse_if_open(target, lang)
+            remove_stale_temporaries(target)
+        staged: list[Path] = []
         try:
-            for target in [*targets, *retired]:
-                kept = keep_previous(target, lang)
-                if kept:
-                    kept_previous[target.name] = kept
-            for temporary, target in zip(staged, targets, strict=True):
-                _replace(temporary, target, lang)
-                replaced.append(target)
-        except OutputError:
-            _put_back(kept_previous, replaced, out)  # the folder is left as it was: never half a new pair
-            raise
-    finally:
-        for temporary in staged:
-            _discard(temporary)
-    return Written(targets[0], targets[1], kept_previous, tuple(targets[2:]))
+            with paused_gc():  # xlsxwriter's tuple per cell: walks over them, never a cycle to find
+                for target, writer in outputs:
+                    staged.append(_stage(target, writer, lang))
+            plan = plan_commit(folder, list(zip(staged, targets, strict=True)), retire)
+            commit(plan, lang)
+        finally:
+            if not journal_pending(folder):  # else they are the unfinished commit's, for the next command
+                for temporary in staged:
+                    _discard(temporary)
+    return plan.kept
 
 
 def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None) -> None:
@@ -121,117 +125,65 @@ def _write_other(output: Output, result: RunResult, path: Path) -> None:
     (write_minutes if output == "minutes" else write_proposals)(result, path)
 
 
-def _put_back(kept_previous: dict[str, Path], replaced: list[Path], out: Path) -> None:
-    for target in replaced:
-        if target.name not in kept_previous:
-            with contextlib.suppress(OSError):
-                target.unlink()
-    for name, kept in kept_previous.items():
-        with contextlib.suppress(OSError):  # the earlier output is then still in previous/, named in no message
-            os.replace(kept, out / name)
-
-
-def write_file(target: Path, writer: Callable[[Path], object], lang: str) -> Path:
-    """Write one file atomically (staged beside it, then renamed over it): for outputs without a previous/."""
-    remove_stale_temporaries(target)
-    temporary = _stage(target, writer, lang)
-    try:
-        _replace(temporary, target, lang)
-    finally:
-        _discard(temporary)
+def write_file(target: Path, writer: Writer, lang: str) -> Path:
+    """Write one file atomically (staged beside it, flushed, then renamed over it): for outputs without a
+    previous/, such as the templates, each whole on its own."""
+    with writing_into(target.parent, lang):
+        remove_stale_temporaries(target)
+        temporary = _stage(target, writer, lang)
+        try:
+            os.replace(temporary, target)
+            sync_folder(target.parent)
+        except OSError as error:
+            raise refused_error(error, target, lang) from error
+        finally:
+            _discard(temporary)
     return target
 
 
-def write_keeping_previous(target: Path, writer: Callable[[Path], object], lang: str) -> Path | None:
-    """Write one output atomically; an earlier one moves to previous/ first. Returns where it went.
+def write_keeping_previous(target: Path, writer: Writer, lang: str) -> Path | None:
+    """Write one output atomically; an earlier one moves to previous/<its time>/ in its folder first.
+    Returns where it went: the same guarantees as `write_outputs`, for an output of its own."""
+    return write_set(target.parent, [(target, writer)], lang).get(target.name)
 
-    The same guarantees as `write_outputs`, for an output of its own (the bloc's appraisal workbook).
-    """
-    prepare_folder(target.parent, lang)
-    _refuse_if_open(target, lang)
-    remove_stale_temporaries(target)
-    temporary = _stage(target, writer, lang)
-    try:
-        kept = keep_previous(target, lang)
-        try:
-            _replace(temporary, target, lang)
-        except OutputError:
-            _put_back({target.name: kept} if kept else {}, [], target.parent)
-            raise
-    finally:
-        _discard(temporary)
+
+def write_all_keeping_previous(outputs: Sequence[tuple[Path, Writer]], lang: str) -> dict[Path, Path]:
+    """Write several outputs as one set per folder (`write_set`): the earlier ones of a folder go into one
+    subfolder of its previous/. Returns each target whose earlier version was kept → where it went."""
+    kept: dict[Path, Path] = {}
+    folders = dict.fromkeys(target.parent for target, _writer in outputs)
+    for folder in folders:
+        mine = [(target, writer) for target, writer in outputs if target.parent == folder]
+        kept.update({folder / name: path for name, path in write_set(folder, mine, lang).items()})
     return kept
 
 
-def prepare_folder(out: Path, lang: str) -> None:
-    """Make the output folder, or say in the user's language why it cannot be one."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(text(lang, "output.not_a_folder", path=str(out)))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise output_error(error, out, lang) from error
-
-
-def output_error(error: BaseException, path: Path, lang: str) -> OutputError:
-    """The message for an operating system's refusal to write `path`: what happened and what to do."""
-    cause = error.args[0] if _is_xlsxwriter_error(error) and error.args else error
-    number = cause.errno if isinstance(cause, OSError) else None
-    key = _ERRNO_KEYS.get(number) if number is not None else None
-    if number in (errno.ENOTDIR, errno.EEXIST):  # name the file that stands where a folder should be
-        path = next((p for p in (path, *path.parents) if p.is_file()), path)
-    if key:
-        return OutputError(text(lang, key, path=str(path)))
-    reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
-    return OutputError(text(lang, "report.output_failed", path=str(path), reason=reason))
-
-
-# errno → message key; EPERM is also what an immutable file or folder (chattr +i) answers.
-_ERRNO_KEYS = {
-    errno.EROFS: "output.read_only",
-    errno.EACCES: "output.denied",
-    errno.EPERM: "output.denied",
-    errno.ENOSPC: "output.full",
-    errno.EDQUOT: "output.full",
-    errno.ENOTDIR: "output.not_a_folder",
-    errno.EEXIST: "output.not_a_folder",
-}
-
-
-def _is_xlsxwriter_error(error: BaseException) -> bool:
-    # xlsxwriter wraps the OSError of its final write in FileCreateError, which is not an OSError.
-    return type(error).__module__.startswith("xlsxwriter") and bool(error.args) and isinstance(error.args[0], OSError)
-
-
-def _temporary_pattern(target: Path) -> re.Pattern[str]:
-    # mkstemp's names: the prefix, eight characters of [a-z0-9_], the suffix.
-    return re.compile(rf"\.{re.escape(target.stem)}-[a-z0-9_]{{8}}{re.escape(target.suffix)}")
-
-
 def remove_stale_temporaries(target: Path) -> list[Path]:
-    """Remove the temporary files a killed earlier run left beside `target` (this tool's pattern only)."""
-    pattern, removed = _temporary_pattern(target), []
+    """Remove the temporary files a killed earlier command left beside `target` (this tool's pattern only).
+
+    Only under the folder's lock (lock.py), where no other bloc-score can be writing there: without it,
+    nothing is removed, since a temporary file might be another command's work in progress.
+    """
+    if not held(target.parent):
+        return []
+    pattern, removed = staged_pattern(target), []
     try:
         candidates = list(target.parent.glob(f".{glob.escape(target.stem)}-*{glob.escape(target.suffix)}"))
     except OSError:
         return []
     for candidate in candidates:
         try:
-            # Older than this process: a run going on in parallel keeps its own.
-            if pattern.fullmatch(candidate.name) and candidate.is_file() \
-                    and candidate.stat().st_mtime < _PROCESS_STARTED:
+            if pattern.fullmatch(candidate.name) and candidate.is_file():
                 candidate.unlink()
                 removed.append(candidate)
         except OSError:
-            continue  # left for the next run: a stale file never stops this one
+            continue  # left for the next command: a stale file never stops this one
     return removed
 
 
-_PROCESS_STARTED = time.time()
-
-
-def _stage(target: Path, writer: Callable[[Path], object], lang: str) -> Path:
-    """Write into a temporary file beside the target, so a crash never leaves half a workbook."""
+def _stage(target: Path, writer: Writer, lang: str) -> Path:
+    """Write into a temporary file beside the target and flush it to the disk, so that neither a crash nor a
+    power cut ever leaves half a workbook under the target's name."""
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
         os.close(handle)
@@ -242,9 +194,10 @@ def _stage(target: Path, writer: Callable[[Path], object], lang: str) -> Path:
         writer(temporary)
         # mkstemp makes the file readable by its owner only; an output is for the others too.
         os.chmod(temporary, 0o666 & ~_umask())
+        sync_file(temporary)
     except BaseException as error:
         _discard(temporary)
-        if isinstance(error, OSError) or _is_xlsxwriter_error(error):
+        if isinstance(error, OSError) or is_xlsxwriter_error(error):
             raise output_error(error, target, lang) from error
         raise
     return temporary
@@ -261,44 +214,9 @@ def _discard(temporary: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def keep_previous(target: Path, lang: str) -> Path | None:
-    """Move an earlier output to previous/<name>-<its time>.<ext> instead of overwriting it."""
-    if not target.exists():
-        return None
-    stamp = datetime.fromtimestamp(target.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
-    folder = target.parent / PREVIOUS_FOLDER
-    kept = folder / f"{target.stem}-{stamp}{target.suffix}"
-    counter = 1
-    while kept.exists():
-        counter += 1
-        kept = folder / f"{target.stem}-{stamp}-{counter}{target.suffix}"
-    try:
-        folder.mkdir(exist_ok=True)
-        os.replace(target, kept)
-    except OSError as error:
-        raise _replace_error(error, target, lang) from error
-    return kept
-
-
-def _replace(temporary: Path, target: Path, lang: str) -> None:
-    try:
-        os.replace(temporary, target)
-    except OSError as error:
-        raise _replace_error(error, target, lang) from error
-
-
-def _replace_error(error: OSError, target: Path, lang: str) -> OutputError:
-    if sys.platform == "win32" and isinstance(error, PermissionError):  # the file is open in Excel
-        return OutputError(text(lang, "report.output_locked", path=str(target), lock=_reason(error)))
-    return output_error(error, target, lang)
-
-
 def _refuse_if_open(target: Path, lang: str) -> None:
     """Excel and LibreOffice leave a lock file beside a workbook they have open."""
     for lock in (target.parent / f"~${target.name}", target.parent / f".~lock.{target.name}#"):
         if lock.exists():
             raise OutputError(text(lang, "report.output_lock_file", path=str(target), lock=str(lock)))
 
-
-def _reason(error: OSError) -> str:
-    return error.strerror or str(error)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
+from pipeline.core.own_files import OWN_FILES
 from pipeline.reading.mail.messages import MAIL_SUFFIXES
 from pipeline.reading.recognise import LOCK_PREFIXES, is_lock_file, is_workbook, name_suffix
 
@@ -21,7 +22,8 @@ SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 _STRAY_NAMES = {"desktop.ini": "desktop.ini", "thumbs.db": "Thumbs.db", ".ds_store": ".DS_Store"}
 # What a skipped entry is, said in the reader's language when the issue is rendered.
 _STRAY_KINDS = {"~$": "stray.excel_lock", ".~lock.": "stray.libreoffice_lock", "._": "stray.mac_metadata"}
-# The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line.
+# The folder's own note (input/README.txt says what to put there) and git's placeholder: not worth a line;
+# nor bloc-score's own lock and journal (core/own_files.py), there when a command writes into the folder.
 _FOLDER_NOTES = frozenset({"readme.txt", "readme.md", ".gitkeep"})
 # The folder issues that name an entry of the input folder which was not read (docs/results-json.md, `inputs[]`).
 # An attachment of a saved e-mail that is not a spreadsheet is such an entry too.
@@ -91,7 +93,7 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
     issues: list[Issue] = []
     for entry, name in zip(entries, names, strict=True):
         lower = unicodedata.normalize("NFC", entry.name).casefold()
-        if lower in _FOLDER_NOTES and entry.is_file() and not entry.is_symlink():
+        if (lower in _FOLDER_NOTES or entry.name in OWN_FILES) and entry.is_file() and not entry.is_symlink():
             continue
         stray = _stray_kind(lower)
         if stray is not None and lower.startswith(LOCK_PREFIXES) and entry.is_file() and not entry.is_symlink() \

@@ -10,6 +10,7 @@ import click
 from pipeline.cli.commands.options import (
     LANG_OPTION,
     bloc_option,
+    folder_lock,
     input_option,
     load_rules_for,
     out_option,
@@ -48,7 +49,8 @@ def appraisal(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, o
     workspace = Workspace.of(input_dir, output_dir, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    made = make_appraisal(rules, workspace, lang=lang)
+    with folder_lock(workspace.written_to, lang):
+        made = make_appraisal(rules, workspace, lang=lang)
     if made.problems:
         click.echo(render_check(made.problems, [], lang))
     found = made.result.validation

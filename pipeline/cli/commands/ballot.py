@@ -10,6 +10,7 @@ import click
 from pipeline.cli.commands.options import (
     LANG_OPTION,
     bloc_option,
+    folder_lock,
     input_option,
     load_rules_for,
     out_option,
@@ -44,7 +45,8 @@ def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, outp
     workspace = Workspace.of(input_dir, output_dir, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
+    with folder_lock(workspace.written_to, lang):
+        papers = ballot_papers(rules, workspace, voters=voters, lang=lang)
     made, result = papers.made, papers.result
     if made is None:
         assert rules.vote is not None  # ballot_papers refuses rules without a vote

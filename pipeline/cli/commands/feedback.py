@@ -10,6 +10,7 @@ import click
 from pipeline.cli.commands.options import (
     LANG_OPTION,
     bloc_option,
+    folder_lock,
     input_option,
     load_rules_for,
     out_option,
@@ -39,12 +40,14 @@ def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, ou
       bloc-score feedback --input thu-ve/ --out thu-gui/ --lang en
     """
     from pipeline.core.labels import text
-    from pipeline.outputs.feedback import make_feedback
+    from pipeline.outputs.feedback import feedback_folder, make_feedback
 
     workspace = Workspace.of(input_dir, OUTPUT, bloc_dir)
     rules = load_rules_for(workspace, rules_path, lang)
     lang = lang or rules.language
-    made = make_feedback(rules, workspace, folder=out_dir, lang=lang)
+    folder = out_dir or feedback_folder(workspace.written_to, rules.year)
+    with folder_lock(folder, lang):
+        made = make_feedback(rules, workspace, folder=folder, lang=lang)
     messages = made.written.messages
     kinds = {kind: sum(1 for m in messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
     lines = [text(lang, "feedback.written", count=len(made.written.drafts), folder=str(made.folder), **kinds),

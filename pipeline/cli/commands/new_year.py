@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import lang_option, out_option
+from pipeline.cli.commands.options import folder_lock, lang_option, out_option
 from pipeline.workspace.folders import INPUT, SCHEMAS
 
 
@@ -31,7 +31,8 @@ def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
     from pipeline.workspace.choice import choose_rules_file
 
     choice = choose_rules_file(source, SCHEMAS, INPUT, lang or "vi")  # only its path: next year starts from it
-    made = write_next_year(choice.path, out_dir, lang)
+    with folder_lock(out_dir, lang or "vi"):
+        made = write_next_year(choice.path, out_dir, lang)
     lang = lang or made.rules.language
     click.echo(choice.describe(lang))
     lines = [text(lang, "next_year.written", path=str(made.path)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,6 +47,14 @@ def lang_option(help: str = LANGUAGE_HELP) -> Callable[[FC], FC]:
 
 
 LANG_OPTION = lang_option()
+
+
+def folder_lock(folder: Path, lang: str) -> AbstractContextManager[Path]:
+    """Hold the lock of the folder a command writes into for the rest of its work (pipeline.outputs.lock):
+    a second bloc-score writing there waits, saying so on stderr, or stops with exit 2."""
+    from pipeline.outputs.lock import writing_into
+
+    return writing_into(folder, lang, notice=lambda line: click.echo(line, err=True))
 
 
 def load_rules_for(workspace: Workspace, given: Path | None, lang: str | None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import lang_option, out_option
+from pipeline.cli.commands.options import folder_lock, lang_option, out_option
 
 
 @click.command()
@@ -24,7 +24,9 @@ def pdf(workbook: Path, all_sheets: bool, out: Path | None, lang: str | None) ->
       bloc-score pdf output/ranking-2024.xlsx
       bloc-score pdf output/ranking-2024.xlsx --all --out in/toan-bo-2024.pdf
     """
-    click.echo(print_and_say(workbook, out or workbook.with_suffix(".pdf"), all_sheets=all_sheets, lang=lang or "vi"))
+    target = out or workbook.with_suffix(".pdf")
+    with folder_lock(target.parent, lang or "vi"):
+        click.echo(print_and_say(workbook, target, all_sheets=all_sheets, lang=lang or "vi"))
 
 
 def print_and_say(workbook: Path, target: Path, *, all_sheets: bool, lang: str) -> str:

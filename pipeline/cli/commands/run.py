@@ -11,6 +11,7 @@ import click
 from pipeline.cli.commands.options import (
     LANG_OPTION,
     bloc_option,
+    folder_lock,
     input_option,
     load_rules_for,
     out_option,
@@ -40,7 +41,7 @@ def run_command(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None,
                 signing_date: datetime | None) -> None:
     """Score and rank every submission in the input folder; write the workbook and the JSON.
 
-    An earlier ranking and JSON in the output folder move to previous/; a PDF of the same name is replaced.
+    An earlier ranking and JSON in the output folder move to previous/<their time>/; a PDF of the same name is replaced.
     When last year's results-<year-1>.json is in the output folder (or named with --previous), the workbook
     and the JSON compare each unit with last year.
 
@@ -64,12 +65,14 @@ def run_command(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None,
     from pipeline.run import DocumentOptions, RunOptions, run
 
     document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
-    with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):
-        options = RunOptions(lang=lang, previous=previous, document=document, progress=progress, tick=tick)
-        result = run(rules, workspace, options)
-        written = write_outputs(result, output_dir, tick=tick)
-    click.echo(render_run(result, written, quiet=quiet))
-    if to_pdf:
-        pdf = written.workbook.with_suffix(".pdf")
-        click.echo(print_and_say(written.workbook, pdf, all_sheets=all_sheets, lang=result.lang))
+    # From before last year's results are read in the output folder until the PDF is printed there.
+    with folder_lock(output_dir, lang or rules.language):
+        with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):
+            options = RunOptions(lang=lang, previous=previous, document=document, progress=progress, tick=tick)
+            result = run(rules, workspace, options)
+            written = write_outputs(result, output_dir, tick=tick)
+        click.echo(render_run(result, written, quiet=quiet))
+        if to_pdf:
+            pdf = written.workbook.with_suffix(".pdf")
+            click.echo(print_and_say(written.workbook, pdf, all_sheets=all_sheets, lang=result.lang))
     sys.exit(result.exit_code)

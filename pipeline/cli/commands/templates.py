@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import LANG_OPTION, folder_lock, load_rules_for, out_option, rules_option
 from pipeline.workspace.folders import OUTPUT, Workspace
 
 
@@ -26,7 +26,8 @@ def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
     from pipeline.forms.template import write_templates
 
     rules = load_rules_for(Workspace.here(), rules_path, lang)
-    written = write_templates(rules, out_dir, lang=lang)
+    with folder_lock(out_dir, lang or rules.language):
+        written = write_templates(rules, out_dir, lang=lang)
     for path in written:
         click.echo(f"  {path}")
     click.echo(text(lang or rules.language, "report.templates_written", count=len(written), folder=str(out_dir)))
