@@ -24,10 +24,12 @@ from pipeline.reading.previous_results import read_past
 from pipeline.reading.read import Submission, read_submission
 from pipeline.rules.layout import appraisal_filename, tally_filename
 from pipeline.rules.model import Rules
+from pipeline.rules.seal import Seals
 from pipeline.scoring.previous_year import YearComparison, compare_years
 from pipeline.scoring.rank import RankedUnit, rank_units
 from pipeline.scoring.score import final_values, score_units
-from pipeline.workspace.folders import Workspace
+from pipeline.workspace.folders import BLOC, EXAMPLE, Workspace, example_key_id
+from pipeline.workspace.seal_keys import SEAL_FILE, read_seals
 
 Progress = Callable[[str], None]
 # (stage, done, total) as a long stage advances, for a progress bar: "read" counts files, "write" counts
@@ -59,6 +61,7 @@ class RunResult:
     vote: VoteResult | None = None  # the members' vote on the proposals (rules' `vote:`), read from the tally
     # `run --number`, `run --date`: the number and signing date of the document to sign.
     document: DocumentOptions = field(default_factory=DocumentOptions)
+    seals: Seals = field(default_factory=Seals)  # the bloc's keys the files' authentication codes were checked with
 
     @property
     def provisional(self) -> bool:
@@ -140,7 +143,10 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
         # The records come last and are workbooks only (no e-mail is followed by its attachments among them).
         for submission in submissions[len(submissions) - len(records):]:
             submission.from_bloc_folder = True
-        validation = validate(rules, submissions, folder_issues, now=started_at)
+        # A folder that names no bloc folder (a program checking files) looks for no key and says nothing of it.
+        seals = read_seals(workspace.bloc, lang) if workspace.bloc is not None else None
+        folder_issues += example_key_used(seals, workspace) if seals is not None else []
+        validation = validate(rules, submissions, folder_issues, now=started_at, seals=seals)
         status = validation.unit_status(rules)
 
         say(text(lang, "report.scoring"))
@@ -156,6 +162,7 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
         rules=rules, lang=lang, validation=validation, ranked=ranked,
         issues=sort_issues([*validation.issues, *award_issues, *previous_issues, *vote.issues]), status=status,
         started_at=started_at, previous_year=comparison, vote=vote, document=options.document,
+        seals=seals or Seals(),
     )
 
 
@@ -171,6 +178,17 @@ def records_left_in_output(rules: Rules, workspace: Workspace) -> list[Issue]:
             found.append(Issue("bloc-book-in-output", file=record_name(workspace.output / name),
                                params={"what": Label(what), "name": name}))
     return found
+
+
+def example_key_used(seals: Seals, workspace: Workspace) -> list[Issue]:
+    """The example's key is public (it ships with bloc-score): a bloc's own folder that holds it seals nothing
+    a unit could not seal too."""
+    example = example_key_id()
+    if workspace.bloc is None or example is None or not any(key.key_id == example for key in seals.keys):
+        return []
+    if workspace.bloc.resolve() == (EXAMPLE / BLOC).resolve():
+        return []
+    return [Issue("seal-example-key", file=record_name(workspace.bloc / SEAL_FILE), params={"key_id": example})]
 
 
 def output_names(year: int) -> tuple[str, str]:
@@ -263,7 +281,8 @@ def check_submissions(rules: Rules, paths: list[Path]) -> Checked:
     # A file named on the command line is the one meant, even through a link (never so in the input folder).
     submissions = read_submissions([p.resolve() if p.is_symlink() else p for p in files], Path(),
                                    names=[display_name(p, p.parent) for p in files])
-    validation = validate(rules, submissions, folder_issues, expect_every_unit=False)
+    # A unit checking its own file has no key of the bloc's (or one of its own): its code is not verifiable here.
+    validation = validate(rules, submissions, folder_issues, expect_every_unit=False, seals=Seals())
     sound = [code for code, state in validation.unit_status(rules).items() if state == UnitStatus.SCORED]
     entries = validation.entries
     # The unit's own claim: the one decision (final_values) over its self-scores alone, as its template shows.

@@ -24,8 +24,10 @@ from pipeline.forms.ballot import write_tally  # noqa: E402
 from pipeline.forms.synthetic import UnitProfile, write_submissions  # noqa: E402
 from pipeline.rules.load import load_rules  # noqa: E402
 from pipeline.rules.model import Rules  # noqa: E402
+from pipeline.rules.seal import SealKey  # noqa: E402
 from pipeline.run import run  # noqa: E402
 from pipeline.workspace.folders import EXAMPLE, Workspace  # noqa: E402
+from pipeline.workspace.seal_keys import SEAL_FILE, read_key  # noqa: E402
 
 RULES = EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml"
 
@@ -69,18 +71,23 @@ TALLY_DATE = dt.date(2025, 1, 10)
 TALLY_FILE = "tally-2024.xlsx"
 
 
+def example_key() -> SealKey:
+    """The example's key, public as the example is: it ships in the example's bloc/."""
+    return read_key(EXAMPLE / "bloc" / SEAL_FILE, "en")
+
+
 def write_appraisal_sample(rules: Rules, inbox: Path, records: Path) -> Path:
     """The filled appraisal workbook of the units' files in `inbox`, made into `records` as `bloc-score
     appraisal` makes it."""
     result = run(rules, Workspace(input=inbox, bloc=records))
-    return write_appraisal(result, records / APPRAISAL_FILE, filled=APPRAISALS)
+    return write_appraisal(result, records / APPRAISAL_FILE, filled=APPRAISALS, key=example_key())
 
 
 def write_tally_sample(rules: Rules, inbox: Path, records: Path) -> Path:
     """The filled tally of the vote on the proposals of the files in `inbox` and the appraisal in `records`."""
     result = run(rules, Workspace(input=inbox, bloc=records))
     return write_tally(result, records / TALLY_FILE, lang=rules.language, counts=TALLY, place=TALLY_PLACE,
-                       date=TALLY_DATE)
+                       date=TALLY_DATE, key=example_key())
 
 
 def main() -> None:
@@ -89,7 +96,7 @@ def main() -> None:
     for old in [*inbox.glob("*.xlsx"), *records.glob("*.xlsx")]:
         old.unlink()
     records.mkdir(exist_ok=True)
-    for path in write_submissions(rules, PROFILES, inbox):
+    for path in write_submissions(rules, PROFILES, inbox, key=example_key()):
         print(path.relative_to(ROOT))
     print(write_appraisal_sample(rules, inbox, records).relative_to(ROOT))
     print(write_tally_sample(rules, inbox, records).relative_to(ROOT))

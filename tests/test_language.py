@@ -46,7 +46,7 @@ _COMMAND = re.compile(r"bloc-score(?: [a-z]+)?|--[a-z-]+")
 _MENU = re.compile(r"\([^()]*›[^()]*\)")  # a program's menu path, as its English menus read
 _ISSUE_CODE = re.compile(r"^ +[x!·] \[[a-z-]+\]", re.MULTILINE)  # the terminal's stable code of each issue
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
-_FILE_NAME = re.compile(r"\S+\.(?:xlsx|xlsm|xlsb|xls|ods|pdf|txt|csv|ini|yaml|yml|json)\b", re.IGNORECASE)
+_FILE_NAME = re.compile(r"\S+\.(?:xlsx|xlsm|xlsb|xls|ods|pdf|txt|csv|ini|yaml|yml|json|key)\b", re.IGNORECASE)
 # The working folder's folders, written as paths: their names are what the secretary sees on disk.
 _FOLDER = re.compile(r"\b(?:" + "|".join(p.as_posix() for p in (SCHEMAS, INPUT, BLOC, OUTPUT)) + ")/")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9]+)*")

@@ -194,7 +194,7 @@ def test_a_link_to_a_workbook_outside_the_folder_is_not_followed(folder, tmp_pat
     assert result.status["A"] == "missing"  # nothing was read from outside the input folder
     entry = next(e for e in results_json(result, tmp_path)["inputs"] if e["file"] == hostile_readers.VICTIM)
     assert entry == {"file": hostile_readers.VICTIM, "sha256": None, "size": None, "modified": None,
-                     "unit": None, "kind": None, "outcome": "skipped", "mail": None}
+                     "unit": None, "kind": None, "outcome": "skipped", "mail": None, "seal": None}
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32", reason="needs POSIX symbolic links")

@@ -19,7 +19,7 @@ def test_shipped_input_matches_its_generator(sample_rules, tmp_path):
     inbox, records = tmp_path / "input", tmp_path / "bloc"
     inbox.mkdir(), records.mkdir()
     with script_module(ROOT / "scripts" / "make_sample_input.py", "make_sample_input") as generator:
-        fresh = write_submissions(sample_rules, generator.PROFILES, inbox)
+        fresh = write_submissions(sample_rules, generator.PROFILES, inbox, key=generator.example_key())
         fresh.append(generator.write_appraisal_sample(sample_rules, inbox, records))
         fresh.append(generator.write_tally_sample(sample_rules, inbox, records))
     shipped = sorted([*SAMPLE_INPUT.glob("*.xlsx"), *SAMPLE_BLOC.glob("*.xlsx")])

@@ -228,6 +228,8 @@ def test_a_file_under_a_rivals_code_from_the_attackers_address_never_replaces_th
     issue = next(i for i in result.issues if i.code == "sender-other-unit")
     assert "VPTU" in issue.message("vi") and "TCT" in issue.message("vi") and issue.unit is None
     assert codes(result, "mail-date-future") == [("tuong-lai.eml", "warning")]
+    # Made in the attacker's own folder, the forgery carries the attacker's key, not the bloc's (issue #27).
+    assert len(codes(result, "seal-mismatch")) == 2
     assert result.status["VPTU"] == result.status["TCT"] == "scored"  # neither unit blamed for the other's act
     assert not codes(result, "mail-superseded") and not codes(result, "duplicate-unit")
 

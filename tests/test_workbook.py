@@ -79,7 +79,10 @@ def write_run(rules: Rules, folder: Path, filled: dict[str, dict[str, FilledValu
         _fill(rules, folder / "input", unit_code, unit_values)
     if appraisals:
         builders.appraise(rules, folder / "input", appraisals)
-    result = run(rules, builders.workspace(folder / "input"), RunOptions(lang=lang))
+    # The bloc's folder only where the bloc appraised: a run that names none looks for no key either.
+    inbox = folder / "input"
+    bloc = builders.records_of(inbox) if appraisals else None
+    result = run(rules, Workspace(input=inbox, bloc=bloc), RunOptions(lang=lang))
     written = write_outputs(result, folder / "output")
     workbook_path, json_path = written.workbook, written.results
     return Written(result, json.loads(json_path.read_text(encoding="utf-8")), load_workbook(workbook_path),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -30,8 +31,12 @@ def test_init_writes_a_valid_commented_rules_file_and_empty_folders(tmp_path, la
     readme = tmp_path / "khoi" / "bloc" / "README.txt"
     assert made.written == [made.rules_file, readme]
     assert (tmp_path / "khoi" / "input").is_dir() and not any((tmp_path / "khoi" / "input").iterdir())
-    # The bloc's own folder, with a note in the secretary's language of what it is for.
-    assert list((tmp_path / "khoi" / "bloc").iterdir()) == [readme]
+    # The bloc's own folder, with a note in the secretary's language of what it is for, and the bloc's key.
+    key = tmp_path / "khoi" / "bloc" / "seal.key"
+    assert sorted((tmp_path / "khoi" / "bloc").iterdir()) == [readme, key] and made.key is not None
+    assert made.key.created and made.key.path == key and len(key.read_text().strip()) == 64
+    if os.name == "posix":
+        assert key.stat().st_mode & 0o777 == 0o600  # the owner's alone
     assert "bloc-score appraisal" in readme.read_text(encoding="utf-8")
     assert readme.read_text(encoding="utf-8") == (ROOT / "bloc" / "README.txt").read_text(encoding="utf-8")
     assert (tmp_path / "khoi" / "output").is_dir() and not any((tmp_path / "khoi" / "output").iterdir())
@@ -72,7 +77,8 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     assert copied == set(example_files()) | {Path("bloc/README.txt")}
     assert len([p for p in copied if p.parts[0] == "input"]) == 9  # the nine units' files
     # The bloc's filled appraisal workbook and tally are its records, in bloc/.
-    assert {p.name for p in copied if p.parts[0] == "bloc"} == {"appraisal-2024.xlsx", "tally-2024.xlsx", "README.txt"}
+    assert {p.name for p in copied if p.parts[0] == "bloc"} == {"appraisal-2024.xlsx", "tally-2024.xlsx", "README.txt",
+                                                               "seal.key"}  # the example's key, public as it is
     assert not (tmp_path / "demo" / "README.md").exists()  # the example's description stays where it is shipped
     assert (tmp_path / "demo" / "output").is_dir()
 
@@ -111,8 +117,8 @@ def test_init_command_exits_2_when_it_would_replace_files(tmp_path, monkeypatch)
     assert invoke("init", "--example", "demo").exit_code == 0
     again = invoke("init", "--example", "demo", "--lang", "en")
     assert again.exit_code == 2
-    assert "demo already holds bloc/appraisal-2024.xlsx, bloc/tally-2024.xlsx, input/2024_BDVTU_" in again.stderr
-    assert "… (+7)" in again.stderr  # twelve files: five named, the rest counted
+    assert "demo already holds bloc/appraisal-2024.xlsx, bloc/seal.key, bloc/tally-2024.xlsx, input/" in again.stderr
+    assert "… (+8)" in again.stderr  # thirteen files: five named, the rest counted
     assert "bloc-score init NEW-FOLDER" in again.stderr
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.checking.entry_checks import build_entries, check_entries, check_sections, check_text
+from pipeline.checking.seals import check_seals
 from pipeline.checking.senders import check_senders
 from pipeline.core.cells import cell_address
 from pipeline.core.issues import Issue
@@ -33,6 +34,7 @@ from pipeline.reading.read import Submission
 from pipeline.reading.table import SheetRow
 from pipeline.rules.layout import HEADER_ROW, TEMPLATE_VERSION, plan_layout
 from pipeline.rules.model import Criterion, Rules
+from pipeline.rules.seal import Seals, Verdict
 from pipeline.scoring.score import PeerResult, final_values, peer_results
 
 
@@ -69,6 +71,8 @@ class Validation:
     refused: set[str] = field(default_factory=set)
     # The bloc's records that decide: read from its folder, of this year, with something entered.
     records: list[Submission] = field(default_factory=list)
+    refused_claims: dict[str, str] = field(default_factory=dict)  # a refused file → the unit it spoke for
+    seals: dict[str, Verdict] = field(default_factory=dict)  # each workbook's authentication code, where checked
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
@@ -88,12 +92,13 @@ class Validation:
 
 def validate(
     rules: Rules, submissions: list[Submission], folder_issues: Iterable[Issue] = (), *,
-    expect_every_unit: bool = True, now: datetime | None = None,
+    expect_every_unit: bool = True, now: datetime | None = None, seals: Seals | None = None,
 ) -> Validation:
     """Check every submission against the rules, collecting every problem.
 
     `expect_every_unit` reports units with no file; checking a single file turns it off. `now` is the run's
-    time, which no message's Date may be far past (checking/senders.py).
+    time, which no message's Date may be far past (checking/senders.py). `seals`: the bloc's keys to check the
+    files' authentication code with (empty: not checked, and said once; None: not looked for, not said).
     The submissions the reading stage returned are left as they were: validation records what it finds on
     copies of them (a shallow copy each, with an issue list of its own), which `Validation` carries.
     """
@@ -112,9 +117,15 @@ def validate(
             found.append((submission, unit_code))
     scorers = [(book, book.appraisal.scorer) for book in peer_books
                if book.appraisal is not None and rules.unit(book.appraisal.scorer)]
+    sealed = check_seals(rules, seals or Seals(), [*found, *scorers], say_unchecked=seals is not None)
+    sealed.verdicts |= {record.file: (seals or Seals()).verdict(record.identity) for record in records}
+    issues += sealed.issues
+    refused |= sealed.refused
+    # Who sent a file is told even of one its code already refuses: the address names who made it.
     senders = check_senders(rules, [*found, *scorers], now or datetime.now(UTC))
     issues += senders.issues
     refused |= senders.refused
+    refused_claims = {s.file: code for s, code in [*found, *scorers] if s.file in refused}
     peer_books = [book for book in peer_books if book.file not in refused]
     file_units: dict[str, str] = {}
     claims: dict[str, list[Submission]] = defaultdict(list)
@@ -158,7 +169,7 @@ def validate(
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
     return Validation(_unique(issues), submissions, used, entries, final, file_units,
                       book.file if book is not None else None, unusable, results, peers.books, peers.missing,
-                      peers.unsettled, refused, records)
+                      peers.unsettled, refused, records, refused_claims, sealed.verdicts)
 
 
 def _misplaced(rules: Rules, submissions: list[Submission], issues: list[Issue]) -> set[str]:

@@ -165,7 +165,9 @@ def render_check(issues: list[Issue], files: list[str], lang: str, *, limit: int
     elif found:
         body = [render_issues(issues, lang, limit=limit, more_key="report.more_issues_check")]
     else:
+        # A sound file still gets the run's notes of its own (its authentication code, not verifiable here).
         body = [text(lang, "report.check_ok", file=f) for f in files]
+        body += [f"  · {i.message(lang)}" for i in issues if i.file is None and i.severity == "info"]
     return "\n".join([*body, summary_line(issues, lang)])
 
 

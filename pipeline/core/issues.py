@@ -37,6 +37,13 @@ SEVERITY: dict[str, Severity] = {
     "record-other-year": "info",
     "sender-other-unit": "error",
     "sender-unknown": "warning",
+    # the bloc's authentication code (mã xác thực) on what it issued
+    "seal-mismatch": "error",
+    "seal-required": "error",
+    "seal-missing": "warning",
+    "seal-missing-accepted": "warning",
+    "seal-not-checked": "info",
+    "seal-example-key": "warning",
     # reading a file
     "empty-file": "error",
     "not-excel": "error",

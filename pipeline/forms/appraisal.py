@@ -51,6 +51,7 @@ from pipeline.rules.layout import (
     PEER_KIND,
 )
 from pipeline.rules.model import Criterion, Rules, Unit
+from pipeline.rules.seal import SealKey
 from pipeline.run import RunResult
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
@@ -74,16 +75,19 @@ class _Totals:
 
 
 def write_appraisal(result: RunResult, path: str | Path, *, lang: str | None = None,
-                    filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Path:
-    """Write the appraisal workbook of `result`'s units to `path`; `filled` pre-enters appraisals."""
-    return _write_book(result, path, _BLOC, list(result.rules.units), lang=lang, filled=filled)
+                    filled: Mapping[str, Mapping[str, Appraised]] | None = None, key: SealKey | None = None) -> Path:
+    """Write the appraisal workbook of `result`'s units to `path`; `filled` pre-enters appraisals; sealed with
+    the bloc's `key` when given."""
+    return _write_book(result, path, _BLOC, list(result.rules.units), lang=lang, filled=filled, key=key)
 
 
 def write_peer_workbook(result: RunResult, scorer: Unit, path: str | Path, *, lang: str | None = None,
-                        filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Path:
-    """Write `scorer`'s cross-scoring workbook to `path`: a sheet per other unit, its N/A criteria locked."""
+                        filled: Mapping[str, Mapping[str, Appraised]] | None = None,
+                        key: SealKey | None = None) -> Path:
+    """Write `scorer`'s cross-scoring workbook to `path`: a sheet per other unit, its N/A criteria locked;
+    sealed with the bloc's `key` when given, so that no unit can make another scorer's."""
     others = [unit for unit in result.rules.units if unit.code != scorer.code]
-    return _write_book(result, path, _Kind(PEER_KIND, "peer", scorer), others, lang=lang, filled=filled)
+    return _write_book(result, path, _Kind(PEER_KIND, "peer", scorer), others, lang=lang, filled=filled, key=key)
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ _PEER_COLUMNS = {"appraised": "column.peer", "reason": "column.peer_note"}
 
 
 def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Unit], *, lang: str | None,
-                filled: Mapping[str, Mapping[str, Appraised]] | None) -> Path:
+                filled: Mapping[str, Mapping[str, Appraised]] | None, key: SealKey | None = None) -> Path:
     """The one writer of both workbooks: a summary sheet, a protected sheet per unit, the identity sheet."""
     rules = result.rules
     lang = lang or result.lang
@@ -156,7 +160,7 @@ def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Un
                             kind)
         totals.append((unit, name, status, found))
     _write_summary(summary, fmt, rules, lang, totals, kind)
-    write_identity(book, IDENTITY_SHEET, identity)
+    write_identity(book, IDENTITY_SHEET, identity, key)
     summary.activate()
     book.close()
     return path

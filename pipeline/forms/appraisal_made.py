@@ -16,8 +16,10 @@ from pipeline.forms.appraisal_carry import Appraised, appraisal_issues, carried_
 from pipeline.outputs.write import write_all_keeping_previous
 from pipeline.rules.layout import appraisal_filename, peer_filename
 from pipeline.rules.model import Rules, Unit
+from pipeline.rules.seal import PEER_WORKBOOKS, SealKey
 from pipeline.run import RunOptions, RunResult, run
 from pipeline.workspace.folders import Workspace
+from pipeline.workspace.seal_keys import BlocKey, bloc_key, record_issue
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class AppraisalMade:
     problems: list[Issue]  # of that filled workbook
     peers: list[tuple[Path, Path | None]]  # cross-scoring: each unit's workbook, and where its earlier one went
     not_carried: dict[str, int]  # unit → appraisals left behind because its file broke since
+    key: BlocKey  # the bloc's key the workbooks are sealed with (made now when there was none)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -43,14 +46,17 @@ def make_appraisal(rules: Rules, workspace: Workspace, *, lang: str | None = Non
     lang = lang or rules.language
     result = run(rules, workspace, RunOptions(lang=lang))
     carried = carried_appraisals(result)
-    book = appraisal_output(result, workspace.records_to, lang=lang, filled=carried)
-    peers = peer_outputs(result, workspace.written_to, lang=lang) if rules.appraisal_by == "peers" else []
+    key = bloc_key(workspace.records_to, lang)
+    book = appraisal_output(result, workspace.records_to, lang=lang, filled=carried, key=key.key)
+    peers = peer_outputs(result, workspace.written_to, lang=lang, key=key.key) if rules.appraisal_by == "peers" else []
     # One write: the earlier workbooks it replaces go together into one subfolder of each folder's previous/.
     kept = write_all_keeping_previous([book, *peers], lang)
+    if peers:  # issued to the units, sealed: from now on an unsealed peer workbook of this year is not taken
+        record_issue(workspace.records_to, rules, key.key, PEER_WORKBOOKS, len(peers))
     path = book[0]
     count = sum(len(found) for found in carried.values()) if result.validation.appraisal_file else 0
     return AppraisalMade(result, path, kept.get(path), count, appraisal_issues(result),
-                         [(target, kept.get(target)) for target, _writer in peers], not_carried(result, carried))
+                         [(target, kept.get(target)) for target, _writer in peers], not_carried(result, carried), key)
 
 
 def not_carried(result: RunResult, carried: Mapping[str, Mapping[str, Appraised]]) -> dict[str, int]:
@@ -64,22 +70,24 @@ Output = tuple[Path, Callable[[Path], object]]  # a workbook to write and its wr
 
 
 def appraisal_output(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
-                     filled: Mapping[str, Mapping[str, Appraised]] | None = None) -> Output:
-    """appraisal-<year>.xlsx in `output_dir`, with the appraisals already made in `filled`."""
+                     filled: Mapping[str, Mapping[str, Appraised]] | None = None, key: SealKey | None = None) -> Output:
+    """appraisal-<year>.xlsx in `output_dir`, with the appraisals already made in `filled`, sealed with `key`."""
     lang = lang or result.lang
     target = Path(output_dir) / appraisal_filename(result.rules)
-    return target, lambda path: write_appraisal(result, path, lang=lang, filled=filled)
+    return target, lambda path: write_appraisal(result, path, lang=lang, filled=filled, key=key)
 
 
-def peer_outputs(result: RunResult, output_dir: str | Path, *, lang: str | None = None) -> list[Output]:
-    """peer-scores-<year>_<CODE>.xlsx in `output_dir` for every unit of the bloc (`appraisal: {by: peers}`)."""
+def peer_outputs(result: RunResult, output_dir: str | Path, *, lang: str | None = None,
+                 key: SealKey | None = None) -> list[Output]:
+    """peer-scores-<year>_<CODE>.xlsx in `output_dir` for every unit of the bloc (`appraisal: {by: peers}`),
+    each sealed with `key` for its scorer alone."""
     lang = lang or result.lang
     # The scores a unit already returned are carried into its new workbook, as the bloc's appraisals are.
     return [(Path(output_dir) / peer_filename(result.rules, unit.code),
-             partial(_write_peer_to, result, unit, lang, carried_peer_scores(result, unit.code)))
+             partial(_write_peer_to, result, unit, lang, carried_peer_scores(result, unit.code), key))
             for unit in result.rules.units]
 
 
 def _write_peer_to(result: RunResult, scorer: Unit, lang: str, filled: Mapping[str, Mapping[str, Appraised]],
-                   path: Path) -> Path:
-    return write_peer_workbook(result, scorer, path, lang=lang, filled=filled)
+                   key: SealKey | None, path: Path) -> Path:
+    return write_peer_workbook(result, scorer, path, lang=lang, filled=filled, key=key)

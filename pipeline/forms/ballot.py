@@ -46,9 +46,11 @@ from pipeline.rules.layout import (
     tally_filename,
 )
 from pipeline.rules.model import Rules
+from pipeline.rules.seal import SealKey
 from pipeline.run import RunOptions, RunResult, run
 from pipeline.scoring.rank import RankedUnit, award_name
 from pipeline.workspace.folders import Workspace
+from pipeline.workspace.seal_keys import BlocKey, bloc_key
 
 _FIXED_DATE = datetime(2000, 1, 1)
 # Ballot columns: number, unit, agree, disagree; narrow enough for A4 portrait at 100 % (no fit-to-page, which
@@ -79,6 +81,7 @@ class BallotPapers:
 
     result: RunResult
     made: Ballots | None
+    key: BlocKey | None = None  # the bloc's key the tally is sealed with (made now when there was none)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -96,8 +99,9 @@ def ballot_papers(rules: Rules, workspace: Workspace, *, voters: int | None = No
     result = run(rules, workspace, RunOptions(lang=lang))
     if not ballot_candidates(result):
         return BallotPapers(result, None)
+    key = bloc_key(workspace.records_to, lang)
     return BallotPapers(result, make_ballots(result, workspace.written_to, voters=voters, lang=lang,
-                                             records=workspace.records_to))
+                                             records=workspace.records_to, key=key.key), key)
 
 
 def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:
@@ -106,7 +110,7 @@ def ballot_candidates(result: RunResult) -> dict[str, list[RankedUnit]]:
 
 
 def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | None = None,
-                 lang: str | None = None, records: str | Path | None = None) -> Ballots:
+                 lang: str | None = None, records: str | Path | None = None, key: SealKey | None = None) -> Ballots:
     """Write ballots-<year>.xlsx into `output_dir` and tally-<year>.xlsx, the bloc's record, into `records`
     (default: `output_dir`); earlier ones move to previous/ in their folder."""
     lang = lang or result.lang
@@ -115,7 +119,7 @@ def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | Non
     ballots = out / ballots_filename(result.rules)
     tally = Path(records if records is not None else output_dir) / tally_filename(result.rules)
     kept = write_all_keeping_previous([(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang)),
-                                       (tally, lambda path: write_tally(result, path, lang=lang))], lang)
+                                       (tally, lambda path: write_tally(result, path, lang=lang, key=key))], lang)
     return Ballots(ballots, tally, count, tuple(kept.values()))
 
 
@@ -197,7 +201,7 @@ def _ballot(sheet: Worksheet, fmt: Formats, result: RunResult, groups: dict[str,
 
 
 def write_tally(result: RunResult, path: str | Path, *, lang: str, counts: Mapping[str, tuple[int, int]] | None = None,
-                place: str = "", date: dt.date | None = None) -> Path:
+                place: str = "", date: dt.date | None = None, key: SealKey | None = None) -> Path:
     """The tally: one row per award and candidate, its count cells the only ones to fill, validated.
 
     `counts` (unit → members present, votes for), `place` and `date` pre-fill it, as a counting committee
@@ -222,10 +226,11 @@ def write_tally(result: RunResult, path: str | Path, *, lang: str, counts: Mappi
     sheet.merge_range(2, 0, 2, last, instructions, fmt.get(italic=True, font_size=SMALL))
     fit_row(sheet, 2, [(instructions, at_size(sum(widths), SMALL))], size=SMALL)
     entry = fmt.get(border=1, locked=False, bg_color="#FFF9E6", align="center")
-    for address, key in ((TALLY_PLACE_CELL, "vote.tally_place"), (TALLY_DATE_CELL, "vote.tally_date")):
+    for address, label in ((TALLY_PLACE_CELL, "vote.tally_place"), (TALLY_DATE_CELL, "vote.tally_date")):
         row, column = _at(address)
         # The label spans the columns left of the entry cell, on one line.
-        sheet.merge_range(row, 0, row, column - 1, text(lang, key), fmt.get(bold=True, align="right", text_wrap=False))
+        sheet.merge_range(row, 0, row, column - 1, text(lang, label), fmt.get(bold=True, align="right",
+                                                                               text_wrap=False))
         sheet.set_row(row, 20)
     write_value(sheet, *_at(TALLY_PLACE_CELL), place, entry, entry)
     if date is None:
@@ -278,7 +283,7 @@ def write_tally(result: RunResult, path: str | Path, *, lang: str, counts: Mappi
     for award in rules.vote.awards if rules.vote else ():
         codes = [p.unit_code for p in groups.get(award, [])]
         identity[f"{TALLY_CANDIDATES}{award}"] = json.dumps(codes, ensure_ascii=False)
-    write_identity(book, IDENTITY_SHEET, identity)
+    write_identity(book, IDENTITY_SHEET, identity, key)
     sheet.activate()
     book.close()
     return path

@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline.forms.template import FilledValue, write_template
 from pipeline.rules.layout import template_filename
 from pipeline.rules.model import Criterion, Rules
+from pipeline.rules.seal import SealKey
 
 EVIDENCE = (
     "Báo cáo số {n}-BC/{unit} ngày {d}/12/{year} tổng kết công tác năm",
@@ -74,8 +75,8 @@ def _evidence(rng: random.Random, rules: Rules, unit_code: str, kind: str = "") 
 
 
 def write_submissions(rules: Rules, profiles: Mapping[str, UnitProfile], folder: str | Path, *,
-                      seed: int = 2024) -> list[Path]:
-    """One filled template per profiled unit, named as the template would be."""
+                      seed: int = 2024, key: SealKey | None = None) -> list[Path]:
+    """One filled template per profiled unit, named as the template would be (sealed with `key` when given)."""
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -84,7 +85,7 @@ def write_submissions(rules: Rules, profiles: Mapping[str, UnitProfile], folder:
             continue
         rng = random.Random(f"{seed}-{unit.code}")
         values = filled_values(rules, unit.code, profiles[unit.code], rng)
-        written.append(write_template(rules, unit, out / template_filename(rules, unit), filled=values))
+        written.append(write_template(rules, unit, out / template_filename(rules, unit), filled=values, key=key))
     return written
 
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
-from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
@@ -23,7 +22,16 @@ from pipeline.core.cells import parse_address
 from pipeline.core.labels import format_number, text
 from pipeline.forms import preview
 from pipeline.outputs.letterhead import national_header
-from pipeline.outputs.xlsx import Formats, at_size, fit_row, new_workbook, page_footer, print_setup, write_value
+from pipeline.outputs.xlsx import (
+    Formats,
+    at_size,
+    fit_row,
+    new_workbook,
+    page_footer,
+    print_setup,
+    write_identity,
+    write_value,
+)
 from pipeline.rules.layout import (
     APPRAISED,
     CODE,
@@ -42,6 +50,8 @@ from pipeline.rules.layout import (
     template_identity,
 )
 from pipeline.rules.model import Bucket, Criterion, Rules, Unit
+from pipeline.rules.seal import TEMPLATES, SealKey
+from pipeline.workspace.seal_keys import BlocKey, bloc_key, record_issue
 
 # Hidden helper columns that keep the unit's formulas free of array formulas, which WPS and old Excel
 # handle differently: the max that counts as applicable (0 when N/A) for the self-score, and the first cell
@@ -114,9 +124,10 @@ class _Formats:
 
 def write_template(
     rules: Rules, unit: Unit, path: str | Path, *, lang: str | None = None,
-    filled: Mapping[str, FilledValue] | None = None,
+    filled: Mapping[str, FilledValue] | None = None, key: SealKey | None = None,
 ) -> Path:
-    """Write the template of one unit to `path`; `filled` pre-enters values (sample and test data)."""
+    """Write the template of one unit to `path`, sealed with the bloc's `key` when given; `filled` pre-enters
+    values (sample and test data)."""
     lang = lang or rules.language
     path = Path(path)
     # A fixed creation date keeps regenerated samples identical from one run to the next.
@@ -132,20 +143,33 @@ def write_template(
     _write_body(sheet, fmt, rules, layout, lang, filled)
     _write_signatures(sheet, fmt, rules, layout, lang)
     _set_up_sheet(sheet, layout, lang)
-    _write_identity(book, rules, unit, lang, sheet_name)
+    write_identity(book, IDENTITY_SHEET, template_identity(rules, unit, lang, sheet_name), key)
     book.close()
     return path
 
 
-def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = None) -> list[Path]:
-    """One blank template per unit of the rules, into `out_dir`, each written atomically (write.write_file)."""
+def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = None,
+                    key: SealKey | None = None) -> list[Path]:
+    """One blank template per unit of the rules, into `out_dir`, each written atomically (write.write_file) and
+    sealed with the bloc's `key` when given."""
     from pipeline.outputs.write import prepare_folder, write_file
 
     out, message_lang = Path(out_dir), lang or rules.language
     prepare_folder(out, message_lang)
-    return [write_file(out / template_filename(rules, unit), partial(write_template, rules, unit, lang=lang),
-                       message_lang)
+    return [write_file(out / template_filename(rules, unit),
+                       partial(write_template, rules, unit, lang=lang, key=key), message_lang)
             for unit in rules.units]
+
+
+def issue_templates(rules: Rules, out_dir: str | Path, records: Path, *, lang: str | None = None
+                    ) -> tuple[list[Path], BlocKey]:
+    """`bloc-score templates`: every unit's template, sealed with the bloc's key (made in `records`, the bloc's
+    folder, when there is none), the issue recorded there: from now on an unsealed file of this year and
+    revision is not accepted."""
+    key = bloc_key(records, lang or rules.language)
+    written = write_templates(rules, out_dir, lang=lang, key=key.key)
+    record_issue(records, rules, key.key, TEMPLATES, len(written))
+    return written, key
 
 
 # ------------------------------------------------------------------------------------------- internals
@@ -442,15 +466,6 @@ def _set_up_sheet(sheet: Worksheet, layout: Layout, lang: str) -> None:
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})
     sheet.activate()
-
-
-def _write_identity(book: Workbook, rules: Rules, unit: Unit, lang: str, sheet_name: str) -> None:
-    sheet = book.add_worksheet(IDENTITY_SHEET)
-    rows = template_identity(rules, unit, lang, sheet_name)
-    for row, (key, value) in enumerate(rows.items()):
-        sheet.write_string(row, 0, key)
-        sheet.write_string(row, 1, value)
-    sheet.very_hidden()
 
 
 def _cached_scores(rules: Rules, layout: Layout, filled: Mapping[str, FilledValue]) -> preview.Preview | None:

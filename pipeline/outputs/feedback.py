@@ -125,6 +125,10 @@ def bloc_issues(result: RunResult) -> list[Issue]:
             and not (i.file and i.file in file_units)]
 
 
+# A unit's file refused for its authentication code: the unit (if the file was its own) is asked to use its template.
+SEAL_REFUSALS = frozenset({"seal-mismatch", "seal-required"})
+
+
 def feedback_messages(result: RunResult) -> list[Feedback]:
     """One message per unit of the rules, in their order."""
     rules, lang = result.rules, result.lang
@@ -141,6 +145,16 @@ def feedback_messages(result: RunResult) -> list[Feedback]:
     for unit in rules.units:
         t = _Texts(rules, lang, unit)
         issues = tuple(found[unit.code])
+        sealed_out = [i for i in result.issues if i.code in SEAL_REFUSALS
+                      and result.validation.refused_claims.get(i.file or "") == unit.code]
+        if result.status[unit.code] == UnitStatus.MISSING and sealed_out:
+            # Its only file does not carry the bloc's code: the unit is asked to use the template it was sent.
+            lines = [t("fix_intro", files=", ".join(i.file or "" for i in sealed_out), count=len(sealed_out)),
+                     _listing(tuple(sealed_out), lang),
+                     t("fix_seal_action", template=template_filename(rules, unit), deadline=deadline)]
+            messages.append(Feedback(unit, "fix", tuple(sealed_out), t("subject_fix"), t.letter(lines),
+                                     t("letter_fix", count=len(sealed_out))))
+            continue
         if result.status[unit.code] == UnitStatus.MISSING:
             lines = [t("reminder", today=_date(result.started_at.date(), lang),
                        template=template_filename(rules, unit), deadline=deadline)]

@@ -74,6 +74,8 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "generated_at": result.started_at.isoformat(timespec="seconds"),
         "tool_version": result.tool_version,
         "rules": {"file": rules.source, "fingerprint": rules.fingerprint, "revision": rules.revision},
+        "seal": {"checked": result.seals.checked, "keys": [key.key_id for key in result.seals.keys],
+                 "accept_unsealed": list(rules.accept_unsealed), "reason": rules.accept_unsealed_reason or None},
         "units": units,
         "previous_year": _previous_year(result.previous_year),
         "issues": [i.to_dict(lang) for i in result.issues],
@@ -204,15 +206,18 @@ def input_records(submissions: Iterable[Submission], validation: Validation, fol
              "outcome": _outcome(s, validation, copies, superseded, vote_file, folder_issues),
              "kind": ("peer" if s.peer else "appraisal" if s.appraisal is not None else "tally" if s.tally is not None
                       else "mail" if s.is_mail else "unit"),
-             "mail": _mail_record(s)})
+             "mail": _mail_record(s),
+             "seal": seal.value if (seal := validation.seals.get(s.file)) is not None else None})
         # A message's attachments refused before any reading (a zip bomb, damaged, under a password), as an
         # attachment refused once read is: a unit's file that could not be used.
         records += [{"file": a.name, "sha256": a.sha256, "size": a.size, "modified": None, "unit": None,
-                     "outcome": "refused", "kind": "unit", "mail": _mail_record(None, a.envelope.params())}
+                     "outcome": "refused", "kind": "unit", "mail": _mail_record(None, a.envelope.params()),
+                     "seal": None}
                     for a in (s.mail.refused if s.mail else ())]
     for issue in folder_issues:
         if issue.code in SKIPPED_CODES and issue.file:
             # Every record has the same keys: a skipped entry's are null, since nothing of it was read.
             records.append({"file": issue.file, "sha256": None, "size": None, "modified": None, "unit": None,
-                            "kind": None, "outcome": "skipped", "mail": _mail_record(None, issue.params)})
+                            "kind": None, "outcome": "skipped", "mail": _mail_record(None, issue.params),
+                            "seal": None})
     return records

@@ -14,6 +14,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.rules.seal import SEAL_KEY, SealKey, seal
+
 FONT = "Times New Roman"
 BASE_SIZE = 12
 A4 = 9  # xlsxwriter's paper code
@@ -151,11 +153,14 @@ def write_cells(sheet: Worksheet, row: int, cells: Sequence[Cell]) -> None:
             sheet.write_number(row, column, value, cell_format)
 
 
-def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str]) -> None:
-    """A very hidden sheet of key/value rows, all text, naming what a workbook the bloc fills in was made from."""
+def write_identity(book: xlsxwriter.Workbook, name: str, identity: dict[str, str], key: SealKey | None = None) -> None:
+    """A very hidden sheet of key/value rows, all text, naming what a workbook the bloc fills in was made from;
+    sealed with the bloc's `key` (rules/seal.py), its last row, when one is given."""
+    if key is not None:
+        identity = {**identity, SEAL_KEY: seal(key, identity)}
     sheet = book.add_worksheet(name)
-    for row, (key, value) in enumerate(identity.items()):
-        sheet.write_string(row, 0, key)
+    for row, (key_name, value) in enumerate(identity.items()):
+        sheet.write_string(row, 0, key_name)
         sheet.write_string(row, 1, value)
     sheet.very_hidden()
 

@@ -39,7 +39,7 @@ from pipeline.rules.yaml_nodes import Checker, Node, compose
 _TOP_KEYS = {
     "bloc", "bloc_email", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
-    "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers",
+    "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers", "seal",
 }
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
@@ -134,6 +134,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
     reason_required = procedure.reason_required(check, top.get("appraisal"))
     by, trim, min_scorers = procedure.peers(check, top.get("appraisal"), len(units))
     vote = procedure.vote(check, top.get("vote"), [a.key for a in awards])
+    unsealed, unsealed_reason = procedure.accept_unsealed(check, top.get("seal"), [u.code for u in units])
 
     rules = Rules(
         bloc=bloc, year=year, language=language, decimals=decimals, units=units, sections=sections,
@@ -158,6 +159,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
                                                                      required=False))),
         signers=procedure.signers(check, top.get("signers")),
         bloc_email=procedure.emails(check, top.get("bloc_email"), "bloc_email"),
+        accept_unsealed=unsealed, accept_unsealed_reason=unsealed_reason,
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 

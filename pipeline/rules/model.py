@@ -147,6 +147,9 @@ class Rules:
     # The bloc's own address(es) (`bloc_email`): a message from it is the secretary forwarding what she
     # received, so it says nothing of who sent the files it carries.
     bloc_email: str = ""
+    # `seal: {accept_unsealed: [...], reason}`: units whose unsealed file is accepted in a sealed year, and why.
+    accept_unsealed: tuple[str, ...] = ()
+    accept_unsealed_reason: str = ""
     # What loading mended in the file and `bloc-score rules` says, each at its line (a line break in a name).
     warnings: tuple[RuleProblem, ...] = field(default=(), compare=False)
 

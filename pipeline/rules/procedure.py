@@ -22,6 +22,7 @@ _SIGNER_KEYS = {"capacity", "position", "name"}
 _APPRAISAL_KEYS = {"reason_required", "by", "peers"}
 _PEERS_KEYS = {"trim", "min_scorers"}
 _VOTE_KEYS = {"awards", "threshold", "strict", "of"}
+_SEAL_KEYS = {"accept_unsealed", "reason"}
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,23 @@ def vote(check: Checker, node: Node | None, award_keys: list[str]) -> Vote | Non
     strict = check.boolean(fields.get("strict"), "vote.strict") if "strict" in fields else True
     of = check.choice(fields.get("of"), "vote.of", VOTE_BASES, "present")
     return Vote(tuple(voted), threshold if threshold is not None else Decimal("0.5"), strict, of)
+
+
+def accept_unsealed(check: Checker, node: Node | None, unit_codes: list[str]) -> tuple[tuple[str, ...], str]:
+    """`seal: {accept_unsealed: [VPTU], reason: "…"}`: the units whose file without the bloc's authentication
+    code is accepted although sealed templates were issued, and why — an exception on the record."""
+    if node is None:
+        return (), ""
+    fields = check.mapping(node, "seal", _SEAL_KEYS, ("accept_unsealed", "reason"))
+    accepted: list[str] = []
+    for index, item in enumerate(check.sequence(fields.get("accept_unsealed"), "seal.accept_unsealed")):
+        path = f"seal.accept_unsealed[{index}]"
+        code = check.string(item, path)
+        if code and code not in unit_codes:
+            check.problem(path, item, "unknown_unit", code=code, known=", ".join(unit_codes))
+        elif code and code not in accepted:
+            accepted.append(code)
+    return tuple(accepted), check.string(fields.get("reason"), "seal.reason")
 
 
 # An address as a secretary copies it from a directory, name@agency.gov.vn: RFC 5322's dot-atom, in ASCII, as

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.core.errors import BlocScoreError
+from pipeline.workspace.seal_keys import SEAL_FILE, BlocKey, bloc_key, read_key
 
 # Every command reads and writes these, relative to the folder it runs in, unless told otherwise. Four kinds
 # of trust: the rules (schemas/), what units send (input/, never trusted to decide anything), the bloc's own
@@ -73,6 +74,7 @@ class InitResult:
     folder: Path
     written: list[Path]
     rules_file: Path
+    key: BlocKey | None = None  # the bloc's key (bloc/seal.key), made by init unless it was there
 
 
 def example_rules() -> Path:
@@ -103,8 +105,8 @@ def starter_rules(lang: str, year: int) -> str:
 
 def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: int | None = None) -> InitResult:
     """Make a working folder: schemas/ with a rules file (the starter, or the example's with its submissions
-    and the bloc's records), input/, bloc/ with its README.txt, and output/. Writes nothing at all if any file
-    it would write is already there."""
+    and the bloc's records), input/, bloc/ with its README.txt and the bloc's key, and output/. Writes nothing
+    at all if any file it would write is already there."""
     from pipeline.core.labels import text  # here: the CLI imports this module's folder names for --help
 
     year = year or date.today().year
@@ -143,8 +145,18 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
     except OSError as error:
         raise BlocScoreError(text(lang, "init.failed", folder=str(folder),
                                   reason=error.strerror or str(error))) from error
-    return InitResult(folder=folder, written=written, rules_file=folder / rules_file)
+    # The bloc's key, before anything is issued (the example brings its own, which is public).
+    key = bloc_key(folder / BLOC, lang)
+    return InitResult(folder=folder, written=written, rules_file=folder / rules_file, key=key)
 
 
 def _shown(path: Path, folder: Path) -> str:
     return str(folder) if path == folder else path.relative_to(folder).as_posix()
+
+
+def example_key_id() -> str | None:
+    """The short id of the example's key, which is public: it ships with bloc-score."""
+    try:
+        return read_key(EXAMPLE / BLOC / SEAL_FILE, "en").key_id
+    except BlocScoreError:
+        return None

@@ -12,6 +12,7 @@ from pipeline.cli.commands.options import (
     bloc_option,
     folder_lock,
     input_option,
+    key_made_line,
     load_rules_for,
     out_option,
     rules_option,
@@ -55,6 +56,8 @@ def appraisal(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, o
         click.echo(render_check(made.problems, [], lang))
     found = made.result.validation
     lines = [text(lang, "appraisal.written", path=str(made.path))]
+    if made.key.created:
+        lines.append(key_made_line(made.key, lang))
     if made.carried:
         lines.append(text(lang, "appraisal.carried", count=made.carried, file=found.appraisal_file))
     if made.kept is not None:

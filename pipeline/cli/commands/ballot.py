@@ -12,6 +12,7 @@ from pipeline.cli.commands.options import (
     bloc_option,
     folder_lock,
     input_option,
+    key_made_line,
     load_rules_for,
     out_option,
     rules_option,
@@ -54,6 +55,8 @@ def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, outp
         sys.exit(papers.exit_code)
     lines = [text(lang, "vote.ballot_written", path=str(made.ballots), voters=made.voters),
              text(lang, "vote.tally_written", path=str(made.tally))]
+    if papers.key is not None and papers.key.created:
+        lines.append(key_made_line(papers.key, lang))
     lines += [text(lang, "appraisal.kept", path=str(kept)) for kept in made.kept_previous]
     if result.provisional:
         counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}

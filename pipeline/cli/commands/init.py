@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import lang_option, out_option
+from pipeline.cli.commands.options import key_made_line, lang_option, out_option
 
 
 @click.command()
@@ -38,6 +38,8 @@ def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | N
     # "." says nothing in a message: name the folder itself.
     lines = [text(lang, "init.made", folder=str(target if target.parts else target.resolve()))]
     lines += [text(lang, "init.written", path=str(path)) for path in made.written]
+    if made.key is not None and made.key.created:
+        lines.append(key_made_line(made.key, lang))
     if os.path.abspath(target) != os.getcwd():
         lines.append(text(lang, "init.cd", folder=str(target)))
     rules = str(made.rules_file.relative_to(target))

@@ -6,16 +6,26 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import LANG_OPTION, folder_lock, load_rules_for, out_option, rules_option
+from pipeline.cli.commands.options import (
+    LANG_OPTION,
+    bloc_option,
+    folder_lock,
+    key_made_line,
+    load_rules_for,
+    out_option,
+    rules_option,
+)
 from pipeline.workspace.folders import OUTPUT, Workspace
 
 
 @click.command()
 @rules_option()
 @out_option("out_dir", OUTPUT / "templates", "Folder for the templates.")
+@bloc_option()
 @LANG_OPTION
-def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
-    """Write one self-assessment template per unit, ready to e-mail.
+def templates(rules_path: Path | None, out_dir: Path, bloc_dir: Path | None, lang: str | None) -> None:
+    """Write one self-assessment template per unit, ready to e-mail, each carrying the bloc's authentication
+    code (its key, bloc/seal.key, is made the first time; keep it, never send it).
 
     \b
     Examples:
@@ -23,11 +33,17 @@ def templates(rules_path: Path | None, out_dir: Path, lang: str | None) -> None:
       bloc-score templates --rules schemas/khoi-2024.yaml --out mau/
     """
     from pipeline.core.labels import text
-    from pipeline.forms.template import write_templates
+    from pipeline.forms.template import issue_templates
 
-    rules = load_rules_for(Workspace.here(), rules_path, lang)
-    with folder_lock(out_dir, lang or rules.language):
-        written = write_templates(rules, out_dir, lang=lang)
+    workspace = Workspace.here()
+    rules = load_rules_for(workspace, rules_path, lang)
+    lang = lang or rules.language
+    with folder_lock(out_dir, lang):
+        written, key = issue_templates(rules, out_dir, bloc_dir or workspace.records_to, lang=lang)
     for path in written:
         click.echo(f"  {path}")
-    click.echo(text(lang or rules.language, "report.templates_written", count=len(written), folder=str(out_dir)))
+    lines = [text(lang, "report.templates_written", count=len(written), folder=str(out_dir))]
+    if key.created:
+        lines.append(key_made_line(key, lang))
+    lines.append(text(lang, "seal.sealed", key_id=key.key.key_id))
+    click.echo("\n".join(lines))

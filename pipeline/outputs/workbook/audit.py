@@ -46,6 +46,10 @@ def write_audit(ctx: Context) -> None:
         ("audit_bloc", rules.bloc), ("audit_year", rules.year), ("audit_rules_file", rules.source),
         ("audit_rules_sha256", _file_sha256(rules.source)), ("audit_fingerprint", rules.fingerprint),
         ("audit_revision", rules.revision), ("audit_basis", rules.basis or "—"),
+        ("audit_seal", ctx.t("workbook.audit_seal_checked", keys=", ".join(k.key_id for k in result.seals.keys))
+         if result.seals.checked else ctx.t("workbook.audit_seal_unchecked")),
+        *([("audit_seal_exception", ctx.t("workbook.audit_seal_exception_units", units=", ".join(rules.accept_unsealed),
+                                          reason=rules.accept_unsealed_reason))] if rules.accept_unsealed else []),
         ("audit_tool", f"bloc-score {result.tool_version}"), ("audit_run_at", run_at),
         ("audit_provisional", ctx.t("workbook.answer_yes" if result.provisional else "workbook.answer_no")),
         ("audit_language", ctx.lang), ("audit_decimals", rules.decimals),
