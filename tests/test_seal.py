@@ -184,6 +184,9 @@ def test_an_unsealed_file_in_a_sealed_year_is_not_used_unless_the_rules_accept_i
     write_submissions(rules, {"DUK": profiles()["DUK"]}, folder / "input")  # the same scores, without the code
     result = go(folder, rules)
     assert found(result, "seal-required") == [(path.name, "error")] and result.status["DUK"] == "missing"
+    builders.drop_identity(path)  # no identity sheet at all: still this year's file, still without the code
+    result = go(folder, rules)
+    assert found(result, "seal-required") == [(path.name, "error")] and result.status["DUK"] == "missing"
     # The bloc accepts it, on the record.
     reason = "Đơn vị gửi bản chép lại; Thường trực Khối đã đối chiếu bản giấy"
     rules_file = next((folder / "schemas").iterdir())

@@ -45,7 +45,10 @@ def check_seals(rules: Rules, seals: Seals, claims: Iterable[tuple[Submission, s
                 **params, "key_id": key_id_of(submission.identity.get(SEAL_KEY, "")) or "?"}))
         elif verdict == Verdict.MISSING:
             kind = PEER_WORKBOOKS if submission.peer else TEMPLATES
-            if not seals.requires_seal(submission.identity, kind):
+            # A file with no identity sheet at all is taken for what this run scores: its year's issue counts.
+            said = {"bloc": rules.bloc, "year": str(rules.year), "revision": str(rules.revision),
+                    **submission.identity}
+            if not seals.requires_seal(said, kind):
                 found.issues.append(Issue("seal-missing", file=submission.file, unit=unit_code, params=params))
             elif unit_code in rules.accept_unsealed:
                 found.issues.append(Issue("seal-missing-accepted", file=submission.file, unit=unit_code,
