@@ -117,8 +117,9 @@ def validate(
             found.append((submission, unit_code))
     scorers = [(book, book.appraisal.scorer) for book in peer_books
                if book.appraisal is not None and rules.unit(book.appraisal.scorer)]
-    sealed = check_seals(rules, seals or Seals(), [*found, *scorers], say_unchecked=seals is not None)
-    sealed.verdicts |= {record.file: (seals or Seals()).verdict(record.identity) for record in records}
+    keys = seals or Seals()
+    sealed = check_seals(rules, keys, [*found, *scorers], say_unchecked=seals is not None)
+    sealed.verdicts |= {record.file: keys.verdict(record.identity) for record in records}
     issues += sealed.issues
     refused |= sealed.refused
     # Who sent a file is told even of one its code already refuses: the address names who made it.
