@@ -74,6 +74,7 @@ def test_the_wheel_carries_the_license_locales_starter_example_and_docs(wheel):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert {"pipeline/core/locales/vi.yaml", "pipeline/core/locales/en.yaml",
             "pipeline/workspace/starter/rules.vi.yaml", "pipeline/workspace/starter/rules.en.yaml",
+            "pipeline/workspace/starter/huong-dan.html",
             "pipeline/cli/commands/init.py", "pipeline/docs/rules.md", "pipeline/docs/results.schema.json"} <= names
     example = {f"pipeline/examples/quang-tri-2024/{relative.as_posix()}" for relative in example_files()}
     assert len(example) >= 10  # the rules file and nine submissions

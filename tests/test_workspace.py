@@ -15,6 +15,7 @@ from pipeline.reading.inputs import discover
 from pipeline.rules.load import load_rules, parse_rules
 from pipeline.workspace.folders import (
     EXAMPLE,
+    GUIDE,
     RULES_REFERENCE,
     example_files,
     example_rules,
@@ -29,7 +30,9 @@ def test_init_writes_a_valid_commented_rules_file_and_empty_folders(tmp_path, la
     made = init_folder(tmp_path / "khoi", lang=lang, year=2025)
     assert made.rules_file == tmp_path / "khoi" / "schemas" / "rules-2025.yaml"
     readme = tmp_path / "khoi" / "bloc" / "README.txt"
-    assert made.written == [made.rules_file, readme]
+    guide = tmp_path / "khoi" / "huong-dan.html"
+    assert made.written == [made.rules_file, readme, guide]
+    assert guide.read_bytes() == GUIDE.read_bytes()  # the secretary's guide, opened with a double-click
     assert (tmp_path / "khoi" / "input").is_dir() and not any((tmp_path / "khoi" / "input").iterdir())
     # The bloc's own folder, with a note in the secretary's language of what it is for, and the bloc's key.
     key = tmp_path / "khoi" / "bloc" / "seal.key"
@@ -74,7 +77,7 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     made = init_folder(tmp_path / "demo", example=True)
     assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
     copied = {p.relative_to(tmp_path / "demo") for p in made.written}
-    assert copied == set(example_files()) | {Path("bloc/README.txt")}
+    assert copied == set(example_files()) | {Path("bloc/README.txt"), Path("huong-dan.html")}
     assert len([p for p in copied if p.parts[0] == "input"]) == 9  # the nine units' files
     # The bloc's filled appraisal workbook and tally are its records, in bloc/.
     assert {p.name for p in copied if p.parts[0] == "bloc"} == {"appraisal-2024.xlsx", "tally-2024.xlsx", "README.txt",
@@ -102,7 +105,7 @@ def test_init_in_a_folder_with_other_files_is_fine(tmp_path):
     (tmp_path / "bloc").mkdir()
     (tmp_path / "bloc" / "README.txt").write_text("my own note")  # a note already there is kept, never a refusal
     made = init_folder(tmp_path, lang="vi", year=2025)
-    assert made.written == [tmp_path / "schemas" / "rules-2025.yaml"]
+    assert made.written == [tmp_path / "schemas" / "rules-2025.yaml", tmp_path / "huong-dan.html"]
     assert (tmp_path / "bloc" / "README.txt").read_text() == "my own note"
 
 
@@ -126,8 +129,9 @@ def test_init_command_tells_the_next_steps(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("init", "khoi", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[:3] == [
-        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml", "  khoi/bloc/README.txt"]
+    assert result.stdout.splitlines()[:4] == [
+        "Working folder khoi ready:", f"  khoi/schemas/rules-{date.today().year}.yaml", "  khoi/bloc/README.txt",
+        "  khoi/huong-dan.html"]
     assert "Go into it before running the commands: cd khoi" in result.stdout
     assert "bloc-score templates" in result.stdout and "bloc-score run" in result.stdout
 

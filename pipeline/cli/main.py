@@ -20,6 +20,7 @@ from pipeline.cli.commands.appraisal import appraisal
 from pipeline.cli.commands.ballot import ballot
 from pipeline.cli.commands.check import check
 from pipeline.cli.commands.feedback import feedback
+from pipeline.cli.commands.guide import guide
 from pipeline.cli.commands.init import init
 from pipeline.cli.commands.new_year import new_year
 from pipeline.cli.commands.pdf import pdf
@@ -74,7 +75,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf):
+for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf, guide):
     main.add_command(command)
 
 

@@ -62,6 +62,10 @@ EXAMPLE = _PACKAGE / "examples" / "quang-tri-2024"
 _STARTER = Path(__file__).resolve().parent / "starter"
 # The rules-file reference, shipped in the package (a copy of docs/rules.md): the starter rules file names it.
 RULES_REFERENCE = _PACKAGE / "docs" / "rules.md"
+# The secretary's guide, in Vietnamese (one HTML file, printed on at most four A4 pages): init writes it into
+# the working folder under this name, `bloc-score guide` opens it.
+GUIDE_NAME = "huong-dan.html"
+GUIDE = _STARTER / GUIDE_NAME
 # Files of the example that describe it where it is shipped, not part of a working folder.
 _EXAMPLE_ONLY = frozenset({"README.md"})
 MAX_NAMES_SHOWN = 5  # of the files init would replace: enough to see which folder it is
@@ -119,7 +123,7 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
         rules_file = SCHEMAS / f"rules-{year}.yaml"
         planned[rules_file] = starter_rules(lang, year).encode("utf-8")
     # A note, not the bloc's data: one already there (a clone of the project has its own) is kept as it is.
-    notes = {BLOC / "README.txt": bloc_readme().encode("utf-8")}
+    notes = {BLOC / "README.txt": bloc_readme().encode("utf-8"), Path(GUIDE_NAME): GUIDE.read_bytes()}
 
     folders = [folder, folder / SCHEMAS, folder / INPUT, folder / BLOC, folder / OUTPUT]
     blocked = [path for path in folders if path.exists() and not path.is_dir()]
@@ -160,3 +164,9 @@ def example_key_id() -> str | None:
         return read_key(EXAMPLE / BLOC / SEAL_FILE, "en").key_id
     except BlocScoreError:
         return None
+
+
+def guide_path(folder: Path) -> Path:
+    """The guide to open: the working folder's copy when there is one, else the package's."""
+    here = folder / GUIDE_NAME
+    return here if here.is_file() else GUIDE

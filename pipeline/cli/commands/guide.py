@@ -1,0 +1,35 @@
+"""`bloc-score guide`: open the secretary's guide (huong-dan.html) in the default browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from pipeline.cli.commands.options import lang_option
+
+
+@click.command()
+@click.option("--print-path", is_flag=True, help="Only print the guide's path; open nothing.")
+@lang_option()
+def guide(print_path: bool, lang: str | None) -> None:
+    """Open the secretary's guide, in Vietnamese: the working folder's huong-dan.html (written by init), else
+    the copy shipped with bloc-score. Writes nothing.
+
+    \b
+    Examples:
+      bloc-score guide
+      bloc-score guide --print-path
+    """
+    import webbrowser
+
+    from pipeline.core.labels import text
+    from pipeline.workspace.folders import guide_path
+
+    path = guide_path(Path(".")).resolve()
+    lang = lang or "vi"
+    if print_path:
+        click.echo(str(path))
+        return
+    opened = webbrowser.open(path.as_uri())
+    click.echo(text(lang, "guide.opened" if opened else "guide.not_opened", path=str(path)))
