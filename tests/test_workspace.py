@@ -184,3 +184,48 @@ def test_the_repository_keeps_the_example_apart_from_the_secretarys_folders():
     if listed.returncode != 0:
         pytest.skip("not a git checkout")
     assert sorted(listed.stdout.split()) == ["input/README.txt", "output/.gitkeep", "schemas/README.txt"]
+
+
+def test_a_command_run_in_the_parent_folder_names_it_and_the_working_folder_below(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "khoi").exit_code == 0
+    result = invoke("run", "--lang", "en")
+    # To the secretary, who ran it in the wrong place: not "make one with init", which would make a second.
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"{tmp_path.resolve()} is not a bloc's working folder: there is no schemas "
+                                    "folder here. Working folder nearby: " f"{tmp_path.resolve() / 'khoi'}.")
+    assert "Do not make a new working folder here." in result.stderr and "bloc-score init" not in result.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_a_command_run_in_output_names_the_working_folder_above_and_init_refuses_there(tmp_path, monkeypatch):
+    init_folder(tmp_path / "khoi", lang="vi", year=2025)
+    (tmp_path / "khoi" / "output" / "templates").mkdir()
+    monkeypatch.chdir(tmp_path / "khoi" / "output" / "templates")
+    result = invoke("templates")
+    assert result.exit_code == 2
+    here, working = tmp_path.resolve() / "khoi" / "output" / "templates", tmp_path.resolve() / "khoi"
+    assert result.stderr.startswith(f"{here} không phải thư mục làm việc của Khối: không có thư mục schemas ở "
+                                    f"đây. Thư mục làm việc ở gần: {working}.")
+    refused = invoke("init")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"Không tạo thư mục làm việc ở {here}: chỗ này nằm trong thư mục output của "
+                                     f"thư mục làm việc {working}")
+    assert list(here.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize("sub", ["input", "output", "bloc"])
+def test_init_refuses_a_working_folder_inside_another_ones_folders(tmp_path, sub):
+    init_folder(tmp_path / "khoi", lang="en", year=2025)
+    with pytest.raises(BlocScoreError, match=f"it is inside {sub} of the working folder"):
+        init_folder(tmp_path / "khoi" / sub / "new", lang="en", year=2025)
+    assert not (tmp_path / "khoi" / sub / "new").exists()
+    init_folder(tmp_path / "beside", lang="en", year=2025)  # beside it is fine
+
+
+def test_an_empty_schemas_folder_still_says_how_to_make_a_rules_file(tmp_path, monkeypatch):
+    (tmp_path / "schemas").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = invoke("rules", "--lang", "en")
+    assert result.exit_code == 2
+    assert f"none in {(tmp_path / 'schemas').resolve()}" in result.stderr and "bloc-score init" in result.stderr

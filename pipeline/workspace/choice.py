@@ -24,11 +24,16 @@ from pipeline.reading.mail.messages import MAIL_SUFFIXES
 from pipeline.reading.recognise import name_suffix
 from pipeline.rules.load import load_rules
 from pipeline.rules.model import Rules
-from pipeline.workspace.folders import SCHEMAS, Workspace
+from pipeline.workspace.folders import SCHEMAS, Workspace, is_working_folder
 
 # Submissions whose identity is read to choose: all of a bloc's files come from one template, so a few
 # tell the year; reading every file of a province (3 ms each) would double the run's reading time.
 IDENTITY_SAMPLE = 20
+# A command run outside a working folder names those nearby: up to three levels above (output/templates/ is
+# two deep), its subfolders below (the first few hundred, so a Documents folder answers at once), five named.
+NEARBY_LEVELS_UP = 3
+NEARBY_CHILDREN_LOOKED = 500
+NEARBY_SHOWN = 5
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,7 @@ def choose_rules_file(
         return RulesChoice(given, "given")
     paths = rules_files(folder)
     if not paths:
-        raise BlocScoreError(text(lang, "choice.none", folder=str(folder)))
+        raise BlocScoreError(no_rules_message(folder, lang))
     if len(paths) == 1:
         return RulesChoice(paths[0], "only", {"folder": str(folder)})
 
@@ -101,6 +106,31 @@ def choose_rules_file(
     return RulesChoice(chosen[0].path, "newest", {"year": newest, "count": len(paths), "folder": str(folder),
                                                   "input": _where(submissions),
                                                   "others": _others(paths, chosen[0].path)})
+
+
+def no_rules_message(folder: Path, lang: str) -> str:
+    """Why no rules file was found, to the secretary: a `schemas/` folder that is empty, or a command run
+    outside a working folder — then the folder it looked in, and the working folders just above or below."""
+    if folder.is_dir():
+        return text(lang, "choice.none", folder=str(folder.resolve()))
+    here = folder.resolve().parent
+    near = nearby_working_folders(here)
+    if not near:
+        return text(lang, "choice.not_here", here=str(here), schemas=folder.name)
+    return text(lang, "choice.not_here_near", here=str(here), schemas=folder.name,
+                folders="; ".join(str(path) for path in near), first=str(near[0]))
+
+
+def nearby_working_folders(here: Path) -> list[Path]:
+    """The working folders just above `here` (its parents, nearest first: run in `output/` or
+    `output/templates/`) and just below it (its subfolders: run in the folder that holds the bloc's)."""
+    above = [parent for parent in list(here.parents)[:NEARBY_LEVELS_UP] if is_working_folder(parent)]
+    try:
+        children = sorted(p for p in here.iterdir() if not p.name.startswith((".", "~")) and p.is_dir())
+    except OSError:
+        children = []
+    below = [child for child in children[:NEARBY_CHILDREN_LOOKED] if is_working_folder(child)]
+    return (above + below)[:NEARBY_SHOWN]
 
 
 def rules_files(folder: Path) -> list[Path]:

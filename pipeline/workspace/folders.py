@@ -71,6 +71,23 @@ _EXAMPLE_ONLY = frozenset({"README.md"})
 MAX_NAMES_SHOWN = 5  # of the files init would replace: enough to see which folder it is
 
 
+def is_working_folder(path: Path) -> bool:
+    """A folder holding `schemas/` and `input/`, as `bloc-score init` makes it."""
+    try:
+        return (path / SCHEMAS).is_dir() and (path / INPUT).is_dir()
+    except OSError:
+        return False
+
+
+def enclosing_working_folder(folder: Path) -> tuple[Path, Path] | None:
+    """The working folder whose `input/`, `output/` or `bloc/` holds `folder` (or is it), with that subfolder."""
+    resolved = folder.resolve()
+    for path in (resolved, *resolved.parents):
+        if path.name in (INPUT.name, OUTPUT.name, BLOC.name) and is_working_folder(path.parent):
+            return path.parent, path
+    return None
+
+
 @dataclass(frozen=True)
 class InitResult:
     """What `init_folder` made: the folder, the files written, and the rules file to edit."""
@@ -114,6 +131,10 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
     from pipeline.core.labels import text  # here: the CLI imports this module's folder names for --help
 
     year = year or date.today().year
+    inside = enclosing_working_folder(folder)
+    if inside is not None:  # run in output/ by mistake: a second working folder there would mix two blocs' files
+        raise BlocScoreError(text(lang, "init.inside", folder=str(folder.resolve()), working=str(inside[0]),
+                                  sub=inside[1].name))
     planned: dict[Path, bytes] = {}
     if example:
         for relative, source in example_files().items():
