@@ -28,7 +28,7 @@ from pipeline.rules.seal import Seals
 from pipeline.scoring.previous_year import YearComparison, compare_years
 from pipeline.scoring.rank import RankedUnit, rank_units
 from pipeline.scoring.score import final_values, score_units
-from pipeline.workspace.folders import BLOC, EXAMPLE, Workspace, example_key_id
+from pipeline.workspace.folders import ARCHIVE, BLOC, EXAMPLE, OUTPUT, Workspace, example_key_id
 from pipeline.workspace.seal_keys import SEAL_FILE, read_seals
 
 Progress = Callable[[str], None]
@@ -198,11 +198,15 @@ def output_names(year: int) -> tuple[str, str]:
 
 def last_years_results(workspace: Workspace, year: int) -> Path | None:
     """Last year's results JSON, where last year's run wrote it in this working folder
-    (`output/results-<year-1>.json`); None when it is not there."""
+    (`output/results-<year-1>.json`), or where `new-year --archive` moved it
+    (`archive/<year-1>/output/results-<year-1>.json`); None when it is in neither."""
     if workspace.output is None:
         return None
-    path = workspace.output / output_names(year - 1)[1]
-    return path if path.is_file() else None
+    name = output_names(year - 1)[1]
+    for path in (workspace.output / name, workspace.output.parent / ARCHIVE / str(year - 1) / OUTPUT.name / name):
+        if path.is_file():
+            return path
+    return None
 
 
 def _compare_with_last_year(rules: Rules, ranked: list[RankedUnit],

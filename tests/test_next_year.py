@@ -251,3 +251,64 @@ def test_run_previous_names_last_years_results_anywhere(tmp_path, monkeypatch, s
     vptu = next(u for u in results["units"] if u["code"] == "VPTU")
     assert vptu["previous"]["total"] == 99.0 and vptu["previous"]["total_change"] == vptu["total"] - 99.0
     assert "Compared with 2023" in openpyxl.load_workbook(tmp_path / "output" / "ranking-2024.xlsx").sheetnames
+
+
+# ------------------------------------------------------------------------------------ new-year --archive
+
+def test_new_year_says_how_to_archive_and_archive_moves_the_year_keeping_the_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--example", "."]).exit_code == ExitCode.DONE
+    assert runner.invoke(main, ["run", "--quiet"]).exit_code == ExitCode.DONE
+    key = (tmp_path / "bloc" / "seal.key").read_bytes()
+    told = runner.invoke(main, ["new-year"])
+    assert told.exit_code == ExitCode.DONE
+    # A true line about the revision (not "phiên bản 1 → 1"), and the order for the end of the year, to the secretary.
+    assert "năm 2024 → 2025; phiên bản 1 như năm 2024 (bản đầu tiên của năm 2025" in told.output
+    assert "phiên bản 1 → 1" not in told.output
+    assert ("Khi việc của năm 2024 đã xong (văn bản đã ký), chạy bloc-score new-year --archive: input/, output/ "
+            "và các bảng của Khối trong bloc/ được chuyển vào archive/2024/, khóa bloc/seal.key ở lại bloc/"
+            ) in told.output
+    assert not (tmp_path / "archive").exists()
+
+    done = runner.invoke(main, ["new-year", "--archive"])
+    assert done.exit_code == ExitCode.DONE, done.output
+    assert f"Tệp quy định năm sau đã có: schemas/{NAME_2025} (không ghi lại)." in done.output
+    assert ("Đã chuyển hồ sơ năm 2024 vào archive/2024: input/ (9), output/ (4), bloc/ (2). Khóa bloc/seal.key ở "
+            "lại bloc/.") in done.output
+    archive = tmp_path / "archive" / "2024"
+    assert len(list((archive / "input").glob("*.xlsx"))) == 9 and (archive / "output" / "results-2024.json").is_file()
+    assert sorted(p.name for p in (archive / "bloc").iterdir()) == ["appraisal-2024.xlsx", "tally-2024.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "bloc").iterdir() if not p.name.startswith(".")) == [
+        "README.txt", "seal.key"]
+    assert (tmp_path / "bloc" / "seal.key").read_bytes() == key
+    assert not list((tmp_path / "input").iterdir())
+    assert not [p for p in (tmp_path / "output").iterdir() if not p.name.startswith(".")]
+
+    # The new year: its templates are made from next year's rules; the run compares with the archived results.
+    schemas = tmp_path / "schemas"
+    assert choose_rules_file(None, schemas, tmp_path / "input").path == schemas / NAME_2025
+    rules = load_rules(tmp_path / "schemas" / NAME_2025)
+    write_submissions(rules, {u.code: UnitProfile(strength=0.9) for u in rules.units}, tmp_path / "input")
+    outcome = runner.invoke(main, ["run", "--quiet"])
+    assert outcome.exit_code == ExitCode.DONE, outcome.output
+    results = json.loads((tmp_path / "output" / "results-2025.json").read_text(encoding="utf-8"))
+    assert results["previous_year"]["year"] == 2024
+    assert results["previous_year"]["file"].endswith("archive/2024/output/results-2024.json")
+
+
+def test_archive_moves_nothing_over_an_archive_or_with_a_workbook_open(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--example", "."]).exit_code == ExitCode.DONE
+    (tmp_path / "bloc" / "~$appraisal-2024.xlsx").write_bytes(b"owner")
+    refused = runner.invoke(main, ["new-year", "--archive", "--lang", "en"])
+    assert refused.exit_code == ExitCode.USER_ERROR
+    assert "~$appraisal-2024.xlsx shows a workbook is open, so nothing was moved. Close it in Excel" in refused.output
+    assert len(list((tmp_path / "input").iterdir())) == 9 and not (tmp_path / "archive" / "2024").exists()
+    (tmp_path / "bloc" / "~$appraisal-2024.xlsx").unlink()
+    (tmp_path / "archive" / "2024").mkdir(parents=True)
+    again = runner.invoke(main, ["new-year", "--archive", "--lang", "en"])
+    assert again.exit_code == ExitCode.USER_ERROR
+    assert "archive/2024 already exists, so nothing was moved" in again.output
+    assert len(list((tmp_path / "input").iterdir())) == 9

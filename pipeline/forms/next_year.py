@@ -7,6 +7,7 @@ rules, and a file those edits cannot be made on is written from the data instead
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass
@@ -18,9 +19,12 @@ import yaml
 
 from pipeline.core.errors import BlocScoreError, RulesError
 from pipeline.core.labels import text
+from pipeline.core.own_files import OWN_FILES
 from pipeline.outputs.write import output_error
 from pipeline.rules.load import load_rules, parse_rules
 from pipeline.rules.model import Rules
+from pipeline.workspace.folders import ARCHIVE, BLOC, INPUT, OUTPUT
+from pipeline.workspace.seal_keys import RETIRED_FOLDER, SEAL_FILE
 
 # Shown of each line that still names this year: enough to find it in an editor.
 MAX_LINE_SHOWN = 100
@@ -170,7 +174,8 @@ def _review(old: Rules, new: Rules, content: str, header_lines: int, lang: str) 
     def t(name: str, /, **params: Any) -> str:
         return text(lang, f"next_year.{name}", **params)
 
-    items = [t("review_year", previous=old.year, year=new.year, revision=old.revision)]
+    items = [t("review_year_first" if old.revision == 1 else "review_year", previous=old.year, year=new.year,
+               revision=old.revision)]
     if new.deadline is not None and old.deadline is not None:
         items.append(t("review_deadline", previous=old.deadline.isoformat(), deadline=new.deadline.isoformat()))
     else:
@@ -191,3 +196,49 @@ def _review(old: Rules, new: Rules, content: str, header_lines: int, lang: str) 
         items.append(t("review_mention", line=number, year=old.year, text=shown))
     return items
 
+
+
+# What stays in bloc/ when a year is archived: the bloc's key, its retired keys and the folder's note.
+KEPT_IN_BLOC = frozenset({SEAL_FILE, RETIRED_FOLDER, "README.txt"})
+
+
+@dataclass(frozen=True)
+class Archived:
+    """What `archive_year` moved: into which folder, and how many files or folders from each place."""
+
+    folder: Path
+    moved: dict[str, int]  # "input/", "output/", "bloc/" → how many entries moved from there
+
+
+def archive_year(root: Path, year: int, lang: str) -> Archived:
+    """Move this year's `input/`, `output/` and the bloc's workbooks (everything in `bloc/` but its key, its
+    retired keys and README.txt) into `archive/<year>/`, leaving those folders empty for next year. Moves
+    nothing if `archive/<year>/` is there or a workbook is open; puts back what it moved if a move fails."""
+    target = root / ARCHIVE / str(year)
+    if target.exists():
+        raise BlocScoreError(text(lang, "next_year.archive_exists", folder=str(target), year=year))
+    moves: list[tuple[Path, Path]] = []
+    for folder in (INPUT, OUTPUT, BLOC):
+        here = root / folder
+        entries = sorted(here.iterdir()) if here.is_dir() else []
+        open_books = [p for p in entries if p.name.startswith(("~$", ".~lock."))]
+        if open_books:
+            raise BlocScoreError(text(lang, "next_year.archive_open", file=str(open_books[0])))
+        moves += [(entry, target / folder / entry.name) for entry in entries if entry.name not in OWN_FILES
+                  and not (folder == BLOC and entry.name in KEPT_IN_BLOC)]
+    done: list[tuple[Path, Path]] = []
+    try:
+        for source, destination in moves:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(source, destination)  # the same disk: a rename, never a copy
+            done.append((source, destination))
+    except OSError as error:
+        for source, destination in reversed(done):
+            with contextlib.suppress(OSError):  # put back what can be: the message names what failed
+                os.rename(destination, source)
+        raise BlocScoreError(text(lang, "next_year.archive_failed", file=str(error.filename or target),
+                                  reason=error.strerror or str(error), folder=str(target))) from error
+    target.mkdir(parents=True, exist_ok=True)
+    counts = {f"{folder.as_posix()}/": sum(1 for source, _ in moves if source.parent == root / folder)
+              for folder in (INPUT, OUTPUT, BLOC)}
+    return Archived(target, counts)

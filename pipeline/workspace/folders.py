@@ -18,6 +18,8 @@ SCHEMAS = Path("schemas")
 INPUT = Path("input")
 BLOC = Path("bloc")
 OUTPUT = Path("output")
+# Past years, each in archive/<year>/ (its input/, output/ and the bloc's workbooks), moved by `new-year --archive`.
+ARCHIVE = Path("archive")
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,18 @@ from pathlib import Path
 import click
 
 from pipeline.cli.commands.options import folder_lock, lang_option, out_option
-from pipeline.workspace.folders import INPUT, SCHEMAS
+from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS
 
 
 @click.command("new-year")
 @click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="This year's rules file, to start from (default: chosen in schemas/ as every command does).")
 @out_option("out_dir", SCHEMAS, "Folder for next year's rules file.")
+@click.option("--archive", is_flag=True,
+              help="Once this year is done: also move input/, output/ and the bloc's workbooks into archive/YEAR/ "
+                   "(the bloc's key stays in bloc/).")
 @lang_option("Language of messages (default: the rules file's).")
-def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
+def new_year(source: Path | None, out_dir: Path, archive: bool, lang: str | None) -> None:
     """Write next year's rules file: year + 1, revision 1, the same units and criteria, comments kept.
 
     Never replaces a file. Lists what to review (deadline, awards, basis, units, lines still naming this
@@ -25,12 +28,23 @@ def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
     Examples:
       bloc-score new-year
       bloc-score new-year --previous schemas/khoi-2024.yaml --lang en
+      bloc-score new-year --archive
     """
     from pipeline.core.labels import text
-    from pipeline.forms.next_year import write_next_year
+    from pipeline.forms.next_year import next_year_name, write_next_year
+    from pipeline.rules.load import load_rules
     from pipeline.workspace.choice import choose_rules_file
 
     choice = choose_rules_file(source, SCHEMAS, INPUT, lang or "vi")  # only its path: next year starts from it
+    if archive:
+        this_year = load_rules(choice.path, lang=lang)
+        lang = lang or this_year.language
+        written = out_dir / next_year_name(choice.path, this_year.year)
+        if written.exists():  # new-year was run before: archive only
+            click.echo(choice.describe(lang))
+            click.echo(text(lang, "next_year.already", path=str(written)))
+            _archive(this_year.year, lang)
+            return
     with folder_lock(out_dir, lang or "vi"):
         made = write_next_year(choice.path, out_dir, lang)
     lang = lang or made.rules.language
@@ -40,4 +54,19 @@ def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
              "", text(lang, "next_year.review_heading"), *(f"  - {item}" for item in made.review), "",
              text(lang, "next_year.this_year", source=str(choice.path)),
              text(lang, "next_year.next", path=str(made.path), previous=made.rules.year - 1, year=made.rules.year)]
+    if not archive:
+        lines.append(text(lang, "next_year.archive_how", previous=made.rules.year - 1))
     click.echo("\n".join(lines))
+    if archive:
+        _archive(made.rules.year - 1, lang)
+
+
+def _archive(year: int, lang: str) -> None:
+    """Move this year's input/, output/ and the bloc's workbooks into archive/<year>/, and say so."""
+    from pipeline.core.labels import text
+    from pipeline.forms.next_year import archive_year
+
+    with folder_lock(OUTPUT, lang), folder_lock(BLOC, lang):  # no run or appraisal writing meanwhile
+        done = archive_year(Path("."), year, lang)
+    moved = ", ".join(f"{folder} ({count})" for folder, count in done.moved.items())
+    click.echo(text(lang, "next_year.archived", year=year, folder=str(done.folder), moved=moved))
