@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ from pipeline.run import run
 from pipeline.scoring.score import score_unit
 from pipeline.workspace.folders import Workspace
 from tests.builders import criterion_row
-from tests.conftest import FULL_SMALL, libreoffice_convert, rules_from, values
+from tests.conftest import FULL_SMALL, invoke, libreoffice_convert, rules_from, values
 
 
 def test_one_template_per_unit_named_for_people(sample_rules, tmp_path):
@@ -477,3 +478,18 @@ def test_a_signature_block_alone_on_its_last_page_is_pulled_back_by_a_slight_shr
     assert pages_tall([*rows, *[20.0] * 6], 0) == 2  # a stray signature block: fit to two pages
     assert pages_tall([*rows, *[20.0] * 20], 0) == 0  # a real third page: never shrink that much
     assert pages_tall([header, 20.0], 0) == 0
+
+
+def test_templates_again_keep_the_earlier_ones_in_previous(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("init", "khoi").exit_code == 0
+    monkeypatch.chdir(tmp_path / "khoi")
+    assert invoke("templates").exit_code == 0
+    folder = tmp_path / "khoi" / "output" / "templates"
+    first = {path.name: path.read_bytes() for path in folder.glob("*.xlsx")}
+    assert first and not (folder / "previous").exists()
+    assert invoke("templates").exit_code == 0
+    (kept,) = (folder / "previous").iterdir()  # one dated subfolder: previous/<YYYY-MM-DD HH.MM.SS>/
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d", kept.name)
+    assert {path.name: path.read_bytes() for path in kept.glob("*.xlsx")} == first
+    assert sorted(path.name for path in folder.glob("*.xlsx")) == sorted(first)

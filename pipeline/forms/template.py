@@ -150,15 +150,17 @@ def write_template(
 
 def write_templates(rules: Rules, out_dir: str | Path, *, lang: str | None = None,
                     key: SealKey | None = None) -> list[Path]:
-    """One blank template per unit of the rules, into `out_dir`, each written atomically (write.write_file) and
-    sealed with the bloc's `key` when given."""
-    from pipeline.outputs.write import prepare_folder, write_file
+    """One blank template per unit of the rules, into `out_dir`, written as one set (write.write_set) and
+    sealed with the bloc's `key` when given. A template written before under the same name is never lost: the
+    earlier ones move together into `previous/<YYYY-MM-DD HH.MM.SS>/` of the folder."""
+    from pipeline.outputs.write import prepare_folder, write_all_keeping_previous
 
     out, message_lang = Path(out_dir), lang or rules.language
     prepare_folder(out, message_lang)
-    return [write_file(out / template_filename(rules, unit),
-                       partial(write_template, rules, unit, lang=lang, key=key), message_lang)
-            for unit in rules.units]
+    outputs = [(out / template_filename(rules, unit), partial(write_template, rules, unit, lang=lang, key=key))
+               for unit in rules.units]
+    write_all_keeping_previous(outputs, message_lang)
+    return [target for target, _writer in outputs]
 
 
 def issue_templates(rules: Rules, out_dir: str | Path, records: Path, *, lang: str | None = None
