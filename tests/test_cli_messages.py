@@ -30,7 +30,7 @@ def test_check_lists_every_problem(blank_file):
     listed = [line for line in result.stdout.splitlines() if line.startswith("  x ")]
     assert len(listed) > 12 and "…" not in result.stdout
     summary = result.stdout.splitlines()[-1]
-    assert summary == f"{len(listed)} errors, 0 warnings in 1 file."
+    assert summary == f"Read 1 file, {len(listed)} errors, 0 warnings."
 
 
 def test_check_max_shortens_the_list_and_says_how_many_more(blank_file):
@@ -45,9 +45,9 @@ def test_check_quiet_prints_only_problems_and_the_summary(blank_file):
     result = invoke("check", blank_file, "--rules", SAMPLE_RULES, "--lang", "en", "--quiet")
     lines = result.stdout.splitlines()
     assert not any(line.startswith("Rules file:") for line in result.stdout.splitlines())
-    assert lines[0].startswith(blank_file.name) and re.fullmatch(r"\d+ errors, 0 warnings in 1 file\.", lines[-1])
+    assert lines[0].startswith(blank_file.name) and re.fullmatch(r"Read 1 file, \d+ errors, 0 warnings\.", lines[-1])
     good = invoke("check", next(SAMPLE_INPUT.glob("2024_VPTU_*.xlsx")), "--rules", SAMPLE_RULES, "--quiet")
-    assert good.exit_code == 0 and good.stdout == "0 lỗi, 0 cảnh báo trong 0 tệp.\n"
+    assert good.exit_code == 0 and good.stdout == "Đã đọc 1 tệp, 0 lỗi, 0 cảnh báo.\n"
 
 
 def test_run_quiet_prints_only_problems_and_the_summary(tmp_path):
@@ -55,7 +55,7 @@ def test_run_quiet_prints_only_problems_and_the_summary(tmp_path):
                     "--lang", "en")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert re.fullmatch(r"\d+ errors?, \d+ warnings? in \d+ files?\.", lines[-1])
+    assert lines[-1] == "Read 9 files, 0 errors, 0 warnings."
     assert not any(line.startswith(("Rules file:", "Written:", "Complete")) for line in lines)
     assert not any(line.startswith("  · ") for line in lines)  # informational lines are not problems
 
@@ -82,6 +82,8 @@ def test_english_plurals():
     assert text("en", "report.summary_errors", errors=2, warnings=1, files=3) == "2 errors, 1 warning in 3 files."
     assert text("en", "report.templates_written", count=1, folder="x") == "1 template written to x."
     assert text("vi", "report.summary_errors", errors=1, warnings=2, files=1) == "1 lỗi, 2 cảnh báo trong 1 tệp."
+    assert text("en", "report.summary_read", read=1, errors=1, warnings=2) == "Read 1 file, 1 error, 2 warnings."
+    assert text("vi", "report.summary_read", read=9, errors=0, warnings=0) == "Đã đọc 9 tệp, 0 lỗi, 0 cảnh báo."
     assert text("en", "template.per_occurrence", points=1, max=3) == "1/time, at most 3"
     # No English text is left with the "(s)" of a count, and Vietnamese texts have no plural forms.
     assert [k for k, v in catalogue("en").items() if "(s)" in v] == []
@@ -189,3 +191,26 @@ def test_the_save_time_of_an_xlsx_is_read(tmp_path):
     submission = Submission("A.xlsx")
     read_workbook(submission, path.read_bytes())
     assert submission.saved_at == "2024-05-09T14:30:00Z"
+
+
+def test_problems_about_no_file_are_headed_the_blocs_or_the_units():
+    from pipeline.cli.console import render_issues, summary_line
+    from pipeline.core.issues import Issue
+
+    issues = [Issue("award-tie", params={"award": "Cờ", "units": "A, B", "rank": 3, "count": 3}),
+              Issue("unit-missing", unit="C", params={"name": "Đơn vị C"})]
+    vi = render_issues(issues, "vi").splitlines()
+    assert vi[0] == "Vấn đề của Khối: 1 cảnh báo" and vi[2] == "Đơn vị C (không thuộc tệp nào): 1 lỗi"
+    assert "—" not in "\n".join(line for line in vi if not line.startswith("  "))
+    en = render_issues(issues, "en").splitlines()
+    assert en[0] == "The bloc's problems: 1 warning" and en[2] == "Units C (about no file): 1 error"
+    assert summary_line(issues, "vi", 9) == "Đã đọc 9 tệp, 1 lỗi, 1 cảnh báo."
+
+
+def test_the_example_runs_to_read_nine_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    made = invoke("init", "--example", ".")
+    assert "9 tệp đơn vị đã nộp trong input/" in made.stdout
+    result = invoke("run", "--quiet")
+    # The nine units' files: the bloc's two records, read from bloc/ too, are not counted as sent files.
+    assert result.stdout.splitlines()[-1] == "Đã đọc 9 tệp, 0 lỗi, 1 cảnh báo."

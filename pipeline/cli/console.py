@@ -44,16 +44,19 @@ def render_issues(issues: list[Issue], lang: str, *, limit: int | None = None,
     if not issues:
         return text(lang, "report.no_issues")
     groups: dict[str, list[Issue]] = defaultdict(list)
-    for issue in issues:
-        groups[issue.file or ""].append(issue)
+    for issue in issues:  # about no file: the units' apart from the bloc's own
+        groups[issue.file or ("\0unit" if issue.unit else "")].append(issue)
     lines: list[str] = []
-    for file, group in groups.items():
+    for key, group in groups.items():
         errors = sum(i.severity == "error" for i in group)
         warnings = sum(i.severity == "warning" for i in group)
         units = sorted({i.unit for i in group if i.unit})
-        heading = file or "—"
-        if file and units:
-            heading += f" ({', '.join(units)})"
+        file = "" if key.startswith("\0") else key
+        if file:
+            heading = f"{file} ({', '.join(units)})" if units else file
+        else:  # about no file: a unit's (one that sent nothing, say), or the bloc's own
+            heading = (text(lang, "report.heading_units", units=", ".join(units)) if units
+                       else text(lang, "report.heading_bloc"))
         counts = [text(lang, "report.error_count", count=errors)] if errors else []
         counts += [text(lang, "report.warning_count", count=warnings)] if warnings else []
         lines.append(f"{heading}: {', '.join(counts)}" if counts else heading)
@@ -66,12 +69,20 @@ def render_issues(issues: list[Issue], lang: str, *, limit: int | None = None,
     return "\n".join(lines)
 
 
-def summary_line(issues: list[Issue], lang: str) -> str:
-    """`2 errors, 1 warning in 2 files.`: the one line that sums up the problems found."""
+def summary_line(issues: list[Issue], lang: str, read: int | None = None) -> str:
+    """`Read 9 files, 2 errors, 1 warning.` (the files read, when known), else `2 errors, 1 warning in 2
+    files.` (the files with a problem): the one line that sums up the problems found."""
     errors = sum(i.severity == "error" for i in issues)
     warnings = sum(i.severity == "warning" for i in issues)
+    if read is not None:
+        return text(lang, "report.summary_read", read=read, errors=errors, warnings=warnings)
     files = len({i.file for i in issues if i.file and i.severity != "info"})
     return text(lang, "report.summary_errors", errors=errors, warnings=warnings, files=files)
+
+
+def _read(result: RunResult) -> int:
+    """The files a run read from its input folder (the bloc's records, read too, are not what was sent)."""
+    return sum(1 for submission in result.validation.submissions if not submission.from_bloc_folder)
 
 
 def problems(issues: list[Issue]) -> list[Issue]:
@@ -88,7 +99,7 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
     if quiet:
         found = problems(result.issues)
         shown = [render_issues(found, lang, limit=MAX_LINES_PER_FILE)] if found else []
-        return "\n".join([*shown, summary_line(result.issues, lang)])
+        return "\n".join([*shown, summary_line(result.issues, lang, _read(result))])
     parts = [text(lang, "report.title", year=rules.year), rules.bloc, ""]
     rows = []
     vote = result.vote if rules.vote is not None else None
@@ -131,7 +142,7 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
         parts += [f"  {u.code:<8} {u.name} — {text(lang, 'status.' + result.status[u.code])}" for u in unranked]
     # The terminal stays readable at a province's scale: the workbook's Issues sheet has every line.
     parts += ["", render_issues(result.issues, lang, limit=MAX_LINES_PER_FILE), ""]
-    parts.append(summary_line(result.issues, lang))
+    parts.append(summary_line(result.issues, lang, _read(result)))
     for path in written.paths if written else ():
         parts.append(text(lang, "report.written", path=str(path)))
     for name, path in (written.kept_previous if written else {}).items():
@@ -168,7 +179,7 @@ def render_check(issues: list[Issue], files: list[str], lang: str, *, limit: int
         # A sound file still gets the run's notes of its own (its authentication code, not verifiable here).
         body = [text(lang, "report.check_ok", file=f) for f in files]
         body += [f"  · {i.message(lang)}" for i in issues if i.file is None and i.severity == "info"]
-    return "\n".join([*body, summary_line(issues, lang)])
+    return "\n".join([*body, summary_line(issues, lang, len(files) if files else None)])
 
 
 def _item(rules: Rules, criterion: Criterion, lang: str) -> str:
