@@ -15,6 +15,7 @@ from pipeline.reading.inputs import SKIPPED_CODES
 from pipeline.reading.read import Submission
 from pipeline.run import RunResult
 from pipeline.scoring.decided import criteria_by_unit
+from pipeline.scoring.rank import award_name
 
 if TYPE_CHECKING:
     from pipeline.scoring.previous_year import Previous, YearComparison
@@ -56,6 +57,9 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         else:
             entry.update(total=None, base=None, bonus=None, deductions=None, sections={}, rank=None,
                          classification=None, award_proposed=None, vote=None, award=None, remarks=None)
+        # Each award key with its title beside it, as the documents print it (the rules' label, else its name).
+        entry["award_proposed_title"] = award_name(rules, entry["award_proposed"], lang) or None
+        entry["award_title"] = award_name(rules, entry["award"], lang) or None
         entry["previous"] = _previous(result.previous_year.units.get(unit.code)) if result.previous_year else None
         units.append(entry)
     inputs = input_records(
