@@ -266,7 +266,7 @@ def test_new_year_says_how_to_archive_and_archive_moves_the_year_keeping_the_key
     # A true line about the revision (not "phiên bản 1 → 1"), and the order for the end of the year, to the secretary.
     assert "năm 2024 → 2025; phiên bản 1 như năm 2024 (bản đầu tiên của năm 2025" in told.output
     assert "phiên bản 1 → 1" not in told.output
-    assert ("Khi việc của năm 2024 đã xong (văn bản đã ký), chạy bloc-score new-year --archive: input/, output/ "
+    assert ("Khi việc của năm 2024 đã xong (văn bản đã ký), chạy `bloc-score new-year --archive`: input/, output/ "
             "và các bảng của Khối trong bloc/ được chuyển vào archive/2024/, khóa bloc/seal.key ở lại bloc/"
             ) in told.output
     assert not (tmp_path / "archive").exists()
