@@ -482,3 +482,17 @@ def test_a_tally_date_typed_as_text_is_read_or_located(bloc, typed, day):
         assert "C5" in result.bloc_errors_note("vi") and typed.strip() in result.bloc_errors_note("en")
     else:
         assert not _issues(result, "tally-date-invalid")
+
+
+def test_the_proposals_name_only_the_rules_recipients_and_the_typed_meeting_date(bloc, tmp_path):
+    """Nơi nhận come from the rules only (a district's bloc sends to no province's council by default); a tally
+    date typed as text still gives the proposal list its vote clause."""
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    builders.edit(tally, {"C5": "18/12/2024"})
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
+    proposals = docx.Document(str(written.documents[1]))
+    said = "\n".join([p.text for p in proposals.paragraphs]
+                     + [c.text for table in proposals.tables for row in table.rows for c in row.cells])
+    assert "Hội đồng" not in said and "Council" not in said and "……" in said
+    assert "18/12/2024" in said or "18 December 2024" in said or "2024-12-18" in said, said
