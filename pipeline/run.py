@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,9 +15,10 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.checking.validate import UnitStatus, Validation, validate
-from pipeline.core.errors import ExitCode, InputFolderError
+from pipeline.core.errors import ExitCode, InputFolderError, RulesYearError
 from pipeline.core.issues import Issue, has_errors, sort_issues
 from pipeline.core.labels import Label, text
+from pipeline.core.text import fold
 from pipeline.procedure.vote import VoteResult, count_votes
 from pipeline.reading.inputs import discover, discover_records, display_name, record_name
 from pipeline.reading.isolation import Reader, read_submissions
@@ -68,8 +70,27 @@ class RunResult:
         """A ranking that misses a unit, ranks around an invalid one or lacks the bloc's appraisal or a unit's
         peer scores (cross-scoring), is not final."""
         return (any(state != UnitStatus.SCORED for state in self.status.values())
-                or self.validation.appraisal_unusable
+                or self.validation.appraisal_unusable or bool(self.validation.bloc_errors)
                 or bool(self.validation.peers_missing) or self.validation.peers_unsettled)
+
+    @property
+    def bloc_errors(self) -> list[Issue]:
+        """The errors in the bloc's own workbooks (its appraisal, the vote's tally): the bloc's to correct, no
+        unit's; the run waits for them."""
+        records = {record.file for record in self.validation.records}
+        return [i for i in self.issues if i.severity == "error" and i.file in records]
+
+    def bloc_errors_note(self, lang: str | None = None) -> str:
+        """One sentence naming the bloc's workbook and cell to correct first, and how many errors there are;
+        empty when the bloc's workbooks have none."""
+        lang = lang or self.lang
+        errors = self.bloc_errors
+        if not errors:
+            return ""
+        first = errors[0]
+        place = ", ".join(text(lang, f"feedback.where_{part}", **{part: value})
+                          for part in ("file", "sheet", "cell") if (value := getattr(first, part)))
+        return text(lang, "report.bloc_errors", count=len(errors), place=place, message=first.message(lang))
 
     @property
     def vote_pending(self) -> bool:
@@ -82,7 +103,7 @@ class RunResult:
 
         The one decision of draft or final: the workbook's DỰ THẢO mark and signature blocks read it.
         """
-        return not self.provisional and not self.vote_pending
+        return not self.provisional and not self.vote_pending and not self.bloc_errors
 
     @property
     def exit_code(self) -> ExitCode:
@@ -143,6 +164,7 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
         # The records come last and are workbooks only (no e-mail is followed by its attachments among them).
         for submission in submissions[len(submissions) - len(records):]:
             submission.from_bloc_folder = True
+        check_rules_year(rules, submissions, lang)
         # A folder that names no bloc folder (a program checking files) looks for no key and says nothing of it.
         seals = read_seals(workspace.bloc, lang) if workspace.bloc is not None else None
         folder_issues += example_key_used(seals, workspace) if seals is not None else []
@@ -164,6 +186,21 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
         started_at=started_at, previous_year=comparison, vote=vote, document=options.document,
         seals=seals or Seals(),
     )
+
+
+def check_rules_year(rules: Rules, submissions: list[Submission], lang: str) -> None:
+    """Stop when at least two of the units' files read, and at least half of them, carry one same other year
+    than the rules': the rules' `year:` line is then almost certainly wrong, and no unit is to blame."""
+    files = [s for s in submissions if not s.speaks_for_no_unit and s.readable and not s.from_bloc_folder]
+    years = [s.identity.get("year", "") for s in files if fold(s.identity.get("bloc", "")) == fold(rules.bloc)]
+    others = Counter(year for year in years if year and year != str(rules.year))
+    if not others:
+        return
+    found, count = others.most_common(1)[0]
+    if count >= 2 and count * 2 >= len(files):
+        where = f"{rules.source}:{rules.year_line}" if rules.year_line else rules.source
+        raise RulesYearError(text(lang, "rules.year_typo", where=where, year=rules.year, found=found,
+                                  count=count, total=len(files)))
 
 
 def records_left_in_output(rules: Rules, workspace: Workspace) -> list[Issue]:

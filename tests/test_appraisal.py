@@ -189,11 +189,13 @@ def test_an_appraisal_outside_the_rules_is_an_error_at_its_cell(folder, given, c
     book = builders.appraise(RULES, folder, {"B": {"1.1": (given, "Kiểm tra lại")}})
     result = go(folder)
     issue = one(result, code)
+    # The bloc's own cell: the bloc's issue (no unit's), the unit named in its message; B's self-score stands.
     assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
-        builders.shown(book), "B", "E6", "B", "1.1")
+        builders.shown(book), "B", "E6", None, "1.1")
+    assert issue.params["unit"] == "B" and issue.to_dict("en")["unit"] is None
     assert issue.message("en").startswith("E6: ") and "1.1" in issue.message("en")
-    assert result.status["B"] == "invalid"
-    assert {r.unit_code for r in result.ranked} == {"A", "C", "D"}
+    assert result.status["B"] == "scored" and decided(result, "B")["1.1"][0] == "self"
+    assert {r.unit_code for r in result.ranked} == {"A", "B", "C", "D"} and result.provisional
 
 
 def test_a_count_appraisal_must_be_whole(tmp_path):
@@ -212,9 +214,12 @@ def test_a_changed_score_needs_a_reason(folder):
     result = go(folder)
     issue = one(result, "appraisal-reason-missing")
     assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
-        builders.shown(book), "A", "E6", "A", "1.1")
+        builders.shown(book), "A", "E6", None, "1.1")
     assert issue.params["reason_cell"] == "F6" and "F6" in issue.message("vi") and "F6" in issue.message("en")
-    assert issue.severity == "error" and result.status["A"] == "invalid"
+    assert "(đơn vị A)" in issue.message("vi")
+    # The bloc's mistake: A stays scored on its self-score for 1.1 until the reason is written; the run waits.
+    assert issue.severity == "error" and result.status["A"] == "scored" and result.provisional
+    assert decided(result, "A")["1.1"][0] == "self" and result.bloc_errors == [issue]
     assert_others_scored(result)
 
 
@@ -244,7 +249,7 @@ def test_a_self_score_changed_after_the_appraisal_is_stale(folder):
     result = go(folder)
     issue = one(result, "appraisal-stale")
     assert (issue.file, issue.sheet, issue.cell, issue.unit, issue.criterion) == (
-        builders.shown(book), "A", "E6", "A", "1.1")
+        builders.shown(book), "A", "E6", None, "1.1")
     assert issue.params["made_from_cell"] == "D6" and issue.params["unit_cell"] == "D8"
     assert issue.params["unit_file"] == unit_file(folder, "A").name
     for lang in ("en", "vi"):
@@ -271,9 +276,10 @@ def test_two_different_appraisal_workbooks_are_an_error_naming_both(folder):
     result = go(folder)
     issue = one(result, "appraisal-conflict")
     assert {issue.file, issue.params["other"]} == {builders.shown(first), builders.shown(second)}
-    assert (issue.sheet, issue.cell, issue.unit, issue.severity) == ("A", "E6", "A", "error")
+    assert (issue.sheet, issue.cell, issue.unit, issue.severity) == ("A", "E6", None, "error")
     assert first.name in issue.message("en") and second.name in issue.message("vi")
-    assert result.status["A"] == "invalid"  # neither is used for A until the bloc keeps one
+    # Neither is used for A until the bloc keeps one: A's self-scores stand meanwhile, the run waits.
+    assert result.status["A"] == "scored" and result.provisional
     assert decided(result, "B")["1.1"] == ("appraised", Decimal(17))  # both agree on B
 
 
@@ -337,8 +343,9 @@ def test_a_unit_sheet_whose_table_is_gone_is_reported(folder):
     builders.edit(book, {"E4": "Ghi chú"}, sheet="A")  # the header relabelled: the bloc's column is lost
     result = go(folder)
     issue = one(result, "appraisal-table-missing")
-    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (builders.shown(book), "A", "A", "error")
-    assert result.status["A"] == "invalid"  # never scored without the bloc's appraisal it was given
+    assert (issue.file, issue.sheet, issue.unit, issue.severity) == (builders.shown(book), "A", None, "error")
+    # The bloc's workbook to mend: A is not blamed; the run is provisional until the bloc's appraisal is read.
+    assert result.status["A"] == "scored" and result.provisional and issue.params["unit"] == "A"
     assert_others_scored(result)
 
 
@@ -346,4 +353,33 @@ def test_two_workbooks_differing_only_in_a_reason_are_a_conflict_at_the_reason(f
     builders.appraise(RULES, folder, {"A": {"1.1": (16, "Thiếu minh chứng")}})
     builders.appraise(RULES, folder, {"A": {"1.1": (16, "Chậm báo cáo")}}, name="appraisal-2024-b.xlsx")
     issue = one(go(folder), "appraisal-conflict")
-    assert (issue.sheet, issue.cell, issue.unit) == ("A", "F6", "A")
+    assert (issue.sheet, issue.cell, issue.unit) == ("A", "F6", None)
+
+
+def test_the_blocs_appraisal_mistake_is_told_to_the_bloc_not_to_the_unit(folder, tmp_path):
+    """A changed score left without its reason in the bloc's own workbook: the terminal, the JSON and feedback's
+    terminal name the bloc's workbook and cell; the unit is not blamed and gets no letter about it."""
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(json.dumps(_rules_data()), encoding="utf-8")
+    builders.appraise(RULES, folder, {"A": {"1.1": (16, "")}})
+    out = tmp_path / "output"
+    where = {"vi": "tệp bloc/appraisal-2024.xlsx, trang A, ô E6",
+             "en": "file bloc/appraisal-2024.xlsx, sheet A, cell E6"}
+    for lang in ("vi", "en"):
+        common = ["--rules", str(rules_file), "--input", str(folder), "--lang", lang]
+        ran = CliRunner().invoke(main, ["run", *common, "--out", str(out)])
+        assert ran.exit_code == 1, ran.output
+        assert where[lang] in ran.output and "F6" in ran.output
+        unranked = ran.output.partition("appraisal-2024.xlsx")[0]
+        assert "A " not in unranked.split("\n\n")[-1]  # no unit listed as invalid
+        results = json.loads((out / "results-2024.json").read_text(encoding="utf-8"))
+        blamed = [i for i in results["issues"] if i["code"] == "appraisal-reason-missing"]
+        assert [(i["unit"], i["file"], i["cell"]) for i in blamed] == [(None, "bloc/appraisal-2024.xlsx", "E6")]
+        letters = tmp_path / f"letters-{lang}"
+        told = CliRunner().invoke(main, ["feedback", *common, "--out", str(letters)])
+        assert where[lang] in told.output, told.output
+        mail = (letters / "A.eml").read_text(encoding="utf-8")
+        assert "E6" not in mail and "appraisal-2024" not in mail  # A's receipt: nothing of the bloc's workbook
+    book = openpyxl.load_workbook(out / "ranking-2024.xlsx", read_only=True)
+    banner = " ".join(str(c) for row in book.worksheets[0].iter_rows(max_row=12, values_only=True) for c in row if c)
+    assert where["en"] in banner

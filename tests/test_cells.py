@@ -83,13 +83,14 @@ def test_formula_saved_without_its_result(folder, cell, formula):
 
 
 @pytest.mark.parametrize(("value", "code"), [("#N/A", "cell-error"), ("=D7-1", "formula-without-value")])
-def test_an_appraisal_that_is_not_a_number_never_falls_back_to_the_self_score(folder, value, code):
+def test_an_appraisal_that_is_not_a_number_is_the_blocs_to_correct_and_the_run_waits(folder, value, code):
     good_file(folder)
     book = builders.appraise(RULES, folder, {"A": {"1.2": (value, "Thiếu minh chứng")}})
     result = go(folder)
     issue = one(result, code)
-    assert (issue.file, issue.sheet, issue.cell, issue.unit) == (builders.shown(book), "A", "E7", "A")
-    assert result.status["A"] == "invalid"
+    # The bloc's own cell (issue #28): A is not blamed; its self-score stands meanwhile, and the run is not final.
+    assert (issue.file, issue.sheet, issue.cell, issue.unit) == (builders.shown(book), "A", "E7", None)
+    assert result.status["A"] == "scored" and result.provisional and not result.final
     assert_others_scored(result)
 
 

@@ -3,6 +3,7 @@ with a warning in a name or title; and no header of a feedback draft can hold on
 
 from __future__ import annotations
 
+from datetime import date
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -53,7 +54,8 @@ def test_names_and_titles_read_on_one_line_with_a_warning_at_each_line():
     assert [u.name for u in rules.units] == ["Đơn vị A", "Đơn vị B", "Đơn vị C", "Đơn vị D"]
     assert rules.sections[0].title == "Nhiệm vụ chính trị"
     assert rules.sections[0].criteria[0].title == "Chương trình công tác"
-    rendered = [w.render("r.yaml") for w in rules.warnings]
+    # SMALL_RULES' flag and merit have no label: warned of too (tests/test_blame.py), not counted here.
+    rendered = [w.render("r.yaml") for w in rules.warnings if not w.path.startswith("awards.")]
     assert len(rendered) == 7
     assert rendered[1] == (f"r.yaml:{_line(source, UNIT_A)} (units[0].name): a line break or a control "
                            "character (Shift+Enter in Word, say) is read as a space; type the text again on one "
@@ -88,7 +90,9 @@ def test_the_commands_warn_then_run_and_write_feedback(tmp_path: Path):
     rules_file.write_text(_mended_rules(), encoding="utf-8")
     checked = invoke("rules", rules_file)
     assert checked.exit_code == ExitCode.DONE, checked.output
-    assert "7 warnings (the file is used, read as said):" in checked.output
+    # 7, the 2 awards without label and, from 2026 on, the year 2024 far from today's.
+    count = 9 + (abs(2024 - date.today().year) > 1)
+    assert f"{count} warnings (the file is used, read as said):" in checked.output
     assert f"  ! {rules_file}:{_line(_mended_rules(), UNIT_A)} (units[0].name): a line break" in checked.output
     assert "A (Đơn vị A), B (Đơn vị B)" in checked.output
     inbox = tmp_path / "input"

@@ -21,7 +21,7 @@ from pipeline.cli.main import main
 from pipeline.core.errors import ExitCode, RulesError
 from pipeline.forms.ballot import make_ballots, write_tally
 from pipeline.outputs.write import write_outputs
-from pipeline.procedure.vote import Count, VoteResult, decide_award, passes
+from pipeline.procedure.vote import Count, VoteResult, decide_award, meeting_date, passes
 from pipeline.rules.layout import IDENTITY_SHEET
 from pipeline.run import RunResult, run
 from pipeline.scoring.rank import RankedUnit
@@ -463,3 +463,36 @@ def test_a_long_ballot_still_prints_on_one_page_per_voter(tmp_path, lo_profile):
     made = make_ballots(run(rules, builders.workspace(inbox)), tmp_path / "out", voters=2)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     assert _pages(pdf) == [(595, 842)] * 2
+
+
+@pytest.mark.parametrize(("typed", "day"), [
+    ("18/12/2026", dt.date(2026, 12, 18)), ("8/1/2027", dt.date(2027, 1, 8)), ("2026-12-18", dt.date(2026, 12, 18)),
+    (" 18/12/2026 ", dt.date(2026, 12, 18)), ("31/02/2026", None), ("ngày 18 tháng 12", None), ("12/18/2026", None),
+])
+def test_a_tally_date_typed_as_text_is_read_or_located(bloc, typed, day):
+    """Never dropped silently: a date typed as text is read; anything else is an error at its cell."""
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    builders.edit(tally, {"C5": typed})
+    result = run(rules, builders.workspace(inbox))
+    assert meeting_date(result.vote.tally if result.vote else None) == day
+    if day is None:
+        assert _issues(result, "tally-date-invalid") == [("bloc/tally-2024.xlsx", "Tally", "C5")]
+        assert result.bloc_errors and not result.final
+        assert "C5" in result.bloc_errors_note("vi") and typed.strip() in result.bloc_errors_note("en")
+    else:
+        assert not _issues(result, "tally-date-invalid")
+
+
+def test_the_proposals_name_only_the_rules_recipients_and_the_typed_meeting_date(bloc, tmp_path):
+    """Nơi nhận come from the rules only (a district's bloc sends to no province's council by default); a tally
+    date typed as text still gives the proposal list its vote clause."""
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    builders.edit(tally, {"C5": "18/12/2024"})
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
+    proposals = docx.Document(str(written.documents[1]))
+    said = "\n".join([p.text for p in proposals.paragraphs]
+                     + [c.text for table in proposals.tables for row in table.rows for c in row.cells])
+    assert "Hội đồng" not in said and "Council" not in said and "……" in said
+    assert "18/12/2024" in said or "18 December 2024" in said or "2024-12-18" in said, said

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,9 @@ def test_the_starter_is_the_same_rules_in_both_languages():
     assert len(vi.units) == len(en.units)
 
     def shape(rules):
-        criteria = [(c.code, c.max, c.step, c.na_allowed, c.evidence_required, c.disqualifies)
+        criteria = [(c.code, c.max, c.step, c.na_allowed, c.evidence_required, c.disqualifies, c.per_occurrence)
                     for c in rules.criteria()]
-        awards = [(a.key, a.count, a.min_score) for a in rules.awards]
+        awards = [(a.key, a.count, a.min_score, a.label is not None) for a in rules.awards]
         return criteria, rules.tie_breakers, [t.min for t in rules.classification], awards, rules.bonus.cap
 
     assert shape(vi) == shape(en)
@@ -63,8 +64,10 @@ def test_the_starter_is_the_same_rules_in_both_languages():
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_starter_names_where_the_rules_reference_is(lang):
-    """An installed bloc-score has no README beside it: the starter names the reference the package carries."""
-    assert str(RULES_REFERENCE) in starter_rules(lang, 2025)
+    """An installed bloc-score has no README beside it: the starter names the reference the package carries,
+    and the secretary's guide init writes into the working folder."""
+    made = starter_rules(lang, 2025)
+    assert str(RULES_REFERENCE) in made and "huong-dan.html" in made and "README" not in made
     assert RULES_REFERENCE.is_file() and "## " in RULES_REFERENCE.read_text(encoding="utf-8")
 
 
@@ -229,3 +232,17 @@ def test_an_empty_schemas_folder_still_says_how_to_make_a_rules_file(tmp_path, m
     result = invoke("rules", "--lang", "en")
     assert result.exit_code == 2
     assert f"none in {(tmp_path / 'schemas').resolve()}" in result.stderr and "bloc-score init" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_starter_counts_occurrences_grades_emulation_and_labels_its_awards(lang):
+    """Issue #28: "trừ 0,5 điểm/lần" is per_occurrence; grades are an emulation result's, not the Party's quality
+    rating; every award has its label, and Nơi nhận is the secretary's to fill (no body named by default)."""
+    made = starter_rules(lang, 2025)
+    rules = parse_rules(made, source=f"rules.{lang}.yaml")
+    assert rules.criteria_by_code["D1"].per_occurrence == Decimal("0.5")
+    grades = [t.label for t in rules.classification]
+    assert grades[:3] == (["Xuất sắc", "Tốt", "Khá"] if lang == "vi" else ["Excellent", "Good", "Fair"])
+    assert not any("nhiệm vụ" in g or "completed" in g for g in grades)
+    assert all(a.label for a in rules.awards) and not rules.warnings
+    assert rules.recipients == () and "# recipients:" in made

@@ -73,6 +73,8 @@ class Validation:
     records: list[Submission] = field(default_factory=list)
     refused_claims: dict[str, str] = field(default_factory=dict)  # a refused file → the unit it spoke for
     seals: dict[str, Verdict] = field(default_factory=dict)  # each workbook's authentication code, where checked
+    # The errors in the bloc's own workbooks (appraisal, tally): the bloc's to correct; the run is provisional.
+    bloc_errors: list[Issue] = field(default_factory=list)
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
@@ -158,19 +160,44 @@ def validate(
     entries = build_entries(rules, rows)
     peers = check_peers(rules, peer_books, entries, issues, expect_every_scorer=expect_every_unit)
     results = peer_results(rules, peers.scores)
-    final = final_values(entries, results)
     if expect_every_unit:  # a unit checking its own file has no peer scores yet
         issues += unscored(rules, entries, results)
     issues += check_entries(entries)
     issues += check_appraisals(rules, entries)
+    # The bloc's own workbooks' problems are the bloc's: no unit is made invalid by them, and an appraisal
+    # in error is not applied (the self-score stands for that criterion) until the bloc corrects it.
+    issues, set_aside_cells = blame_the_bloc(issues, {record.file for record in records})
+    by_bloc = entries["scorer"].eq("appraised")
+    if set_aside_cells and by_bloc.any():
+        cells = pd.Series(list(zip(entries["unit_code"], entries["criterion_code"], strict=True)),
+                          index=entries.index, dtype=object)
+        final = final_values(entries[~(by_bloc & cells.isin(set_aside_cells))], results)
+    else:
+        final = final_values(entries, results)
     issues += check_sections(rules, entries, final)
     issues += check_text(entries)
     for unit in rules.units if expect_every_unit else ():
         if unit.code not in claims:
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
+    bloc_files = {record.file for record in records}
     return Validation(_unique(issues), submissions, used, entries, final, file_units,
                       book.file if book is not None else None, unusable, results, peers.books, peers.missing,
-                      peers.unsettled, refused, records, refused_claims, sealed.verdicts)
+                      peers.unsettled, refused, records, refused_claims, sealed.verdicts,
+                      [i for i in issues if i.severity == "error" and i.file in bloc_files])
+
+
+def blame_the_bloc(issues: list[Issue], bloc_files: set[str]) -> tuple[list[Issue], set[tuple[str, str]]]:
+    """Every issue found in the bloc's own workbooks made the bloc's (`unit` None, the unit kept in its
+    params for its message), and the (unit, criterion) of each such error, whose appraisal is not applied."""
+    blamed: list[Issue] = []
+    set_aside: set[tuple[str, str]] = set()
+    for issue in issues:
+        if issue.unit is not None and issue.file in bloc_files:
+            if issue.severity == "error" and issue.criterion is not None:
+                set_aside.add((issue.unit, issue.criterion))
+            issue = replace(issue, unit=None, params={**issue.params, "unit": issue.unit})
+        blamed.append(issue)
+    return blamed, set_aside
 
 
 def _misplaced(rules: Rules, submissions: list[Submission], issues: list[Issue]) -> set[str]:

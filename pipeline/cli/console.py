@@ -155,6 +155,8 @@ def render_run(result: RunResult, written: Written | None = None, *, quiet: bool
             parts.append(text(lang, "peer.missing_scorers", scorers=", ".join(result.validation.peers_missing)))
     else:
         parts.append(text(lang, "report.complete", count=len(result.ranked)))
+    if result.bloc_errors:  # the bloc's own workbook to correct, by file and cell: no unit's mistake
+        parts.append(result.bloc_errors_note(lang))
     if result.previous_year:
         compared = result.previous_year
         parts.append(text(lang, "report.previous_year", year=compared.year, file=compared.file,

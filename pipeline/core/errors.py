@@ -53,6 +53,10 @@ class RulesError(BlocScoreError):
         super().__init__("\n".join(lines))
 
 
+class RulesYearError(BlocScoreError):
+    """The units' files agree on another year than the rules': the rules' `year:` is almost certainly a typo."""
+
+
 class InputFolderError(BlocScoreError):
     """The input folder is missing, empty or holds nothing that can be read."""
 

@@ -134,6 +134,7 @@ SEVERITY: dict[str, Severity] = {
     "previous-code-unknown": "warning",
     # the members' vote and its tally
     "tally-no-vote": "warning",
+    "tally-date-invalid": "error",
     "tally-duplicate": "warning",
     "tally-conflict": "error",
     "tally-table-missing": "error",
@@ -173,10 +174,10 @@ class Issue:
         return SEVERITY[self.code]
 
     def message(self, lang: str) -> str:
-        return text(
-            lang, f"issue.{self.code}", file=self.file or "", sheet=self.sheet or "", cell=self.cell or "",
-            unit=self.unit or "", criterion=self.criterion or "", **self.params,
-        )
+        # The bloc's own issue about a unit (`unit` None) keeps the unit's code among its params, for its message.
+        fields = {"file": self.file or "", "sheet": self.sheet or "", "cell": self.cell or "",
+                  "unit": self.unit or "", "criterion": self.criterion or ""}
+        return text(lang, f"issue.{self.code}", **{**fields, **self.params})
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         return {

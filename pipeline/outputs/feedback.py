@@ -45,6 +45,7 @@ class Feedback:
     summary: str  # one line for the printed list: what this message says
     total: Fraction | None = None  # shown only when the run is final
     rank: int | None = None
+    attach_template: bool = False  # the unit's file is of another year's template: this year's goes with the letter
 
     @property
     def errors(self) -> int:
@@ -81,12 +82,13 @@ class FeedbackMade:
 
 
 def make_feedback(rules: Rules, workspace: Workspace, *, folder: Path | None = None,
-                  lang: str | None = None) -> FeedbackMade:
+                  lang: str | None = None, template: TemplateMaker | None = None) -> FeedbackMade:
     """`bloc-score feedback`: a draft e-mail per unit and the list of them, in `folder` (default: the
-    output folder's feedback-<year>/). An empty input folder gets every unit a reminder."""
+    output folder's feedback-<year>/). An empty input folder gets every unit a reminder. `template` makes a
+    unit's current template, attached to a letter asking the unit to use it."""
     result = run(rules, workspace, RunOptions(lang=lang, allow_empty=True))
     folder = folder or feedback_folder(workspace.written_to, rules.year)
-    return FeedbackMade(result, folder, write_feedback(result, folder))
+    return FeedbackMade(result, folder, write_feedback(result, folder, template=template))
 
 
 def feedback_folder(output_dir: Path, year: int) -> Path:
@@ -124,6 +126,12 @@ def bloc_issues(result: RunResult) -> list[Issue]:
     return [i for i in result.issues if i.severity != "info" and i.code != "unit-missing"
             and not (i.file and i.file in file_units)]
 
+
+# A unit's file made from another year's template (or an earlier revision of this year's): the letter says one
+# thing, use this year's template, which goes with it.
+OTHER_TEMPLATE = frozenset({"wrong-year", "old-template"})
+# A unit's current template as bytes (pipeline.forms.template, which this layer cannot import: the CLI hands it in).
+TemplateMaker = Callable[[Unit], bytes]
 
 # A unit's file refused for its authentication code: the unit (if the file was its own) is asked to use its template.
 SEAL_REFUSALS = frozenset({"seal-mismatch", "seal-required"})
@@ -165,11 +173,13 @@ def feedback_messages(result: RunResult) -> list[Feedback]:
             continue
         sent = ", ".join(files.get(unit.code, []))
         if any(i.severity == "error" for i in issues):
-            lines = [t("fix_intro", files=sent, count=len(issues)), _listing(issues, lang),
-                     t("fix_action", deadline=deadline)]
+            other_template = any(i.code in OTHER_TEMPLATE for i in issues)
+            action = t("fix_template_action", template=template_filename(rules, unit), deadline=deadline) \
+                if other_template else t("fix_action", deadline=deadline)
+            lines = [t("fix_intro", files=sent, count=len(issues)), _listing(issues, lang), action]
             count = sum(1 for i in issues if i.severity == "error")
             messages.append(Feedback(unit, "fix", issues, t("subject_fix"), t.letter(lines),
-                                     t("letter_fix", count=count)))
+                                     t("letter_fix", count=count), attach_template=other_template))
             continue
         lines = [t("received_intro", files=sent)]
         if issues:
@@ -228,9 +238,10 @@ def _deadline(rules: Rules, lang: str) -> str:
     return text(lang, "feedback.deadline", date=_date(rules.deadline, lang)) if rules.deadline else ""
 
 
-def draft(message: Feedback, rules: Rules) -> EmailMessage:
+def draft(message: Feedback, rules: Rules, template: TemplateMaker | None = None) -> EmailMessage:
     """The message as an unsent draft: UTF-8, the subject encoded for any mail client, `X-Unsent: 1` so Outlook
-    opens it ready to edit and send; addressed to the unit's `email` when the rules give one."""
+    opens it ready to edit and send; addressed to the unit's `email` when the rules give one; with the unit's
+    current template attached when the letter asks the unit to use it."""
     mail = EmailMessage(policy=SMTP)
     recipients = _recipients(message.unit)
     if recipients:
@@ -238,7 +249,13 @@ def draft(message: Feedback, rules: Rules) -> EmailMessage:
     mail["Subject"] = header_text(message.subject)
     mail["X-Unsent"] = "1"
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
+    if message.attach_template and template is not None:
+        mail.add_attachment(template(message.unit), maintype="application", subtype=XLSX_SUBTYPE,
+                            filename=template_filename(rules, message.unit))
     return mail
+
+
+XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def header_text(value: str) -> str:
@@ -262,7 +279,7 @@ def _recipients(unit: Unit) -> list[Address]:
     return found
 
 
-def write_feedback(result: RunResult, folder: Path) -> FeedbackWritten:
+def write_feedback(result: RunResult, folder: Path, *, template: TemplateMaker | None = None) -> FeedbackWritten:
     """Write `<CODE>.eml` per unit and the summary into `folder` as one set; the earlier ones move to one
     subfolder of its previous/."""
     lang, rules = result.lang, result.rules
@@ -271,7 +288,8 @@ def write_feedback(result: RunResult, folder: Path) -> FeedbackWritten:
     drafts = [folder / draft_name(message.unit) for message in messages]
     summary = folder / summary_name(rules.year)
     outputs: list[tuple[Path, Callable[[Path], object]]] = [
-        (target, _eml_writer(draft(message, rules))) for target, message in zip(drafts, messages, strict=True)]
+        (target, _eml_writer(draft(message, rules, template)))
+        for target, message in zip(drafts, messages, strict=True)]
     outputs.append((summary, lambda path: write_summary(result, messages, path, folder)))
     kept = list(write_all_keeping_previous(outputs, lang).values())
     return FeedbackWritten(folder, drafts, summary, kept, messages)

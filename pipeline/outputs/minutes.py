@@ -129,8 +129,10 @@ def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = N
     table = document.add_table(rows=1, cols=2)
     # Nơi nhận and the signature, as the letterhead model has them for every document of the bloc.
     head = letterhead(rules, lang, title="", final=True, options=result.document)
+    # Nơi nhận come from the rules (`recipients:`) only: without them, a line to fill in by hand, never a body
+    # named for the bloc (a district's bloc sends to the district's council, not the province's).
     recipients = [HeaderLine(line) for line in head.recipients] or [
-        HeaderLine(text(lang, key)) for key in ("vote.proposals_recipient_board", "vote.proposals_recipient_file")]
+        HeaderLine(text(lang, key)) for key in ("vote.proposals_recipient_blank", "vote.proposals_recipient_file")]
     _cell_lines(table.cell(0, 0), [HeaderLine(head.recipients_heading, bold=True, italic=True), *recipients],
                 align=WD_ALIGN_PARAGRAPH.LEFT, size=11)
     signature: list[HeaderLine] = []

@@ -9,6 +9,7 @@ score, a rank or a grade: only which proposed award is decided.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,7 +25,7 @@ from pipeline.reading.bloc_books import TallyBook, TallyRow
 from pipeline.reading.identify import check_template, distinct_copies
 from pipeline.reading.read import Submission
 from pipeline.rules.awards import Award
-from pipeline.rules.layout import IDENTITY_SHEET, tally_filename
+from pipeline.rules.layout import IDENTITY_SHEET, TALLY_DATE_CELL, tally_filename
 from pipeline.rules.model import Rules
 from pipeline.scoring.rank import RankedUnit, award_label, award_name, percent
 
@@ -109,6 +110,11 @@ def count_votes(rules: Rules, ranked: list[RankedUnit], submissions: Iterable[Su
     tally = book.tally
     assert tally is not None
     result.tally, result.tally_file = tally, book.file
+    blank = tally.date is None or (isinstance(tally.date, str) and not tally.date.strip())
+    if not blank and meeting_date(tally) is None:
+        # Never dropped silently: the proposal list and the minutes would lose the meeting's date.
+        result.issues.append(Issue("tally-date-invalid", file=book.file, sheet=tally.sheet, cell=TALLY_DATE_CELL,
+                                   params={"value": str(tally.date).strip()}))
     _read_counts(rules, book, tally, result)
     for award in result.voted:
         if award in result.tallied:
@@ -312,8 +318,26 @@ def vote_rule_in_words(rules: Rules, lang: str) -> str:
 
 
 def meeting_date(tally: TallyBook | None) -> dt.date | None:
-    """The date the counting committee wrote on the tally, when it is a date (typed text is kept as such)."""
+    """The date the counting committee wrote on the tally: a date cell, or a date typed as text the Vietnamese
+    or the ISO way (18/12/2026, 8/1/2026, 2026-12-18); None when blank or not a date (`count_votes` says so)."""
     value = tally.date if tally else None
     if isinstance(value, dt.datetime):
         return value.date()
+    if isinstance(value, str):
+        return typed_date(value)
     return value if isinstance(value, dt.date) else None
+
+
+_TYPED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def typed_date(value: str) -> dt.date | None:
+    """DD/MM/YYYY, D/M/YYYY or YYYY-MM-DD as a date (never month first); None for anything else."""
+    found = _TYPED_DATE.fullmatch(value.strip())
+    if found is None:
+        return None
+    day, month, year = (found[1], found[2], found[3]) if found[1] else (found[6], found[5], found[4])
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:  # 31/02/2026
+        return None

@@ -75,6 +75,8 @@ def awards(check: Checker, node: Node | None) -> tuple[Award, ...]:
         label = check.string(fields.get("label"), f"{path}.label", required=False) or None
         if label is None and key not in ("flag", "merit"):
             check.problem(f"{path}.label", item, "award_needs_label", key=key)
+        elif label is None:  # the documents would print the bare generic name ("Cờ thi đua")
+            check.warning(f"{path}.label", item, "award_label_missing", key=key)
         floor = check.share(fields.get("min_criterion_share"), f"{path}.min_criterion_share")
         awards.append(Award(key, count, min_score or Decimal(0), label, share, share_of, floor))
     return tuple(awards)

@@ -9,6 +9,7 @@ import errno
 import hashlib
 import json
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,7 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         signers=procedure.signers(check, top.get("signers")),
         bloc_email=procedure.emails(check, top.get("bloc_email"), "bloc_email"),
         accept_unsealed=unsealed, accept_unsealed_reason=unsealed_reason,
+        year_line=top["year"].line if "year" in top else None,
     )
     return Rules(**{**rules.__dict__, "fingerprint": fingerprint(rules)})
 
@@ -315,3 +317,13 @@ def fingerprint(rules: Rules) -> str:
     }
     canonical = json.dumps(shape, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def with_year_warning(rules: Rules, today: date, lang: str | None = None) -> Rules:
+    """The rules with a warning at their `year:` line when the year is more than a year from `today`'s:
+    a typo (2062 for 2026) that every unit's file would otherwise be blamed for."""
+    if not rules.year or abs(rules.year - today.year) <= 1:
+        return rules
+    warning = RuleProblem("year", rules.year_line, text(lang or rules.language, "rules.year_far",
+                                                        year=rules.year, today=today.year))
+    return replace(rules, warnings=tuple(sorted([*rules.warnings, warning], key=lambda p: p.line or 0)))

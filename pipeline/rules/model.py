@@ -152,6 +152,7 @@ class Rules:
     accept_unsealed_reason: str = ""
     # What loading mended in the file and `bloc-score rules` says, each at its line (a line break in a name).
     warnings: tuple[RuleProblem, ...] = field(default=(), compare=False)
+    year_line: int | None = field(default=None, compare=False)  # the `year:` line, which a run may name
 
     @property
     def bloc_addresses(self) -> frozenset[str]:

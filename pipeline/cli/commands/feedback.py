@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -16,6 +18,7 @@ from pipeline.cli.commands.options import (
     out_option,
     rules_option,
 )
+from pipeline.rules.model import Rules, Unit
 from pipeline.workspace.folders import OUTPUT, Workspace
 
 
@@ -47,7 +50,7 @@ def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, ou
     lang = lang or rules.language
     folder = out_dir or feedback_folder(workspace.written_to, rules.year)
     with folder_lock(folder, lang):
-        made = make_feedback(rules, workspace, folder=folder, lang=lang)
+        made = make_feedback(rules, workspace, folder=folder, lang=lang, template=_template_maker(rules, workspace))
     messages = made.written.messages
     kinds = {kind: sum(1 for m in messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
     lines = [text(lang, "feedback.written", count=len(made.written.drafts), folder=str(made.folder), **kinds),
@@ -57,6 +60,23 @@ def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, ou
         lines.append(text(lang, "feedback.no_addresses", count=len(unaddressed), codes=", ".join(unaddressed)))
     if made.written.kept:
         lines.append(text(lang, "feedback.kept", folder=str(made.written.kept[0].parent)))
+    if made.result.bloc_errors:  # the bloc's own workbook: no letter tells of it, the secretary must
+        lines.append(made.result.bloc_errors_note(lang))
     lines.append(text(lang, "feedback.not_sent"))
     click.echo("\n".join(lines))
     sys.exit(made.exit_code)
+
+
+def _template_maker(rules: Rules, workspace: Workspace) -> Callable[[Unit], bytes]:
+    """A unit's current template, sealed with the bloc's key when `bloc/seal.key` is there (never made here)."""
+    from pipeline.forms.template import write_template
+    from pipeline.workspace.seal_keys import SEAL_FILE, read_key
+
+    key_file = workspace.bloc / SEAL_FILE if workspace.bloc is not None else None
+    key = read_key(key_file, rules.language) if key_file is not None and key_file.is_file() else None
+
+    def make(unit: Unit) -> bytes:
+        with tempfile.TemporaryDirectory() as scratch:
+            return write_template(rules, unit, Path(scratch) / "template.xlsx", key=key).read_bytes()
+
+    return make

@@ -21,7 +21,10 @@ def rules(rules_file: Path | None, lang: str | None) -> None:
       bloc-score rules
       bloc-score rules schemas/khoi-2024.yaml --lang en
     """
-    from pipeline.cli.console import render_rules
+    import datetime as dt
 
-    loaded = load_rules_for(Workspace.here(), rules_file, lang)
+    from pipeline.cli.console import render_rules
+    from pipeline.rules.load import with_year_warning
+
+    loaded = with_year_warning(load_rules_for(Workspace.here(), rules_file, lang), dt.date.today(), lang)
     click.echo(render_rules(loaded, lang or loaded.language))

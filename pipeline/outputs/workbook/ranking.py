@@ -87,6 +87,8 @@ def write_ranking(ctx: Context) -> None:
         banner = ctx.t("report.provisional", **counts)
         if result.validation.peers_missing:  # cross-scoring: the scorers the ranking waits for, by name
             banner += " " + ctx.t("peer.missing_scorers", scorers=", ".join(result.validation.peers_missing))
+        if result.bloc_errors:  # the bloc's own workbook to correct, by file and cell
+            banner += " " + result.bloc_errors_note(ctx.lang)
         sheet.merge_range(row, 0, row, columns.last, banner,
                           fmt.get(bold=True, font_size=13, font_color=ERROR_COLOUR, bg_color="#FFC7CE",
                                   align="center", text_wrap=True, border=2))
@@ -97,6 +99,8 @@ def write_ranking(ctx: Context) -> None:
         assert vote is not None
         banner = ctx.t("vote.pending", awards=", ".join(award_name(rules, a, ctx.lang) for a in vote.voted
                                                         if a not in vote.tallied))
+        if result.bloc_errors:  # the tally's cell to correct
+            banner += " " + result.bloc_errors_note(ctx.lang)
         sheet.merge_range(row, 0, row, columns.last, banner,
                           fmt.get(bold=True, font_size=13, font_color=ERROR_COLOUR, bg_color="#FFEB9C",
                                   align="center", text_wrap=True, border=2))
