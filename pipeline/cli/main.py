@@ -8,6 +8,7 @@ Exit codes are `core.errors.ExitCode`, the same for every command. Every command
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import traceback
@@ -78,6 +79,29 @@ for command in (init, rules, templates, check, appraisal, run_command, ballot, f
     main.add_command(command)
 
 
+def write_any_letter() -> None:
+    """Every stream the program prints to writes Vietnamese: one that cannot (a file redirected on Windows, in
+    its ANSI code page cp1258 or cp1252; a legacy console) is switched to UTF-8 if it is not a terminal, else
+    to its own code page with "?" for a letter it lacks. The terminal never fails a run: the outputs are
+    written whatever it can show."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "ệ".encode(encoding)
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            terminal = stream.isatty()
+        except (OSError, ValueError):
+            terminal = False
+        with contextlib.suppress(OSError, ValueError):
+            reconfigure(errors="replace") if terminal else reconfigure(encoding="utf-8", errors="replace")
+
+
 def entry() -> NoReturn:
     """The `bloc-score` program (and `python -m pipeline`): the command, then the process ends at once.
 
@@ -88,6 +112,7 @@ def entry() -> NoReturn:
     process ends with the command's status as `sys.exit` gives it. A program that calls `main` itself ends
     as it pleases.
     """
+    write_any_letter()
     try:
         main()
         status: object = 0
