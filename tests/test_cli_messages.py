@@ -61,9 +61,11 @@ def test_run_quiet_prints_only_problems_and_the_summary(tmp_path):
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_help_has_an_example(command):
-    result = CliRunner().invoke(main, [command, "--help"], prog_name="bloc-score", catch_exceptions=False)
-    assert "Example" in result.output and f"bloc-score {command}" in result.output.split("Example", 1)[1]
+@pytest.mark.parametrize(("lang", "examples"), [("en", "Example"), ("vi", "Ví dụ")])
+def test_every_command_help_has_an_example(command, lang, examples):
+    result = CliRunner().invoke(main, [command, "--help", "--lang", lang], prog_name="bloc-score",
+                                catch_exceptions=False)
+    assert examples in result.output and f"bloc-score {command}" in result.output.split(examples, 1)[1]
 
 
 def test_debug_keeps_exit_3_on_an_internal_error(tmp_path, monkeypatch):
@@ -71,7 +73,7 @@ def test_debug_keeps_exit_3_on_an_internal_error(tmp_path, monkeypatch):
         raise RuntimeError("a bug")
     monkeypatch.setattr("pipeline.run.run", broken)
     args = ["run", "--rules", str(SAMPLE_RULES), "--input", str(SAMPLE_INPUT), "--out", str(tmp_path)]
-    plain = CliRunner().invoke(main, args)
+    plain = CliRunner().invoke(main, [*args, "--lang", "en"])
     assert plain.exit_code == 3 and "Internal error" in plain.stderr
     debug = CliRunner().invoke(main, ["--debug", *args])
     assert debug.exit_code == 3 and "Traceback" in debug.stderr and "RuntimeError: a bug" in debug.stderr

@@ -11,21 +11,11 @@ from pipeline.workspace.folders import INPUT, SCHEMAS
 
 
 @click.command("new-year")
-@click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="This year's rules file, to start from (default: chosen in schemas/ as every command does).")
-@out_option("out_dir", SCHEMAS, "Folder for next year's rules file.")
-@lang_option("Language of messages (default: the rules file's).")
+@click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@out_option("out_dir", SCHEMAS)
+@lang_option()
 def new_year(source: Path | None, out_dir: Path, lang: str | None) -> None:
-    """Write next year's rules file: year + 1, revision 1, the same units and criteria, comments kept.
-
-    Never replaces a file. Lists what to review (deadline, awards, basis, units, lines still naming this
-    year). This year's commands keep using this year's file: they choose by the year the submissions carry.
-
-    \b
-    Examples:
-      bloc-score new-year
-      bloc-score new-year --previous schemas/khoi-2024.yaml --lang en
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.forms.next_year import write_next_year
     from pipeline.workspace.choice import choose_rules_file
