@@ -69,6 +69,27 @@ def test_the_checker_finds_what_leaked_before():
     assert english_words("  x [not-a-number] D8: chạy bloc-score appraisal (File › Info) --max") == []
 
 
+# Words of Excel's and Windows' English menus and common English words: a Vietnamese text names a menu by
+# its Vietnamese name (Lưu thành › Sổ làm việc Excel), as Excel shows it in Vietnamese.
+ENGLISH_UI = frozenset({
+    "file", "info", "save", "as", "workbook", "protect", "number", "format", "cells", "text", "general", "open",
+    "print", "page", "layout", "view", "home", "insert", "data", "review", "sheet", "options", "menu", "click",
+    "password", "encrypt", "with", "and", "the", "of", "or", "is", "not", "for", "date", "time", "error",
+    "warning", "select", "paste", "values", "only", "ok", "cancel",
+})
+
+
+def test_no_vietnamese_text_has_an_english_menu_or_word():
+    leaks = {}
+    for key, value in catalogue("vi").items():
+        for pattern in (_QUOTED, _COMMAND, _ISSUE_CODE, _PLACEHOLDER, _FILE_NAME, _FOLDER):
+            value = pattern.sub(" ", value)
+        found = [word for word in _WORD.findall(value) if word.lower() in ENGLISH_UI]
+        if found and not key.startswith("click."):  # click's own (its msgids are looked up, not shown)
+            leaks[key] = found
+    assert leaks == {}
+
+
 def test_no_vietnamese_text_names_the_codes_vocabulary():
     leaks = {}
     for key, value in catalogue("vi").items():
