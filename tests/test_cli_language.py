@@ -82,3 +82,14 @@ def test_a_date_day_first_or_iso(written, meant):
 def test_never_month_first(written):
     with pytest.raises(click.BadParameter):
         SigningDate().convert(written, None, None)
+
+
+def test_every_command_reads_the_language_decided(tmp_path, no_locale, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no rules file anywhere: the system decides
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    english = CliRunner().invoke(main, ["run"])
+    assert english.exit_code == 2 and "No rules file given" in english.output
+    monkeypatch.setenv("LANG", "vi_VN.UTF-8")
+    vietnamese = CliRunner().invoke(main, ["run"])
+    assert vietnamese.exit_code == 2 and "Chưa chỉ tệp quy định" in vietnamese.output
+    assert "No rules file given" in CliRunner().invoke(main, ["--lang", "en", "run"]).output

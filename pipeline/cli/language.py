@@ -78,8 +78,9 @@ def _declared(path: Path) -> str | None:
 def system_language() -> str | None:
     """vi or en as the system's locale says (the environment's on Linux and macOS, the user's on Windows)."""
     names = [os.environ.get(name, "") for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")]
-    with contextlib.suppress(ValueError, locale.Error):  # the setting itself: getlocale() reads C as en_US
-        names.append(locale.setlocale(locale.LC_CTYPE) or "")
+    if not any(names):  # Windows sets none of them: its user's setting (getlocale() would read C as en_US)
+        with contextlib.suppress(ValueError, locale.Error):
+            names.append(locale.setlocale(locale.LC_CTYPE) or "")
     for name in names:
         first = name.split(":")[0].strip().lower()
         if not first or first.startswith(("c.", "posix")) or first == "c":
@@ -208,6 +209,8 @@ def localise(group: click.Group, lang: str) -> None:
             metavar = table.get(f"cli.metavar.{param.name}")
             if metavar is not None:
                 param.metavar = metavar
+            if param.name == "lang" and name != "init":  # init's rules file is Vietnamese unless asked
+                param.default = lang  # the language decided, read by every command as if given
             if isinstance(param.type, click.Path):
                 kind = "file" if not param.type.dir_okay else "directory" if not param.type.file_okay else "path"
                 param.type.name = text(lang, f"click.{kind}")
