@@ -4,17 +4,20 @@
 before any YAML is parsed), else the system's locale (a Vietnamese one → vi, an English one → en), else
 Vietnamese. In that language: every command's help and metavars (`localise`, from `cli.*` in the locales)
 and click's own texts — usage errors, "Usage:", "Options:" — through click's gettext hook: a catalogue
-(`click.*` in the locales) written once as a `.mo` file and installed with Python's `gettext`.
+(`click.*` in the locales) written as a `.mo` file into a temporary folder of the process's own, once per
+process, and installed with Python's `gettext`.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import gettext
-import hashlib
 import locale
 import os
 import re
+import shutil
 import struct
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -148,19 +151,16 @@ def _mo(lang: str) -> bytes:
     return header + struct.pack(f"{len(offsets)}i", *offsets) + keys + values
 
 
+@functools.cache
 def _catalogue_folder() -> Path:
-    """Where the `.mo` files are, written once per content (a temporary folder: nothing in the package)."""
-    contents = {lang: _mo(lang) for lang in LANGUAGES}
-    digest = hashlib.sha256(b"".join(contents.values())).hexdigest()[:16]
-    folder = Path(tempfile.gettempdir()) / f"bloc-score-click-{digest}"
-    for lang, content in contents.items():
+    """A folder of this process's own holding the `.mo` files (nothing written into the package, nothing
+    another user of the computer could have placed), removed when the program ends."""
+    folder = Path(tempfile.mkdtemp(prefix="bloc-score-click-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    for lang in LANGUAGES:
         path = folder / lang / "LC_MESSAGES" / f"{_DOMAIN}.mo"
-        if path.is_file() and path.read_bytes() == content:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staged = path.with_name(f"{path.name}.{os.getpid()}")
-        staged.write_bytes(content)
-        os.replace(staged, path)
+        path.parent.mkdir(parents=True)
+        path.write_bytes(_mo(lang))
     return folder
 
 
