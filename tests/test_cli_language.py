@@ -48,6 +48,8 @@ def test_a_rules_file_named_counts_alone(tmp_path, no_locale):
     (tmp_path / "khac.yaml").write_text("language: en\n", encoding="utf-8")
     assert decide(["run", "--rules", "khac.yaml"], tmp_path) == "en"
     assert decide(["rules", "khac.yaml"], tmp_path) == "en"
+    assert decide(["new-year", "--previous", "khac.yaml"], tmp_path) == "en"
+    assert decide(["run", "--previous", "khac.yaml"], tmp_path) == "vi"  # run's --previous is last year's JSON
 
 
 @pytest.mark.parametrize(("setting", "lang"), [("vi_VN.UTF-8", "vi"), ("en_GB.UTF-8", "en"), ("fr_FR.UTF-8", "vi"),

@@ -42,9 +42,12 @@ def decide(args: Sequence[str], folder: Path | None = None) -> str:
     given = _option(args, "--lang")
     if given in LANGUAGES:
         return _chosen(given)
-    rules = _option(args, "--rules") or _option(args, "--previous")
-    if rules is None and len(args) > 1 and args[0] == "rules" and not args[1].startswith("-"):
-        rules = args[1]
+    words = [arg for arg in args if not arg.startswith("-")]
+    command = words[0] if words else None
+    # new-year's --previous is a rules file; run's is last year's results (JSON), not one
+    rules = _option(args, "--rules") or (_option(args, "--previous") if command == "new-year" else None)
+    if rules is None and command == "rules" and len(words) > 1:
+        rules = words[1]
     folder = folder or Path.cwd()
     files = [folder / rules] if rules else sorted((folder / "schemas").glob("*.y*ml"))
     declared = {_declared(path) for path in files} - {None}
