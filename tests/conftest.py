@@ -205,3 +205,12 @@ def libreoffice_convert(source: Path, target_format: str, out_dir: Path, profile
 def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One LibreOffice user profile for the session; tests using it must be marked `libreoffice`."""
     return tmp_path_factory.mktemp("lo-profile")
+
+
+@pytest.fixture(autouse=True)
+def _a_system_without_a_language(monkeypatch):
+    """The command line's language falls back on the system's (pipeline.cli.language): every test runs as
+    on a system with none (C), whatever the machine running them says, so the fallback is Vietnamese."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")

@@ -17,13 +17,15 @@ from typing import Any
 import openpyxl
 
 _RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2})?")
+# A moment shown to a user (core.moments): "21 giờ 30, ngày 09/05/2024".
+_SHOWN_TIME = re.compile(r"\d{2} giờ \d{2}, ngày \d{2}/\d{2}/\d{4}|\d{2}/\d{2}/\d{4} \d{2}:\d{2}, Vietnam time")
 _RUN_DATE = re.compile(r"ngày \d{1,2} tháng \d{1,2} năm \d{4}")  # the run's date in the title block
 
 
 def _stable(value: str, replacements: dict[str, str]) -> str:
     for old, new in replacements.items():
         value = value.replace(old, new)
-    return _RUN_DATE.sub("ngày <date>", _RUN_TIME.sub("<time>", value))
+    return _RUN_DATE.sub("ngày <date>", _RUN_TIME.sub("<time>", _SHOWN_TIME.sub("<time>", value)))
 
 
 def dump_json(path: Path, replacements: dict[str, str]) -> str:

@@ -35,7 +35,8 @@ def run_sample(input_dir: Path, output_dir: Path, *extra: str):
 
 @pytest.mark.parametrize("command", sorted(main.commands))
 def test_every_command_has_help(command):
-    result = CliRunner().invoke(main, [command, "--help"], prog_name="bloc-score", catch_exceptions=False)
+    result = CliRunner().invoke(main, [command, "--help", "--lang", "en"], prog_name="bloc-score",
+                                catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output.startswith(f"Usage: bloc-score {command} [OPTIONS]")
     described = main.commands[command]
@@ -45,14 +46,14 @@ def test_every_command_has_help(command):
 
 
 def test_the_main_help_lists_every_command_and_the_workflow():
-    result = invoke("--help")
+    result = invoke("--lang", "en", "--help")
     assert result.exit_code == 0
     assert "Workflow" in result.output
     assert [c for c in main.commands if f"  {c} " not in result.output] == []
 
 
 def test_version_is_the_installed_package_version():
-    result = invoke("--version")
+    result = invoke("--lang", "en", "--version")
     assert result.exit_code == 0
     assert result.output == f"bloc-score, version {version('bloc-score')}\n"
 
@@ -278,10 +279,12 @@ def test_debug_shows_the_traceback_of_a_user_error(tmp_path):
     assert "Traceback" in debug.stderr and "RulesError" in debug.stderr
 
 
-def test_usage_error_exits_2():
-    result = CliRunner().invoke(main, ["run", "--lang", "fr"])
+@pytest.mark.parametrize(("lang", "said"), [("en", "Invalid value for '--lang'"),
+                                           ("vi", "Giá trị không hợp lệ cho '--lang'")])
+def test_usage_error_exits_2(lang, said):
+    result = CliRunner().invoke(main, ["--lang", lang, "run", "--lang", "fr"])
     assert result.exit_code == 2
-    assert "Invalid value for '--lang'" in result.output
+    assert said in result.output
 
 
 def test_english_labels(sample_input, tmp_path):

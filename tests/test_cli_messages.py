@@ -61,9 +61,11 @@ def test_run_quiet_prints_only_problems_and_the_summary(tmp_path):
 
 
 @pytest.mark.parametrize("command", sorted(main.commands))
-def test_every_command_help_has_an_example(command):
-    result = CliRunner().invoke(main, [command, "--help"], prog_name="bloc-score", catch_exceptions=False)
-    assert "Example" in result.output and f"bloc-score {command}" in result.output.split("Example", 1)[1]
+@pytest.mark.parametrize(("lang", "examples"), [("en", "Example"), ("vi", "Ví dụ")])
+def test_every_command_help_has_an_example(command, lang, examples):
+    result = CliRunner().invoke(main, [command, "--help", "--lang", lang], prog_name="bloc-score",
+                                catch_exceptions=False)
+    assert examples in result.output and f"bloc-score {command}" in result.output.split(examples, 1)[1]
 
 
 def test_debug_keeps_exit_3_on_an_internal_error(tmp_path, monkeypatch):
@@ -71,7 +73,7 @@ def test_debug_keeps_exit_3_on_an_internal_error(tmp_path, monkeypatch):
         raise RuntimeError("a bug")
     monkeypatch.setattr("pipeline.run.run", broken)
     args = ["run", "--rules", str(SAMPLE_RULES), "--input", str(SAMPLE_INPUT), "--out", str(tmp_path)]
-    plain = CliRunner().invoke(main, args)
+    plain = CliRunner().invoke(main, [*args, "--lang", "en"])
     assert plain.exit_code == 3 and "Internal error" in plain.stderr
     debug = CliRunner().invoke(main, ["--debug", *args])
     assert debug.exit_code == 3 and "Traceback" in debug.stderr and "RuntimeError: a bug" in debug.stderr
@@ -153,9 +155,12 @@ def test_two_files_of_a_unit_say_which_is_newer(folder):
     issue = _duplicate(folder)
     assert issue.severity == "error" and issue.unit == "A"
     # The times are shown, but a time a file states about itself never decides: the unit is asked.
-    assert ("A_sua.xlsx (2024-05-09 14:30 UTC) was saved after A.xlsx (2024-05-08 09:00 UTC), but a file states "
+    # In Vietnam's time (UTC+07:00), the Vietnamese way.
+    assert ("A_sua.xlsx (09/05/2024 21:30, Vietnam time) was saved after A.xlsx (08/05/2024 16:00, Vietnam time), "
+            "but a file states "
             "that time itself and whoever made it can set it: ask the unit which file is right") in issue.message("en")
-    assert "A_sua.xlsx (2024-05-09 14:30 UTC) được lưu sau A.xlsx" in issue.message("vi")
+    assert "A_sua.xlsx (21 giờ 30, ngày 09/05/2024) được lưu sau A.xlsx (16 giờ 00, ngày 08/05/2024)" \
+        in issue.message("vi")
     assert "hỏi đơn vị tệp nào đúng" in issue.message("vi") and "hãy bỏ A.xlsx" not in issue.message("vi")
 
 
@@ -165,7 +170,8 @@ def test_two_files_of_a_unit_the_older_first_by_name(folder):
     _saved(old, "2024-05-08T09:00:00Z")
     _saved(new, "2024-05-09T14:30:00Z")
     message = _duplicate(folder).message("en")
-    assert "A.xlsx (2024-05-09 14:30 UTC) was saved after A_cu.xlsx" in message and "remove A_cu" not in message
+    assert "A.xlsx (09/05/2024 21:30, Vietnam time) was saved after A_cu.xlsx" in message
+    assert "remove A_cu" not in message
 
 
 def test_two_files_of_a_unit_saved_at_the_same_time(folder):

@@ -69,10 +69,31 @@ def test_the_checker_finds_what_leaked_before():
     assert english_words("  x [not-a-number] D8: chạy bloc-score appraisal (File › Info) --max") == []
 
 
+# Words of Excel's and Windows' English menus and common English words: a Vietnamese text names a menu by
+# its Vietnamese name (Lưu thành › Sổ làm việc Excel), as Excel shows it in Vietnamese.
+ENGLISH_UI = frozenset({
+    "file", "info", "save", "as", "workbook", "protect", "number", "format", "cells", "text", "general", "open",
+    "print", "page", "layout", "view", "home", "insert", "data", "review", "sheet", "options", "menu", "click",
+    "password", "encrypt", "with", "and", "the", "of", "or", "is", "not", "for", "date", "time", "error",
+    "warning", "select", "paste", "values", "only", "ok", "cancel",
+})
+
+
+def test_no_vietnamese_text_has_an_english_menu_or_word():
+    leaks = {}
+    for key, value in catalogue("vi").items():
+        for pattern in (_QUOTED, _COMMAND, _ISSUE_CODE, _PLACEHOLDER, _FILE_NAME, _FOLDER):
+            value = pattern.sub(" ", value)
+        found = [word for word in _WORD.findall(value) if word.lower() in ENGLISH_UI]
+        if found and not key.startswith("click."):  # click's own (its msgids are looked up, not shown)
+            leaks[key] = found
+    assert leaks == {}
+
+
 def test_no_vietnamese_text_names_the_codes_vocabulary():
     leaks = {}
     for key, value in catalogue("vi").items():
-        allowed = RULES_KEYS | AWARD_KEYS if key.startswith("rules.") else frozenset()
+        allowed = RULES_KEYS | AWARD_KEYS if key.startswith(("rules.", "cli.")) else frozenset()
         found = english_words(value, allowed)
         if found:
             leaks[key] = found
@@ -111,3 +132,48 @@ def test_no_vietnamese_output_names_the_codes_vocabulary(sample_rules, tmp_path)
         out = tmp_path / name
         write_outputs(result, out)
         assert (name, _workbook_words(out / f"ranking-{sample_rules.year}.xlsx")) == (name, {})
+
+
+# Words of an English sentence, and of a Vietnamese one: a help or a usage error in the other language has some.
+ENGLISH_SENTENCE = frozenset({
+    "the", "and", "of", "to", "is", "not", "for", "with", "this", "that", "show", "message", "exit", "usage",
+    "options", "option", "error", "invalid", "value", "missing", "such", "does", "exist", "default", "example",
+    "examples", "try", "help", "write", "folder", "file", "every", "each", "unit", "units", "commands", "did",
+    "you", "mean", "version", "path", "argument", "one", "date", "print", "make",
+})
+VIETNAMESE_SENTENCE = frozenset({"của", "và", "không", "tệp", "thư", "mục", "lỗi", "hiện", "cách", "dùng", "ví",
+                                 "dụ", "giá", "trị", "lệnh", "tùy", "chọn", "gõ", "đơn", "vị", "quy", "định"})
+_NAMES = re.compile(r"\S*[/.]\S*|--[a-z-]+|-[a-z]\b|bloc-score(?: [a-z-]+)?|'[^']*'|\[[^\]]*\]|<[^>]*>")
+
+
+def _commands_said(lang: str) -> str:
+    """Every command's --help and a usage error of each kind, as a user in `lang` sees them."""
+    from click.testing import CliRunner
+
+    from pipeline.cli.main import main
+
+    said = []
+    for args in ([], *([name] for name in sorted(main.commands))):
+        said.append(CliRunner().invoke(main, ["--lang", lang, *args, "--help"], prog_name="bloc-score").output)
+    for args in (["rule"], ["check", "khong-co.xlsx"], ["run", "--date", "12/20/2024"], ["run", "--lang", "fr"],
+                 ["run", "--lang"], ["run", "--khong"], ["pdf"], ["ballot", "--voters", "0"], ["--version"]):
+        result = CliRunner().invoke(main, ["--lang", lang, *args], prog_name="bloc-score")
+        assert result.exit_code in (0, 2), result.output
+        said.append(result.output)
+    return "\n".join(said)
+
+
+@pytest.mark.parametrize(("lang", "foreign"), [("vi", ENGLISH_SENTENCE), ("en", VIETNAMESE_SENTENCE)])
+def test_every_help_and_usage_error_is_in_one_language(lang, foreign):
+    said = _commands_said(lang)
+    words = [word for line in said.splitlines() for word in _NAMES.sub(" ", line).lower().split()]
+    found = sorted({word.strip(".,:;()?!") for word in words} & foreign)
+    assert found == [], said
+
+
+def test_vietnamese_help_and_errors_say_what_they_say():
+    said = _commands_said("vi")
+    for line in ("Cách dùng: bloc-score [TÙY_CHỌN] LỆNH [THAM_SỐ]...", "Lỗi: Không có lệnh 'rule'.",
+                 "Tùy chọn:", "Hiện hướng dẫn này rồi thoát.", "'khong-co.xlsx' không tồn tại.",
+                 "'12/20/2024' không phải một ngày"):
+        assert line in said

@@ -94,6 +94,7 @@ def test_run_number_and_date_reach_the_ranking_sheet(tmp_path):
 
 
 def test_a_bad_run_date_is_a_usage_error(tmp_path):
-    outcome = CliRunner().invoke(main, ["run", "--date", "20/12/2024", "--input", str(tmp_path)])
+    # Day first, the Vietnamese way (20/12/2024 is a date): a month first is refused, said in Vietnamese.
+    outcome = CliRunner().invoke(main, ["run", "--date", "12/20/2024", "--input", str(tmp_path)])
     assert outcome.exit_code == 2
-    assert "--date" in outcome.output
+    assert "--date" in outcome.output and "'12/20/2024' không phải một ngày" in outcome.output

@@ -77,7 +77,7 @@ def test_the_audit_sheet_shows_who_sent_each_attachment_when_and_why(tmp_path, f
     audit = workbook[text(result.lang, "workbook.sheet_audit")]
     cells = [c.value for row in audit.iter_rows() for c in row if isinstance(c.value, str)]
     shown = next(value for value in cells if value.startswith("thu.eml › A.xlsx"))
-    assert "Văn phòng <vp@example.vn>" in shown and "2024-12-02 10:00 +07:00" in shown
+    assert "Văn phòng <vp@example.vn>" in shown and "02/12/2024 10:00, Vietnam time" in shown
     assert "Báo cáo thi đua 2024" in shown
     assert text(result.lang, "workbook.audit_mail_file", count=1) in cells  # the message file's own row
 
@@ -179,7 +179,7 @@ def test_a_later_message_from_a_unit_supersedes_its_earlier_one(tmp_path, filled
     assert (superseded.file, superseded.unit, superseded.severity) == ("lan-1.eml › A.xlsx", "A", "info")
     assert superseded.params["other"] == "lan-2.eml › A (sửa).xlsx"
     shown = superseded.message("vi")
-    assert "2024-12-02 10:00 +07:00" in shown and "2024-12-03 08:30 +07:00" in shown
+    assert "10 giờ 00, ngày 02/12/2024" in shown and "08 giờ 30, ngày 03/12/2024" in shown  # Vietnam's time
     assert not issues_of(result, "score-above-max") and not issues_of(result, "duplicate-unit")
     assert inputs(result)["lan-1.eml › A.xlsx"]["outcome"] == "superseded"
 

@@ -101,7 +101,7 @@ def test_every_mistake_is_reported_with_its_line():
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
-    ("bloc: [unclosed", "YAML syntax error"),
+    ("bloc: [unclosed", "is not closed by ']'"),
     ("", "the file is empty"),
     ("- just\n- a list\n", "the file is empty"),
     ("bloc: X\nyear: 2024\nunits: []\nsections: []\n", "the list is empty"),

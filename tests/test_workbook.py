@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.core.issues import SEVERITY
 from pipeline.core.labels import text
+from pipeline.core.moments import in_vietnam
 from pipeline.core.numbers import SECTION_DECIMALS, rounded
 from pipeline.forms.template import FilledValue, write_template
 from pipeline.outputs import workbook as workbook_module
@@ -543,7 +544,8 @@ def test_audit_records_rules_inputs_tool_and_time(small):
     assert cells[small.t("workbook.audit_tool")] == f"bloc-score {small.json['tool_version']}"
     run_at = cells[small.t("workbook.audit_run_at")]
     assert isinstance(run_at, datetime)
-    assert run_at == datetime.fromisoformat(small.json["generated_at"]).replace(tzinfo=None)
+    # The JSON's moment, in Vietnam's time (core.moments): Excel dates carry no zone.
+    assert run_at == in_vietnam(datetime.fromisoformat(small.json["generated_at"])).replace(tzinfo=None)
     for entry in small.json["inputs"]:
         row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == entry["file"])
         assert row[1] == entry["sha256"]

@@ -8,9 +8,11 @@ Exit codes are `core.errors.ExitCode`, the same for every command. Every command
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
@@ -27,11 +29,21 @@ from pipeline.cli.commands.pdf import pdf
 from pipeline.cli.commands.rules import rules
 from pipeline.cli.commands.run import run_command
 from pipeline.cli.commands.templates import templates
+from pipeline.cli.language import click_speaks, current, decide, localise
 from pipeline.core.errors import BlocScoreError, ExitCode
+from pipeline.core.labels import text
 
 
 class _Group(click.Group):
-    """Renders every user-facing error once, here; a traceback only with --debug."""
+    """Renders every user-facing error once, here; a traceback only with --debug. Before click reads the
+    command line, the language is decided (pipeline.cli.language) and the help and click's texts set in it."""
+
+    def main(self, args: Sequence[str] | None = None, *extra: Any, **options: Any) -> Any:
+        given = list(sys.argv[1:] if args is None else args)
+        lang = decide(given)
+        localise(self, lang)
+        with click_speaks(lang):
+            return super().main(given, *extra, **options)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -44,39 +56,60 @@ class _Group(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+            click.echo(text(current(), "cli.interrupted"), err=True)
             ctx.exit(130)
         except Exception as error:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()  # with --debug too, a bug is exit 3: scripts tell it from a user error
                 ctx.exit(ExitCode.BUG)
-            click.echo(f"Internal error ({type(error).__name__}: {error}). "
-                       "Run again with --debug and report what it prints.", err=True)
+            click.echo(text(current(), "cli.internal_error", detail=f"{type(error).__name__}: {error}"), err=True)
             ctx.exit(ExitCode.BUG)
 
 
+def _version(ctx: click.Context, shown: bool) -> None:
+    """`--version`: "bloc-score, phiên bản 0.1.0", in the command line's language."""
+    if shown and not ctx.resilient_parsing:
+        click.echo(text(current(), "click.version_line") % {"prog": "bloc-score", "version": __version__})
+        ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="bloc-score")
-@click.option("--debug", is_flag=True, help="Show tracebacks (for reporting bugs).")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _, shown: _version(ctx, shown))
+@click.option("--debug", is_flag=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default=None)
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
-    """Validate, score and rank the Excel self-assessments of an emulation bloc's units.
-
-    \b
-    Workflow: bloc-score init → edit the rules file in schemas/ →
-    bloc-score templates → send one to each unit → collect the filled
-    files in input/ → bloc-score run → open output/ranking-<year>.xlsx
-
-    \b
-    Exit status: 0 done, 1 done but provisional or with problems,
-    2 nothing done (a problem to fix: the message says which), 3 a bug.
-    """
+def main(ctx: click.Context, debug: bool, lang: str | None) -> None:
+    """Its help: cli.main in the locales; --lang here is read by pipeline.cli.language.decide."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
 
 
 for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf, guide):
     main.add_command(command)
+
+
+def write_any_letter() -> None:
+    """Every stream the program prints to writes Vietnamese: one that cannot (a file redirected on Windows, in
+    its ANSI code page cp1258 or cp1252; a legacy console) is switched to UTF-8 if it is not a terminal, else
+    to its own code page with "?" for a letter it lacks. The terminal never fails a run: the outputs are
+    written whatever it can show."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "ệ".encode(encoding)
+            continue
+        except (UnicodeEncodeError, LookupError):
+            pass
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            terminal = stream.isatty()
+        except (OSError, ValueError):
+            terminal = False
+        with contextlib.suppress(OSError, ValueError):
+            reconfigure(errors="replace") if terminal else reconfigure(encoding="utf-8", errors="replace")
 
 
 def entry() -> NoReturn:
@@ -89,6 +122,7 @@ def entry() -> NoReturn:
     process ends with the command's status as `sys.exit` gives it. A program that calls `main` itself ends
     as it pleases.
     """
+    write_any_letter()
     try:
         main()
         status: object = 0

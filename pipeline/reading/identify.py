@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
+from pipeline.core.moments import moment_label
 from pipeline.core.text import fold
 from pipeline.reading.mail.messages import SEPARATOR
 from pipeline.reading.read import Submission
@@ -162,11 +163,13 @@ def _saved_moment(value: str | None) -> dt.datetime | None:
         return None
 
 
-def _saved_shown(value: str | None) -> str:
-    moment = _saved_moment(value)
-    if moment is None:
+def _saved_shown(value: str | None) -> str | Label:
+    """A save time in Vietnam's time when the file says its zone, else as written (core.moments)."""
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        return moment_label(moment) if moment is not None else value or ""
+    except (OverflowError, ValueError):
         return value or ""
-    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if value and ("Z" in value or "+" in value) else "")
 
 
 def with_unit(issue: Issue, unit_code: str | None) -> Issue:

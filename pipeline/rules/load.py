@@ -35,6 +35,7 @@ from pipeline.rules.model import (
     TieBreaker,
     Unit,
 )
+from pipeline.rules.yaml_errors import explain
 from pipeline.rules.yaml_nodes import Checker, Node, compose
 
 _TOP_KEYS = {
@@ -81,10 +82,8 @@ def parse_rules(raw: bytes | str, *, source: str = "<rules>", lang: str | None =
     try:
         root = compose(raw)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        detail = getattr(error, "problem", None) or str(error)
-        problem = RuleProblem("", mark.line + 1 if mark else None,
-                              text(message_lang, "rules.yaml_syntax", detail=detail))
+        line, said = explain(error, message_lang)
+        problem = RuleProblem("", line, said)
         raise RulesError(source, [problem], heading) from error
     if root is None or not isinstance(root.value, dict):
         raise RulesError(source, [RuleProblem("", None, text(message_lang, "rules.empty"))], heading)

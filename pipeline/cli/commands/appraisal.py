@@ -22,27 +22,13 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 
 @click.command()
 @rules_option()
-@input_option("Folder holding the units' filled templates (and, with cross-scoring, their peer workbooks).")
+@input_option()
 @bloc_option()
-@out_option("output_dir", OUTPUT, "Folder for the peer workbooks (cross-scoring).")
+@out_option("output_dir", OUTPUT)
 @LANG_OPTION
 def appraisal(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path,
               lang: str | None) -> None:
-    """Write bloc/appraisal-<year>.xlsx: a sheet per unit for the bloc's appraised scores and reasons, to fill
-    in where it is and save.
-
-    With cross-scoring (appraisal: {by: peers} in the rules), also one peer-scores-<year>_<CODE>.xlsx per
-    unit into the output folder: a sheet per other unit for its peer scores, sent to the unit and returned
-    into input/.
-
-    Appraisals already entered in bloc/appraisal-<year>.xlsx are carried over; the earlier workbook moves to
-    bloc/previous/, never overwritten.
-
-    \b
-    Examples:
-      bloc-score appraisal
-      bloc-score appraisal --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.cli.console import render_check
     from pipeline.core.labels import text
     from pipeline.forms.appraisal_made import make_appraisal

@@ -24,22 +24,12 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 @rules_option()
 @input_option()
 @bloc_option()
-@out_option("output_dir", OUTPUT, "Folder for ballots-<year>.xlsx (the tally goes into the bloc folder).")
-@click.option("--voters", type=click.IntRange(1, 1000), default=None,
-              help="How many ballot papers (default: the number of member units).")
+@out_option("output_dir", OUTPUT)
+@click.option("--voters", type=click.IntRange(1, 1000), default=None)
 @LANG_OPTION
 def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path, voters: int | None,
            lang: str | None) -> None:
-    """Write ballots-<year>.xlsx (one A4 page per voter) and bloc/tally-<year>.xlsx for the members' vote.
-
-    The candidates of each award the rules put to the vote (`vote:`) are the units the run proposes for it,
-    every unit tied for its last place included. Earlier files move to previous/, never overwritten.
-
-    \b
-    Examples:
-      bloc-score ballot
-      bloc-score ballot --voters 12 --out ket-qua/
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.forms.ballot import ballot_papers
 

@@ -15,20 +15,11 @@ from pipeline.workspace.folders import Workspace
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @rules_option()
 @LANG_OPTION
-@click.option("--max", "limit", type=click.IntRange(min=1), default=None,
-              help="Show at most this many problems per file (default: every problem).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
+@click.option("--max", "limit", type=click.IntRange(min=1), default=None)
+@click.option("--quiet", "-q", is_flag=True)
 def check(files: tuple[Path, ...], rules_path: Path | None, lang: str | None, limit: int | None,
           quiet: bool) -> None:
-    """Check single submissions against the rules, without ranking; exit 1 if any has errors.
-
-    Lists every problem of every file, then a one-line summary.
-
-    \b
-    Examples:
-      bloc-score check input/don-vi-A.xlsx
-      bloc-score check input/*.xlsx --max 5 --quiet
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.cli.console import render_check
     from pipeline.core.labels import format_number, text
     from pipeline.run import check_submissions

@@ -26,22 +26,11 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 @rules_option()
 @input_option()
 @bloc_option()
-@out_option("out_dir", None, "Folder for the drafts and the list (default: output/feedback-<year>/).")
+@out_option("out_dir", None)
 @LANG_OPTION
 def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, out_dir: Path | None,
              lang: str | None) -> None:
-    """Write a draft e-mail per unit, <CODE>.eml, and feedback-<year>.xlsx listing them, to print.
-
-    A unit whose file has errors gets the list of them, each with its file, sheet and cell, and what to do;
-    a unit with nothing to fix gets a receipt (with its total and rank once the ranking is final); a unit
-    that sent nothing gets a reminder (with the rules' deadline). Nothing is sent: open each draft in
-    Outlook or Thunderbird, review it and send it. Earlier drafts move to previous/.
-
-    \b
-    Examples:
-      bloc-score feedback
-      bloc-score feedback --input thu-ve/ --out thu-gui/ --lang en
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.outputs.feedback import feedback_folder, make_feedback
 

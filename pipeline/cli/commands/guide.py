@@ -10,17 +10,10 @@ from pipeline.cli.commands.options import lang_option
 
 
 @click.command()
-@click.option("--print-path", is_flag=True, help="Only print the guide's path; open nothing.")
+@click.option("--print-path", is_flag=True)
 @lang_option()
 def guide(print_path: bool, lang: str | None) -> None:
-    """Open the secretary's guide, in Vietnamese: the working folder's huong-dan.html (written by init), else
-    the copy shipped with bloc-score. Writes nothing.
-
-    \b
-    Examples:
-      bloc-score guide
-      bloc-score guide --print-path
-    """
+    """Its help: cli.<command> in the locales."""
     import webbrowser
 
     from pipeline.core.labels import text

@@ -12,21 +12,11 @@ from pipeline.cli.commands.options import key_made_line, lang_option, out_option
 
 @click.command()
 @click.argument("folder", required=False, type=click.Path(path_type=Path, dir_okay=True))
-@out_option("out_dir", None, "The folder to make, as FOLDER (default: the current folder).")
-@click.option("--example", is_flag=True,
-              help="Copy the example bloc-year (its rules file, the units' returned files and the bloc's records).")
-@lang_option("Language of the messages and of the rules file written (default: vi).")
+@out_option("out_dir", None)
+@click.option("--example", is_flag=True)
+@lang_option()
 def init(folder: Path | None, out_dir: Path | None, example: bool, lang: str | None) -> None:
-    """Make a working folder: schemas/ with a rules file to edit, an empty input/, bloc/ (the bloc's own
-    records) and output/.
-
-    Never replaces a file: if one it would write is there, it writes nothing and says so.
-
-    \b
-    Examples:
-      bloc-score init khoi-thi-dua-2025
-      bloc-score init --example vi-du
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.workspace.folders import INPUT, init_folder
 

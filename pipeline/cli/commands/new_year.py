@@ -11,25 +11,12 @@ from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS
 
 
 @click.command("new-year")
-@click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="This year's rules file, to start from (default: chosen in schemas/ as every command does).")
-@out_option("out_dir", SCHEMAS, "Folder for next year's rules file.")
-@click.option("--archive", is_flag=True,
-              help="Once this year is done: also move input/, output/ and the bloc's workbooks into archive/YEAR/ "
-                   "(the bloc's key stays in bloc/).")
-@lang_option("Language of messages (default: the rules file's).")
+@click.option("--previous", "--rules", "source", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@out_option("out_dir", SCHEMAS)
+@click.option("--archive", is_flag=True)
+@lang_option()
 def new_year(source: Path | None, out_dir: Path, archive: bool, lang: str | None) -> None:
-    """Write next year's rules file: year + 1, revision 1, the same units and criteria, comments kept.
-
-    Never replaces a file. Lists what to review (deadline, awards, basis, units, lines still naming this
-    year). This year's commands keep using this year's file: they choose by the year the submissions carry.
-
-    \b
-    Examples:
-      bloc-score new-year
-      bloc-score new-year --previous schemas/khoi-2024.yaml --lang en
-      bloc-score new-year --archive
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.forms.next_year import next_year_name, write_next_year
     from pipeline.rules.load import load_rules

@@ -11,19 +11,11 @@ from pipeline.cli.commands.options import folder_lock, lang_option, out_option
 
 @click.command()
 @click.argument("workbook", type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--all", "all_sheets", is_flag=True, help="Print every sheet, not only the Ranking sheet.")
-@out_option("out", None, "The PDF to write (default: beside the workbook, same name, .pdf).", dir_okay=False)
-@lang_option("Language of messages (default: vi).")
+@click.option("--all", "all_sheets", is_flag=True)
+@out_option("out", None, dir_okay=False)
+@lang_option()
 def pdf(workbook: Path, all_sheets: bool, out: Path | None, lang: str | None) -> None:
-    """Print the Ranking sheet of a ranking workbook (or, with --all, every sheet) to PDF with LibreOffice.
-
-    Each sheet's pages are numbered on their own ("Trang 1/1" on a one-page Ranking).
-
-    \b
-    Examples:
-      bloc-score pdf output/ranking-2024.xlsx
-      bloc-score pdf output/ranking-2024.xlsx --all --out in/toan-bo-2024.pdf
-    """
+    """Its help: cli.<command> in the locales."""
     target = out or workbook.with_suffix(".pdf")
     with folder_lock(target.parent, lang or "vi"):
         click.echo(print_and_say(workbook, target, all_sheets=all_sheets, lang=lang or "vi"))

@@ -14,13 +14,7 @@ from pipeline.workspace.folders import Workspace
 @click.argument("rules_file", required=False, type=click.Path(path_type=Path, dir_okay=False))
 @LANG_OPTION
 def rules(rules_file: Path | None, lang: str | None) -> None:
-    """Check a rules file and print a readable summary of it.
-
-    \b
-    Examples:
-      bloc-score rules
-      bloc-score rules schemas/khoi-2024.yaml --lang en
-    """
+    """Its help: cli.<command> in the locales."""
     import datetime as dt
 
     from pipeline.cli.console import render_rules

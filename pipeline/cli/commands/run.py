@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
 from pipeline.cli.commands.options import (
     LANG_OPTION,
+    SigningDate,
     bloc_option,
     folder_lock,
     input_option,
@@ -24,34 +25,18 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 @rules_option()
 @input_option()
 @bloc_option()
-@out_option("output_dir", OUTPUT, "Folder for ranking-<year>.xlsx and results-<year>.json.")
+@out_option("output_dir", OUTPUT)
 @LANG_OPTION
-@click.option("--quiet", "-q", is_flag=True, help="Print only the problems found and the one-line summary.")
-@click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None,
-              help="Last year's results JSON to compare with (default: results-<year-1>.json in the output folder).")
-@click.option("--pdf", "to_pdf", is_flag=True,
-              help="Also print the Ranking sheet to ranking-<year>.pdf with LibreOffice (every sheet with --all).")
-@click.option("--all", "all_sheets", is_flag=True, help="With --pdf: print every sheet of the workbook.")
-@click.option("--number", default=None, help="The document's number (Số …), e.g. 15-BC/KTĐ; default: the rules' "
-              "document_number, else left blank to fill in.")
-@click.option("--date", "signing_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The signing date, YYYY-MM-DD; default: the rules' date, else left blank to write by hand.")
+@click.option("--quiet", "-q", is_flag=True)
+@click.option("--previous", "previous", type=click.Path(path_type=Path, dir_okay=False, exists=True), default=None)
+@click.option("--pdf", "to_pdf", is_flag=True)
+@click.option("--all", "all_sheets", is_flag=True)
+@click.option("--number", default=None)
+@click.option("--date", "signing_date", type=SigningDate(), default=None)
 def run_command(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, output_dir: Path, lang: str | None,
                 quiet: bool, previous: Path | None, to_pdf: bool, all_sheets: bool, number: str | None,
-                signing_date: datetime | None) -> None:
-    """Score and rank every submission in the input folder; write the workbook and the JSON.
-
-    An earlier ranking and JSON in the output folder move to previous/<their time>/; a PDF of the same name is replaced.
-    When last year's results-<year-1>.json is in the output folder (or named with --previous), the workbook
-    and the JSON compare each unit with last year.
-
-    \b
-    Examples:
-      bloc-score run
-      bloc-score run --input thu-ve/ --out ket-qua/ --rules schemas/khoi-2024.yaml
-      bloc-score run --previous luu-tru/results-2023.json
-      bloc-score run --pdf --number 15-BC/KTĐ --date 2024-12-20
-    """
+                signing_date: date | None) -> None:
+    """Its help: cli.<command> in the locales."""
     from pipeline.outputs.pdf import require_soffice
 
     if to_pdf:
@@ -64,7 +49,7 @@ def run_command(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None,
     from pipeline.outputs.write import write_outputs
     from pipeline.run import DocumentOptions, RunOptions, run
 
-    document = DocumentOptions(number=number, date=signing_date.date() if signing_date else None)
+    document = DocumentOptions(number=number, date=signing_date)
     # From before last year's results are read in the output folder until the PDF is printed there.
     with folder_lock(output_dir, lang or rules.language):
         with progress_shown(lang or rules.language, quiet=quiet) as (progress, tick):

@@ -20,18 +20,11 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 
 @click.command()
 @rules_option()
-@out_option("out_dir", OUTPUT / "templates", "Folder for the templates.")
+@out_option("out_dir", OUTPUT / "templates")
 @bloc_option()
 @LANG_OPTION
 def templates(rules_path: Path | None, out_dir: Path, bloc_dir: Path | None, lang: str | None) -> None:
-    """Write one self-assessment template per unit, ready to e-mail, each carrying the bloc's authentication
-    code (its key, bloc/seal.key, is made the first time; keep it, never send it).
-
-    \b
-    Examples:
-      bloc-score templates
-      bloc-score templates --rules schemas/khoi-2024.yaml --out mau/
-    """
+    """Its help: cli.<command> in the locales."""
     from pipeline.core.labels import text
     from pipeline.forms.template import issue_templates
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.core.moments import in_vietnam
 from pipeline.outputs.workbook.context import GROUP_FILL, Context
 from pipeline.outputs.xlsx import Pager, at_size, fit_row, needed_height
 from pipeline.rules.model import BONUS, DEDUCTIONS
@@ -39,9 +40,9 @@ def write_audit(ctx: Context) -> None:
     heading = fmt.get(bold=True, font_size=13)
     sheet.merge_range(0, 0, 0, last, ctx.t("workbook.audit_title"), fmt.get(bold=True, font_size=14))
     row = 2
-    # To the second, as the JSON has it; Excel dates carry no time zone, so it is the local time.
-    run_at = result.started_at.replace(tzinfo=None, microsecond=0)
-    date_format = fmt.get(border=1, align="left", num_format="yyyy-mm-dd hh:mm:ss")
+    # To the minute, in Vietnam's time (core.moments): Excel dates carry no time zone.
+    run_at = in_vietnam(result.started_at).replace(tzinfo=None, microsecond=0)
+    date_format = fmt.get(border=1, align="left", num_format=ctx.t("moment.excel_format"))
     facts: list[tuple[str, str | int | datetime]] = [
         ("audit_bloc", rules.bloc), ("audit_year", rules.year), ("audit_rules_file", rules.source),
         ("audit_rules_sha256", _file_sha256(rules.source)), ("audit_fingerprint", rules.fingerprint),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
+from pipeline.core.moments import moment_label
 from pipeline.reading.archive import MAX_MEMBERS, MAX_UNCOMPRESSED_BYTES, expands_too_far
 from pipeline.reading.mail.letter import Letter, NotAMessage, Part, clean_text, iso_date, utc_moment
 
@@ -57,13 +58,11 @@ class Envelope:
             return None
 
     @property
-    def when(self) -> str:
-        """The Date as people read it, in the sender's own zone: "2024-12-02 10:00 +07:00"."""
+    def when(self) -> str | Label:
+        """The Date as people read it, in Vietnam's time: "10 giờ 00, ngày 02/12/2024" (core.moments)."""
         if self.moment() is None or self.date is None:
             return "?"
-        moment = dt.datetime.fromisoformat(self.date)
-        zone = moment.strftime("%z")
-        return f"{moment:%Y-%m-%d %H:%M}" + (f" {zone[:3]}:{zone[3:]}" if zone else "")
+        return moment_label(dt.datetime.fromisoformat(self.date))
 
     @property
     def address(self) -> str:
@@ -72,7 +71,7 @@ class Envelope:
 
         return parseaddr(self.sender)[1].strip().casefold()
 
-    def params(self) -> dict[str, str]:
+    def params(self) -> dict[str, str | Label]:
         """What an issue about this message's content shows of it (`date` for the JSON, `when` for people)."""
         return {"message": self.message, "sender": self.sender or "?", "date": self.date or "?",
                 "when": self.when, "subject": self.subject}
