@@ -94,4 +94,4 @@ def test_every_command_reads_the_language_decided(tmp_path, no_locale, monkeypat
     monkeypatch.setenv("LANG", "vi_VN.UTF-8")
     vietnamese = CliRunner().invoke(main, ["run"])
     assert vietnamese.exit_code == 2 and "không phải thư mục làm việc của Khối" in vietnamese.output
-    assert "No rules file given" in CliRunner().invoke(main, ["--lang", "en", "run"]).output
+    assert "is not a bloc's working folder" in CliRunner().invoke(main, ["--lang", "en", "run"]).output
