@@ -77,8 +77,7 @@ class RunResult:
     def bloc_errors(self) -> list[Issue]:
         """The errors in the bloc's own workbooks (its appraisal, the vote's tally): the bloc's to correct, no
         unit's; the run waits for them."""
-        records = {record.file for record in self.validation.records}
-        return [i for i in self.issues if i.severity == "error" and i.file in records]
+        return self.validation.bloc_errors_in(self.issues)
 
     def bloc_errors_note(self, lang: str | None = None) -> str:
         """One sentence naming the bloc's workbook and cell to correct first, and how many errors there are;

@@ -73,8 +73,16 @@ class Validation:
     records: list[Submission] = field(default_factory=list)
     refused_claims: dict[str, str] = field(default_factory=dict)  # a refused file → the unit it spoke for
     seals: dict[str, Verdict] = field(default_factory=dict)  # each workbook's authentication code, where checked
-    # The errors in the bloc's own workbooks (appraisal, tally): the bloc's to correct; the run is provisional.
-    bloc_errors: list[Issue] = field(default_factory=list)
+
+    def bloc_errors_in(self, issues: Iterable[Issue]) -> list[Issue]:
+        """The errors among `issues` found in the bloc's own workbooks (appraisal, tally): the bloc's to correct."""
+        files = {record.file for record in self.records}
+        return [i for i in issues if i.severity == "error" and i.file in files]
+
+    @property
+    def bloc_errors(self) -> list[Issue]:
+        """The errors validation found in the bloc's own workbooks: the run is provisional until corrected."""
+        return self.bloc_errors_in(self.issues)
 
     def unit_status(self, rules: Rules) -> dict[str, UnitStatus]:
         """Every unit of the rules, in their order, with its status."""
@@ -179,11 +187,9 @@ def validate(
     for unit in rules.units if expect_every_unit else ():
         if unit.code not in claims:
             issues.append(Issue("unit-missing", unit=unit.code, params={"name": unit.name}))
-    bloc_files = {record.file for record in records}
     return Validation(_unique(issues), submissions, used, entries, final, file_units,
                       book.file if book is not None else None, unusable, results, peers.books, peers.missing,
-                      peers.unsettled, refused, records, refused_claims, sealed.verdicts,
-                      [i for i in issues if i.severity == "error" and i.file in bloc_files])
+                      peers.unsettled, refused, records, refused_claims, sealed.verdicts)
 
 
 def blame_the_bloc(issues: list[Issue], bloc_files: set[str]) -> tuple[list[Issue], set[tuple[str, str]]]:
