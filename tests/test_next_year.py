@@ -56,7 +56,18 @@ def test_next_year_keeps_the_comments_and_changes_year_revision_and_deadline(tmp
     assert "hạn gửi (`deadline`) 2024-12-20 → 2025-12-20" in review
     assert "khen thưởng flag (Cờ thi đua của Ban Chấp hành Đảng bộ tỉnh)" in review
     assert "căn cứ (`basis`): Luật Thi đua" in review
-    assert "còn ghi năm 2024: Luật Thi đua, khen thưởng" in review  # the basis still names this year
+    assert "còn ghi năm 2024: agreement: Giao ước thi đua năm 2024" in review  # the agreement names this year
+    assert "số và ngày văn bản" not in review  # the example leaves them to be written by hand
+
+
+def test_last_years_document_numbers_and_dates_are_pointed_out(tmp_path):
+    source = _this_year(tmp_path / "schemas")
+    written = source.read_text(encoding="utf-8").replace(
+        "attached_to: {document: Báo cáo}\n",
+        "attached_to: {document: Báo cáo, number: 15-BC/KTĐ}\nproposal: {number: 03-TTr/KTĐ, date: 2025-01-15}\n")
+    source.write_text(written, encoding="utf-8")
+    review = "\n".join(write_next_year(source, tmp_path / "schemas").review)
+    assert "số và ngày văn bản của năm 2024 (attached_to, proposal)" in review
     assert "đã bỏ các khóa previous của năm 2024" in review
 
 

@@ -72,7 +72,7 @@ def test_na_policy_in_json_and_ranking(tmp_path, policy, total):
 
 @pytest.mark.parametrize(("score", "grade", "remark"), [
     (8.5, "Excellent", ""),  # 2.1 at exactly 85 % of its max
-    (8.25, "Good", "not “Excellent”: criterion 2.1 is below 85 % of its max"),
+    (8.25, "Good", "not “Excellent”: criterion 2.1 is below 85% of its max"),
 ])
 def test_min_criterion_share_in_json_and_ranking(tmp_path, score, grade, remark):
     written = run_bloc(tmp_path, small(classification=GRADES),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import docx
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 import openpyxl
 import pytest
 import yaml
@@ -307,12 +308,80 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     assert header.cell(0, 0).paragraphs[1].text == "*"
     assert header.cell(0, 1).paragraphs[-1].runs[0].italic
     counts = [[c.text for c in row.cells] for row in minutes.tables[1].rows]
-    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00 %", "Passed"]
+    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00%", "Passed"]
     assert len(minutes.tables[2].rows[0].cells) == 3  # the counting committee's signatures
     proposals = docx.Document(str(written.documents[1]))
-    listed = [[c.text for c in row.cells] for row in proposals.tables[1].rows]
-    # B, C and D tie for the one merit, which is not voted on: all three stay proposed (rank.py).
-    assert [row[1] for row in listed[1:]] == ["Đơn vị A", "Đơn vị B", "Đơn vị C", "Đơn vị D"]
+    listed = [[c.text for c in row.cells] for row in proposals.tables[-1].rows]
+    # Grouped by award, each group headed by a row across the table; B, C and D tie for the one merit, which
+    # is not voted on: all three stay proposed (rank.py).
+    assert [row[1] for row in listed[1:]] == ["I. Emulation flag (01 collective)", "Đơn vị A",
+                                             "II. Certificate of merit (03 collectives)",
+                                             "Đơn vị B", "Đơn vị C", "Đơn vị D"]
+    assert listed[0][-1] == "Title or form of commendation proposed"
+
+
+def _docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    return "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for table in document.tables for row in table.rows for c in row.cells])
+
+
+def test_the_proposal_is_a_tờ_trình_to_its_addressee_with_its_basis_and_list(tmp_path):
+    rules = rules_from(vote=VOTE, language="vi", header="party", parent="Tỉnh ủy Quảng Trị", place="Quảng Trị",
+                       addressee="Ban Thường vụ Tỉnh ủy", agreement="Giao ước thi đua năm 2024 của Khối",
+                       basis="Luật Thi đua, khen thưởng ngày 15/6/2022; Nghị định số 98/2023/NĐ-CP.",
+                       proposal={"number": "03-TTr/KTĐ", "date": "2025-01-15"},
+                       awards={"flag": {"label": "Cờ thi đua của Ban Chấp hành Đảng bộ tỉnh", "count": 1,
+                                        "min_score": 0},
+                               "merit": {"label": "Bằng khen của Ban Thường vụ Tỉnh ủy", "count": 1,
+                                         "min_score": 0}})
+    inbox = tmp_path / "input"
+    builders.good_files(inbox, rules, ["A"], GOOD)
+    builders.good_files(inbox, rules, ["B", "C", "D"], LOWER)
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    builders.edit(tally, {"C5": "10/01/2025"})
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
+    said = _docx_text(written.documents[1])
+    assert "TỜ TRÌNH" in said and "Số 03-TTr/KTĐ" in said and "Quảng Trị, ngày 15 tháng 01 năm 2025" in said
+    assert "về tập thể đề nghị Ban Thường vụ Tỉnh ủy tặng Cờ thi đua, Bằng khen năm 2024" in said
+    assert "Kính gửi: Ban Thường vụ Tỉnh ủy" in said
+    assert "Căn cứ Luật Thi đua, khen thưởng ngày 15/6/2022;" in said and "Căn cứ Nghị định số 98/2023/NĐ-CP;" in said
+    assert "Căn cứ Giao ước thi đua năm 2024 của Khối;" in said
+    assert "kết quả bình xét, suy tôn (bỏ phiếu kín) ngày 10/01/2025" in said
+    assert "1. Cờ thi đua của Ban Chấp hành Đảng bộ tỉnh năm 2024 cho 01 tập thể: Đơn vị A." in said
+    assert "Kính trình Ban Thường vụ Tỉnh ủy xem xét, quyết định./." in said
+    assert "(Kèm theo Tờ trình số 03-TTr/KTĐ ngày 15/01/2025 của " in said
+    assert "Danh hiệu, hình thức khen thưởng đề nghị" in said
+    words = re.findall(r"\w+", said.lower())
+    doubled = [a for a, b in zip(words, words[1:], strict=False) if a == b and not a.isdigit()]
+    assert not doubled, doubled  # never "ngày ngày"
+    assert "(Ký" not in said and "Bằng khen\n" not in said.split("Danh hiệu")[0]
+
+
+def test_the_word_documents_set_the_sizes_of_the_party_guidance(tmp_path):
+    """Hướng dẫn 36-HD/VPTW, Phụ lục 3: ĐẢNG CỘNG SẢN VIỆT NAM 15 bold, the bodies and the number 14, the place
+    and date 14 italic, the document type 16 bold, its summary 14 bold, the body 14."""
+    rules = rules_from(vote=VOTE, language="vi", header="party", parent="Tỉnh ủy Quảng Trị", place="Quảng Trị",
+                       addressee="Ban Thường vụ Tỉnh ủy")
+    inbox = tmp_path / "input"
+    builders.good_files(inbox, rules, ["A"], GOOD)
+    builders.good_files(inbox, rules, ["B", "C", "D"], LOWER)
+    _tally(rules, inbox, {"A": (4, 3)})
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
+    for path in written.documents:
+        document = docx.Document(str(path))
+        assert document.styles["Normal"].font.size.pt == 14, path.name
+        left, right = (document.tables[0].cell(0, column).paragraphs for column in (0, 1))
+        runs = [(p.runs[0].text, p.runs[0].font.size.pt, bool(p.runs[0].bold), bool(p.runs[0].italic))
+                for p in (*left, *right) if p.runs]
+        assert ("TỈNH ỦY QUẢNG TRỊ", 14, False, False) in runs
+        assert (rules.issuer.upper(), 14, True, False) in runs
+        assert ("ĐẢNG CỘNG SẢN VIỆT NAM", 15, True, False) in runs
+        assert [size for text_, size, _, italic in runs if italic] == [14]
+        titles = [(p.text, p.runs[0].font.size.pt, p.runs[0].bold) for p in document.paragraphs
+                  if p.runs and p.alignment == WD_ALIGN_PARAGRAPH.CENTER][:2]
+        assert titles[0][1:] == (16, True) and titles[0][0] in ("TỜ TRÌNH", "BIÊN BẢN")
+        assert titles[1][1:] == (14, True) and titles[1][0] == titles[1][0].lower()[:1] + titles[1][0][1:]
 
 
 def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bloc, tmp_path, monkeypatch):
@@ -341,20 +410,18 @@ def test_a_document_holds_what_python_docx_saves_each_member_dated_by_the_run(bl
 
 
 def test_the_state_header_reads_the_two_lines(bloc):
-    from pipeline.outputs.letterhead import STATE_RULE_CHARACTER
-    from pipeline.outputs.minutes import header_lines
-    from pipeline.run import DocumentOptions
+    from pipeline.outputs.letterhead import STATE_RULE_CHARACTER, letterhead
 
     rules = rules_from(vote=VOTE, header="state", place="Quảng Trị", language="vi", parent="UBND tỉnh Quảng Trị",
                        document_number="15/BC-KTĐ")
-    left, right = header_lines(rules, "vi", DocumentOptions(), numbered=True)
+    left, right = letterhead(rules, "vi", document="report", summary="x", final=True).header()
     assert [line.text for line in right[:2]] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
     assert [line.underline for line in right[:2]] == [False, True]
-    assert right[2].italic and right[2].text.startswith("Quảng Trị, ngày")
+    assert right[-1].italic and right[-1].text.startswith("Quảng Trị, ngày")
     # The same letterhead as the Ranking sheet: the upper body, the issuer, the State's rule, the number.
     assert [line.text for line in left[:2]] == ["UBND TỈNH QUẢNG TRỊ", rules.issuer.upper()]
     assert set(left[2].text) == {STATE_RULE_CHARACTER} and left[3].text == "Số: 15/BC-KTĐ"
-    unnumbered, _ = header_lines(rules, "vi", DocumentOptions(), numbered=False)
+    unnumbered, _ = letterhead(rules, "vi", document="record", summary="x", final=True).header()
     assert len(unnumbered) == 3
 
 
@@ -428,7 +495,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rows = _ranking_rows(written.workbook)
     assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     first = rows[rows.index(header) + 1]
-    assert (first[votes], first[decision]) == ("2/4 (50.00 %)", "")
+    assert (first[votes], first[decision]) == ("2/4 (50.00%)", "")
     assert "did not reach the vote's threshold for Emulation flag (2 of 4 votes for)" in first[-1]
 
 

@@ -15,7 +15,7 @@ from pipeline.core.errors import ExitCode
 from pipeline.core.labels import text
 from pipeline.outputs.pdf import print_pdf
 from pipeline.outputs.write import write_outputs
-from pipeline.run import run
+from pipeline.run import RunOptions, run
 from pipeline.workspace.folders import Workspace
 from tests.conftest import SAMPLE_BLOC, SAMPLE_INPUT, SAMPLE_RULES
 
@@ -67,7 +67,7 @@ def sample_pdfs(tmp_path_factory: pytest.TempPathFactory, sample_rules):
 @pytest.mark.libreoffice
 @pytest.mark.slow
 @needs_poppler
-def test_the_sample_ranking_is_one_a4_landscape_page_numbered_1_of_1_and_signed(sample_pdfs):
+def test_the_sample_ranking_is_one_a4_landscape_annex_page_numbered_1_of_1_with_comma_decimals(sample_pdfs):
     result, ranking, _ = sample_pdfs
     assert _pages(ranking) == 1
     info = subprocess.run(["pdfinfo", str(ranking)], check=True, capture_output=True, text=True).stdout
@@ -77,9 +77,12 @@ def test_the_sample_ranking_is_one_a4_landscape_page_numbered_1_of_1_and_signed(
     assert _squeeze(text("vi", "workbook.page_footer", page=1, pages=1)) in page  # not "1 / 26"
     for placed in result.ranked:
         assert _squeeze(result.rules.unit(placed.unit_code).name) in page
-    assert _squeeze(text("vi", "letterhead.sign_hint")) in page
-    assert _squeeze(result.rules.signers[0].name) in page
+    # An annex of the bloc's report (the rules' attached_to): the report is numbered and signed, not the table.
+    assert _squeeze(text("vi", "letterhead.annex")) in page
+    assert _squeeze(result.rules.signers[0].name) not in page
     assert _squeeze(text("vi", "letterhead.draft")) not in page
+    # Printed in the document's language: a decimal comma, as the terminal and the Word documents write it.
+    assert "98,50" in page and "98.50" not in page
 
 
 @pytest.mark.libreoffice
@@ -132,8 +135,33 @@ def test_a_provisional_ranking_prints_draft_and_no_signature_block(sample_rules,
     workbook = write_outputs(result, tmp_path / "output").workbook
     page = _pdf_text(print_pdf(workbook, tmp_path / "draft.pdf", all_sheets=False, lang="vi"), 1)
     assert _squeeze(text("vi", "letterhead.draft")) in page
-    assert _squeeze(text("vi", "letterhead.sign_hint")) not in page
+    assert _squeeze(text("vi", "letterhead.capacity_party")) not in page
     assert _squeeze(sample_rules.signers[0].name) not in page
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@needs_poppler
+def test_every_figure_on_the_whole_sample_is_written_the_vietnamese_way(sample_pdfs):
+    _, _, whole = sample_pdfs
+    printed = subprocess.run(["pdftotext", "-layout", str(whole), "-"], check=True, capture_output=True,
+                             text=True).stdout
+    assert re.search(r"\b\d{1,3}\.\d{3}\b", printed)  # the Audit's file sizes: 14.040
+    assert not re.search(r"\b\d+\.\d{2}\b", printed)  # never 98.50
+    assert not re.search(r"\b\d{1,3},\d{3}\b", printed)  # never 14,040
+    assert not re.search(r"\d %", printed)  # 88,89%: no space before the sign
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@needs_poppler
+def test_an_english_workbook_prints_with_decimal_points_whoever_prints_it(sample_rules, tmp_path):
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC), RunOptions(lang="en"))
+    workbook = write_outputs(result, tmp_path / "output").workbook
+    page = _pdf_text(print_pdf(workbook, tmp_path / "en.pdf", all_sheets=False, lang="vi"), 1)
+    assert "98.50" in page and "98,50" not in page
 
 
 def test_run_pdf_without_libreoffice_says_how_to_get_it_and_does_nothing(tmp_path, monkeypatch):

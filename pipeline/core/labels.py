@@ -14,6 +14,9 @@ from typing import Any
 import yaml
 
 LANGUAGES = ("vi", "en")
+# The custom document property naming the language a workbook is written in (set by `new_workbook`), so that
+# `bloc-score pdf` prints it with that language's number forms whatever language the person printing reads.
+LANGUAGE_PROPERTY = "Language"
 
 
 @dataclass(frozen=True)

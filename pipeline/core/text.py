@@ -123,3 +123,16 @@ def legacy_encoding(value: str) -> str | None:
     if tcvn3 >= 2:
         return "tcvn3"
     return None
+
+
+_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
+          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+
+
+def roman(number: int) -> str:
+    """4 → "IV": how a document numbers its parts (the groups of a list, the sections of a table)."""
+    written = ""
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        written += letters * count
+    return written

@@ -185,6 +185,13 @@ def _review(old: Rules, new: Rules, content: str, header_lines: int, lang: str) 
         items.append(t("review_award", key=award.key, label=label, count=award.count if award.count else "—",
                        share=award.share if award.share is not None else "—", min_score=award.min_score))
     items.append(t("review_basis", basis=new.basis) if new.basis else t("review_no_basis"))
+    # Numbers and signing dates belong to one year's documents: carried over, they would print on next year's.
+    numbered = [key for key, given in (
+        ("document_number", old.document_number), ("date", old.date),
+        ("attached_to", old.attached_to and (old.attached_to.number or old.attached_to.date)),
+        ("proposal", old.proposal.number or old.proposal.date)) if given]
+    if numbered:
+        items.append(t("review_documents", keys=", ".join(numbered), year=old.year))
     items.append(t("review_units", count=len(new.units)))
     if any(unit.previous for unit in old.units):
         items.append(t("review_previous_dropped", year=old.year))

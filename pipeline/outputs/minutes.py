@@ -1,9 +1,10 @@
-"""The documents the bloc files after its vote, as Word files: the minutes of the count and the proposal list.
+"""The documents the bloc files after its vote, as Word files: the minutes of the count and the proposal.
 
-`minutes-<year>.docx` (biên bản kiểm phiếu) records the count read from the tally; `proposals-<year>.docx`
-(danh sách đề nghị) lists the units whose award is decided, with their totals and grades. Both are A4, in
-Times New Roman, topped by the official header of the rules' `header` (Party or State), whose lines come
-from one function (`header_lines`), drawn from the letterhead model (outputs/letterhead.py) every writer shares.
+`minutes-<year>.docx` (biên bản kiểm phiếu) records the count read from the tally; `proposals-<year>.docx` is
+the proposal to the upper level (Tờ trình), with the list it attaches: the units whose award is decided,
+grouped by award, with their totals, ranks and grades. Both are A4, in Times New Roman, in the form of the
+rules' `header` (Party or State): every line of their header and closing, and its size, comes from the
+letterhead model (outputs/letterhead.py) the Ranking sheet shares.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from docx import Document
@@ -19,44 +21,26 @@ from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import _Cell
+from docx.shared import Length, Mm, Pt
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
 
 from pipeline.core.labels import format_number, text
-from pipeline.outputs.letterhead import letterhead
+from pipeline.core.text import roman
+from pipeline.outputs.letterhead import SIGNING_SPACE, Letterhead, Line, letterhead
 from pipeline.outputs.xlsx import FONT
 from pipeline.procedure.vote import meeting_date, percent_text, vote_rule_in_words
 from pipeline.rules.model import Rules
 from pipeline.run import DocumentOptions, RunResult
-from pipeline.scoring.rank import RankedUnit, award_name
+from pipeline.scoring.rank import RankedUnit, award_name, short_award_name
 
-BODY_SIZE = 13  # the size of an administrative document's body text (Nghị định 30/2020/NĐ-CP: 13–14)
+BLANK_RECIPIENT = "- ……………………………………"  # a line of Nơi nhận to fill in by hand
+# An award's label names the body that confers it after "của" (Bằng khen của Ban Thường vụ Tỉnh ủy): the
+# bloc's labels are Vietnamese whatever language the documents are printed in.
+_CONFERRED_BY = " của "
 
-
-@dataclass(frozen=True)
-class HeaderLine:
-    """One line of an official header, with how it is set."""
-
-    text: str
-    bold: bool = False
-    italic: bool = False
-    underline: bool = False
-
-
-def header_lines(rules: Rules, lang: str, options: DocumentOptions, *,
-                 numbered: bool) -> tuple[list[HeaderLine], list[HeaderLine]]:
-    """The two blocks of the official header, from the letterhead model every document shares: the upper body,
-    the issuing body, its mark (and the number, for a document the bloc numbers) on the left; the Party or
-    State header with the place and date on the right."""
-    head = letterhead(rules, lang, title="", final=True, options=options)
-    left = [HeaderLine(head.parent)] if head.parent else []
-    left += [HeaderLine(head.issuer, bold=True), HeaderLine(head.mark)]
-    if numbered:
-        left.append(HeaderLine(head.number))
-    right = [HeaderLine(line, bold=True, underline=index == len(head.national) - 1)
-             for index, line in enumerate(head.national)]
-    right.append(HeaderLine(head.place_date, italic=True))
-    return left, right
+BODY_SIZE = 14  # a Party document's body (Hướng dẫn 36-HD/VPTW, Phụ lục 3: 14–15); a State one's 13–14
+TABLE_SIZE = 13  # a table's cells, a point under the body so that six columns fit between the margins
 
 
 def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
@@ -66,10 +50,12 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     assert vote is not None and vote.tally is not None
     when = meeting_date(vote.tally)
     typed = vote.tally.date if isinstance(vote.tally.date, str) and vote.tally.date.strip() else None
+    voted_awards = ", ".join(award_name(rules, award, lang) for award in vote.voted)
+    head = letterhead(rules, lang, document="record", final=True, options=DocumentOptions(date=when),
+                      summary=text(lang, "vote.minutes_subtitle", awards=voted_awards, year=rules.year))
     document = _document()
-    _header(document, *header_lines(rules, lang, DocumentOptions(date=when), numbered=False))
-    _title(document, text(lang, "vote.minutes_title"),
-           text(lang, "vote.minutes_subtitle", year=rules.year, bloc=rules.bloc))
+    _header(document, head)
+    _title(document, head)
     present = max((c.present for c in vote.counts.values()), default=0)
     _paragraph(document, text(lang, "vote.minutes_opening", date=typed or _day(lang, when),
                               place=vote.tally.place or "……", bloc=rules.bloc, year=rules.year))
@@ -90,58 +76,87 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
             rows.append([str(number), _unit_name(rules, placed.unit_code), award_name(rules, award, lang),
                          f"{count.votes}/{count.present}", percent_text(count.share(rules), lang),
                          text(lang, "vote.passed" if count.passed else "vote.failed")])
-    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (12, 55, 45, 22, 22, 22))
+    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (16, 55, 45, 22, 22, 22))
     for award in vote.voted:
         if award not in vote.tallied or not vote.candidates.get(award):
             continue
         decided = [_unit_name(rules, p.unit_code) for p in vote.candidates[award]
                    if vote.decided.get(p.unit_code) == award]
         _paragraph(document, text(lang, "vote.minutes_result", award=award_name(rules, award, lang),
-                                  units=", ".join(decided) or text(lang, "vote.nobody")))
+                                  units=", ".join(decided) or text(lang, "vote.nobody"), year=rules.year))
     _paragraph(document, text(lang, "vote.minutes_closing"))
     _signatures(document, [text(lang, "vote.minutes_sign_head"), text(lang, "vote.minutes_sign_member"),
-                           text(lang, "vote.minutes_sign_secretary")], text(lang, "vote.sign_hint"))
+                           text(lang, "vote.minutes_sign_secretary")])
     return _save(document, path, result)
 
 
 def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
-    """The proposal list: the units whose award is decided, award by award, with their totals and grades."""
+    """The proposal (Tờ trình) to the upper level: whom it is sent to, its basis, the awards proposed in
+    words; then the list it attaches, grouped by award, with each unit's total, rank and grade."""
     lang = lang or result.lang
     rules = result.rules
-    when = meeting_date(result.vote.tally) if result.vote else None
+    groups = proposed_by_award(result)
+    addressee = "; ".join(rules.addressee) or text(lang, "proposal.addressee_blank")
+    forms = ", ".join(dict.fromkeys(award_form(rules, key, lang) for key, _ in groups))
+    summary = text(lang, "proposal.summary", addressee=addressee, awards=forms, year=rules.year)
+    head = letterhead(rules, lang, document="proposal", summary=summary, final=True)
     document = _document()
-    _header(document, *header_lines(rules, lang, result.document, numbered=True))
-    _title(document, text(lang, "vote.proposals_title"),
-           text(lang, "vote.proposals_subtitle", year=rules.year, bloc=rules.bloc))
-    voted = text(lang, "vote.proposals_voted", date=_day(lang, when)) if when else ""
-    _paragraph(document, text(lang, "vote.proposals_intro", voted=voted, bloc=rules.bloc))
-    keys = ("number", "unit", "total", "classification", "award")
-    rows: list[list[str]] = []
-    decided: list[tuple[str, RankedUnit]] = [(award, placed) for placed in result.ranked
-                                             if (award := result.award(placed)) is not None]
-    for rule in rules.awards:
-        for key, placed in decided:
-            if key == rule.key:
-                rows.append([str(len(rows) + 1), _unit_name(rules, placed.unit_code),
-                             format_number(placed.score.total, lang, rules.decimals), placed.classification or "",
-                             award_name(rules, key, lang)])
-    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (12, 70, 25, 25, 48))
-    table = document.add_table(rows=1, cols=2)
-    # Nơi nhận and the signature, as the letterhead model has them for every document of the bloc.
-    head = letterhead(rules, lang, title="", final=True, options=result.document)
-    # Nơi nhận come from the rules (`recipients:`) only: without them, a line to fill in by hand, never a body
-    # named for the bloc (a district's bloc sends to the district's council, not the province's).
-    recipients = [HeaderLine(line) for line in head.recipients] or [
-        HeaderLine(text(lang, key)) for key in ("vote.proposals_recipient_blank", "vote.proposals_recipient_file")]
-    _cell_lines(table.cell(0, 0), [HeaderLine(head.recipients_heading, bold=True, italic=True), *recipients],
-                align=WD_ALIGN_PARAGRAPH.LEFT, size=11)
-    signature: list[HeaderLine] = []
-    for block in head.signatures:
-        signature += [HeaderLine(block.capacity, bold=True), HeaderLine(block.position, bold=True),
-                      HeaderLine(block.hint, italic=True), HeaderLine(""), HeaderLine(""), HeaderLine(""),
-                      HeaderLine(block.name, bold=True)]
-    _cell_lines(table.cell(0, 1), signature)
+    _header(document, head)
+    _title(document, head)
+    _addressee(document, lang, rules.addressee)
+    for line in basis_lines(result, lang):
+        _paragraph(document, line)
+    _paragraph(document, text(lang, "proposal.request", bloc=rules.bloc, addressee=addressee))
+    for index, (key, units) in enumerate(groups, start=1):
+        names = ", ".join(_unit_name(rules, placed.unit_code) for placed in units)
+        _paragraph(document, text(lang, "proposal.request_award", number=index, award=award_name(rules, key, lang),
+                                  year=rules.year, count=len(units), units=names))
+    _paragraph(document, text(lang, "proposal.list_attached"), italic=True)
+    _paragraph(document, text(lang, "proposal.closing", addressee=addressee))
+    _closing(document, head)
+
+    # The list the Tờ trình attaches, from a page of its own, grouped by award.
+    number = rules.proposal.number or text(lang, "letterhead.number_blank", kind="TTr")
+    signed = rules.proposal.date.strftime("%d/%m/%Y") if rules.proposal.date else text(lang, "letterhead.date_blank")
+    title = _centred(document, text(lang, "proposal.list_title"), bold=True, size=head.sizes.document_type)
+    title.paragraph_format.page_break_before = True
+    _centred(document, text(lang, "proposal.list_summary", addressee=addressee, awards=forms, year=rules.year),
+             bold=True, size=head.sizes.summary)
+    _centred(document, text(lang, "proposal.list_attached_to", number=number, date=signed, bloc=rules.bloc),
+             italic=True, size=head.sizes.body, after=12)
+    _grouped_table(document, result, groups, lang)
     return _save(document, path, result)
+
+
+def proposed_by_award(result: RunResult) -> list[tuple[str, list[RankedUnit]]]:
+    """The units proposed, award by award in the rules' order, each group in ranking order; no empty group."""
+    decided: dict[str, list[RankedUnit]] = {}
+    for placed in result.ranked:
+        key = result.award(placed)
+        if key is not None:
+            decided.setdefault(key, []).append(placed)
+    return [(rule.key, decided[rule.key]) for rule in result.rules.awards if rule.key in decided]
+
+
+def award_form(rules: Rules, key: str, lang: str) -> str:
+    """What an award is, in short, for a summary line: "Cờ thi đua", "Bằng khen". The bloc's label up to
+    " của " (the body that confers it: "Bằng khen của Ban Thường vụ Tỉnh ủy"), else the built-in name."""
+    name = short_award_name(rules, key, lang)
+    return name.split(_CONFERRED_BY, 1)[0].strip() or name
+
+
+def basis_lines(result: RunResult, lang: str) -> list[str]:
+    """"Căn cứ …;" once per basis the rules cite, the bloc's agreement, then the scoring and the vote."""
+    rules = result.rules
+    cited = [cleaned for part in rules.basis.split(";") if (cleaned := part.strip().rstrip("."))]
+    if rules.agreement:
+        cited.append(rules.agreement)
+    when = meeting_date(result.vote.tally) if result.vote and result.vote.tally else None
+    results = text(lang, "proposal.basis_results", year=rules.year, bloc=rules.bloc)
+    if when is not None:
+        results += text(lang, "proposal.basis_vote", date=when.strftime("%d/%m/%Y"))
+    lines = [text(lang, "proposal.basis", basis=basis) for basis in cited]
+    return [*lines, text(lang, "proposal.basis_last", basis=results)]
 
 
 # ------------------------------------------------------------------------------------------- internals
@@ -194,12 +209,13 @@ def _document() -> DocumentObject:
     return document
 
 
-def _cell_lines(cell: _Cell, lines: list[HeaderLine], *, align: int = WD_ALIGN_PARAGRAPH.CENTER,
-                size: float = BODY_SIZE) -> None:
+def _cell_lines(cell: _Cell, lines: list[Line], *, align: int = WD_ALIGN_PARAGRAPH.CENTER) -> None:
     for index, line in enumerate(lines):
         paragraph = cell.paragraphs[0] if index == 0 else cell.add_paragraph()
         paragraph.alignment = align
         paragraph.paragraph_format.space_after = Pt(0)
+        if line is SIGNING_SPACE:  # the room to sign and stamp: a few empty lines
+            paragraph.paragraph_format.space_before = Pt(line.size * 4)
         run = paragraph.add_run(line.text)
         # Only what a line has is set: a run inherits "not bold" from its paragraph, without an element each.
         if line.bold:
@@ -208,55 +224,136 @@ def _cell_lines(cell: _Cell, lines: list[HeaderLine], *, align: int = WD_ALIGN_P
             run.italic = True
         if line.underline:
             run.underline = True
-        run.font.size = Pt(size)
+        run.font.size = Pt(line.size)
 
 
-def _header(document: DocumentObject, left: list[HeaderLine], right: list[HeaderLine]) -> None:
+def _header(document: DocumentObject, head: Letterhead) -> None:
+    """The header's two blocks side by side, as two cells of a borderless table (none for an annex)."""
+    left, right = head.header()
+    if not left and not right:
+        return
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _cell_lines(table.cell(0, 0), left)
     _cell_lines(table.cell(0, 1), right)
-    for cell, width in zip(table.rows[0].cells, (Mm(70), Mm(95)), strict=True):
-        cell.width = width
+    _set_widths(table, (Mm(70), Mm(95)))
 
 
-def _title(document: DocumentObject, title: str, subtitle: str) -> None:
+def _title(document: DocumentObject, head: Letterhead) -> None:
+    for index, line in enumerate(head.title_lines()):
+        _centred(document, line.text, bold=line.bold, italic=line.italic, size=line.size,
+                 before=18 if index == 0 else 0)
+    document.paragraphs[-1].paragraph_format.space_after = Pt(12)
+
+
+def _centred(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False,
+             size: float = BODY_SIZE, before: float = 0, after: float = 0) -> Paragraph:
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_before = Pt(18)
-    paragraph.paragraph_format.space_after = Pt(0)
-    run = paragraph.add_run(title)
-    run.bold, run.font.size = True, Pt(14)
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    paragraph.paragraph_format.space_after = Pt(12)
-    paragraph.add_run(subtitle).bold = True
+    paragraph.paragraph_format.space_before = Pt(before)
+    paragraph.paragraph_format.space_after = Pt(after)
+    run = paragraph.add_run(value)
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
+    run.font.size = Pt(size)
+    return paragraph
 
 
-def _paragraph(document: DocumentObject, value: str, *, bold: bool = False) -> None:
+def _addressee(document: DocumentObject, lang: str, addressee: tuple[str, ...]) -> None:
+    """"Kính gửi: Ban Thường vụ Tỉnh ủy", centred; several bodies one per line; a line to fill without one."""
+    label = text(lang, "proposal.addressee")
+    if len(addressee) <= 1:
+        _centred(document, f"{label} {addressee[0] if addressee else text(lang, 'proposal.addressee_blank')}",
+                 after=12)
+        return
+    _centred(document, label)
+    for index, body in enumerate(addressee):
+        last = index == len(addressee) - 1
+        _centred(document, f"- {body}{'.' if last else ';'}", after=12 if last else 0)
+
+
+def _closing(document: DocumentObject, head: Letterhead) -> None:
+    """Nơi nhận on the left and the signature blocks on the right, as the letterhead model has them."""
+    recipients, signatures = head.closing()
+    if not recipients:
+        # Nơi nhận come from the rules only: without them, a line to fill in by hand, never a body named for
+        # the bloc (a district's bloc sends to the district's council, not the province's).
+        recipients, _ = replace(head, recipients=(BLANK_RECIPIENT,)).closing()
+    table = document.add_table(rows=1, cols=2)
+    _cell_lines(table.cell(0, 0), recipients, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_lines(table.cell(0, 1), [line for block in signatures for line in block])
+
+
+def _paragraph(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False) -> None:
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Mm(10)
-    paragraph.add_run(value).bold = bold
+    run = paragraph.add_run(value)
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
 
 
-def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], widths: tuple[int, ...]) -> None:
-    table = document.add_table(rows=1 + len(rows), cols=len(headers))
+def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], widths: tuple[int, ...],
+           groups: dict[int, str] | None = None) -> None:
+    """A grid table: bold headers, the second column left-aligned; `groups` puts a heading row, merged across
+    the table, before the rows it names (by their index)."""
+    groups = groups or {}
+    table = document.add_table(rows=1 + len(rows) + len(groups), cols=len(headers))
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     # A total a little under the 165 mm between the margins: Word and LibreOffice then keep the widths.
     scale = 160 / sum(widths)
+    _set_widths(table, [Mm(width * scale) for width in widths])
+    lines: list[tuple[list[str], bool]] = [(headers, True)]
+    for index, values in enumerate(rows):
+        if index in groups:
+            lines.append(([groups[index]], True))
+        lines.append((values, False))
     # Each row's cells fetched once: python-docx walks the whole table for every cell it is asked for.
-    for index, (table_row, values) in enumerate(zip(table.rows, [headers, *rows], strict=True)):
-        for column, (cell, value, width) in enumerate(zip(table_row.cells, values, widths, strict=True)):
-            align = WD_ALIGN_PARAGRAPH.LEFT if column == 1 and index else WD_ALIGN_PARAGRAPH.CENTER
-            _cell_lines(cell, [HeaderLine(value, bold=not index)], align=align, size=12)
-            cell.width = Mm(width * scale)
+    for number, (table_row, (values, bold)) in enumerate(zip(table.rows, lines, strict=True)):
+        cells = table_row.cells
+        if len(values) == 1:  # a group's heading, across the table
+            _cell_lines(cells[0].merge(cells[-1]), [Line(values[0], bold=True, size=TABLE_SIZE)],
+                        align=WD_ALIGN_PARAGRAPH.LEFT)
+            continue
+        for column, (cell, value) in enumerate(zip(cells, values, strict=True)):
+            align = WD_ALIGN_PARAGRAPH.LEFT if column == 1 and number else WD_ALIGN_PARAGRAPH.CENTER
+            _cell_lines(cell, [Line(value, bold=bold, size=TABLE_SIZE)], align=align)
     document.add_paragraph()
 
 
-def _signatures(document: DocumentObject, roles: list[str], hint: str) -> None:
+def _set_widths(table: Table, widths: Sequence[Length]) -> None:
+    """Column widths as both programs read them: LibreOffice lays a table out by its grid, Word by its cells."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def _grouped_table(document: DocumentObject, result: RunResult, groups: list[tuple[str, list[RankedUnit]]],
+                   lang: str) -> None:
+    rules = result.rules
+    keys = ("number", "unit", "total", "rank", "classification", "award")
+    rows: list[list[str]] = []
+    headings: dict[int, str] = {}
+    for index, (key, units) in enumerate(groups, start=1):
+        headings[len(rows)] = text(lang, "proposal.group", number=roman(index), award=award_name(rules, key, lang),
+                                   count=len(units))
+        for number, placed in enumerate(units, start=1):
+            rows.append([str(number), _unit_name(rules, placed.unit_code),
+                         format_number(placed.score.total, lang, rules.decimals), str(placed.rank),
+                         placed.classification or "", award_name(rules, key, lang)])
+    _table(document, [text(lang, f"proposal.column_{key}") for key in keys], rows, (16, 56, 19, 18, 24, 50),
+           headings)
+
+
+def _signatures(document: DocumentObject, roles: list[str]) -> None:
     table = document.add_table(rows=1, cols=len(roles))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for column, role in enumerate(roles):
-        _cell_lines(table.cell(0, column), [HeaderLine(role, bold=True), HeaderLine(hint, italic=True)], size=12)
+        _cell_lines(table.cell(0, column), [Line(role, bold=True, size=TABLE_SIZE)])

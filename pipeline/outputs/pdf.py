@@ -4,6 +4,10 @@ LibreOffice prints a whole workbook as one document: a footer's &N is then the p
 together ("Trang 1 / 34" on the page to sign). So each sheet is printed from a copy of the workbook in which
 every other sheet is hidden (LibreOffice prints no hidden sheet), all copies in one LibreOffice run, and
 the pages are joined in the workbook's order: "Trang 1/1" on a one-page Ranking, "Trang 2/3" on a unit sheet.
+
+Numbers print in the document's own language: LibreOffice formats a cell's `0.00` by its locale, so the private
+profile it runs with is given the locale of the language the workbook was written in (98,50 and 14.040 in
+Vietnamese), never the machine's.
 """
 
 from __future__ import annotations
@@ -16,10 +20,18 @@ import zipfile
 from pathlib import Path
 
 from pipeline.core.errors import BlocScoreError
-from pipeline.core.labels import text
+from pipeline.core.labels import LANGUAGE_PROPERTY, LANGUAGES, text
 
 TIMEOUT_SECONDS = 300  # a province's workbook of a few hundred sheets; LibreOffice's start-up alone takes seconds
 _SHEET_TAG = re.compile(rb"<sheet\b[^>]*/>")
+# LibreOffice's settings file in a fresh profile: only the locale, which decides decimal and thousands marks.
+_PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Setup/L10N"><prop oor:name="ooSetupSystemLocale" oor:op="fuse">\
+<value>{locale}</value></prop></item>
+</oor:items>
+"""
 
 
 class PrintError(BlocScoreError):
@@ -52,6 +64,7 @@ def print_pdf(workbook: Path, target: Path, *, all_sheets: bool, lang: str,
     except (OSError, zipfile.BadZipFile, KeyError) as error:
         raise PrintError(text(lang, "paper.not_a_workbook", workbook=str(workbook))) from error
     visible = [index for index, tag in enumerate(tags) if b'state="' not in tag]
+    locale = text(document_language(parts) or lang, "paper.locale")
     chosen = visible if all_sheets else visible[:1]
     with tempfile.TemporaryDirectory(prefix="bloc-score-pdf-") as folder:
         work = Path(folder)
@@ -60,7 +73,7 @@ def print_pdf(workbook: Path, target: Path, *, all_sheets: bool, lang: str,
             copy = work / f"{index:04d}.xlsx"
             _write_with_one_sheet_visible(parts, tags, index, copy)
             copies.append(copy)
-        _convert(command, copies, work, timeout, lang, workbook)
+        _convert(command, copies, work, locale, timeout, lang, workbook)
         writer = pypdf.PdfWriter()
         for copy in copies:
             printed = copy.with_suffix(".pdf")
@@ -99,8 +112,21 @@ def _write_with_one_sheet_visible(parts: dict[str, bytes], tags: list[bytes], ke
             package.writestr(name, data)
 
 
-def _convert(command: str, copies: list[Path], work: Path, timeout: float, lang: str, workbook: Path) -> None:
-    # A private profile: a LibreOffice the user has open is neither disturbed nor able to take the job over.
+def document_language(parts: dict[str, bytes]) -> str | None:
+    """The language a workbook says it is written in (its `Language` property), if it is one we know."""
+    found = re.search(rb'name="' + LANGUAGE_PROPERTY.encode() + rb'"[^>]*>\s*<vt:lpwstr>([a-z]+)</vt:lpwstr>',
+                      parts.get("docProps/custom.xml", b""))
+    language = found[1].decode() if found else None
+    return language if language in LANGUAGES else None
+
+
+def _convert(command: str, copies: list[Path], work: Path, locale: str, timeout: float, lang: str,
+             workbook: Path) -> None:
+    # A private profile: a LibreOffice the user has open is neither disturbed nor able to take the job over,
+    # and the document's locale, not the machine's, writes its numbers.
+    settings = work / "profile" / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(_PROFILE_SETTINGS.format(locale=locale), encoding="utf-8")
     profile = (work / "profile").resolve().as_uri()
     try:
         subprocess.run([command, f"-env:UserInstallation={profile}", "--headless", "--norestore", "--nolockcheck",

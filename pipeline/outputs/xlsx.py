@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.core.labels import LANGUAGE_PROPERTY
 from pipeline.rules.seal import SEAL_KEY, SealKey, seal
 
 FONT = "Times New Roman"
@@ -27,7 +28,8 @@ CHARS_PER_WIDTH = 1.3
 LINE_SPACING = 1.375
 
 
-def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: bool = True) -> xlsxwriter.Workbook:
+def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: bool = True,
+                 language: str | None = None) -> xlsxwriter.Workbook:
     """An empty workbook for `path` where text stays text: never a formula, a number or a link; `close()`
     writes it.
 
@@ -38,6 +40,8 @@ def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: boo
     book = _ZippedInMemory(path, {"strings_to_formulas": False, "strings_to_numbers": False,
                                   "strings_to_urls": False, "in_memory": in_memory})
     book.set_properties(properties)
+    if language:
+        book.set_custom_property(LANGUAGE_PROPERTY, language)
     return book
 
 

@@ -42,6 +42,7 @@ _TOP_KEYS = {
     "bloc", "bloc_email", "year", "language", "decimals", "units", "sections", "bonus", "deductions", "tie_breakers",
     "classification", "awards", "issuer", "header", "place", "revision", "basis", "appraisal", "deadline",
     "vote", "parent", "document_number", "date", "attached_to", "recipients", "signers", "seal",
+    "addressee", "agreement", "proposal",
 }
 _REQUIRED_TOP = ("bloc", "year", "units", "sections")
 _CRITERION_KEYS = {
@@ -153,7 +154,10 @@ def _build(check: Checker, root: Node, source: str) -> Rules | None:
         parent=check.string(top.get("parent"), "parent", required=False),
         document_number=check.string(top.get("document_number"), "document_number", required=False),
         date=procedure.day(check, top.get("date"), "date"),
-        attached_to=check.string(top.get("attached_to"), "attached_to", required=False),
+        attached_to=procedure.reference(check, top.get("attached_to"), "attached_to"),
+        addressee=procedure.texts(check, top.get("addressee"), "addressee"),
+        agreement=check.string(top.get("agreement"), "agreement", required=False),
+        proposal=procedure.numbering(check, top.get("proposal"), "proposal"),
         recipients=tuple(check.string(item, f"recipients[{index}]")
                          for index, item in enumerate(check.sequence(top.get("recipients"), "recipients",
                                                                      required=False))),

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pipeline.core.errors import RuleProblem
 from pipeline.rules.awards import Award, Threshold
-from pipeline.rules.procedure import Signer, Vote
+from pipeline.rules.procedure import Numbering, Reference, Signer, Vote
 
 Kind = Literal["base", "bonus", "deduction"]
 NaPolicy = Literal["rescale", "full"]
@@ -141,9 +141,14 @@ class Rules:
     parent: str = ""  # the upper-level body above the issuer, e.g. TỈNH ỦY QUẢNG TRỊ
     document_number: str = ""  # "12-BC/KTĐ"; blank: left to fill in by hand
     date: dt.date | None = None  # the signing date; blank: left to write by hand
-    attached_to: str = ""  # "Kèm theo …": the document this one is attached to
+    # The report the ranking table is an annex of (Phụ lục, "Kèm theo …"); None: the table is a report itself.
+    attached_to: Reference | None = None
     recipients: tuple[str, ...] = ()  # Nơi nhận
     signers: tuple[Signer, ...] = ()
+    # The proposal (Tờ trình) to the upper level: "Kính gửi:" whom, the bloc's agreement it cites, its number.
+    addressee: tuple[str, ...] = ()
+    agreement: str = ""
+    proposal: Numbering = field(default_factory=Numbering)
     # The bloc's own address(es) (`bloc_email`): a message from it is the secretary forwarding what she
     # received, so it says nothing of who sent the files it carries.
     bloc_email: str = ""

@@ -18,7 +18,9 @@ from pipeline.rules.yaml_nodes import Checker, Node
 VoteBase = Literal["present", "members"]
 VOTE_BASES: tuple[VoteBase, ...] = ("present", "members")
 APPRAISERS = ("bloc", "peers")
-_SIGNER_KEYS = {"capacity", "position", "name"}
+_SIGNER_KEYS = {"capacity", "position", "office", "name"}
+_REFERENCE_KEYS = {"document", "number", "date"}
+_PROPOSAL_KEYS = {"number", "date"}
 _APPRAISAL_KEYS = {"reason_required", "by", "peers"}
 _PEERS_KEYS = {"trim", "min_scorers"}
 _VOTE_KEYS = {"awards", "threshold", "strict", "of"}
@@ -41,11 +43,35 @@ class Vote:
 
 @dataclass(frozen=True)
 class Signer:
-    """A signature block: the capacity signed in (T/M KHỐI THI ĐUA), the position (KHỐI TRƯỞNG), the name."""
+    """A signature block: the capacity signed in (T/M KHỐI THI ĐUA), the position (KHỐI TRƯỞNG), the signer's
+    own office (CHÁNH VĂN PHÒNG TỈNH ỦY: the bloc has no seal, its leader's agency stamps), the name."""
 
     capacity: str
     position: str
     name: str
+    office: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document of the bloc named by another: its kind and summary (Báo cáo tổng kết …), number, date.
+
+    `attached_to:` written as plain text keeps that text whole (`plain`); as a mapping its parts are set in
+    the line "(Kèm theo Báo cáo số 15-BC/KTĐ ngày 10/01/2025)", blanks left to fill in by hand.
+    """
+
+    document: str
+    number: str = ""
+    date: date | None = None
+    plain: bool = False
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """`proposal: {number, date}` — the number and signing date of a document the bloc issues."""
+
+    number: str = ""
+    date: date | None = None
 
 
 def signers(check: Checker, node: Node | None) -> tuple[Signer, ...]:
@@ -55,8 +81,42 @@ def signers(check: Checker, node: Node | None) -> tuple[Signer, ...]:
         keys = check.mapping(item, path, _SIGNER_KEYS, ("capacity", "position"))
         signers.append(Signer(capacity=check.string(keys.get("capacity"), f"{path}.capacity", required=False),
                               position=check.string(keys.get("position"), f"{path}.position", required=False),
-                              name=check.string(keys.get("name"), f"{path}.name", required=False)))
+                              name=check.string(keys.get("name"), f"{path}.name", required=False),
+                              office=check.string(keys.get("office"), f"{path}.office", required=False)))
     return tuple(signers)
+
+
+def reference(check: Checker, node: Node | None, path: str) -> Reference | None:
+    """`attached_to: {document: Báo cáo, number: 15-BC/KTĐ, date: 2025-01-10}`, or the same as plain text."""
+    if node is None or node.value in (None, ""):
+        return None
+    if not isinstance(node.value, dict):
+        written = check.string(node, path, required=False)
+        return Reference(written, plain=True) if written else None
+    keys = check.mapping(node, path, _REFERENCE_KEYS, ("document",))
+    return Reference(document=check.string(keys.get("document"), f"{path}.document"),
+                     number=check.string(keys.get("number"), f"{path}.number", required=False),
+                     date=day(check, keys.get("date"), f"{path}.date"))
+
+
+def numbering(check: Checker, node: Node | None, path: str) -> Numbering:
+    """`proposal: {number: 03-TTr/KTĐ, date: 2025-01-15}`; either may be left out, to be written by hand."""
+    if node is None or node.value in (None, ""):
+        return Numbering()
+    keys = check.mapping(node, path, _PROPOSAL_KEYS, ())
+    return Numbering(number=check.string(keys.get("number"), f"{path}.number", required=False),
+                     date=day(check, keys.get("date"), f"{path}.date"))
+
+
+def texts(check: Checker, node: Node | None, path: str) -> tuple[str, ...]:
+    """One line of text, or a list of them (`addressee:` with several bodies)."""
+    if node is None or node.value in (None, ""):
+        return ()
+    if isinstance(node.value, list):
+        return tuple(line for index, item in enumerate(check.sequence(node, path))
+                     if (line := check.string(item, f"{path}[{index}]")))
+    written = check.string(node, path, required=False)
+    return (written,) if written else ()
 
 
 def reason_required(check: Checker, node: Node | None) -> bool:

@@ -194,8 +194,8 @@ def quota_in_words(award: Award, lang: str) -> str:
 
 
 def percent(share: Decimal) -> str:
-    """0.85 → `85 %`, as the rules' shares are shown."""
-    return f"{(share * 100).normalize():f} %"
+    """0.85 → `85%`, as the rules' shares are shown (Vietnamese sets no space before the sign)."""
+    return f"{(share * 100).normalize():f}%"
 
 
 def remarks_text(placed: RankedUnit, lang: str) -> str:

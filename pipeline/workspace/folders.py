@@ -123,7 +123,7 @@ def bloc_readme() -> str:
 def starter_rules(lang: str, year: int) -> str:
     """A commented rules file for a new bloc, valid as it stands, for the secretary to edit."""
     source = (_STARTER / f"rules.{lang}.yaml").read_text(encoding="utf-8")
-    return string.Template(source).substitute(year=year, reference=RULES_REFERENCE)
+    return string.Template(source).substitute(year=year, next=year + 1, reference=RULES_REFERENCE)
 
 
 def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: int | None = None) -> InitResult:

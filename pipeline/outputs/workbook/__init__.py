@@ -36,7 +36,7 @@ def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = N
     book = new_workbook(path, {"title": text(result.lang, "report.title", year=rules.year), "author": rules.bloc,
                                "comments": f"bloc-score {result.tool_version}",
                                "created": result.started_at.astimezone(UTC).replace(tzinfo=None)},  # UTC, as core.xml
-                        in_memory=not province_scale)
+                        in_memory=not province_scale, language=result.lang)
     ctx = Context(book, result, province_scale=province_scale, tick=tick)
     write_ranking(ctx)
     write_chart(ctx)

@@ -164,7 +164,7 @@ def _title_block(ctx: Context, sheet: Worksheet, columns: RankingColumns) -> int
 
 def ranking_letterhead(ctx: Context) -> Letterhead:
     """The Ranking sheet's header and closing: a draft until the run is final (`RunResult.final`)."""
-    return letterhead(ctx.rules, ctx.lang, title=ctx.t("report.title", year=ctx.rules.year).upper(),
+    return letterhead(ctx.rules, ctx.lang, document="report", summary=ctx.t("report.summary", year=ctx.rules.year),
                       final=ctx.result.final, options=ctx.result.document)
 
 
