@@ -25,7 +25,7 @@ from pipeline.core.numbers import Parsed, parse_score
 from pipeline.forms import preview
 from pipeline.forms.appraisal_carry import Appraised
 from pipeline.forms.appraisal_print import PointsFormats, signers, write_points_row, write_signatures
-from pipeline.forms.template import score_validation
+from pipeline.forms.score_cells import score_validation
 from pipeline.outputs.workbook.context import safe_sheet_name
 from pipeline.outputs.workbook.entries import Shown, shown_entries
 from pipeline.outputs.xlsx import (

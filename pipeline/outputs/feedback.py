@@ -343,8 +343,9 @@ def write_summary(result: RunResult, messages: list[Feedback], path: Path, folde
     book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc,
                                "created": created})
     fmt = Formats(book)
-    cell = fmt.get(border=1, text_wrap=True, valign="top")
-    centred = fmt.get(border=1, align="center", valign="top")
+    # Centred in their rows, so a one-line cell beside a wrapped name does not hug the row's top border.
+    cell = fmt.get(border=1, text_wrap=True, valign="vcenter")
+    centred = fmt.get(border=1, align="center", valign="vcenter")
     sheet = book.add_worksheet(t("sheet"))
     last = len(_COLUMNS) - 1
     sheet.merge_range(0, 0, 0, last, t("summary_title", year=rules.year), fmt.get(bold=True, align="center",
