@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli.main import main
+from pipeline.core.labels import text
 from pipeline.forms.appraisal import Appraised, write_appraisal
 from pipeline.outputs.results_json import results_dict
 from pipeline.reading.read import read_submission
@@ -383,3 +384,90 @@ def test_the_blocs_appraisal_mistake_is_told_to_the_bloc_not_to_the_unit(folder,
     book = openpyxl.load_workbook(out / "ranking-2024.xlsx", read_only=True)
     banner = " ".join(str(c) for row in book.worksheets[0].iter_rows(max_row=12, values_only=True) for c in row if c)
     assert where["en"] in banner
+
+
+# ------------------------------------------------------------------------------------------------ on paper
+
+COUNTED = {"cap": 4, "criteria": [{"code": "D1", "title": "Chậm báo cáo", "max": 2, "per_occurrence": 0.5}]}
+
+
+def counted_folder(tmp_path: Path, **changes):
+    rules = rules_from(deductions=COUNTED, **changes)
+    inbox = tmp_path / "input"
+    for code in ("A", "B", "C", "D"):
+        builders.template_for(rules, code, inbox / f"{code}.xlsx", values(**FULL_SMALL, D1=3))
+    return rules, inbox
+
+
+def assert_counts_apart(sheet, times: str) -> None:
+    """Every D1 row: its cells in point columns show a count ("3 lần"), never plain points; the row under it
+    holds the points, as locked formulas."""
+    header = [c.value for c in sheet[4]]
+    point_columns = [header.index(label) + 1 for label in header
+                     if label in ("Self-score", "Appraised score", "Peer score", "Max points")]
+    row = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 1).value == "D1")
+    for column in point_columns[1:]:  # the self-score and the appraised (or peer) score: counts, and say so
+        cell = sheet.cell(row, column)
+        assert cell.number_format == f'General" {times}"', (cell.coordinate, cell.number_format)
+    assert sheet.cell(row, point_columns[0]).value == "0.5 a time"  # not a max of points
+    below = [sheet.cell(row + 1, column) for column in point_columns]
+    assert sheet.cell(row + 1, 1).value in ("", None) and "0.5 a time" in sheet.cell(row + 1, 2).value
+    assert below[0].value == 2  # the points' max
+    for cell in below[1:]:
+        assert str(cell.value).startswith("=IF(") and "*0.5,2)" in cell.value
+        assert cell.protection.locked is not False and "lần" not in cell.number_format
+        assert "times" not in cell.number_format
+
+
+def test_a_count_is_never_shown_in_a_points_cell(tmp_path):
+    rules, inbox = counted_folder(tmp_path)
+    path = write_appraisal(run(rules, builders.workspace(inbox)), tmp_path / BOOK,
+                           filled={"A": {"D1": Appraised(Decimal(2), "Biên bản")}})
+    book = openpyxl.load_workbook(path)
+    for code in "ABCD":
+        assert_counts_apart(book[code], "times")
+    sheet = book["A"]
+    row = next(r for r in range(5, sheet.max_row + 1) if sheet.cell(r, 1).value == "D1")
+    assert (sheet.cell(row, 4).value, sheet.cell(row, 5).value) == (3, 2)  # the counts stay the entries
+    # Read back, the counts are the entries; the points row has no code, so it is no row of the table.
+    made = read_submission(path, tmp_path)
+    assert [(r.code, r.self_score, r.appraised) for r in made.appraisal.sheets["A"].rows if r.code == "D1"] == [
+        ("D1", 3, 2)]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_points_of_a_count_as_libreoffice_prints_them(tmp_path, lo_profile):
+    rules, inbox = counted_folder(tmp_path)
+    path = write_appraisal(run(rules, builders.workspace(inbox)), tmp_path / BOOK,
+                           filled={"A": {"D1": Appraised(Decimal(2), "Biên bản")}})
+    recalculated = openpyxl.load_workbook(libreoffice_convert(path, "xlsx", tmp_path / "calc", lo_profile),
+                                          data_only=True)["A"]
+    row = next(r for r in range(5, recalculated.max_row + 1) if recalculated.cell(r, 1).value == "D1")
+    assert (recalculated.cell(row + 1, 4).value, recalculated.cell(row + 1, 5).value) == (1.5, 1)
+
+
+def test_each_sheet_numbers_its_own_pages_and_each_signer_signs_centred(tmp_path):
+    signers = [{"capacity": "T/M Khối", "position": "Khối trưởng", "name": "Nguyễn Văn A"},
+               {"capacity": "T/M Khối", "position": "Khối phó", "name": "Trần Thị B"}]
+    rules, inbox = counted_folder(tmp_path, signers=signers)
+    book = openpyxl.load_workbook(write_appraisal(run(rules, builders.workspace(inbox)), tmp_path / BOOK))
+    for sheet in book.worksheets[:5]:
+        assert "&P" in sheet.oddFooter.center.text and "&N" not in sheet.oddFooter.center.text
+        # From 1 on every sheet (1 is the attribute's default): a unit's pages are its own "Trang 1", "Trang 2".
+        assert sheet.page_setup.firstPageNumber in (None, 1) and sheet.page_setup.useFirstPageNumber
+    sheet = book["A"]
+    found = {sheet.cell(r, c).value: sheet.cell(r, c) for r in range(5, sheet.max_row + 1) for c in range(1, 8)
+             if sheet.cell(r, c).value}
+    for label in ("KHỐI TRƯỞNG", "KHỐI PHÓ", "Nguyễn Văn A", "Trần Thị B"):
+        assert found[label].alignment.horizontal == "center"
+    hints = [sheet.cell(r, c) for r in range(5, sheet.max_row + 1) for c in range(1, 8)
+             if sheet.cell(r, c).value == text("en", "template.sign_hint")]
+    assert len(hints) == 2 and all(h.alignment.horizontal == "center" for h in hints)
+    # Side by side: each block over its own merged columns, inside the print area.
+    merged = {str(m) for m in sheet.merged_cells.ranges}
+    left, right = found["KHỐI TRƯỞNG"], found["KHỐI PHÓ"]
+    assert left.row == right.row and left.column < right.column
+    assert any(m.startswith(left.coordinate + ":") for m in merged)
+    last_row = max(c.row for c in found.values())
+    assert str(sheet.print_area).endswith(f"$G${last_row}")

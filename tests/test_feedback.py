@@ -143,7 +143,8 @@ def test_a_final_run_confirms_with_total_and_rank(sample_rules, tmp_path):
     first = result.ranked[0]
     body = _parse(tmp_path / f"{first.unit_code}.eml").get_content()
     total = format_number(first.score.total_exact, "vi", sample_rules.decimals)
-    assert f"tổng điểm {total}, xếp thứ 1/9" in body
+    assert f"Sau thẩm định, đơn vị đạt {total} điểm, xếp thứ 1/9 đơn vị trong Khối" in body
+    assert "báo cáo tự chấm điểm đúng mẫu, không phải chỉnh sửa" in body
     assert {m.kind for m in written.messages} == {"received"}
     # Written again: the earlier drafts are kept, never overwritten.
     again = write_feedback(result, tmp_path)
@@ -223,3 +224,37 @@ def test_a_wrong_address_or_date_is_reported_at_its_line():
     line = source.splitlines().index(next(x for x in source.splitlines() if "toa-soan" in x)) + 1
     assert f"r.yaml:{line} (units[7].email): 'toa-soan at baoqt' không phải địa chỉ thư điện tử" in rendered[1]
     assert rendered[0].startswith("r.yaml:7 (deadline): '15/01/2025' không phải ngày")
+
+
+# A name long enough that the subject and the To header fold over several lines, a space at every fold.
+LONG_NAME = "Ban Tổ chức Tỉnh ủy và Ủy ban Kiểm tra Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh Quảng Trị"
+
+
+@pytest.mark.parametrize("name", [LONG_NAME, "Ban Tổ chức Tỉnh ủy", 'Ban "A", B', "VP"])
+def test_a_folded_subject_decodes_to_the_units_exact_name(name):
+    """Mail readers drop the white space between two encoded words: a fold must never fall on a space."""
+    from email.header import decode_header, make_header
+
+    from pipeline.outputs.feedback import Feedback, draft
+    from pipeline.rules.model import Unit
+
+    unit = Unit("X", name, email="a@tinhuy.example.vn, b@tinhuy.example.vn")
+    subject = text("vi", "feedback.subject_received", bloc="Khối thi đua các cơ quan Đảng tỉnh Quảng Trị",
+                   year=2024, unit=name)
+    raw = draft(Feedback(unit, "received", (), subject, "…", "…"), None).as_bytes()
+    assert raw.isascii() and all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    assert mail["Subject"] == subject
+    # The To header as RFC 2047 readers (Outlook, Thunderbird) decode it: each name exact, spaces kept.
+    # (The e-mail package's own address parser adds a space between encoded words of a display name.)
+    folded = BytesParser(policy=policy.compat32).parsebytes(raw)["To"]
+    to = str(make_header(decode_header(" ".join(folded.split()))))
+    assert to == f"{name} <a@tinhuy.example.vn>, {name} <b@tinhuy.example.vn>"
+
+
+@pytest.mark.slow
+def test_every_drafts_subject_names_its_unit_exactly(sample_rules, tmp_path):
+    result = run(sample_rules, Workspace(input=SAMPLE_INPUT, bloc=SAMPLE_BLOC))
+    for message in write_feedback(result, tmp_path).messages:
+        mail = _parse(tmp_path / f"{message.unit.code}.eml")
+        assert mail["Subject"] == message.subject and mail["Subject"].endswith(message.unit.name)

@@ -385,3 +385,19 @@ def test_a_peer_sheet_whose_table_is_gone_is_reported(scored):
     assert (issue.file, issue.sheet, issue.unit, issue.severity) == (books["D"].name, "A", "A", "error")
     assert result.status["A"] == "scored" and result.provisional
     assert all(scorer != "D" for scorer, _ in result.validation.peers[("A", "1.1")].scores)
+
+
+def test_a_peer_workbook_shows_a_count_apart_from_its_points(tmp_path):
+    from tests.test_appraisal import COUNTED, assert_counts_apart
+
+    rules = rules_from(PEER_RULES, deductions=COUNTED)
+    inbox = builders.good_files(tmp_path / "input", rules, CODES, {**SELF, **values(D1=3)})
+    path = write_peer_workbook(run(rules, builders.workspace(inbox)), rules.unit("B"), tmp_path / "b.xlsx")
+    book = openpyxl.load_workbook(path)
+    for code in "ACDEFG":
+        assert_counts_apart(book[code], "times")
+    sheet = book["A"]
+    # The scoring unit's head signs, one block, centred; each sheet numbers its own pages.
+    heads = [c for row in sheet.iter_rows() for c in row if c.value == "HEAD OF THE SCORING UNIT"]
+    assert len(heads) == 1 and heads[0].alignment.horizontal == "center"
+    assert "&N" not in sheet.oddFooter.center.text

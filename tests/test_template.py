@@ -13,11 +13,11 @@ import pytest
 import python_calamine
 
 from pipeline.checking.validate import validate
+from pipeline.forms.score_cells import validation_formula
 from pipeline.forms.template import (
     EVIDENCE_SIZE,
     WIDTHS,
     FilledValue,
-    validation_formula,
     write_template,
     write_templates,
 )
@@ -137,10 +137,13 @@ def _runs(cell_value) -> list[tuple[str, bool, bool]]:
 def test_the_letterhead_is_the_units_own_in_the_party_form(template):
     sheet = openpyxl.load_workbook(template, rich_text=True)["Tự chấm điểm"]
     left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
-    assert [text.strip() for text, _b, _u in left] == ["TỈNH ỦY QUẢNG TRỊ", "BÁO QUẢNG TRỊ", "*", "Số:      -BC/BQT"]
+    # The Party form: "Số 15-BC/…", no colon (Hướng dẫn 36-HD/VPTW); "Báo Quảng Trị" names its place, not its
+    # parent body: it stays whole.
+    assert [text.strip() for text, _b, _u in left] == ["TỈNH ỦY QUẢNG TRỊ", "BÁO QUẢNG TRỊ", "*", "Số ……-BC/BQT"]
     assert [bold for _t, bold, _u in left] == [False, True, False, False]  # the unit's name in bold
     assert right[0] == ("ĐẢNG CỘNG SẢN VIỆT NAM\n", True, True)  # bold and underlined
-    assert right[-1][0] == "Quảng Trị, ngày … tháng … năm 2024"
+    # Signed in the next year, often: the year is left to write; the title keeps the year assessed.
+    assert right[-1][0] == "Quảng Trị, ngày … tháng … năm 20…"
     assert sheet["A1"].protection.locked is False  # the unit may type its number and date in
     assert sheet["A2"].value == "BÁO CÁO KẾT QUẢ TỰ CHẤM ĐIỂM THI ĐUA NĂM 2024"
 
@@ -151,10 +154,10 @@ def test_the_state_form_and_a_unit_without_a_parent(sample_rules, tmp_path):
     sheet = openpyxl.load_workbook(write_template(rules, unit, tmp_path / "s.xlsx"), rich_text=True).worksheets[0]
     left, right = _runs(sheet["A1"].value), _runs(sheet["C1"].value)
     assert left[0] == ("BÁO QUẢNG TRỊ\n", True, True)  # the issuer first, underlined; no "*"
-    assert "*" not in "".join(text for text, _b, _u in left) and left[-1][0] == "Số:      /BC-BQT"
+    assert "*" not in "".join(text for text, _b, _u in left) and left[-1][0] == "Số: ……/BC-BQT"
     assert [(text.strip(), underlined) for text, _b, underlined in right] == [
         ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", False), ("Độc lập - Tự do - Hạnh phúc", True),
-        ("Quảng Trị, ngày … tháng … năm 2024", False)]  # the date on the number's line
+        ("Quảng Trị, ngày … tháng … năm 20…", False)]  # the date on the number's line
 
 
 def test_totals_read_a_then_b_and_c_then_a_plus_b_minus_c(sample_rules, template):
@@ -414,8 +417,9 @@ def test_prints_on_a4_landscape_one_page_wide_with_page_numbers(template):
     sheet = openpyxl.load_workbook(template).worksheets[0]
     assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "landscape")
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
-    # 1 wide is the default, left out; as tall as it takes, less a page its signature block alone would fill
-    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 2)
+    # 1 wide is the default, left out; as tall as it takes (0: the sample's two pages at full size, its
+    # signature under the table), less a page its signature block alone would fill (test_paper.py)
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
     assert sheet.print_title_rows == f"${HEADER_ROW + 1}:${HEADER_ROW + 1}"  # the table's header on every page
     assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
 
@@ -437,7 +441,8 @@ def test_per_occurrence_row_takes_a_count_and_says_what_it_is_worth(tmp_path):
     assert f"D{row}=INT(D{row})" in rules_by_cell[f"D{row}"].formula1
     assert "mỗi lần 0,5 điểm" in rules_by_cell[f"D{row}"].prompt
     cells = _calamine_cells(path, sheet.title)
-    assert cells[row - 1][2] == "0,5/lần, tối đa 2"  # stored for viewers that do not recalculate
+    # Stored as it reads, for viewers that do not recalculate: the rule and what the count typed is worth.
+    assert cells[row - 1][2] == "0,5/lần, tối đa 2 → 1,5 điểm"
     assert cells[layout.group_rows["deductions"]][SELF] == 1.5  # 3 times × 0.5, stored for viewers
     assert cells[layout.total_row][SELF] == 44.5 - 1.5
 
@@ -493,3 +498,72 @@ def test_templates_again_keep_the_earlier_ones_in_previous(tmp_path, monkeypatch
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d", kept.name)
     assert {path.name: path.read_bytes() for path in kept.glob("*.xlsx")} == first
     assert sorted(path.name for path in folder.glob("*.xlsx")) == sorted(first)
+
+
+@pytest.mark.parametrize(("name", "parent", "short"), [
+    ("Văn phòng Tỉnh ủy", "Tỉnh ủy Quảng Trị", "Văn phòng"),
+    ("Ban Tổ chức Tỉnh ủy", "TỈNH ỦY QUẢNG TRỊ", "Ban Tổ chức"),
+    ("Ủy ban Kiểm tra Tỉnh uỷ", "Tỉnh ủy Quảng Trị", "Ủy ban Kiểm tra"),  # old tone placement alike
+    ("Báo Quảng Trị", "Tỉnh ủy Quảng Trị", "Báo Quảng Trị"),  # its place, not its parent's body
+    ("Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh", "Tỉnh ủy Quảng Trị",
+     "Đảng ủy Khối các cơ quan và doanh nghiệp tỉnh"),  # one word ("tỉnh") is the unit's own
+    ("Tỉnh ủy", "Tỉnh ủy Quảng Trị", "Tỉnh ủy"),  # never the whole name
+    ("Văn phòng Huyện ủy", "Tỉnh ủy Quảng Trị", "Văn phòng Huyện ủy"),
+    ("Văn phòng Tỉnh ủy", "", "Văn phòng Tỉnh ủy"),
+])
+def test_a_units_name_under_its_parent_drops_only_what_repeats_the_parent(name, parent, short):
+    from pipeline.forms.unit_heading import short_name
+
+    assert short_name(name, parent) == short
+
+
+def test_the_letterhead_gives_the_parent_then_the_short_name(sample_rules, tmp_path):
+    unit = sample_rules.unit("VPTU")
+    path = write_template(sample_rules, unit, tmp_path / "v.xlsx")
+    sheet = openpyxl.load_workbook(path, rich_text=True).worksheets[0]
+    assert [text.strip() for text, _b, _u in _runs(sheet["A1"].value)][:2] == ["TỈNH ỦY QUẢNG TRỊ", "VĂN PHÒNG"]
+    assert sheet["B4"].value == "Văn phòng Tỉnh ủy"  # the unit's full name beside "Đơn vị:"
+
+
+def test_the_instructions_are_on_screen_beside_the_table_and_never_printed(sample_rules, template):
+    from openpyxl.utils import range_boundaries
+
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    _first, _top, last_column, _bottom = range_boundaries(str(sheet.print_area).split("!")[-1].replace("$", ""))
+    assert last_column == EVIDENCE + 1
+    found = [cell for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("CÁCH ĐIỀN")]
+    assert len(found) == 1 and found[0].column > last_column and found[0].row == 1  # in the frozen rows
+    assert not sheet.column_dimensions[found[0].column_letter].hidden
+    box = f"{found[0].coordinate}:{found[0].column_letter}{HEADER_ROW + 1}"  # over the rows above the table
+    assert box in {str(m) for m in sheet.merged_cells.ranges}
+    printed = [sheet.cell(r, c).value for r in range(1, HEADER_ROW + 1) for c in range(1, last_column + 1)]
+    assert not any(isinstance(v, str) and "N/A" in v for v in printed)
+
+
+def test_a_count_row_is_tall_enough_for_its_rule_and_its_cell_says_it_is_a_count(sample_rules, template):
+    sheet = openpyxl.load_workbook(template)["Tự chấm điểm"]
+    row = plan_layout(sample_rules).criterion_rows["D1"] + 1  # "0,5/lần, tối đa 3" in a 10-wide column
+    assert sheet.row_dimensions[row].height >= row_height(2)
+    assert sheet.cell(row, SELF + 1).number_format == 'General" lần"'
+    header = sheet.row_dimensions[HEADER_ROW + 1].height  # "Điểm thẩm định (do Khối ghi)" on two lines
+    assert header >= row_height(2)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_printed_template_has_no_instructions_and_the_year_to_write(sample_rules, tmp_path, lo_profile):
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler) is not installed")
+    path = write_template(sample_rules, sample_rules.unit("VPTU"), tmp_path / "v.xlsx")
+    printed = subprocess.run(["pdftotext", "-layout", str(libreoffice_convert(path, "pdf", tmp_path / "pdf",
+                                                                              lo_profile)), "-"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "CÁCH ĐIỀN" not in printed and "Cách điền" not in printed  # on screen only
+    assert "năm 20…" in printed and "NĂM 2024" in printed  # the date's year left to write; the title's kept
+    assert "Số ……-BC/VPTU" in printed and "Số:" not in printed  # the Party form's number, no colon
+    assert re.search(r"TỈNH ỦY QUẢNG TRỊ[^\n]*\n\s*VĂN PHÒNG\n", printed)  # ĐẢNG CỘNG SẢN… beside the first
+    assert printed.count("\f") <= 2  # two pages

@@ -24,7 +24,8 @@ from pipeline.core.labels import text
 from pipeline.core.numbers import Parsed, parse_score
 from pipeline.forms import preview
 from pipeline.forms.appraisal_carry import Appraised
-from pipeline.forms.template import score_validation
+from pipeline.forms.appraisal_print import PointsFormats, signers, write_points_row, write_signatures
+from pipeline.forms.score_cells import score_validation
 from pipeline.outputs.workbook.context import safe_sheet_name
 from pipeline.outputs.workbook.entries import Shown, shown_entries
 from pipeline.outputs.xlsx import (
@@ -123,7 +124,7 @@ def _write_book(result: RunResult, path: str | Path, kind: _Kind, units: list[Un
     path = Path(path)
     title = _t(lang, f"{kind.labels}.title", year=rules.year, scorer=kind.scorer.name if kind.scorer else "")
     book = new_workbook(path, {"title": title, "author": rules.bloc, "created": _FIXED_DATE})
-    fmt = _Formats(Formats(book, text_wrap=True), rules.decimals)
+    fmt = _Formats(Formats(book, text_wrap=True), rules.decimals, lang)
     shown = shown_entries(result.validation.entries, result.validation.final)
     summary = book.add_worksheet(safe_sheet_name(_t(lang, f"{kind.labels}.sheet_summary"), []))
     taken = [summary.name, IDENTITY_SHEET]
@@ -173,7 +174,7 @@ def _t(lang: str, key: str, **params: object) -> str:
 
 
 class _Formats:
-    def __init__(self, formats: Formats, decimals: int) -> None:
+    def __init__(self, formats: Formats, decimals: int, lang: str) -> None:
         number = "0" if decimals == 0 else "0." + "#" * decimals
         add = formats.get
         self.title = add(bold=True, font_size=14)
@@ -192,8 +193,20 @@ class _Formats:
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
         self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
         self.centre_bold = add(bold=True, align="center")
+        self.centre_note = add(italic=True, align="center", font_size=SMALL)
+        self.centre_name = add(bold=True, align="center", locked=False)
         self.text = add(border=1)
         self.helper = add(num_format="General")
+        # An item counted per occurrence: its cells hold a count and say so ("2 lần"); its points are below.
+        count = 'General" ' + _t(lang, "appraisal.times").replace('"', "") + '"'
+        self.self_count = add(border=1, align="center", num_format=count, bg_color="#F2F2F2")
+        self.entry_count = add(border=1, align="center", num_format=count, locked=False, bg_color="#FFF9E6")
+        self.points_row = PointsFormats(
+            title=add(border=1, italic=True, font_size=SMALL, align="right"),
+            max=add(border=1, align="center", num_format=number, italic=True),
+            points=add(border=1, align="center", italic=True,
+                       num_format="0" if decimals == 0 else "0." + "0" * decimals),
+            blank=add(border=1))
 
 
 def _cell(row: int, column: int) -> str:
@@ -255,7 +268,8 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
         row += 1
         for criterion in criteria:
             rows[criterion.code] = row
-            row += 1
+            # A count's points on a row of their own under it, so no points column ever shows the count.
+            row += 2 if criterion.per_occurrence is not None else 1
             entered = filled.get(criterion.code, Appraised())
             self_cells[criterion.code] = {"self": preview.as_written(values[criterion.code].self_value),
                                           "appraised": preview.as_written(entered.value)}
@@ -340,14 +354,13 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
                             preview.stored_result(cached, "total", marker))
     count = sum(1 for c in filled.values() if preview.as_written(c.value) is not None)
     sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper, count)
-    signature = total_row + 2
-    sheet.merge_range(signature, REASON, signature, EVIDENCE, _t(lang, f"{kind.labels}.signed_by"), fmt.centre_bold)
-    sheet.merge_range(signature + 1, REASON, signature + 1, EVIDENCE, _t(lang, "template.sign_hint"), fmt.note)
+    last = write_signatures(sheet, total_row + 2, signers(rules, lang, kind.peer), lang,
+                            (fmt.centre_bold, fmt.centre_note, fmt.centre_name))
 
     sheet.freeze_panes(APPRAISAL_HEADER_ROW + 1, 0)
     print_setup(sheet, margins=(0.4, 0.4, 0.6, 0.6), repeat=(APPRAISAL_HEADER_ROW, APPRAISAL_HEADER_ROW),
-                footer=page_footer(_t(lang, "workbook.page_footer", page="&P", pages="&N"), unit.code))
-    sheet.print_area(0, CODE, signature + 3, EVIDENCE)
+                footer=_footer(lang, unit.code))
+    sheet.print_area(0, CODE, last, EVIDENCE)
     # No password, as in the templates: the lock guards the self-scores and formulas against slips.
     sheet.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
                        "select_unlocked_cells": True})
@@ -359,21 +372,24 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, criterion: Criterion, row:
                      entered: Appraised, ordered: list[int], kind: _Kind = _BLOC) -> None:
     sheet.write_string(row, CODE, criterion.code, fmt.code)
     sheet.write_string(row, TITLE, criterion.title, fmt.cell)
-    if criterion.per_occurrence is not None:
-        sheet.write_string(row, MAX, _t(lang, "template.per_occurrence", points=criterion.per_occurrence,
-                                        max=criterion.max), fmt.max)
+    counted = criterion.per_occurrence is not None
+    if counted:
+        sheet.write_string(row, MAX, _t(lang, "appraisal.per_time", points=criterion.per_occurrence), fmt.max)
     else:
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
-    write_value(sheet, row, SELF, value.self_value, fmt.self_score, fmt.self_score)
+    write_value(sheet, row, SELF, value.self_value, fmt.self_count if counted else fmt.self_score, fmt.self_score)
     # A peer never scores a criterion the unit marked N/A: its cell is locked and left blank.
     locked = kind.peer and value.self_value == "N/A"
-    entry_format = fmt.self_score if locked else fmt.entry
+    entry_format = fmt.self_score if locked else fmt.entry_count if counted else fmt.entry
     write_value(sheet, row, APPRAISED, preview.as_written(entered.value), entry_format, entry_format)
     sheet.write_string(row, REASON, entered.reason, fmt.self_score if locked else fmt.reason)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
     fit_row(sheet, row, [(criterion.title, at_size(WIDTHS[TITLE], SMALL)),
                          (entered.reason, at_size(WIDTHS[REASON], SMALL)),
                          (value.evidence, at_size(WIDTHS[EVIDENCE], 10))])
+    if counted:
+        write_points_row(sheet, fmt.points_row, criterion, row, lang, value.self_value, entered.value,
+                         WIDTHS[TITLE])
     own, appraised = _cell(row, SELF), _cell(row, APPRAISED)
     sheet.write_formula(row, FINAL, "=" + preview.final_formula({"appraised": appraised, "self": own}), fmt.helper)
     if criterion.kind == "base":
@@ -428,9 +444,14 @@ def _write_summary(sheet: Worksheet, fmt: _Formats, rules: Rules, lang: str,
         fit_row(sheet, row, [(unit.name, widths[1])])
         row += 1
     sheet.freeze_panes(header + 1, 0)
-    print_setup(sheet, repeat=(header, header),
-                footer=page_footer(_t(lang, "workbook.page_footer", page="&P", pages="&N")))
+    print_setup(sheet, repeat=(header, header), footer=_footer(lang))
     sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _footer(lang: str, left: str = "") -> str:
+    """Each sheet's pages numbered from 1 (print_setup): a page count would be the whole workbook's in
+    LibreOffice, "Trang 2 / 19" on a unit's second page."""
+    return page_footer(_t(lang, "appraisal.page_footer", page="&P"), left)
 
 
 def _as_text(value: object) -> str:

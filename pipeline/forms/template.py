@@ -21,6 +21,8 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.core.cells import parse_address
 from pipeline.core.labels import format_number, text
 from pipeline.forms import preview
+from pipeline.forms.score_cells import score_validation
+from pipeline.forms.unit_heading import letterhead_lines
 from pipeline.outputs.letterhead import national_header
 from pipeline.outputs.xlsx import (
     Formats,
@@ -29,6 +31,8 @@ from pipeline.outputs.xlsx import (
     new_workbook,
     page_footer,
     print_setup,
+    row_height,
+    wrapped_lines,
     write_identity,
     write_value,
 )
@@ -64,7 +68,13 @@ SELF_POINTS = FINAL_POINTS = SELF_APPLICABLE
 # The appraised column is the bloc's: locked and grey, kept so the unit sees where the appraisal will go and
 # so older templates read alike. The unit's preview counts only its self-scores.
 _SCORE_COLUMNS = {"self": SELF}
-WIDTHS = {CODE: 7, TITLE: 58, MAX: 9, SELF: 11, APPRAISED: 11, EVIDENCE: 36}
+# The max column holds "0,5/lần, tối đa 3 → 1,5 điểm" on a count's row, the appraised one "(do Khối ghi)" in
+# its header: each wide enough for its words on two lines.
+WIDTHS = {CODE: 7, TITLE: 55, MAX: 10, SELF: 11, APPRAISED: 13, EVIDENCE: 36}
+# How to fill in: beside the table, right of the hidden helper columns, outside the print area: seen on screen
+# (the top rows are frozen, so it stays in view), never printed on the report the head signs.
+INSTRUCTIONS = CHECK + 1
+INSTRUCTIONS_SIZE = 11
 EVIDENCE_SIZE = 11
 ENTRY_BORDER = 8  # medium dashed
 ENTRY_FILL = "#FFF2CC"
@@ -83,7 +93,7 @@ class FilledValue:
 class _Formats:
     """The template's cell formats, by use; every one wraps its text."""
 
-    def __init__(self, formats: Formats, decimals: int) -> None:
+    def __init__(self, formats: Formats, decimals: int, lang: str) -> None:
         number = "0" if decimals == 0 else "0." + "#" * decimals
         self.formats = formats
         add = formats.get
@@ -120,6 +130,10 @@ class _Formats:
         self.recipients = add(font_size=RECIPIENTS_SIZE, valign="top")
         self.sign_hint = add(italic=True, align="center", valign="top")
         self.signer_name = add(bold=True, align="center", locked=False)
+        self.instructions = add(font_size=INSTRUCTIONS_SIZE, valign="top", border=1, bg_color="#EAF1FB")
+        # A count's cell says it is a count: "2 lần", never read as 2 points (its points show in the max column).
+        self.entry_count = add(border=ENTRY_BORDER, align="center", locked=False, bg_color=ENTRY_FILL,
+                               num_format='General" ' + text(lang, "appraisal.times").replace('"', "") + '"')
 
 
 def write_template(
@@ -133,7 +147,7 @@ def write_template(
     # A fixed creation date keeps regenerated samples identical from one run to the next.
     book = new_workbook(path, {"title": text(lang, "template.title", year=rules.year), "author": rules.bloc,
                                "created": _FIXED_DATE})
-    fmt = _Formats(Formats(book, text_wrap=True), rules.decimals)
+    fmt = _Formats(Formats(book, text_wrap=True), rules.decimals, lang)
     sheet_name = text(lang, "template.sheet")
     sheet = book.add_worksheet(sheet_name)
     layout = plan_layout(rules)
@@ -225,11 +239,12 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
     party = rules.header != "state"
     national = national_header(rules.header, lang).split("\n")
     number = text(lang, f"template.number_{'party' if party else 'state'}", code=unit.code)
-    place = text(lang, "template.place_date", place=rules.place or "…", year=rules.year)
-    name = (unit.name.upper(), fmt.rich_bold if party else fmt.rich_bold_underlined)
-    left_lines = [(unit.parent.upper(), fmt.rich_plain), name, ("*" if party else "", fmt.rich_plain),
-                  (number, fmt.rich_plain)]
-    if not unit.parent:
+    # The year the report is signed in is not the year assessed (a 2024 report is signed in January 2025).
+    place = text(lang, "template.place_date", place=rules.place or "…")
+    parent, short = letterhead_lines(unit)
+    name = (short, fmt.rich_bold if party else fmt.rich_bold_underlined)
+    left_lines = [(parent, fmt.rich_plain), name, ("*" if party else "", fmt.rich_plain), (number, fmt.rich_plain)]
+    if not parent:
         left_lines = left_lines[1:]
     # The date on the line of the number, as on paper.
     right_lines = [*[(line, fmt.rich_bold) for line in national[:-1]], (national[-1], fmt.rich_bold_underlined)]
@@ -248,15 +263,27 @@ def _write_heading(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, la
     sheet.write_string(code_row, TITLE, unit.name, fmt.identity)
     sheet.write_string(code_row, code_column - 1, text(lang, "template.unit_code"), fmt.bold)
     sheet.write_string(code_row, code_column, unit.code, fmt.identity)
-    instructions = text(lang, "template.instructions")
-    sheet.merge_range(HEADER_ROW - 1, CODE, HEADER_ROW - 1, EVIDENCE, instructions, fmt.note)
-    fit_row(sheet, HEADER_ROW - 1, [(instructions, sum(WIDTHS.values()))], size=11)
+    sheet.set_row(HEADER_ROW - 1, 6)  # a narrow gap above the table, where earlier templates printed how to fill in
     labels = [text(lang, "column.appraised_for_bloc" if key == "appraised" else f"column.{key}")
               for key in COLUMN_KEYS]
     for column, label in enumerate(labels):
         sheet.write_string(HEADER_ROW, column, label, fmt.for_bloc_header if column == APPRAISED else fmt.header)
     fit_row(sheet, HEADER_ROW, [(label, WIDTHS[column]) for column, label in enumerate(labels)], bold=True,
             minimum=2)
+    _write_instructions(sheet, fmt, lang)
+
+
+def _write_instructions(sheet: Worksheet, fmt: _Formats, lang: str) -> None:
+    """How to fill in, in one box over the rows above the table, right of the print area, as wide as it
+    needs to fit in them."""
+    instructions = text(lang, "template.instructions")
+    room = sum(_height(sheet, row) / _ROW_AS_PRINTED for row in range(HEADER_ROW + 1))
+    width = 60
+    while width < 150 and row_height(wrapped_lines(instructions, at_size(width, INSTRUCTIONS_SIZE),
+                                                   INSTRUCTIONS_SIZE), INSTRUCTIONS_SIZE) > room:
+        width += 5
+    sheet.set_column(INSTRUCTIONS, INSTRUCTIONS, width)
+    sheet.merge_range(0, INSTRUCTIONS, HEADER_ROW, INSTRUCTIONS, instructions, fmt.instructions)
 
 
 def _write_lines(sheet: Worksheet, row: int, columns: tuple[int, int], lines: list[tuple[str, Format]],
@@ -376,15 +403,23 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
         points = _cell(row, FINAL_POINTS)
         before, _, after = text(lang, "template.per_occurrence_points", points="{points}").partition("{points}")
         formula = f'={preview.quoted(rule)}&IF({points}>0,{preview.quoted(before)}&{points}&{preview.quoted(after)},"")'
-        sheet.write_formula(row, MAX, formula, fmt.max, rule)
+        # Stored as it will read, for a viewer (or a print) that does not recalculate: with the worth of a count.
+        count = value.self_score if value is not None and isinstance(value.self_score, Decimal) else None
+        worth = criterion.points(count) if count is not None else 0
+        shown = rule + (text(lang, "template.per_occurrence_points", points=worth) if worth else "")
+        sheet.write_formula(row, MAX, formula, fmt.max, shown)
     else:
         sheet.write_number(row, MAX, float(criterion.max), fmt.max)
     value = value or FilledValue()
-    write_value(sheet, row, SELF, value.self_score, fmt.entry, fmt.entry)
+    entry = fmt.entry_count if criterion.per_occurrence is not None else fmt.entry
+    write_value(sheet, row, SELF, value.self_score, entry, fmt.entry)
     write_value(sheet, row, APPRAISED, value.appraised, fmt.for_bloc, fmt.for_bloc)
     sheet.write_string(row, EVIDENCE, value.evidence, fmt.evidence)
-    fit_row(sheet, row, [(criterion.title, WIDTHS[TITLE]),
-                         (value.evidence, at_size(WIDTHS[EVIDENCE], EVIDENCE_SIZE))])
+    cells = [(criterion.title, WIDTHS[TITLE]), (value.evidence, at_size(WIDTHS[EVIDENCE], EVIDENCE_SIZE))]
+    if criterion.per_occurrence is not None:  # the rule and the most it can be worth, in the narrow max column
+        cells.append((text(lang, "template.per_occurrence", points=criterion.per_occurrence, max=criterion.max)
+                      + text(lang, "template.per_occurrence_points", points=criterion.max), WIDTHS[MAX]))
+    fit_row(sheet, row, cells)
 
     score_cells = {scorer: _cell(row, column) for scorer, column in _SCORE_COLUMNS.items()}
     max_cell = _cell(row, MAX)
@@ -399,43 +434,6 @@ def _write_criterion(sheet: Worksheet, fmt: _Formats, rules: Rules, criterion: C
     tests = [(address, preview.unreadable_test(address, criterion)) for address in score_cells.values()]
     sheet.write_formula(row, CHECK, "=" + preview.check_formula(previous, tests), fmt.helper, "")
     sheet.data_validation(row, SELF, row, SELF, score_validation(criterion, _cell(row, SELF), lang))
-
-
-def validation_formula(criterion: Criterion, cell: str) -> str:
-    """The data-validation rule of one score cell: a number in [0, max], on the step, or N/A if allowed.
-
-    The number tests sit behind IF(ISNUMBER(…)): AND() does not short-circuit, and `"N/A"/0.5` is an
-    error that would make Excel and LibreOffice refuse an N/A the rules allow.
-    """
-    if criterion.per_occurrence is not None:
-        # A count of occurrences: any whole number; the points it yields are capped, not the count.
-        conditions = [f"{cell}>=0", f"{cell}=INT({cell})"]
-    else:
-        conditions = [f"{cell}>=0", f"{cell}<={criterion.max}"]
-    if criterion.step is not None:
-        # Tolerance instead of MOD: MOD(0.3, 0.1) is not 0 in binary floating point.
-        conditions.append(f"ABS({cell}/{criterion.step}-ROUND({cell}/{criterion.step},0))<0.000001")
-    # Only the N/A the template asks for: Excel refuses a validation formula over 255 characters, and the
-    # other N/A words the pipeline accepts would not fit. The preview's formulas accept them all.
-    otherwise = f'UPPER(TRIM({cell}))="N/A"' if criterion.na_allowed else "FALSE"
-    return f"=IF(ISNUMBER({cell}),AND({','.join(conditions)}),{otherwise})"
-
-
-def score_validation(criterion: Criterion, cell: str, lang: str) -> dict[str, object]:
-    """xlsxwriter's data validation of one score cell, with its prompt and error message."""
-    key = "na" if criterion.na_allowed else "count" if criterion.per_occurrence is not None else "plain"
-    params = {"max": criterion.max, "step": criterion.step or Decimal(0), "points": criterion.per_occurrence or 0}
-    step_key = "_step" if criterion.step is not None else ""
-    return {
-        "validate": "custom",
-        "value": validation_formula(criterion, cell),
-        "ignore_blank": True,
-        "input_title": text(lang, "template.input_title", code=criterion.code)[:32],
-        "input_message": text(lang, f"template.input_{key}{step_key}", **params)[:255],
-        "error_title": text(lang, "template.error_title")[:32],
-        "error_message": text(lang, f"template.input_{key}{step_key}", **params)[:255],
-        "error_type": "stop",
-    }
 
 
 def _write_signatures(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Layout, lang: str) -> None:

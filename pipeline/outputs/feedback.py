@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -245,8 +246,10 @@ def draft(message: Feedback, rules: Rules, template: TemplateMaker | None = None
     mail = EmailMessage(policy=SMTP)
     recipients = _recipients(message.unit)
     if recipients:
-        mail["To"] = recipients
-    mail["Subject"] = header_text(message.subject)
+        # Each name in encoded words (a comma or a quote in it stays text), its address on a line of its own.
+        mail.set_raw("To", ",\n ".join(f"{encoded_words(a.display_name, plain=False)}\n <{a.addr_spec}>"
+                                          for a in recipients))
+    mail.set_raw("Subject", encoded_words(header_text(message.subject), len("Subject: ")))
     mail["X-Unsent"] = "1"
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")
     if message.attach_template and template is not None:
@@ -256,6 +259,31 @@ def draft(message: Feedback, rules: Rules, template: TemplateMaker | None = None
 
 
 XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Bytes of UTF-8 per encoded word: "=?utf-8?b?" + 56 base64 characters + "?=" is 68, so a header's first line
+# ("Subject: " and one word) and every folded line (a space and one word) stay within 78 characters.
+_WORD_BYTES = 42
+
+
+def encoded_words(value: str, indent: int = 0, *, plain: bool = True) -> str:
+    """`value` as RFC 2047 encoded words, one per line, each holding whole characters, spaces included.
+
+    The e-mail package folds a long header between encoded words and leaves the space between two words of
+    text outside them, as folding white space, which every reader drops ("Ban Tổ chứcTỉnh ủy"): a space kept
+    inside an encoded word is always decoded. Plain ASCII that fits after `indent` characters is left as it
+    is, if `plain`.
+    """
+    if plain and value.isascii() and indent + len(value) <= 78 and "=?" not in value:
+        return value
+    words, chunk = [], b""
+    for character in value:
+        encoded = character.encode("utf-8")
+        if chunk and len(chunk) + len(encoded) > _WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += encoded
+    if chunk or not words:
+        words.append(chunk)
+    return "\n ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
 
 
 def header_text(value: str) -> str:
@@ -315,8 +343,9 @@ def write_summary(result: RunResult, messages: list[Feedback], path: Path, folde
     book = new_workbook(path, {"title": t("summary_title", year=rules.year), "author": rules.bloc,
                                "created": created})
     fmt = Formats(book)
-    cell = fmt.get(border=1, text_wrap=True, valign="top")
-    centred = fmt.get(border=1, align="center", valign="top")
+    # Centred in their rows, so a one-line cell beside a wrapped name does not hug the row's top border.
+    cell = fmt.get(border=1, text_wrap=True, valign="vcenter")
+    centred = fmt.get(border=1, align="center", valign="vcenter")
     sheet = book.add_worksheet(t("sheet"))
     last = len(_COLUMNS) - 1
     sheet.merge_range(0, 0, 0, last, t("summary_title", year=rules.year), fmt.get(bold=True, align="center",
