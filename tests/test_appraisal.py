@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli.main import main
-from pipeline.core.labels import text
 from pipeline.forms.appraisal import Appraised, write_appraisal
 from pipeline.outputs.results_json import results_dict
 from pipeline.reading.read import read_submission
@@ -448,7 +447,8 @@ def test_the_points_of_a_count_as_libreoffice_prints_them(tmp_path, lo_profile):
 
 
 def test_each_sheet_numbers_its_own_pages_and_each_signer_signs_centred(tmp_path):
-    signers = [{"capacity": "T/M Khối", "position": "Khối trưởng", "name": "Nguyễn Văn A"},
+    signers = [{"capacity": "T/M Khối", "position": "Khối trưởng", "office": "Chánh Văn phòng Tỉnh ủy",
+                "name": "Nguyễn Văn A"},
                {"capacity": "T/M Khối", "position": "Khối phó", "name": "Trần Thị B"}]
     rules, inbox = counted_folder(tmp_path, signers=signers)
     book = openpyxl.load_workbook(write_appraisal(run(rules, builders.workspace(inbox)), tmp_path / BOOK))
@@ -459,11 +459,11 @@ def test_each_sheet_numbers_its_own_pages_and_each_signer_signs_centred(tmp_path
     sheet = book["A"]
     found = {sheet.cell(r, c).value: sheet.cell(r, c) for r in range(5, sheet.max_row + 1) for c in range(1, 8)
              if sheet.cell(r, c).value}
-    for label in ("KHỐI TRƯỞNG", "KHỐI PHÓ", "Nguyễn Văn A", "Trần Thị B"):
+    for label in ("KHỐI TRƯỞNG", "KHỐI PHÓ", "CHÁNH VĂN PHÒNG TỈNH ỦY", "Nguyễn Văn A", "Trần Thị B"):
         assert found[label].alignment.horizontal == "center"
-    hints = [sheet.cell(r, c) for r in range(5, sheet.max_row + 1) for c in range(1, 8)
-             if sheet.cell(r, c).value == text("en", "template.sign_hint")]
-    assert len(hints) == 2 and all(h.alignment.horizontal == "center" for h in hints)
+    # The signer's office under the position, and no form instruction under a signer.
+    assert found["CHÁNH VĂN PHÒNG TỈNH ỦY"].row == found["KHỐI TRƯỞNG"].row + 1
+    assert not any(str(value).startswith("(") for value in found if found[value].row > found["KHỐI TRƯỞNG"].row)
     # Side by side: each block over its own merged columns, inside the print area.
     merged = {str(m) for m in sheet.merged_cells.ranges}
     left, right = found["KHỐI TRƯỞNG"], found["KHỐI PHÓ"]

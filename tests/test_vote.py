@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -12,11 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import docx
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from pipeline.cli.main import main
 from pipeline.core.errors import ExitCode, RulesError
@@ -353,9 +354,9 @@ def test_the_proposal_is_a_tờ_trình_to_its_addressee_with_its_basis_and_list(
     assert "(Kèm theo Tờ trình số 03-TTr/KTĐ ngày 15/01/2025 của " in said
     assert "Danh hiệu, hình thức khen thưởng đề nghị" in said
     words = re.findall(r"\w+", said.lower())
-    doubled = [a for a, b in zip(words, words[1:], strict=False) if a == b and not a.isdigit()]
+    doubled = [a for a, b in itertools.pairwise(words) if a == b and not a.isdigit()]
     assert not doubled, doubled  # never "ngày ngày"
-    assert "(Ký" not in said and "Bằng khen\n" not in said.split("Danh hiệu")[0]
+    assert "(Ký" not in said  # no form instruction under the signer
 
 
 def test_the_word_documents_set_the_sizes_of_the_party_guidance(tmp_path):

@@ -193,7 +193,6 @@ class _Formats:
         self.total_title = add(bold=True, border=1, bg_color="#D9E1F2")
         self.total_number = add(bold=True, border=1, bg_color="#D9E1F2", num_format=number, align="center")
         self.centre_bold = add(bold=True, align="center")
-        self.centre_note = add(italic=True, align="center", font_size=SMALL)
         self.centre_name = add(bold=True, align="center", locked=False)
         self.text = add(border=1)
         self.helper = add(num_format="General")
@@ -354,8 +353,8 @@ def _write_unit(sheet: Worksheet, fmt: _Formats, rules: Rules, unit: Unit, lang:
                             preview.stored_result(cached, "total", marker))
     count = sum(1 for c in filled.values() if preview.as_written(c.value) is not None)
     sheet.write_formula(total_row, ENTERED, f"=SUM({_span(ordered, ENTERED)})", fmt.helper, count)
-    last = write_signatures(sheet, total_row + 2, signers(rules, lang, kind.peer), lang,
-                            (fmt.centre_bold, fmt.centre_note, fmt.centre_name))
+    last = write_signatures(sheet, total_row + 2, signers(rules, lang, kind.peer),
+                            (fmt.centre_bold, fmt.centre_bold, fmt.centre_name))
 
     sheet.freeze_panes(APPRAISAL_HEADER_ROW + 1, 0)
     print_setup(sheet, margins=(0.4, 0.4, 0.6, 0.6), repeat=(APPRAISAL_HEADER_ROW, APPRAISAL_HEADER_ROW),

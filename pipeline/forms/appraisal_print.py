@@ -23,7 +23,7 @@ from pipeline.rules.model import Criterion, Rules
 
 CODE, TITLE, MAX, SELF, APPRAISED, REASON, EVIDENCE = range(len(APPRAISAL_KEYS))
 FINAL = 7  # appraisal.py's hidden column of the value that counts (the appraised one, else the self-score)
-SIGNATURE_ROWS = 6  # the position, the hint, room to sign, the name
+SIGNATURE_ROWS = 6  # the position, the office, room to sign, the name
 
 
 @dataclass(frozen=True)
@@ -69,26 +69,30 @@ def write_points_row(sheet: Worksheet, fmt: PointsFormats, criterion: Criterion,
     fit_row(sheet, below, [(title, at_size(width, 11))])
 
 
-def signers(rules: Rules, lang: str, peer: bool) -> list[tuple[str, str]]:
-    """(heading, name) of each signature block: one per signer the rules name for the bloc's appraisal (its
-    leader, its deputies), else one for whoever appraised; a scoring unit's head for cross-scoring."""
+def signers(rules: Rules, lang: str, peer: bool) -> list[tuple[str, str, str]]:
+    """(heading, office, name) of each signature block: one per signer the rules name for the bloc's appraisal
+    (its leader, its deputies), else one for whoever appraised; a scoring unit's head for cross-scoring."""
     if peer:
-        return [(text(lang, "peer.signed_by"), "")]
-    named = [(signer.position.upper() or text(lang, "appraisal.signed_by"), signer.name) for signer in rules.signers]
-    return named or [(text(lang, "appraisal.signed_by"), "")]
+        return [(text(lang, "peer.signed_by"), "", "")]
+    named = [(signer.position.upper() or text(lang, "appraisal.signed_by"), signer.office.upper(), signer.name)
+             for signer in rules.signers]
+    return named or [(text(lang, "appraisal.signed_by"), "", "")]
 
 
-def write_signatures(sheet: Worksheet, first_row: int, blocks: list[tuple[str, str]], lang: str,
+def write_signatures(sheet: Worksheet, first_row: int, blocks: list[tuple[str, str, str]],
                      formats: tuple[Format, Format, Format]) -> int:
-    """The signature blocks from `first_row`, two abreast, each centred over its own columns; the last row."""
-    heading, hint, name = formats
+    """The signature blocks from `first_row`, two abreast, each centred over its own columns; the last row.
+
+    Under the position, the signer's own office where the rules give it; never an instruction such as
+    "(Ký, ghi rõ họ tên)", which a form's reader knows and a signed page does not print."""
+    heading, office_format, name = formats
     # One block on the right, as a single signer signs; two side by side; more in further bands of two.
     slots = [(REASON, EVIDENCE)] if len(blocks) == 1 else [(CODE, TITLE), (REASON, EVIDENCE)]
     row = first_row
-    for index, (position, signer) in enumerate(blocks):
+    for index, (position, office, signer) in enumerate(blocks):
         first, last = slots[index % len(slots)]
         row = first_row + (index // len(slots)) * SIGNATURE_ROWS
         sheet.merge_range(row, first, row, last, position, heading)
-        sheet.merge_range(row + 1, first, row + 1, last, text(lang, "template.sign_hint"), hint)
+        sheet.merge_range(row + 1, first, row + 1, last, office, office_format)
         sheet.merge_range(row + 4, first, row + 4, last, signer, name)
     return row + 4

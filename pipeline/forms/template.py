@@ -128,7 +128,6 @@ class _Formats:
         self.helper = add(num_format="General")
         self.recipients_label = add(bold=True, italic=True)
         self.recipients = add(font_size=RECIPIENTS_SIZE, valign="top")
-        self.sign_hint = add(italic=True, align="center", valign="top")
         self.signer_name = add(bold=True, align="center", locked=False)
         self.instructions = add(font_size=INSTRUCTIONS_SIZE, valign="top", border=1, bg_color="#EAF1FB")
         # A count's cell says it is a count: "2 lần", never read as 2 points (its points show in the max column).
@@ -447,8 +446,8 @@ def _write_signatures(sheet: Worksheet, fmt: _Formats, rules: Rules, layout: Lay
     sheet.write_string(row + 1, TITLE, recipients, fmt.recipients)
     fit_row(sheet, row + 1, [(recipients, at_size(WIDTHS[TITLE], RECIPIENTS_SIZE))], size=RECIPIENTS_SIZE)
     sheet.merge_range(row, MAX, row, EVIDENCE, text(lang, "template.signed_by_head"), fmt.centre_bold)
-    sheet.merge_range(row + 1, MAX, row + 1, EVIDENCE, text(lang, "template.sign_hint_head"), fmt.sign_hint)
-    # Room to sign and seal, then the head's full name, which the unit types in.
+    # Room to sign and seal (no "(Ký tên, đóng dấu)": a form's instruction is not printed under a signer),
+    # then the head's full name, which the unit types in.
     sheet.merge_range(row + 5, MAX, row + 5, EVIDENCE, "", fmt.signer_name)
 
 

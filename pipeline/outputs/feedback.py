@@ -274,12 +274,19 @@ def encoded_words(value: str, indent: int = 0, *, plain: bool = True) -> str:
     """
     if plain and value.isascii() and indent + len(value) <= 78 and "=?" not in value:
         return value
+    # Each encoded word ends after a space where one fits, so a reader that (wrongly) puts a space between
+    # two encoded words still shows every word whole: "Ban Tổ chức " + "Tỉnh ủy", never "K" + "iểm".
     words, chunk = [], b""
     for character in value:
         encoded = character.encode("utf-8")
         if chunk and len(chunk) + len(encoded) > _WORD_BYTES:
-            words.append(chunk)
-            chunk = b""
+            cut = chunk.rfind(b" ") + 1
+            if 0 < cut < len(chunk):
+                words.append(chunk[:cut])
+                chunk = chunk[cut:]
+            else:
+                words.append(chunk)
+                chunk = b""
         chunk += encoded
     if chunk or not words:
         words.append(chunk)
