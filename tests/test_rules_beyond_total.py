@@ -93,7 +93,7 @@ def test_min_criterion_share_at_the_boundary(lowest, grade):
     [placed], _ = rank_units(rules, [score])
     assert placed.classification == grade
     if grade == "Tốt":
-        assert remarks_text(placed, "vi") == "chưa xếp loại “Xuất sắc”: tiêu chí 2.1 đạt dưới 85 % điểm tối đa"
+        assert remarks_text(placed, "vi") == "chưa xếp loại “Xuất sắc”: tiêu chí 2.1 đạt dưới 85% điểm tối đa"
     else:
         assert placed.remarks == ()
 
@@ -137,7 +137,7 @@ def test_award_min_criterion_share():
     by_unit = {r.unit_code: r for r in ranked}
     assert (by_unit["A"].rank, by_unit["A"].award) == (1, "merit")
     assert (by_unit["B"].rank, by_unit["B"].award) == (2, "flag")
-    assert remarks_text(by_unit["A"], "en") == "not proposed for Emulation flag: criterion 2.2 is below 90 % of its max"
+    assert remarks_text(by_unit["A"], "en") == "not proposed for Emulation flag: criterion 2.2 is below 90% of its max"
 
 
 # ---------------------------------------------------------------------------------------- quotas
@@ -169,10 +169,10 @@ def test_share_quota_in_a_ranking(units, flags):
     assert [r.unit_code for r in ranked if r.award == "flag"] == codes[:flags]
     if flags:
         places = "1 place" if flags == 1 else f"{flags} places"
-        assert remarks_text(ranked[flags], "en") == f"beyond the quota of Emulation flag ({places})"
+        assert remarks_text(ranked[flags], "en") == f"all places for Emulation flag are proposed ({places})"
     else:
         assert [i.code for i in issues] == ["award-no-places"]
-        assert "20 % of 3 units gives no place" in issues[0].message("en")
+        assert "20% of 3 units gives no place" in issues[0].message("en")
 
 
 # ------------------------------------------------------------------------------ the rules file

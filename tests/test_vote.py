@@ -307,7 +307,7 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     assert header.cell(0, 0).paragraphs[1].text == "*"
     assert header.cell(0, 1).paragraphs[-1].runs[0].italic
     counts = [[c.text for c in row.cells] for row in minutes.tables[1].rows]
-    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00 %", "Passed"]
+    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00%", "Passed"]
     assert len(minutes.tables[2].rows[0].cells) == 3  # the counting committee's signatures
     proposals = docx.Document(str(written.documents[1]))
     listed = [[c.text for c in row.cells] for row in proposals.tables[1].rows]
@@ -420,7 +420,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rows = _ranking_rows(pending.workbook)
     assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     header = next(row for row in rows if "Proposed award" in row)
-    votes, decision = header.index("Vote"), header.index("Award decided")
+    votes, decision = header.index("Vote"), header.index("Result of the deliberation")
     first = rows[rows.index(header) + 1]
     assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
     _tally(rules, inbox, {"A": (4, 2)})
@@ -428,7 +428,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rows = _ranking_rows(written.workbook)
     assert not any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     first = rows[rows.index(header) + 1]
-    assert (first[votes], first[decision]) == ("2/4 (50.00 %)", "")
+    assert (first[votes], first[decision]) == ("2/4 (50.00%)", "")
     assert "did not reach the vote's threshold for Emulation flag (2 of 4 votes for)" in first[-1]
 
 
