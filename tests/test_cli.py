@@ -291,7 +291,7 @@ def test_english_labels(sample_input, tmp_path):
     result = run_sample(sample_input, tmp_path / "out", "--lang", "en")
     assert result.exit_code == 0
     assert "Consolidated emulation scores, 2024" in result.stdout
-    assert "Remarks:" in result.stdout and "beyond the quota of" in result.stdout
+    assert "Remarks:" in result.stdout and "all places for" in result.stdout
     assert "98.50" in result.stdout  # English decimal point
 
 

@@ -169,7 +169,7 @@ def test_share_quota_in_a_ranking(units, flags):
     assert [r.unit_code for r in ranked if r.award == "flag"] == codes[:flags]
     if flags:
         places = "1 place" if flags == 1 else f"{flags} places"
-        assert remarks_text(ranked[flags], "en") == f"beyond the quota of Emulation flag ({places})"
+        assert remarks_text(ranked[flags], "en") == f"all places for Emulation flag are proposed ({places})"
     else:
         assert [i.code for i in issues] == ["award-no-places"]
         assert "20% of 3 units gives no place" in issues[0].message("en")

@@ -112,7 +112,7 @@ def test_share_quota_in_json_and_ranking(tmp_path, units, flags):
     assert [name for name, row in rows.items() if row["award"]] == [f"Unit {c}" for c in codes[:flags]]
     if flags:
         places = "1 place" if flags == 1 else f"{flags} places"
-        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"beyond the quota of Emulation flag ({places})"
+        assert rows[f"Unit {codes[flags]}"]["remarks"] == f"all places for Emulation flag are proposed ({places})"
     else:
         assert [i["code"] for i in written.json["issues"] if i["code"].startswith("award")] == ["award-no-places"]
 

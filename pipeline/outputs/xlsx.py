@@ -241,12 +241,14 @@ class Pager:
     sheet has several tables). Heights are estimates at the scale that fits the columns to the page width.
     """
 
-    def __init__(self, sheet: Worksheet, widths: Sequence[float]) -> None:
+    def __init__(self, sheet: Worksheet, widths: Sequence[float], *, fill: float = 0.88,
+                 body: float = PAGE_BODY[1]) -> None:
         self.sheet = sheet
-        # Narrower columns than pages_tall assumes: a break too early costs a little paper, one too late lets
-        # LibreOffice break inside a table, where no header is repeated.
-        scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH * 0.88))
-        self.body = PAGE_BODY[1] / scale
+        # Narrower columns than pages_tall assumes (`fill`): a break too early costs a little paper, one too
+        # late lets LibreOffice break inside a table, where no header is repeated. A sheet whose rows are all
+        # sized by the writer, generously, can fill more of the page.
+        scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH * fill))
+        self.body = body / scale
         self.used = 0.0
         self.breaks: list[int] = []
 
@@ -271,3 +273,52 @@ class Pager:
     def close(self) -> None:
         if self.breaks:
             self.sheet.set_h_pagebreaks(self.breaks)
+
+
+# The smallest print scale for a sheet of 11-pt text: 8 pt on paper (README, "legible on paper").
+MIN_PRINT_SCALE = 8 / 11
+
+
+def keep_together_breaks(sheet: Worksheet, last_row: int, widths: Sequence[float], *, keep_with_next: set[int],
+                         repeated: float = 0.0, body: float = PAGE_BODY[1],
+                         smallest_scale: float = MIN_PRINT_SCALE) -> int | None:
+    """Manual page breaks down a sheet printed one page wide, so no row in `keep_with_next` (a heading, a
+    table's header, a row with a second line of its own under it) ends a page; the print scale too, when
+    printing a little smaller saves a page that would hold a stray block.
+
+    Rows `0…last_row` fill pages of `body` points on paper at the scale that fits `widths` on one page width;
+    `repeated` points of header rows print atop every page after the first. Sets the breaks on `sheet`.
+    Returns None to print fitted to the page width, or the percentage to print at: then the caller prints at
+    that fixed scale (which is below the fitted one, so the width still fits) instead of fitting the width.
+    """
+    fitted = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH))
+    default = sheet.default_row_height
+    heights = [sheet.row_sizes.get(row, [default])[0] * 0.75 for row in range(last_row + 1)]
+    breaks, last_fill = _breaks(heights, keep_with_next, body / fitted, repeated)
+    scale: int | None = None
+    if breaks and last_fill < SMALLEST_LAST_PAGE:
+        # A fixed scale a little under the fitted one (a whole percent, a margin for the width's estimate).
+        for percent in range(int(fitted * 98), math.ceil(smallest_scale * 100) - 1, -1):
+            fewer, _ = _breaks(heights, keep_with_next, body / (percent / 100), repeated)
+            if len(fewer) < len(breaks):
+                breaks, scale = fewer, percent
+                break
+    if breaks:
+        sheet.set_h_pagebreaks(breaks)
+    return scale
+
+
+def _breaks(heights: Sequence[float], keep_with_next: set[int], body: float,
+            repeated: float) -> tuple[list[int], float]:
+    """Where pages break in rows of `heights` (points) on pages `body` tall, and how full the last one is."""
+    breaks: list[int] = []
+    start, used = 0, 0.0
+    for row, height in enumerate(heights):
+        if used + height > body and row > start:
+            cut = row
+            while cut - 1 in keep_with_next and cut - 1 > start:
+                cut -= 1
+            breaks.append(cut)
+            start, used = cut, repeated + sum(heights[cut:row])
+        used += height
+    return breaks, used / body

@@ -301,7 +301,7 @@ def decide_award(rules: Rules, award: str, result: VoteResult) -> None:
 
 
 def percent_text(share: Fraction, lang: str) -> str:
-    """A share of votes as the minutes and the Ranking sheet show it: `66,67%`."""
+    """A share of votes as the minutes and the Ranking sheet show it: `66,67%` (no space before the sign)."""
     value = (Decimal(share.numerator) * 100 / Decimal(share.denominator)) if share.denominator else Decimal(0)
     return f"{format_number(value.quantize(Decimal('0.01')), lang, 2)}%"
 

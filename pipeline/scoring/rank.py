@@ -65,14 +65,14 @@ def _order_key(rules: Rules, score: UnitScore) -> tuple[Fraction, ...]:
 
 
 def tie_breakers_in_words(rules: Rules, lang: str) -> str:
-    """`section:I, deductions` → "section I higher, fewer deductions", as a leader reads it."""
+    """`section:I, deductions` → "section I higher; fewer deductions", as a leader reads it, in turn."""
     words = []
     for breaker in rules.tie_breakers:
         if breaker.kind == "section":
             words.append(text(lang, "summary.breaker_section", code=breaker.section))
         else:
             words.append(text(lang, f"summary.breaker_{breaker.kind}"))
-    return ", ".join(words)
+    return "; ".join(words)
 
 
 def classify(rules: Rules, score: UnitScore) -> tuple[str | None, list[Label]]:
@@ -194,7 +194,7 @@ def quota_in_words(award: Award, lang: str) -> str:
 
 
 def percent(share: Decimal) -> str:
-    """0.85 → `85%`, as the rules' shares are shown (Vietnamese sets no space before the sign)."""
+    """0.85 → `85%`, as the rules' shares are shown (no space before the sign)."""
     return f"{(share * 100).normalize():f}%"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,12 @@ from pipeline.scoring.rank import award_name, award_rule_in_words, tie_breakers_
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 AUDIT_WIDTHS = (32, 46, 10, 10, 11, 14, 14)
 SMALL_SIZE = 11
+# A SHA-256 is 64 hexadecimal digits, wider than the average letter the row heights assume: it wraps, anywhere,
+# within its column, and its row is as tall as that takes.
+HEX_WIDTH = 0.8
+# The sheet's rows are sized generously (fit_row), so its page breaks can be computed close to a page's height.
+SHORT_TABLE = 6  # rows: a table this short is kept on one page with its heading
+PAGE_FILL, PAGE_BODY = 1.0, 495.0  # the page's body, as measured for the unit sheets (units.UNIT_PAGE_BODY)
 
 
 def _file_sha256(path: str) -> str:
@@ -35,7 +42,8 @@ def write_audit(ctx: Context) -> None:
     last = len(widths) - 1
     for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
-    label = fmt.text(bold=True, valign="top", bg_color=GROUP_FILL)
+    # Centred: at the top of a row, the marks above a Vietnamese capital (Ố) print over the cell's border.
+    label = fmt.text(bold=True, bg_color=GROUP_FILL)
     value_text = fmt.text()
     heading = fmt.get(bold=True, font_size=13)
     sheet.merge_range(0, 0, 0, last, ctx.t("workbook.audit_title"), fmt.get(bold=True, font_size=14))
@@ -60,7 +68,9 @@ def write_audit(ctx: Context) -> None:
     ]
     width = sum(widths[1:])
     for key, value in facts:
-        sheet.write_string(row, 0, ctx.t(f"workbook.{key}"), label)
+        name = ctx.t(f"workbook.{key}")
+        sheet.write_string(row, 0, name, label)
+        _fit(sheet, row, [(value if isinstance(value, str) else "", width)], [(name, widths[0])])
         if isinstance(value, datetime):
             sheet.merge_range(row, 1, row, last, "", date_format)
             sheet.write_datetime(row, 1, value, date_format)
@@ -69,11 +79,10 @@ def write_audit(ctx: Context) -> None:
             sheet.write_number(row, 1, value, fmt.integer(align="left"))
         else:
             sheet.merge_range(row, 1, row, last, value, value_text)
-            fit_row(sheet, row, [(str(value), width)])
         row += 1
 
     # Each table keeps its heading; one that runs onto a new page starts it with its header row again.
-    pager = Pager(sheet, widths)
+    pager = Pager(sheet, widths, fill=PAGE_FILL, body=PAGE_BODY)
     pager.took(0, row)
     row = _audit_rules(ctx, sheet, row + 1, heading, pager)
     row = _audit_criteria(ctx, sheet, row + 1, heading, pager)
@@ -84,16 +93,26 @@ def write_audit(ctx: Context) -> None:
 
 
 def _audit_table(ctx: Context, sheet: Worksheet, row: int, title: str, heading: Format, headers: list[str],
-                 pager: Pager) -> int:
-    """A table's heading and header row, on a new page unless they and two rows fit on this one."""
+                 pager: Pager, rows: int = 0) -> int:
+    """A table's heading and header row, on a new page unless they and two rows fit on this one; a short
+    table of `rows` rows (up to SHORT_TABLE) all of them, so it is never split over two pages."""
     header_height = needed_height(list(zip(headers, AUDIT_WIDTHS, strict=False)), bold=True)
-    if not pager.fits(2 * header_height + 2 * needed_height([])):
+    kept = rows if 0 < rows <= SHORT_TABLE else 2
+    if not pager.fits(2 * header_height + kept * needed_height([])):
         pager.new_page(row)
     sheet.write_string(row, 0, title, heading)
     pager.took(row - 1, row)  # the blank row before the heading, and the heading
     row = _header(ctx, sheet, row + 1, headers)
     pager.took(row - 1)
     return row
+
+
+def _fit(sheet: Worksheet, row: int, cells: Sequence[tuple[str, float]],
+         bold: Sequence[tuple[str, float]] = ()) -> float:
+    """Give `row` the height its plain and its bold cells need (text, width it wraps in, at 12 pt)."""
+    height = max(needed_height(cells), needed_height(list(bold), bold=True))
+    sheet.set_row(row, height)
+    return height
 
 
 def _header(ctx: Context, sheet: Worksheet, row: int, headers: list[str]) -> int:
@@ -126,14 +145,17 @@ def _audit_rules(ctx: Context, sheet: Worksheet, row: int, heading: Format, page
         sheet.write_number(row, 2, float(section.max), fmt.score())
         sheet.write_number(row, 3, float(section.weight), weight)
         sheet.write_string(row, 4, "", fmt.text())
-        fit_row(sheet, row, [(section.title, AUDIT_WIDTHS[1])])
+        _fit(sheet, row, [(section.title, AUDIT_WIDTHS[1])])
         row += 1
     for name, bucket in ((BONUS, rules.bonus), (DEDUCTIONS, rules.deductions)):
         if not bucket.criteria:
             continue
-        row = _room(ctx, sheet, row, needed_height([]), headers, pager)
+        codes = ", ".join(c.code for c in bucket.criteria)
+        cells = [(ctx.t(f"report.{name}"), AUDIT_WIDTHS[0]), (codes, AUDIT_WIDTHS[1])]
+        row = _room(ctx, sheet, row, needed_height(cells), headers, pager)
+        _fit(sheet, row, cells)
         sheet.write_string(row, 0, ctx.t(f"report.{name}"), fmt.text(align="center"))
-        sheet.write_string(row, 1, ", ".join(c.code for c in bucket.criteria), fmt.text())
+        sheet.write_string(row, 1, codes, fmt.text())
         sheet.write_number(row, 2, float(sum(c.max for c in bucket.criteria)), fmt.score())
         sheet.write_string(row, 3, "", fmt.text())
         if bucket.cap is not None:
@@ -143,34 +165,39 @@ def _audit_rules(ctx: Context, sheet: Worksheet, row: int, heading: Format, page
         row += 1
 
     headers = [ctx.t("report.classification"), "", ctx.t("workbook.audit_from")]
-    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.classification"), heading, headers, pager)
+    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.classification"), heading, headers, pager,
+                       len(rules.classification))
     for threshold in rules.classification:
         row = _room(ctx, sheet, row, needed_height([]), headers, pager)
+        _fit(sheet, row, [])
         sheet.merge_range(row, 0, row, 1, threshold.label, fmt.text())
         sheet.write_number(row, 2, float(threshold.min), fmt.score())
         row += 1
 
     headers = [ctx.t("report.award"), ctx.t("workbook.audit_award_rule"), ctx.t("workbook.audit_count"),
                ctx.t("workbook.audit_min_score")]
-    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.award"), heading, headers, pager)
+    row = _audit_table(ctx, sheet, row + 1, ctx.t("report.award"), heading, headers, pager, 2 * len(rules.awards))
     for award in rules.awards:
         shown = award_name(rules, award.key, ctx.lang)
         rule = award_rule_in_words(rules, award, ctx.lang)
         disqualifying = [c.code for c in rules.deductions.criteria if award.key in c.disqualifies]
         if disqualifying:
             rule += " " + ctx.t("workbook.audit_disqualified_by", criteria=", ".join(disqualifying))
-        row = _room(ctx, sheet, row, needed_height([(rule, AUDIT_WIDTHS[1])]), headers, pager)
+        cells = [(rule, AUDIT_WIDTHS[1]), (shown, AUDIT_WIDTHS[0])]
+        row = _room(ctx, sheet, row, needed_height(cells), headers, pager)
         sheet.write_string(row, 0, shown, fmt.text())
         sheet.write_string(row, 1, rule, fmt.text())
         if award.count is not None:  # a share alone is spelt out in the rule beside it
             sheet.write_number(row, 2, award.count, fmt.integer())
         sheet.write_number(row, 3, float(award.min_score), fmt.score())
-        fit_row(sheet, row, [(rule, AUDIT_WIDTHS[1])])
+        _fit(sheet, row, cells)
         row += 1
     if rules.tie_breakers:
         ties = tie_breakers_in_words(rules, ctx.lang)
         sheet.write_string(row + 1, 0, ctx.t("workbook.audit_ties"), fmt.text(bold=True, bg_color=GROUP_FILL))
         sheet.merge_range(row + 1, 1, row + 1, len(AUDIT_WIDTHS) - 1, ties, fmt.text())
+        pager.used += _fit(sheet, row + 1, [(ties, sum(AUDIT_WIDTHS[1:]))],
+                           [(ctx.t("workbook.audit_ties"), AUDIT_WIDTHS[0])]) + pager.height(row)
         row += 2
     return row
 
@@ -185,8 +212,9 @@ def _audit_criteria(ctx: Context, sheet: Worksheet, row: int, heading: Format, p
     centred = fmt.text(align="center")
     step_format = fmt.get(border=1, align="center", num_format="General")
     for criterion in rules.criteria():
-        title_cell = [(criterion.title, at_size(AUDIT_WIDTHS[1], SMALL_SIZE))]
-        row = _room(ctx, sheet, row, needed_height(title_cell, size=SMALL_SIZE), headers, pager)
+        disqualifies = ", ".join(award_name(rules, k, ctx.lang) for k in criterion.disqualifies)
+        cells = [(criterion.title, at_size(AUDIT_WIDTHS[1], SMALL_SIZE)), (disqualifies, AUDIT_WIDTHS[6])]
+        row = _room(ctx, sheet, row, needed_height(cells), headers, pager)
         sheet.write_string(row, 0, criterion.code, centred)
         sheet.write_string(row, 1, criterion.title, fmt.text(font_size=SMALL_SIZE))
         sheet.write_number(row, 2, float(criterion.max), fmt.score())
@@ -196,8 +224,8 @@ def _audit_criteria(ctx: Context, sheet: Worksheet, row: int, heading: Format, p
             sheet.write_string(row, 3, "—", centred)
         sheet.write_string(row, 4, yes if criterion.na_allowed else no, centred)
         sheet.write_string(row, 5, yes if criterion.evidence_required else no, centred)
-        sheet.write_string(row, 6, ", ".join(award_name(rules, k, ctx.lang) for k in criterion.disqualifies), centred)
-        fit_row(sheet, row, title_cell, size=SMALL_SIZE)
+        sheet.write_string(row, 6, disqualifies, centred)
+        _fit(sheet, row, cells)
         row += 1
     return row
 
@@ -231,8 +259,9 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format, pag
             read = result.vote is not None and submission.file == result.vote.tally_file
             state = ctx.t("workbook.audit_tally_used" if read else "workbook.audit_tally_unused")
         cells = [(shown, at_size(AUDIT_WIDTHS[0], SMALL_SIZE)),
-                 (submission.sha256, at_size(AUDIT_WIDTHS[1], SMALL_SIZE))]
-        row = _room(ctx, sheet, row, needed_height(cells, size=SMALL_SIZE), headers, pager)
+                 (submission.sha256, at_size(AUDIT_WIDTHS[1], SMALL_SIZE) * HEX_WIDTH),
+                 (unit_code, AUDIT_WIDTHS[3]), (state, AUDIT_WIDTHS[4])]
+        row = _room(ctx, sheet, row, needed_height(cells), headers, pager)
         sheet.write_string(row, 0, shown, fmt.text(font_size=SMALL_SIZE))
         sheet.write_string(row, 1, submission.sha256, fmt.text(font_size=SMALL_SIZE))
         sheet.write_number(row, 2, submission.size, fmt.get(border=1, align="center", num_format="#,##0"))
@@ -244,6 +273,6 @@ def _audit_inputs(ctx: Context, sheet: Worksheet, row: int, heading: Format, pag
             sheet.write_datetime(row, 5, modified, modified_format)
         else:
             sheet.merge_range(row, 5, row, 6, "", fmt.text())
-        fit_row(sheet, row, cells, size=SMALL_SIZE)
+        _fit(sheet, row, cells)
         row += 1
     return row

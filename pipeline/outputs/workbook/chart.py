@@ -1,12 +1,15 @@
-"""The Chart sheet: each unit's total as a labelled bar, on an axis that starts near the lowest total."""
+"""The Chart sheet: each unit's total as a labelled bar, on an axis that starts at zero.
+
+An axis cut near the lowest total would make a 9-point spread look like one unit scoring twice another's;
+a bar's length is its total, and the labels and the table under the chart give the exact figures.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from pipeline.outputs.workbook.context import SECTION_COLOURS, Context, number_format, pixels
 from pipeline.outputs.xlsx import FONT, fit_row, write_cells
-from pipeline.rules.model import Rules
 
 
 def write_chart(ctx: Context) -> None:
@@ -39,8 +42,8 @@ def write_chart(ctx: Context) -> None:
             (0, placed.rank, rank_cell), (1, name, name_cell),
             *((2 + index, value, figure) for index, value in enumerate(figures.sections)),
             (bonus_column, figures.bonus, figure),
-            # Deductions are shown negative here (and only here), so the row reads as a sum: the column says so.
-            (bonus_column + 1, 0.0 - figures.deductions, figure), (bonus_column + 2, figures.total, total_cell),
+            # Deductions as the Ranking sheet and the unit sheets print them: the points taken off, a positive figure.
+            (bonus_column + 1, figures.deductions, figure), (bonus_column + 2, figures.total, total_cell),
         ])
         fit_row(sheet, row, [(name, widths[1])])
     last = first + len(result.ranked) - 1
@@ -62,9 +65,9 @@ def write_chart(ctx: Context) -> None:
         # Best first, at the top: a bar chart draws its first category at the bottom unless reversed;
         # crossing at the maximum keeps the value axis at the bottom.
         chart.set_y_axis({"reverse": True, "crossing": "max", "num_font": {"name": FONT, "size": 11}})
-        low, high = axis_range([r.score.total for r in result.ranked], rules)
+        low, high, step = axis_range([r.score.total for r in result.ranked])
         chart.set_x_axis({
-            "min": low, "max": high, "num_font": {"name": FONT, "size": 10}, "num_format": "0",
+            "min": low, "max": high, "major_unit": step, "num_font": {"name": FONT, "size": 10}, "num_format": "0",
             "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
         })
         chart.set_chartarea({"border": {"none": True}})
@@ -75,14 +78,13 @@ def write_chart(ctx: Context) -> None:
     sheet.hide_gridlines(2)
 
 
-def axis_range(totals: list[Decimal], rules: Rules) -> tuple[float, float]:
-    """An axis from a round figure below the lowest total to one above the highest: a 9-point spread
-    between units fills the width instead of a sliver at the end of a bar drawn from zero."""
-    low, high = min(totals), max(totals)
-    spread = max(high - low, Decimal(1))
+def axis_range(totals: list[Decimal]) -> tuple[float, float, float]:
+    """An axis from 0 to a round figure at or above the highest total, and its major unit: bars as long as
+    their totals, 0–100 for a bloc scored out of 100."""
+    high = max([*totals, Decimal(1)])
     step = next(m for m in (Decimal(1), Decimal(2), Decimal(5), Decimal(10), Decimal(20), Decimal(50),
-                            Decimal(100), Decimal(1000)) if spread / m <= 8)
-    start = max(Decimal(0), (low - step) // step * step)
-    end = (high // step + 1) * step
-    return float(start), float(end)
-
+                            Decimal(100), Decimal(1000), Decimal(10000)) if high / m <= 10)
+    end = (high / step).to_integral_value(ROUND_CEILING) * step  # the highest total, or the next round figure
+    lowest = min(totals, default=Decimal(0))
+    start = min(Decimal(0), (lowest / step).to_integral_value(ROUND_FLOOR) * step)  # below 0 only if a total is
+    return float(start), float(end), float(step)

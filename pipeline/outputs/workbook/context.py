@@ -12,11 +12,11 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.core.labels import text
+from pipeline.core.labels import format_number, text
 from pipeline.core.numbers import SECTION_DECIMALS, rounded
-from pipeline.outputs.workbook.entries import NOTHING_SHOWN, Shown, shown_entries
-from pipeline.outputs.xlsx import Formats, page_footer, print_setup
-from pipeline.rules.model import Rules
+from pipeline.outputs.workbook.entries import NOTHING_SHOWN, Shown, is_number, shown_entries
+from pipeline.outputs.xlsx import Cell, Formats, page_footer, print_setup
+from pipeline.rules.model import Criterion, Rules
 from pipeline.run import RunResult, Tick
 from pipeline.scoring.rank import RankedUnit
 
@@ -154,6 +154,23 @@ class Context:
     def rounded(self, value: Fraction | Decimal) -> float:
         """A base, bonus, deduction or total as the JSON has it: rounded to the rules' decimals."""
         return rounded(value, self.rules.decimals)
+
+    def count_label(self, criterion: Criterion) -> str:
+        """The label of the row under a `per_occurrence` item that holds its counts: "Số lần (0,5 điểm/lần)"."""
+        assert criterion.per_occurrence is not None
+        return self.t("workbook.count_row", points=format_number(criterion.per_occurrence, self.lang))
+
+    def count_cell(self, column: int, value: object, **extra: Any) -> Cell:
+        """A count of occurrences as a number cell that reads "2 lần": never in a column of points."""
+        if not is_number(value):
+            return column, None, self.fmt.text(**extra)
+        number = float(value)  # type: ignore[arg-type]  # is_number said so
+        key = "workbook.count_format" if number.is_integer() else "workbook.count_format_fraction"
+        return column, number, self.fmt.get(**{"border": 1, "align": "center", "num_format": self.t(key), **extra})
+
+    def count_text(self, value: object) -> str:
+        """A count inside a sentence: "2 lần"."""
+        return self.t("workbook.count_text", count=value)
 
     def unit_name(self, code: str) -> str:
         unit = self.rules.unit(code)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import pandas as pd
+
+from pipeline.rules.model import Criterion
 
 SELF, APPRAISED = "self", "appraised"  # the scorers the workbook has a column for
 
@@ -58,3 +62,19 @@ def shown_entries(entries: pd.DataFrame, final: pd.DataFrame) -> dict[tuple[str,
         lookup[key] = Shown(own, slot.get(APPRAISED), value, str(slot.get("evidence", "")),
                             scorer != SELF and value != own, str(slot.get("reason", "")))
     return lookup
+
+
+def counted_points(criterion: Criterion, value: object) -> object:
+    """A shown value in points: a `per_occurrence` item is entered as a count, which is not its points.
+
+    A count (a number) becomes count × per_occurrence, capped at the max (`Criterion.points`); anything else
+    (N/A, text as typed, a blank) is shown as it is.
+    """
+    if criterion.per_occurrence is None or not is_number(value):
+        return value
+    exact = value if isinstance(value, Decimal | Fraction) else Decimal(str(value))
+    return criterion.points(exact)
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, Decimal | Fraction | int | float) and not isinstance(value, bool)

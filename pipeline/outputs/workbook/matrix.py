@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from xlsxwriter.worksheet import Worksheet
+
 from pipeline.core.labels import format_number
 from pipeline.outputs.workbook.context import CHANGED_FILL, GROUP_FILL, Context
-from pipeline.outputs.xlsx import FONT, fit_row, row_height, write_value
-from pipeline.rules.model import BONUS, DEDUCTIONS
+from pipeline.outputs.workbook.entries import Shown, counted_points, is_number
+from pipeline.outputs.xlsx import FONT, fit_row, keep_together_breaks, row_height, write_cells, write_value
+from pipeline.rules.model import BONUS, DEDUCTIONS, Criterion
 
 # Above this many units the two columns each no longer fit one page width at a readable size: the sheet
 # prints at a fixed scale across several page widths instead, the criteria columns repeated on each.
@@ -21,6 +24,7 @@ ONE_PAGE_WIDE_UNITS = 12
 CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, SCORE_WIDTH = 6, 40, 7, 7.5
 SCORE_SIZE = 11
 FIRST_UNIT_COLUMN = 3
+PAGE_BODY = 495.0  # points: a printed page's body, as measured for the unit sheets (units.UNIT_PAGE_BODY)
 
 
 def write_matrix(ctx: Context) -> None:
@@ -60,9 +64,11 @@ def write_matrix(ctx: Context) -> None:
     groups = [(f"{s.code}. {s.title}", s.criteria) for s in rules.sections]
     groups += [(ctx.t(f"report.{name}"), bucket.criteria) for name, bucket in
                ((BONUS, rules.bonus), (DEDUCTIONS, rules.deductions)) if bucket.criteria]
+    keep = {header}  # rows never left alone at a page's foot: a heading, a row with its counts under it
     for heading, criteria in groups:
         sheet.merge_range(row, 0, row, last_column, heading, group)
         fit_row(sheet, row, [(heading, min(full_width, 180) * 0.9)])
+        keep.add(row)
         row += 1
         for criterion in criteria:
             sheet.write_string(row, 0, criterion.code, code_format)
@@ -71,13 +77,20 @@ def write_matrix(ctx: Context) -> None:
             for index, unit in enumerate(units):
                 entry = shown[unit.code, criterion.code]
                 column = FIRST_UNIT_COLUMN + index
-                write_value(sheet, row, column, entry.final, finals[entry.changed], not_applicable)
+                write_value(sheet, row, column, counted_points(criterion, entry.final), finals[entry.changed],
+                            not_applicable)
                 if entry.changed:  # on screen; the unit's sheet prints the self-score and the reason
-                    note = ctx.t("workbook.matrix_changed", self_score=_shown(entry.self_value, ctx.lang),
-                                 reason=entry.reason or "")
+                    self_score = _shown(counted_points(criterion, entry.self_value), ctx.lang)
+                    if criterion.per_occurrence is not None and is_number(entry.self_value):
+                        self_score += f" ({ctx.count_text(entry.self_value)})"
+                    note = ctx.t("workbook.matrix_changed", self_score=self_score, reason=entry.reason or "")
                     sheet.write_comment(row, column, note, comment)
             fit_row(sheet, row, [(criterion.title, TITLE_WIDTH)], size=SCORE_SIZE)
             row += 1
+            counts = [shown[u.code, criterion.code] for u in units]
+            if criterion.per_occurrence is not None and any(is_number(e.final) and e.final for e in counts):
+                keep.add(row - 1)
+                row = _count_row(ctx, sheet, row, criterion, counts)  # the counts, under the points they are worth
     for _ in units:
         ctx.advance()
     names = "; ".join(f"{u.code}: {u.name}" for u in units)
@@ -86,12 +99,31 @@ def write_matrix(ctx: Context) -> None:
 
     sheet.freeze_panes(header + 1, FIRST_UNIT_COLUMN)
     wide = len(units) > ONE_PAGE_WIDE_UNITS
-    ctx.print_setup(sheet, repeat=(header, header), fit_width=not wide)
+    scale: int | None = 85  # across several page widths
+    if not wide:  # one page wide: breaks where no section's heading ends a page
+        widths = [CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, *([SCORE_WIDTH] * max(1, len(units)))]
+        scale = keep_together_breaks(sheet, row + 1, widths, keep_with_next=keep, body=PAGE_BODY,
+                                     repeated=sheet.row_sizes[header][0] * 0.75)
+    ctx.print_setup(sheet, repeat=(header, header), fit_width=scale is None)
     if wide:
         sheet.repeat_columns(0, 2)
-        sheet.set_print_scale(85)
+    if scale is not None:
+        sheet.set_print_scale(scale)
     sheet.print_area(0, 0, row + 1, last_column)
     sheet.hide_gridlines(2)
+
+
+def _count_row(ctx: Context, sheet: Worksheet, row: int, criterion: Criterion, entries: list[Shown]) -> int:
+    """A `per_occurrence` item's counts ("2 lần"), on a row of their own under its points."""
+    label = ctx.count_label(criterion)
+    cells = [(0, None, ctx.fmt.text()), (1, label, ctx.fmt.text(font_size=SCORE_SIZE, italic=True)),
+             (2, None, ctx.fmt.text()),
+             *(ctx.count_cell(FIRST_UNIT_COLUMN + index, entry.final, font_size=10, italic=True,
+                              **({"bg_color": CHANGED_FILL} if entry.changed else {}))
+               for index, entry in enumerate(entries))]
+    write_cells(sheet, row, cells)
+    fit_row(sheet, row, [(label, TITLE_WIDTH)], size=SCORE_SIZE)
+    return row + 1
 
 
 def _shown(value: object, lang: str) -> str:

@@ -67,9 +67,11 @@ class RankingColumns:
     def widths(self) -> list[float]:
         # Narrow enough that the page, fitted to its width, prints 12-pt text at 8 pt or more (README); with a
         # vote, every column gives up a little to make room for the votes and the decision (short award names).
+        # The criteria's total (A) wide enough for its three-line header; the remarks for a full award's name
+        # in three lines ("đã đủ số lượng Cờ thi đua của … được đề nghị (01)").
         if self.voted:
-            return [6, 22, *([6] * self.sections), 7.5, 7, 8, 7.5, 8.5, 18, 7.5, 9, 16]
-        return [6, 26, *([7] * self.sections), 8, 7.5, 8.5, 8, 10, 16, 17]
+            return [5, 19, *([6] * self.sections), 10.5, 7, 7.5, 7.5, 8.5, 17, 7.5, 8, 19]
+        return [5, 23, *([7] * self.sections), 10.5, 7.5, 8.5, 8, 10, 16, 18]
 
 
 def write_ranking(ctx: Context) -> None:
@@ -185,8 +187,7 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
         (columns.classification, classification, fmt.text(**fill)),
         (columns.award, award, fmt.text(bold=bool(award), **fill)),
     ])
-    if columns.voted:
-        _vote_cells(ctx, sheet, row, placed, columns, fill)
+    votes = _vote_cells(ctx, sheet, row, placed, columns, fill) if columns.voted else ""
     remarks = ctx.result.remarks(placed, ctx.lang)
     if remarks:
         sheet.write_string(row, columns.remarks, remarks, fmt.text(font_size=REMARKS_SIZE, **fill))
@@ -194,12 +195,14 @@ def _ranking_row(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, c
         sheet.write_blank(row, columns.remarks, None, fmt.text(font_size=REMARKS_SIZE, **fill))
     fit_row(sheet, row, [(name, widths[UNIT_COLUMN]), (classification, widths[columns.classification]),
                          (award, widths[columns.award] * BOLD_WIDTH),
-                         (remarks, at_size(widths[columns.remarks], REMARKS_SIZE))])
+                         (remarks, at_size(widths[columns.remarks], REMARKS_SIZE)),
+                         *([(votes, widths[columns.votes])] if columns.voted else [])])
 
 
 def _vote_cells(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, columns: RankingColumns,
-                fill: dict[str, str]) -> None:
-    """The members' votes for the unit (`8/9 (88,89 %)`) and the award decided, or that the vote is pending."""
+                fill: dict[str, str]) -> str:
+    """The members' votes for the unit (`8/9 (88,89%)`) and the award decided, or that the vote is pending;
+    returns the votes as written."""
     fmt, vote = ctx.fmt, ctx.result.vote
     count = vote.counts.get(placed.unit_code) if vote else None
     votes = ""
@@ -215,6 +218,7 @@ def _vote_cells(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, co
     sheet.write_string(row, columns.decision, shown,
                        fmt.text(bold=bool(decided), italic=pending, **({"font_color": ERROR_COLOUR} if pending
                                                                         else {}), **fill))
+    return votes
 
 
 def _unranked(ctx: Context, sheet: Worksheet, row: int, units: list[Unit], columns: RankingColumns) -> int:
@@ -245,7 +249,9 @@ def _legend(ctx: Context, sheet: Worksheet, row: int, columns: RankingColumns) -
     width = sum(columns.widths())
     sections = "; ".join(ctx.t("workbook.legend_section", code=s.code, title=s.title, max=s.max * s.weight)
                          for s in rules.sections)
-    scores = ctx.t("workbook.legend_scores", decimals=rules.decimals)
+    words = ctx.t("workbook.digit_words").split(",")  # "làm tròn đến hai chữ số", in words as a document writes it
+    scores = ctx.t("workbook.legend_scores",
+                   decimals=words[rules.decimals] if rules.decimals < len(words) else rules.decimals)
     if rules.tie_breakers:
         scores += " " + ctx.t("workbook.legend_ties", breakers=tie_breakers_in_words(rules, ctx.lang))
     awards = [award_rule_in_words(rules, award, ctx.lang) for award in rules.awards]

@@ -18,7 +18,8 @@ from pipeline.outputs.workbook.context import (
     Context,
     pixels,
 )
-from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, pages_tall, value_cell, write_cells
+from pipeline.outputs.workbook.entries import counted_points, is_number
+from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, keep_together_breaks, value_cell, write_cells
 from pipeline.rules.model import BONUS, DEDUCTIONS
 from pipeline.run import output_names
 from pipeline.scoring.figures import bucket_limit, section_averages, section_share
@@ -33,6 +34,9 @@ LEGEND_CRITERIA = 8  # the legend wraps over the criteria columns of the first p
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
 SMALL_SIZE = 11
+# The height of a printed page's body in points (xlsx.PAGE_BODY is a cautious 470): measured on LibreOffice's
+# PDF output of the example, A4 landscape with print_setup's margins and a footer, about 510, less a margin.
+UNIT_PAGE_BODY = 495.0
 
 
 def write_unit_sheets(ctx: Context) -> None:
@@ -72,12 +76,20 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
         row = _unit_scores(ctx, sheet, row, placed, averages)
         row = _unit_profile(ctx, sheet, row, placed, first_section_row, averages)
     table_header = row
-    row = _unit_criteria(ctx, sheet, row, code, placed.score if placed else None)
+    keep = {table_header}  # rows never left alone at a page's foot: they lead the rows under them
+    row = _unit_criteria(ctx, sheet, row, code, placed.score if placed else None, keep)
     if ctx.rules.appraisal_by == "peers":
+        keep.add(row + 1)
         row = _unit_peers(ctx, sheet, row + 1, code)
+    keep.add(row + 1)
     row = _unit_issues(ctx, sheet, row + 1, code)
-    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code,
-                    pages_tall=pages_tall(sheet, row, widths))
+    # Breaks computed from the rows' heights, one page wide, rather than the sheet squeezed onto a number of
+    # pages: LibreOffice would then break wherever the page ends, a section's heading alone at its foot.
+    scale = keep_together_breaks(sheet, row, widths, keep_with_next=keep, body=UNIT_PAGE_BODY,
+                                 repeated=sheet.row_sizes[table_header][0] * 0.75)
+    ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code, fit_width=scale is None)
+    if scale is not None:
+        sheet.set_print_scale(scale)
     sheet.hide_gridlines(2)
 
 
@@ -108,6 +120,9 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
         sheet.write_number(row, 8, averages.get(section.code, 0.0), percent)
         fit_row(sheet, row, [(section.title, at_size(widths[1], SMALL_SIZE)), (note, at_size(widths[6], SMALL_SIZE))])
         row += 1
+    # In the order the total is made of: the criteria (A), then bonus (B) and deductions (C), then A+B−C.
+    total_fill = {"bold": True, "bg_color": HEADER_FILL}
+    row = _total_row(ctx, sheet, row, "report.base", score.base, total_fill)
     for bucket_name, entered, counted in ((BONUS, score.bonus_entered, score.bonus),
                                           (DEDUCTIONS, score.deductions_entered, score.deductions)):
         bucket = rules.bonus if bucket_name == BONUS else rules.deductions
@@ -123,13 +138,9 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
         sheet.write_string(row, 6, note, fmt.text(font_size=SMALL_SIZE))
         sheet.write_string(row, 7, "", fmt.text())
         sheet.write_string(row, 8, "", fmt.text())
+        fit_row(sheet, row, [(note, at_size(widths[6], SMALL_SIZE))])
         row += 1
-    total_fill = {"bold": True, "bg_color": HEADER_FILL}
-    for key, value in (("report.base", score.base), ("report.total", score.total_exact)):
-        sheet.merge_range(row, 0, row, 4, ctx.t(key), fmt.text(**total_fill))
-        sheet.write_number(row, 5, ctx.rounded(value), fmt.score(**total_fill))
-        sheet.merge_range(row, 6, row, 8, "", fmt.text(**total_fill))
-        row += 1
+    row = _total_row(ctx, sheet, row, "report.total", score.total_exact, total_fill)
     facts: tuple[tuple[str, int | str], ...] = (
         (ctx.t("report.rank"), placed.rank), (ctx.t("report.classification"), placed.classification or ""),
         (ctx.t("report.award"), award_name(ctx.rules, placed.award, ctx.lang) or "—"))
@@ -140,7 +151,18 @@ def _unit_scores(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, a
             sheet.merge_range(row, 6, row, 8, "", fmt.text())
         else:
             sheet.merge_range(row, 5, row, 8, fact, fmt.text(bold=True))
+        fit_row(sheet, row, [(str(fact), sum(widths[5:])), (label, sum(widths[:5]))], bold=True)
         row += 1
+    return row + 1
+
+
+def _total_row(ctx: Context, sheet: Worksheet, row: int, key: str, value: Fraction | Decimal,
+               fill: dict[str, object]) -> int:
+    fmt = ctx.fmt
+    sheet.merge_range(row, 0, row, 4, ctx.t(key), fmt.text(**fill))
+    sheet.write_number(row, 5, ctx.rounded(value), fmt.score(**fill))
+    sheet.merge_range(row, 6, row, 8, "", fmt.text(**fill))
+    fit_row(sheet, row, [])
     return row + 1
 
 
@@ -174,7 +196,7 @@ def _unit_profile(ctx: Context, sheet: Worksheet, row: int, placed: RankedUnit, 
     chart.set_chartarea({"border": {"none": True}})
     # Rows of the default 15 points (20 pixels) under the chart, so nothing else sits beneath it; short enough
     # that the criteria table below starts on the first page with a few of its rows, not its header alone.
-    rows = 2 + (len(sections) * 8 + 4) // 5
+    rows = 1 + (len(sections) * 7 + 4) // 5
     chart.set_size({"width": sum(pixels(w) for w in UNIT_WIDTHS[1:6]), "height": rows * 20})
     sheet.insert_chart(row, 1, chart, {"object_position": 2})
     return row + rows + 1
@@ -190,7 +212,8 @@ def _section_note(ctx: Context, got: SectionScore) -> str:
     return "; ".join(parts)
 
 
-def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: UnitScore | None) -> int:
+def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: UnitScore | None,
+                   keep: set[int]) -> int:
     """The unit's criterion table: max, self-score, appraised score, final score, evidence, the bloc's reason."""
     rules, fmt, widths = ctx.rules, ctx.fmt, UNIT_WIDTHS
     labels = ["column.code", "column.criterion", "column.max", "column.self", "column.appraised",
@@ -230,20 +253,36 @@ def _unit_criteria(ctx: Context, sheet: Worksheet, row: int, code: str, score: U
         sheet.write_string(row, 6, "", fmt.text(**group))
         sheet.merge_range(row, 7, row, 8, "", fmt.text(**group))
         fit_row(sheet, row, [(title, widths[1])], bold=True)
+        keep.add(row)
         row += 1
         for criterion in criteria:
             entry = ctx.entry(code, criterion.code)
             marked = changed if entry.changed else score_format
+            # Points in the score columns; a per_occurrence item's counts on the row under it.
             write_cells(sheet, row, [
                 (0, criterion.code, centred), (1, criterion.title, small), (2, float(criterion.max), score_format),
-                value_cell(3, entry.self_value, score_format, not_applicable),
-                value_cell(4, entry.appraised, marked, not_applicable),
-                value_cell(5, entry.final, marked, not_applicable), (6, entry.evidence, small)])
+                value_cell(3, counted_points(criterion, entry.self_value), score_format, not_applicable),
+                value_cell(4, counted_points(criterion, entry.appraised), marked, not_applicable),
+                value_cell(5, counted_points(criterion, entry.final), marked, not_applicable),
+                (6, entry.evidence, small)])
             sheet.merge_range(row, 7, row, 8, entry.reason, small)
-            fit_row(sheet, row, [(criterion.title, at_size(widths[1], SMALL_SIZE)),
-                                 (entry.evidence, at_size(widths[6], SMALL_SIZE)),
-                                 (entry.reason, at_size(reason_width, SMALL_SIZE))])
+            # Lines of 11-pt text: a row of 12-pt lines would print a page's worth of blank space per sheet.
+            fit_row(sheet, row, [(criterion.title, widths[1]), (entry.evidence, widths[6]),
+                                 (entry.reason, reason_width)], size=SMALL_SIZE)
             row += 1
+            if criterion.per_occurrence is not None and any(
+                    is_number(value) and value for value in (entry.self_value, entry.appraised, entry.final)):
+                keep.add(row - 1)
+                label = ctx.count_label(criterion)
+                mark = {"bg_color": CHANGED_FILL} if entry.changed else {}
+                write_cells(sheet, row, [
+                    (0, None, centred), (1, label, fmt.text(font_size=SMALL_SIZE, italic=True)), (2, None, centred),
+                    ctx.count_cell(3, entry.self_value, italic=True),
+                    ctx.count_cell(4, entry.appraised, italic=True, **mark),
+                    ctx.count_cell(5, entry.final, italic=True, **mark), (6, None, small)])
+                sheet.merge_range(row, 7, row, 8, "", small)
+                fit_row(sheet, row, [(label, at_size(widths[1], SMALL_SIZE))])
+                row += 1
     return row
 
 
@@ -306,7 +345,12 @@ def write_details(ctx: Context) -> None:
     fmt, rules = ctx.fmt, ctx.rules
     sheet = ctx.add_sheet(ctx.t("workbook.sheet_details"))
     criteria = list(rules.criteria())
-    last_column = FIRST_CRITERION_COLUMN + max(1, len(criteria)) - 1
+    # A column per criterion, and one more after a per_occurrence item for its counts.
+    columns, column = [], FIRST_CRITERION_COLUMN
+    for criterion in criteria:
+        columns.append(column)
+        column += 2 if criterion.per_occurrence is not None else 1
+    last_column = max(FIRST_CRITERION_COLUMN, column - 1)
     legend = ctx.t("workbook.details_legend", file=output_names(rules.year)[1])
     # Above the criteria of the first printed page, not the code and name columns every page repeats.
     legend_last = max(FIRST_CRITERION_COLUMN + 1, min(last_column, FIRST_CRITERION_COLUMN + LEGEND_CRITERIA - 1))
@@ -315,20 +359,26 @@ def write_details(ctx: Context) -> None:
     fit_row(sheet, 0, [(legend, at_size(legend_width, NOTE_SIZE))], size=NOTE_SIZE)
     number, plain, text_score = fmt.get(num_format=fmt.score_format), fmt.get(), fmt.get(align="right")
     changed = fmt.get(num_format=fmt.score_format, bg_color=CHANGED_FILL, bold=True)
-    maxima = [(column, float(c.max), number) for column, c in enumerate(criteria, FIRST_CRITERION_COLUMN)]
+    maxima = [(column, float(c.max), number) for column, c in zip(columns, criteria, strict=True)]
     write_cells(sheet, HEADER_ROW - 1, [(1, ctx.t("column.max"), fmt.get(italic=True)), *maxima])
-    labels = [ctx.t("report.unit_code"), ctx.t("report.unit"), *(c.code for c in criteria)]
-    write_cells(sheet, HEADER_ROW, [(column, label, fmt.header()) for column, label in enumerate(labels)])
+    labels = [(0, ctx.t("report.unit_code")), (1, ctx.t("report.unit")),
+              *((column, c.code) for column, c in zip(columns, criteria, strict=True)),
+              *((column + 1, ctx.t("workbook.count_header", code=c.code))
+                for column, c in zip(columns, criteria, strict=True) if c.per_occurrence is not None)]
+    write_cells(sheet, HEADER_ROW, [(column, label, fmt.header()) for column, label in labels])
     row = HEADER_ROW
     for unit in rules.units:
         if unit.code not in ctx.result.validation.used:
             continue
         row += 1
         cells: list[Cell] = [(0, unit.code, plain), (1, unit.name, plain)]
-        for column, criterion in enumerate(criteria, FIRST_CRITERION_COLUMN):
+        for column, criterion in zip(columns, criteria, strict=True):
             entry = ctx.entry(unit.code, criterion.code)
             if entry.final is not None and entry.final != "":  # nothing to show: no cell at all
-                cells.append(value_cell(column, entry.final, changed if entry.changed else number, text_score))
+                cells.append(value_cell(column, counted_points(criterion, entry.final),
+                                        changed if entry.changed else number, text_score))
+                if criterion.per_occurrence is not None:  # its count, in the column after its points
+                    cells.append(ctx.count_cell(column + 1, entry.final, border=0))
         write_cells(sheet, row, cells)
         ctx.advance()
     sheet.autofilter(HEADER_ROW, 0, max(row, HEADER_ROW + 1), last_column)
