@@ -49,7 +49,8 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        result = run(load_rules(example_rules()), Workspace(input=EXAMPLE / "input"))
+        # With the bloc's records (its appraisal workbook and tally), as the example is run: final, not a draft.
+        result = run(load_rules(example_rules()), Workspace(input=EXAMPLE / "input", bloc=EXAMPLE / "bloc"))
         workbook = write_outputs(result, work / "output").workbook
         png = first_page_png(to_pdf(workbook, work), options.out, options.dpi)
         # Each sheet printed on its own, pages numbered per sheet: Ranking 1, Chart 2, matrix 3–4, first unit 5.
