@@ -70,8 +70,8 @@ class RankingColumns:
         # The criteria's total (A) wide enough for its three-line header; the remarks for a full award's name
         # in three lines ("đã đủ số lượng Cờ thi đua của … được đề nghị (01)").
         if self.voted:
-            return [5, 19, *([6] * self.sections), 10.5, 7, 7.5, 7.5, 8.5, 17, 7.5, 8, 19]
-        return [5, 23, *([7] * self.sections), 10.5, 7.5, 8.5, 8, 10, 16, 18]
+            return [5, 19, *([6] * self.sections), 10.5, 7, 9, 7.5, 8.5, 17, 7.5, 8, 17.5]
+        return [5, 23, *([7] * self.sections), 10.5, 7.5, 9, 8, 10, 16, 17.5]
 
 
 def write_ranking(ctx: Context) -> None:
