@@ -488,7 +488,7 @@ def test_the_ranking_sheet_shows_proposal_votes_and_decision(bloc, tmp_path):
     rows = _ranking_rows(pending.workbook)
     assert any(isinstance(v, str) and v.startswith("VOTE PENDING") for row in rows for v in row)
     header = next(row for row in rows if "Proposed award" in row)
-    votes, decision = header.index("Vote"), header.index("Result of the deliberation")
+    votes, decision = header.index("Vote"), header.index("Outcome of the vote")
     first = rows[rows.index(header) + 1]
     assert (first[header.index("Proposed award")], first[decision]) == ("Emulation flag", "Vote pending")
     _tally(rules, inbox, {"A": (4, 2)})

@@ -700,3 +700,14 @@ def test_a_40_unit_matrix_prints_across_page_widths_with_the_criteria_columns_re
     assert matrix.print_title_cols == "$A:$C"  # code, criterion and max on every page width
     assert matrix.print_title_rows == f"${head}:${head}"
     assert not matrix.sheet_properties.pageSetUpPr.fitToPage  # a fixed scale: legible, not squeezed to one width
+
+
+def test_a_long_issuer_wraps_into_a_row_as_tall_as_its_lines(tmp_path):
+    """"KHỐI THI ĐUA CÁC CƠ QUAN ĐẢNG HUYỆN GIO LINH" takes two lines of bold capitals in the left block: its row
+    is two lines tall, never one with the top line cut (capitals are wider than running text)."""
+    rules = rules_from(language="vi", header="party", parent="Huyện ủy Gio Linh",
+                       issuer="Khối thi đua các cơ quan Đảng huyện Gio Linh")
+    sheet = write_run(rules, tmp_path, {"A": values(**FULL_SMALL)}).book.worksheets[0]
+    row = next(cell.row for cell in sheet["A"] if cell.value == "KHỐI THI ĐUA CÁC CƠ QUAN ĐẢNG HUYỆN GIO LINH")
+    assert sheet.row_dimensions[row].height >= row_height(2)
+    assert sheet.row_dimensions[row - 1].height < row_height(2)  # the parent's short line stays one line

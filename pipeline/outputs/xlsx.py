@@ -26,6 +26,7 @@ A4 = 9  # xlsxwriter's paper code
 # 12-pt Times New Roman (measured on LibreOffice's PDF output); a line takes 1.375 × the font size.
 CHARS_PER_WIDTH = 1.3
 LINE_SPACING = 1.375
+CAPITALS_WIDTH = 0.7  # capitals take about 1.4 times the width of running text's letters (Times New Roman)
 
 
 def new_workbook(path: str | Path, properties: dict[str, Any], *, in_memory: bool = True,
@@ -89,7 +90,11 @@ class Formats:
 
 def wrapped_lines(value: str, width: float, size: float = BASE_SIZE, bold: bool = False) -> int:
     """How many lines `value` takes in a wrapping cell `width` units wide, wrapping at spaces like Excel."""
-    capacity = max(1, int(width * CHARS_PER_WIDTH * BASE_SIZE / size * (0.9 if bold else 1.0)))
+    letters = [character for character in value or "" if character.isalpha()]
+    # A line in capitals (an issuer, a title) holds about a third fewer letters than one in running text.
+    capitals = bool(letters) and sum(character.isupper() for character in letters) >= 0.8 * len(letters)
+    capacity = max(1, int(width * CHARS_PER_WIDTH * BASE_SIZE / size * (0.9 if bold else 1.0)
+                          * (CAPITALS_WIDTH if capitals else 1.0)))
     total = 0
     for paragraph in (value or "").split("\n"):
         lines, used = 1, 0
