@@ -236,7 +236,9 @@ def _header(document: DocumentObject, head: Letterhead) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _cell_lines(table.cell(0, 0), left)
     _cell_lines(table.cell(0, 1), right)
-    _set_widths(table, (Mm(70), Mm(95)))
+    widths = (Mm(70), Mm(95))
+    _set_grid(table, widths)
+    _set_cells(table.rows[0].cells, widths)
 
 
 def _title(document: DocumentObject, head: Letterhead) -> None:
@@ -307,7 +309,8 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], 
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     # A total a little under the 165 mm between the margins: Word and LibreOffice then keep the widths.
     scale = 160 / sum(widths)
-    _set_widths(table, [Mm(width * scale) for width in widths])
+    lengths = [Mm(width * scale) for width in widths]
+    _set_grid(table, lengths)
     lines: list[tuple[list[str], bool]] = [(headers, True)]
     for index, values in enumerate(rows):
         if index in groups:
@@ -316,6 +319,7 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], 
     # Each row's cells fetched once: python-docx walks the whole table for every cell it is asked for.
     for number, (table_row, (values, bold)) in enumerate(zip(table.rows, lines, strict=True)):
         cells = table_row.cells
+        _set_cells(cells, lengths)
         if len(values) == 1:  # a group's heading, across the table
             _cell_lines(cells[0].merge(cells[-1]), [Line(values[0], bold=True, size=TABLE_SIZE)],
                         align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -326,13 +330,18 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], 
     document.add_paragraph()
 
 
-def _set_widths(table: Table, widths: Sequence[Length]) -> None:
-    """Column widths as both programs read them: LibreOffice lays a table out by its grid, Word by its cells."""
+def _set_grid(table: Table, widths: Sequence[Length]) -> None:
+    """The column widths LibreOffice lays a table out by (its grid); Word reads each cell's (`_set_cells`)."""
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width
-        for cell in column.cells:
-            cell.width = width
+
+
+def _set_cells(cells: Sequence[_Cell], widths: Sequence[Length]) -> None:
+    """A row's cells' widths; the caller fetches the row's cells once: python-docx walks the whole table
+    to find them."""
+    for cell, width in zip(cells, widths, strict=True):
+        cell.width = width
 
 
 def _grouped_table(document: DocumentObject, result: RunResult, groups: list[tuple[str, list[RankedUnit]]],
