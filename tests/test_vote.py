@@ -229,6 +229,7 @@ A_ROW = candidate_row(4)
     ({f"H{A_ROW}": 1}, "tally-candidate-sum", f"F{A_ROW}"),
     ({"D19": "có", "D20": "x"}, "tally-mark-invalid", "D19"),
     ({"D19": None, "D20": None, "D21": None, "D22": None}, "tally-nobody-present", "C11"),
+    ({"D18": None}, "tally-table-missing", None),  # the members' list's header gone
 ])
 def test_a_bad_tally_is_located_and_leaves_the_vote_pending(bloc, changes, code, cell):
     rules, inbox = bloc

@@ -237,8 +237,8 @@ def _ballot(sheet: Worksheet, fmt: Formats, result: RunResult, groups: dict[str,
                               italic=True))
     row += STAMP_ROWS
     title = text(lang, "vote.ballot_title")
-    sheet.merge_range(row, 0, row, last, title, fmt.get(bold=True, font_size=14, align="center"))
-    height(row, row_height(1, 14))
+    sheet.merge_range(row, 0, row, last, title, fmt.get(bold=True, font_size=14, align="center", valign="bottom"))
+    height(row, row_height(1, 14) + 6)  # a little air under the stamp's box
     row += 1
     awards = ", ".join(award_name(rules, award, lang) for award in groups)
     subtitle = text(lang, "vote.ballot_subtitle", awards=awards, year=rules.year)
