@@ -89,7 +89,8 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     _plain(document, text(lang, "vote.minutes_ballots", **figures))
     _paragraph(document, vote_rule_in_words(rules, lang))
     _paragraph(document, text(lang, "vote.minutes_result_heading"), bold=True)
-    keys = ("number", "unit", "votes", "percent", "against", "against_percent", "spoilt", "result")
+    # Each count beside its share, "8 (88,89%)": six columns leave the unit's name its room on one line.
+    keys = ("number", "unit", "agree", "disagree", "invalid", "result")
     rows: list[list[str]] = []
     groups: dict[int, str] = {}
     for index, award in enumerate(vote.voted, start=1):
@@ -98,14 +99,13 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
             groups[len(rows)] = text(lang, "vote.minutes_group", number=index, award=award_name(rules, award, lang))
         for number, placed in enumerate(counted, start=1):
             count = vote.counts[placed.unit_code]
-            rows.append([str(number), _unit_name(rules, placed.unit_code), str(count.votes),
-                         percent_text(count.share(rules), lang),
-                         blank if count.against is None else str(count.against),
-                         blank if count.against is None else percent_text(count.share(rules, count.against), lang),
+            against = blank if count.against is None else \
+                f"{count.against} ({percent_text(count.share(rules, count.against), lang)})"
+            rows.append([str(number), _unit_name(rules, placed.unit_code),
+                         f"{count.votes} ({percent_text(count.share(rules), lang)})", against,
                          blank if count.spoilt is None else str(count.spoilt),
                          text(lang, "vote.passed" if count.passed else "vote.failed")])
-    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (14, 44, 19, 20, 21, 21, 19, 20),
-           groups)
+    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (13, 51, 27, 33, 19, 18), groups)
     for award in vote.voted:
         if award not in vote.tallied or not vote.candidates.get(award):
             continue
