@@ -63,11 +63,15 @@ APPRAISALS = {
 }
 APPRAISAL_FILE = "appraisal-2024.xlsx"
 
-# The members' secret ballot on the flag, as the counting committee fills in `bloc-score ballot`'s tally:
-# unit → (members present, votes for).
-TALLY = {"VPTU": (9, 8)}
+# The members' secret ballot on the flag, as the counting committee fills in `bloc-score ballot`'s tally: all
+# nine members present, nine ballots issued and returned, all valid; unit → (agree, disagree, invalid for it).
+TALLY = {"VPTU": (8, 1, 0)}
+TALLY_BALLOTS = (9, 9, 9, 0)  # issued, returned, valid, invalid
 TALLY_PLACE = "Hội trường Văn phòng Tỉnh ủy Quảng Trị"
 TALLY_DATE = dt.date(2025, 1, 10)
+TALLY_TIME = "14 giờ 00"
+TALLY_HEAD = "Nguyễn Văn Hùng"
+TALLY_COMMITTEE = ("Trần Thị Mai", "Lê Quang Minh")
 TALLY_FILE = "tally-2024.xlsx"
 
 
@@ -87,7 +91,9 @@ def write_tally_sample(rules: Rules, inbox: Path, records: Path) -> Path:
     """The filled tally of the vote on the proposals of the files in `inbox` and the appraisal in `records`."""
     result = run(rules, Workspace(input=inbox, bloc=records))
     return write_tally(result, records / TALLY_FILE, lang=rules.language, counts=TALLY, place=TALLY_PLACE,
-                       date=TALLY_DATE, key=example_key())
+                       date=TALLY_DATE, key=example_key(), time=TALLY_TIME,
+                       present=[unit.code for unit in rules.units], ballots=TALLY_BALLOTS, head=TALLY_HEAD,
+                       committee=TALLY_COMMITTEE)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from pipeline.scoring.rank import RankedUnit
 from pipeline.scoring.score import score_unit
 from tests import builders
 from tests.conftest import SMALL_RULES, libreoffice_convert, rules_from, soffice, values
+from tests.tallies import candidate_row, count_cells, write_tally_v1
 
 D = Decimal
 VOTE = {"awards": ["flag"], "threshold": 0.5, "strict": True, "of": "present"}
@@ -139,10 +140,23 @@ def bloc(tmp_path: Path):
 
 
 def _tally(rules, inbox: Path, counts: dict[str, tuple[int, int]]) -> Path:
+    """A filled tally, consistent: `counts` unit → (members present, votes for), the first members marked
+    present, every ballot issued, returned and valid, the rest of each vote against."""
     result = run(rules, builders.workspace(inbox))
     records = builders.records_of(inbox)
     records.mkdir(exist_ok=True)
-    return write_tally(result, records / "tally-2024.xlsx", lang="en", counts=counts)
+    present = max((p for p, _ in counts.values()), default=0)
+    return write_tally(result, records / "tally-2024.xlsx", lang="en",
+                       counts={code: (votes, present - votes, 0) for code, (_, votes) in counts.items()},
+                       present=[u.code for u in rules.units[:present]],
+                       ballots=(present, present, present, 0) if counts else None)
+
+
+def _tally_v1(rules, inbox: Path, counts: dict[str, tuple[int, int]]) -> Path:
+    result = run(rules, builders.workspace(inbox))
+    records = builders.records_of(inbox)
+    records.mkdir(exist_ok=True)
+    return write_tally_v1(result, records / "tally-2024.xlsx", lang="en", counts=counts)
 
 
 def test_without_a_tally_the_vote_is_pending(bloc):
@@ -190,26 +204,76 @@ def _issues(result: RunResult, code: str):
     return [(i.file, i.sheet, i.cell) for i in result.issues if i.code == code]
 
 
-# The tally's table: header on Excel row 7, A's row 8; columns award A, code B, … present F, votes G.
+# The tally (version 2) of four members: the count block in C4:C16, the members' list on rows 19–22 (marks in
+# D), the candidates' table's header on row 25 and A's row 26: agree F, disagree G, invalid for it H.
+A_ROW = candidate_row(4)
+
+
 @pytest.mark.parametrize(("changes", "code", "cell"), [
-    ({"G8": 5}, "tally-votes-above-present", "G8"),
-    ({"F8": 5, "G8": 5}, "tally-present-above-members", "F8"),
-    ({"B8": "C"}, "tally-candidate-unknown", "B8"),
-    ({"B8": None}, "tally-candidate-missing", "B8"),
-    ({"G8": None}, "tally-value-missing", "G8"),
-    ({"F8": "nine"}, "tally-value-invalid", "F8"),
-    ({"G8": 2.5}, "tally-value-invalid", "G8"),
-    ({"A8": "Golden cup"}, "tally-award-unknown", "A8"),
+    ({f"B{A_ROW}": "C"}, "tally-candidate-unknown", f"B{A_ROW}"),
+    ({f"B{A_ROW}": None}, "tally-candidate-missing", f"B{A_ROW}"),
+    ({f"F{A_ROW}": None}, "tally-value-missing", f"F{A_ROW}"),
+    ({f"H{A_ROW}": None}, "tally-value-missing", f"H{A_ROW}"),
+    ({"C8": None}, "tally-value-missing", "C8"),
+    ({f"G{A_ROW}": "nine"}, "tally-value-invalid", f"G{A_ROW}"),
+    ({f"F{A_ROW}": 2.5}, "tally-value-invalid", f"F{A_ROW}"),
+    ({"C9": -1}, "tally-value-invalid", "C9"),
+    ({f"A{A_ROW}": "Golden cup"}, "tally-award-unknown", f"A{A_ROW}"),
+    # Each inconsistency of the count, at the cell it names.
+    ({"C10": 1}, "tally-ballots-sum", "C10"),  # 4 valid + 1 invalid is not the 4 returned
+    ({"C8": 5, "C9": 5, f"G{A_ROW}": 2}, "tally-returned-above-issued", "C8"),
+    ({"C7": 5}, "tally-issued-above-present", "C7"),
+    ({"D22": None, "C7": 3, "C8": 3, "C9": 3, f"G{A_ROW}": 0}, None, None),  # three present, consistent
+    ({"D22": None}, "tally-issued-above-present", "C7"),  # 4 issued to the 3 now marked present
+    ({f"G{A_ROW}": 2}, "tally-candidate-sum", f"F{A_ROW}"),  # 3 + 2 + 0 is not the 4 valid
+    ({f"H{A_ROW}": 1}, "tally-candidate-sum", f"F{A_ROW}"),
+    ({"D19": "có", "D20": "x"}, "tally-mark-invalid", "D19"),
+    ({"D19": None, "D20": None, "D21": None, "D22": None}, "tally-nobody-present", "C11"),
+    ({"D18": None}, "tally-table-missing", None),  # the members' list's header gone
 ])
 def test_a_bad_tally_is_located_and_leaves_the_vote_pending(bloc, changes, code, cell):
     rules, inbox = bloc
     tally = _tally(rules, inbox, {"A": (4, 3)})
     builders.edit(tally, changes)
     result = run(rules, builders.workspace(inbox))
+    if code is None:
+        assert result.final and not result.bloc_errors, [i.code for i in result.issues]
+        return
     assert _issues(result, code) == [("bloc/tally-2024.xlsx", "Tally", cell)]
     assert result.vote_pending and not result.final
     assert all(r.unit_code for r in result.ranked)  # every unit still scored and ranked
     assert not result.provisional
+
+
+# Version 1's table: header on Excel row 7, A's row 8; columns award A, code B, … present F, votes G.
+@pytest.mark.parametrize(("changes", "code", "cell"), [
+    ({"G8": 5}, "tally-votes-above-present", "G8"),
+    ({"F8": 5, "G8": 5}, "tally-present-above-members", "F8"),
+    ({"G8": None}, "tally-value-missing", "G8"),
+    ({"F8": "nine"}, "tally-value-invalid", "F8"),
+])
+def test_a_bad_version_1_tally_is_located_as_before(bloc, changes, code, cell):
+    rules, inbox = bloc
+    builders.edit(_tally_v1(rules, inbox, {"A": (4, 3)}), changes)
+    result = run(rules, builders.workspace(inbox))
+    assert _issues(result, code) == [("bloc/tally-2024.xlsx", "Tally", cell)]
+    assert result.vote_pending and not result.final
+
+
+@pytest.mark.parametrize(("present", "votes", "passed"), [(4, 3, True), (4, 2, False), (3, 2, True)])
+def test_a_version_1_tally_still_decides_as_before(bloc, tmp_path, present, votes, passed):
+    rules, inbox = bloc
+    _tally_v1(rules, inbox, {"A": (present, votes)})
+    result = run(rules, builders.workspace(inbox))
+    assert result.final and result.vote is not None and result.vote.tally is not None
+    assert result.vote.tally.version == 1
+    count = result.vote.counts["A"]
+    assert (count.present, count.votes, count.passed, count.against) == (present, votes, passed, None)
+    assert result.award(result.ranked[0]) == ("flag" if passed else None)
+    # Its record says what it knows: those present, the votes for; the ballots left to write by hand.
+    written = write_outputs(result, tmp_path / "out")
+    said = _docx_text(written.documents[0])
+    assert f"{present:02d}/04" in said and "Ballots issued: ……" in said
 
 
 def test_a_tally_for_another_runs_candidates_is_detected(bloc):
@@ -223,7 +287,7 @@ def test_a_tally_for_another_runs_candidates_is_detected(bloc):
     assert result.ranked[0].unit_code == "B"
     # The identity sheet's row 11 holds the candidates the tally was made for.
     assert _issues(result, "tally-other-run") == [("bloc/tally-2024.xlsx", IDENTITY_SHEET, "B11")]
-    assert _issues(result, "tally-candidate-unknown") == [("bloc/tally-2024.xlsx", "Tally", "B8")]
+    assert _issues(result, "tally-candidate-unknown") == [("bloc/tally-2024.xlsx", "Tally", f"B{A_ROW}")]
     assert result.vote_pending
 
 
@@ -240,11 +304,38 @@ def test_the_tally_is_protected_and_validated(bloc):
     tally = _tally(rules, inbox, {})
     sheet = openpyxl.load_workbook(tally)["Tally"]
     assert sheet.protection.sheet
-    assert not sheet["F8"].protection.locked and not sheet["G8"].protection.locked
-    assert sheet["B8"].protection.locked
+    entries = ["C4", "C5", "C6", "C7", "C8", "C9", "C10", "C12", "C13", "C16", "D19", "D22",
+               f"F{A_ROW}", f"G{A_ROW}", f"H{A_ROW}"]
+    assert [a for a in entries if sheet[a].protection.locked] == []
+    # Those present are the marks counted, in a locked formula: never typed separately.
+    assert sheet["C11"].protection.locked and sheet["C11"].value == '=COUNTIF(D19:D22,"x")'
+    assert sheet[f"B{A_ROW}"].protection.locked and sheet[f"E{A_ROW}"].protection.locked
+    assert [sheet[f"B{row}"].value for row in range(19, 23)] == ["A", "B", "C", "D"]
     rules_by_cell = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
-    assert rules_by_cell["F8"].type == "whole" and rules_by_cell["F8"].formula2 == str(len(SMALL_RULES["units"]))
-    assert rules_by_cell["G8"].formula2 == "F8"
+    assert (rules_by_cell["C7"].type, rules_by_cell["C7"].formula2) == ("whole", "C11")  # issued ≤ present
+    assert rules_by_cell["C8"].formula2 == "C7" and rules_by_cell["C9"].formula2 == "C8"
+    assert rules_by_cell["C10"].formula2 == "C8"
+    assert rules_by_cell["D19:D22"].type == "list"
+    for column in "FGH":
+        assert (rules_by_cell[f"{column}{A_ROW}"].type, rules_by_cell[f"{column}{A_ROW}"].formula2) == ("whole",
+                                                                                                    "$C$9")
+
+
+def test_a_wholly_blank_tally_is_nothing_entered(bloc, tmp_path):
+    rules, inbox = bloc
+    _tally(rules, inbox, {})
+    result = run(rules, builders.workspace(inbox))
+    assert result.vote_pending and not [i for i in result.issues if i.severity == "error"]
+    assert not any(p.name == "minutes-2024.docx" for p in write_outputs(result, tmp_path / "out").documents)
+
+
+@pytest.mark.parametrize("start", ["14 giờ 00", dt.time(14, 0), dt.datetime(2025, 1, 10, 14, 0)])
+def test_the_start_time_is_read_as_text_or_a_time_cell(bloc, tmp_path, start):
+    rules, inbox = bloc
+    builders.edit(_tally(rules, inbox, {"A": (4, 3)}), {"C6": start})
+    written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
+    said = _docx_text(written.documents[0])
+    assert ("14 giờ 00" if isinstance(start, str) else "14:00") in said
 
 
 # ------------------------------------------------------------------------------------------- printing
@@ -265,20 +356,72 @@ def _pages(pdf: Path) -> list[tuple[int, int]]:
     return [(round(float(w)), round(float(h))) for w, h in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
 
 
+def _papers(path: Path) -> list[list[tuple[object, ...]]]:
+    """The ballot sheet's papers, each the values, merges, borders and heights of its rows: a paper starts at
+    the row holding the stamp's label, and is as long as the last one, which ends the sheet."""
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    merged = {(m.min_row, m.min_col): (m.max_row - m.min_row, m.max_col - m.min_col) for m in sheet.merged_cells}
+    starts = [row for row in range(1, sheet.max_row + 1) if sheet.cell(row, 3).value in ("Stamp here", "Nơi đóng dấu")]
+    length = sheet.max_row - starts[-1] + 1
+    return [[(*((sheet.cell(row, c).value, merged.get((row, c)), sheet.cell(row, c).border.bottom.style,
+                 sheet.cell(row, c).font.b) for c in range(1, 5)), sheet.row_dimensions[row].height)
+             for row in range(first, first + length)] for first in starts]
+
+
+@pytest.mark.parametrize("voters", [None, 5])
+def test_the_ballot_papers_are_identical_and_unnumbered(bloc, tmp_path, voters):
+    rules, inbox = bloc
+    made = make_ballots(run(rules, builders.workspace(inbox)), tmp_path / "out", voters=voters)
+    expected = voters or len(rules.units)
+    papers = _papers(made.ballots)
+    assert made.voters == len(papers) == expected
+    # Nothing tells one paper from another: every paper's cells, merges, borders and heights compare equal.
+    assert all(paper == papers[0] for paper in papers[1:])
+    said = [value for row in papers[0] for cell in row[:-1] for value in cell[:1] if value]
+    assert said[:4] == ["KHỐI THI ĐUA THỬ NGHIỆM", "Stamp here", "*", "BALLOT: REVIEW AND VOTE"]
+    assert "1. Emulation flag (places: 01)" in said and "Đơn vị A" in said
+    sheet = openpyxl.load_workbook(made.ballots).worksheets[0]
+    printed = [sheet.oddHeader, sheet.oddFooter, sheet.evenHeader, sheet.evenFooter, sheet.firstHeader,
+               sheet.firstFooter]
+    assert not any(part.text and ("&P" in part.text or "&N" in part.text) for page in printed
+                   for part in (page.left, page.center, page.right))
+    assert made.per_page == 3  # this short paper, three to an A4 page
+    # A manual page break after each full page; a dashed cut line between papers on a page.
+    breaks = [b.id for b in sheet.row_breaks.brk]
+    assert len(breaks) == (expected - 1) // made.per_page
+    assert sum(1 for row in range(1, sheet.max_row + 1) if sheet.cell(row, 1).border.bottom.style == "dashed") == \
+        expected - 1 - len(breaks)
+
+
 @pytest.mark.libreoffice
 @pytest.mark.slow
 @POPPLER
-@pytest.mark.parametrize("voters", [None, 3])
-def test_the_ballots_print_one_a4_page_per_voter(bloc, tmp_path, lo_profile, voters):
+@pytest.mark.parametrize("voters", [None, 7])
+def test_the_ballots_print_several_papers_to_an_a4_page(bloc, tmp_path, lo_profile, voters):
     rules, inbox = bloc
     made = make_ballots(run(rules, builders.workspace(inbox)), tmp_path / "out", voters=voters)
     pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
     expected = voters or len(rules.units)
-    assert made.voters == expected
-    assert _pages(pdf) == [(595, 842)] * expected  # A4 portrait, one page per voter
+    assert _pages(pdf) == [(595, 842)] * -(-expected // made.per_page)  # A4 portrait, no paper split
     first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(pdf), "-"], check=True, capture_output=True,
                            text=True).stdout
-    assert "Đơn vị A" in first and "Agree" in first
+    assert first.count("Đơn vị A") == made.per_page and "Disagree" in first
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+@POPPLER
+def test_the_examples_ballots_print_three_to_a_page(tmp_path, lo_profile):
+    from pipeline.rules.load import load_rules
+    from pipeline.workspace.folders import EXAMPLE, Workspace
+
+    rules = load_rules(EXAMPLE / "schemas" / "quang-tri-co-quan-dang-2024.yaml")
+    made = make_ballots(run(rules, Workspace(input=EXAMPLE / "input", bloc=EXAMPLE / "bloc")), tmp_path / "out",
+                        records=tmp_path / "bloc")
+    pdf = libreoffice_convert(made.ballots, "pdf", tmp_path / "pdf", lo_profile)
+    assert made.voters == 9 and _pages(pdf) == [(595, 842)] * -(-9 // made.per_page)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert text.count("PHIẾU BÌNH XÉT, SUY TÔN") == 9 and "Phiếu 1" not in text
 
 
 @pytest.mark.libreoffice
@@ -298,7 +441,13 @@ def test_the_minutes_and_the_proposals_print_on_a4(bloc, tmp_path, lo_profile):
 
 def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     rules, inbox = bloc
-    _tally(rules, inbox, {"A": (4, 3)})
+    result = run(rules, builders.workspace(inbox))
+    records = builders.records_of(inbox)
+    records.mkdir(exist_ok=True)
+    # Three of the four present; three ballots issued, all returned, two valid; A: 2 for, none against.
+    write_tally(result, records / "tally-2024.xlsx", lang="en", counts={"A": (2, 0, 0)}, place="Hall 2",
+                date=dt.date(2025, 1, 10), time="14:30", present=["A", "B", "D"], ballots=(3, 3, 2, 1),
+                head="Nguyễn Văn Hùng", committee=["Trần Thị Mai", "Lê Quang Minh"])
     written = write_outputs(run(rules, builders.workspace(inbox)), tmp_path / "out")
     minutes = docx.Document(str(written.documents[0]))
     section = minutes.sections[0]
@@ -308,9 +457,26 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
     assert (party.text, party.bold, party.underline) == ("COMMUNIST PARTY OF VIETNAM", True, True)
     assert header.cell(0, 0).paragraphs[1].text == "*"
     assert header.cell(0, 1).paragraphs[-1].runs[0].italic
+    said = [p.text for p in minutes.paragraphs]
+    # Every figure typed in the tally, and the names: no "……" for what the tally gives.
+    assert any("14:30" in line and "Hall 2" in line and "10 January 2025" in line for line in said), said
+    assert "Member units in all: 04; units present: 03/04: Đơn vị A, Đơn vị B, Đơn vị D." in said
+    assert "Ballots issued: 03; returned: 03; valid: 02; invalid: 01." in said
+    assert [line for line in said if line.startswith("- ")] == ["- Nguyễn Văn Hùng, head;",
+                                                                "- Trần Thị Mai, member;", "- Lê Quang Minh, member."]
+    assert "Result: Đơn vị A chosen and proposed for Emulation flag, 2024." in said
     counts = [[c.text for c in row.cells] for row in minutes.tables[1].rows]
-    assert counts[1] == ["1", "Đơn vị A", "Emulation flag", "3/4", "75.00%", "Passed"]
-    assert len(minutes.tables[2].rows[0].cells) == 3  # the counting committee's signatures
+    assert counts[2] == ["1", "Đơn vị A", "2 (66.67%)", "0 (0.00%)", "0", "Passed"]
+    assert not any("……" in line for line in said[:said.index("Result of the count:")])
+    # Lists of names and lines to fill are never stretched by justification.
+    committee = next(p for p in minutes.paragraphs if p.text == "Counting committee:")
+    assert committee.alignment == WD_ALIGN_PARAGRAPH.LEFT
+    # Signed by the committee's head and its members, each name under the room to sign; no secretary.
+    signatures = minutes.tables[2].rows[0].cells
+    assert [c.paragraphs[0].text for c in signatures] == ["HEAD OF THE COUNTING COMMITTEE", "MEMBER", "MEMBER"]
+    assert [c.paragraphs[-1].text for c in signatures] == ["Nguyễn Văn Hùng", "Trần Thị Mai", "Lê Quang Minh"]
+    assert signatures[0].width >= docx.shared.Mm(70)  # the head's title on one line
+    assert "SECRETARY" not in _docx_text(written.documents[0])
     proposals = docx.Document(str(written.documents[1]))
     listed = [[c.text for c in row.cells] for row in proposals.tables[-1].rows]
     # Grouped by award, each group headed by a row across the table; B, C and D tie for the one merit, which
@@ -319,6 +485,21 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
                                              "II. Certificate of merit (03 collectives)",
                                              "Đơn vị B", "Đơn vị C", "Đơn vị D"]
     assert listed[0][-1] == "Title or form of commendation proposed"
+
+
+def test_no_record_is_written_from_a_tally_with_errors(bloc, tmp_path):
+    """A count the tally contradicts is not recorded: the earlier record moves to previous/."""
+    rules, inbox = bloc
+    tally = _tally(rules, inbox, {"A": (4, 3)})
+    out = tmp_path / "out"
+    first = write_outputs(run(rules, builders.workspace(inbox)), out)
+    assert (out / "minutes-2024.docx") in first.documents
+    builders.edit(tally, {"C10": 1})  # 4 valid + 1 invalid, 4 returned
+    result = run(rules, builders.workspace(inbox))
+    assert result.vote is not None and result.vote.tally is not None and result.vote.tally_errors
+    written = write_outputs(result, out)
+    assert not written.documents and not (out / "minutes-2024.docx").exists()
+    assert [p.name for p in (out / "previous").glob("*/minutes-2024.docx")] == ["minutes-2024.docx"]
 
 
 def _docx_text(path: Path) -> str:
@@ -445,7 +626,7 @@ def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
     out = tmp_path / "out"
     made = _invoke("ballot", "--rules", rules_file, "--input", inbox, "--out", out, "--voters", 5)
     assert made.exit_code == ExitCode.DONE, made.output
-    assert "(5 papers, one A4 page each)" in made.output
+    assert "(5 identical papers, 3 to an A4 page, 2 pages)" in made.output
     # The papers are printed from the output folder; the tally is the bloc's record, filled where it is made.
     tally = builders.records_of(inbox) / "tally-2024.xlsx"
     assert (out / "ballots-2024.xlsx").exists() and tally.exists() and not (out / "tally-2024.xlsx").exists()
@@ -457,7 +638,7 @@ def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
     data = json.loads((out / "results-2024.json").read_text(encoding="utf-8"))
     assert [(i["file"], i["outcome"]) for i in data["inputs"] if i["kind"] == "tally"] == [("bloc/tally-2024.xlsx",
                                                                                             "blank")]
-    builders.edit(tally, {"F8": 4, "G8": 3, "C4": "Hall"})
+    builders.edit(tally, {**count_cells(4, 4, [(3, 1, 0)]), "C4": "Hall"})
     decided = _invoke("run", "--rules", rules_file, "--input", inbox, "--out", out)
     assert decided.exit_code == ExitCode.DONE, decided.output
     assert "3/4: decided" in decided.output and "Emulation flag: A" in decided.output
@@ -507,7 +688,7 @@ def test_the_same_tally_twice_counts_once_and_two_different_ones_none(bloc, tmp_
     result = run(rules, builders.workspace(inbox))
     assert _issues(result, "tally-duplicate") == [("bloc/tally-copy.xlsx", None, None)]
     assert result.final
-    builders.edit(tally.parent / "tally-copy.xlsx", {"G8": 1})
+    builders.edit(tally.parent / "tally-copy.xlsx", {f"F{A_ROW}": 2, f"G{A_ROW}": 2})
     result = run(rules, builders.workspace(inbox))
     assert _issues(result, "tally-conflict") == [("bloc/tally-2024.xlsx", None, None)]
     assert result.vote_pending

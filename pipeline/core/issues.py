@@ -147,6 +147,12 @@ SEVERITY: dict[str, Severity] = {
     "tally-value-invalid": "error",
     "tally-present-above-members": "error",
     "tally-votes-above-present": "error",
+    "tally-mark-invalid": "error",
+    "tally-nobody-present": "error",
+    "tally-issued-above-present": "error",
+    "tally-returned-above-issued": "error",
+    "tally-ballots-sum": "error",
+    "tally-candidate-sum": "error",
     "vote-tie": "warning",
 }
 

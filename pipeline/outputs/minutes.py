@@ -20,6 +20,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Mm, Pt
 from docx.table import Table, _Cell
@@ -44,39 +45,67 @@ TABLE_SIZE = 13  # a table's cells, a point under the body so that six columns f
 
 
 def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
-    """The minutes of the count: the meeting, those present, every candidate's votes and share, the result."""
+    """The count record (biên bản kiểm phiếu) the counting committee signs: the meeting's time and place, the
+    units present by name, the committee, the ballots, every candidate's votes for and against with their
+    shares, the result in words. Every figure comes from the tally; a version 1 tally, which knows no ballots
+    or committee, leaves those to write by hand."""
     lang = lang or result.lang
     rules, vote = result.rules, result.vote
     assert vote is not None and vote.tally is not None
-    when = meeting_date(vote.tally)
-    typed = vote.tally.date if isinstance(vote.tally.date, str) and vote.tally.date.strip() else None
+    tally, ballots = vote.tally, vote.ballots
+    when = meeting_date(tally)
+    typed = tally.date if isinstance(tally.date, str) and tally.date.strip() else None
     voted_awards = ", ".join(award_name(rules, award, lang) for award in vote.voted)
     head = letterhead(rules, lang, document="record", final=True, options=DocumentOptions(date=when),
                       summary=text(lang, "vote.minutes_subtitle", awards=voted_awards, year=rules.year))
     document = _document()
     _header(document, head)
     _title(document, head)
-    present = max((c.present for c in vote.counts.values()), default=0)
+    blank = "……"
     _paragraph(document, text(lang, "vote.minutes_opening", date=typed or _day(lang, when),
-                              place=vote.tally.place or "……", bloc=rules.bloc, year=rules.year))
-    _paragraph(document, text(lang, "vote.minutes_present", members=len(rules.units), present=present))
-    _paragraph(document, text(lang, "vote.minutes_committee"))
-    _paragraph(document, text(lang, "vote.minutes_ballots"))
+                              time=_time(lang, tally.time) or blank, place=tally.place or blank, bloc=rules.bloc,
+                              year=rules.year))
+    if ballots is not None:
+        present = len(ballots.present)
+        names = ", ".join(_unit_name(rules, code) for code in ballots.present)
+        units = f": {names}" if names else ""
+    else:  # version 1: those present, as each candidate's row gave them
+        present = max((c.present for c in vote.counts.values()), default=0)
+        units = ""
+    _plain(document, text(lang, "vote.minutes_present", members=len(rules.units), present=present, units=units))
+    committee = [name for name in (tally.head, *tally.committee) if name]
+    _plain(document, text(lang, "vote.minutes_committee"))
+    if committee:
+        for index, name in enumerate(committee):
+            if index == 0 and tally.head:
+                _plain(document, text(lang, "vote.minutes_committee_head", name=name))
+            else:
+                end = "." if index == len(committee) - 1 else ";"
+                _plain(document, text(lang, "vote.minutes_committee_member", name=name, end=end))
+    else:
+        _plain(document, "- " + "…" * 40)
+    figures = {key: f"{getattr(ballots, key):02d}" if ballots is not None else blank
+               for key in ("issued", "returned", "valid", "invalid")}
+    _plain(document, text(lang, "vote.minutes_ballots", **figures))
     _paragraph(document, vote_rule_in_words(rules, lang))
     _paragraph(document, text(lang, "vote.minutes_result_heading"), bold=True)
-    keys = ("number", "unit", "award", "votes", "percent", "result")
-    rows = []
-    number = 0
-    for award in vote.voted:
-        for placed in vote.candidates.get(award, []):
-            count = vote.counts.get(placed.unit_code)
-            if count is None:
-                continue
-            number += 1
-            rows.append([str(number), _unit_name(rules, placed.unit_code), award_name(rules, award, lang),
-                         f"{count.votes}/{count.present}", percent_text(count.share(rules), lang),
+    # Each count beside its share, "8 (88,89%)": six columns leave the unit's name its room on one line.
+    keys = ("number", "unit", "agree", "disagree", "invalid", "result")
+    rows: list[list[str]] = []
+    groups: dict[int, str] = {}
+    for index, award in enumerate(vote.voted, start=1):
+        counted = [p for p in vote.candidates.get(award, []) if p.unit_code in vote.counts]
+        if counted:
+            groups[len(rows)] = text(lang, "vote.minutes_group", number=index, award=award_name(rules, award, lang))
+        for number, placed in enumerate(counted, start=1):
+            count = vote.counts[placed.unit_code]
+            against = blank if count.against is None else \
+                f"{count.against} ({percent_text(count.share(rules, count.against), lang)})"
+            rows.append([str(number), _unit_name(rules, placed.unit_code),
+                         f"{count.votes} ({percent_text(count.share(rules), lang)})", against,
+                         blank if count.spoilt is None else str(count.spoilt),
                          text(lang, "vote.passed" if count.passed else "vote.failed")])
-    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (16, 55, 45, 22, 22, 22))
+    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (13, 51, 27, 33, 19, 18), groups)
     for award in vote.voted:
         if award not in vote.tallied or not vote.candidates.get(award):
             continue
@@ -85,9 +114,72 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
         _paragraph(document, text(lang, "vote.minutes_result", award=award_name(rules, award, lang),
                                   units=", ".join(decided) or text(lang, "vote.nobody"), year=rules.year))
     _paragraph(document, text(lang, "vote.minutes_closing"))
-    _signatures(document, [text(lang, "vote.minutes_sign_head"), text(lang, "vote.minutes_sign_member"),
-                           text(lang, "vote.minutes_sign_secretary")])
+    # The closing line stays on the page of the signatures it introduces.
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
+    _committee_signatures(document, lang, tally.head, list(tally.committee))
     return _save(document, path, result)
+
+
+def _time(lang: str, value: object) -> str:
+    """The count's start time as the tally holds it: text as typed ("14 giờ 00"), or a time cell."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dt.datetime):
+        value = value.time()
+    if isinstance(value, dt.timedelta):
+        value = (dt.datetime.min + value).time()
+    if isinstance(value, float | int) and not isinstance(value, bool) and 0 <= value < 1:
+        value = (dt.datetime.min + dt.timedelta(days=float(value))).time()
+    if isinstance(value, dt.time):
+        return text(lang, "vote.minutes_time", hour=value.hour, minute=value.minute)
+    return ""
+
+
+def _plain(document: DocumentObject, value: str) -> None:
+    """A paragraph left-aligned: a list of names, or a line of dots to fill, which justification would stretch."""
+    paragraph = document.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    paragraph.paragraph_format.first_line_indent = Mm(10)
+    paragraph.add_run(value)
+
+
+def _committee_signatures(document: DocumentObject, lang: str, head: str, members: list[str]) -> None:
+    """The counting committee signs: its head, then each member, the name typed in the tally under the room
+    to sign. The head's column is wide enough for "TỔ TRƯỞNG TỔ KIỂM PHIẾU" on one line; more than two
+    members go on rows of three under it."""
+    size = TABLE_SIZE
+    members = members or [""]
+
+    def block(cell: _Cell, role: str, name: str) -> None:
+        _cell_lines(cell, [Line(role, bold=True, size=size), SIGNING_SPACE, Line(name, bold=True, size=size)])
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = True
+
+    head_role, member_role = text(lang, "vote.minutes_sign_head"), text(lang, "vote.minutes_sign_member")
+    if len(members) <= 2:
+        table = document.add_table(rows=1, cols=1 + len(members))
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        block(table.cell(0, 0), head_role, head)
+        for column, name in enumerate(members, start=1):
+            block(table.cell(0, column), member_role, name)
+        _set_widths(table, [Mm(75), *([Mm(85 / len(members))] * len(members))])
+        _unsplit(table)
+        return
+    rows = 1 + -(-len(members) // 3)
+    table = document.add_table(rows=rows, cols=3)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _set_widths(table, [Mm(53)] * 3)
+    block(table.cell(0, 0).merge(table.cell(0, 2)), head_role, head)
+    for index, name in enumerate(members):
+        block(table.cell(1 + index // 3, index % 3), member_role, name)
+    _unsplit(table)
+
+
+def _unsplit(table: Table) -> None:
+    """No signature block split across two pages: each row of the table is kept whole."""
+    for row in table.rows:
+        properties = row._tr.get_or_add_trPr()
+        properties.append(OxmlElement("w:cantSplit"))
 
 
 def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
@@ -236,9 +328,7 @@ def _header(document: DocumentObject, head: Letterhead) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _cell_lines(table.cell(0, 0), left)
     _cell_lines(table.cell(0, 1), right)
-    widths = (Mm(70), Mm(95))
-    _set_grid(table, widths)
-    _set_cells(table.rows[0].cells, widths)
+    _set_widths(table, (Mm(70), Mm(95)))
 
 
 def _title(document: DocumentObject, head: Letterhead) -> None:
@@ -330,6 +420,13 @@ def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], 
     document.add_paragraph()
 
 
+def _set_widths(table: Table, widths: Sequence[Length]) -> None:
+    """Every column's width, in the grid and in each row's cells: for a small table written whole."""
+    _set_grid(table, widths)
+    for row in table.rows:
+        _set_cells(row.cells, widths)
+
+
 def _set_grid(table: Table, widths: Sequence[Length]) -> None:
     """The column widths LibreOffice lays a table out by (its grid); Word reads each cell's (`_set_cells`)."""
     table.autofit = False
@@ -359,10 +456,3 @@ def _grouped_table(document: DocumentObject, result: RunResult, groups: list[tup
                          placed.classification or "", award_name(rules, key, lang)])
     _table(document, [text(lang, f"proposal.column_{key}") for key in keys], rows, (16, 56, 19, 18, 24, 50),
            headings)
-
-
-def _signatures(document: DocumentObject, roles: list[str]) -> None:
-    table = document.add_table(rows=1, cols=len(roles))
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for column, role in enumerate(roles):
-        _cell_lines(table.cell(0, column), [Line(role, bold=True, size=TABLE_SIZE)])

@@ -42,9 +42,10 @@ class Written:
 
 
 def documents_due(result: RunResult) -> tuple[bool, bool]:
-    """Which Word documents a run writes: the minutes once a tally was read, the proposal list once the
-    awards are decided (the ranking is final: every unit scored and every configured vote tallied)."""
-    minutes = result.vote is not None and result.vote.tally is not None
+    """Which Word documents a run writes: the count record once a tally was read without an error (never a
+    record of a count the tally contradicts), the proposal list once the awards are decided (the ranking is
+    final: every unit scored and every configured vote tallied)."""
+    minutes = result.vote is not None and result.vote.tally is not None and not result.vote.tally_errors
     return minutes, result.final
 
 

@@ -25,7 +25,13 @@ from pipeline.reading.bloc_books import TallyBook, TallyRow
 from pipeline.reading.identify import check_template, distinct_copies
 from pipeline.reading.read import Submission
 from pipeline.rules.awards import Award
-from pipeline.rules.layout import IDENTITY_SHEET, TALLY_DATE_CELL, tally_filename
+from pipeline.rules.layout import (
+    IDENTITY_SHEET,
+    TALLY_BALLOT_CELLS,
+    TALLY_DATE_CELL,
+    TALLY_PRESENT_CELL,
+    tally_filename,
+)
 from pipeline.rules.model import Rules
 from pipeline.scoring.rank import RankedUnit, award_label, award_name, percent
 
@@ -38,11 +44,25 @@ class Count:
     present: int
     votes: int
     passed: bool
+    against: int | None = None  # from a version 2 tally: the disagree votes
+    spoilt: int | None = None  # and the ballots invalid for this candidate
 
-    def share(self, rules: Rules) -> Fraction:
-        """The votes as a share of the threshold's base (those present, or every member unit)."""
+    def share(self, rules: Rules, votes: int | None = None) -> Fraction:
+        """The votes (or `votes`, the disagree ones) as a share of the threshold's base (those present, or
+        every member unit)."""
         base = self.present if rules.vote is None or rules.vote.of == "present" else len(rules.units)
-        return Fraction(self.votes, base) if base else Fraction(0)
+        return Fraction(self.votes if votes is None else votes, base) if base else Fraction(0)
+
+
+@dataclass(frozen=True)
+class Ballots:
+    """A version 2 tally's count block, read without an error: the members present and the ballots."""
+
+    present: tuple[str, ...]  # the member units marked present, in the members' list's order
+    issued: int
+    returned: int
+    valid: int
+    invalid: int
 
 
 @dataclass
@@ -55,6 +75,8 @@ class VoteResult:
     tally_file: str | None = None
     tallied: set[str] = field(default_factory=set)  # awards whose count was read without an error
     counts: dict[str, Count] = field(default_factory=dict)  # unit → its count
+    ballots: Ballots | None = None  # a version 2 tally's count block, when read without an error
+    tally_errors: bool = False  # the tally that was read has an error: no count record is written from it
     decided: dict[str, str] = field(default_factory=dict)  # unit → the award the vote gave it
     remarks: dict[str, list[Label]] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
@@ -110,12 +132,14 @@ def count_votes(rules: Rules, ranked: list[RankedUnit], submissions: Iterable[Su
     tally = book.tally
     assert tally is not None
     result.tally, result.tally_file = tally, book.file
+    before = len(result.issues)
     blank = tally.date is None or (isinstance(tally.date, str) and not tally.date.strip())
     if not blank and meeting_date(tally) is None:
         # Never dropped silently: the proposal list and the minutes would lose the meeting's date.
         result.issues.append(Issue("tally-date-invalid", file=book.file, sheet=tally.sheet, cell=TALLY_DATE_CELL,
                                    params={"value": str(tally.date).strip()}))
     _read_counts(rules, book, tally, result)
+    result.tally_errors = any(issue.severity == "error" for issue in result.issues[before:])
     for award in result.voted:
         if award in result.tallied:
             decide_award(rules, award, result)
@@ -181,7 +205,8 @@ def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteR
             wrong.add(award)
     names = _award_keys(rules)
     seen: dict[tuple[str, str], TallyRow] = {}
-    counted: dict[tuple[str, str], tuple[int, int]] = {}
+    # (award, unit) → present, votes for, against, invalid for it (the last two from a version 2 tally)
+    counted: dict[tuple[str, str], tuple[int, int, int | None, int | None]] = {}
     for row in tally.rows:
         key = names.get(fold(row.award))
         code_cell = row.cells.get("code")
@@ -201,31 +226,26 @@ def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteR
             wrong.add(key)
             continue
         seen[(key, row.code)] = row
-        numbers: dict[str, int] = {}
-        for column in ("present", "votes"):
-            kind, number = _whole(getattr(row, column))
-            cell = row.cells.get(column)
-            if kind == "blank":
-                issues.append(Issue("tally-value-missing", **place, cell=cell,
-                                    params={"found": row.code, "award": label}))
-            elif number is None:
-                issues.append(Issue("tally-value-invalid", **place, cell=cell,
-                                    params={"found": row.code, "award": label, "value": getattr(row, column)}))
-            else:
-                numbers[column] = number
-        if len(numbers) < 2:
+        found = f"{row.code}, {label}"
+        columns = ("present", "votes") if tally.version == 1 else ("votes", "against", "spoilt")
+        numbers = {column: number for column in columns
+                   if (number := _count(getattr(row, column), row.cells.get(column), found, place, issues)) is not None}
+        if len(numbers) < len(columns):
             wrong.add(key)
             continue
-        present, votes = numbers["present"], numbers["votes"]
-        if present > members:
-            issues.append(Issue("tally-present-above-members", **place, cell=row.cells.get("present"),
-                                params={"present": present, "members": members}))
-            wrong.add(key)
-        if votes > present:
-            issues.append(Issue("tally-votes-above-present", **place, cell=row.cells.get("votes"),
-                                params={"votes": votes, "present": present, "found": row.code}))
-            wrong.add(key)
-        counted[(key, row.code)] = (present, votes)
+        if tally.version == 1:
+            present, votes = numbers["present"], numbers["votes"]
+            if present > members:
+                issues.append(Issue("tally-present-above-members", **place, cell=row.cells.get("present"),
+                                    params={"present": present, "members": members}))
+                wrong.add(key)
+            if votes > present:
+                issues.append(Issue("tally-votes-above-present", **place, cell=row.cells.get("votes"),
+                                    params={"votes": votes, "present": present, "found": row.code}))
+                wrong.add(key)
+            counted[(key, row.code)] = (present, votes, None, None)
+        else:
+            counted[(key, row.code)] = (0, numbers["votes"], numbers["against"], numbers["spoilt"])
     last = max((r.row for r in tally.rows), default=tally.header_row)
     for award in result.voted:
         for placed in result.candidates[award]:
@@ -234,13 +254,81 @@ def _read_counts(rules: Rules, book: Submission, tally: TallyBook, result: VoteR
                                     cell=cell_address(last + 1, tally.columns.get("code", 0)),
                                     params={"found": placed.unit_code, "award": award_label(_award(rules, award))}))
                 wrong.add(award)
+    if tally.version > 1:
+        result.ballots = _read_ballots(rules, tally, place, issues, any(
+            not _empty_cell(value) for row in tally.rows for value in (row.votes, row.against, row.spoilt)))
+        if result.ballots is None:
+            wrong.update(result.voted)
+        else:
+            valid, present = result.ballots.valid, len(result.ballots.present)
+            for (award, code), (_, votes, against, spoilt) in list(counted.items()):
+                assert against is not None and spoilt is not None
+                if votes + against + spoilt != valid:
+                    issues.append(Issue("tally-candidate-sum", **place, cell=seen[(award, code)].cells.get("votes"),
+                                        params={"found": code, "award": award_label(_award(rules, award)),
+                                                "votes": votes, "against": against, "spoilt": spoilt,
+                                                "total": votes + against + spoilt, "valid": valid}))
+                    wrong.add(award)
+                counted[(award, code)] = (present, votes, against, spoilt)
     for award in result.voted:
         if award in wrong:
             continue
         result.tallied.add(award)
         for placed in result.candidates[award]:
-            present, votes = counted[(award, placed.unit_code)]
-            result.counts[placed.unit_code] = Count(award, present, votes, passes(rules, present, votes))
+            present, votes, against, spoilt = counted[(award, placed.unit_code)]
+            result.counts[placed.unit_code] = Count(award, present, votes, passes(rules, present, votes),
+                                                    against, spoilt)
+
+
+def _count(raw: Any, cell: str | None, found: str, place: dict[str, Any], issues: list[Issue]) -> int | None:
+    """A count cell as a whole number ≥ 0; a blank or anything else is an issue at its cell."""
+    kind, number = _whole(raw)
+    if kind == "blank":
+        issues.append(Issue("tally-value-missing", **place, cell=cell, params={"found": found}))
+    elif number is None:
+        issues.append(Issue("tally-value-invalid", **place, cell=cell, params={"found": found, "value": raw}))
+    return number
+
+
+def _read_ballots(rules: Rules, tally: TallyBook, place: dict[str, Any], issues: list[Issue],
+                  counted: bool) -> Ballots | None:
+    """A version 2 tally's count block: the members marked present and the ballots, each checked against
+    the next (valid + invalid = returned ≤ issued ≤ present); None when any is missing or inconsistent."""
+    if tally.members_row is None:
+        issues.append(Issue("tally-table-missing", **place))
+        return None
+    present: list[str] = []
+    errors = len(issues)
+    for member in tally.members:
+        if _empty_cell(member.mark) or rules.unit(member.code) is None or member.code in present:
+            continue
+        if isinstance(member.mark, str) and fold(member.mark) == "x":
+            present.append(member.code)
+        else:
+            issues.append(Issue("tally-mark-invalid", **place, cell=member.cell,
+                                params={"found": member.name or member.code, "value": member.mark}))
+    numbers = {key: _count(tally.ballots.get(key), address, text(rules.language, f"vote.tally_{key}").rstrip(":"),
+                           place, issues) for key, address in TALLY_BALLOT_CELLS.items()}
+    counted = counted or any(not _empty_cell(value) for value in tally.ballots.values())
+    if not present and counted:
+        issues.append(Issue("tally-nobody-present", **place, cell=TALLY_PRESENT_CELL))
+    issued, returned, valid, invalid = (numbers[key] for key in ("issued", "returned", "valid", "invalid"))
+    if issued is not None and present and issued > len(present):
+        issues.append(Issue("tally-issued-above-present", **place, cell=TALLY_BALLOT_CELLS["issued"],
+                            params={"issued": issued, "present": len(present)}))
+    if returned is not None and issued is not None and returned > issued:
+        issues.append(Issue("tally-returned-above-issued", **place, cell=TALLY_BALLOT_CELLS["returned"],
+                            params={"returned": returned, "issued": issued}))
+    if valid is not None and invalid is not None and returned is not None and valid + invalid != returned:
+        issues.append(Issue("tally-ballots-sum", **place, cell=TALLY_BALLOT_CELLS["invalid"], params={
+            "valid": valid, "invalid": invalid, "total": valid + invalid, "returned": returned}))
+    if len(issues) > errors or issued is None or returned is None or valid is None or invalid is None:
+        return None
+    return Ballots(tuple(present), issued, returned, valid, invalid)
+
+
+def _empty_cell(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _award(rules: Rules, key: str) -> Award:

@@ -27,10 +27,16 @@ from pipeline.rules.layout import (
     MADE_FROM_FILE,
     MADE_FROM_SELF,
     PEER_KIND,
+    TALLY_BALLOT_CELLS,
     TALLY_CANDIDATES,
+    TALLY_COMMITTEE_CELLS,
     TALLY_DATE_CELL,
+    TALLY_HEAD_CELL,
     TALLY_KEYS,
+    TALLY_KEYS_V1,
+    TALLY_MEMBER_KEYS,
     TALLY_PLACE_CELL,
+    TALLY_TIME_CELL,
 )
 
 
@@ -83,14 +89,27 @@ class TallyRow(NamedTuple):
     row: int  # 0-based sheet row
     award: str
     code: str
-    present: Any
-    votes: Any
+    present: Any  # version 1 only: version 2 counts those present once, in the members' list
+    votes: Any  # agree
     cells: dict[str, str]
+    against: Any = None  # version 2: disagree
+    spoilt: Any = None  # version 2: the ballots invalid for this candidate
+
+
+class TallyMember(NamedTuple):
+    """A member unit in version 2's list of those present: its mark ("x") as typed."""
+
+    row: int
+    code: str
+    name: str
+    mark: Any
+    cell: str  # the mark's cell
 
 
 @dataclass
 class TallyBook:
-    """What the bloc's tally holds: its rows, the meeting's place and date, and the candidates it was made for."""
+    """What the bloc's tally holds: its rows, the meeting's place and date, and the candidates it was made for;
+    from version 2, the whole count: the start time, the ballots, the members present, the counting committee."""
 
     sheet: str
     header_row: int | None = None
@@ -100,12 +119,21 @@ class TallyBook:
     candidates_cell: dict[str, str] = field(default_factory=dict)  # award key → its identity cell
     place: str = ""
     date: Any = None
+    version: int = 1
+    time: Any = None
+    ballots: dict[str, Any] = field(default_factory=dict)  # issued, returned, valid, invalid → as typed
+    members_row: int | None = None  # the members' list's header, when found
+    members: list[TallyMember] = field(default_factory=list)
+    head: str = ""  # the counting committee's head
+    committee: list[str] = field(default_factory=list)  # its members, as typed (blanks left out)
 
     @property
     def blank(self) -> bool:
-        """Still as `bloc-score ballot` made it: its table found, and no count, place or date written."""
+        """Still as `bloc-score ballot` made it: its table found, and no count, place, date or name written."""
         return self.header_row is not None and bool(self.rows) and not self.place and _empty(self.date) and all(
-            _empty(row.present) and _empty(row.votes) for row in self.rows)
+            _empty(row.present) and _empty(row.votes) and _empty(row.against) and _empty(row.spoilt)
+            for row in self.rows) and _empty(self.time) and all(_empty(v) for v in self.ballots.values()) and all(
+            _empty(m.mark) for m in self.members) and not self.head and not self.committee
 
 
 def _empty(value: Any) -> bool:
@@ -201,11 +229,23 @@ def read_tally(identity: dict[str, str], book: python_calamine.CalamineWorkbook)
     place = at(TALLY_PLACE_CELL)
     found.place = clean(place if isinstance(place, str) else plain(place))
     found.date = at(TALLY_DATE_CELL)
-    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in TALLY_KEYS}
-    header = header_row(cells, labels, {"code", "present", "votes"})
+    found.version = 1 if identity.get("tally_version", "1") == "1" else 2
+    start = 0
+    if found.version == 1:
+        keys, required = TALLY_KEYS_V1, {"code", "present", "votes"}
+    else:
+        keys, required = TALLY_KEYS, {"code", "votes", "against", "spoilt"}
+        found.time = at(TALLY_TIME_CELL)
+        found.ballots = {key: at(address) for key, address in TALLY_BALLOT_CELLS.items()}
+        found.head = _text(at(TALLY_HEAD_CELL))
+        found.committee = [name for address in TALLY_COMMITTEE_CELLS if (name := _text(at(address)))]
+        start = _read_members(cells, found)
+    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in keys}
+    # The candidates' table follows the members' list, however long: searched from there.
+    header = header_row(cells[start:], labels, required)
     if header is None:
         return found
-    found.header_row, found.columns = header
+    found.header_row, found.columns = header[0] + start, header[1]
     columns = found.columns
     for index in range(found.header_row + 1, len(cells)):
         line = cells[index]
@@ -216,8 +256,33 @@ def read_tally(identity: dict[str, str], book: python_calamine.CalamineWorkbook)
         written: Any = got.get("award")
         found.rows.append(TallyRow(index, clean(written if isinstance(written, str) else plain(written)), code,
                                    got.get("present"), got.get("votes"),
-                                   {key: cell_address(index, column) for key, column in columns.items()}))
+                                   {key: cell_address(index, column) for key, column in columns.items()},
+                                   got.get("against"), got.get("spoilt")))
     return found
+
+
+def _text(value: Any) -> str:
+    return clean(value if isinstance(value, str) else plain(value))
+
+
+def _read_members(cells: list[list[Any]], found: TallyBook) -> int:
+    """Version 2's list of the member units, each with its mark if present; returns the row after it."""
+    labels = {key: {fold(text(lang, f"vote.column_{key}")) for lang in LANGUAGES} for key in TALLY_MEMBER_KEYS}
+    header = header_row(cells, labels, {"code", "member", "mark"})
+    if header is None:
+        return 0
+    found.members_row, columns = header
+    index = found.members_row + 1
+    while index < len(cells):
+        line = cells[index]
+        got = {key: line[column] if column < len(line) else None for key, column in columns.items()}
+        code = normalise_code(got.get("code"))
+        if not code:
+            break
+        found.members.append(TallyMember(index, code, _text(got.get("member")), got.get("mark"),
+                                         cell_address(index, columns["mark"])))
+        index += 1
+    return index
 
 
 def find_appraisal_header(cells: list[list[Any]], kind: str = APPRAISAL_KIND) -> tuple[int, dict[str, int]] | None:

@@ -47,10 +47,22 @@ APPRAISAL_KIND, PEER_KIND = "appraisal", "peer"
 # award and candidate whose columns are found by these labels, the meeting's place and date above the table,
 # and an identity naming the candidates it was made from (`candidates:<award>` → their codes, JSON).
 TALLY_FORMAT = "bloc-score-tally"
-TALLY_VERSION = 1
-TALLY_KEYS: tuple[str, ...] = ("award", "code", "unit", "rank", "total", "present", "votes")
-TALLY_HEADER_ROW = 6  # 0-based: Excel row 7, under the title, the instructions, the place and the date
+# Version 2 records the whole count once (members present, ballots, the counting committee) and per candidate
+# the agree, disagree and invalid votes; version 1 (members present and votes for on each candidate's row)
+# stays readable and decides as it did.
+TALLY_VERSION = 2
+TALLY_KEYS_V1: tuple[str, ...] = ("award", "code", "unit", "rank", "total", "present", "votes")
+TALLY_KEYS: tuple[str, ...] = ("award", "code", "unit", "rank", "total", "votes", "against", "spoilt")
+TALLY_MEMBER_KEYS: tuple[str, ...] = ("number", "code", "member", "mark")
+TALLY_HEADER_ROW = 6  # version 1, 0-based: Excel row 7, under the title, the instructions, the place and the date
 TALLY_PLACE_CELL, TALLY_DATE_CELL = "C4", "C5"
+# Version 2's count block, one cell each, in column C under the place and the date.
+TALLY_TIME_CELL = "C6"
+TALLY_BALLOT_CELLS: dict[str, str] = {"issued": "C7", "returned": "C8", "valid": "C9", "invalid": "C10"}
+TALLY_PRESENT_CELL = "C11"  # a locked formula: the marks of the members' list, never typed
+TALLY_HEAD_CELL = "C12"  # the counting committee's head
+TALLY_COMMITTEE_CELLS: tuple[str, ...] = ("C13", "C14", "C15", "C16")  # its members
+TALLY_MEMBERS_ROW = 17  # 0-based: the members' list's header, Excel row 18; the candidates' table follows it
 TALLY_CANDIDATES = "candidates:"
 
 HEADER_ROW = 5  # 0-based: the table's header is Excel row 6, under the letterhead, the title and the unit

@@ -43,7 +43,8 @@ def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, outp
         assert rules.vote is not None  # ballot_papers refuses rules without a vote
         click.echo(text(lang, "vote.ballot_no_candidates", awards=", ".join(rules.vote.awards)))
         sys.exit(papers.exit_code)
-    lines = [text(lang, "vote.ballot_written", path=str(made.ballots), voters=made.voters),
+    lines = [text(lang, "vote.ballot_written", path=str(made.ballots), voters=made.voters, per_page=made.per_page,
+                  pages=-(-made.voters // made.per_page)),
              text(lang, "vote.tally_written", path=str(made.tally))]
     if papers.key is not None and papers.key.created:
         lines.append(key_made_line(papers.key, lang))
