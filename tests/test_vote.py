@@ -466,7 +466,7 @@ def test_the_minutes_record_the_count_in_the_official_form(bloc, tmp_path):
                                                                 "- Trần Thị Mai, member;", "- Lê Quang Minh, member."]
     assert "Result: Đơn vị A chosen and proposed for Emulation flag, 2024." in said
     counts = [[c.text for c in row.cells] for row in minutes.tables[1].rows]
-    assert counts[2] == ["1", "Đơn vị A", "2 (66.67%)", "0 (0.00%)", "0", "Passed"]
+    assert counts[2] == ["1", "Đơn vị A", "2 (66.67%)", "0 (0.00%)", "0", "Proposed"]
     assert not any("……" in line for line in said[:said.index("Result of the count:")])
     # Lists of names and lines to fill are never stretched by justification.
     committee = next(p for p in minutes.paragraphs if p.text == "Counting committee:")

@@ -104,7 +104,9 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
             rows.append([str(number), _unit_name(rules, placed.unit_code),
                          f"{count.votes} ({percent_text(count.share(rules), lang)})", against,
                          blank if count.spoilt is None else str(count.spoilt),
-                         text(lang, "vote.passed" if count.passed else "vote.failed")])
+                         # What the count decided (the places and a tie count too), not the threshold alone.
+                         text(lang, "vote.passed" if vote.decided.get(placed.unit_code) == award
+                              else "vote.failed")])
     _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (13, 51, 27, 33, 19, 18), groups)
     for award in vote.voted:
         if award not in vote.tallied or not vote.candidates.get(award):
