@@ -94,10 +94,10 @@ def write_closing(sheet: Worksheet, fmt: Formats, head: Letterhead, row: int, *,
 
 def _line_format(fmt: Formats, line: Line, *, align: str = "center", valign: str) -> Format:
     return fmt.get(bold=line.bold, italic=line.italic, underline=1 if line.underline else 0,
-                   font_size=sheet_size(line), align=align, valign=valign, text_wrap=True)
+                   font_size=_sheet_size(line), align=align, valign=valign, text_wrap=True)
 
 
-def sheet_size(line: Line) -> float:
+def _sheet_size(line: Line) -> float:
     """A line's size on the sheet, printed smaller than a Word page (about 70 % on A4 landscape): two
     points under its Word size, never below what still prints at 8 pt."""
     return max(line.size - 2, SMALL_SIZE)
@@ -105,8 +105,8 @@ def sheet_size(line: Line) -> float:
 
 def _fit(sheet: Worksheet, row: int, cells: Sequence[tuple[Line, float]]) -> None:
     """The row as tall as its tallest wrapped line: a long issuer takes two lines, never one cut in half."""
-    tallest = max(sheet_size(line) for line, _ in cells)
-    lines = max(wrapped_lines(line.text, width, sheet_size(line), line.bold) for line, width in cells)
+    tallest = max(_sheet_size(line) for line, _ in cells)
+    lines = max(wrapped_lines(line.text, width, _sheet_size(line), line.bold) for line, width in cells)
     sheet.set_row(row, row_height(lines, tallest))
 
 
