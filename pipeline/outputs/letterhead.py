@@ -119,7 +119,8 @@ class Letterhead:
         return left, right
 
     def title_lines(self) -> list[Line]:
-        """The draft mark, the document type, the summary and the "(Kèm theo …)" line, as printed."""
+        """The document type, the summary and the "(Kèm theo …)" line, as printed (the draft mark is set above
+        them by each writer)."""
         sizes = self.sizes
         lines = [Line(self.document_type, bold=True, size=sizes.document_type)]
         if self.title:
