@@ -165,7 +165,7 @@ def _committee_signatures(document: DocumentObject, lang: str, head: str, member
         for column, name in enumerate(members, start=1):
             block(table.cell(0, column), member_role, name)
         _set_widths(table, [Mm(75), *([Mm(85 / len(members))] * len(members))])
-        _unsplit(table)
+        _unsplit(document)
         return
     rows = 1 + -(-len(members) // 3)
     table = document.add_table(rows=rows, cols=3)
@@ -174,14 +174,16 @@ def _committee_signatures(document: DocumentObject, lang: str, head: str, member
     block(table.cell(0, 0).merge(table.cell(0, 2)), head_role, head)
     for index, name in enumerate(members):
         block(table.cell(1 + index // 3, index % 3), member_role, name)
-    _unsplit(table)
+    _unsplit(document)
 
 
-def _unsplit(table: Table) -> None:
-    """No signature block split across two pages: each row of the table is kept whole."""
-    for row in table.rows:
-        properties = row._tr.get_or_add_trPr()
-        properties.append(OxmlElement("w:cantSplit"))
+def _unsplit(document: DocumentObject) -> None:
+    """No signature block split across two pages: each row of the table just added is kept whole.
+
+    python-docx has no setting for it: the rows are reached through the document's public XML element,
+    the body's last table, rather than through a row's private one."""
+    for row in document.element.body.xpath("./w:tbl[last()]/w:tr"):
+        row.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = None) -> Path:
