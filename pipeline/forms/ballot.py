@@ -133,16 +133,18 @@ def make_ballots(result: RunResult, output_dir: str | Path, *, voters: int | Non
     count = voters if voters is not None else len(result.rules.units)
     ballots = out / ballots_filename(result.rules)
     tally = Path(records if records is not None else output_dir) / tally_filename(result.rules)
-    kept = write_all_keeping_previous([(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang)),
+    height = paper_height(result, lang)  # laid out once: the papers' pages and the message both need it
+    kept = write_all_keeping_previous([(ballots, lambda path: write_ballots(result, path, voters=count, lang=lang,
+                                                                            height=height)),
                                        (tally, lambda path: write_tally(result, path, lang=lang, key=key))], lang)
-    per_page = papers_per_page(paper_height(result, lang))
-    return Ballots(ballots, tally, count, tuple(kept.values()), per_page)
+    return Ballots(ballots, tally, count, tuple(kept.values()), papers_per_page(height))
 
 
-def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str) -> Path:
+def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str,
+                  height: float | None = None) -> Path:
     """`voters` identical secret ballot papers on one sheet, as many to an A4 page as fit: nothing on a paper
     (no number, no page footer) tells one from another. A dashed cut line parts two papers on a page, a manual
-    page break two pages; a paper is never split across pages."""
+    page break two pages; a paper is never split across pages. `height`: one paper's, if the caller has it."""
     rules = result.rules
     path = Path(path)
     book = new_workbook(path, {"title": text(lang, "vote.ballot_title"), "author": rules.bloc,
@@ -152,7 +154,7 @@ def write_ballots(result: RunResult, path: str | Path, *, voters: int, lang: str
     for column, width in enumerate(BALLOT_WIDTHS):
         sheet.set_column(column, column, width)
     groups = ballot_candidates(result)
-    height = paper_height(result, lang)
+    height = height if height is not None else paper_height(result, lang)
     per_page = papers_per_page(height)
     breaks = []
     row = 0
