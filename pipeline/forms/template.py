@@ -35,6 +35,7 @@ from pipeline.outputs.xlsx import (
     wrapped_lines,
     write_identity,
     write_value,
+    written_height,
 )
 from pipeline.rules.layout import (
     APPRAISED,
@@ -203,10 +204,8 @@ _MOST_SHRINK = 0.85  # fitting on one page fewer may shrink the print this much,
 
 
 def _height(sheet: Worksheet, row: int) -> float:
-    """A row's height in points, as set (xlsxwriter ≥ 3.2 keeps row sizes in pixels, 4/3 of a point)."""
-    size = sheet.row_sizes.get(row)
-    pixels = size[0] if size and size[0] is not None else sheet.default_row_height
-    return float(pixels) * 0.75 * _ROW_AS_PRINTED
+    """A row's height in points as it prints."""
+    return written_height(sheet, row) * _ROW_AS_PRINTED
 
 
 def pages_tall(heights: list[float], header_row: int) -> int:

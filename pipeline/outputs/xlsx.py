@@ -215,6 +215,14 @@ PAGE_BODY = (780.0, 470.0)
 SMALLEST_LAST_PAGE = 0.35  # a last page fuller than this is kept; a stray block below it is pulled back
 
 
+def written_height(sheet: Worksheet, row: int) -> float:
+    """A row's height in points as the writer set it, else the sheet's default (xlsxwriter ≥ 3.2 keeps row
+    sizes in pixels, 4/3 of a point)."""
+    size = sheet.row_sizes.get(row)
+    pixels = size[0] if size and size[0] is not None else sheet.default_row_height
+    return float(pixels) * 0.75
+
+
 def pages_tall(sheet: Worksheet, last_row: int, widths: Sequence[float]) -> int:
     """How many pages tall `sheet` should print so that its last page holds more than a stray block.
 
@@ -223,8 +231,7 @@ def pages_tall(sheet: Worksheet, last_row: int, widths: Sequence[float]) -> int:
     rather than print a page holding three rows.
     """
     scale = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH))
-    default = sheet.default_row_height
-    height = sum(sheet.row_sizes.get(row, [default])[0] for row in range(last_row + 1)) * 0.75 * scale
+    height = sum(written_height(sheet, row) for row in range(last_row + 1)) * scale
     pages = height / PAGE_BODY[1]
     whole = max(1, math.ceil(pages))
     if whole > 1 and pages - (whole - 1) < SMALLEST_LAST_PAGE:
@@ -259,7 +266,7 @@ class Pager:
 
     def height(self, row: int) -> float:
         """The height of a written row, in points."""
-        return float(self.sheet.row_sizes.get(row, [self.sheet.default_row_height])[0]) * 0.75
+        return written_height(self.sheet, row)
 
     def took(self, first: int, last: int | None = None) -> None:
         """Rows `first`…`last` are written: their heights fill the page."""
@@ -297,8 +304,7 @@ def keep_together_breaks(sheet: Worksheet, last_row: int, widths: Sequence[float
     that fixed scale (which is below the fitted one, so the width still fits) instead of fitting the width.
     """
     fitted = min(1.0, PAGE_BODY[0] / (sum(widths) * POINTS_PER_WIDTH))
-    default = sheet.default_row_height
-    heights = [sheet.row_sizes.get(row, [default])[0] * 0.75 for row in range(last_row + 1)]
+    heights = [written_height(sheet, row) for row in range(last_row + 1)]
     breaks, last_fill = _breaks(heights, keep_with_next, body / fitted, repeated)
     scale: int | None = None
     if breaks and last_fill < SMALLEST_LAST_PAGE:

@@ -15,7 +15,15 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline.core.labels import format_number
 from pipeline.outputs.workbook.context import CHANGED_FILL, GROUP_FILL, Context
 from pipeline.outputs.workbook.entries import Shown, counted_points, is_number
-from pipeline.outputs.xlsx import FONT, fit_row, keep_together_breaks, row_height, write_cells, write_value
+from pipeline.outputs.xlsx import (
+    FONT,
+    fit_row,
+    keep_together_breaks,
+    row_height,
+    write_cells,
+    write_value,
+    written_height,
+)
 from pipeline.rules.model import BONUS, DEDUCTIONS, Criterion
 
 # Above this many units the two columns each no longer fit one page width at a readable size: the sheet
@@ -103,7 +111,7 @@ def write_matrix(ctx: Context) -> None:
     if not wide:  # one page wide: breaks where no section's heading ends a page
         widths = [CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, *([SCORE_WIDTH] * max(1, len(units)))]
         scale = keep_together_breaks(sheet, row + 1, widths, keep_with_next=keep, body=PAGE_BODY,
-                                     repeated=sheet.row_sizes[header][0] * 0.75)
+                                     repeated=written_height(sheet, header))
     ctx.print_setup(sheet, repeat=(header, header), fit_width=scale is None)
     if wide:
         sheet.repeat_columns(0, 2)

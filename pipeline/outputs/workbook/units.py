@@ -19,7 +19,16 @@ from pipeline.outputs.workbook.context import (
     pixels,
 )
 from pipeline.outputs.workbook.entries import counted_points, is_number
-from pipeline.outputs.xlsx import FONT, Cell, at_size, fit_row, keep_together_breaks, value_cell, write_cells
+from pipeline.outputs.xlsx import (
+    FONT,
+    Cell,
+    at_size,
+    fit_row,
+    keep_together_breaks,
+    value_cell,
+    write_cells,
+    written_height,
+)
 from pipeline.rules.model import BONUS, DEDUCTIONS
 from pipeline.run import output_names
 from pipeline.scoring.figures import bucket_limit, section_averages, section_share
@@ -86,7 +95,7 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
     # Breaks computed from the rows' heights, one page wide, rather than the sheet squeezed onto a number of
     # pages: LibreOffice would then break wherever the page ends, a section's heading alone at its foot.
     scale = keep_together_breaks(sheet, row, widths, keep_with_next=keep, body=UNIT_PAGE_BODY,
-                                 repeated=sheet.row_sizes[table_header][0] * 0.75)
+                                 repeated=written_height(sheet, table_header))
     ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code, fit_width=scale is None)
     if scale is not None:
         sheet.set_print_scale(scale)
