@@ -212,6 +212,9 @@ def print_setup(sheet: Worksheet, *, margins: tuple[float, float, float, float] 
 # substitute); the body of an A4 landscape page with print_setup's margins and a footer is about 780 × 470 pt.
 POINTS_PER_WIDTH = 7.5
 PAGE_BODY = (780.0, 470.0)
+# The same page's body height as measured on LibreOffice's PDF output of the example (about 510 pt), less a
+# margin: for sheets whose every row the writer sized, which may fill more of the page than the cautious 470.
+MEASURED_PAGE_HEIGHT = 495.0
 SMALLEST_LAST_PAGE = 0.35  # a last page fuller than this is kept; a stray block below it is pulled back
 
 

@@ -12,7 +12,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline.core.moments import in_vietnam
 from pipeline.outputs.workbook.context import GROUP_FILL, Context
-from pipeline.outputs.xlsx import Pager, at_size, fit_row, needed_height
+from pipeline.outputs.xlsx import MEASURED_PAGE_HEIGHT, Pager, at_size, fit_row, needed_height
 from pipeline.rules.model import BONUS, DEDUCTIONS
 from pipeline.scoring.rank import award_name, award_rule_in_words, tie_breakers_in_words
 
@@ -24,7 +24,7 @@ SMALL_SIZE = 11
 HEX_WIDTH = 0.8
 # The sheet's rows are sized generously (fit_row), so its page breaks can be computed close to a page's height.
 SHORT_TABLE = 6  # rows: a table this short is kept on one page with its heading
-PAGE_FILL, PAGE_BODY = 1.0, 495.0  # the page's body, as measured for the unit sheets (units.UNIT_PAGE_BODY)
+PAGE_FILL = 1.0  # every row sized by the writer: the table may fill the page's width as measured
 
 
 def _file_sha256(path: str) -> str:
@@ -82,7 +82,7 @@ def write_audit(ctx: Context) -> None:
         row += 1
 
     # Each table keeps its heading; one that runs onto a new page starts it with its header row again.
-    pager = Pager(sheet, widths, fill=PAGE_FILL, body=PAGE_BODY)
+    pager = Pager(sheet, widths, fill=PAGE_FILL, body=MEASURED_PAGE_HEIGHT)
     pager.took(0, row)
     row = _audit_rules(ctx, sheet, row + 1, heading, pager)
     row = _audit_criteria(ctx, sheet, row + 1, heading, pager)

@@ -17,6 +17,7 @@ from pipeline.outputs.workbook.context import CHANGED_FILL, GROUP_FILL, Context
 from pipeline.outputs.workbook.entries import Shown, counted_points, is_number
 from pipeline.outputs.xlsx import (
     FONT,
+    MEASURED_PAGE_HEIGHT,
     fit_row,
     keep_together_breaks,
     row_height,
@@ -32,7 +33,6 @@ ONE_PAGE_WIDE_UNITS = 12
 CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, SCORE_WIDTH = 6, 40, 7, 7.5
 SCORE_SIZE = 11
 FIRST_UNIT_COLUMN = 3
-PAGE_BODY = 495.0  # points: a printed page's body, as measured for the unit sheets (units.UNIT_PAGE_BODY)
 
 
 def write_matrix(ctx: Context) -> None:
@@ -110,7 +110,7 @@ def write_matrix(ctx: Context) -> None:
     scale: int | None = 85  # across several page widths
     if not wide:  # one page wide: breaks where no section's heading ends a page
         widths = [CODE_WIDTH, TITLE_WIDTH, MAX_WIDTH, *([SCORE_WIDTH] * max(1, len(units)))]
-        scale = keep_together_breaks(sheet, row + 1, widths, keep_with_next=keep, body=PAGE_BODY,
+        scale = keep_together_breaks(sheet, row + 1, widths, keep_with_next=keep, body=MEASURED_PAGE_HEIGHT,
                                      repeated=written_height(sheet, header))
     ctx.print_setup(sheet, repeat=(header, header), fit_width=scale is None)
     if wide:

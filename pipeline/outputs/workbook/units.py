@@ -21,6 +21,7 @@ from pipeline.outputs.workbook.context import (
 from pipeline.outputs.workbook.entries import counted_points, is_number
 from pipeline.outputs.xlsx import (
     FONT,
+    MEASURED_PAGE_HEIGHT,
     Cell,
     at_size,
     fit_row,
@@ -43,9 +44,6 @@ LEGEND_CRITERIA = 8  # the legend wraps over the criteria columns of the first p
 # Narrow enough that the sheet, fitted to one page width, prints its 11-pt text at 8 pt or more.
 UNIT_WIDTHS = (6, 42, 8, 9, 9, 9, 37, 10, 10)
 SMALL_SIZE = 11
-# The height of a printed page's body in points (xlsx.PAGE_BODY is a cautious 470): measured on LibreOffice's
-# PDF output of the example, A4 landscape with print_setup's margins and a footer, about 510, less a margin.
-UNIT_PAGE_BODY = 495.0
 
 
 def write_unit_sheets(ctx: Context) -> None:
@@ -94,7 +92,7 @@ def _unit_sheet(ctx: Context, code: str, name: str, placed: RankedUnit | None, a
     row = _unit_issues(ctx, sheet, row + 1, code)
     # Breaks computed from the rows' heights, one page wide, rather than the sheet squeezed onto a number of
     # pages: LibreOffice would then break wherever the page ends, a section's heading alone at its foot.
-    scale = keep_together_breaks(sheet, row, widths, keep_with_next=keep, body=UNIT_PAGE_BODY,
+    scale = keep_together_breaks(sheet, row, widths, keep_with_next=keep, body=MEASURED_PAGE_HEIGHT,
                                  repeated=written_height(sheet, table_header))
     ctx.print_setup(sheet, repeat=(table_header, table_header), footer_left=code, fit_width=scale is None)
     if scale is not None:
