@@ -275,7 +275,7 @@ def _write_instructions(sheet: Worksheet, fmt: _Formats, lang: str) -> None:
     """How to fill in, in one box over the rows above the table, right of the print area, as wide as it
     needs to fit in them."""
     instructions = text(lang, "template.instructions")
-    room = sum(_height(sheet, row) / _ROW_AS_PRINTED for row in range(HEADER_ROW + 1))
+    room = sum(written_height(sheet, row) for row in range(HEADER_ROW + 1))
     width = 60
     while width < 150 and row_height(wrapped_lines(instructions, at_size(width, INSTRUCTIONS_SIZE),
                                                    INSTRUCTIONS_SIZE), INSTRUCTIONS_SIZE) > room:
