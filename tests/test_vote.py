@@ -649,6 +649,9 @@ def test_ballot_then_run_says_pending_then_decides(bloc, tmp_path):
     assert again.exit_code == ExitCode.PROBLEMS
     assert not (out / "minutes-2024.docx").exists()
     assert sorted(p.name for p in (out / "previous").glob("*/*.docx")) == ["minutes-2024.docx", "proposals-2024.docx"]
+    # Made again, the earlier papers are kept, each named for what it is (never "the appraisal workbook").
+    remade = _invoke("ballot", "--rules", rules_file, "--input", inbox, "--out", out, "--voters", 5)
+    assert "The earlier ballots-2024.xlsx is kept as " in remade.output and "appraisal" not in remade.output
 
 
 def test_ballot_without_a_vote_in_the_rules_is_a_user_error(bloc, tmp_path):

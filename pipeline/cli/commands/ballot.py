@@ -48,7 +48,7 @@ def ballot(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, outp
              text(lang, "vote.tally_written", path=str(made.tally))]
     if papers.key is not None and papers.key.created:
         lines.append(key_made_line(papers.key, lang))
-    lines += [text(lang, "appraisal.kept", path=str(kept)) for kept in made.kept_previous]
+    lines += [text(lang, "vote.kept", name=kept.name, path=str(kept)) for kept in made.kept_previous]
     if result.provisional:
         counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
         lines.append(text(lang, "report.provisional", **counts))
