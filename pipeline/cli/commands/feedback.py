@@ -31,7 +31,7 @@ from pipeline.workspace.folders import OUTPUT, Workspace
 def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, out_dir: Path | None,
              lang: str | None) -> None:
     """Its help: cli.<command> in the locales."""
-    from pipeline.core.labels import text
+    from pipeline.cli.said import feedback_said
     from pipeline.outputs.feedback import feedback_folder, make_feedback
 
     workspace = Workspace.of(input_dir, OUTPUT, bloc_dir)
@@ -40,19 +40,7 @@ def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, ou
     folder = out_dir or feedback_folder(workspace.written_to, rules.year)
     with folder_lock(folder, lang):
         made = make_feedback(rules, workspace, folder=folder, lang=lang, template=_template_maker(rules, workspace))
-    messages = made.written.messages
-    kinds = {kind: sum(1 for m in messages if m.kind == kind) for kind in ("fix", "received", "reminder")}
-    lines = [text(lang, "feedback.written", count=len(made.written.drafts), folder=str(made.folder), **kinds),
-             text(lang, "feedback.summary_written", path=str(made.written.summary))]
-    unaddressed = [m.unit.code for m in messages if not m.unit.email]
-    if unaddressed:
-        lines.append(text(lang, "feedback.no_addresses", count=len(unaddressed), codes=", ".join(unaddressed)))
-    if made.written.kept:
-        lines.append(text(lang, "feedback.kept", folder=str(made.written.kept[0].parent)))
-    if made.result.bloc_errors:  # the bloc's own workbook: no letter tells of it, the secretary must
-        lines.append(made.result.bloc_errors_note(lang))
-    lines.append(text(lang, "feedback.not_sent"))
-    click.echo("\n".join(lines))
+    click.echo("\n".join(feedback_said(made, lang)))
     sys.exit(made.exit_code)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.commands.options import key_made_line, lang_option, out_option
+from pipeline.cli.commands.options import lang_option, out_option
+from pipeline.cli.said import key_made_line
 
 
 @click.command()

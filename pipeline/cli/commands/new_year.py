@@ -17,6 +17,7 @@ from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS
 @lang_option()
 def new_year(source: Path | None, out_dir: Path, archive: bool, lang: str | None) -> None:
     """Its help: cli.<command> in the locales."""
+    from pipeline.cli.said import next_year_said
     from pipeline.core.labels import text
     from pipeline.forms.next_year import next_year_name, write_next_year
     from pipeline.rules.load import load_rules
@@ -36,24 +37,16 @@ def new_year(source: Path | None, out_dir: Path, archive: bool, lang: str | None
         made = write_next_year(choice.path, out_dir, lang)
     lang = lang or made.rules.language
     click.echo(choice.describe(lang))
-    lines = [text(lang, "next_year.written", path=str(made.path)),
-             text(lang, f"next_year.comments_{'kept' if made.comments_kept else 'lost'}", source=str(choice.path)),
-             "", text(lang, "next_year.review_heading"), *(f"  - {item}" for item in made.review), "",
-             text(lang, "next_year.this_year", source=str(choice.path)),
-             text(lang, "next_year.next", path=str(made.path), previous=made.rules.year - 1, year=made.rules.year)]
-    if not archive:
-        lines.append(text(lang, "next_year.archive_how", previous=made.rules.year - 1))
-    click.echo("\n".join(lines))
+    click.echo("\n".join(next_year_said(made, choice.path, lang, archive_hint=not archive)))
     if archive:
         _archive(made.rules.year - 1, lang)
 
 
 def _archive(year: int, lang: str) -> None:
     """Move this year's input/, output/ and the bloc's workbooks into archive/<year>/, and say so."""
-    from pipeline.core.labels import text
+    from pipeline.cli.said import archived_said
     from pipeline.forms.next_year import archive_year
 
     with folder_lock(OUTPUT, lang), folder_lock(BLOC, lang):  # no run or appraisal writing meanwhile
         done = archive_year(Path("."), year, lang)
-    moved = ", ".join(f"{folder} ({count})" for folder, count in done.moved.items())
-    click.echo(text(lang, "next_year.archived", year=year, folder=str(done.folder), moved=moved))
+    click.echo(archived_said(done, year, lang))

@@ -19,7 +19,6 @@ from pipeline.workspace.folders import INPUT, Workspace
 
 if TYPE_CHECKING:
     from pipeline.rules.model import Rules
-    from pipeline.workspace.seal_keys import BlocKey
 
 FC = TypeVar("FC", bound=Callable[..., Any])
 
@@ -92,8 +91,3 @@ def load_rules_for(workspace: Workspace, given: Path | None, lang: str | None,
     if not quiet:
         click.echo(choice.describe(lang or rules.language))
     return rules
-
-
-def key_made_line(key: BlocKey, lang: str) -> str:
-    """What a command says when it made the bloc's key: where, its id, and that it is never sent."""
-    return text(lang, "seal.key_created", path=str(key.path), key_id=key.key.key_id)
