@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import types
 from pathlib import Path
 
 import jsonschema
+import openpyxl
 import pytest
 
 from pipeline.outputs.write import Written, write_outputs
@@ -107,3 +109,17 @@ def test_the_schema_refuses_what_the_contract_does_not_allow(sample_outputs):
                    {key: value for key, value in results.items() if key != "units"},
                    {**results, "units": [{**results["units"][0], "total": "98,50"}]}):
         assert not validator.is_valid(broken)
+
+
+def test_the_ranking_page_prints_the_fingerprint_of_the_json_beside_it(sample_outputs):
+    """The board matches a results file it received to the signed page by this short hash (issue 32)."""
+    from pipeline.outputs.results_json import canonical_bytes, results_fingerprint
+
+    document = json.loads(sample_outputs.results.read_text(encoding="utf-8"))
+    expected = hashlib.sha256(canonical_bytes(document)).hexdigest()[:12]
+    assert document["fingerprint"] == expected == results_fingerprint(document)
+    assert "fingerprint" not in json.loads(canonical_bytes(document))
+    ranking = openpyxl.load_workbook(sample_outputs.workbook).worksheets[0]
+    assert ranking.oddFooter.left.text.endswith(f"results-2024.json: {expected}")
+    document["units"][0]["total"] = 99.5  # one figure changed: another fingerprint
+    assert results_fingerprint(document) != expected

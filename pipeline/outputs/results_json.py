@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -15,6 +16,7 @@ from pipeline.reading.inputs import SKIPPED_CODES
 from pipeline.reading.read import Submission
 from pipeline.run import RunResult
 from pipeline.scoring.decided import criteria_by_unit
+from pipeline.scoring.figures import weighted_base_max
 from pipeline.scoring.rank import award_name
 
 if TYPE_CHECKING:
@@ -67,7 +69,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         lambda modified: datetime.fromtimestamp(modified).astimezone().isoformat(timespec="seconds"),
         result.vote.tally_file if result.vote else None,
     )
-    return {
+    return fingerprinted({
         "schema_version": SCHEMA_VERSION,
         "bloc": rules.bloc,
         "year": rules.year,
@@ -84,7 +86,33 @@ def results_dict(result: RunResult) -> dict[str, Any]:
         "previous_year": _previous_year(result.previous_year),
         "issues": [i.to_dict(lang) for i in result.issues],
         "inputs": inputs,
-    }
+        # Added within version 4 (docs/results-json.md): what the province's board reads a sent file by.
+        "base_max": float(weighted_base_max(rules)),
+    })
+
+
+FINGERPRINT_KEY = "fingerprint"
+FINGERPRINT_DIGITS = 12  # as the rules' fingerprint: short enough to read aloud and compare on paper
+
+
+def canonical_bytes(document: Mapping[str, Any]) -> bytes:
+    """The results as hashed: every key but `fingerprint`, sorted, compact, UTF-8 (docs/results-json.md).
+
+    A file cannot hold the hash of itself, so the hash is of this form, which a reader rebuilds from what it
+    parsed: Python's `json.dumps(…, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`.
+    """
+    rest = {key: value for key, value in document.items() if key != FINGERPRINT_KEY}
+    return json.dumps(rest, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def results_fingerprint(document: Mapping[str, Any]) -> str:
+    """The start of the SHA-256 of the results' canonical form: printed on the Ranking page to sign."""
+    return hashlib.sha256(canonical_bytes(document)).hexdigest()[:FINGERPRINT_DIGITS]
+
+
+def fingerprinted(document: dict[str, Any]) -> dict[str, Any]:
+    """The results with their fingerprint filled in."""
+    return {**document, FINGERPRINT_KEY: results_fingerprint(document)}
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)

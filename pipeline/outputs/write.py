@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
@@ -22,7 +22,7 @@ from pipeline.outputs.folders import is_xlsxwriter_error, sync_file, sync_folder
 from pipeline.outputs.folders import output_error as output_error  # for the writers of forms/
 from pipeline.outputs.folders import prepare_folder as prepare_folder
 from pipeline.outputs.lock import held, writing_into
-from pipeline.outputs.results_json import json_text, results_dict
+from pipeline.outputs.results_json import FINGERPRINT_KEY, json_text, results_dict
 from pipeline.rules.layout import minutes_filename, proposals_filename
 from pipeline.run import RunResult, Tick, output_names, paused_gc
 
@@ -49,7 +49,7 @@ def documents_due(result: RunResult) -> tuple[bool, bool]:
     return minutes, result.final
 
 
-Output = Literal["json", "minutes", "proposals"]  # the outputs written after the workbook
+Output = Literal["minutes", "proposals"]  # the documents written after the workbook and the JSON
 
 
 def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | None = None) -> Written:
@@ -61,8 +61,12 @@ def write_outputs(result: RunResult, output_dir: str | Path, *, tick: Tick | Non
     """
     out = Path(output_dir)
     workbook_name, json_name = output_names(result.rules.year)
-    outputs: list[tuple[Path, Writer]] = [(out / workbook_name, functools.partial(_write_workbook, result, tick=tick)),
-                                          (out / json_name, functools.partial(_write_other, "json", result))]
+    # Built once: the Ranking page prints the fingerprint of this very document.
+    results = results_dict(result)
+    outputs: list[tuple[Path, Writer]] = [
+        (out / workbook_name, functools.partial(_write_workbook, result, tick=tick,
+                                                fingerprint=results[FINGERPRINT_KEY])),
+        (out / json_name, functools.partial(_write_json, results))]
     # A document this run does not support (no tally read, a vote pending) moves to previous/ all the same:
     # the output folder never holds a proposal list the current inputs do not back.
     retired = []
@@ -110,16 +114,17 @@ def write_set(folder: Path, outputs: Sequence[tuple[Path, Writer]], lang: str, *
     return plan.kept
 
 
-def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None) -> None:
+def _write_workbook(result: RunResult, path: Path, *, tick: Tick | None, fingerprint: str) -> None:
     from pipeline.outputs.workbook import write_workbook
 
-    write_workbook(result, path, tick=tick)
+    write_workbook(result, path, tick=tick, fingerprint=fingerprint)
+
+
+def _write_json(document: dict[str, Any], path: Path) -> None:
+    path.write_text(json_text(document), encoding="utf-8")
 
 
 def _write_other(output: Output, result: RunResult, path: Path) -> None:
-    if output == "json":
-        path.write_text(json_text(results_dict(result)), encoding="utf-8")
-        return
     # python-docx is imported only for a run that writes a document (0.1 s of every other run).
     from pipeline.outputs.minutes import write_minutes, write_proposals
 

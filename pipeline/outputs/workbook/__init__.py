@@ -11,6 +11,7 @@ from datetime import UTC
 from pathlib import Path
 
 from pipeline.core.labels import text
+from pipeline.outputs.results_json import results_dict, results_fingerprint
 from pipeline.outputs.workbook.audit import write_audit
 from pipeline.outputs.workbook.chart import write_chart
 from pipeline.outputs.workbook.context import Context, number_format, safe_sheet_name
@@ -28,16 +29,23 @@ from pipeline.run import RunResult, Tick
 MAX_UNIT_SHEETS = 200
 
 
-def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = None) -> Path:
-    """Write the ranking workbook of `result` to `path`; `tick` follows along (pipeline.run.Tick)."""
+def write_workbook(result: RunResult, path: str | Path, *, tick: Tick | None = None,
+                   fingerprint: str | None = None) -> Path:
+    """Write the ranking workbook of `result` to `path`; `tick` follows along (pipeline.run.Tick).
+
+    `fingerprint` is that of the results JSON written with it (outputs.results_json), printed on the Ranking
+    page; by default, worked out here from the same result.
+    """
     path = Path(path)
+    if fingerprint is None:
+        fingerprint = results_fingerprint(results_dict(result))
     rules = result.rules
     province_scale = len(result.validation.used) > MAX_UNIT_SHEETS
     book = new_workbook(path, {"title": text(result.lang, "report.title", year=rules.year), "author": rules.bloc,
                                "comments": f"bloc-score {result.tool_version}",
                                "created": result.started_at.astimezone(UTC).replace(tzinfo=None)},  # UTC, as core.xml
                         in_memory=not province_scale, language=result.lang)
-    ctx = Context(book, result, province_scale=province_scale, tick=tick)
+    ctx = Context(book, result, province_scale=province_scale, tick=tick, fingerprint=fingerprint)
     write_ranking(ctx)
     write_chart(ctx)
     write_previous_year(ctx)  # only when last year's results were found

@@ -99,6 +99,7 @@ class Context:
     result: RunResult
     province_scale: bool  # one Details table instead of the matrix and a sheet per unit
     tick: Tick | None = None
+    fingerprint: str = ""  # of the results JSON written beside it, printed on the Ranking page
     fmt: WorkbookFormats = field(init=False)
     entries: dict[tuple[str, str], Shown] = field(init=False)
     ranked: dict[str, RankedUnit] = field(init=False)

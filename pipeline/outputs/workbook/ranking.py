@@ -147,7 +147,11 @@ def write_ranking(ctx: Context) -> None:
                              widths=widths)
 
     # Pages tall as the rows need, but not one more for the last lines of the signature block.
-    ctx.print_setup(sheet, repeat=(header_row, header_row), pages_tall=pages_tall(sheet, last_row, widths))
+    # The results file's fingerprint on every page to sign: the province's board matches the file it receives.
+    footer_left = ctx.t("province.fingerprint_footer", year=rules.year,
+                                                fingerprint=ctx.fingerprint) if ctx.fingerprint else ""
+    ctx.print_setup(sheet, repeat=(header_row, header_row), pages_tall=pages_tall(sheet, last_row, widths),
+                    footer_left=footer_left)
     sheet.print_area(0, 0, last_row, columns.last)
     sheet.hide_gridlines(2)
     sheet.activate()
