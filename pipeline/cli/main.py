@@ -26,6 +26,7 @@ from pipeline.cli.commands.guide import guide
 from pipeline.cli.commands.init import init
 from pipeline.cli.commands.new_year import new_year
 from pipeline.cli.commands.pdf import pdf
+from pipeline.cli.commands.province import province_command
 from pipeline.cli.commands.rules import rules
 from pipeline.cli.commands.run import run_command
 from pipeline.cli.commands.templates import templates
@@ -85,7 +86,8 @@ def main(ctx: click.Context, debug: bool, lang: str | None) -> None:
     ctx.obj["debug"] = debug
 
 
-for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf, guide):
+for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf, guide,
+                province_command):
     main.add_command(command)
 
 

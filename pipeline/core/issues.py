@@ -154,6 +154,23 @@ SEVERITY: dict[str, Severity] = {
     "tally-ballots-sum": "error",
     "tally-candidate-sum": "error",
     "vote-tie": "warning",
+    # a province's board (bloc-score province): a bloc's results, and the board's consolidation
+    "province-bloc-missing": "error",
+    "province-bloc-not-scored": "error",
+    "province-bloc-provisional": "warning",
+    "province-results-unusable": "error",
+    "province-results-version": "error",
+    "province-results-other-year": "error",
+    "province-results-other-bloc": "warning",
+    "province-results-inconsistent": "error",
+    "province-fingerprint-absent": "warning",
+    "province-fingerprint-mismatch": "error",
+    "province-fingerprint-not-signed": "error",
+    "province-award-undecided": "warning",
+    "province-decided-not-candidate": "error",
+    "province-decided-twice": "error",
+    "province-decided-over-quota": "error",
+    "province-history-unusable": "warning",
 }
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}

@@ -258,10 +258,14 @@ def basis_lines(result: RunResult, lang: str) -> list[str]:
 # ------------------------------------------------------------------------------------------- internals
 
 def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path:
+    return save_stamped(document, path, result.started_at, result.rules.bloc)
+
+
+def save_stamped(document: DocumentObject, path: str | Path, started_at: dt.datetime, author: str) -> Path:
     """Save with the run's time inside and on every zip member, so SOURCE_DATE_EPOCH gives identical bytes."""
-    moment = result.started_at.astimezone(dt.UTC).replace(tzinfo=None)
+    moment = started_at.astimezone(dt.UTC).replace(tzinfo=None)
     properties = document.core_properties
-    properties.author = result.rules.bloc
+    properties.author = author
     properties.created = properties.modified = properties.last_printed = moment
     saved = io.BytesIO()
     document.save(saved)
@@ -460,3 +464,15 @@ def _grouped_table(document: DocumentObject, result: RunResult, groups: list[tup
                          placed.classification or "", award_name(rules, key, lang)])
     _table(document, [text(lang, f"proposal.column_{key}") for key in keys], rows, (16, 56, 19, 18, 24, 50),
            headings)
+
+
+# The parts of an official Word document, for another writer of one (the province's Tờ trình,
+# pipeline/province/proposal.py): the same page, header, title, body, table and closing as the bloc's.
+new_document = _document
+write_header = _header
+write_title = _title
+write_addressee = _addressee
+write_paragraph = _paragraph
+write_centred = _centred
+write_table = _table
+write_closing_block = _closing
