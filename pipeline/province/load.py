@@ -159,12 +159,12 @@ def _awards(check: _Check, node: Node | None, bloc_codes: set[str]) -> tuple[Pro
             check.problem(path, item, "award_needs_quota")
         earlier = {a.key for a in awards}
         sources: list[str] = []
-        for index, item in enumerate(check.sequence(fields.get("from"), f"{path}.from")):
-            value = check.string(item, f"{path}.from[{index}]")
+        for index, named in enumerate(check.sequence(fields.get("from"), f"{path}.from")):
+            value = check.string(named, f"{path}.from[{index}]")
             # Its own key names the blocs' award of that key (merit from the blocs' merit); another province
             # award's key names that award, whose proposed units are then the candidates: one listed before.
             if value != key and value in node.value and value not in earlier:
-                check.own(f"{path}.from[{index}]", item, "award_from_later", key=value)
+                check.own(f"{path}.from[{index}]", named, "award_from_later", key=value)
             sources.append(value)
         awards.append(ProvinceAward(
             key=key,

@@ -34,6 +34,8 @@ def write_province_proposal(result: ProvinceResult, path: str | Path) -> Path:
     head = province_letterhead(province, lang, document="proposal", summary=summary, final=not result.provisional)
     document = new_document()
     write_header(document, head)
+    if head.draft:  # not every bloc final or an award undecided: a draft, and nobody signs it
+        write_centred(document, head.draft, bold=True, size=head.sizes.document_type, before=12)
     write_title(document, head)
     write_addressee(document, lang, province.addressee)
     cited = [part.strip().rstrip(".") for part in province.basis.split(";") if part.strip()]
