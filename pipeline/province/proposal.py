@@ -76,5 +76,5 @@ def write_province_proposal(result: ProvinceResult, path: str | Path) -> Path:
                          text(lang, "province.rank_of", rank=candidate.rank, of=candidate.bloc_units)])
     headers = [text(lang, f"province.list_column_{key}") for key in ("number", "unit", "bloc", "total", "share",
                                                                     "rank")]
-    write_table(document, headers, rows, (12, 50, 50, 18, 18, 18), headings)
+    write_table(document, headers, rows, (14, 48, 42, 20, 22, 20), headings)
     return save_stamped(document, path, result.started_at, province.board)

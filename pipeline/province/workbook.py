@@ -73,7 +73,8 @@ class _Book:
                                        self.cell(align="center", num_format="0" if isinstance(value, int)
                                                  else self.number))
                 else:
-                    sheet.write_string(row, column, str(value), self.cell())
+                    short = len(str(value)) <= 5  # a code, a rank "2/9": centred as the numbers are
+                    sheet.write_string(row, column, str(value), self.cell(align="center") if short else self.cell())
                     shown.append((str(value), widths[column]))
             fit_row(sheet, row, shown)
         return row + 1
@@ -109,24 +110,25 @@ def _summary(book: _Book) -> None:
     result = book.result
     province = result.province
     sheet = book.sheet(book.t("province.sheet_summary"))
-    widths = [8, 40, 14, 9, 9, 46, 16]
+    widths = [7, 30, 13, 8, 9, 34, 14, 48]
     head = province_letterhead(province, book.lang, document="report", final=not result.provisional,
                                summary=book.t("province.summary_title", year=province.year))
-    row = write_heading(sheet, book.fmt, head, left=(0, 2), right=(3, 6), widths=widths)
+    row = write_heading(sheet, book.fmt, head, left=(0, 2), right=(3, 7), widths=widths)
     row += 1
     rows = []
     for report in result.blocs:
-        awards = "; ".join(f"{title}: {', '.join(codes)}" for title, codes in _decided(report).items())
+        # A bloc's own awards only where its results could be read: an unusable file's say nothing.
+        awards = "; ".join(f"{title}: {', '.join(codes)}" for title, codes in _decided(report).items()) \
+            if report.state in ("final", "provisional") else ""
         problems = "; ".join(i.message(book.lang) for i in report.issues if i.severity != "info")
-        rows.append([report.entry.code, report.entry.name + (f"\n{problems}" if problems else ""),
-                     _state(book, report), len(report.units), len(report.ranked), awards or "—",
-                     report.fingerprint or "—"])
+        rows.append([report.entry.code, report.entry.name, _state(book, report), len(report.units),
+                     len(report.ranked), awards or "—", report.fingerprint or "—", problems])
     headers = [book.t(f"province.col_{k}") for k in ("bloc", "bloc_name", "state", "units", "ranked",
-                                                       "decided", "fingerprint")]
+                                                       "decided", "fingerprint", "problems")]
     top = row
     row = book.table(sheet, row, headers, rows, widths)
-    last = write_closing(sheet, book.fmt, head, row + 1, first=0, last=6, widths=widths)
-    book.finish(sheet, last, widths, 6, repeat=(top, top))
+    last = write_closing(sheet, book.fmt, head, row + 1, first=0, last=7, widths=widths)
+    book.finish(sheet, last, widths, 7, repeat=(top, top))
     sheet.activate()
 
 
@@ -194,8 +196,9 @@ def _years(book: _Book) -> None:
                              line.unit.rank, line.unit.award_title or ""]
         for standing in line.past:
             units = standing.units
-            if len(units) == 1:
-                values += [units[0].total, units[0].rank, units[0].award_title or ""]
+            if len(units) == 1:  # a renamed unit: its code of that year said beside its award
+                renamed = f"{units[0].code}: " if units[0].code != line.unit.code else ""
+                values += [units[0].total, units[0].rank, (renamed + (units[0].award_title or "")).strip(": ")]
             elif units:  # a merger: each predecessor named, no single figure stands for them
                 values += [None, None, "; ".join(f"{u.code}: {u.total if u.total is not None else '—'}"
                                                  for u in units)]
