@@ -305,7 +305,8 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
 
 
-def render(results: list[SizeResult], help_seconds: float | None, example: ExampleResult | None = None) -> str:
+def render(results: list[SizeResult], help_seconds: float | None, example: ExampleResult | None = None,
+           province: Measurement | None = None) -> str:
     parts = []
     for criteria in sorted({r.criteria for r in results}):
         if parts:
@@ -317,8 +318,12 @@ def render(results: list[SizeResult], help_seconds: float | None, example: Examp
                      f"{len(example.runs)}), beside `python -c \"{IMPORTS_ONLY}\"`:")
         parts.append(f"  bloc-score run  {ExampleResult.median(example.runs):.3f} s   imports alone "
                      f"{ExampleResult.median(example.imports):.3f} s   above them {example.above:+.3f} s")
+    if province is not None:
+        parts.append(f"\nA province (bench/province.py), `bloc-score province` in a fresh process: "
+                     f"{province.seconds:.2f} s, peak {province.peak_mb or 0:.0f} MB")
     parts.append("\nBudgets:")
-    parts += [f"  {mark:6}  {what:70} {value}" for mark, what, value in targets(results, help_seconds, example)]
+    parts += [f"  {mark:6}  {what:70} {value}"
+              for mark, what, value in targets(results, help_seconds, example, province)]
     return "\n".join(parts)
 
 
@@ -375,10 +380,13 @@ THOUSAND_BUDGET = 3.5  # seconds, 1,000 submissions of 20 criteria end to end
 OVER_SUM = 3.5  # times the speed of reading and summing them with pandas + openpyxl, in the same bench run
 GROWTH_BUDGET = 12  # time from 1,000 to 10,000 submissions (--big)
 HELP_BUDGET = 0.3  # seconds, `bloc-score --help`
+PROVINCE_BUDGET = 15.0  # seconds, `bloc-score province` over 40 blocs × 25 units, each its own table (issue 32)
+PROVINCE_MEMORY_MB = 1024  # its peak memory, workers included
 
 
 def targets(results: list[SizeResult], help_seconds: float | None,
-            example: ExampleResult | None = None) -> list[tuple[str, str, str]]:
+            example: ExampleResult | None = None,
+            province: Measurement | None = None) -> list[tuple[str, str, str]]:
     """(ok / MISSED / —, what, measured) for each budget."""
     checks: list[tuple[str, str, str]] = []
 
@@ -405,7 +413,23 @@ def targets(results: list[SizeResult], help_seconds: float | None,
     add(f"`bloc-score --help` under {HELP_BUDGET} s", help_seconds,
         bool(help_seconds is not None and help_seconds < HELP_BUDGET),
         f"{help_seconds:.3f} s" if help_seconds is not None else "")
+    seconds = province.seconds if province else None
+    add(f"a province of 40 blocs × 25 units end to end ≤ {PROVINCE_BUDGET:.0f} s", seconds,
+        bool(seconds and seconds <= PROVINCE_BUDGET), f"{seconds:.2f} s" if seconds else "", "--no-province")
+    peak = province.peak_mb if province else None
+    add(f"… its peak memory < {PROVINCE_MEMORY_MB} MB", peak, bool(peak and peak < PROVINCE_MEMORY_MB),
+        f"{peak:.0f} MB" if peak else "", "--no-province")
     return checks
+
+
+def measure_province(cache: Path, repeat: int) -> Measurement:
+    """`bloc-score province` over the province of bench/province.py, best of `repeat`."""
+    from bench.province import command, ensure_province
+
+    say("generating the province of 40 blocs × 25 units (once) …")
+    folder = ensure_province(cache)
+    with tempfile.TemporaryDirectory() as out:
+        return best_of(repeat, command(folder, Path(out)), allowed_exit=(0, 1))
 
 
 def machine() -> str:
@@ -442,6 +466,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="comma-separated table sizes, criteria per submission (default: %(default)s)")
     parser.add_argument("--big", action="store_true", help=f"also measure N={BIG_SIZE:,} ({CRITERIA} criteria)")
     parser.add_argument("--no-example", action="store_true", help="skip the example's end-to-end line")
+    parser.add_argument("--no-province", action="store_true",
+                        help="skip the province of 40 blocs × 25 units (generating it takes a minute or two, once)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs per measurement, in turns, best kept (default: 3 up to N=1,000, then 1)")
     parser.add_argument("--cache", type=Path, default=BENCH / ".cache", help="where generated inputs are kept")
@@ -464,13 +490,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             results.append(measure_size(n, args.cache, repeat, criteria))
     example = None if args.no_example else measure_example()
     help_seconds = measure_help()
-    report = render(results, help_seconds, example)
+    province = None if args.no_province else measure_province(args.cache, args.repeat or 1)
+    report = render(results, help_seconds, example, province)
     print(report)
     args.results.mkdir(parents=True, exist_ok=True)
     saved = args.results / f"bench-{datetime.now():%Y%m%d-%H%M%S}.json"
     saved.write_text(json.dumps({"machine": machine(), "help_seconds": help_seconds,
                                  "example": asdict(example) if example else None,
-                                 "sizes": [asdict(r) for r in results]}, indent=2) + "\n", encoding="utf-8")
+                                 "sizes": [asdict(r) for r in results],
+                                 "province": asdict(province) if province else None}, indent=2) + "\n",
+                     encoding="utf-8")
     print(f"\nSaved: {saved}")
     return 0
 

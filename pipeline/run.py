@@ -140,6 +140,31 @@ class RunOptions:
     reader: Reader = read_submission  # reads one file inside a worker (tests hand in one that crashes)
     progress: Progress | None = None  # told what the run is doing, a sentence at a time
     tick: Tick | None = None  # follows a long stage, for a progress bar
+    # The inputs discovered and read by the caller: a province reads every bloc's files in one pool of workers.
+    read: tuple[Inputs, list[Submission]] | None = None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a run reads: the input folder's files, then the bloc's records, with the names they are shown by,
+    and what discovering them found (entries skipped, a link)."""
+
+    paths: list[Path]
+    records: list[Path]
+    folder_issues: list[Issue]
+    names: list[str]
+
+    @property
+    def sources(self) -> list[Path]:
+        return [*self.paths, *self.records]
+
+
+def discover_inputs(workspace: Workspace, lang: str, *, allow_empty: bool = False) -> Inputs:
+    """The files a run of `workspace` reads (raises InputFolderError for a missing or empty input folder)."""
+    paths, folder_issues = _discover(workspace.input, lang, allow_empty=allow_empty)
+    records = discover_records(workspace.bloc)
+    names = [*(display_name(path, workspace.input) for path in paths), *map(record_name, records)]
+    return Inputs(paths, records, folder_issues, names)
 
 
 def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -> RunResult:
@@ -151,15 +176,16 @@ def run(rules: Rules, workspace: Workspace, options: RunOptions | None = None) -
     started_at = run_time()
     folder = workspace.input
     with paused_gc():
-        paths, folder_issues = _discover(folder, lang, allow_empty=options.allow_empty)
-        folder_issues += records_left_in_output(rules, workspace)
-        records = discover_records(workspace.bloc)
-        say(text(lang, "report.reading", count=len(paths), folder=str(folder)))
-        total = len(paths) + len(records)
-        on_read = (lambda done: tick("read", done, total)) if tick else None
-        names = [*(display_name(path, folder) for path in paths), *map(record_name, records)]
-        submissions = read_submissions([*paths, *records], folder, workers=options.workers, on_read=on_read,
-                                       reader=options.reader, names=names)
+        inputs, submissions = options.read if options.read is not None else (
+            discover_inputs(workspace, lang, allow_empty=options.allow_empty), None)
+        folder_issues = [*inputs.folder_issues, *records_left_in_output(rules, workspace)]
+        records = inputs.records
+        say(text(lang, "report.reading", count=len(inputs.paths), folder=str(folder)))
+        if submissions is None:
+            total = len(inputs.sources)
+            on_read = (lambda done: tick("read", done, total)) if tick else None
+            submissions = read_submissions(inputs.sources, folder, workers=options.workers, on_read=on_read,
+                                           reader=options.reader, names=inputs.names)
         # The records come last and are workbooks only (no e-mail is followed by its attachments among them).
         for submission in submissions[len(submissions) - len(records):]:
             submission.from_bloc_folder = True

@@ -17,8 +17,8 @@ bench = script_fixture(BENCH, "bench_run")
 
 @pytest.mark.slow
 def test_the_benchmark_runs_and_saves_what_it_measured(bench, tmp_path, capsys):
-    code = bench.main(["--sizes", "3", "--repeat", "1", "--no-example", "--cache", str(tmp_path / "cache"),
-                       "--results", str(tmp_path / "results")])
+    code = bench.main(["--sizes", "3", "--repeat", "1", "--no-example", "--no-province",
+                       "--cache", str(tmp_path / "cache"), "--results", str(tmp_path / "results")])
     assert code == 0
     saved = json.loads(next((tmp_path / "results").glob("bench-*.json")).read_text(encoding="utf-8"))
     [size] = saved["sizes"]

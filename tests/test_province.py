@@ -320,3 +320,17 @@ def test_the_command(province_folder: Path, tmp_path: Path):
     assert outcome.exit_code == 1, outcome.output
     assert "Bloc KE (Khối thi đua E): No results" in outcome.output
     assert (tmp_path / "out" / "province-2024.xlsx").is_file()
+
+
+def test_one_pool_reads_every_blocs_files_each_bloc_named_on_its_own(tmp_path: Path):
+    """Two blocs' files of the same names, read in one pool: neither is taken for the other's look-alike."""
+    from pipeline.reading.isolation import Batch, read_batches
+
+    rules = parse_rules(yaml.safe_dump(SMALL_RULES, allow_unicode=True))
+    first = good_files(tmp_path / "one", rules, ["A", "B"], values(**{"1.1": 18}))
+    second = good_files(tmp_path / "two", rules, ["A"], values(**{"1.1": 12}))
+    batches = [Batch(sorted(first.iterdir()), first), Batch(sorted(second.iterdir()), second)]
+    read = read_batches(batches, workers=2)
+    assert [[s.file for s in found] for found in read] == [[p.name for p in b.paths] for b in batches]
+    assert read[0][0].file == read[1][0].file
+    assert not [i for found in read for s in found for i in s.issues if i.code == "name-lookalike"]

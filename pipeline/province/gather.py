@@ -13,6 +13,9 @@ from pipeline.core.issues import Issue
 from pipeline.core.labels import text
 from pipeline.province.blocs import BlocReport, read_sent, shown, take
 from pipeline.province.model import BlocEntry, Province
+from pipeline.reading.read import Submission
+from pipeline.rules.model import Rules
+from pipeline.run import Inputs
 from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS, Workspace
 
 Say = Callable[[str], None]
@@ -30,28 +33,47 @@ class GatherOptions:
 
 
 def gather(province: Province, options: GatherOptions | None = None) -> list[BlocReport]:
-    """Every bloc of the province, in the order of province.yaml."""
+    """Every bloc of the province, in the order of province.yaml.
+
+    Every working folder's files are read in one pool of isolated workers (reading.isolation.read_batches),
+    then each bloc is checked and scored in this process, as `bloc-score run` would.
+    """
+    from pipeline.reading.isolation import Batch, read_batches
+
     options = options or GatherOptions()
-    reports = []
     lang = options.lang or province.language
-    for done, entry in enumerate(province.blocs):
-        if options.progress:
-            options.progress(text(lang, "province.taking", done=done + 1, total=len(province.blocs),
-                                  bloc=entry.code, name=entry.name))
-        if entry.folder is not None:
-            reports.append(score_folder(entry, province, options))
+    reports: dict[int, BlocReport] = {}
+    prepared: dict[int, tuple[Rules, Workspace, Inputs]] = {}
+    for index, entry in enumerate(province.blocs):
+        if entry.folder is None:
+            reports[index] = read_sent(entry, province.root, province.year)
+            continue
+        found = _prepare(entry, province, options)
+        if isinstance(found, BlocReport):
+            reports[index] = found
         else:
-            reports.append(read_sent(entry, province.root, province.year))
-        if options.tick:
-            options.tick("blocs", done + 1, len(province.blocs))
-    return reports
+            prepared[index] = found
+    if options.progress:
+        options.progress(text(lang, "province.reading", files=sum(len(i.sources) for *_, i in prepared.values()),
+                              blocs=len(prepared)))
+    total = sum(len(inputs.sources) for *_, inputs in prepared.values())
+    tick = options.tick
+    on_read = (lambda done: tick("read", done, total)) if tick else None
+    read = read_batches([Batch(inputs.sources, workspace.input, inputs.names)
+                         for _rules, workspace, inputs in prepared.values()], on_read=on_read)
+    for (index, (rules, workspace, inputs)), submissions in zip(prepared.items(), read, strict=True):
+        entry = province.blocs[index]
+        if options.progress:
+            options.progress(text(lang, "province.taking", done=index + 1, total=len(province.blocs),
+                                  bloc=entry.code, name=entry.name))
+        reports[index] = score_folder(entry, province, options, rules, workspace, (inputs, submissions))
+    return [reports[index] for index in range(len(province.blocs))]
 
 
-def score_folder(entry: BlocEntry, province: Province, options: GatherOptions) -> BlocReport:
-    """A bloc's working folder, through the same library calls as `bloc-score run`."""
-    from pipeline.outputs.results_json import results_dict
-    from pipeline.outputs.write import write_outputs
-    from pipeline.run import RunOptions, run
+def _prepare(entry: BlocEntry, province: Province,
+             options: GatherOptions) -> BlocReport | tuple[Rules, Workspace, Inputs]:
+    """A working folder's rules and the files its run reads; or the report of a folder that cannot be run."""
+    from pipeline.run import discover_inputs
     from pipeline.workspace.choice import rules_for
 
     assert entry.folder is not None
@@ -64,14 +86,35 @@ def score_folder(entry: BlocEntry, province: Province, options: GatherOptions) -
     workspace = Workspace(folder / INPUT, folder / OUTPUT, folder / SCHEMAS, folder / BLOC)
     try:
         rules, _choice = rules_for(None, workspace, lang=options.lang)
-        result = run(rules, workspace, RunOptions(lang=options.lang))
+        return rules, workspace, discover_inputs(workspace, options.lang or rules.language)
+    except BlocScoreError as error:  # no rules file, a broken one, an empty input folder: the bloc's to mend
+        return _not_scored(report, name, error)
+
+
+def _not_scored(report: BlocReport, name: str, error: BlocScoreError) -> BlocReport:
+    report.state = "broken"
+    report.issues.append(Issue("province-bloc-not-scored", file=name, params={
+        "bloc": report.entry.code, "reason": error.message.splitlines()[0]}))
+    return report
+
+
+def score_folder(entry: BlocEntry, province: Province, options: GatherOptions, rules: Rules, workspace: Workspace,
+                 read: tuple[Inputs, list[Submission]]) -> BlocReport:
+    """A bloc's working folder, its files read: checked, scored and ranked as `bloc-score run` would."""
+    from pipeline.outputs.results_json import results_dict
+    from pipeline.outputs.write import write_outputs
+    from pipeline.run import RunOptions, run
+
+    assert entry.folder is not None
+    folder = entry.folder
+    report = BlocReport(entry)
+    name = shown(folder, province.root)
+    try:
+        result = run(rules, workspace, RunOptions(lang=options.lang, read=read))
         if options.write_blocs:
             write_outputs(result, folder / OUTPUT)
-    except BlocScoreError as error:  # no rules file, a broken one, an empty input folder: the bloc's to mend
-        report.state = "broken"
-        report.issues.append(Issue("province-bloc-not-scored", file=name, params={
-            "bloc": entry.code, "reason": error.message.splitlines()[0]}))
-        return report
+    except BlocScoreError as error:  # the rules' year against the files', an output folder refused
+        return _not_scored(report, name, error)
     report.files.append((shown(Path(rules.source), province.root), _sha256(Path(rules.source))))
     report.files += [(f"{name}/{s.file}" if s.from_bloc_folder else f"{name}/{INPUT}/{s.file}", s.sha256)
                      for s in result.submissions if s.sha256]

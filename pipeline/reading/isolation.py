@@ -54,27 +54,56 @@ def read_submissions(
     processes (default: by the number of files); 0 reads in this process, unprotected: for measuring what
     the workers cost, never for a run. Each e-mail file is followed by the spreadsheets it held.
     """
-    paths = list(paths)
-    if names is None:
-        shown, renamed = display_names(paths, root)
-    else:
-        shown, renamed = distinct_names(list(names), paths)
+    return read_batches([Batch(list(paths), root, names)], workers=workers, on_read=on_read, reader=reader)[0]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One folder's files among others' (a province's blocs): named, checked for look-alike names and
+    followed by their e-mails' spreadsheets on their own, read in the same pool as the others."""
+
+    paths: Sequence[Path]
+    root: Path
+    names: Sequence[str] | None = None
+
+
+def read_batches(
+    batches: Sequence[Batch], *, workers: int | None = None, on_read: Callable[[int], None] | None = None,
+    reader: Reader = read_submission,
+) -> list[list[Submission]]:
+    """Read the files of every batch in one pool of workers (as `read_submissions` reads one folder's): what
+    was read, batch by batch. `on_read(done)` counts the files of all batches together."""
+    jobs: list[tuple[Path, str, Path]] = []
+    named: list[tuple[int, list[tuple[int, str]], Path]] = []
+    for batch in batches:
+        paths = list(batch.paths)
+        if batch.names is None:
+            shown, renamed = display_names(paths, batch.root)
+        else:
+            shown, renamed = distinct_names(list(batch.names), paths)
+        jobs += [(path, name, batch.root) for path, name in zip(paths, shown, strict=True)]
+        named.append((len(paths), renamed, batch.root))
     if workers is None:
-        workers = _worker_count(len(paths))
-    if not paths:
-        submissions: list[Submission] = []
+        workers = _worker_count(len(jobs))
+    if not jobs:
+        read: list[Submission] = []
     elif workers <= 0:
-        submissions = []
-        for path, name in zip(paths, shown, strict=True):
-            submissions.append(reader(path, root, name))
+        read = []
+        for path, name, root in jobs:
+            read.append(reader(path, root, name))
             if on_read is not None:
-                on_read(len(submissions))
-    else:
-        submissions = read_isolated(list(zip(paths, shown, strict=True)), root, workers=workers, reader=reader,
-                                    on_read=on_read)
-    for index, looks_like in renamed:
-        submissions[index].issue("name-lookalike", params={"other": looks_like})
-    return _with_attachments(submissions, root, workers)
+                on_read(len(read))
+    else:  # every job carries its display name: the root only names a file that has none
+        read = read_isolated([(path, name) for path, name, _root in jobs], jobs[0][2], workers=workers,
+                             reader=reader, on_read=on_read)
+    found, start = [], 0
+    for count, renamed, root in named:
+        submissions = read[start:start + count]
+        start += count
+        for index, looks_like in renamed:
+            submissions[index].issue("name-lookalike", params={"other": looks_like})
+        found.append(_with_attachments(submissions, root, workers))
+    return found
 
 
 def _worker_count(files: int) -> int:
