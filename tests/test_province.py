@@ -301,6 +301,7 @@ def test_the_province_outputs_read_back(consolidated: ProvinceResult, tmp_path: 
     assert [c["share"] for c in flag["candidates"]] == [
         rounded(c.share * 100, 2) for c in consolidated.awards[0].candidates if c.share is not None]
     book = openpyxl.load_workbook(written.workbook)
+    assert book["Tổng hợp"].oddFooter.left.text.endswith(f"province-2024.json: {document['fingerprint']}")
     assert book.sheetnames[:3] == ["Tổng hợp", "Đề nghị", "Qua các năm"]
     assert {"KA", "KB", "KC", "KD", "KE", "Lỗi và cảnh báo", "Kiểm tra"} <= set(book.sheetnames)
     proposals = [[cell for cell in row if cell is not None] for row in book["Đề nghị"].iter_rows(values_only=True)]
@@ -316,10 +317,15 @@ def test_the_province_outputs_read_back(consolidated: ProvinceResult, tmp_path: 
 
 
 def test_the_command(province_folder: Path, tmp_path: Path):
+    assert not (province_folder / "khoi-a" / "output").exists()  # a bloc's own outputs untouched …
     outcome = invoke("province", str(province_folder), "--out", str(tmp_path / "out"), "--lang", "en")
     assert outcome.exit_code == 1, outcome.output
     assert "Bloc KE (Khối thi đua E): No results" in outcome.output
+    assert "  x [province-bloc-missing] Bloc KE: sent/e/results-2024.json is not there" in outcome.output
     assert (tmp_path / "out" / "province-2024.xlsx").is_file()
+    assert not (province_folder / "khoi-a" / "output").exists()
+    invoke("province", str(province_folder), "--out", str(tmp_path / "again"), "--write-blocs")  # … unless asked
+    assert (province_folder / "khoi-a" / "output" / "results-2024.json").is_file()
 
 
 def test_one_pool_reads_every_blocs_files_each_bloc_named_on_its_own(tmp_path: Path):

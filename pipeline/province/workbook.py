@@ -80,17 +80,18 @@ class _Book:
         return row + 1
 
     def finish(self, sheet: Worksheet, last_row: int, widths: Sequence[float], last_column: int,
-               repeat: tuple[int, int] | None = None) -> None:
-        footer = page_footer(self.t("workbook.page_footer", page="&P", pages="&N"))
+               repeat: tuple[int, int] | None = None, footer_left: str = "") -> None:
+        footer = page_footer(self.t("workbook.page_footer", page="&P", pages="&N"), footer_left)
         print_setup(sheet, repeat=repeat, footer=footer, pages_tall=pages_tall(sheet, last_row, widths))
         sheet.print_area(0, 0, last_row, last_column)
         sheet.hide_gridlines(2)
 
 
-def write_province_workbook(result: ProvinceResult, path: str | Path) -> Path:
+def write_province_workbook(result: ProvinceResult, path: str | Path, *, fingerprint: str = "") -> Path:
+    """The workbook; `fingerprint`, that of the province JSON written with it, is printed under the Summary."""
     path = Path(path)
     book = _Book(result, path)
-    _summary(book)
+    _summary(book, fingerprint)
     _proposals(book)
     if result.history.years:
         _years(book)
@@ -106,7 +107,7 @@ def _state(book: _Book, report: BlocReport) -> str:
     return book.t(f"province.state_{report.state}")
 
 
-def _summary(book: _Book) -> None:
+def _summary(book: _Book, fingerprint: str) -> None:
     result = book.result
     province = result.province
     sheet = book.sheet(book.t("province.sheet_summary"))
@@ -128,7 +129,9 @@ def _summary(book: _Book) -> None:
     top = row
     row = book.table(sheet, row, headers, rows, widths)
     last = write_closing(sheet, book.fmt, head, row + 1, first=0, last=7, widths=widths)
-    book.finish(sheet, last, widths, 7, repeat=(top, top))
+    footer = book.t("province.province_fingerprint_footer", year=province.year, fingerprint=fingerprint) \
+        if fingerprint else ""
+    book.finish(sheet, last, widths, 7, repeat=(top, top), footer_left=footer)
     sheet.activate()
 
 

@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.outputs.results_json import json_text
+from pipeline.outputs.results_json import FINGERPRINT_KEY, json_text
 from pipeline.outputs.write import Writer, prepare_folder, write_set
 from pipeline.province.board import ProvinceResult
 from pipeline.province.results import province_dict
@@ -38,7 +38,7 @@ def write_province(result: ProvinceResult, output_dir: str | Path) -> ProvinceWr
     workbook, results, proposal = (out / name for name in output_names(result.province.year))
     document = province_dict(result)
     outputs: list[tuple[Path, Writer]] = [
-        (workbook, functools.partial(_workbook, result)),
+        (workbook, functools.partial(_workbook, result, document[FINGERPRINT_KEY])),
         (results, functools.partial(_json, json_text(document))),
     ]
     due = any(a.proposed for a in result.awards)
@@ -48,10 +48,10 @@ def write_province(result: ProvinceResult, output_dir: str | Path) -> ProvinceWr
     return ProvinceWritten(workbook, results, proposal if due else None, kept)
 
 
-def _workbook(result: ProvinceResult, path: Path) -> None:
+def _workbook(result: ProvinceResult, fingerprint: str, path: Path) -> None:
     from pipeline.province.workbook import write_province_workbook
 
-    write_province_workbook(result, path)
+    write_province_workbook(result, path, fingerprint=fingerprint)
 
 
 def _json(content: str, path: Path) -> None:
