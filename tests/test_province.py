@@ -340,3 +340,21 @@ def test_one_pool_reads_every_blocs_files_each_bloc_named_on_its_own(tmp_path: P
     assert [[s.file for s in found] for found in read] == [[p.name for p in b.paths] for b in batches]
     assert read[0][0].file == read[1][0].file
     assert not [i for found in read for s in found for i in s.issues if i.code == "name-lookalike"]
+
+
+def test_a_sent_files_figures_are_checked_against_each_other(province_folder: Path):
+    """Edited and fingerprinted again, so that only the figures can tell: each problem names its unit."""
+    from pipeline.outputs.results_json import fingerprinted
+    from pipeline.province.blocs import BlocReport, take
+    from pipeline.province.model import BlocEntry
+
+    document = json.loads((province_folder / "sent/b/results-2024.json").read_text(encoding="utf-8"))
+    units = {u["code"]: u for u in document["units"]}
+    units["B3"]["rank"] = 4  # 1, 2, 4, 4, 5: the third place skipped
+    units["B5"]["award"] = "merit"  # not what its scores proposed
+    units["B4"]["status"], units["B4"]["total"] = "missing", None  # yet the file says it is final
+    report = take(BlocReport(BlocEntry("KB", "Khối thi đua B")), fingerprinted(document), "b.json", YEAR, sent=True)
+    assert report.state == "broken"
+    assert sorted((i.unit, i.params["reason"].key) for i in report.issues) == [
+        ("B3", "province.reason_rank_numbering"), ("B4", "province.reason_not_provisional"),
+        ("B5", "province.reason_award_not_proposed"), ("B5", "province.reason_rank_numbering")]  # 4th, says 5

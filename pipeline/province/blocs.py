@@ -40,6 +40,7 @@ class BlocUnit:
     rank: int | None = None
     classification: str | None = None
     award: str | None = None  # the award decided by the bloc (after its vote)
+    award_proposed: str | None = None  # the scores' proposal, which a vote only confirms or drops
     award_title: str | None = None
     previous: tuple[str, ...] = ()  # last year's codes it was compared with, when the bloc's run compared
 
@@ -57,7 +58,6 @@ class BlocReport:
     fingerprint: str = ""
     issues: list[Issue] = field(default_factory=list)
     files: list[tuple[str, str]] = field(default_factory=list)  # (file as shown, its SHA-256) for the Audit
-    errors: int = 0  # the errors of its own run (a working folder), which make it provisional
 
     @property
     def ranked(self) -> list[BlocUnit]:
@@ -181,7 +181,7 @@ def malformed(document: Any) -> str | None:
                 Fraction(str(unit.get("total_exact")))
             except (ValueError, ZeroDivisionError):
                 return f"units[{index}].total_exact"
-        for key in ("award", "award_title", "classification"):
+        for key in ("award", "award_proposed", "award_title", "classification"):
             if unit.get(key) is not None and not isinstance(unit[key], str):
                 return f"units[{index}].{key}"
     return None
@@ -198,6 +198,7 @@ def read_unit(data: dict[str, Any]) -> BlocUnit:
         rank=data["rank"] if scored else None,
         classification=data.get("classification") if scored else None,
         award=data.get("award") if scored else None,
+        award_proposed=data.get("award_proposed") if scored else None,
         award_title=data.get("award_title") if scored else None,
         previous=tuple(c for c in codes if isinstance(c, str)) if isinstance(codes, list) else (),
     )
@@ -205,8 +206,9 @@ def read_unit(data: dict[str, Any]) -> BlocUnit:
 
 def consistency(report: BlocReport, name: str, *, provisional: bool) -> list[Issue]:
     """A sent file's figures against each other: each total its exact value rounded, ranks in the order of
-    the totals and numbered as ties are (1, 2, 2, 4), awards only to ranked units, a unit not scored only in
-    a provisional ranking. Nothing is recomputed from the criteria: the file is taken as the bloc signed it."""
+    the totals and numbered as ties are (1, 2, 2, 4), awards only to ranked units and only as proposed (the
+    vote confirms or drops a proposal, never makes one), a unit not scored only in a provisional ranking.
+    Nothing is recomputed from the criteria: the file is taken as the bloc signed it."""
     found: list[Issue] = []
     code = report.entry.code
 
@@ -232,6 +234,8 @@ def consistency(report: BlocReport, name: str, *, provisional: bool) -> list[Iss
     for unit in report.units:
         if unit.status != "scored" and unit.award is not None:
             wrong(unit.code, "reason_award_unranked", award=unit.award)
+        elif unit.award is not None and unit.award != unit.award_proposed:  # a vote decides among proposals only
+            wrong(unit.code, "reason_award_not_proposed", award=unit.award, proposed=unit.award_proposed or "—")
     if any(u.status != "scored" for u in report.units) and not provisional:
         first = next(u for u in report.units if u.status != "scored")
         wrong(first.code, "reason_not_provisional", status=first.status)

@@ -3,7 +3,7 @@ another bloc's: their tables differ), the places its quota allows, and who is pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -91,7 +91,7 @@ def candidates_for(award: ProvinceAward, reports: list[BlocReport],
     for source in award.sources:
         if source in done:
             for candidate in done[source].proposed:
-                found.setdefault(candidate.key, Candidate(**{**candidate.__dict__, "source": source}))
+                found.setdefault(candidate.key, replace(candidate, source=source))
     order = {r.entry.code: index for index, r in enumerate(reports)}
     return tuple(sorted(found.values(), key=lambda c: (order.get(c.bloc, 0), c.rank, c.unit)))
 

@@ -118,7 +118,6 @@ def score_folder(entry: BlocEntry, province: Province, options: GatherOptions, r
     report.files.append((shown(Path(rules.source), province.root), _sha256(Path(rules.source))))
     report.files += [(f"{name}/{s.file}" if s.from_bloc_folder else f"{name}/{INPUT}/{s.file}", s.sha256)
                      for s in result.submissions if s.sha256]
-    report.errors = sum(1 for i in result.issues if i.severity == "error")
     report = take(report, results_dict(result), name, province.year, sent=False)
     # The rules' `previous:` follow a renamed or merged unit even where last year's results were not beside it.
     report.units = [replace(u, previous=found.previous) if (found := rules.unit(u.code)) and found.previous else u

@@ -34,7 +34,6 @@ _REQUIRED_TOP = ("province", "board", "year", "blocs")
 _BLOC_KEYS = {"code", "name", "folder", "results", "fingerprint", "archive"}
 _AWARD_KEYS = {"label", "from", "count", "share", "share_of", "decided"}
 _FINGERPRINT = re.compile(r"[0-9a-f]{6,64}")
-_READ_ERRORS = ("rules.not_found", "rules.not_readable")
 
 
 class _Check(Checker):
@@ -55,7 +54,7 @@ def load_province(path: str | Path, *, lang: str | None = None) -> Province:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        reason = text(message_lang, _READ_ERRORS[0] if not path.exists() else _READ_ERRORS[1])
+        reason = text(message_lang, "rules.not_found" if not path.exists() else "rules.not_readable")
         raise RulesError(str(path), [RuleProblem("", None, reason)],
                          text(message_lang, "province.cannot_read", file=str(path))) from error
     return parse_province(raw, root=path.parent, source=str(path), lang=lang)
