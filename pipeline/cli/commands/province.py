@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @click.command("province")
-@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=Path("."), required=False)
 @out_option("output_dir", None)
 @LANG_OPTION
 @click.option("--quiet", "-q", is_flag=True)
