@@ -4,6 +4,7 @@ thread of the test process; and what the tests send it, with or without its cook
 from __future__ import annotations
 
 import http.client
+import os
 import shutil
 import threading
 import uuid
@@ -69,7 +70,8 @@ class LiveDesk:
 
 @contextmanager
 def live_desk(folder: Path, *, lang: str | None = None) -> Iterator[LiveDesk]:
-    """The desk of `folder` while the block runs; closed by its own Quit at the end."""
+    """The desk of `folder` while the block runs, started in it as `bloc-score desk` starts; closed by its own
+    Quit at the end."""
     ready = threading.Event()
     found: list[Guard] = []
 
@@ -77,17 +79,22 @@ def live_desk(folder: Path, *, lang: str | None = None) -> Iterator[LiveDesk]:
         found.append(guard)
         ready.set()
 
-    thread = threading.Thread(target=serve, kwargs={"folder": folder, "lang": lang, "open_browser": False,
+    thread = threading.Thread(target=serve, kwargs={"folder": Path("."), "lang": lang, "open_browser": False,
                                                     "say": lambda _guard: None, "ready": started}, daemon=True)
-    thread.start()
-    assert ready.wait(30), "the desk did not start"
-    desk = LiveDesk(found[0], folder)
+    before = os.getcwd()
+    os.chdir(folder)
     try:
-        yield desk
+        thread.start()
+        assert ready.wait(30), "the desk did not start"
+        desk = LiveDesk(found[0], folder.resolve())
+        try:
+            yield desk
+        finally:
+            desk.request("POST", "/quit")
+            thread.join(10)
+            assert not thread.is_alive(), "the desk did not stop on Quit"
     finally:
-        desk.request("POST", "/quit")
-        thread.join(10)
-        assert not thread.is_alive(), "the desk did not stop on Quit"
+        os.chdir(before)
 
 
 def example_folder(tmp_path: Path, *, with_inputs: bool = True) -> Path:

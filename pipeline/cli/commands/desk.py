@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -23,14 +24,18 @@ def desk(folder: Path, no_browser: bool, lang: str | None) -> None:
 
     shown = lang or "vi"
     if not is_working_folder(folder):
-        where = str(folder if folder.parts else folder.resolve())
-        raise BlocScoreError(text(shown, "desk.not_a_working_folder", folder=where))
+        named = str(folder if folder.parts else folder.resolve())
+        raise BlocScoreError(text(shown, "desk.not_a_working_folder", folder=named))
 
     def say(guard: Guard) -> None:
-        click.echo(text(shown, "desk.started", folder=str(folder.resolve()), address=guard.address))
+        click.echo(text(shown, "desk.started", folder=str(where), address=guard.address))
         if not no_browser:
             click.echo(text(shown, "desk.browser_opened"))
         click.echo(text(shown, "desk.how_to_stop"))
 
-    serve(folder, lang=lang, open_browser=not no_browser, say=say)
+    # As `cd FOLDER` before a command: every path the page shows and every output records reads as the
+    # command line's run there would ("output/ranking-2024.xlsx", "schemas/khoi-2024.yaml").
+    where = folder.resolve()
+    os.chdir(where)
+    serve(Path("."), lang=lang, open_browser=not no_browser, say=say)
     click.echo(text(shown, "desk.stopped"))

@@ -58,7 +58,8 @@ def make_appraisal_book(folder: Path, lang: str | None) -> Outcome:
     with writing_into(workspace.written_to, lang):
         made = make_appraisal(rules, workspace, lang=lang)
     lines = [render_check(made.problems, [], lang)] if made.problems else []
-    return Outcome(True, [*lines, *appraisal_said(made, rules, workspace.written_to, lang)])
+    return Outcome(True, [*lines, *appraisal_said(made, rules, workspace.written_to, lang,
+                                                     next_key="desk.next_appraisal")])
 
 
 def make_ballots(folder: Path, lang: str | None) -> Outcome:
@@ -69,7 +70,7 @@ def make_ballots(folder: Path, lang: str | None) -> Outcome:
     workspace = workspace_of(folder)
     with writing_into(workspace.written_to, lang):
         papers = ballot_papers(rules, workspace, lang=lang)
-    return Outcome(papers.made is not None, ballot_said(papers, rules, lang))
+    return Outcome(papers.made is not None, ballot_said(papers, rules, lang, next_key="desk.next_ballot"))
 
 
 def make_letters(folder: Path, lang: str | None) -> Outcome:
@@ -105,7 +106,8 @@ def prepare_next_year(folder: Path, lang: str | None) -> Outcome:
     with writing_into(folder / SCHEMAS, lang or "vi"):
         made = write_next_year(choice.path, folder / SCHEMAS, lang)
     lang = lang or made.rules.language
-    return Outcome(True, [choice.describe(lang), *next_year_said(made, choice.path, lang, archive_hint=False)])
+    return Outcome(True, [choice.describe(lang), *next_year_said(made, choice.path, lang, archive_hint=False,
+                                                                     next_key="desk.next_next_year")])
 
 
 def archive_this_year(folder: Path, lang: str | None) -> Outcome:

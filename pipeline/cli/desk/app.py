@@ -67,7 +67,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
     """The desk for the working folder `folder`, answering only as `guard` allows."""
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_PARTS=MAX_FILES_PER_DROP + 10)
-    folder = folder.resolve()
+    shown_folder = str(folder.resolve())
     desk = Desk()
     years = YearCache(folder)
 
@@ -101,7 +101,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
     def no_sniffing(response: Response) -> Response:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes a form post say Origin: null
         response.headers["Cache-Control"] = "no-store"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
@@ -140,7 +140,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         running = desk.progress is not None and not desk.progress.finished
         return render_template(template, year=year, lang=shown, t=lambda key, **p: text(shown, f"desk.{key}", **p),
                                label=lambda key, **p: text(shown, key, **p), outcome=outcome, running=running,
-                               other_lang="en" if shown == "vi" else "vi", folder=str(folder), **values)
+                               other_lang="en" if shown == "vi" else "vi", folder=shown_folder, **values)
 
     @app.get("/")
     def year_page() -> str:
@@ -281,7 +281,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         packed = io.BytesIO()
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in found:
-                archive.write(path, path.name)
+                archive.write(path.resolve(), path.name)
         packed.seek(0)
         return send_file(packed, as_attachment=True, download_name=f"bieu-mau-{year.rules.year}.zip",
                          mimetype="application/zip")
@@ -314,7 +314,8 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
     def _send(path: Path) -> Any:
         if not path.is_file():
             abort(404)
-        return send_file(path, as_attachment=True, download_name=path.name)
+        # Absolute: Flask reads a relative path from its own package, not from the working folder.
+        return send_file(path.resolve(), as_attachment=True, download_name=path.name)
 
     return app
 
