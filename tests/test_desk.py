@@ -137,3 +137,72 @@ def test_setting_aside_moves_only_a_file_of_the_folder(tmp_path):
         with pytest.raises(Exception, match="input/"):
             set_aside(tmp_path, name, "vi")
     assert unused_name(tmp_path, "a.xlsx") == tmp_path / "a.xlsx"
+
+
+def test_templates_and_letters_are_made_and_downloaded(client):
+    import io
+    import zipfile
+
+    tester, headers = client
+    tester.post("/make/templates", headers=headers)
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert 'href="/template/VPTU"' in page and 'href="/templates.zip"' in page
+    with tester.get("/template/VPTU", headers=headers) as answer:
+        assert answer.status_code == 200 and answer.data[:2] == b"PK"
+        assert "2024_VPTU_Van-phong-Tinh-uy.xlsx" in answer.headers["Content-Disposition"]
+    with tester.get("/templates.zip", headers=headers) as answer:
+        packed = zipfile.ZipFile(io.BytesIO(answer.data))
+    assert len(packed.namelist()) == 9 and all(name.endswith(".xlsx") for name in packed.namelist())
+    tester.post("/make/feedback", headers=headers)
+    with tester.get("/letter/VPTU", headers=headers) as letter:
+        assert letter.status_code == 200 and b"Subject:" in letter.data
+
+
+def test_the_tally_is_made_downloaded_and_taken_back(client):
+    tester, headers = client
+    Path("bloc/tally-2024.xlsx").unlink()
+    tester.post("/make/ballot", headers=headers)
+    with tester.get("/download/tally", headers=headers) as tally:
+        assert tally.status_code == 200
+        made = tally.data
+    answer = tester.post("/upload/tally", headers=headers, content_type="multipart/form-data",
+                         data={"file": (io_of(made), "kiem-phieu.xlsx")})
+    assert answer.status_code == 303
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert text("vi", "desk.record_saved", name="kiem-phieu.xlsx", path="bloc/tally-2024.xlsx") in page
+    assert list(Path("bloc/previous").rglob("tally-2024.xlsx"))  # the one made a moment ago, kept
+
+
+def test_a_bloc_record_dropped_among_the_units_files_is_told_where_it_belongs(client):
+    tester, headers = client
+    record = Path("bloc/appraisal-2024.xlsx").read_bytes()
+    tester.post("/drop", headers=headers, content_type="multipart/form-data",
+                data={"files": (io_of(record), "tham-dinh.xlsx")})
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert text("vi", "desk.bloc_book_dropped", name="tham-dinh.xlsx") in page
+    assert not Path("input/tham-dinh.xlsx").exists()
+
+
+def test_a_record_of_another_kind_is_not_taken_as_the_appraisal(client):
+    tester, headers = client
+    before = Path("bloc/appraisal-2024.xlsx").read_bytes()
+    tally = Path("bloc/tally-2024.xlsx").read_bytes()
+    tester.post("/upload/appraisal", headers=headers, content_type="multipart/form-data",
+                data={"file": (io_of(tally), "tally-2024.xlsx")})
+    assert text("vi", "desk.not_the_appraisal", name="tally-2024.xlsx") in tester.get("/", headers=headers).get_data(
+        as_text=True)
+    assert Path("bloc/appraisal-2024.xlsx").read_bytes() == before
+
+
+def test_the_rules_files_own_problems_are_shown(client):
+    tester, headers = client
+    rules = next(Path("schemas").glob("*.yaml"))
+    rules.write_text(rules.read_text(encoding="utf-8").replace("year: 2024", "year: hai nghìn"), encoding="utf-8")
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert text("vi", "desk.rules_problem") in page and rules.name in page and "hai nghìn" in page
+
+
+def io_of(data: bytes):
+    import io
+
+    return io.BytesIO(data)

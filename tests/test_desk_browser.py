@@ -157,6 +157,18 @@ def test_the_year_walked_in_the_browser(browser, tmp_path, monkeypatch, lang):
         page.goto(f"{desk.base}/rules")
         screens.take(page, "rules")
         page.goto(f"{desk.base}/")
+
+        # The status page printed: no button, no form, the units and the outputs.
+        page.emulate_media(media="print")
+        assert not page.get_by_role("button", name=t("run_button")).is_visible()
+        assert page.locator("table.units").is_visible()
+        page.pdf(path=str(screens.folder / f"{lang}-status.pdf"), format="A4", print_background=True)
+        page.emulate_media(media="screen")
+
+        # Closed from the page; a browser without the desk's cookie is refused.
+        submit(page, page.get_by_role("button", name=t("quit")))
+        assert page.get_by_role("heading", name=t("closed_title")).is_visible()
+        screens.take(page, "closed")
     context.close()
 
     # The command line on the same folder, as the secretary could at any moment.
