@@ -89,6 +89,9 @@ def test_a_fault_of_the_program_is_said_in_the_page_never_a_traceback(client, mo
 def test_a_users_problem_is_said_as_the_command_says_it(client):
     tester, headers = client
     tester.post("/make/next-year", headers=headers)  # writes next year's rules file
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert text("vi", "next_year.written", path="schemas/quang-tri-co-quan-dang-2025.yaml") in page
+    assert Path("schemas/quang-tri-co-quan-dang-2025.yaml").is_file()
     answer = tester.post("/make/next-year", headers=headers)  # a second time: the command refuses, and says why
     page = tester.get("/", headers=headers).get_data(as_text=True)
     assert answer.status_code == 303 and 'class="outcome failed"' in page
@@ -206,3 +209,18 @@ def io_of(data: bytes):
     import io
 
     return io.BytesIO(data)
+
+
+@pytest.mark.libreoffice
+def test_the_ranking_is_printed_to_pdf_and_downloaded(client):
+    tester, headers = client
+    tester.post("/make/pdf", headers=headers)
+    assert text("vi", "desk.run_first") in tester.get("/", headers=headers).get_data(as_text=True)
+    tester.post("/run", headers=headers)
+    for _ in range(600):
+        if tester.get("/progress", headers=headers).get_json()["finished"]:
+            break
+        time.sleep(0.1)
+    tester.post("/make/pdf", headers=headers)
+    with tester.get("/download/pdf", headers=headers) as answer:
+        assert answer.status_code == 200 and answer.data.startswith(b"%PDF")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -51,6 +52,11 @@ class Screens:
         page.screenshot(path=str(self.folder / f"{self.lang}-{self.count:02d}-{name}.png"))
 
 
+def fits(page) -> bool:
+    """No sideways scrolling in a 1366×768 window."""
+    return page.evaluate("document.documentElement.scrollWidth") <= WINDOW["width"]
+
+
 def submit(page, button) -> None:
     """Press a form's button and wait for the page the desk answers with."""
     with page.expect_navigation():
@@ -89,6 +95,7 @@ def test_the_year_walked_in_the_browser(browser, tmp_path, monkeypatch, lang):
         if lang == "en":
             submit(page, page.get_by_role("button", name="English"))
         assert page.get_by_role("heading", level=1).inner_text() == t("title")
+        assert fits(page)
         screens.take(page, "open")
 
         # Every unit's file dropped at once, one of them broken.
@@ -153,6 +160,7 @@ def test_the_year_walked_in_the_browser(browser, tmp_path, monkeypatch, lang):
         download.value.save_as(from_desk)
         page.get_by_role("link", name=t("back")).click()
         assert t("unit_scored") in page.locator(f"#unit-{APPRAISED_UNIT}").inner_text()
+        assert fits(page)
         screens.take(page, "year")
         page.goto(f"{desk.base}/rules")
         screens.take(page, "rules")
@@ -182,3 +190,37 @@ def test_the_year_walked_in_the_browser(browser, tmp_path, monkeypatch, lang):
     assert any(cell.value == APPRAISED_SCORE for sheet in ranking.worksheets if APPRAISED_UNIT in sheet.title
                for row in sheet.iter_rows() for cell in row)
     shutil.rmtree(tmp_path / "sent")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_long_run_shows_its_progress(browser, tmp_path, monkeypatch, lang):
+    """A province-sized run takes a while: the page follows it (the script reads /progress) and shows the
+    report once it is done. The run is held at its writing stage here, to be seen."""
+    from pipeline.cli.desk import actions
+    from pipeline.cli.desk.jobs import Outcome
+
+    folder = example_folder(tmp_path)
+    release = threading.Event()
+    screens = Screens(Path(os.environ.get("DESK_SCREENSHOTS") or tmp_path / "screens"), lang)
+
+    def held_run(_folder, _lang, progress):
+        progress.message, progress.stage, progress.done, progress.total = "Ghi bảng tổng hợp", "write", 420, 1000
+        release.wait(60)
+        return Outcome(True, ["Đã chấm đủ 1000 đơn vị."])
+
+    monkeypatch.setattr(actions, "run_year", held_run)
+    context = browser.new_context(viewport=WINDOW)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    with live_desk(folder, lang=lang) as desk:
+        page.goto(desk.guard.address)
+        submit(page, page.get_by_role("button", name=text(lang, "desk.run_button")))
+        page.wait_for_function("document.getElementById('run-bar').value == 420")
+        assert page.get_by_role("status").inner_text() == "Ghi bảng tổng hợp"
+        assert page.evaluate("document.getElementById('run-bar').max") == 1000
+        screens.take(page, "running")
+        with page.expect_navigation():
+            release.set()  # the script sees the run finished and shows its report
+        assert page.get_by_role("heading", name=text(lang, "desk.done_title")).is_visible()
+        assert "Đã chấm đủ 1000 đơn vị." in page.locator("pre").inner_text()
+    context.close()

@@ -142,9 +142,15 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
                                label=lambda key, **p: text(shown, key, **p), outcome=outcome, running=running,
                                other_lang="en" if shown == "vi" else "vi", folder=shown_folder, **values)
 
+    def current_year() -> Year:
+        """The year as read now; while the run writes, as last read (reading it again would compete)."""
+        if desk.busy.locked() and years.seen is not None:
+            return years.seen[1]
+        return years.get(chosen_lang())
+
     @app.get("/")
     def year_page() -> str:
-        year = years.get(chosen_lang())
+        year = current_year()
         templates, letters = set(), set()
         if year.rules is not None:
             drafts = feedback_folder(folder / OUTPUT, year.rules.year)
@@ -239,12 +245,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         progress = desk.progress
         if progress is None:
             return redirect("/", code=303)
-        return render("run.html", years.get(chosen_lang()) if progress.finished else _quick_year(),
-                      progress=progress)
-
-    def _quick_year() -> Year:
-        """While a run writes, the page shows the year as last read (reading it again would compete)."""
-        return years.seen[1] if years.seen is not None else years.get(chosen_lang())
+        return render("run.html", current_year(), progress=progress)
 
     @app.get("/progress")
     def progress_state() -> Any:
