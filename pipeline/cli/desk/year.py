@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -135,13 +135,10 @@ class Year:
         ranking = next((o for o in self.outputs if o.name == "ranking"), None)
         if ranking is None or ranking.modified is None:
             return "never"
-        newest = max((stamp for _name, _size, stamp in self.fingerprint_of_inputs()), default=0)
-        return "stale" if newest > ranking.modified.timestamp() * 1e9 else "current"
-
-    def fingerprint_of_inputs(self) -> list[tuple[str, int, int]]:
-        """The files a run reads: the rules, the units' files and the bloc's records (not its key or notes)."""
-        return [entry for entry in fingerprint(self.folder) if not entry[0].startswith(str(OUTPUT))
-                and Path(entry[0]).suffix.casefold() in RUN_READS]
+        # The files a run reads: the rules, the units' files, the bloc's records (not its key or notes).
+        read = [stamp for name, _size, stamp in fingerprint(self.folder)
+                if not name.startswith(str(OUTPUT)) and Path(name).suffix.casefold() in RUN_READS]
+        return "stale" if max(read, default=0) > ranking.modified.timestamp() * 1e9 else "current"
 
     @property
     def other_issues(self) -> list[Issue]:
@@ -187,11 +184,11 @@ def _units(rules: Rules, result: RunResult, lang: str) -> Iterator[UnitRow]:
         ranked = placed.get(unit.code)
         if state == UnitStatus.SCORED and ranked is not None:
             award = result.award(ranked)
-            row = UnitRow(**{**row.__dict__, "total": format_number(ranked.score.total, lang, rules.decimals),
-                             "rank": ranked.rank, "classification": ranked.classification,
-                             "award": award_name(rules, award, lang) if award else None})
-        elif state == UnitStatus.SCORED:
-            row = UnitRow(**{**row.__dict__, "state": "received"})
+            row = replace(row, total=format_number(ranked.score.total, lang, rules.decimals), rank=ranked.rank,
+                          classification=ranked.classification,
+                          award=award_name(rules, award, lang) if award else None)
+        elif state == UnitStatus.SCORED:  # sound, but not ranked: a run without any ranking (no criteria read)
+            row = replace(row, state="received")
         yield row
 
 
