@@ -25,12 +25,19 @@ from pipeline.outputs.lock import writing_into
 from pipeline.reading.isolation import read_submissions
 from pipeline.rules.model import Rules
 from pipeline.workspace.choice import choose_rules_file, rules_for
-from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS
+from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS, Workspace
 from pipeline.workspace.intake import Received, save_received
 
 
 def rules_of(folder: Path, lang: str | None) -> Rules:
     return rules_for(None, workspace_of(folder), None, lang)[0]
+
+
+def year_of(folder: Path, lang: str | None) -> tuple[Rules, str, Workspace]:
+    """What a command starts from in the working folder: the year's rules (chosen as the commands choose),
+    the language it speaks, and the folder's four folders."""
+    rules = rules_of(folder, lang)
+    return rules, lang or rules.language, workspace_of(folder)
 
 
 def templates_folder(folder: Path) -> Path:
@@ -52,9 +59,7 @@ def make_templates(folder: Path, lang: str | None) -> Outcome:
 def make_appraisal_book(folder: Path, lang: str | None) -> Outcome:
     from pipeline.forms.appraisal_made import make_appraisal
 
-    rules = rules_of(folder, lang)
-    lang = lang or rules.language
-    workspace = workspace_of(folder)
+    rules, lang, workspace = year_of(folder, lang)
     with writing_into(workspace.written_to, lang):
         made = make_appraisal(rules, workspace, lang=lang)
     lines = [render_check(made.problems, [], lang)] if made.problems else []
@@ -65,9 +70,7 @@ def make_appraisal_book(folder: Path, lang: str | None) -> Outcome:
 def make_ballots(folder: Path, lang: str | None) -> Outcome:
     from pipeline.forms.ballot import ballot_papers
 
-    rules = rules_of(folder, lang)
-    lang = lang or rules.language
-    workspace = workspace_of(folder)
+    rules, lang, workspace = year_of(folder, lang)
     with writing_into(workspace.written_to, lang):
         papers = ballot_papers(rules, workspace, lang=lang)
     return Outcome(papers.made is not None, ballot_said(papers, rules, lang, next_key="desk.next_ballot"))
@@ -77,9 +80,7 @@ def make_letters(folder: Path, lang: str | None) -> Outcome:
     from pipeline.cli.commands.feedback import template_maker
     from pipeline.outputs.feedback import feedback_folder, make_feedback
 
-    rules = rules_of(folder, lang)
-    lang = lang or rules.language
-    workspace = workspace_of(folder)
+    rules, lang, workspace = year_of(folder, lang)
     out = feedback_folder(workspace.written_to, rules.year)
     with writing_into(out, lang):
         made = make_feedback(rules, workspace, folder=out, lang=lang, template=template_maker(rules, workspace))
@@ -125,9 +126,7 @@ def run_year(folder: Path, lang: str | None, progress: Progress) -> Outcome:
     from pipeline.outputs.write import write_outputs
     from pipeline.run import RunOptions, run
 
-    rules = rules_of(folder, lang)
-    lang = lang or rules.language
-    workspace = workspace_of(folder)
+    rules, lang, workspace = year_of(folder, lang)
 
     def said(message: str) -> None:
         progress.message = message

@@ -27,12 +27,13 @@ from pipeline.core.errors import BlocScoreError
 from pipeline.core.labels import LANGUAGES, format_number, text
 from pipeline.outputs.feedback import draft_name, feedback_folder
 from pipeline.rules.layout import template_filename
+from pipeline.rules.model import Rules, Unit
 from pipeline.workspace.folders import INPUT, OUTPUT
-from pipeline.workspace.intake import MAX_FILES_PER_DROP, Received, largest, refusal, set_aside
+from pipeline.workspace.intake import MAX_FILES_PER_DROP, MEGABYTE, Received, largest, refusal, set_aside
 
 LANG_COOKIE = "bloc_desk_lang"
 # The largest request: one saved e-mail at the reader's limit, with room for the form around it.
-MAX_REQUEST_BYTES = largest(".eml") + 1024 * 1024
+MAX_REQUEST_BYTES = largest(".eml") + MEGABYTE
 
 # What each "make" button does: the command's own library call.
 MAKERS: dict[str, Callable[[Path, str | None], Outcome]] = {
@@ -108,25 +109,27 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             "frame-ancestors 'none'")
         return response
 
+    def answer(outcome: Outcome) -> Any:
+        """An action's answer: back to the year's page, which shows what it did once (post, redirect, get)."""
+        desk.shown = outcome
+        return redirect("/", code=303)
+
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge) -> Any:
         shown = page_lang_safe()
-        mb = format_number(MAX_REQUEST_BYTES // (1024 * 1024), shown)
-        desk.shown = Outcome(False, [text(shown, "desk.request_too_large", limit=mb)])
-        return redirect("/", code=303)
+        mb = format_number(MAX_REQUEST_BYTES // MEGABYTE, shown)
+        return answer(Outcome(False, [text(shown, "desk.request_too_large", limit=mb)]))
 
     @app.errorhandler(BlocScoreError)
     def told(error: BlocScoreError) -> Any:
-        desk.shown = Outcome(False, [error.message])
-        return redirect("/", code=303)
+        return answer(Outcome(False, [error.message]))
 
     @app.errorhandler(Exception)
     def bug(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return error
         shown = page_lang_safe()
-        desk.shown = Outcome(False, [text(shown, "desk.internal_error", detail=f"{type(error).__name__}: {error}")])
-        return redirect("/", code=303)
+        return answer(Outcome(False, [text(shown, "desk.internal_error", detail=f"{type(error).__name__}: {error}")]))
 
     def page_lang_safe() -> str:
         try:
@@ -177,9 +180,8 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         name = request.form.get("file", "")
         with _busy(desk, shown):
             moved = set_aside(folder / INPUT, name, shown)
-        desk.shown = Outcome(True, [text(shown, "desk.set_aside_done", name=name,
-                                         path=str(moved.relative_to(folder)))])
-        return redirect("/", code=303)
+        return answer(Outcome(True, [text(shown, "desk.set_aside_done", name=name,
+                                          path=str(moved.relative_to(folder)))]))
 
     @app.get("/rules")
     def rules_page() -> Any:
@@ -192,15 +194,13 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         shown = page_lang()
         files = [Received(f.filename or "", f.read()) for f in request.files.getlist("files") if f.filename]
         if not files:
-            desk.shown = Outcome(False, [text(shown, "desk.drop_nothing")])
-            return redirect("/", code=303)
+            return answer(Outcome(False, [text(shown, "desk.drop_nothing")]))
         with _busy(desk, shown):
             saved, outcome = actions.receive(folder, files, shown)
             year = years.get(chosen_lang())
             refused = {i.file for i in (year.result.issues if year.result else []) if i.code == "bloc-book-in-input"}
             outcome.lines += actions.take_back_bloc_books(folder, saved, {f for f in refused if f}, shown)
-        desk.shown = outcome
-        return redirect("/", code=303)
+        return answer(outcome)
 
     @app.post("/make/<what>")
     def make(what: str) -> Any:
@@ -208,11 +208,9 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             abort(404)
         shown = page_lang()
         if what == "archive" and request.form.get("confirm") != "yes":
-            desk.shown = Outcome(False, [text(shown, "desk.archive_confirm_missing")])
-            return redirect("/", code=303)
+            return answer(Outcome(False, [text(shown, "desk.archive_confirm_missing")]))
         with _busy(desk, shown):
-            desk.shown = MAKERS[what](folder, chosen_lang())
-        return redirect("/", code=303)
+            return answer(MAKERS[what](folder, chosen_lang()))
 
     @app.post("/upload/<record>")
     def upload(record: str) -> Any:
@@ -221,23 +219,20 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         shown = page_lang()
         given = request.files.get("file")
         if given is None or not given.filename:
-            desk.shown = Outcome(False, [text(shown, "desk.drop_nothing")])
-            return redirect("/", code=303)
+            return answer(Outcome(False, [text(shown, "desk.drop_nothing")]))
         received = Received(given.filename, given.read())
         refused = refusal([received], shown)
         if refused is not None:
             raise BlocScoreError(refused)
         with _busy(desk, shown):
-            desk.shown = actions.upload_record(folder, record, received, chosen_lang())
-        return redirect("/", code=303)
+            return answer(actions.upload_record(folder, record, received, chosen_lang()))
 
     @app.post("/run")
     def start_run() -> Any:
         shown = page_lang()
         asked = chosen_lang()
         if not desk.start(lambda progress: actions.run_year(folder, asked, progress), shown):
-            desk.shown = Outcome(False, [text(shown, "desk.busy")])
-            return redirect("/", code=303)
+            return answer(Outcome(False, [text(shown, "desk.busy")]))
         return redirect("/run", code=303)
 
     @app.get("/run")
@@ -262,13 +257,18 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             abort(404)
         return _send(output_path(folder, year.rules, name))
 
-    @app.get("/template/<code>")
-    def template(code: str) -> Any:
+    def unit_of(code: str) -> tuple[Rules, Unit]:
+        """The year's rules and its unit `code`; any other code is not found."""
         year = years.get(chosen_lang())
         unit = year.rules.unit(code) if year.rules is not None else None
         if year.rules is None or unit is None:
             abort(404)
-        return _send(actions.templates_folder(folder) / template_filename(year.rules, unit))
+        return year.rules, unit
+
+    @app.get("/template/<code>")
+    def template(code: str) -> Any:
+        rules, unit = unit_of(code)
+        return _send(actions.templates_folder(folder) / template_filename(rules, unit))
 
     @app.get("/templates.zip")
     def templates_zip() -> Any:
@@ -289,11 +289,8 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
 
     @app.get("/letter/<code>")
     def letter(code: str) -> Any:
-        year = years.get(chosen_lang())
-        unit = year.rules.unit(code) if year.rules is not None else None
-        if year.rules is None or unit is None:
-            abort(404)
-        return _send(feedback_folder(folder / OUTPUT, year.rules.year) / draft_name(unit))
+        rules, unit = unit_of(code)
+        return _send(feedback_folder(folder / OUTPUT, rules.year) / draft_name(unit))
 
     @app.post("/lang/<chosen>")
     def switch_language(chosen: str) -> Any:
