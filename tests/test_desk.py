@@ -224,3 +224,12 @@ def test_the_ranking_is_printed_to_pdf_and_downloaded(client):
     tester.post("/make/pdf", headers=headers)
     with tester.get("/download/pdf", headers=headers) as answer:
         assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
+
+
+def test_an_award_put_to_the_vote_is_shown_pending_until_counted(client):
+    tester, headers = client
+    flag = "Cờ thi đua của Ban Chấp hành Đảng bộ tỉnh"
+    assert f"{flag} (chưa bỏ phiếu)" not in tester.get("/", headers=headers).get_data(as_text=True)
+    Path("bloc/tally-2024.xlsx").unlink()
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert f"{flag} (chưa bỏ phiếu)" in page and text("vi", "desk.state_vote_pending") in page

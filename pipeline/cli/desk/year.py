@@ -16,7 +16,7 @@ from pathlib import Path
 from pipeline.checking.validate import UnitStatus
 from pipeline.core.errors import BlocScoreError
 from pipeline.core.issues import Issue
-from pipeline.core.labels import format_number
+from pipeline.core.labels import format_number, text
 from pipeline.reading.mail.messages import SEPARATOR
 from pipeline.rules.layout import (
     appraisal_filename,
@@ -184,9 +184,15 @@ def _units(rules: Rules, result: RunResult, lang: str) -> Iterator[UnitRow]:
         ranked = placed.get(unit.code)
         if state == UnitStatus.SCORED and ranked is not None:
             award = result.award(ranked)
+            if award is not None:
+                shown: str | None = award_name(rules, award, lang)
+            elif result.vote is not None and ranked.award in result.vote.voted \
+                    and ranked.award not in result.vote.tallied:  # proposed, put to the vote, not counted yet
+                shown = f"{award_name(rules, ranked.award, lang)} ({text(lang, 'vote.pending_cell').lower()})"
+            else:
+                shown = None
             row = replace(row, total=format_number(ranked.score.total, lang, rules.decimals), rank=ranked.rank,
-                          classification=ranked.classification,
-                          award=award_name(rules, award, lang) if award else None)
+                          classification=ranked.classification, award=shown)
         elif state == UnitStatus.SCORED:  # sound, but not ranked: a run without any ranking (no criteria read)
             row = replace(row, state="received")
         yield row
