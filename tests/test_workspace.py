@@ -15,9 +15,11 @@ from pipeline.core.errors import BlocScoreError
 from pipeline.reading.inputs import discover
 from pipeline.rules.load import load_rules, parse_rules
 from pipeline.workspace.folders import (
+    DESK_SHORTCUT_NAME,
     EXAMPLE,
     GUIDE,
     RULES_REFERENCE,
+    desk_shortcut,
     example_files,
     example_rules,
     init_folder,
@@ -32,7 +34,8 @@ def test_init_writes_a_valid_commented_rules_file_and_empty_folders(tmp_path, la
     assert made.rules_file == tmp_path / "khoi" / "schemas" / "rules-2025.yaml"
     readme = tmp_path / "khoi" / "bloc" / "README.txt"
     guide = tmp_path / "khoi" / "huong-dan.html"
-    assert made.written == [made.rules_file, readme, guide]
+    shortcut = tmp_path / "khoi" / DESK_SHORTCUT_NAME
+    assert made.written == [made.rules_file, readme, guide, shortcut]
     assert guide.read_bytes() == GUIDE.read_bytes()  # the secretary's guide, opened with a double-click
     assert (tmp_path / "khoi" / "input").is_dir() and not any((tmp_path / "khoi" / "input").iterdir())
     # The bloc's own folder, with a note in the secretary's language of what it is for, and the bloc's key.
@@ -80,7 +83,7 @@ def test_init_example_copies_the_examples_rules_and_submissions(tmp_path):
     made = init_folder(tmp_path / "demo", example=True)
     assert made.rules_file == tmp_path / "demo" / "schemas" / SAMPLE_RULES.name
     copied = {p.relative_to(tmp_path / "demo") for p in made.written}
-    assert copied == set(example_files()) | {Path("bloc/README.txt"), Path("huong-dan.html")}
+    assert copied == set(example_files()) | {Path("bloc/README.txt"), Path("huong-dan.html"), Path(DESK_SHORTCUT_NAME)}
     assert len([p for p in copied if p.parts[0] == "input"]) == 9  # the nine units' files
     # The bloc's filled appraisal workbook and tally are its records, in bloc/.
     assert {p.name for p in copied if p.parts[0] == "bloc"} == {"appraisal-2024.xlsx", "tally-2024.xlsx", "README.txt",
@@ -101,6 +104,22 @@ def test_init_never_replaces_a_file_and_writes_nothing(tmp_path):
     assert not (tmp_path / "input").exists() and not (tmp_path / "output").exists()
 
 
+def test_init_writes_the_desks_windows_shortcut(tmp_path):
+    """The file the secretary double-clicks (docs/desk.md): cmd.exe's line ends, the folder it sits in, the
+    Python that has bloc-score, `bloc-score` on the PATH when that Python is gone. Running it needs Windows:
+    not tested here (docs/desk.md says so)."""
+    import sys
+
+    init_folder(tmp_path / "khoi", lang="vi", year=2025)
+    written = (tmp_path / "khoi" / DESK_SHORTCUT_NAME).read_bytes()
+    assert written == desk_shortcut()
+    lines = written.decode("utf-8").split("\r\n")
+    assert lines[0] == "@echo off" and lines[-1] == "" and "\n" not in "".join(lines)
+    assert 'cd /d "%~dp0"' in lines and "chcp 65001 >nul" in lines
+    assert f'    "{sys.executable}" -m pipeline desk .' in lines and "    bloc-score desk ." in lines
+    assert "Đ:\\Kh\u1ed1i\\python.exe" in desk_shortcut("Đ:\\Khối\\python.exe").decode("utf-8")
+
+
 def test_init_in_a_folder_with_other_files_is_fine(tmp_path):
     (tmp_path / "input").mkdir()
     (tmp_path / "input" / "README.txt").write_text("note")
@@ -108,7 +127,8 @@ def test_init_in_a_folder_with_other_files_is_fine(tmp_path):
     (tmp_path / "bloc").mkdir()
     (tmp_path / "bloc" / "README.txt").write_text("my own note")  # a note already there is kept, never a refusal
     made = init_folder(tmp_path, lang="vi", year=2025)
-    assert made.written == [tmp_path / "schemas" / "rules-2025.yaml", tmp_path / "huong-dan.html"]
+    assert made.written == [tmp_path / "schemas" / "rules-2025.yaml", tmp_path / "huong-dan.html",
+                            tmp_path / DESK_SHORTCUT_NAME]
     assert (tmp_path / "bloc" / "README.txt").read_text() == "my own note"
 
 

@@ -21,6 +21,7 @@ from pipeline import __version__
 from pipeline.cli.commands.appraisal import appraisal
 from pipeline.cli.commands.ballot import ballot
 from pipeline.cli.commands.check import check
+from pipeline.cli.commands.desk import desk
 from pipeline.cli.commands.feedback import feedback
 from pipeline.cli.commands.guide import guide
 from pipeline.cli.commands.init import init
@@ -86,8 +87,8 @@ def main(ctx: click.Context, debug: bool, lang: str | None) -> None:
     ctx.obj["debug"] = debug
 
 
-for command in (init, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf, guide,
-                province_command):
+for command in (init, desk, rules, templates, check, appraisal, run_command, ballot, feedback, new_year, pdf,
+                guide, province_command):
     main.add_command(command)
 
 

@@ -33,7 +33,9 @@ def templates_said(written: list[Path], key: BlocKey, folder: Path, lang: str) -
     return lines
 
 
-def appraisal_said(made: AppraisalMade, rules: Rules, output_dir: Path, lang: str) -> list[str]:
+def appraisal_said(made: AppraisalMade, rules: Rules, output_dir: Path, lang: str, *,
+                   next_key: str = "appraisal.next") -> list[str]:
+    """`next_key`: the last line, what to do next; the desk says it in its own buttons' words."""
     found = made.result.validation
     lines = [text(lang, "appraisal.written", path=str(made.path))]
     if made.key.created:
@@ -52,11 +54,11 @@ def appraisal_said(made: AppraisalMade, rules: Rules, output_dir: Path, lang: st
     # Appraisals of a unit whose file broke since: only the earlier workbook still holds them.
     for unit, count in made.not_carried.items():
         lines.append(text(lang, "appraisal.not_carried", count=count, unit=unit))
-    lines.append(text(lang, "appraisal.next", path=str(made.path)))
+    lines.append(text(lang, next_key, path=str(made.path)))
     return lines
 
 
-def ballot_said(papers: BallotPapers, rules: Rules, lang: str) -> list[str]:
+def ballot_said(papers: BallotPapers, rules: Rules, lang: str, *, next_key: str = "vote.ballot_next") -> list[str]:
     made, result = papers.made, papers.result
     if made is None:
         assert rules.vote is not None  # ballot_papers refuses rules without a vote
@@ -70,7 +72,7 @@ def ballot_said(papers: BallotPapers, rules: Rules, lang: str) -> list[str]:
     if result.provisional:
         counts = {state: sum(1 for s in result.status.values() if s == state) for state in ("missing", "invalid")}
         lines.append(text(lang, "report.provisional", **counts))
-    lines.append(text(lang, "vote.ballot_next", path=str(made.tally)))
+    lines.append(text(lang, next_key, path=str(made.tally)))
     return lines
 
 
@@ -90,12 +92,13 @@ def feedback_said(made: FeedbackMade, lang: str) -> list[str]:
     return lines
 
 
-def next_year_said(made: NextYear, source: Path, lang: str, *, archive_hint: bool) -> list[str]:
+def next_year_said(made: NextYear, source: Path, lang: str, *, archive_hint: bool,
+                   next_key: str = "next_year.next") -> list[str]:
     lines = [text(lang, "next_year.written", path=str(made.path)),
              text(lang, f"next_year.comments_{'kept' if made.comments_kept else 'lost'}", source=str(source)),
              "", text(lang, "next_year.review_heading"), *(f"  - {item}" for item in made.review), "",
              text(lang, "next_year.this_year", source=str(source)),
-             text(lang, "next_year.next", path=str(made.path), previous=made.rules.year - 1, year=made.rules.year)]
+             text(lang, next_key, path=str(made.path), previous=made.rules.year - 1, year=made.rules.year)]
     if archive_hint:
         lines.append(text(lang, "next_year.archive_how", previous=made.rules.year - 1))
     return lines

@@ -15,3 +15,10 @@ JOURNAL_NAME = ".bloc-score.journal"
 JOURNAL_DRAFT_NAME = ".bloc-score.journal-new"
 
 OWN_FILES = frozenset({LOCK_NAME, JOURNAL_NAME, JOURNAL_DRAFT_NAME})
+
+# Where a file replaced by a newer one goes, never deleted: previous/<its time>/ inside its own folder. The
+# writers put earlier outputs and records there, the desk a unit's file the secretary set aside (input/); the
+# readers pass over it.
+PREVIOUS_FOLDER = "previous"
+# previous/<the earlier files' time>/: a sortable date and time, no ':' (Windows refuses it in a name).
+STAMP_FORMAT = "%Y-%m-%d %H.%M.%S"

@@ -32,12 +32,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
-from pipeline.core.own_files import JOURNAL_DRAFT_NAME, JOURNAL_NAME
+from pipeline.core.own_files import JOURNAL_DRAFT_NAME, JOURNAL_NAME, PREVIOUS_FOLDER, STAMP_FORMAT
 from pipeline.outputs.folders import output_error, sync_file, sync_folder
 
-PREVIOUS_FOLDER = "previous"
-# previous/<the earlier outputs' time>/: a sortable date and time, no ':' (Windows refuses it in a name).
-STAMP_FORMAT = "%Y-%m-%d %H.%M.%S"
 _JOURNAL_VERSION = 1
 
 Move = tuple[str, str]  # from → to, relative to the folder, with '/' between parts

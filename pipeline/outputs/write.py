@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pipeline.core.errors import OutputError
 from pipeline.core.labels import text
-from pipeline.outputs.commit import PREVIOUS_FOLDER as PREVIOUS_FOLDER
+from pipeline.core.own_files import PREVIOUS_FOLDER as PREVIOUS_FOLDER
 from pipeline.outputs.commit import commit, journal_pending, plan_commit, refused_error, staged_pattern
 from pipeline.outputs.folders import is_xlsxwriter_error, sync_file, sync_folder
 from pipeline.outputs.folders import output_error as output_error  # for the writers of forms/

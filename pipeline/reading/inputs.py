@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.core.issues import Issue
 from pipeline.core.labels import Label
-from pipeline.core.own_files import OWN_FILES
+from pipeline.core.own_files import OWN_FILES, PREVIOUS_FOLDER
 from pipeline.reading.mail.messages import MAIL_SUFFIXES
 from pipeline.reading.recognise import LOCK_PREFIXES, is_lock_file, is_workbook, name_suffix
 
@@ -85,7 +85,8 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
     when its content shows a workbook whatever its name (`recognise.is_workbook`: no extension, say). A `~$…`
     or `.~lock.…` name is a lock file only when its content is one (`recognise.is_lock_file`).
     A symbolic link is never followed (it could lead anywhere on the disk): it is skipped with a warning
-    naming where it points, and nothing is read from its target.
+    naming where it points, and nothing is read from its target. Its previous/ holds the files the secretary
+    set aside (a unit's earlier file, once it sent a corrected one): kept, never read.
     """
     entries = sorted(folder.iterdir(), key=lambda p: (unicodedata.normalize("NFC", p.name), os.fsencode(p.name)))
     names, _renamed = display_names(entries, folder)
@@ -95,6 +96,8 @@ def discover(folder: Path) -> tuple[list[Path], list[Issue]]:
         lower = unicodedata.normalize("NFC", entry.name).casefold()
         if (lower in _FOLDER_NOTES or entry.name in OWN_FILES) and entry.is_file() and not entry.is_symlink():
             continue
+        if entry.name == PREVIOUS_FOLDER and entry.is_dir() and not entry.is_symlink():
+            continue  # the files the secretary set aside (the desk): kept, never read
         stray = _stray_kind(lower)
         if stray is not None and lower.startswith(LOCK_PREFIXES) and entry.is_file() and not entry.is_symlink() \
                 and not is_lock_file(entry):

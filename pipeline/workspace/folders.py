@@ -68,6 +68,9 @@ RULES_REFERENCE = _PACKAGE / "docs" / "rules.md"
 # the working folder under this name, `bloc-score guide` opens it.
 GUIDE_NAME = "huong-dan.html"
 GUIDE = _STARTER / GUIDE_NAME
+# What the secretary double-clicks on Windows to open the desk in this folder (init writes it; docs/desk.md).
+# An ASCII name: it survives any zip tool or old file share the folder is copied through.
+DESK_SHORTCUT_NAME = "Mo ban lam viec.cmd"
 # Files of the example that describe it where it is shipped, not part of a working folder.
 _EXAMPLE_ONLY = frozenset({"README.md"})
 MAX_NAMES_SHOWN = 5  # of the files init would replace: enough to see which folder it is
@@ -146,7 +149,8 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
         rules_file = SCHEMAS / f"rules-{year}.yaml"
         planned[rules_file] = starter_rules(lang, year).encode("utf-8")
     # A note, not the bloc's data: one already there (a clone of the project has its own) is kept as it is.
-    notes = {BLOC / "README.txt": bloc_readme().encode("utf-8"), Path(GUIDE_NAME): GUIDE.read_bytes()}
+    notes = {BLOC / "README.txt": bloc_readme().encode("utf-8"), Path(GUIDE_NAME): GUIDE.read_bytes(),
+             Path(DESK_SHORTCUT_NAME): desk_shortcut()}
 
     folders = [folder, folder / SCHEMAS, folder / INPUT, folder / BLOC, folder / OUTPUT]
     blocked = [path for path in folders if path.exists() and not path.is_dir()]
@@ -175,6 +179,16 @@ def init_folder(folder: Path, *, example: bool = False, lang: str = "vi", year: 
     # The bloc's key, before anything is issued (the example brings its own, which is public).
     key = bloc_key(folder / BLOC, lang)
     return InitResult(folder=folder, written=written, rules_file=folder / rules_file, key=key)
+
+
+def desk_shortcut(python: str | None = None) -> bytes:
+    """The Windows command file that opens the desk in its own folder: with the Python that ran init (where
+    bloc-score is installed), else with `bloc-score` on the PATH. CRLF line ends, as cmd.exe reads them; UTF-8
+    after `chcp 65001`, so a path with Vietnamese letters is read whole."""
+    import sys
+
+    template = (_STARTER / "desk.cmd").read_bytes().decode("utf-8")  # as written: its CRLF line ends
+    return template.replace("{python}", python or sys.executable).encode("utf-8")
 
 
 def _shown(path: Path, folder: Path) -> str:

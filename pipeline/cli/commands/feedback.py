@@ -39,12 +39,12 @@ def feedback(rules_path: Path | None, input_dir: Path, bloc_dir: Path | None, ou
     lang = lang or rules.language
     folder = out_dir or feedback_folder(workspace.written_to, rules.year)
     with folder_lock(folder, lang):
-        made = make_feedback(rules, workspace, folder=folder, lang=lang, template=_template_maker(rules, workspace))
+        made = make_feedback(rules, workspace, folder=folder, lang=lang, template=template_maker(rules, workspace))
     click.echo("\n".join(feedback_said(made, lang)))
     sys.exit(made.exit_code)
 
 
-def _template_maker(rules: Rules, workspace: Workspace) -> Callable[[Unit], bytes]:
+def template_maker(rules: Rules, workspace: Workspace) -> Callable[[Unit], bytes]:
     """A unit's current template, sealed with the bloc's key when `bloc/seal.key` is there (never made here)."""
     from pipeline.forms.template import write_template
     from pipeline.workspace.seal_keys import SEAL_FILE, read_key
