@@ -233,3 +233,16 @@ def test_an_award_put_to_the_vote_is_shown_pending_until_counted(client):
     Path("bloc/tally-2024.xlsx").unlink()
     page = tester.get("/", headers=headers).get_data(as_text=True)
     assert f"{flag} (chưa bỏ phiếu)" in page and text("vi", "desk.state_vote_pending") in page
+
+
+def test_a_broken_province_yaml_is_shown_at_its_line(tmp_path, monkeypatch):
+    (tmp_path / "province.yaml").write_text("province: Tỉnh ủy\nboard: Ban Thi đua\nyear: hai nghìn\nblocs: []\n",
+                                            encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    guard = Guard(port=5000)
+    tester = desk_app.create_app(Path("."), guard).test_client()
+    tester.set_cookie(COOKIE, guard.token, domain="127.0.0.1")
+    headers = {"Host": "127.0.0.1:5000"}
+    page = tester.get("/", headers=headers).get_data(as_text=True)
+    assert text("vi", "desk.province_problem") in page and "province.yaml:3" in page
+    assert tester.get("/rules", headers=headers).status_code == 404  # a bloc's pages: no such year here

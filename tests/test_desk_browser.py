@@ -22,6 +22,7 @@ from pipeline.run import check_submissions
 from tests.conftest import invoke
 from tests.desk_support import BROWSER, NO_BROWSER, example_folder, live_desk
 from tests.golden_dump import dump_workbook
+from tests.test_province import province_folder  # noqa: F401  (the province built in code, as a fixture)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 WINDOW = {"width": 1366, "height": 768}
@@ -223,4 +224,43 @@ def test_a_long_run_shows_its_progress(browser, tmp_path, monkeypatch, lang):
             release.set()  # the script sees the run finished and shows its report
         assert page.get_by_role("heading", name=text(lang, "desk.done_title")).is_visible()
         assert "Đã chấm đủ 1000 đơn vị." in page.locator("pre").inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_province_folder_shows_its_blocs(browser, tmp_path, province_folder, lang):  # noqa: F811
+    """A province folder (docs/province.md) on the desk: each bloc with its state and problems, as a bloc's
+    units are; the consolidation by `bloc-score province`'s own calls, its workbook downloaded."""
+    folder = tmp_path / "tinh"
+    shutil.copytree(province_folder, folder)
+    screens = Screens(Path(os.environ.get("DESK_SCREENSHOTS") or tmp_path / "screens"), f"province-{lang}")
+
+    def t(key: str, **params: object) -> str:
+        return text(lang, f"desk.{key}", **params)
+
+    context = browser.new_context(viewport=WINDOW, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    with live_desk(folder, lang=lang) as desk:
+        page.goto(desk.guard.address)
+        assert page.get_by_role("heading", level=1).inner_text() == t("title_province")
+        blocs = page.locator("table.units")
+        for code, state in (("KA", "final"), ("KC", "provisional"), ("KD", "broken"), ("KE", "missing")):
+            assert text(lang, f"province.state_{state}") in page.locator(f"#bloc-{code}").inner_text()
+        assert "khoi-a" in blocs.inner_text()
+        assert fits(page)
+        screens.take(page, "blocs")
+        page.locator("#bloc-KD").get_by_role("link").click()
+        assert "province-fingerprint-mismatch" in page.locator("table.problems").inner_text()
+        screens.take(page, "bloc-problems")
+        page.get_by_role("link", name=t("back")).click()
+        submit(page, page.get_by_role("button", name=t("province_button")))
+        page.get_by_role("heading", name=t("done_title")).wait_for()
+        screens.take(page, "consolidated")
+        with page.expect_download() as download:
+            page.get_by_role("link", name=t("province_output_workbook")).click()
+        saved = tmp_path / "province.xlsx"
+        download.value.save_as(saved)
+        assert openpyxl.load_workbook(saved).sheetnames[0]
+        assert desk.request("GET", "/unit/A1").status == 404  # a bloc's pages have no year here
     context.close()

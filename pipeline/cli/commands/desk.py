@@ -19,11 +19,12 @@ from pipeline.core.labels import text
 def desk(folder: Path, no_browser: bool, lang: str | None) -> None:
     """Its help: cli.<command> in the locales."""
     from pipeline.cli.desk.guard import Guard
+    from pipeline.cli.desk.province import is_province_folder
     from pipeline.cli.desk.server import serve
     from pipeline.workspace.folders import is_working_folder
 
     shown = lang or "vi"
-    if not is_working_folder(folder):
+    if not is_working_folder(folder) and not is_province_folder(folder):
         named = str(folder if folder.parts else folder.resolve())
         raise BlocScoreError(text(shown, "desk.not_a_working_folder", folder=named))
 

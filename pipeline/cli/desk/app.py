@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, abort, redirect, render_template, request, send_file
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -22,7 +22,15 @@ from pipeline.cli.console import render_issues, render_rules
 from pipeline.cli.desk import actions
 from pipeline.cli.desk.guard import COOKIE, TOKEN_PARAMETER, Guard
 from pipeline.cli.desk.jobs import Desk, Outcome, Progress
-from pipeline.cli.desk.year import OUTPUTS, RECORDS, Year, fingerprint, output_path, read_year
+from pipeline.cli.desk.province import (
+    PROVINCE_OUTPUTS,
+    ProvinceYear,
+    consolidate_province,
+    is_province_folder,
+    read_province,
+)
+from pipeline.cli.desk.province import output_path as province_output
+from pipeline.cli.desk.year import OUTPUTS, RECORDS, WORKING_FOLDERS, Year, fingerprint, output_path, read_year
 from pipeline.core.errors import BlocScoreError
 from pipeline.core.labels import LANGUAGES, format_number, text
 from pipeline.outputs.feedback import draft_name, feedback_folder
@@ -47,19 +55,22 @@ MAKERS: dict[str, Callable[[Path, str | None], Outcome]] = {
 }
 
 
-class YearCache:
+Read = TypeVar("Read")
+
+
+class Cache(Generic[Read]):
     """The year as last read, read again only when a file of the folder changed (by the page or a command)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, read: Callable[[Path, str | None], Read], tops: tuple[Path, ...]) -> None:
+        self.folder, self.read, self.tops = folder, read, tops
         self.lock = threading.Lock()
-        self.seen: tuple[object, Year] | None = None
+        self.seen: tuple[object, Read] | None = None
 
-    def get(self, lang: str | None) -> Year:
+    def get(self, lang: str | None) -> Read:
         with self.lock:
-            key = (fingerprint(self.folder), lang)
+            key = (fingerprint(self.folder, self.tops), lang)
             if self.seen is None or self.seen[0] != key:
-                self.seen = (key, read_year(self.folder, lang))
+                self.seen = (key, self.read(self.folder, lang))
             return self.seen[1]
 
 
@@ -70,14 +81,17 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, MAX_FORM_PARTS=MAX_FILES_PER_DROP + 10)
     shown_folder = str(folder.resolve())
     desk = Desk()
-    years = YearCache(folder)
+    years = Cache(folder, read_year, WORKING_FOLDERS)
+    # A province folder (docs/province.md): its blocs on the page, as a bloc's units are.
+    province_mode = is_province_folder(folder)
+    provinces = Cache(folder, read_province, (Path("."),))
 
     def chosen_lang() -> str | None:
         asked = request.cookies.get(LANG_COOKIE)
         return asked if asked in LANGUAGES else lang
 
     def page_lang() -> str:
-        return chosen_lang() or years.get(None).lang
+        return chosen_lang() or (provinces if province_mode else years).get(None).lang
 
     @app.before_request
     def only_this_browser() -> Any:
@@ -96,6 +110,8 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             return response
         if not guard.token_ok(request.cookies.get(COOKIE)):
             return _refused(lang_shown, "desk.refused_token")
+        if province_mode and request.endpoint not in PROVINCE_PAGES:
+            abort(404)  # a bloc's page on a province folder: there is no such year here
         return None
 
     @app.after_request
@@ -137,13 +153,16 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         except Exception:  # the year itself unreadable: the message still in a language
             return chosen_lang() or "vi"
 
-    def render(template: str, year: Year, **values: Any) -> str:
+    def render(template: str, year: Year | ProvinceYear, **values: Any) -> str:
         shown = year.lang
         outcome, desk.shown = desk.shown, None
         running = desk.progress is not None and not desk.progress.finished
         return render_template(template, year=year, lang=shown, t=lambda key, **p: text(shown, f"desk.{key}", **p),
                                label=lambda key, **p: text(shown, key, **p), outcome=outcome, running=running,
-                               other_lang="en" if shown == "vi" else "vi", folder=shown_folder, **values)
+                               other_lang="en" if shown == "vi" else "vi", folder=shown_folder,
+                               heading=_heading(year),
+                               desk_title=text(shown, "desk.title_province" if province_mode else "desk.title"),
+                               **values)
 
     def current_year() -> Year:
         """The year as read now; while the run writes, as last read (reading it again would compete)."""
@@ -151,8 +170,15 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             return years.seen[1]
         return years.get(chosen_lang())
 
+    def current_province() -> ProvinceYear:
+        if desk.busy.locked() and provinces.seen is not None:
+            return provinces.seen[1]
+        return provinces.get(chosen_lang())
+
     @app.get("/")
     def year_page() -> str:
+        if province_mode:
+            return render("province.html", current_province())
         year = current_year()
         templates, letters = set(), set()
         if year.rules is not None:
@@ -240,13 +266,45 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         progress = desk.progress
         if progress is None:
             return redirect("/", code=303)
-        return render("run.html", current_year(), progress=progress)
+        if province_mode:
+            shown = current_province()
+            downloads = [(f"/province/{name}", text(shown.lang, f"desk.province_output_{name}"))
+                         for name, _file, written in shown.outputs if written is not None]
+            return render("run.html", shown, progress=progress, downloads=downloads)
+        year = current_year()
+        downloads = [(f"/download/{o.name}", text(year.lang, f"desk.output_{o.name}")) for o in year.outputs
+                     if o.exists and o.name in ("ranking", "results", "minutes", "proposals")]
+        return render("run.html", year, progress=progress, downloads=downloads)
 
     @app.get("/progress")
     def progress_state() -> Any:
         progress = desk.progress or Progress(finished=True)
         return {"message": progress.message, "stage": progress.stage, "done": progress.done,
                 "total": progress.total, "finished": progress.finished}
+
+    @app.get("/bloc/<code>")
+    def bloc_page(code: str) -> Any:
+        shown = current_province()
+        report = next((r for r in shown.result.blocs if r.entry.code == code), None) if shown.result else None
+        if report is None:
+            abort(404)
+        return render("bloc.html", shown, report=report, issues=report.issues,
+                      plain=render_issues(report.issues, shown.lang) if report.issues else "")
+
+    @app.post("/province")
+    def consolidate() -> Any:
+        shown = page_lang()
+        asked = chosen_lang()
+        if not desk.start(lambda progress: consolidate_province(folder, asked, progress), shown):
+            return answer(Outcome(False, [text(shown, "desk.busy")]))
+        return redirect("/run", code=303)
+
+    @app.get("/province/<name>")
+    def download_province(name: str) -> Any:
+        shown = current_province()
+        if name not in PROVINCE_OUTPUTS or shown.result is None:
+            abort(404)
+        return _send(province_output(folder, shown.result.province.year, name))
 
     @app.get("/download/<name>")
     def download(name: str) -> Any:
@@ -327,6 +385,18 @@ def _busy(desk: Desk, lang: str) -> Iterator[None]:
         yield
     finally:
         desk.busy.release()
+
+
+# What a province folder's desk answers: its own pages, the run's progress, the language, Quit, the stylesheet.
+PROVINCE_PAGES = frozenset({"year_page", "bloc_page", "consolidate", "download_province", "run_page",
+                            "progress_state", "switch_language", "quit_desk", "static"})
+
+
+def _heading(year: Year | ProvinceYear) -> str:
+    """The line under the desk's title: whose year it is."""
+    if isinstance(year, ProvinceYear):
+        return f"{year.result.province.board} — {year.result.province.year}" if year.result else ""
+    return f"{year.rules.bloc} — {year.rules.year}" if year.rules else ""
 
 
 def _refused(lang: str, key: str) -> Response:

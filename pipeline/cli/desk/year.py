@@ -207,11 +207,15 @@ def _present(folder: Path, rules: Rules, name: str) -> Present:
     return Present(name, path.name, modified)
 
 
-def fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    """What the year's state depends on: every file's name, size and time in schemas/, input/, bloc/ and the
-    outputs' names. A change in any of them, by the page or by a command, makes the page read the year again."""
+WORKING_FOLDERS = (SCHEMAS, INPUT, BLOC, OUTPUT)
+
+
+def fingerprint(folder: Path, tops: tuple[Path, ...] = WORKING_FOLDERS) -> tuple[tuple[str, int, int], ...]:
+    """What the year's state depends on: every file's name, size and time in `tops` (a working folder's four;
+    a province folder as a whole), earlier versions aside. A change in any of them, by the page or by a
+    command, makes the page read the year again."""
     seen: list[tuple[str, int, int]] = []
-    for top in (SCHEMAS, INPUT, BLOC, OUTPUT):
+    for top in tops:
         base = folder / top
         for root, dirs, files in os.walk(base):
             dirs[:] = [d for d in dirs if d != "previous"]
