@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pipeline.forms.ballot import BallotPapers
     from pipeline.forms.next_year import Archived, NextYear
     from pipeline.outputs.feedback import FeedbackMade
+    from pipeline.province.board import ProvinceResult
     from pipeline.rules.model import Rules
     from pipeline.workspace.seal_keys import BlocKey
 
@@ -107,3 +108,22 @@ def next_year_said(made: NextYear, source: Path, lang: str, *, archive_hint: boo
 def archived_said(done: Archived, year: int, lang: str) -> str:
     moved = ", ".join(f"{folder} ({count})" for folder, count in done.moved.items())
     return text(lang, "next_year.archived", year=year, folder=str(done.folder), moved=moved)
+
+
+def province_said(result: ProvinceResult, paths: tuple[Path, ...], lang: str, *, quiet: bool) -> list[str]:
+    """What `province` says when done: each bloc's state and problems, each award's places and proposals,
+    the files written (warnings left out when quiet)."""
+    lines = []
+    for report in result.blocs:
+        lines.append(text(lang, "province.said_bloc", bloc=report.entry.code, name=report.entry.name,
+                          state=text(lang, f"province.state_{report.state}")))
+        lines += [f"  {'x' if i.severity == 'error' else '!'} [{i.code}] {i.message(lang)}" for i in report.issues
+                  if not quiet or i.severity == "error"]
+    for consolidated in result.awards:
+        proposed = ", ".join(f"{c.bloc}/{c.unit}" for c in consolidated.proposed) or "—"
+        lines.append(text(lang, "province.said_award", award=consolidated.award.label, places=consolidated.places,
+                          candidates=len(consolidated.candidates), proposed=proposed,
+                          outcome=text(lang, f"province.outcome_{consolidated.outcome}")))
+        lines += [f"  ! [{i.code}] {i.message(lang)}" for i in consolidated.issues]
+    lines += [text(lang, "province.said_written", path=str(path)) for path in paths]
+    return lines

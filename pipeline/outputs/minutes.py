@@ -58,11 +58,11 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     voted_awards = ", ".join(award_name(rules, award, lang) for award in vote.voted)
     head = letterhead(rules, lang, document="record", final=True, options=DocumentOptions(date=when),
                       summary=text(lang, "vote.minutes_subtitle", awards=voted_awards, year=rules.year))
-    document = _document()
-    _header(document, head)
-    _title(document, head)
+    document = new_document()
+    write_header(document, head)
+    write_title(document, head)
     blank = "……"
-    _paragraph(document, text(lang, "vote.minutes_opening", date=typed or _day(lang, when),
+    write_paragraph(document, text(lang, "vote.minutes_opening", date=typed or _day(lang, when),
                               time=_time(lang, tally.time) or blank, place=tally.place or blank, bloc=rules.bloc,
                               year=rules.year))
     if ballots is not None:
@@ -87,8 +87,8 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
     figures = {key: f"{getattr(ballots, key):02d}" if ballots is not None else blank
                for key in ("issued", "returned", "valid", "invalid")}
     _plain(document, text(lang, "vote.minutes_ballots", **figures))
-    _paragraph(document, vote_rule_in_words(rules, lang))
-    _paragraph(document, text(lang, "vote.minutes_result_heading"), bold=True)
+    write_paragraph(document, vote_rule_in_words(rules, lang))
+    write_paragraph(document, text(lang, "vote.minutes_result_heading"), bold=True)
     # Each count beside its share, "8 (88,89%)": six columns leave the unit's name its room on one line.
     keys = ("number", "unit", "agree", "disagree", "invalid", "result")
     rows: list[list[str]] = []
@@ -107,15 +107,15 @@ def write_minutes(result: RunResult, path: str | Path, *, lang: str | None = Non
                          # What the count decided (the places and a tie count too), not the threshold alone.
                          text(lang, "vote.passed" if vote.decided.get(placed.unit_code) == award
                               else "vote.failed")])
-    _table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (13, 51, 27, 33, 19, 18), groups)
+    write_table(document, [text(lang, f"vote.column_{key}") for key in keys], rows, (13, 51, 27, 33, 19, 18), groups)
     for award in vote.voted:
         if award not in vote.tallied or not vote.candidates.get(award):
             continue
         decided = [_unit_name(rules, p.unit_code) for p in vote.candidates[award]
                    if vote.decided.get(p.unit_code) == award]
-        _paragraph(document, text(lang, "vote.minutes_result", award=award_name(rules, award, lang),
+        write_paragraph(document, text(lang, "vote.minutes_result", award=award_name(rules, award, lang),
                                   units=", ".join(decided) or text(lang, "vote.nobody"), year=rules.year))
-    _paragraph(document, text(lang, "vote.minutes_closing"))
+    write_paragraph(document, text(lang, "vote.minutes_closing"))
     # The closing line stays on the page of the signatures it introduces.
     document.paragraphs[-1].paragraph_format.keep_with_next = True
     _committee_signatures(document, lang, tally.head, list(tally.committee))
@@ -196,29 +196,29 @@ def write_proposals(result: RunResult, path: str | Path, *, lang: str | None = N
     forms = ", ".join(dict.fromkeys(award_form(rules, key, lang) for key, _ in groups))
     summary = text(lang, "proposal.summary", addressee=addressee, awards=forms, year=rules.year)
     head = letterhead(rules, lang, document="proposal", summary=summary, final=True)
-    document = _document()
-    _header(document, head)
-    _title(document, head)
-    _addressee(document, lang, rules.addressee)
+    document = new_document()
+    write_header(document, head)
+    write_title(document, head)
+    write_addressee(document, lang, rules.addressee)
     for line in basis_lines(result, lang):
-        _paragraph(document, line)
-    _paragraph(document, text(lang, "proposal.request", bloc=rules.bloc, addressee=addressee))
+        write_paragraph(document, line)
+    write_paragraph(document, text(lang, "proposal.request", bloc=rules.bloc, addressee=addressee))
     for index, (key, units) in enumerate(groups, start=1):
         names = ", ".join(_unit_name(rules, placed.unit_code) for placed in units)
-        _paragraph(document, text(lang, "proposal.request_award", number=index, award=award_name(rules, key, lang),
+        write_paragraph(document, text(lang, "proposal.request_award", number=index, award=award_name(rules, key, lang),
                                   year=rules.year, count=len(units), units=names))
-    _paragraph(document, text(lang, "proposal.list_attached"), italic=True)
-    _paragraph(document, text(lang, "proposal.closing", addressee=addressee))
-    _closing(document, head)
+    write_paragraph(document, text(lang, "proposal.list_attached"), italic=True)
+    write_paragraph(document, text(lang, "proposal.closing", addressee=addressee))
+    write_closing_block(document, head)
 
     # The list the Tờ trình attaches, from a page of its own, grouped by award.
     number = rules.proposal.number or text(lang, "letterhead.number_blank", kind="TTr")
     signed = rules.proposal.date.strftime("%d/%m/%Y") if rules.proposal.date else text(lang, "letterhead.date_blank")
-    title = _centred(document, text(lang, "proposal.list_title"), bold=True, size=head.sizes.document_type)
+    title = write_centred(document, text(lang, "proposal.list_title"), bold=True, size=head.sizes.document_type)
     title.paragraph_format.page_break_before = True
-    _centred(document, text(lang, "proposal.list_summary", addressee=addressee, awards=forms, year=rules.year),
+    write_centred(document, text(lang, "proposal.list_summary", addressee=addressee, awards=forms, year=rules.year),
              bold=True, size=head.sizes.summary)
-    _centred(document, text(lang, "proposal.list_attached_to", number=number, date=signed, bloc=rules.bloc),
+    write_centred(document, text(lang, "proposal.list_attached_to", number=number, date=signed, bloc=rules.bloc),
              italic=True, size=head.sizes.body, after=12)
     _grouped_table(document, result, groups, lang)
     return _save(document, path, result)
@@ -255,7 +255,9 @@ def basis_lines(result: RunResult, lang: str) -> list[str]:
     return [*lines, text(lang, "proposal.basis_last", basis=results)]
 
 
-# ------------------------------------------------------------------------------------------- internals
+# -------------------------------------------------------------- the parts of an official Word document
+# Public: the province's Tờ trình (pipeline/province/proposal.py) is set down with the same page, header,
+# title, body, table and closing as the bloc's documents.
 
 def _save(document: DocumentObject, path: str | Path, result: RunResult) -> Path:
     return save_stamped(document, path, result.started_at, result.rules.bloc)
@@ -291,7 +293,7 @@ def _unit_name(rules: Rules, code: str) -> str:
     return unit.name if unit else code
 
 
-def _document() -> DocumentObject:
+def new_document() -> DocumentObject:
     """An empty A4 document in Times New Roman, with the margins of an administrative document."""
     document = Document()
     section = document.sections[0]
@@ -327,7 +329,7 @@ def _cell_lines(cell: _Cell, lines: list[Line], *, align: int = WD_ALIGN_PARAGRA
         run.font.size = Pt(line.size)
 
 
-def _header(document: DocumentObject, head: Letterhead) -> None:
+def write_header(document: DocumentObject, head: Letterhead) -> None:
     """The header's two blocks side by side, as two cells of a borderless table (none for an annex)."""
     left, right = head.header()
     if not left and not right:
@@ -339,14 +341,14 @@ def _header(document: DocumentObject, head: Letterhead) -> None:
     _set_widths(table, (Mm(70), Mm(95)))
 
 
-def _title(document: DocumentObject, head: Letterhead) -> None:
+def write_title(document: DocumentObject, head: Letterhead) -> None:
     for index, line in enumerate(head.title_lines()):
-        _centred(document, line.text, bold=line.bold, italic=line.italic, size=line.size,
+        write_centred(document, line.text, bold=line.bold, italic=line.italic, size=line.size,
                  before=18 if index == 0 else 0)
     document.paragraphs[-1].paragraph_format.space_after = Pt(12)
 
 
-def _centred(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False,
+def write_centred(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False,
              size: float = BODY_SIZE, before: float = 0, after: float = 0) -> Paragraph:
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -361,20 +363,20 @@ def _centred(document: DocumentObject, value: str, *, bold: bool = False, italic
     return paragraph
 
 
-def _addressee(document: DocumentObject, lang: str, addressee: tuple[str, ...]) -> None:
+def write_addressee(document: DocumentObject, lang: str, addressee: tuple[str, ...]) -> None:
     """"Kính gửi: Ban Thường vụ Tỉnh ủy", centred; several bodies one per line; a line to fill without one."""
     label = text(lang, "proposal.addressee")
     if len(addressee) <= 1:
-        _centred(document, f"{label} {addressee[0] if addressee else text(lang, 'proposal.addressee_blank')}",
+        write_centred(document, f"{label} {addressee[0] if addressee else text(lang, 'proposal.addressee_blank')}",
                  after=12)
         return
-    _centred(document, label)
+    write_centred(document, label)
     for index, body in enumerate(addressee):
         last = index == len(addressee) - 1
-        _centred(document, f"- {body}{'.' if last else ';'}", after=12 if last else 0)
+        write_centred(document, f"- {body}{'.' if last else ';'}", after=12 if last else 0)
 
 
-def _closing(document: DocumentObject, head: Letterhead) -> None:
+def write_closing_block(document: DocumentObject, head: Letterhead) -> None:
     """Nơi nhận on the left and the signature blocks on the right, as the letterhead model has them."""
     recipients, signatures = head.closing()
     if not recipients:
@@ -386,7 +388,7 @@ def _closing(document: DocumentObject, head: Letterhead) -> None:
     _cell_lines(table.cell(0, 1), [line for block in signatures for line in block])
 
 
-def _paragraph(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False) -> None:
+def write_paragraph(document: DocumentObject, value: str, *, bold: bool = False, italic: bool = False) -> None:
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Mm(10)
@@ -397,7 +399,7 @@ def _paragraph(document: DocumentObject, value: str, *, bold: bool = False, ital
         run.italic = True
 
 
-def _table(document: DocumentObject, headers: list[str], rows: list[list[str]], widths: tuple[int, ...],
+def write_table(document: DocumentObject, headers: list[str], rows: list[list[str]], widths: tuple[int, ...],
            groups: dict[int, str] | None = None) -> None:
     """A grid table: bold headers, the second column left-aligned; `groups` puts a heading row, merged across
     the table, before the rows it names (by their index)."""
@@ -462,17 +464,5 @@ def _grouped_table(document: DocumentObject, result: RunResult, groups: list[tup
             rows.append([str(number), _unit_name(rules, placed.unit_code),
                          format_number(placed.score.total, lang, rules.decimals), str(placed.rank),
                          placed.classification or "", award_name(rules, key, lang)])
-    _table(document, [text(lang, f"proposal.column_{key}") for key in keys], rows, (16, 56, 19, 18, 24, 50),
+    write_table(document, [text(lang, f"proposal.column_{key}") for key in keys], rows, (16, 56, 19, 18, 24, 50),
            headings)
-
-
-# The parts of an official Word document, for another writer of one (the province's Tờ trình,
-# pipeline/province/proposal.py): the same page, header, title, body, table and closing as the bloc's.
-new_document = _document
-write_header = _header
-write_title = _title
-write_addressee = _addressee
-write_paragraph = _paragraph
-write_centred = _centred
-write_table = _table
-write_closing_block = _closing

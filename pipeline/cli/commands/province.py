@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.cli.commands.options import LANG_OPTION, folder_lock, out_option
-
-if TYPE_CHECKING:
-    from pipeline.province.board import ProvinceResult
 
 
 @click.command("province")
@@ -23,6 +19,7 @@ if TYPE_CHECKING:
 def province_command(folder: Path, output_dir: Path | None, lang: str | None, quiet: bool, write_blocs: bool) -> None:
     """Its help: cli.province in the locales."""
     from pipeline.cli.progress import progress_shown
+    from pipeline.cli.said import province_said
     from pipeline.province.board import run_province
     from pipeline.province.gather import GatherOptions
     from pipeline.province.load import load_province
@@ -37,24 +34,3 @@ def province_command(folder: Path, output_dir: Path | None, lang: str | None, qu
         written = write_province(result, out)
     click.echo("\n".join(province_said(result, written.paths, lang, quiet=quiet)))
     sys.exit(result.exit_code)
-
-
-def province_said(result: ProvinceResult, paths: tuple[Path, ...], lang: str, *, quiet: bool) -> list[str]:
-    """What `province` says when done: each bloc's state and problems, each award's places and proposals,
-    the files written (warnings left out when quiet)."""
-    from pipeline.core.labels import text
-
-    lines = []
-    for report in result.blocs:
-        lines.append(text(lang, "province.said_bloc", bloc=report.entry.code, name=report.entry.name,
-                          state=text(lang, f"province.state_{report.state}")))
-        lines += [f"  {'x' if i.severity == 'error' else '!'} [{i.code}] {i.message(lang)}" for i in report.issues
-                  if not quiet or i.severity == "error"]
-    for consolidated in result.awards:
-        proposed = ", ".join(f"{c.bloc}/{c.unit}" for c in consolidated.proposed) or "—"
-        lines.append(text(lang, "province.said_award", award=consolidated.award.label, places=consolidated.places,
-                          candidates=len(consolidated.candidates), proposed=proposed,
-                          outcome=text(lang, f"province.outcome_{consolidated.outcome}")))
-        lines += [f"  ! [{i.code}] {i.message(lang)}" for i in consolidated.issues]
-    lines += [text(lang, "province.said_written", path=str(path)) for path in paths]
-    return lines

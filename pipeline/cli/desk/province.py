@@ -62,7 +62,7 @@ def output_path(folder: Path, year: int, name: str) -> Path:
 
 def consolidate_province(folder: Path, lang: str | None, progress: Progress) -> Outcome:
     """`bloc-score province` in the province folder: every bloc gathered, the workbook, JSON and Tờ trình."""
-    from pipeline.cli.commands.province import province_said
+    from pipeline.cli.said import province_said
     from pipeline.province.write import write_province
 
     province = load_province(folder, lang=lang)
