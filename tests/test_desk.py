@@ -197,6 +197,15 @@ def test_a_record_of_another_kind_is_not_taken_as_the_appraisal(client):
     assert Path("bloc/appraisal-2024.xlsx").read_bytes() == before
 
 
+def test_a_saved_message_uploaded_as_a_record_is_told_for_what_it_is(client):
+    tester, headers = client
+    message = b"From: vp@x.vn\r\nSubject: bang\r\nContent-Type: text/plain\r\n\r\nxin gui\r\n"
+    tester.post("/upload/appraisal", headers=headers, content_type="multipart/form-data",
+                data={"file": (io_of(message), "thu.eml")})
+    assert text("vi", "desk.not_the_appraisal", name="thu.eml") in tester.get("/", headers=headers).get_data(
+        as_text=True)
+
+
 def test_the_rules_files_own_problems_are_shown(client):
     tester, headers = client
     rules = next(Path("schemas").glob("*.yaml"))

@@ -146,7 +146,7 @@ def receive(folder: Path, files: list[Received], lang: str) -> tuple[list[Path],
     return saved, Outcome(True, [text(lang, "desk.received", name=path.name) for path in saved])
 
 
-def take_back_bloc_books(folder: Path, saved: list[Path], refused: set[str], lang: str) -> list[str]:
+def take_back_bloc_books(saved: list[Path], refused: set[str], lang: str) -> list[str]:
     """A bloc's record dropped among the units' files by mistake is taken out of input/ again, and she is told
     where it belongs: the bloc's records are uploaded apart (never read from input/)."""
     lines = []
@@ -169,7 +169,8 @@ def upload_record(folder: Path, record: str, received: Received, lang: str | Non
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / target.name
         copy.write_bytes(received.data)
-        [submission] = read_submissions([copy], Path(scratch))
+        # A saved e-mail reads as itself and then its attachments: the first is what was uploaded.
+        submission = read_submissions([copy], Path(scratch))[0]
         is_right = submission.bloc_appraisal if record == "appraisal" else submission.tally is not None
         identity = submission.identity
         if not is_right:

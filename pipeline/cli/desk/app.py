@@ -225,7 +225,7 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
             saved, outcome = actions.receive(folder, files, shown)
             year = years.get(chosen_lang())
             refused = {i.file for i in (year.result.issues if year.result else []) if i.code == "bloc-book-in-input"}
-            outcome.lines += actions.take_back_bloc_books(folder, saved, {f for f in refused if f}, shown)
+            outcome.lines += actions.take_back_bloc_books(saved, {f for f in refused if f}, shown)
         return answer(outcome)
 
     @app.post("/make/<what>")
