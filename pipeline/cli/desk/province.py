@@ -37,6 +37,11 @@ class ProvinceYear:
     problem: str | None = None
     outputs: list[tuple[str, str, datetime | None]] = field(default_factory=list)  # name, file, written at
 
+    @staticmethod
+    def badge(report: BlocReport) -> str:
+        """The colour a bloc's state is shown in: that of a unit's state it stands closest to."""
+        return {"final": "scored", "provisional": "received", "missing": "missing", "broken": "invalid"}[report.state]
+
     def source(self, report: BlocReport) -> str:
         """Where the bloc's results are, as province.yaml names it: its folder, or the file it sent."""
         assert self.result is not None
