@@ -255,3 +255,13 @@ def test_a_broken_province_yaml_is_shown_at_its_line(tmp_path, monkeypatch):
     page = tester.get("/", headers=headers).get_data(as_text=True)
     assert text("vi", "desk.province_problem") in page and "province.yaml:3" in page
     assert tester.get("/rules", headers=headers).status_code == 404  # a bloc's pages: no such year here
+
+
+def test_the_reader_passes_over_the_files_set_aside(tmp_path):
+    from pipeline.reading.inputs import discover
+
+    (tmp_path / "a.xlsx").write_bytes(b"PK")
+    set_aside(tmp_path, "a.xlsx", "vi")
+    (tmp_path / "b.xlsx").write_bytes(b"PK")
+    files, issues = discover(tmp_path)
+    assert files == [tmp_path / "b.xlsx"] and issues == []  # no stray-folder warning for input/previous/
