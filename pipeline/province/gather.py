@@ -16,7 +16,7 @@ from pipeline.province.model import BlocEntry, Province
 from pipeline.reading.read import Submission
 from pipeline.rules.model import Rules
 from pipeline.run import Inputs
-from pipeline.workspace.folders import BLOC, INPUT, OUTPUT, SCHEMAS, Workspace
+from pipeline.workspace.folders import INPUT, OUTPUT, Workspace
 
 Say = Callable[[str], None]
 Tick = Callable[[str, int, int], None]
@@ -83,7 +83,7 @@ def _prepare(entry: BlocEntry, province: Province,
     if not folder.is_dir():
         report.issues.append(Issue("province-bloc-missing", file=name, params={"bloc": entry.code}))
         return report
-    workspace = Workspace(folder / INPUT, folder / OUTPUT, folder / SCHEMAS, folder / BLOC)
+    workspace = Workspace.at(folder)
     try:
         rules, _choice = rules_for(None, workspace, lang=options.lang)
         return rules, workspace, discover_inputs(workspace, options.lang or rules.language)

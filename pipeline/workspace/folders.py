@@ -40,6 +40,12 @@ class Workspace:
         return cls(INPUT, OUTPUT, SCHEMAS, BLOC)
 
     @classmethod
+    def at(cls, folder: Path) -> Workspace:
+        """The four folders of the working folder `folder`, as a command run inside it uses them (the desk, a
+        province's bloc)."""
+        return cls(folder / INPUT, folder / OUTPUT, folder / SCHEMAS, folder / BLOC)
+
+    @classmethod
     def of(cls, input_dir: Path, output_dir: Path | None, bloc_dir: Path | None = None) -> Workspace:
         """The folders a command was given (`--input`, `--out`, `--bloc`): the bloc's records are in the
         `bloc/` beside the input folder unless named, so that `--input other/input` brings its own."""

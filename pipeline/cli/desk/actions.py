@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.cli.console import render_check, render_run
 from pipeline.cli.desk.jobs import Outcome, Progress
-from pipeline.cli.desk.year import output_path, workspace_of
+from pipeline.cli.desk.year import output_path
 from pipeline.cli.said import (
     appraisal_said,
     archived_said,
@@ -30,14 +30,14 @@ from pipeline.workspace.intake import Received, save_received
 
 
 def rules_of(folder: Path, lang: str | None) -> Rules:
-    return rules_for(None, workspace_of(folder), None, lang)[0]
+    return rules_for(None, Workspace.at(folder), None, lang)[0]
 
 
 def year_of(folder: Path, lang: str | None) -> tuple[Rules, str, Workspace]:
     """What a command starts from in the working folder: the year's rules (chosen as the commands choose),
     the language it speaks, and the folder's four folders."""
     rules = rules_of(folder, lang)
-    return rules, lang or rules.language, workspace_of(folder)
+    return rules, lang or rules.language, Workspace.at(folder)
 
 
 def templates_folder(folder: Path) -> Path:

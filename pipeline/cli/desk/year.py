@@ -39,11 +39,6 @@ RECORDS = ("appraisal", "tally")
 RUN_READS = ACCEPTED_SUFFIXES | {".yaml", ".yml"}
 
 
-def workspace_of(folder: Path) -> Workspace:
-    """The working folder's four folders, as every command run inside it uses them."""
-    return Workspace(folder / INPUT, folder / OUTPUT, folder / SCHEMAS, folder / BLOC)
-
-
 def output_path(folder: Path, rules: Rules, name: str) -> Path:
     """Where the output or bloc record called `name` (OUTPUTS, RECORDS) is in the working folder."""
     ranking, results = output_names(rules.year)
@@ -149,7 +144,7 @@ class Year:
 def read_year(folder: Path, lang: str | None) -> Year:
     """Everything the page shows of the working folder, by the commands' own calls; a broken or missing rules
     file is told (`rules_problem`), never raised."""
-    workspace = workspace_of(folder)
+    workspace = Workspace.at(folder)
     try:
         rules, choice = rules_for(None, workspace, None, lang)
     except BlocScoreError as error:
