@@ -97,6 +97,12 @@ def test_a_users_problem_is_said_as_the_command_says_it(client):
     assert answer.status_code == 303 and 'class="outcome failed"' in page
 
 
+def test_a_missing_page_is_said_in_her_language(client):
+    tester, headers = client
+    answer = tester.get("/template/VPTU", headers=headers)  # no template made yet
+    assert answer.status_code == 404 and answer.get_data(as_text=True) == text("vi", "desk.not_found")
+
+
 def test_archiving_asks_to_be_confirmed(client):
     tester, headers = client
     tester.post("/make/archive", headers=headers)

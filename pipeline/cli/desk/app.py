@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from flask import Flask, Response, abort, redirect, render_template, request, send_file
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
 from pipeline.cli.console import render_issues, render_rules
 from pipeline.cli.desk import actions
@@ -135,6 +135,11 @@ def create_app(folder: Path, guard: Guard, *, lang: str | None = None,
         shown = page_lang_safe()
         mb = format_number(MAX_REQUEST_BYTES // MEGABYTE, shown)
         return answer(Outcome(False, [text(shown, "desk.request_too_large", limit=mb)]))
+
+    @app.errorhandler(NotFound)
+    def not_found(_error: NotFound) -> Response:
+        """A page or file that is not there (a tab left open, a file moved since): said in her language."""
+        return Response(text(page_lang_safe(), "desk.not_found"), status=404, mimetype="text/plain")
 
     @app.errorhandler(BlocScoreError)
     def told(error: BlocScoreError) -> Any:
